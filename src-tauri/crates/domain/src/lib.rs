@@ -1,0 +1,86 @@
+//! Countersign's domain and wire types, shared by the queue service and the desktop core.
+//! Serde only, no I/O: the JSON shapes here are the ones protocol.md spells out.
+
+pub mod ids;
+pub mod item;
+pub mod sync;
+
+use serde::{Deserialize, Serialize};
+
+pub use ids::{ClientId, DecisionId, Epoch, ItemId, LeaseId, MutationId};
+pub use item::{
+    Action, AiProposal, DecisionRecord, Evidence, Item, ItemStatus, ItemValidationError, NewItem,
+    Outcome, Risk, Route, Signal,
+};
+pub use sync::{
+    Assignment, Lease, Mutation, MutationResult, MutationStatus, PullRequest, PullResponse,
+    PushRequest, PushResponse, Removal, RemovalReason, Stage,
+};
+
+/// Who a token belongs to and what it may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// An AI system that submits items and reads its own.
+    Producer,
+    Reviewer,
+    /// A reviewer who also receives escalations.
+    Senior,
+    /// Manages users, reads the audit log, exports feedback.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Producer => "producer",
+            Role::Reviewer => "reviewer",
+            Role::Senior => "senior",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn reviews(self) -> bool {
+        matches!(self, Role::Reviewer | Role::Senior)
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "producer" => Ok(Role::Producer),
+            "reviewer" => Ok(Role::Reviewer),
+            "senior" => Ok(Role::Senior),
+            "admin" => Ok(Role::Admin),
+            other => Err(format!(
+                "unknown role {other:?}: expected producer, reviewer, senior or admin"
+            )),
+        }
+    }
+}
+
+/// `GET /v1/me`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    pub name: String,
+    pub role: Role,
+}
+
+/// The body of every error response: `{"error": {"code", "message"}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    /// snake_case, stable: match on this, never on the message.
+    pub code: String,
+    /// A sentence for a person.
+    pub message: String,
+}

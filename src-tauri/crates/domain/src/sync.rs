@@ -1,0 +1,152 @@
+//! The reviewer sync protocol: pull assignments, push mutations.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ids::{ClientId, DecisionId, Epoch, ItemId, LeaseId, MutationId};
+use crate::item::{Action, Item};
+
+/// Which step of review an assignment is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Review,
+    Escalation,
+    SecondApproval,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Review => "review",
+            Stage::Escalation => "escalation",
+            Stage::SecondApproval => "second_approval",
+        }
+    }
+}
+
+/// One grant of an item to one user, fenced by its epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Lease {
+    pub id: LeaseId,
+    pub epoch: Epoch,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Assignment {
+    pub item: Item,
+    pub stage: Stage,
+    pub lease: Lease,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RemovalReason {
+    DecidedElsewhere,
+    Reassigned,
+    Cancelled,
+}
+
+impl RemovalReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemovalReason::DecidedElsewhere => "decided_elsewhere",
+            RemovalReason::Reassigned => "reassigned",
+            RemovalReason::Cancelled => "cancelled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Removal {
+    pub item_id: ItemId,
+    pub reason: RemovalReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PullRequest {
+    pub client_id: ClientId,
+    /// Opaque; null asks for everything held.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PullResponse {
+    pub cursor: String,
+    pub last_mutation_id: MutationId,
+    pub server_time: DateTime<Utc>,
+    pub assignments: Vec<Assignment>,
+    pub removed: Vec<Removal>,
+}
+
+/// One decision (or release) sent by a client; ids grow by one per client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Mutation {
+    pub id: MutationId,
+    pub decision_id: DecisionId,
+    pub item_id: ItemId,
+    pub lease_id: LeaseId,
+    pub lease_epoch: Epoch,
+    pub action: Action,
+    /// The human version of `ai.output`; required for approve_with_edits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub correction: Option<Value>,
+    /// Required for reject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// A clinical sign-off statement, kept in the audit log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub attestation: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_time: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushRequest {
+    pub client_id: ClientId,
+    pub mutations: Vec<Mutation>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MutationStatus {
+    Applied,
+    Conflict,
+    Rejected,
+}
+
+/// The server's verdict on one mutation; replayed verbatim for a resent id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MutationResult {
+    pub id: MutationId,
+    pub status: MutationStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushResponse {
+    pub last_mutation_id: MutationId,
+    pub results: Vec<MutationResult>,
+}
