@@ -1,1 +1,28 @@
-//! The desktop core (work in progress).
+//! The Countersign desktop core, with no UI in it: the local store and its outbox, the sync engine, the
+//! keyring and notifications. The Tauri shell and `countersign-cli` are thin layers over this crate.
+//!
+//! The promise it keeps: a decision the reviewer saw recorded reaches the queue exactly once. It is written
+//! to the store and the outbox in one durable transaction before the call returns; it gets its mutation id
+//! when first sent and keeps it across every retry; the server applies an id once and replays its result.
+
+pub mod notify;
+pub mod remote;
+pub mod secrets;
+pub mod store;
+pub mod sync;
+
+use chrono::{DateTime, Utc};
+
+/// The time, injected so that core logic and its tests never read the wall clock directly.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}

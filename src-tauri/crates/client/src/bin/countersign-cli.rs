@@ -1,0 +1,554 @@
+//! `countersign-cli`: the headless front end over the desktop core (see shared/design/cli.md).
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use countersign_client::notify::{self, DesktopNotifier};
+use countersign_client::remote::{QueueClient, Token, normalise_server_url};
+use countersign_client::secrets::{OsKeyring, Secrets, TOKEN_ENV, resolve_token};
+use countersign_client::store::{
+    AssignmentStatus, AssignmentSummary, DecisionInput, ListQuery, SortOrder, Store,
+};
+use countersign_client::sync::SyncEngine;
+use countersign_client::{Clock, SystemClock};
+use countersign_domain::{Action, ItemId, Stage};
+use serde_json::{Value, json};
+
+/// Used when neither --server nor the data directory names a server.
+const DEFAULT_SERVER: &str = "http://127.0.0.1:8470";
+/// A one-shot sync gives up before this, so that it exits well within the promised 30 s.
+const ONE_SHOT_DEADLINE: Duration = Duration::from_secs(25);
+/// `status` never waits long for the server or the notification daemon.
+const STATUS_PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "countersign-cli",
+    version,
+    about = "Review AI proposals from the command line"
+)]
+struct Cli {
+    /// Holds the local store, the client id and the mutation counter; created if missing.
+    #[arg(long, global = true, env = "COUNTERSIGN_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// The queue service; defaults to the one this data directory already syncs with.
+    #[arg(long, global = true, env = "COUNTERSIGN_SERVER", value_name = "URL")]
+    server: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Send decisions and fetch assignments: one round, or continuously with --watch.
+    Sync {
+        /// Keep syncing (server events, retries with backoff) until stopped.
+        #[arg(long)]
+        watch: bool,
+    },
+    /// The assignments held here.
+    List {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_enum)]
+        status: Option<StatusArg>,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, value_enum)]
+        stage: Option<StageArg>,
+        #[arg(long, value_enum, default_value = "priority")]
+        sort: SortArg,
+        /// One page of this many rows (all rows when omitted).
+        #[arg(long)]
+        limit: Option<u32>,
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+    },
+    /// One assignment with its whole item.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a decision locally; it is uploaded by the next sync.
+    Decide {
+        id: String,
+        #[arg(value_enum)]
+        action: ActionArg,
+        /// The reason code (required for reject).
+        #[arg(long = "reason")]
+        reason: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        /// The human version of the AI output: JSON when the AI output is JSON, text when it is a string.
+        #[arg(long, value_name = "FILE")]
+        correction_file: Option<PathBuf>,
+        /// A JSON sign-off statement, for items that ask for one.
+        #[arg(long, value_name = "FILE")]
+        attestation_file: Option<PathBuf>,
+    },
+    /// Take back a decision that has not been uploaded yet.
+    Undo { id: String },
+    /// Online state, pending uploads, conflicts, last sync, notifications.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decisions the server kept only as late opinions, with both versions.
+    Conflicts {
+        #[arg(long)]
+        json: bool,
+        /// Mark this conflict as seen.
+        #[arg(long, value_name = "ID")]
+        resolve: Option<i64>,
+    },
+    /// Store a token in the OS keyring (read from standard input).
+    Login,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ActionArg {
+    Approve,
+    ApproveWithEdits,
+    Reject,
+    Escalate,
+    Release,
+}
+
+impl From<ActionArg> for Action {
+    fn from(value: ActionArg) -> Self {
+        match value {
+            ActionArg::Approve => Action::Approve,
+            ActionArg::ApproveWithEdits => Action::ApproveWithEdits,
+            ActionArg::Reject => Action::Reject,
+            ActionArg::Escalate => Action::Escalate,
+            ActionArg::Release => Action::Release,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StatusArg {
+    Open,
+    Decided,
+    Uploaded,
+    Conflict,
+    Rejected,
+}
+
+impl From<StatusArg> for AssignmentStatus {
+    fn from(value: StatusArg) -> Self {
+        match value {
+            StatusArg::Open => AssignmentStatus::Open,
+            StatusArg::Decided => AssignmentStatus::Decided,
+            StatusArg::Uploaded => AssignmentStatus::Uploaded,
+            StatusArg::Conflict => AssignmentStatus::Conflict,
+            StatusArg::Rejected => AssignmentStatus::Rejected,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StageArg {
+    Review,
+    Escalation,
+    SecondApproval,
+}
+
+impl From<StageArg> for Stage {
+    fn from(value: StageArg) -> Self {
+        match value {
+            StageArg::Review => Stage::Review,
+            StageArg::Escalation => Stage::Escalation,
+            StageArg::SecondApproval => Stage::SecondApproval,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SortArg {
+    Priority,
+    Due,
+    Risk,
+}
+
+impl From<SortArg> for SortOrder {
+    fn from(value: SortArg) -> Self {
+        match value {
+            SortArg::Priority => SortOrder::Priority,
+            SortArg::Due => SortOrder::Due,
+            SortArg::Risk => SortOrder::Risk,
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("countersign-cli: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn default_data_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("APPDATA").map(PathBuf::from))
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("countersign")
+}
+
+fn parse_item_id(text: &str) -> anyhow::Result<ItemId> {
+    ItemId::from_str(text.trim())
+        .with_context(|| format!("{text:?} is not an item id (a UUID, as `list` prints it)"))
+}
+
+/// The server to talk to: --server, else the one the data directory is bound to, else the default.
+async fn server_url(cli_server: Option<&str>, store: &Store) -> anyhow::Result<String> {
+    let url = match cli_server {
+        Some(url) => url.to_owned(),
+        None => store
+            .sync_state()
+            .await?
+            .server_url
+            .unwrap_or_else(|| DEFAULT_SERVER.to_owned()),
+    };
+    Ok(normalise_server_url(&url)?)
+}
+
+fn token_for(server: &str) -> anyhow::Result<Token> {
+    Ok(resolve_token(
+        std::env::var(TOKEN_ENV).ok(),
+        &OsKeyring,
+        server,
+    )?)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let store = Store::open(&data_dir).await?;
+    let clock = SystemClock;
+    let server = cli.server.as_deref();
+    match cli.command {
+        Command::Sync { watch } => {
+            let server = server_url(server, &store).await?;
+            let remote = QueueClient::new(&server, token_for(&server)?)?;
+            let engine = SyncEngine::new(
+                store,
+                remote,
+                Arc::new(DesktopNotifier),
+                Arc::new(SystemClock),
+            );
+            if watch {
+                tokio::select! {
+                    () = engine.watch() => {}
+                    signal = tokio::signal::ctrl_c() => { signal.context("waiting for Ctrl-C")?; }
+                }
+                return Ok(());
+            }
+            let report = tokio::time::timeout(ONE_SHOT_DEADLINE, engine.sync_once())
+                .await
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "sync did not finish within {} s; nothing was lost, run sync again",
+                        ONE_SHOT_DEADLINE.as_secs()
+                    )
+                })??;
+            println!(
+                "synced: {} sent ({} applied, {} conflicts, {} rejected), {} assignments pulled, {} removed",
+                report.pushed,
+                report.applied,
+                report.conflicts,
+                report.rejected,
+                report.pulled,
+                report.removed
+            );
+            if let Some(status) = report.notifications.filter(|s| s != "working") {
+                eprintln!("notifications {status}");
+            }
+        }
+        Command::List {
+            json,
+            status,
+            kind,
+            stage,
+            sort,
+            limit,
+            offset,
+        } => {
+            let query = ListQuery {
+                status: status.map(Into::into),
+                kind,
+                stage: stage.map(Into::into),
+                sort: sort.into(),
+                limit: limit.unwrap_or(0),
+                offset,
+            };
+            let rows = match limit {
+                Some(_) => store.list(&query).await?,
+                None => store.list_all(&query).await?,
+            };
+            if json {
+                print_json(&rows)?;
+            } else {
+                print_table(&rows)?;
+            }
+        }
+        Command::Show { id, json } => {
+            let item_id = parse_item_id(&id)?;
+            let Some(detail) = store.get(item_id).await? else {
+                bail!(
+                    "no assignment {item_id} is held here; run `sync` and `list` to see what you hold"
+                );
+            };
+            if json {
+                let history = store.history(item_id).await?;
+                let mut value = serde_json::to_value(&detail)?;
+                value["history"] = serde_json::to_value(history)?;
+                print_json(&value)?;
+            } else {
+                let s = &detail.summary;
+                println!("{}  [{}]  {}", s.item_id, s.status, s.title);
+                println!(
+                    "kind {}  stage {}  priority {}  risk {:?}  confidence {:.2}",
+                    s.kind,
+                    s.stage.as_str(),
+                    s.priority,
+                    s.risk,
+                    s.confidence
+                );
+                if let Some(message) = &s.status_message {
+                    println!("server: {message}");
+                }
+                println!("AI output:\n{}", pretty(&detail.item.ai.output));
+                if let Some(reasoning) = &detail.item.ai.reasoning {
+                    println!("AI reasoning:\n{reasoning}");
+                }
+                println!("payload:\n{}", pretty(&detail.item.payload));
+            }
+        }
+        Command::Decide {
+            id,
+            action,
+            reason,
+            note,
+            correction_file,
+            attestation_file,
+        } => {
+            let item_id = parse_item_id(&id)?;
+            let mut input = DecisionInput::new(action.into());
+            input.reason_code = reason;
+            input.note = note;
+            if let Some(path) = correction_file {
+                let Some(detail) = store.get(item_id).await? else {
+                    bail!(
+                        "no assignment {item_id} is held here; run `sync` and `list` to see what you hold"
+                    );
+                };
+                let text = std::fs::read_to_string(&path).with_context(|| {
+                    format!("cannot read the correction file {}", path.display())
+                })?;
+                input.correction = Some(if detail.item.ai.output.is_string() {
+                    Value::String(text)
+                } else {
+                    serde_json::from_str(&text).with_context(|| {
+                        format!(
+                            "the AI output of this item is JSON, so {} must hold JSON",
+                            path.display()
+                        )
+                    })?
+                });
+            }
+            if let Some(path) = attestation_file {
+                let text = std::fs::read_to_string(&path).with_context(|| {
+                    format!("cannot read the attestation file {}", path.display())
+                })?;
+                input.attestation = Some(
+                    serde_json::from_str(&text)
+                        .with_context(|| format!("{} must hold JSON", path.display()))?,
+                );
+            }
+            let decision = store.decide(item_id, &input, clock.now()).await?;
+            println!(
+                "recorded {:?} on {item_id} (decision {}); it will be uploaded by the next sync",
+                decision.action, decision.decision_id
+            );
+        }
+        Command::Undo { id } => {
+            let item_id = parse_item_id(&id)?;
+            store.undo(item_id, clock.now()).await?;
+            println!("undone: {item_id} is open again");
+        }
+        Command::Status { json } => {
+            let state = store.sync_state().await?;
+            let server = server_url(server, &store).await?;
+            // Liveness needs no token, so status works logged out and never fails on the network.
+            let online = match QueueClient::new(&server, Token::new("")) {
+                Ok(remote) => remote.healthy(STATUS_PROBE_TIMEOUT).await,
+                Err(_) => false,
+            };
+            let notifications =
+                notify::probe(Arc::new(DesktopNotifier), STATUS_PROBE_TIMEOUT).await;
+            let status = json!({
+                "online": online,
+                "pending": store.pending_count().await?,
+                "unsent": store.unsent_count().await?,
+                "conflicts": store.unresolved_conflict_count().await?,
+                "last_sync": state.last_sync,
+                "last_error": state.last_error,
+                "notifications": notifications,
+                "server": server,
+                "client_id": state.client_id,
+                "last_acknowledged_mutation_id": state.last_acked_mutation_id,
+                "next_mutation_id": state.next_mutation_id,
+                "assignments": store.count_assignments().await?,
+                "data_dir": data_dir,
+            });
+            if json {
+                print_json(&status)?;
+            } else {
+                println!(
+                    "{} {server}\npending uploads: {}\nconflicts: {}\nlast sync: {}\nnotifications: {}",
+                    if online { "online" } else { "offline" },
+                    status["pending"],
+                    status["conflicts"],
+                    state
+                        .last_sync
+                        .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339()),
+                    notifications
+                );
+            }
+        }
+        Command::Conflicts { json, resolve } => {
+            if let Some(id) = resolve {
+                store.resolve_conflict(id, clock.now()).await?;
+            }
+            let conflicts = store.conflicts(false).await?;
+            if json {
+                print_json(&conflicts)?;
+            } else {
+                for c in &conflicts {
+                    println!("#{}  {}  {}: {}", c.id, c.item_id, c.code, c.message);
+                }
+            }
+        }
+        Command::Login => {
+            let server = server_url(server, &store).await?;
+            eprintln!("paste the token for {server} and press Enter:");
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("cannot read the token from standard input")?;
+            let token = Token::new(line.trim());
+            if token.expose().is_empty() {
+                bail!("no token given");
+            }
+            let me = QueueClient::new(&server, token.clone())?.me().await?;
+            OsKeyring.store_token(&server, &token)?;
+            println!(
+                "logged in to {server} as {} ({})",
+                me.name,
+                me.role.as_str()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn pretty(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => serde_json::to_string_pretty(other).unwrap_or_else(|_| other.to_string()),
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn print_table(rows: &[AssignmentSummary]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for row in rows {
+        writeln!(
+            out,
+            "{}  {:<9} {:<15} p{:<3} {:<8} {:.2}  {:<20}  {}",
+            row.item_id,
+            row.status.as_str(),
+            row.stage.as_str(),
+            row.priority,
+            format!("{:?}", row.risk).to_lowercase(),
+            row.confidence,
+            row.due_at.map_or_else(String::new, |d| d.to_rfc3339()),
+            row.title
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_table() {
+        let cases: Vec<(&str, bool)> = vec![
+            ("countersign-cli --data-dir d sync", true),
+            (
+                "countersign-cli sync --watch --server http://127.0.0.1:1",
+                true,
+            ),
+            ("countersign-cli list --json --status open --sort due", true),
+            (
+                "countersign-cli show 0190a0a0-0000-7000-8000-000000000000 --json",
+                true,
+            ),
+            (
+                "countersign-cli decide X approve-with-edits --correction-file f",
+                true,
+            ),
+            (
+                "countersign-cli decide X reject --reason dup --note n",
+                true,
+            ),
+            ("countersign-cli decide X escalate", true),
+            ("countersign-cli decide X release", true),
+            ("countersign-cli decide X maybe", false),
+            ("countersign-cli status --json", true),
+            ("countersign-cli login", true),
+            ("countersign-cli list --status lost", false),
+            ("countersign-cli", false),
+        ];
+        for (line, ok) in cases {
+            let parsed = Cli::try_parse_from(line.split_whitespace());
+            assert_eq!(parsed.is_ok(), ok, "{line}: {parsed:?}");
+        }
+    }
+
+    #[test]
+    fn clap_configuration_is_valid() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

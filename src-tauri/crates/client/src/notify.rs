@@ -1,0 +1,267 @@
+//! Desktop notifications, best effort: sent on a thread of their own with a timeout, and a failure is a
+//! status to show, never an error for the caller.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::sync::plan::{NotifyReason, NotifyRequest};
+
+/// How long a notification server may take before it counts as not working.
+pub const NOTIFY_TIMEOUT: Duration = Duration::from_secs(5);
+/// More notices than this from one pull become a single summary, not a burst of popups.
+pub const MAX_SEPARATE_NOTICES: usize = 3;
+
+/// One popup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub summary: String,
+    pub body: String,
+}
+
+/// A notification server. Blocking calls: the dispatcher runs them on their own thread.
+pub trait Notifier: Send + Sync + 'static {
+    fn show(&self, notice: &Notice) -> Result<(), String>;
+    /// Whether notifications can be shown now, with a word on the server when they can.
+    fn probe(&self) -> Result<String, String>;
+}
+
+/// The OS notification service through notify-rust (a D-Bus notification server on Linux).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DesktopNotifier;
+
+impl Notifier for DesktopNotifier {
+    fn show(&self, notice: &Notice) -> Result<(), String> {
+        notify_rust::Notification::new()
+            .appname("Countersign")
+            .summary(&notice.summary)
+            .body(&notice.body)
+            .show()
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    #[cfg(all(unix, not(target_os = "macos")))]
+    fn probe(&self) -> Result<String, String> {
+        notify_rust::get_server_information()
+            .map(|info| format!("{} {}", info.name, info.version))
+            .map_err(|e| e.to_string())
+    }
+
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    fn probe(&self) -> Result<String, String> {
+        Ok("system notifications".to_owned())
+    }
+}
+
+/// The status line for the UI and `status --json`.
+pub fn status_line(result: &Result<String, String>) -> String {
+    match result {
+        Ok(_) => "working".to_owned(),
+        Err(reason) => format!("not working: {reason}"),
+    }
+}
+
+/// Turns pulled triggers into popups: one per item while few, one summary when many.
+pub fn notices_for(requests: &[NotifyRequest]) -> Vec<Notice> {
+    if requests.len() > MAX_SEPARATE_NOTICES {
+        let count = |reason| requests.iter().filter(|r| r.reason == reason).count();
+        let parts: Vec<String> = [
+            (NotifyReason::Escalation, "escalations"),
+            (NotifyReason::SecondApproval, "second approvals"),
+            (NotifyReason::DueSoon, "items due soon"),
+        ]
+        .into_iter()
+        .filter(|(reason, _)| count(*reason) > 0)
+        .map(|(reason, label)| format!("{} {label}", count(reason)))
+        .collect();
+        return vec![Notice {
+            summary: "Countersign: work needs you".to_owned(),
+            body: parts.join(", "),
+        }];
+    }
+    requests
+        .iter()
+        .map(|request| Notice {
+            summary: match request.reason {
+                NotifyReason::Escalation => "Escalated to you",
+                NotifyReason::SecondApproval => "Second approval needed",
+                NotifyReason::DueSoon => "Due soon",
+            }
+            .to_owned(),
+            body: request.title.clone(),
+        })
+        .collect()
+}
+
+/// Runs `job` on a detached thread and waits at most `timeout`. A detached thread, not the async
+/// runtime's blocking pool, because the runtime waits for its pool on shutdown and a hung notification
+/// server must not keep the process alive.
+async fn off_thread<T: Send + 'static>(
+    timeout: Duration,
+    job: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("countersign-notify".to_owned())
+        .spawn(move || {
+            // The receiver may have timed out and gone; nothing is left to tell then.
+            let _ = sender.send(job());
+        })
+        .map_err(|e| format!("cannot start a thread: {e}"))?;
+    match tokio::time::timeout(timeout, receiver).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err("the notification thread stopped without an answer".to_owned()),
+        Err(_) => Err(format!(
+            "the notification server did not answer within {} s",
+            timeout.as_secs()
+        )),
+    }
+}
+
+/// Shows `notices` and returns the status line ("working" or why not).
+pub async fn deliver(
+    notifier: Arc<dyn Notifier>,
+    notices: Vec<Notice>,
+    timeout: Duration,
+) -> String {
+    if notices.is_empty() {
+        return "working".to_owned();
+    }
+    let result = off_thread(timeout, move || {
+        for notice in &notices {
+            notifier.show(notice)?;
+        }
+        Ok(String::new())
+    })
+    .await;
+    if let Err(reason) = &result {
+        tracing::warn!(%reason, "notification not shown");
+    }
+    status_line(&result)
+}
+
+/// Asks the notification server whether it is there, within `timeout`.
+pub async fn probe(notifier: Arc<dyn Notifier>, timeout: Duration) -> String {
+    status_line(&off_thread(timeout, move || notifier.probe()).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use countersign_domain::ItemId;
+    use std::sync::Mutex;
+    use uuid::Uuid;
+
+    fn request(n: u128, reason: NotifyReason) -> NotifyRequest {
+        NotifyRequest {
+            item_id: ItemId(Uuid::from_u128(n)),
+            reason,
+            title: format!("item {n}"),
+        }
+    }
+
+    #[test]
+    fn notices_table() {
+        use NotifyReason::*;
+        type Case = (Vec<NotifyRequest>, Vec<(&'static str, &'static str)>);
+        let cases: Vec<Case> = vec![
+            (vec![], vec![]),
+            (
+                vec![request(1, Escalation)],
+                vec![("Escalated to you", "item 1")],
+            ),
+            (
+                vec![request(1, SecondApproval), request(2, DueSoon)],
+                vec![("Second approval needed", "item 1"), ("Due soon", "item 2")],
+            ),
+            (
+                vec![
+                    request(1, Escalation),
+                    request(2, Escalation),
+                    request(3, DueSoon),
+                    request(4, Escalation),
+                ],
+                vec![(
+                    "Countersign: work needs you",
+                    "3 escalations, 1 items due soon",
+                )],
+            ),
+        ];
+        for (requests, expected) in cases {
+            let got: Vec<(String, String)> = notices_for(&requests)
+                .into_iter()
+                .map(|n| (n.summary, n.body))
+                .collect();
+            let expected: Vec<(String, String)> = expected
+                .into_iter()
+                .map(|(s, b)| (s.to_owned(), b.to_owned()))
+                .collect();
+            assert_eq!(got, expected);
+        }
+    }
+
+    struct FakeNotifier {
+        shown: Mutex<Vec<Notice>>,
+        behaviour: Result<Duration, String>,
+    }
+
+    impl Notifier for FakeNotifier {
+        fn show(&self, notice: &Notice) -> Result<(), String> {
+            let delay = self.behaviour.clone()?;
+            std::thread::sleep(delay);
+            self.shown
+                .lock()
+                .map_err(|e| e.to_string())?
+                .push(notice.clone());
+            Ok(())
+        }
+        fn probe(&self) -> Result<String, String> {
+            self.behaviour.clone().map(|_| "fake".to_owned())
+        }
+    }
+
+    fn notice() -> Vec<Notice> {
+        vec![Notice {
+            summary: "s".into(),
+            body: "b".into(),
+        }]
+    }
+
+    #[tokio::test]
+    async fn a_working_server_shows_the_notice() {
+        let fake = Arc::new(FakeNotifier {
+            shown: Mutex::default(),
+            behaviour: Ok(Duration::ZERO),
+        });
+        let status = deliver(fake.clone(), notice(), Duration::from_secs(5)).await;
+        assert_eq!(status, "working");
+        assert_eq!(fake.shown.lock().expect("lock").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failing_server_is_a_status_not_an_error() {
+        let fake = Arc::new(FakeNotifier {
+            shown: Mutex::default(),
+            behaviour: Err("org.freedesktop.DBus.Error.ServiceUnknown".into()),
+        });
+        let status = deliver(fake.clone(), notice(), Duration::from_secs(5)).await;
+        assert!(status.starts_with("not working: "), "{status}");
+        assert!(
+            probe(fake, Duration::from_secs(5))
+                .await
+                .contains("ServiceUnknown")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_hung_server_times_out() {
+        let fake = Arc::new(FakeNotifier {
+            shown: Mutex::default(),
+            behaviour: Ok(Duration::from_secs(30)),
+        });
+        let started = std::time::Instant::now();
+        let status = deliver(fake, notice(), Duration::from_millis(200)).await;
+        assert!(status.contains("did not answer"), "{status}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,403 @@
+//! The queue service over HTTP: pull, push, who-am-I, and the events stream. Transport types stop here.
+
+use std::fmt;
+use std::time::Duration;
+
+use countersign_domain::{ErrorBody, Me, PullRequest, PullResponse, PushRequest, PushResponse};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Connecting must not take long: an unreachable server means offline, not a hang.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A whole request, body included; keeps a one-shot `sync` well under its 30 s promise.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// The events stream is long-lived; silence longer than this means the connection is dead.
+pub const EVENTS_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// A bearer token. Its Debug output is redacted so it can never reach a log by accident.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    #[error(
+        "{0:?} is not a valid server URL: {1}; pass something like --server http://127.0.0.1:8470"
+    )]
+    BadUrl(String, String),
+    #[error("cannot set up the HTTP client: {0}")]
+    Setup(String),
+    #[error("the server at {url} cannot be reached ({detail}); decisions are kept and sent later")]
+    Unreachable { url: String, detail: String },
+    #[error(
+        "the server rejected the token (401): log in again with `countersign-cli login`, or set \
+         COUNTERSIGN_TOKEN"
+    )]
+    Unauthorized,
+    #[error("the server refused ({code}): {message}")]
+    Forbidden { code: String, message: String },
+    #[error("the server answered {status} ({code}): {message}")]
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error(
+        "the server's answer could not be read ({0}); is --server pointing at a Countersign queue?"
+    )]
+    Decode(String),
+}
+
+impl RemoteError {
+    /// Worth trying again later: the network or the server may recover. A rejected token or a refused
+    /// request will not fix itself.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            RemoteError::Unreachable { .. } | RemoteError::Decode(_) => true,
+            RemoteError::Server { status, .. } => {
+                *status >= 500 || *status == 429 || *status == 408
+            }
+            RemoteError::BadUrl(..)
+            | RemoteError::Setup(_)
+            | RemoteError::Unauthorized
+            | RemoteError::Forbidden { .. } => false,
+        }
+    }
+}
+
+/// HTTP client for one queue service and one token.
+#[derive(Clone)]
+pub struct QueueClient {
+    http: reqwest::Client,
+    events_http: reqwest::Client,
+    base: reqwest::Url,
+    token: Token,
+}
+
+impl fmt::Debug for QueueClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueueClient")
+            .field("base", &self.base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks and normalises a server URL (no trailing slash), so one server always has one spelling.
+pub fn normalise_server_url(url: &str) -> Result<String, RemoteError> {
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| RemoteError::BadUrl(url.to_owned(), e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(RemoteError::BadUrl(
+            url.to_owned(),
+            "expected an http or https URL with a host".to_owned(),
+        ));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+impl QueueClient {
+    pub fn new(server_url: &str, token: Token) -> Result<Self, RemoteError> {
+        let normalised = normalise_server_url(server_url)?;
+        let base = reqwest::Url::parse(&format!("{normalised}/"))
+            .map_err(|e| RemoteError::BadUrl(server_url.to_owned(), e.to_string()))?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|e| RemoteError::Setup(e.to_string()))?;
+        let events_http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(EVENTS_IDLE_TIMEOUT)
+            .build()
+            .map_err(|e| RemoteError::Setup(e.to_string()))?;
+        Ok(Self {
+            http,
+            events_http,
+            base,
+            token,
+        })
+    }
+
+    pub fn server_url(&self) -> &str {
+        self.base.as_str().trim_end_matches('/')
+    }
+
+    fn url(&self, path: &str) -> Result<reqwest::Url, RemoteError> {
+        self.base
+            .join(path)
+            .map_err(|e| RemoteError::BadUrl(path.to_owned(), e.to_string()))
+    }
+
+    fn unreachable(&self, error: &reqwest::Error) -> RemoteError {
+        // reqwest's Display never includes headers, so the token cannot leak through here.
+        let mut detail = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            detail.push_str(": ");
+            detail.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        RemoteError::Unreachable {
+            url: self.server_url().to_owned(),
+            detail,
+        }
+    }
+
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, RemoteError> {
+        let mut request = self
+            .http
+            .request(method, self.url(path)?)
+            .bearer_auth(self.token.expose());
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| self.unreachable(&e))?;
+        let status = response.status();
+        // Read the whole body before judging: a connection cut mid-body is a transport failure.
+        let bytes = response.bytes().await.map_err(|e| self.unreachable(&e))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| RemoteError::Decode(e.to_string()));
+        }
+        let (code, message) = match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => (body.error.code, body.error.message),
+            Err(_) => (
+                "unknown".to_owned(),
+                String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+            ),
+        };
+        Err(match status {
+            StatusCode::UNAUTHORIZED => RemoteError::Unauthorized,
+            StatusCode::FORBIDDEN => RemoteError::Forbidden { code, message },
+            _ => RemoteError::Server {
+                status: status.as_u16(),
+                code,
+                message,
+            },
+        })
+    }
+
+    pub async fn me(&self) -> Result<Me, RemoteError> {
+        self.call::<(), _>(Method::GET, "v1/me", None).await
+    }
+
+    /// Liveness only: no token needed, answers fast.
+    pub async fn healthy(&self, timeout: Duration) -> bool {
+        let Ok(url) = self.url("healthz") else {
+            return false;
+        };
+        matches!(
+            self.http.get(url).timeout(timeout).send().await,
+            Ok(response) if response.status().is_success()
+        )
+    }
+
+    pub async fn pull(&self, request: &PullRequest) -> Result<PullResponse, RemoteError> {
+        self.call(Method::POST, "v1/sync/pull", Some(request)).await
+    }
+
+    pub async fn push(&self, request: &PushRequest) -> Result<PushResponse, RemoteError> {
+        self.call(Method::POST, "v1/sync/push", Some(request)).await
+    }
+
+    /// Opens `GET /v1/events`. Each `next()` on the result waits for the next event's name.
+    pub async fn events(&self) -> Result<EventStream, RemoteError> {
+        let response = self
+            .events_http
+            .get(self.url("v1/events")?)
+            .bearer_auth(self.token.expose())
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        match response.status() {
+            status if status.is_success() => Ok(EventStream {
+                response,
+                parser: SseParser::default(),
+                url: self.server_url().to_owned(),
+            }),
+            StatusCode::UNAUTHORIZED => Err(RemoteError::Unauthorized),
+            status => Err(RemoteError::Server {
+                status: status.as_u16(),
+                code: "events".to_owned(),
+                message: "the events stream was refused".to_owned(),
+            }),
+        }
+    }
+}
+
+/// Server-sent events from the queue; only event names matter to the client (they say "pull now").
+pub struct EventStream {
+    response: reqwest::Response,
+    parser: SseParser,
+    url: String,
+}
+
+impl EventStream {
+    /// The next event's name; `Ok(None)` when the server closed the stream.
+    pub async fn next(&mut self) -> Result<Option<String>, RemoteError> {
+        loop {
+            if let Some(event) = self.parser.next_event() {
+                return Ok(Some(event));
+            }
+            match self.response.chunk().await {
+                Ok(Some(bytes)) => self.parser.feed(&bytes),
+                Ok(None) => return Ok(None),
+                Err(error) => {
+                    return Err(RemoteError::Unreachable {
+                        url: self.url.clone(),
+                        detail: error.to_string(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// A minimal text/event-stream reader: collects `event:` names per blank-line-terminated block.
+#[derive(Default)]
+struct SseParser {
+    buffer: Vec<u8>,
+    current: Option<String>,
+    has_data: bool,
+    ready: std::collections::VecDeque<String>,
+}
+
+impl SseParser {
+    fn feed(&mut self, bytes: &[u8]) {
+        self.buffer.extend_from_slice(bytes);
+        while let Some(end) = self.buffer.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.buffer.drain(..=end).collect();
+            let line = String::from_utf8_lossy(&line);
+            let line = line.trim_end_matches(['\n', '\r']);
+            if line.is_empty() {
+                // End of an event: "message" is the SSE default name when data came without one.
+                match self.current.take() {
+                    Some(name) => self.ready.push_back(name),
+                    None if self.has_data => self.ready.push_back("message".to_owned()),
+                    None => {}
+                }
+                self.has_data = false;
+            } else if let Some(name) = line.strip_prefix("event:") {
+                self.current = Some(name.trim().to_owned());
+            } else if line.starts_with("data:") {
+                self.has_data = true;
+            }
+            // Comments (":keep-alive"), id: and retry: lines need no action here.
+        }
+    }
+
+    fn next_event(&mut self) -> Option<String> {
+        self.ready.pop_front()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sse_parser_table() {
+        // (chunks as they arrive, event names expected)
+        let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+            (
+                vec!["event: assignments\ndata: {}\n\n"],
+                vec!["assignments"],
+            ),
+            (
+                vec!["event: assign", "ments\r\ndata: x\r\n", "\r\n"],
+                vec!["assignments"],
+            ),
+            (vec![": keep-alive\n\n"], vec![]),
+            (vec!["data: hello\n\n"], vec!["message"]),
+            (
+                vec!["event: assignments\ndata: 1\n\nevent: assignments\ndata: 2\n\n"],
+                vec!["assignments", "assignments"],
+            ),
+            (vec!["event: assignments\ndata: 1\n"], vec![]),
+        ];
+        for (chunks, expected) in cases {
+            let mut parser = SseParser::default();
+            for chunk in &chunks {
+                parser.feed(chunk.as_bytes());
+            }
+            let mut got = Vec::new();
+            while let Some(event) = parser.next_event() {
+                got.push(event);
+            }
+            assert_eq!(got, expected, "{chunks:?}");
+        }
+    }
+
+    #[test]
+    fn token_debug_is_redacted() {
+        let token = Token::new("very-secret");
+        assert!(!format!("{token:?}").contains("very-secret"));
+    }
+
+    #[test]
+    fn server_url_table() {
+        let cases = [
+            ("http://127.0.0.1:8470", Some("http://127.0.0.1:8470")),
+            ("http://127.0.0.1:8470/", Some("http://127.0.0.1:8470")),
+            (
+                "https://queue.example/base/",
+                Some("https://queue.example/base"),
+            ),
+            ("ftp://x", None),
+            ("not a url", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(
+                normalise_server_url(input).ok().as_deref(),
+                expected,
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn transient_errors_table() {
+        let server = |status| RemoteError::Server {
+            status,
+            code: "x".into(),
+            message: "y".into(),
+        };
+        let cases = [
+            (
+                RemoteError::Unreachable {
+                    url: "u".into(),
+                    detail: "d".into(),
+                },
+                true,
+            ),
+            (server(503), true),
+            (server(429), true),
+            (server(422), false),
+            (RemoteError::Unauthorized, false),
+        ];
+        for (error, transient) in cases {
+            assert_eq!(error.is_transient(), transient, "{error}");
+        }
+    }
+}

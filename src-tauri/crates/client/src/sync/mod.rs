@@ -1,0 +1,277 @@
+//! The sync engine: thin I/O around the planning functions in [`plan`].
+
+pub mod plan;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use countersign_domain::{PullRequest, PushRequest};
+use serde::Serialize;
+use tokio::sync::Notify;
+
+use crate::Clock;
+use crate::notify::{self, Notifier};
+use crate::remote::{QueueClient, RemoteError};
+use crate::store::{Store, StoreError};
+use plan::{BatchLimits, PlanError};
+
+/// Items due within this window raise a "due soon" notification.
+pub const DUE_SOON_WITHIN: chrono::Duration = chrono::Duration::hours(1);
+/// In watch mode, how often the outbox is checked for decisions made by another process.
+const OUTBOX_POLL: Duration = Duration::from_secs(1);
+/// In watch mode, a pull at least this often even without events: it renews the leases.
+const PERIODIC_PULL: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(
+        "the server answered none of the {0} mutations sent: it is missing earlier ones from this client \
+         and stops at the gap. Nothing was lost locally; report this to the queue's operator"
+    )]
+    NoProgress(usize),
+}
+
+impl SyncError {
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SyncError::Remote(error) => error.is_transient(),
+            // SQLITE_BUSY after the busy timeout: another process held the store for long.
+            SyncError::Store(StoreError::Sql(_)) => true,
+            _ => false,
+        }
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub applied: usize,
+    pub conflicts: usize,
+    pub rejected: usize,
+    pub pulled: usize,
+    pub removed: usize,
+    pub kept_with_unsent_decision: usize,
+    pub notified: usize,
+    pub notifications: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct SyncEngine {
+    store: Store,
+    remote: QueueClient,
+    notifier: Arc<dyn Notifier>,
+    clock: Arc<dyn Clock>,
+    limits: BatchLimits,
+}
+
+impl SyncEngine {
+    pub fn new(
+        store: Store,
+        remote: QueueClient,
+        notifier: Arc<dyn Notifier>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            remote,
+            notifier,
+            clock,
+            limits: BatchLimits::default(),
+        }
+    }
+
+    /// One push of everything unacknowledged, then one pull. Records online/offline either way.
+    pub async fn sync_once(&self) -> Result<SyncReport, SyncError> {
+        let result = self.round().await;
+        let (online, error) = match &result {
+            Ok(_) => (true, None),
+            Err(SyncError::Remote(e)) if e.is_transient() => (false, Some(e.to_string())),
+            Err(e) => (true, Some(e.to_string())),
+        };
+        let synced_at = result.is_ok().then(|| self.clock.now());
+        if let Err(record_error) = self
+            .store
+            .record_connectivity(online, error.as_deref(), synced_at)
+            .await
+        {
+            tracing::warn!(%record_error, "could not record the sync state");
+        }
+        result
+    }
+
+    async fn round(&self) -> Result<SyncReport, SyncError> {
+        self.store.bind_server(self.remote.server_url()).await?;
+        let state = self.store.sync_state().await?;
+        let mut report = SyncReport::default();
+        self.push_all(state.client_id, &mut report).await?;
+        self.pull(state.client_id, state.cursor, &mut report)
+            .await?;
+        Ok(report)
+    }
+
+    async fn push_all(
+        &self,
+        client_id: countersign_domain::ClientId,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        while let Some(batch) = self.store.claim_push_batch(self.limits).await? {
+            let response = self
+                .remote
+                .push(&PushRequest {
+                    client_id,
+                    mutations: batch.mutations.clone(),
+                })
+                .await?;
+            plan::check_server_counter(response.last_mutation_id, batch.next_mutation_id)?;
+            let acked = self.store.sync_state().await?.last_acked_mutation_id;
+            let outcome = plan::read_push_response(&batch.mutations, &response, acked)?;
+            let applied = self
+                .store
+                .apply_push_outcome(&batch.mutations, &outcome, self.clock.now())
+                .await?;
+            report.pushed += batch.mutations.len();
+            report.applied += applied.applied;
+            report.conflicts += applied.conflicts;
+            report.rejected += applied.rejected;
+            if outcome.acks.is_empty() {
+                return Err(SyncError::NoProgress(batch.mutations.len()));
+            }
+            if !outcome.unanswered.is_empty() {
+                // The server stopped early; the rest goes again next round under the same ids.
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    async fn pull(
+        &self,
+        client_id: countersign_domain::ClientId,
+        cursor: Option<String>,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let full_snapshot = cursor.is_none();
+        let response = self.remote.pull(&PullRequest { client_id, cursor }).await?;
+        plan::check_server_counter(
+            response.last_mutation_id,
+            self.store.next_mutation_id().await?,
+        )?;
+        let applied = self
+            .store
+            .apply_pull(&response, full_snapshot, self.clock.now(), DUE_SOON_WITHIN)
+            .await?;
+        report.pulled += applied.upserted;
+        report.removed += applied.removed;
+        report.kept_with_unsent_decision += applied.kept_with_unsent_decision;
+        if !applied.notify.is_empty() {
+            report.notified += applied.notify.len();
+            let status = notify::deliver(
+                self.notifier.clone(),
+                notify::notices_for(&applied.notify),
+                notify::NOTIFY_TIMEOUT,
+            )
+            .await;
+            self.store.record_notification_status(&status).await?;
+            report.notifications = Some(status);
+        }
+        Ok(())
+    }
+
+    /// Keeps syncing until the future returned is dropped: after local decisions, on server events,
+    /// periodically, and with exponential backoff and jitter while the server is unreachable.
+    pub async fn watch(&self) {
+        let wake = Arc::new(Notify::new());
+        let events = tokio::spawn(listen_for_events(self.remote.clone(), wake.clone()));
+        let mut backoff = retry_delays();
+        loop {
+            match self.sync_once().await {
+                Ok(report) => {
+                    backoff = retry_delays();
+                    if report != SyncReport::default() {
+                        tracing::info!(?report, "synced");
+                    }
+                    self.wait_for_work(&wake).await;
+                }
+                Err(error) => {
+                    let delay = backoff.next().unwrap_or(Duration::from_secs(30));
+                    if error.is_transient() {
+                        tracing::warn!(%error, ?delay, "offline; retrying");
+                    } else {
+                        tracing::error!(%error, ?delay, "sync failed; retrying");
+                    }
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        () = wake.notified() => {}
+                    }
+                }
+            }
+            if events.is_finished() {
+                tracing::warn!("the events listener stopped; syncing on a timer only");
+            }
+        }
+    }
+
+    /// Returns when a server event arrives, a local decision waits to be sent, or a periodic pull is due.
+    async fn wait_for_work(&self, wake: &Notify) {
+        let outbox_has_work = async {
+            loop {
+                tokio::time::sleep(OUTBOX_POLL).await;
+                match self.store.unsent_count().await {
+                    Ok(0) => {}
+                    Ok(_) => return,
+                    Err(error) => tracing::warn!(%error, "cannot read the outbox"),
+                }
+            }
+        };
+        tokio::select! {
+            () = wake.notified() => {}
+            () = outbox_has_work => {}
+            () = tokio::time::sleep(PERIODIC_PULL) => {}
+        }
+    }
+}
+
+fn retry_delays() -> impl Iterator<Item = Duration> {
+    ExponentialBuilder::default()
+        .with_jitter()
+        .with_min_delay(Duration::from_millis(500))
+        .with_max_delay(Duration::from_secs(30))
+        .without_max_times()
+        .build()
+}
+
+/// Holds `GET /v1/events` open and wakes the sync loop on each `assignments` event; reconnects with
+/// backoff. An event lost while disconnected costs only latency: the periodic pull catches up.
+async fn listen_for_events(remote: QueueClient, wake: Arc<Notify>) {
+    let mut backoff = retry_delays();
+    loop {
+        match remote.events().await {
+            Ok(mut stream) => {
+                backoff = retry_delays();
+                // Anything may have changed while we were not listening.
+                wake.notify_one();
+                loop {
+                    match stream.next().await {
+                        Ok(Some(event)) if event == "assignments" => wake.notify_one(),
+                        Ok(Some(_)) => {}
+                        Ok(None) => break,
+                        Err(error) => {
+                            tracing::debug!(%error, "events stream broke");
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(error) => tracing::debug!(%error, "events stream unavailable"),
+        }
+        tokio::time::sleep(backoff.next().unwrap_or(Duration::from_secs(30))).await;
+    }
+}
