@@ -54,8 +54,10 @@ uuid_id!(
 );
 
 /// Per-client mutation counter: the first mutation of a client is 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = i64, minimum = 0))]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = u64))]
 #[serde(transparent)]
 pub struct MutationId(pub u64);
 
@@ -72,8 +74,10 @@ impl fmt::Display for MutationId {
 }
 
 /// Fencing token: grows each time an item is leased to someone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = i64, minimum = 0))]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = u64))]
 #[serde(transparent)]
 pub struct Epoch(pub u64);
 

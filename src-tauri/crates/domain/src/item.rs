@@ -64,7 +64,6 @@ pub enum Action {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signal {
     pub name: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub value: Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
@@ -87,7 +86,6 @@ pub struct AiProposal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Any JSON: a string for text drafts, an object for structured proposals.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub output: Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<String>,
@@ -146,6 +144,8 @@ pub enum ItemValidationError {
     Priority(i64),
     #[error("callback_url must be an http or https URL")]
     CallbackUrl,
+    #[error("payload must be a JSON object")]
+    Payload,
 }
 
 const MAX_SHORT_TEXT: usize = 500;
@@ -164,6 +164,9 @@ impl NewItem {
             if value.chars().count() > MAX_SHORT_TEXT {
                 return Err(ItemValidationError::TooLong(field, MAX_SHORT_TEXT));
             }
+        }
+        if !self.payload.is_object() {
+            return Err(ItemValidationError::Payload);
         }
         let confidence = self.ai.confidence;
         if !(0.0..=1.0).contains(&confidence) {
@@ -192,7 +195,6 @@ pub struct DecisionRecord {
     pub by: String,
     pub action: Action,
     /// Same JSON type as `ai.output`; present for approve_with_edits.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub correction: Option<Value>,
     pub reason_code: Option<String>,
     pub note: Option<String>,
@@ -257,20 +259,49 @@ mod tests {
     fn validation_table() {
         let cases: Vec<(&str, Value, Option<ItemValidationError>)> = vec![
             ("/kind", json!(""), Some(ItemValidationError::Empty("kind"))),
-            ("/title", json!("  "), Some(ItemValidationError::Empty("title"))),
-            ("/ai/confidence", json!(1.5), Some(ItemValidationError::Confidence(1.5))),
-            ("/ai/confidence", json!(-0.1), Some(ItemValidationError::Confidence(-0.1))),
+            (
+                "/title",
+                json!("  "),
+                Some(ItemValidationError::Empty("title")),
+            ),
+            (
+                "/ai/confidence",
+                json!(1.5),
+                Some(ItemValidationError::Confidence(1.5)),
+            ),
+            (
+                "/ai/confidence",
+                json!(-0.1),
+                Some(ItemValidationError::Confidence(-0.1)),
+            ),
             ("/ai/confidence", json!(1.0), None),
-            ("/priority", json!(101), Some(ItemValidationError::Priority(101))),
-            ("/priority", json!(-1), Some(ItemValidationError::Priority(-1))),
+            (
+                "/priority",
+                json!(101),
+                Some(ItemValidationError::Priority(101)),
+            ),
+            (
+                "/priority",
+                json!(-1),
+                Some(ItemValidationError::Priority(-1)),
+            ),
             ("/priority", json!(100), None),
-            ("/callback_url", json!("ftp://x"), Some(ItemValidationError::CallbackUrl)),
+            (
+                "/callback_url",
+                json!("ftp://x"),
+                Some(ItemValidationError::CallbackUrl),
+            ),
             ("/callback_url", json!("http://127.0.0.1:9/hook"), None),
+            ("/payload", json!([1]), Some(ItemValidationError::Payload)),
         ];
         for (pointer, value, expected) in cases {
             let mut raw = submission();
             let (parent, field) = pointer.rsplit_once('/').expect("pointer");
-            let target = if parent.is_empty() { &mut raw } else { raw.pointer_mut(parent).expect("parent") };
+            let target = if parent.is_empty() {
+                &mut raw
+            } else {
+                raw.pointer_mut(parent).expect("parent")
+            };
             target[field] = value.clone();
             let item: NewItem = serde_json::from_value(raw).expect("parses");
             assert_eq!(item.validate().err(), expected, "{pointer} = {value}");

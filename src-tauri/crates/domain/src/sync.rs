@@ -101,7 +101,6 @@ pub struct Mutation {
     pub action: Action,
     /// The human version of `ai.output`; required for approve_with_edits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub correction: Option<Value>,
     /// Required for reject.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -110,7 +109,6 @@ pub struct Mutation {
     pub note: Option<String>,
     /// A clinical sign-off statement, kept in the audit log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub attestation: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_time: Option<DateTime<Utc>>,

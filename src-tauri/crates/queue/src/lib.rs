@@ -1,0 +1,191 @@
+//! The Countersign queue service: producers submit AI proposals, reviewers sync assignments and
+//! push decisions, admins read the audit log and export feedback. See protocol.md for the wire
+//! contract. `router(state)` builds the HTTP app without I/O; [`start`] serves it for real.
+
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod feedback;
+pub mod http;
+pub mod items;
+pub mod metrics;
+pub mod policy;
+pub mod sync;
+pub mod webhook;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+pub use crate::clock::{Clock, ManualClock, SystemClock};
+pub use crate::db::{Backend, Db};
+pub use crate::http::router;
+pub use crate::policy::Policy;
+use crate::webhook::WebhookSecret;
+
+/// Everything a request handler or background task needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub policy: Arc<Policy>,
+    pub lease_duration: chrono::Duration,
+    pub clock: Arc<dyn Clock>,
+    pub events: events::Events,
+    pub metrics: Arc<metrics::Metrics>,
+    /// Fired on shutdown: event streams close and background tasks stop.
+    pub shutdown: CancellationToken,
+    /// Wakes the webhook worker when something may have been queued.
+    pub webhook_wake: Arc<Notify>,
+}
+
+impl AppState {
+    pub fn new(db: Db, policy: Policy, clock: Arc<dyn Clock>) -> AppState {
+        let lease_duration = chrono::Duration::seconds(
+            i64::try_from(policy.lease_seconds).unwrap_or(i64::MAX / 1_000_000),
+        );
+        AppState {
+            db,
+            policy: Arc::new(policy),
+            lease_duration,
+            clock,
+            events: events::Events::default(),
+            metrics: Arc::new(metrics::Metrics::default()),
+            shutdown: CancellationToken::new(),
+            webhook_wake: Arc::new(Notify::new()),
+        }
+    }
+}
+
+/// How to run the service.
+pub struct ServeOptions {
+    pub database_url: String,
+    pub listen: String,
+    pub policy: Policy,
+    /// `whsec_…`; when None the secret kept in the database is used (made on first start).
+    pub webhook_secret: Option<String>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl ServeOptions {
+    pub fn new(database_url: impl Into<String>) -> ServeOptions {
+        ServeOptions {
+            database_url: database_url.into(),
+            listen: "127.0.0.1:0".into(),
+            policy: Policy::builtin(),
+            webhook_secret: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] error::StoreError),
+    #[error(transparent)]
+    Secret(#[from] webhook::SecretError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A service running in this process.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+/// How long shutdown waits for requests in flight before giving up on them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+
+/// Opens (creating and migrating) the database, binds, and serves in background tasks:
+/// the HTTP API, the lease sweeper, the webhook worker and, on PostgreSQL, the event relay.
+pub async fn start(options: ServeOptions) -> Result<RunningServer, StartError> {
+    let db = Db::open(&options.database_url).await?;
+    let secret = WebhookSecret::resolve(&db, options.webhook_secret.as_deref()).await?;
+    let listener = tokio::net::TcpListener::bind(&options.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: options.listen.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: options.listen.clone(),
+        source,
+    })?;
+    let state = AppState::new(db, options.policy, options.clock);
+    let mut tasks = tokio::task::JoinSet::new();
+
+    let app = router(state.clone());
+    let shutdown = state.shutdown.clone();
+    tasks.spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await;
+        if let Err(error) = served {
+            tracing::error!(%error, "HTTP server stopped with an error");
+        }
+    });
+    tasks.spawn(sync::run_sweeper(state.clone()));
+    tasks.spawn(webhook::run_worker(
+        state.clone(),
+        secret,
+        state.webhook_wake.clone(),
+    ));
+    if state.db.backend == Backend::Postgres {
+        let relay_state = state.clone();
+        let url = options.database_url.clone();
+        tasks.spawn(async move {
+            if let Err(error) = relay_state
+                .events
+                .relay_postgres(&url, relay_state.shutdown.clone())
+                .await
+            {
+                tracing::error!(%error, "event relay could not start; clients will rely on polling");
+            }
+        });
+    }
+    Ok(RunningServer { addr, state, tasks })
+}
+
+impl RunningServer {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, closes event streams, lets requests in flight finish (up to
+    /// [`SHUTDOWN_GRACE`]), stops background work and closes the database.
+    pub async fn shutdown(mut self) {
+        self.state.shutdown.cancel();
+        let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("requests still running after the grace period were abandoned");
+            self.tasks.abort_all();
+        }
+        self.state.db.pool.close().await;
+    }
+
+    /// Serves until `signal` resolves, then shuts down.
+    pub async fn run_until(self, signal: impl Future<Output = ()>) {
+        let stopped = self.state.shutdown.clone();
+        tokio::select! {
+            () = signal => {}
+            () = stopped.cancelled() => {}
+        }
+        self.shutdown().await;
+    }
+}

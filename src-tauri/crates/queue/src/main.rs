@@ -1,1 +1,274 @@
-fn main() {}
+//! `countersign-queue`: serve the queue, manage users, seed demo work, verify the audit chain,
+//! export feedback.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use countersign_domain::Role;
+use countersign_queue::feedback::FeedbackFormat;
+use countersign_queue::{
+    AppState, Clock, Db, Policy, ServeOptions, SystemClock, audit, auth, demo, feedback, items,
+    webhook,
+};
+
+const DEFAULT_DATABASE: &str = "sqlite://countersign-queue.db";
+/// The user that owns `seed-demo`'s items.
+const DEMO_PRODUCER: &str = "demo-producer";
+
+#[derive(Parser)]
+#[command(
+    name = "countersign-queue",
+    version,
+    about = "The Countersign review queue service"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct DatabaseArg {
+    /// sqlite://PATH (the default, created when missing) or postgres://USER:PASSWORD@HOST/DB.
+    #[arg(long, env = "COUNTERSIGN_DATABASE_URL", default_value = DEFAULT_DATABASE)]
+    database: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API until SIGTERM or SIGINT.
+    Serve {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, env = "COUNTERSIGN_LISTEN", default_value = "127.0.0.1:8470")]
+        listen: String,
+        /// Routing policy (TOML); see default-policy.toml for the format.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Webhook signing secret, whsec_<base64>; made and kept in the database when unset.
+        #[arg(long, env = "COUNTERSIGN_WEBHOOK_SECRET", hide_env_values = true)]
+        webhook_secret: Option<String>,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Submit realistic demo items of the three built-in kinds.
+    SeedDemo {
+        #[arg(long, default_value_t = 60)]
+        count: usize,
+        /// Seed for the generator: the same seed gives the same items.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Check the audit log's hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Export human feedback as JSON Lines on stdout.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Print the webhook signing secret (whsec_…) receivers verify signatures with.
+    WebhookSecret {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user and print its token (the only time it is shown) as the only line on stdout.
+    Add {
+        name: String,
+        #[arg(long)]
+        role: Role,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Exit 0 when the chain is intact; otherwise name the first entry that does not verify.
+    Verify {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    Feedback {
+        #[arg(long)]
+        format: FeedbackFormat,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+async fn open(database: &DatabaseArg) -> Result<Db> {
+    Ok(Db::open(&database.database).await?)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve {
+            database,
+            listen,
+            policy,
+            webhook_secret,
+        } => {
+            let policy = match policy {
+                Some(path) => Policy::load(&path)?,
+                None => Policy::builtin(),
+            };
+            let server = countersign_queue::start(ServeOptions {
+                database_url: database.database,
+                listen,
+                policy,
+                webhook_secret,
+                clock: Arc::new(SystemClock),
+            })
+            .await?;
+            tracing::info!(database = %server.state.db.display_url, "queue service started");
+            // Scripts and tests wait for this line to know the port.
+            println!("listening on {}", server.url());
+            std::io::stdout().flush().context("writing to stdout")?;
+            server.run_until(shutdown_signal()).await;
+            tracing::info!("stopped");
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    name,
+                    role,
+                    database,
+                },
+        } => {
+            let db = open(&database).await?;
+            let token = auth::add_user(&db, &name, role, SystemClock.now()).await?;
+            println!("{token}");
+        }
+        Command::SeedDemo {
+            count,
+            seed,
+            database,
+        } => {
+            let db = open(&database).await?;
+            let created = seed_demo(db, count, seed).await?;
+            eprintln!(
+                "seeded {created} new demo items ({count} requested; existing ones are kept)"
+            );
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { database },
+        } => {
+            let db = open(&database).await?;
+            return Ok(match audit::verify(&db).await? {
+                Ok(count) => {
+                    println!("audit chain intact: {count} entries verified");
+                    ExitCode::SUCCESS
+                }
+                Err(broken) => {
+                    eprintln!("audit chain broken: {broken}");
+                    ExitCode::FAILURE
+                }
+            });
+        }
+        Command::Export {
+            command: ExportCommand::Feedback { format, database },
+        } => {
+            let db = open(&database).await?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut write_error = None;
+            feedback::export(&db, format, |line| match writeln!(out, "{line}") {
+                Ok(()) => true,
+                Err(error) => {
+                    write_error = Some(error);
+                    false
+                }
+            })
+            .await?;
+            if let Some(error) = write_error {
+                return Err(error).context("writing the export to stdout");
+            }
+            out.flush().context("writing the export to stdout")?;
+        }
+        Command::WebhookSecret { database } => {
+            let db = open(&database).await?;
+            let secret = webhook::WebhookSecret::resolve(&db, None).await?;
+            println!("{}", secret.as_text());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Submits demo items as the demo producer (created when missing); returns how many were new.
+async fn seed_demo(db: Db, count: usize, seed: u64) -> Result<usize> {
+    let clock = Arc::new(SystemClock);
+    match auth::add_user(&db, DEMO_PRODUCER, Role::Producer, clock.now()).await {
+        Ok(_) | Err(auth::UserError::Exists(_)) => {}
+        Err(error) => return Err(error.into()),
+    }
+    let state = AppState::new(db, Policy::builtin(), clock.clone());
+    let mut created = 0;
+    for item in demo::demo_items(count, seed, clock.now()) {
+        if items::submit(&state, DEMO_PRODUCER, &item).await?.created {
+            created += 1;
+        }
+    }
+    Ok(created)
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(
+            tokio::signal::unix::SignalKind::terminate(),
+        ) {
+            Ok(signal) => signal,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the service");
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

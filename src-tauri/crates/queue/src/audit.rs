@@ -1,0 +1,357 @@
+//! The hash-chained audit log. Entry n's hash is the hex SHA-256 of entry n-1's hash followed by
+//! the canonical (sorted keys, no whitespace) JSON of {seq, at, actor, action, item_id, data}.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::db::{Db, Tx, col};
+use crate::error::StoreError;
+
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub item_id: Option<String>,
+    pub data: Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// An entry before it is chained.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub actor: String,
+    pub action: &'static str,
+    pub item_id: Option<String>,
+    pub data: Value,
+}
+
+impl AuditEvent {
+    pub fn new(actor: &str, action: &'static str, item_id: Option<String>, data: Value) -> Self {
+        AuditEvent {
+            actor: actor.to_owned(),
+            action,
+            item_id,
+            data,
+        }
+    }
+}
+
+/// Writes `value` as JSON with object keys sorted and no whitespace, independent of how
+/// serde_json orders maps in this build.
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (index, key) in keys.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                write_canonical(&map[key], out);
+            }
+            out.push('}');
+        }
+        Value::Array(values) => {
+            out.push('[');
+            for (index, item) in values.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+pub fn entry_hash(
+    prev_hash: &str,
+    seq: i64,
+    at: &str,
+    actor: &str,
+    action: &str,
+    item_id: Option<&str>,
+    data: &Value,
+) -> String {
+    let body = json!({
+        "seq": seq, "at": at, "actor": actor, "action": action, "item_id": item_id, "data": data,
+    });
+    let mut hasher = Sha256::new();
+    hasher.update(prev_hash.as_bytes());
+    hasher.update(canonical_json(&body).as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+/// Appends events to the chain inside the caller's transaction. Call it last in a transaction:
+/// on PostgreSQL it locks the chain head until commit.
+pub async fn append(
+    db: &Db,
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    events: &[AuditEvent],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let head = sqlx::query(&format!(
+        "SELECT seq, hash FROM audit_head WHERE id = 1{}",
+        db.backend.for_update()
+    ))
+    .fetch_one(&mut **tx)
+    .await?;
+    let mut seq: i64 = col(&head, "seq")?;
+    let mut prev_hash: String = col(&head, "hash")?;
+    let at = now.to_rfc3339_opts(SecondsFormat::Micros, true);
+    for event in events {
+        seq += 1;
+        let hash = entry_hash(
+            &prev_hash,
+            seq,
+            &at,
+            &event.actor,
+            event.action,
+            event.item_id.as_deref(),
+            &event.data,
+        );
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, action, item_id, data, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(seq)
+        .bind(&at)
+        .bind(&event.actor)
+        .bind(event.action)
+        .bind(event.item_id.as_deref())
+        .bind(canonical_json(&event.data))
+        .bind(&prev_hash)
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?;
+        prev_hash = hash;
+    }
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(&prev_hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
+    let data: String = col(row, "data")?;
+    Ok(AuditEntry {
+        seq: col(row, "seq")?,
+        at: col(row, "at")?,
+        actor: col(row, "actor")?,
+        action: col(row, "action")?,
+        item_id: col(row, "item_id")?,
+        data: serde_json::from_str(&data)?,
+        prev_hash: col(row, "prev_hash")?,
+        hash: col(row, "hash")?,
+    })
+}
+
+/// Entries in order, optionally for one item, `limit` at a time after `after_seq`.
+pub async fn entries(
+    db: &Db,
+    item_id: Option<&str>,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT seq, at, actor, action, item_id, data, prev_hash, hash FROM audit_log \
+         WHERE seq > $1 AND ($2 IS NULL OR item_id = $2) ORDER BY seq LIMIT $3",
+    )
+    .bind(after_seq)
+    .bind(item_id)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(entry_from_row).collect()
+}
+
+/// Why the chain does not verify, naming the first entry at fault.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum ChainBreak {
+    #[error("audit entry {seq} is missing: the log jumps from {previous} to {seq}")]
+    Gap { previous: i64, seq: i64 },
+    #[error("audit entry {seq} does not link to entry {previous}: its prev_hash was changed")]
+    Link { previous: i64, seq: i64 },
+    #[error("audit entry {seq} was altered: its contents no longer match its hash")]
+    Altered { seq: i64 },
+    #[error(
+        "the audit log ends at entry {last} but its head records entry {head_seq}: entries were removed or the head was altered"
+    )]
+    Head { last: i64, head_seq: i64 },
+}
+
+/// Checks a run of entries that follows (`previous_seq`, `previous_hash`).
+pub fn check_chain(
+    previous_seq: i64,
+    previous_hash: &str,
+    entries: &[AuditEntry],
+) -> Result<(), ChainBreak> {
+    let (mut seq, mut hash) = (previous_seq, previous_hash.to_owned());
+    for entry in entries {
+        if entry.seq != seq + 1 {
+            return Err(ChainBreak::Gap {
+                previous: seq,
+                seq: seq + 1,
+            });
+        }
+        if entry.prev_hash != hash {
+            return Err(ChainBreak::Link {
+                previous: seq,
+                seq: entry.seq,
+            });
+        }
+        let expected = entry_hash(
+            &entry.prev_hash,
+            entry.seq,
+            &entry.at,
+            &entry.actor,
+            &entry.action,
+            entry.item_id.as_deref(),
+            &entry.data,
+        );
+        if entry.hash != expected {
+            return Err(ChainBreak::Altered { seq: entry.seq });
+        }
+        seq = entry.seq;
+        hash = entry.hash.clone();
+    }
+    Ok(())
+}
+
+/// Verifies the whole chain page by page; `Ok(n)` is the number of entries checked.
+pub async fn verify(db: &Db) -> Result<Result<i64, ChainBreak>, StoreError> {
+    const PAGE: i64 = 5000;
+    let (mut seq, mut hash) = (0i64, GENESIS_HASH.to_owned());
+    loop {
+        let page = entries(db, None, seq, PAGE).await?;
+        if let Err(broken) = check_chain(seq, &hash, &page) {
+            return Ok(Err(broken));
+        }
+        match page.last() {
+            Some(last) => {
+                seq = last.seq;
+                hash = last.hash.clone();
+            }
+            None => break,
+        }
+    }
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&db.pool)
+        .await?;
+    let head_seq: i64 = col(&head, "seq")?;
+    let head_hash: String = col(&head, "hash")?;
+    if head_seq != seq || head_hash != hash {
+        return Ok(Err(ChainBreak::Head {
+            last: seq,
+            head_seq,
+        }));
+    }
+    Ok(Ok(seq))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_json_sorts_keys_everywhere() {
+        let value = json!({"b": 1, "a": {"d": [1, {"z": null, "y": "é"}], "c": true}});
+        assert_eq!(
+            canonical_json(&value),
+            r#"{"a":{"c":true,"d":[1,{"y":"é","z":null}]},"b":1}"#
+        );
+    }
+
+    fn chain(len: i64) -> Vec<AuditEntry> {
+        let mut prev = GENESIS_HASH.to_owned();
+        (1..=len)
+            .map(|seq| {
+                let data = json!({"n": seq});
+                let at = "2026-11-25T12:00:00.000000Z";
+                let hash = entry_hash(&prev, seq, at, "alice", "decide", Some("i"), &data);
+                let entry = AuditEntry {
+                    seq,
+                    at: at.into(),
+                    actor: "alice".into(),
+                    action: "decide".into(),
+                    item_id: Some("i".into()),
+                    data,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
+                prev = hash;
+                entry
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hash_matches_the_protocol_formula() {
+        let data = json!({"k": 1});
+        let expected_body =
+            r#"{"action":"submit","actor":"p","at":"t","data":{"k":1},"item_id":null,"seq":1}"#;
+        let mut hasher = Sha256::new();
+        hasher.update(format!("{GENESIS_HASH}{expected_body}").as_bytes());
+        assert_eq!(
+            entry_hash(GENESIS_HASH, 1, "t", "p", "submit", None, &data),
+            hex::encode(hasher.finalize())
+        );
+    }
+
+    #[test]
+    fn any_single_change_breaks_the_chain() {
+        let good = chain(5);
+        assert_eq!(check_chain(0, GENESIS_HASH, &good), Ok(()));
+        type Tamper = fn(&mut AuditEntry);
+        let tamperings: Vec<(&str, Tamper)> = vec![
+            ("actor", |e| e.actor = "mallory".into()),
+            ("action", |e| e.action = "approve".into()),
+            ("at", |e| e.at = "2026-11-25T12:00:01.000000Z".into()),
+            ("data", |e| e.data = json!({"n": 99})),
+            ("item", |e| e.item_id = None),
+            ("hash", |e| e.hash = GENESIS_HASH.into()),
+            ("prev", |e| e.prev_hash = GENESIS_HASH.replace('0', "1")),
+        ];
+        for (what, tamper) in tamperings {
+            let mut entries = good.clone();
+            tamper(&mut entries[2]);
+            let broken = check_chain(0, GENESIS_HASH, &entries).expect_err(what);
+            let seq = match broken {
+                ChainBreak::Altered { seq } | ChainBreak::Link { seq, .. } => seq,
+                other => panic!("{what}: unexpected {other:?}"),
+            };
+            assert!(seq == 3 || seq == 4, "{what}: blamed entry {seq}");
+        }
+        let mut missing = good.clone();
+        missing.remove(1);
+        assert_eq!(
+            check_chain(0, GENESIS_HASH, &missing),
+            Err(ChainBreak::Gap {
+                previous: 1,
+                seq: 2
+            })
+        );
+    }
+}

@@ -1,0 +1,238 @@
+//! One storage interface over two back ends. The SQL is shared (sqlx's `Any` driver, `$n`
+//! placeholders, times as integer microseconds, JSON as text); what differs between SQLite and
+//! PostgreSQL — how a write transaction starts, row locking, claiming — is in [`Backend`].
+
+use std::future::Future;
+use std::sync::Once;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row, Transaction};
+
+use crate::error::StoreError;
+
+static INSTALL_DRIVERS: Once = Once::new();
+
+/// Which database the queue runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Suffix that locks the rows a SELECT reads until the transaction ends. SQLite needs none:
+    /// a write transaction there already holds the database's single write lock.
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// Suffix for claiming: concurrent claimers skip each other's rows instead of waiting.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+}
+
+/// The queue's database: a pool plus the back end it talks to.
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+    /// The URL without credentials, for messages.
+    pub display_url: String,
+}
+
+pub type Tx = Transaction<'static, sqlx::Any>;
+
+impl Db {
+    /// Connects, creating the SQLite file or the PostgreSQL database when missing, and applies
+    /// pending migrations.
+    pub async fn open(url: &str) -> Result<Db, StoreError> {
+        INSTALL_DRIVERS.call_once(sqlx::any::install_default_drivers);
+        let (backend, url) = normalise_url(url)?;
+        let display_url = redact(&url);
+        let options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(30))
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 24,
+            });
+        let options = match backend {
+            Backend::Sqlite => options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL lets readers run beside the single writer; FULL makes every commit
+                    // durable; the busy timeout queues writers instead of failing them.
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => {
+                use sqlx::migrate::MigrateDatabase;
+                if !sqlx::Any::database_exists(&url).await.unwrap_or(true) {
+                    sqlx::Any::create_database(&url)
+                        .await
+                        .map_err(|source| StoreError::connect(&display_url, source))?;
+                }
+                options
+            }
+        };
+        let pool = options
+            .connect(&url)
+            .await
+            .map_err(|source| StoreError::connect(&display_url, source))?;
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        migrator.run(&pool).await?;
+        Ok(Db {
+            pool,
+            backend,
+            display_url,
+        })
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a read-then-write transaction cannot fail to upgrade later.
+    pub async fn begin_write(&self) -> Result<Tx, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Runs `work` in a write transaction and commits it, starting over when PostgreSQL
+    /// reports a deadlock or serialisation failure (the transaction then changed nothing).
+    pub async fn write<T, F, Fut>(&self, mut work: F) -> Result<T, StoreError>
+    where
+        F: FnMut(Tx) -> Fut,
+        Fut: Future<Output = Result<(T, Tx), StoreError>>,
+    {
+        let mut attempt = 0u32;
+        loop {
+            let tx = self.begin_write().await?;
+            match work(tx).await {
+                Ok((value, tx)) => match tx.commit().await {
+                    Ok(()) => return Ok(value),
+                    Err(error) if is_retryable(&error) && attempt < 8 => {}
+                    Err(error) => return Err(error.into()),
+                },
+                Err(StoreError::Sql(error)) if is_retryable(&error) && attempt < 8 => {}
+                Err(error) => return Err(error),
+            }
+            attempt += 1;
+            tokio::time::sleep(Duration::from_millis(2u64 << attempt.min(6))).await;
+        }
+    }
+}
+
+fn is_retryable(error: &sqlx::Error) -> bool {
+    match error {
+        // 40001 serialization_failure, 40P01 deadlock_detected.
+        sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("40001" | "40P01")),
+        _ => false,
+    }
+}
+
+/// `sqlite://PATH` (everything after the scheme is the file path) or `postgres://…`.
+fn normalise_url(url: &str) -> Result<(Backend, String), StoreError> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        if path.is_empty() {
+            return Err(StoreError::BadUrl(url.to_owned()));
+        }
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mode = if path.contains("mode=") {
+            String::new()
+        } else {
+            format!("{separator}mode=rwc")
+        };
+        Ok((Backend::Sqlite, format!("sqlite://{path}{mode}")))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok((Backend::Postgres, url.to_owned()))
+    } else {
+        Err(StoreError::BadUrl(url.to_owned()))
+    }
+}
+
+/// Hides a password in `scheme://user:password@host/…`.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Times are stored as microseconds since the epoch: exact, sortable, the same on both back ends.
+pub fn to_micros(time: DateTime<Utc>) -> i64 {
+    time.timestamp_micros()
+}
+
+pub fn from_micros(micros: i64) -> DateTime<Utc> {
+    Utc.timestamp_micros(micros)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// Reads a column, naming it in the error.
+pub fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    row.try_get(name).map_err(StoreError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_are_file_paths() {
+        let cases = [
+            (
+                "sqlite://countersign-queue.db",
+                "sqlite://countersign-queue.db?mode=rwc",
+            ),
+            ("sqlite:///abs/path.db", "sqlite:///abs/path.db?mode=rwc"),
+            ("sqlite://x.db?mode=ro", "sqlite://x.db?mode=ro"),
+        ];
+        for (given, expected) in cases {
+            let (backend, url) = normalise_url(given).expect("valid url");
+            assert_eq!(backend, Backend::Sqlite);
+            assert_eq!(url, expected);
+        }
+        assert!(normalise_url("mysql://x").is_err());
+        assert!(normalise_url("sqlite://").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://cs:secret@localhost:5432/db"),
+            "postgres://cs:***@localhost:5432/db"
+        );
+        assert_eq!(redact("postgres://localhost/db"), "postgres://localhost/db");
+    }
+
+    #[test]
+    fn micros_round_trip() {
+        let now = Utc::now();
+        assert_eq!(to_micros(from_micros(to_micros(now))), to_micros(now));
+    }
+}

@@ -1,0 +1,129 @@
+//! Human feedback as training data: `sft` (approved or corrected outputs as chat examples) and
+//! `preference` (correction chosen over the AI's output), one JSON object per line.
+
+use countersign_domain::{Action, Item, Outcome};
+use serde_json::{Value, json};
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::items::{self, ITEM_COLUMNS, ItemRow};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedbackFormat {
+    Sft,
+    Preference,
+}
+
+impl std::str::FromStr for FeedbackFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "sft" => Ok(FeedbackFormat::Sft),
+            "preference" => Ok(FeedbackFormat::Preference),
+            other => Err(format!(
+                "unknown feedback format {other:?}: use sft or preference"
+            )),
+        }
+    }
+}
+
+const PAGE: i64 = 500;
+
+/// The prompt the AI answered: what the reviewer saw of the case.
+fn prompt(item: &Item) -> String {
+    json!({"kind": item.kind, "title": item.title, "payload": item.payload}).to_string()
+}
+
+/// The last correction a person made, if any.
+fn correction(item: &Item) -> Option<&Value> {
+    item.decisions
+        .iter()
+        .rev()
+        .find(|decision| decision.action == Action::ApproveWithEdits)
+        .and_then(|decision| decision.correction.as_ref())
+}
+
+fn metadata(item: &Item) -> Value {
+    let decided_at = item.decisions.last().map(|decision| decision.at);
+    let reviewers: Vec<&str> = item
+        .decisions
+        .iter()
+        .map(|decision| decision.by.as_str())
+        .collect();
+    json!({
+        "item_id": item.id, "external_id": item.external_id, "kind": item.kind,
+        "outcome": item.outcome, "model": item.ai.model, "confidence": item.ai.confidence,
+        "risk": item.ai.risk, "reviewers": reviewers, "decided_at": decided_at,
+        "producer": item.producer,
+    })
+}
+
+/// The JSONL line for one item, or None when the item is not feedback in this format.
+pub fn line(item: &Item, format: FeedbackFormat) -> Option<String> {
+    let line = match (format, item.outcome?) {
+        (FeedbackFormat::Sft, Outcome::Approved) => json!({
+            "messages": [
+                {"role": "user", "content": prompt(item)},
+                {"role": "assistant", "content": item.ai.output},
+            ],
+            "metadata": metadata(item),
+        }),
+        (FeedbackFormat::Sft, Outcome::ApprovedWithEdits) => json!({
+            "messages": [
+                {"role": "user", "content": prompt(item)},
+                {"role": "assistant", "content": correction(item)?},
+            ],
+            "metadata": metadata(item),
+        }),
+        (FeedbackFormat::Preference, Outcome::ApprovedWithEdits) => json!({
+            "prompt": prompt(item),
+            "chosen": correction(item)?,
+            "rejected": item.ai.output,
+            "metadata": metadata(item),
+        }),
+        _ => return None,
+    };
+    Some(line.to_string())
+}
+
+/// Calls `emit` with each line, reading decided items a page at a time in id order.
+/// Stops early (without error) when `emit` returns false.
+pub async fn export(
+    db: &Db,
+    format: FeedbackFormat,
+    mut emit: impl FnMut(String) -> bool,
+) -> Result<(), StoreError> {
+    let outcomes = match format {
+        FeedbackFormat::Sft => "('approved', 'approved_with_edits')",
+        FeedbackFormat::Preference => "('approved_with_edits')",
+    };
+    let sql = format!(
+        "SELECT {ITEM_COLUMNS} FROM items WHERE status = 'decided' AND outcome IN {outcomes} \
+         AND id > $1 ORDER BY id LIMIT $2"
+    );
+    let mut after = String::new();
+    loop {
+        let mut conn = db.pool.acquire().await?;
+        let rows = sqlx::query(&sql)
+            .bind(&after)
+            .bind(PAGE)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut page = rows
+            .iter()
+            .map(ItemRow::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        items::attach_decisions(&mut conn, &mut page).await?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = last.item.id.to_string();
+        for row in &page {
+            if let Some(line) = line(&row.item, format) {
+                if !emit(line) {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}

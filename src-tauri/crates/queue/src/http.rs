@@ -1,0 +1,511 @@
+//! The HTTP API: thin handlers over the library, every error as `{"error": {code, message}}`.
+
+use std::convert::Infallible;
+use std::time::Instant;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use countersign_domain::{
+    ErrorBody, Item, Me, NewItem, PullRequest, PullResponse, PushRequest, PushResponse, Role,
+};
+use futures::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use tokio_stream::wrappers::BroadcastStream;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::AppState;
+use crate::audit::{self, AuditEntry};
+use crate::auth::{self, UserError};
+use crate::error::ApiError;
+use crate::feedback::{self, FeedbackFormat};
+use crate::items::{self, CancelOutcome};
+use crate::sync::{self, SyncError};
+
+/// Request bodies larger than this get 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The authenticated user behind a request's bearer token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub name: String,
+    pub role: Role,
+}
+
+impl Caller {
+    fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            let allowed: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+            Err(ApiError::forbidden(format!(
+                "this needs the role {}; your token's role is {}",
+                allowed.join(" or "),
+                self.role.as_str()
+            )))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header must be Bearer <token>")
+            })?;
+        let (name, role) = auth::authenticate(&state.db, token)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("unknown token"))?;
+        Ok(Caller { name, role })
+    }
+}
+
+/// Maps axum's JSON rejections to the protocol's codes: 400 malformed, 422 invalid, 413 too large.
+fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    match body {
+        Ok(Json(value)) => Ok(value),
+        Err(rejection) => Err(match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("request bodies are limited to {BODY_LIMIT} bytes"),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                ApiError::validation("invalid_request", rejection.body_text())
+            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with Content-Type: application/json",
+            ),
+            _ => ApiError::bad_request("malformed_json", rejection.body_text()),
+        }),
+    }
+}
+
+fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    query
+        .map(|Query(value)| value)
+        .map_err(|rejection| ApiError::bad_request("invalid_query", rejection.body_text()))
+}
+
+/// Runs `work` to the end even if the client goes away, so a committed change is never cut
+/// off halfway by a dropped connection.
+async fn detached<T: Send + 'static>(
+    work: impl Future<Output = Result<T, ApiError>> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::spawn(work).await.map_err(|error| {
+        tracing::error!(%error, "request task failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the request failed inside the service",
+        )
+    })?
+}
+
+impl From<SyncError> for ApiError {
+    fn from(error: SyncError) -> Self {
+        match error {
+            SyncError::ForeignClient(_) => ApiError::forbidden(error.to_string()),
+            SyncError::BadCursor => ApiError::validation("invalid_cursor", error.to_string()),
+            SyncError::TooManyMutations => {
+                ApiError::validation("too_many_mutations", error.to_string())
+            }
+            SyncError::Store(store) => store.into(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+struct Health {
+    status: &'static str,
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses((status = 200, description = "The service is up", body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+#[utoipa::path(get, path = "/metrics", tag = "service",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+#[utoipa::path(get, path = "/openapi.json", tag = "service",
+    responses((status = 200, description = "This document")))]
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[utoipa::path(get, path = "/v1/me", tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+async fn me(caller: Caller) -> Json<Me> {
+    Json(Me {
+        name: caller.name,
+        role: caller.role,
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+struct NewUser {
+    name: String,
+    role: Role,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+struct CreatedUser {
+    name: String,
+    role: Role,
+    /// Shown this once; only its hash is stored.
+    token: String,
+}
+
+#[utoipa::path(post, path = "/v1/users", tag = "users", security(("bearer" = [])),
+    request_body = NewUser,
+    responses((status = 201, body = CreatedUser), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<NewUser>, JsonRejection>,
+) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
+    caller.require(&[Role::Admin])?;
+    let new = json_body(body)?;
+    let token = auth::add_user(&state.db, &new.name, new.role, state.clock.now())
+        .await
+        .map_err(|error| match error {
+            UserError::Exists(_) => ApiError::conflict("user_exists", error.to_string()),
+            UserError::BadName => ApiError::validation("invalid_name", error.to_string()),
+            UserError::Store(store) => store.into(),
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedUser {
+            name: new.name,
+            role: new.role,
+            token,
+        }),
+    ))
+}
+
+#[utoipa::path(post, path = "/v1/items", tag = "items", security(("bearer" = [])),
+    request_body = NewItem,
+    responses((status = 201, description = "Created", body = Item),
+        (status = 200, description = "Already submitted under this external_id", body = Item),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn submit_item(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<NewItem>, JsonRejection>,
+) -> Result<(StatusCode, Json<Item>), ApiError> {
+    caller.require(&[Role::Producer])?;
+    let new = json_body(body)?;
+    new.validate()
+        .map_err(|error| ApiError::validation("invalid_item", error.to_string()))?;
+    let submitted = detached({
+        let state = state.clone();
+        async move { Ok(items::submit(&state, &caller.name, &new).await?) }
+    })
+    .await?;
+    let status = if submitted.created {
+        state.metrics.items_submitted.inc();
+        state.webhook_wake.notify_one();
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(submitted.item)))
+}
+
+#[utoipa::path(get, path = "/v1/items/{id}", tag = "items", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Item id")),
+    responses((status = 200, body = Item), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_item(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Item>, ApiError> {
+    caller.require(&[Role::Producer, Role::Admin])?;
+    let producer = (caller.role == Role::Producer).then_some(caller.name.as_str());
+    items::get(&state, &id, producer)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no item {id} of yours")))
+}
+
+#[utoipa::path(post, path = "/v1/items/{id}/cancel", tag = "items", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Item id")),
+    responses((status = 200, body = Item), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn cancel_item(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Item>, ApiError> {
+    caller.require(&[Role::Producer])?;
+    let outcome = detached({
+        let (state, id) = (state.clone(), id.clone());
+        async move { Ok(items::cancel(&state, &caller.name, &id).await?) }
+    })
+    .await?;
+    match outcome {
+        CancelOutcome::Cancelled(item) => Ok(Json(item)),
+        CancelOutcome::NotFound => Err(ApiError::not_found(format!("no item {id} of yours"))),
+        CancelOutcome::AlreadyFinal(item) => Err(ApiError::conflict(
+            "not_pending",
+            format!(
+                "item {id} is already {}; only pending items can be cancelled",
+                items::wire_name(&item.status)
+            ),
+        )),
+    }
+}
+
+#[utoipa::path(post, path = "/v1/sync/pull", tag = "sync", security(("bearer" = [])),
+    request_body = PullRequest,
+    responses((status = 200, body = PullResponse), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn pull(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<PullRequest>, JsonRejection>,
+) -> Result<Json<PullResponse>, ApiError> {
+    caller.require(&[Role::Reviewer, Role::Senior])?;
+    let request = json_body(body)?;
+    let response = detached(async move {
+        Ok(sync::pull(
+            &state,
+            &caller.name,
+            caller.role,
+            request.client_id,
+            request.cursor.as_deref(),
+        )
+        .await?)
+    })
+    .await?;
+    Ok(Json(response))
+}
+
+#[utoipa::path(post, path = "/v1/sync/push", tag = "sync", security(("bearer" = [])),
+    request_body = PushRequest,
+    responses((status = 200, body = PushResponse), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn push(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<PushRequest>, JsonRejection>,
+) -> Result<Json<PushResponse>, ApiError> {
+    caller.require(&[Role::Reviewer, Role::Senior])?;
+    let request = json_body(body)?;
+    let wake = state.webhook_wake.clone();
+    let response = detached(async move {
+        Ok(sync::push(&state, &caller.name, request.client_id, &request.mutations).await?)
+    })
+    .await?;
+    wake.notify_one();
+    Ok(Json(response))
+}
+
+#[utoipa::path(get, path = "/v1/events", tag = "sync", security(("bearer" = [])),
+    responses((status = 200, description = "Server-sent events: `assignments` when the caller's assignments change (and once on connect)", content_type = "text/event-stream", body = String),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    caller.require(&[Role::Reviewer, Role::Senior])?;
+    let assignments = || Ok(Event::default().event("assignments").data("{}"));
+    let updates = BroadcastStream::new(state.events.subscribe()).filter_map(move |message| {
+        let relevant = match message {
+            Ok(audience) => audience.includes(&caller.name, caller.role),
+            // Missed some: say so, the client pulls and catches up.
+            Err(_lagged) => true,
+        };
+        futures::future::ready(relevant.then(assignments))
+    });
+    let stream = futures::stream::once(futures::future::ready(assignments()))
+        .chain(updates)
+        .take_until(state.shutdown.clone().cancelled_owned());
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct AuditQuery {
+    /// Only entries about this item.
+    item_id: Option<String>,
+    /// Entries after this sequence number (paging).
+    #[serde(default)]
+    after_seq: i64,
+    /// At most this many entries (default 1000, at most 10000).
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct AuditPage {
+    entries: Vec<AuditEntry>,
+}
+
+#[utoipa::path(get, path = "/v1/audit", tag = "audit", security(("bearer" = [])),
+    params(AuditQuery),
+    responses((status = 200, body = AuditPage), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn audit_log(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Result<Query<AuditQuery>, QueryRejection>,
+) -> Result<Json<AuditPage>, ApiError> {
+    caller.require(&[Role::Admin])?;
+    let params = query(params)?;
+    let limit = params.limit.unwrap_or(1000).clamp(1, 10_000);
+    let entries = audit::entries(
+        &state.db,
+        params.item_id.as_deref(),
+        params.after_seq,
+        limit,
+    )
+    .await?;
+    Ok(Json(AuditPage { entries }))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct FeedbackQuery {
+    /// `sft` or `preference`.
+    format: String,
+}
+
+#[utoipa::path(get, path = "/v1/export/feedback", tag = "audit", security(("bearer" = [])),
+    params(FeedbackQuery),
+    responses((status = 200, description = "JSON Lines", content_type = "application/x-ndjson", body = String),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn export_feedback(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Result<Query<FeedbackQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(&[Role::Admin])?;
+    let format: FeedbackFormat = query(params)?
+        .format
+        .parse()
+        .map_err(|message: String| ApiError::validation("invalid_format", message))?;
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(64);
+    tokio::spawn(async move {
+        let result = feedback::export(&state.db, format, |line| {
+            sender.blocking_send(Ok(line + "\n")).is_ok()
+        });
+        if let Err(error) = result.await {
+            tracing::error!(%error, "feedback export failed midway");
+        }
+    });
+    let body = axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver));
+    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint; see /openapi.json")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method; see /openapi.json",
+    )
+}
+
+async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let response = next.run(request).await;
+    state.metrics.request(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Countersign queue", description = "The review queue that AI systems feed and reviewers sync from (protocol v1)."),
+    paths(healthz, metrics, openapi_json, me, create_user, submit_item, get_item, cancel_item,
+        pull, push, events, audit_log, export_feedback),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+/// The service's routes over `state`; no I/O happens until it is served.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi_json))
+        .route("/v1/me", get(me))
+        .route("/v1/users", post(create_user))
+        .route("/v1/items", post(submit_item))
+        .route("/v1/items/{id}", get(get_item))
+        .route("/v1/items/{id}/cancel", post(cancel_item))
+        .route("/v1/sync/pull", post(pull))
+        .route("/v1/sync/push", post(push))
+        .route("/v1/events", get(events))
+        .route("/v1/audit", get(audit_log))
+        .route("/v1/export/feedback", get(export_feedback))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_metrics,
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}

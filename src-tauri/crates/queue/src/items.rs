@@ -1,0 +1,421 @@
+//! Items: submission (idempotent per producer and external id), reading, cancelling.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use countersign_domain::{
+    Action, DecisionRecord, Item, ItemId, ItemStatus, NewItem, Outcome, Route, Stage,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+use crate::AppState;
+use crate::audit::{self, AuditEvent};
+use crate::db::{col, from_micros, to_micros};
+use crate::error::StoreError;
+use crate::events::Audience;
+use crate::webhook;
+
+/// Columns read for an item, in the order [`ItemRow::parse`] expects them.
+pub const ITEM_COLUMNS: &str = "id, producer, external_id, kind, title, payload, ai, priority, \
+    due_at, callback_url, created_at, route, routing_rule, approvals_required, status, outcome, \
+    stage, audience, holder, lease_id, epoch, lease_expires_at, first_approver, first_action";
+
+/// Pools of pending work: who may take it.
+pub const POOL_REVIEWERS: &str = "reviewers";
+pub const POOL_SENIORS: &str = "seniors";
+
+/// An item with the queue's bookkeeping beside it.
+#[derive(Debug, Clone)]
+pub struct ItemRow {
+    pub item: Item,
+    pub stage: Option<Stage>,
+    pub pool: Option<String>,
+    pub holder: Option<String>,
+    pub lease_id: Option<String>,
+    pub epoch: i64,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    pub first_approver: Option<String>,
+    pub first_action: Option<Action>,
+}
+
+/// The wire spelling of an enum value ("auto_approved", "second_approval", …).
+pub fn wire_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
+pub fn parse_wire<T: DeserializeOwned>(name: &str) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned()))
+        .map_err(|_| StoreError::corrupt(format!("unknown stored value {name:?}")))
+}
+
+fn parse_optional_wire<T: DeserializeOwned>(name: Option<String>) -> Result<Option<T>, StoreError> {
+    name.as_deref().map(parse_wire).transpose()
+}
+
+impl ItemRow {
+    pub fn parse(row: &AnyRow) -> Result<ItemRow, StoreError> {
+        let id: String = col(row, "id")?;
+        let payload: String = col(row, "payload")?;
+        let ai: String = col(row, "ai")?;
+        let item = Item {
+            id: id.parse().map_err(StoreError::corrupt)?,
+            producer: col(row, "producer")?,
+            created_at: from_micros(col(row, "created_at")?),
+            external_id: col(row, "external_id")?,
+            kind: col(row, "kind")?,
+            title: col(row, "title")?,
+            payload: serde_json::from_str(&payload)?,
+            ai: serde_json::from_str(&ai)?,
+            priority: col(row, "priority")?,
+            due_at: col::<Option<i64>>(row, "due_at")?.map(from_micros),
+            callback_url: col(row, "callback_url")?,
+            route: parse_wire(&col::<String>(row, "route")?)?,
+            routing_rule: col(row, "routing_rule")?,
+            approvals_required: col(row, "approvals_required")?,
+            status: parse_wire(&col::<String>(row, "status")?)?,
+            outcome: parse_optional_wire(col(row, "outcome")?)?,
+            decisions: Vec::new(),
+        };
+        Ok(ItemRow {
+            item,
+            stage: parse_optional_wire(col(row, "stage")?)?,
+            pool: col(row, "audience")?,
+            holder: col(row, "holder")?,
+            lease_id: col(row, "lease_id")?,
+            epoch: col(row, "epoch")?,
+            lease_expires_at: col::<Option<i64>>(row, "lease_expires_at")?.map(from_micros),
+            first_approver: col(row, "first_approver")?,
+            first_action: parse_optional_wire(col(row, "first_action")?)?,
+        })
+    }
+}
+
+/// `$1, $2, …` for an IN list starting at `$first`.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Fills in the decisions of each row, in the order they were applied.
+pub async fn attach_decisions(
+    conn: &mut AnyConnection,
+    rows: &mut [ItemRow],
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT item_id, by_user, action, correction, reason_code, note, at FROM decisions \
+         WHERE item_id IN ({}) ORDER BY seq",
+        placeholders(1, rows.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for row in rows.iter() {
+        query = query.bind(row.item.id.to_string());
+    }
+    let mut by_item: HashMap<String, Vec<DecisionRecord>> = HashMap::new();
+    for row in query.fetch_all(&mut *conn).await? {
+        let correction: Option<String> = col(&row, "correction")?;
+        by_item
+            .entry(col(&row, "item_id")?)
+            .or_default()
+            .push(DecisionRecord {
+                by: col(&row, "by_user")?,
+                action: parse_wire(&col::<String>(&row, "action")?)?,
+                correction: correction
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()?,
+                reason_code: col(&row, "reason_code")?,
+                note: col(&row, "note")?,
+                at: from_micros(col(&row, "at")?),
+            });
+    }
+    for row in rows.iter_mut() {
+        row.item.decisions = by_item.remove(&row.item.id.to_string()).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// One item with its decisions; `lock` takes a row lock on PostgreSQL.
+pub async fn load(
+    conn: &mut AnyConnection,
+    id: &str,
+    lock_suffix: &str,
+) -> Result<Option<ItemRow>, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {ITEM_COLUMNS} FROM items WHERE id = $1{lock_suffix}"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut rows = [ItemRow::parse(&row)?];
+    attach_decisions(conn, &mut rows).await?;
+    let [row] = rows;
+    Ok(Some(row))
+}
+
+/// The outcome of a submission.
+pub struct Submitted {
+    pub item: Item,
+    pub created: bool,
+}
+
+/// Stores a new item routed by the policy, or returns the one this producer already submitted
+/// under the same external id.
+pub async fn submit(
+    state: &AppState,
+    producer: &str,
+    new: &NewItem,
+) -> Result<Submitted, StoreError> {
+    let db = &state.db;
+    db.write(|mut tx| async move {
+        let now = state.clock.now();
+        let existing = sqlx::query("SELECT id FROM items WHERE producer = $1 AND external_id = $2")
+            .bind(producer)
+            .bind(&new.external_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(existing) = existing {
+            let id: String = col(&existing, "id")?;
+            let row = load(&mut tx, &id, "")
+                .await?
+                .ok_or_else(|| StoreError::corrupt("item vanished inside a transaction"))?;
+            return Ok((
+                Submitted {
+                    item: row.item,
+                    created: false,
+                },
+                tx,
+            ));
+        }
+
+        let routing = state.policy.route(new);
+        let (status, outcome, stage, pool) = match routing.route {
+            Route::AutoApproved => (ItemStatus::AutoApproved, Some(Outcome::Approved), None, None),
+            Route::Review => (ItemStatus::Pending, None, Some(Stage::Review), Some(POOL_REVIEWERS)),
+            Route::Escalation => (
+                ItemStatus::Pending,
+                None,
+                Some(Stage::Escalation),
+                Some(POOL_SENIORS),
+            ),
+        };
+        let item = Item {
+            id: ItemId::new_v7(),
+            producer: producer.to_owned(),
+            created_at: now,
+            external_id: new.external_id.clone(),
+            kind: new.kind.clone(),
+            title: new.title.clone(),
+            payload: new.payload.clone(),
+            ai: new.ai.clone(),
+            priority: new.priority,
+            due_at: new.due_at,
+            callback_url: new.callback_url.clone(),
+            route: routing.route,
+            routing_rule: routing.rule.clone(),
+            approvals_required: routing.approvals_required,
+            status,
+            outcome,
+            decisions: Vec::new(),
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO items (id, producer, external_id, kind, title, payload, ai, priority, \
+             due_at, callback_url, created_at, route, routing_rule, approvals_required, status, \
+             outcome, stage, audience) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+             ON CONFLICT (producer, external_id) DO NOTHING",
+        )
+        .bind(item.id.to_string())
+        .bind(producer)
+        .bind(&item.external_id)
+        .bind(&item.kind)
+        .bind(&item.title)
+        .bind(serde_json::to_string(&item.payload)?)
+        .bind(serde_json::to_string(&item.ai)?)
+        .bind(item.priority)
+        .bind(item.due_at.map(to_micros))
+        .bind(item.callback_url.as_deref())
+        .bind(to_micros(now))
+        .bind(wire_name(&item.route))
+        .bind(&item.routing_rule)
+        .bind(item.approvals_required)
+        .bind(wire_name(&item.status))
+        .bind(outcome.as_ref().map(wire_name))
+        .bind(stage.as_ref().map(wire_name))
+        .bind(pool)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            // A concurrent submission of the same external id won; return its item.
+            let row = sqlx::query("SELECT id FROM items WHERE producer = $1 AND external_id = $2")
+                .bind(producer)
+                .bind(&new.external_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let id: String = col(&row, "id")?;
+            let row = load(&mut tx, &id, "")
+                .await?
+                .ok_or_else(|| StoreError::corrupt("item vanished inside a transaction"))?;
+            return Ok((
+                Submitted {
+                    item: row.item,
+                    created: false,
+                },
+                tx,
+            ));
+        }
+
+        let item_id = Some(item.id.to_string());
+        let mut audit_events = vec![
+            AuditEvent::new(
+                producer,
+                "submit",
+                item_id.clone(),
+                json!({
+                    "external_id": item.external_id, "kind": item.kind, "title": item.title,
+                    "priority": item.priority, "model": item.ai.model,
+                    "confidence": item.ai.confidence, "risk": item.ai.risk,
+                }),
+            ),
+            AuditEvent::new(
+                "policy",
+                "route",
+                item_id.clone(),
+                json!({
+                    "route": item.route, "rule": item.routing_rule,
+                    "approvals_required": item.approvals_required,
+                }),
+            ),
+        ];
+        if item.status == ItemStatus::AutoApproved {
+            if let Some(event) = webhook::enqueue_if_wanted(&mut tx, &item, now).await? {
+                audit_events.push(event);
+            }
+        }
+        audit::append(db, &mut tx, now, &audit_events).await?;
+        if let Some(pool) = pool {
+            state
+                .events
+                .announce(db, &mut tx, [Audience::for_pool(pool)])
+                .await?;
+        }
+        Ok((
+            Submitted {
+                item,
+                created: true,
+            },
+            tx,
+        ))
+    })
+    .await
+}
+
+/// Reads an item for its producer (or anyone, when `producer` is None).
+pub async fn get(
+    state: &AppState,
+    id: &str,
+    producer: Option<&str>,
+) -> Result<Option<Item>, StoreError> {
+    let mut conn = state.db.pool.acquire().await?;
+    let row = load(&mut conn, id, "").await?;
+    Ok(row
+        .map(|row| row.item)
+        .filter(|item| producer.is_none_or(|name| item.producer == name)))
+}
+
+#[derive(Debug)]
+pub enum CancelOutcome {
+    Cancelled(Item),
+    NotFound,
+    AlreadyFinal(Item),
+}
+
+/// Withdraws a pending item; its holder is told through `removed` with reason `cancelled`.
+pub async fn cancel(
+    state: &AppState,
+    producer: &str,
+    id: &str,
+) -> Result<CancelOutcome, StoreError> {
+    let db = &state.db;
+    db.write(|mut tx| async move {
+        let now = state.clock.now();
+        let Some(row) = load(&mut tx, id, db.backend.for_update()).await? else {
+            return Ok((CancelOutcome::NotFound, tx));
+        };
+        if row.item.producer != producer {
+            return Ok((CancelOutcome::NotFound, tx));
+        }
+        match row.item.status {
+            ItemStatus::Cancelled => return Ok((CancelOutcome::Cancelled(row.item), tx)),
+            ItemStatus::Decided | ItemStatus::AutoApproved => {
+                return Ok((CancelOutcome::AlreadyFinal(row.item), tx));
+            }
+            ItemStatus::Pending => {}
+        }
+        sqlx::query(
+            "UPDATE items SET status = 'cancelled', stage = NULL, audience = NULL, holder = NULL, \
+             lease_id = NULL, lease_expires_at = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            db,
+            &mut tx,
+            now,
+            &[AuditEvent::new(
+                producer,
+                "cancel",
+                Some(id.to_owned()),
+                json!({ "holder": row.holder, "stage": row.stage }),
+            )],
+        )
+        .await?;
+        if let Some(holder) = &row.holder {
+            state
+                .events
+                .announce(db, &mut tx, [Audience::User(holder.clone())])
+                .await?;
+        }
+        let mut item = row.item;
+        item.status = ItemStatus::Cancelled;
+        Ok((CancelOutcome::Cancelled(item), tx))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_round_trip() {
+        assert_eq!(wire_name(&Stage::SecondApproval), "second_approval");
+        assert_eq!(
+            wire_name(&Outcome::ApprovedWithEdits),
+            "approved_with_edits"
+        );
+        assert_eq!(
+            parse_wire::<Route>("auto_approved").expect("known"),
+            Route::AutoApproved
+        );
+        assert!(parse_wire::<Route>("sideways").is_err());
+    }
+
+    #[test]
+    fn placeholders_count_from_the_first() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+    }
+}

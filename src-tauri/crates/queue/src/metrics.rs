@@ -1,0 +1,111 @@
+//! Prometheus metrics served at `GET /metrics`.
+
+use countersign_domain::MutationStatus;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+type Labels = Vec<(&'static str, String)>;
+
+pub struct Metrics {
+    registry: Registry,
+    http_requests: Family<Labels, Counter>,
+    http_seconds: Family<Labels, Histogram>,
+    mutations: Family<Labels, Counter>,
+    pub items_submitted: Counter,
+    pub pulls: Counter,
+    pub pushes: Counter,
+    pub webhooks_delivered: Counter,
+    pub webhooks_failed: Counter,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("countersign_queue");
+        let http_requests = Family::<Labels, Counter>::default();
+        let http_seconds = Family::<Labels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+        });
+        let mutations = Family::<Labels, Counter>::default();
+        let items_submitted = Counter::default();
+        let pulls = Counter::default();
+        let pushes = Counter::default();
+        let webhooks_delivered = Counter::default();
+        let webhooks_failed = Counter::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            http_requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route",
+            http_seconds.clone(),
+        );
+        registry.register("mutations", "Pushed mutations by result", mutations.clone());
+        registry.register(
+            "items_submitted",
+            "Items newly submitted by producers",
+            items_submitted.clone(),
+        );
+        registry.register("pulls", "Sync pulls served", pulls.clone());
+        registry.register("pushes", "Sync pushes served", pushes.clone());
+        registry.register(
+            "webhooks_delivered",
+            "Webhook deliveries answered with 2xx",
+            webhooks_delivered.clone(),
+        );
+        registry.register(
+            "webhooks_failed",
+            "Webhook attempts that failed and will be retried",
+            webhooks_failed.clone(),
+        );
+        Metrics {
+            registry,
+            http_requests,
+            http_seconds,
+            mutations,
+            items_submitted,
+            pulls,
+            pushes,
+            webhooks_delivered,
+            webhooks_failed,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        self.http_requests
+            .get_or_create(&vec![
+                ("method", method.to_owned()),
+                ("route", route.to_owned()),
+                ("status", status.to_string()),
+            ])
+            .inc();
+        self.http_seconds
+            .get_or_create(&vec![("route", route.to_owned())])
+            .observe(seconds);
+    }
+
+    pub fn mutation(&self, status: MutationStatus) {
+        let status = match status {
+            MutationStatus::Applied => "applied",
+            MutationStatus::Conflict => "conflict",
+            MutationStatus::Rejected => "rejected",
+        };
+        self.mutations
+            .get_or_create(&vec![("status", status.to_owned())])
+            .inc();
+    }
+
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        if let Err(error) = encode(&mut text, &self.registry) {
+            tracing::error!(%error, "could not encode metrics");
+        }
+        text
+    }
+}
