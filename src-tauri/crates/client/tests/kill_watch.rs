@@ -1,0 +1,108 @@
+//! `countersign-cli sync --watch` is killed with SIGKILL at random moments, at least 20 times, while other
+//! processes record decisions in the same data directory. Afterwards every decision is on the server
+//! exactly once and nothing recorded as decided is missing.
+
+mod support;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use support::{Queue, Reviewer, random_pause};
+
+const KILLS: usize = 24;
+const ITEMS: usize = 72;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkilled_watch_loses_and_doubles_nothing() {
+    let queue = Queue::start(Some("prefetch = 100\n")).await;
+    for n in 0..ITEMS {
+        queue.submit(&format!("kill-{n}")).await;
+    }
+    let alice = Reviewer::new(&queue, "alice", "reviewer").await;
+    alice.ok(&["sync"]).await;
+    let ids: Vec<String> = alice
+        .list()
+        .await
+        .iter()
+        .map(|row| row["item_id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(ids.len(), ITEMS);
+
+    let actions = ["approve", "reject", "escalate"];
+    let mut recorded: HashMap<String, &str> = HashMap::new();
+    let mut next = ids.iter().enumerate();
+    for kill in 0..KILLS {
+        let mut watch = alice
+            .command(&["sync", "--watch"])
+            .spawn()
+            .expect("start sync --watch");
+        // Decide a few items while the watcher runs: each `decide` is its own process.
+        for _ in 0..3 {
+            let Some((n, id)) = next.next() else { break };
+            let action = actions[n % actions.len()];
+            let mut args = vec!["decide", id.as_str(), action];
+            if action == "reject" {
+                args.extend(["--reason", "card_testing"]);
+            }
+            let output = alice.run(&args).await;
+            if output.status.success() {
+                recorded.insert(id.clone(), action);
+            } else {
+                panic!(
+                    "decide failed on kill round {kill}: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            tokio::time::sleep(random_pause(150)).await;
+        }
+        tokio::time::sleep(random_pause(1500)).await;
+        watch.start_kill().expect("SIGKILL sync --watch");
+        let _ = watch.wait().await;
+    }
+
+    // The watcher must have uploaded most of it between kills, not left it all to the drain below.
+    let left_to_drain = alice.json(&["status", "--json"]).await["pending"]
+        .as_u64()
+        .expect("pending");
+    eprintln!(
+        "{KILLS} kills, {} decisions, {left_to_drain} left for the final sync",
+        recorded.len()
+    );
+    assert!(
+        (left_to_drain as usize) < recorded.len() / 2,
+        "the watcher uploaded too little"
+    );
+
+    // Drain what is left with one-shot syncs (each may find a half-finished round to complete).
+    for _ in 0..5 {
+        let output = alice.run(&["sync"]).await;
+        if output.status.success() && alice.json(&["status", "--json"]).await["pending"] == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(alice.json(&["status", "--json"]).await["pending"], 0);
+
+    for (id, action) in &recorded {
+        let item = queue.item(id).await;
+        let decisions = item["decisions"].as_array().expect("decisions");
+        assert_eq!(
+            decisions.len(),
+            1,
+            "item {id} must carry exactly one decision: {item}"
+        );
+        assert_eq!(decisions[0]["action"], *action, "item {id}");
+    }
+    let rows = alice.list().await;
+    for id in recorded.keys() {
+        let row = rows.iter().find(|row| row["item_id"] == id.as_str());
+        // Escalated items may come back to a senior only; for a reviewer they stay uploaded here.
+        let status = row.map(|row| row["status"].as_str().unwrap_or_default());
+        assert_eq!(status, Some("uploaded"), "item {id} as shown locally");
+    }
+    assert!(
+        recorded.len() >= KILLS * 2,
+        "enough decisions were made: {}",
+        recorded.len()
+    );
+}

@@ -1,0 +1,344 @@
+//! Harness for tests over the real queue service: the `countersign-queue` binary as a child process on
+//! a temp SQLite database, reached through a small TCP proxy that keeps one address across server
+//! restarts and can cut a connection after the server answered (a lost response).
+//!
+//! The queue binary is `$COUNTERSIGN_QUEUE_BIN`, else `countersign-queue` beside `countersign-cli` in
+//! the target directory (`cargo build -p countersign-queue`; `cargo test --workspace` builds it).
+
+#![allow(dead_code)] // each test file uses its own part of the harness
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::process::{Child, Command};
+
+pub fn queue_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("COUNTERSIGN_QUEUE_BIN") {
+        return PathBuf::from(path);
+    }
+    let cli = PathBuf::from(env!("CARGO_BIN_EXE_countersign-cli"));
+    let path = cli.with_file_name(format!("countersign-queue{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "the queue service binary {} is missing: run `cargo build -p countersign-queue` with the same \
+         CARGO_TARGET_DIR, or set COUNTERSIGN_QUEUE_BIN",
+        path.display()
+    );
+    path
+}
+
+pub fn cli_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_countersign-cli")
+}
+
+/// A queue service on a temp database, restartable, behind a proxy with a fixed address.
+pub struct Queue {
+    pub dir: tempfile::TempDir,
+    pub database: String,
+    policy: Option<PathBuf>,
+    child: Option<Child>,
+    pub proxy: Proxy,
+    pub admin: String,
+    pub producer: String,
+}
+
+impl Queue {
+    pub async fn start(policy_toml: Option<&str>) -> Queue {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = format!("sqlite://{}", dir.path().join("queue.db").display());
+        let policy = policy_toml.map(|toml| {
+            let path = dir.path().join("policy.toml");
+            std::fs::write(&path, toml).expect("write policy");
+            path
+        });
+        let proxy = Proxy::start().await;
+        let mut queue = Queue {
+            dir,
+            database,
+            policy,
+            child: None,
+            proxy,
+            admin: String::new(),
+            producer: String::new(),
+        };
+        queue.admin = queue.add_user("admin", "admin").await;
+        queue.producer = queue.add_user("fraud-ai", "producer").await;
+        queue.serve().await;
+        queue
+    }
+
+    /// The address clients use: the proxy's, stable across restarts.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.proxy.addr)
+    }
+
+    pub async fn add_user(&self, name: &str, role: &str) -> String {
+        let output = Command::new(queue_bin())
+            .args([
+                "user",
+                "add",
+                name,
+                "--role",
+                role,
+                "--database",
+                &self.database,
+            ])
+            .output()
+            .await
+            .expect("run countersign-queue user add");
+        assert!(
+            output.status.success(),
+            "user add failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
+    pub async fn serve(&mut self) {
+        let mut command = Command::new(queue_bin());
+        command
+            .args([
+                "serve",
+                "--database",
+                &self.database,
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        if let Some(policy) = &self.policy {
+            command.arg("--policy").arg(policy);
+        }
+        let mut child = command.spawn().expect("start countersign-queue serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("the queue service did not start within 60 s")
+            .expect("read stdout")
+            .expect("the queue service exited before listening");
+        let url = line
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line: {line}"));
+        let addr: SocketAddr = url.trim_end_matches('/').parse().expect("listen address");
+        // Keep draining stdout so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        self.proxy.set_upstream(Some(addr));
+        self.child = Some(child);
+    }
+
+    pub async fn stop(&mut self) {
+        self.proxy.set_upstream(None);
+        if let Some(mut child) = self.child.take() {
+            child.kill().await.expect("stop the queue service");
+        }
+    }
+
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.serve().await;
+    }
+
+    /// Submits an item routed to plain review under the default policy (medium risk, mid confidence).
+    pub async fn submit(&self, external_id: &str) -> String {
+        self.submit_with(json!({
+            "external_id": external_id, "kind": "transaction",
+            "title": format!("Card payment {external_id}"),
+            "payload": {"amount_eur": 4980},
+            "ai": {"model": "fraud-gbm-v7", "output": {"verdict": "fraud"}, "confidence": 0.7, "risk": "medium"},
+            "priority": 60
+        }))
+        .await
+    }
+
+    pub async fn submit_with(&self, body: Value) -> String {
+        let response = self
+            .http("POST", "/v1/items", &self.producer, Some(body))
+            .await;
+        response["id"].as_str().expect("item id").to_owned()
+    }
+
+    /// The item as the queue holds it (admin view).
+    pub async fn item(&self, id: &str) -> Value {
+        self.http("GET", &format!("/v1/items/{id}"), &self.admin, None)
+            .await
+    }
+
+    pub async fn http(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Value {
+        let client = reqwest::Client::new();
+        let url = format!("{}{path}", self.url());
+        let mut request = match method {
+            "POST" => client.post(url),
+            _ => client.get(url),
+        }
+        .bearer_auth(token)
+        .timeout(Duration::from_secs(20));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("queue request");
+        let status = response.status();
+        let value: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{method} {path}: {status} {value}");
+        value
+    }
+}
+
+/// A reviewer's data directory and token, driving `countersign-cli`.
+pub struct Reviewer {
+    pub dir: tempfile::TempDir,
+    pub token: String,
+    pub server: String,
+}
+
+impl Reviewer {
+    pub async fn new(queue: &Queue, name: &str, role: &str) -> Reviewer {
+        Reviewer {
+            dir: tempfile::tempdir().expect("temp dir"),
+            token: queue.add_user(name, role).await,
+            server: queue.url(),
+        }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(cli_bin());
+        command
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .arg("--server")
+            .arg(&self.server)
+            .args(args)
+            .env("COUNTERSIGN_TOKEN", &self.token)
+            // No desktop here: notifications must fail fast as a status, never hang a test.
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("DISPLAY")
+            .kill_on_drop(true);
+        command
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Output {
+        self.command(args)
+            .output()
+            .await
+            .expect("run countersign-cli")
+    }
+
+    /// Runs and insists on success.
+    pub async fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args).await;
+        assert!(
+            output.status.success(),
+            "countersign-cli {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    pub async fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args).await).expect("JSON output")
+    }
+
+    pub async fn list(&self) -> Vec<Value> {
+        match self.json(&["list", "--json"]).await {
+            Value::Array(rows) => rows,
+            other => panic!("list --json is not an array: {other}"),
+        }
+    }
+
+    pub async fn status_of(&self, item_id: &str) -> Option<String> {
+        self.list()
+            .await
+            .into_iter()
+            .find(|row| row["item_id"] == item_id)
+            .map(|row| row["status"].as_str().unwrap_or_default().to_owned())
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// A TCP proxy with a fixed address in front of a restartable server.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    upstream: Arc<Mutex<Option<SocketAddr>>>,
+    drop_next_push_response: Arc<AtomicBool>,
+}
+
+impl Proxy {
+    async fn start() -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let upstream: Arc<Mutex<Option<SocketAddr>>> = Arc::default();
+        let drop_next: Arc<AtomicBool> = Arc::default();
+        let (task_upstream, task_drop) = (upstream.clone(), drop_next.clone());
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let target = *task_upstream.lock().expect("proxy lock");
+                let drop_next = task_drop.clone();
+                tokio::spawn(async move {
+                    // No server: close at once, as a dead server would.
+                    if let Some(target) = target {
+                        relay(client, target, drop_next).await;
+                    }
+                });
+            }
+        });
+        Proxy {
+            addr,
+            upstream,
+            drop_next_push_response: drop_next,
+        }
+    }
+
+    pub fn set_upstream(&self, target: Option<SocketAddr>) {
+        *self.upstream.lock().expect("proxy lock") = target;
+    }
+
+    /// The next push is forwarded and answered by the server, but the answer never reaches the client.
+    pub fn lose_next_push_response(&self) {
+        self.drop_next_push_response.store(true, Ordering::SeqCst);
+    }
+}
+
+async fn relay(mut client: TcpStream, target: SocketAddr, drop_next_push: Arc<AtomicBool>) {
+    let Ok(mut server) = TcpStream::connect(target).await else {
+        return;
+    };
+    let mut first = vec![0u8; 64 * 1024];
+    let Ok(n) = client.read(&mut first).await else {
+        return;
+    };
+    let is_push = first[..n].starts_with(b"POST /v1/sync/push");
+    if server.write_all(&first[..n]).await.is_err() {
+        return;
+    }
+    if is_push && drop_next_push.swap(false, Ordering::SeqCst) {
+        // Forward the rest of the request, wait for the server's answer (it has committed by then),
+        // then cut the client off without a byte of it.
+        let (mut client_read, _client_write) = client.split();
+        let (mut server_read, mut server_write) = server.split();
+        let forward = tokio::io::copy(&mut client_read, &mut server_write);
+        let mut answer = vec![0u8; 1024];
+        tokio::select! {
+            _ = forward => {}
+            _ = server_read.read(&mut answer) => {}
+        }
+        // Give the server a moment to finish its response, then drop everything.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        return;
+    }
+    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+}
+
+pub fn random_pause(max_ms: u64) -> Duration {
+    Duration::from_millis(rand::random_range(0..=max_ms))
+}

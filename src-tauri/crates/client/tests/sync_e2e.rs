@@ -1,0 +1,258 @@
+//! The desktop core against the real queue service (see tests/support for how it is found and run).
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::{Queue, Reviewer};
+
+fn decisions_on(item: &Value) -> usize {
+    item["decisions"].as_array().map_or(0, Vec::len)
+}
+
+fn item_ids(rows: &[Value]) -> Vec<String> {
+    rows.iter()
+        .map(|row| row["item_id"].as_str().expect("item_id").to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cold_sync_fills_the_inbox() {
+    let queue = Queue::start(None).await;
+    for n in 0..5 {
+        queue.submit(&format!("cold-{n}")).await;
+    }
+    let alice = Reviewer::new(&queue, "alice", "reviewer").await;
+    alice.ok(&["sync"]).await;
+    let rows = alice.list().await;
+    assert_eq!(rows.len(), 5);
+    for row in &rows {
+        for field in [
+            "item_id",
+            "kind",
+            "title",
+            "stage",
+            "priority",
+            "risk",
+            "confidence",
+            "due_at",
+            "status",
+        ] {
+            assert!(row.get(field).is_some(), "list row lacks {field}: {row}");
+        }
+        assert_eq!(row["status"], "open");
+    }
+    let shown = alice
+        .json(&["show", rows[0]["item_id"].as_str().expect("id"), "--json"])
+        .await;
+    assert_eq!(shown["item_id"], rows[0]["item_id"]);
+    assert_eq!(shown["item"]["id"], rows[0]["item_id"]);
+    let status = alice.json(&["status", "--json"]).await;
+    assert_eq!(status["online"], true);
+    assert_eq!(status["pending"], 0);
+    assert_eq!(status["conflicts"], 0);
+    assert!(status["last_sync"].is_string());
+    assert!(status["notifications"].is_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_decisions_are_uploaded_exactly_once_after_the_server_returns() {
+    let mut queue = Queue::start(None).await;
+    for n in 0..3 {
+        queue.submit(&format!("offline-{n}")).await;
+    }
+    let alice = Reviewer::new(&queue, "alice", "reviewer").await;
+    alice.ok(&["sync"]).await;
+    let ids = item_ids(&alice.list().await);
+
+    queue.stop().await;
+    let correction = alice.data_dir().join("correction.json");
+    std::fs::write(&correction, r#"{"verdict": "legitimate"}"#).expect("write correction");
+    alice.ok(&["decide", &ids[0], "approve"]).await;
+    alice
+        .ok(&[
+            "decide",
+            &ids[1],
+            "reject",
+            "--reason",
+            "card_testing",
+            "--note",
+            "velocity",
+        ])
+        .await;
+    alice
+        .ok(&[
+            "decide",
+            &ids[2],
+            "approve-with-edits",
+            "--correction-file",
+            correction.to_str().expect("utf-8 path"),
+        ])
+        .await;
+    let refused = alice
+        .run(&["decide", &ids[0], "reject", "--reason", "x"])
+        .await;
+    assert!(
+        !refused.status.success(),
+        "a second decision on one item must be refused"
+    );
+
+    let started = Instant::now();
+    let offline = alice.run(&["sync"]).await;
+    assert!(
+        !offline.status.success(),
+        "sync must fail while the server is down"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let status = alice.json(&["status", "--json"]).await;
+    assert_eq!(status["online"], false);
+    assert_eq!(status["pending"], 3);
+
+    queue.restart().await;
+    alice.ok(&["sync"]).await;
+    alice.ok(&["sync"]).await;
+    for id in &ids {
+        assert_eq!(decisions_on(&queue.item(id).await), 1, "item {id}");
+        assert_eq!(alice.status_of(id).await.as_deref(), Some("uploaded"));
+    }
+    let rejected = queue.item(&ids[1]).await;
+    assert_eq!(rejected["decisions"][0]["reason_code"], "card_testing");
+    let edited = queue.item(&ids[2]).await;
+    assert_eq!(
+        edited["decisions"][0]["correction"]["verdict"],
+        "legitimate"
+    );
+    assert_eq!(alice.json(&["status", "--json"]).await["pending"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_whose_response_is_lost_is_not_applied_twice() {
+    let queue = Queue::start(None).await;
+    for n in 0..2 {
+        queue.submit(&format!("lost-{n}")).await;
+    }
+    let alice = Reviewer::new(&queue, "alice", "reviewer").await;
+    alice.ok(&["sync"]).await;
+    let ids = item_ids(&alice.list().await);
+    for id in &ids {
+        alice.ok(&["decide", id, "approve"]).await;
+    }
+
+    queue.proxy.lose_next_push_response();
+    let cut = alice.run(&["sync"]).await;
+    assert!(!cut.status.success(), "the cut connection must be reported");
+    for id in &ids {
+        assert_eq!(
+            decisions_on(&queue.item(id).await),
+            1,
+            "the server applied it once"
+        );
+        assert_eq!(alice.status_of(id).await.as_deref(), Some("decided"));
+    }
+    assert_eq!(alice.json(&["status", "--json"]).await["pending"], 2);
+
+    // The resend carries the same ids; the server replays its stored results.
+    alice.ok(&["sync"]).await;
+    for id in &ids {
+        assert_eq!(
+            decisions_on(&queue.item(id).await),
+            1,
+            "applied exactly once"
+        );
+        assert_eq!(alice.status_of(id).await.as_deref(), Some("uploaded"));
+    }
+    let status = alice.json(&["status", "--json"]).await;
+    assert_eq!(status["pending"], 0);
+    assert_eq!(status["last_acknowledged_mutation_id"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_before_upload_sends_nothing_for_the_undone_decision() {
+    let queue = Queue::start(None).await;
+    for n in 0..2 {
+        queue.submit(&format!("undo-{n}")).await;
+    }
+    let alice = Reviewer::new(&queue, "alice", "reviewer").await;
+    alice.ok(&["sync"]).await;
+    let ids = item_ids(&alice.list().await);
+    alice.ok(&["decide", &ids[0], "approve"]).await;
+    alice.ok(&["undo", &ids[0]]).await;
+    alice
+        .ok(&["decide", &ids[1], "reject", "--reason", "duplicate"])
+        .await;
+    alice.ok(&["sync"]).await;
+
+    assert_eq!(decisions_on(&queue.item(&ids[0]).await), 0);
+    assert_eq!(decisions_on(&queue.item(&ids[1]).await), 1);
+    assert_eq!(alice.status_of(&ids[0]).await.as_deref(), Some("open"));
+    assert_eq!(alice.status_of(&ids[1]).await.as_deref(), Some("uploaded"));
+    // An uploaded decision can no longer be undone.
+    assert!(!alice.run(&["undo", &ids[1]]).await.status.success());
+}
+
+/// Alice's leases lapse while she works offline; Bob gets the items under a newer epoch and decides
+/// one. Alice's decision on the other is kept as a conflict with both versions; the one decided
+/// elsewhere, which she had not touched, leaves her inbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_taken_over_elsewhere_becomes_a_conflict_or_leaves_the_inbox() {
+    // The queue reclaims lapsed leases in a periodic sweep, and only for a reviewer who pulled lately.
+    let queue = Queue::start(Some(
+        "lease_seconds = 2\nprefetch = 10\nsweep_interval_seconds = 1\n",
+    ))
+    .await;
+    let untouched = queue.submit("taken-0").await;
+    let decided_offline = queue.submit("taken-1").await;
+    let alice = Reviewer::new(&queue, "alice", "reviewer").await;
+    let bob = Reviewer::new(&queue, "bob", "reviewer").await;
+    alice.ok(&["sync"]).await;
+    assert_eq!(alice.list().await.len(), 2);
+    let alice_epoch =
+        alice.json(&["show", &decided_offline, "--json"]).await["lease_epoch"].clone();
+
+    alice.ok(&["decide", &decided_offline, "approve"]).await;
+    bob.ok(&["sync"]).await;
+    assert!(bob.list().await.is_empty(), "alice still holds both");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while bob.list().await.len() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        bob.ok(&["sync"]).await;
+    }
+    assert_eq!(bob.list().await.len(), 2, "bob got both lapsed items");
+    let bob_epoch = bob.json(&["show", &decided_offline, "--json"]).await["lease_epoch"].clone();
+    assert!(
+        bob_epoch.as_u64() > alice_epoch.as_u64(),
+        "{bob_epoch} > {alice_epoch}"
+    );
+    bob.ok(&["decide", &untouched, "approve"]).await;
+    bob.ok(&["sync"]).await;
+
+    alice.ok(&["sync"]).await;
+    alice.ok(&["sync"]).await;
+    assert_eq!(
+        alice.status_of(&untouched).await,
+        None,
+        "decided elsewhere: taken out"
+    );
+    assert_eq!(
+        alice.status_of(&decided_offline).await.as_deref(),
+        Some("conflict")
+    );
+    let status = alice.json(&["status", "--json"]).await;
+    assert_eq!(
+        (status["pending"].clone(), status["conflicts"].clone()),
+        (0.into(), 1.into())
+    );
+    let conflicts = alice.json(&["conflicts", "--json"]).await;
+    let conflict = &conflicts[0];
+    assert_eq!(conflict["item_id"], decided_offline.as_str());
+    assert_eq!(conflict["code"], "reassigned");
+    assert_eq!(conflict["local_version"]["action"], "approve");
+    assert_eq!(conflict["local_version"]["lease_epoch"], alice_epoch);
+    assert_eq!(conflict["server_version"]["status"], "conflict");
+    assert_eq!(
+        decisions_on(&queue.item(&decided_offline).await),
+        0,
+        "kept only as a late opinion"
+    );
+}
