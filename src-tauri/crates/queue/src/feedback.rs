@@ -86,13 +86,13 @@ pub fn line(item: &Item, format: FeedbackFormat) -> Option<String> {
     Some(line.to_string())
 }
 
-/// Calls `emit` with each line, reading decided items a page at a time in id order.
-/// Stops early (without error) when `emit` returns false.
-pub async fn export(
+/// One page of the export: the lines of up to `PAGE` decided items after item id `after`
+/// (start with ""), and the id to continue after, or None at the end.
+pub async fn page(
     db: &Db,
     format: FeedbackFormat,
-    mut emit: impl FnMut(String) -> bool,
-) -> Result<(), StoreError> {
+    after: &str,
+) -> Result<(Vec<String>, Option<String>), StoreError> {
     let outcomes = match format {
         FeedbackFormat::Sft => "('approved', 'approved_with_edits')",
         FeedbackFormat::Preference => "('approved_with_edits')",
@@ -101,29 +101,21 @@ pub async fn export(
         "SELECT {ITEM_COLUMNS} FROM items WHERE status = 'decided' AND outcome IN {outcomes} \
          AND id > $1 ORDER BY id LIMIT $2"
     );
-    let mut after = String::new();
-    loop {
-        let mut conn = db.pool.acquire().await?;
-        let rows = sqlx::query(&sql)
-            .bind(&after)
-            .bind(PAGE)
-            .fetch_all(&mut *conn)
-            .await?;
-        let mut page = rows
-            .iter()
-            .map(ItemRow::parse)
-            .collect::<Result<Vec<_>, _>>()?;
-        items::attach_decisions(&mut conn, &mut page).await?;
-        let Some(last) = page.last() else {
-            return Ok(());
-        };
-        after = last.item.id.to_string();
-        for row in &page {
-            if let Some(line) = line(&row.item, format) {
-                if !emit(line) {
-                    return Ok(());
-                }
-            }
-        }
-    }
+    let mut conn = db.pool.acquire().await?;
+    let rows = sqlx::query(&sql)
+        .bind(after)
+        .bind(PAGE)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut rows = rows
+        .iter()
+        .map(ItemRow::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    items::attach_decisions(&mut conn, &mut rows).await?;
+    let next = rows.last().map(|row| row.item.id.to_string());
+    let lines = rows
+        .iter()
+        .filter_map(|row| line(&row.item, format))
+        .collect();
+    Ok((lines, next))
 }

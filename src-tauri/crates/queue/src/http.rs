@@ -200,7 +200,7 @@ async fn create_user(
 ) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
     caller.require(&[Role::Admin])?;
     let new = json_body(body)?;
-    let token = auth::add_user(&state.db, &new.name, new.role, state.clock.now())
+    let token = auth::add_user(&state.db, &new.name, new.role, state.now())
         .await
         .map_err(|error| match error {
             UserError::Exists(_) => ApiError::conflict("user_exists", error.to_string()),
@@ -421,13 +421,30 @@ async fn export_feedback(
         .format
         .parse()
         .map_err(|message: String| ApiError::validation("invalid_format", message))?;
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(64);
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
+    // Streamed a page at a time, so a large export never sits in memory whole.
     tokio::spawn(async move {
-        let result = feedback::export(&state.db, format, |line| {
-            sender.blocking_send(Ok(line + "\n")).is_ok()
-        });
-        if let Err(error) = result.await {
-            tracing::error!(%error, "feedback export failed midway");
+        let mut after = String::new();
+        loop {
+            match feedback::page(&state.db, format, &after).await {
+                Ok((lines, next)) => {
+                    let chunk: String = lines.into_iter().map(|line| line + "\n").collect();
+                    if !chunk.is_empty() && sender.send(Ok(chunk)).await.is_err() {
+                        return; // the client went away
+                    }
+                    match next {
+                        Some(next) => after = next,
+                        None => return,
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, "feedback export failed midway");
+                    let _ = sender
+                        .send(Err(std::io::Error::other("export failed midway")))
+                        .await;
+                    return;
+                }
+            }
         }
     });
     let body = axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver));

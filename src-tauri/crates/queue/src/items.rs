@@ -180,7 +180,7 @@ pub async fn submit(
 ) -> Result<Submitted, StoreError> {
     let db = &state.db;
     db.write(|mut tx| async move {
-        let now = state.clock.now();
+        let now = state.now();
         let existing = sqlx::query("SELECT id FROM items WHERE producer = $1 AND external_id = $2")
             .bind(producer)
             .bind(&new.external_id)
@@ -350,7 +350,7 @@ pub async fn cancel(
 ) -> Result<CancelOutcome, StoreError> {
     let db = &state.db;
     db.write(|mut tx| async move {
-        let now = state.clock.now();
+        let now = state.now();
         let Some(row) = load(&mut tx, id, db.backend.for_update()).await? else {
             return Ok((CancelOutcome::NotFound, tx));
         };

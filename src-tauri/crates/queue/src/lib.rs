@@ -63,6 +63,14 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// The current time at the precision the database keeps (microseconds), so that what a
+    /// response says and what a later read returns are the same instant.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        db::from_micros(db::to_micros(self.clock.now()))
+    }
+}
+
 /// How to run the service.
 pub struct ServeOptions {
     pub database_url: String,

@@ -208,17 +208,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let db = open(&database).await?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let mut write_error = None;
-            feedback::export(&db, format, |line| match writeln!(out, "{line}") {
-                Ok(()) => true,
-                Err(error) => {
-                    write_error = Some(error);
-                    false
+            let mut after = String::new();
+            loop {
+                let (lines, next) = feedback::page(&db, format, &after).await?;
+                for line in lines {
+                    writeln!(out, "{line}").context("writing the export to stdout")?;
                 }
-            })
-            .await?;
-            if let Some(error) = write_error {
-                return Err(error).context("writing the export to stdout");
+                match next {
+                    Some(next) => after = next,
+                    None => break,
+                }
             }
             out.flush().context("writing the export to stdout")?;
         }

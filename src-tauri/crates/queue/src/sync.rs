@@ -408,7 +408,7 @@ async fn pull_in(
     client_id: ClientId,
     cursor: Option<&str>,
 ) -> Result<PullResponse, SyncError> {
-    let now = state.clock.now();
+    let now = state.now();
     let (last_mutation_id, generation) = lock_client(state, tx, client_id, caller, now).await?;
     let seen = cursor
         .map(|cursor| parse_cursor(cursor, generation))
@@ -634,7 +634,7 @@ async fn push_in(
     client_id: ClientId,
     mutations: &[&Mutation],
 ) -> Result<(PushResponse, Vec<MutationStatus>), SyncError> {
-    let now = state.clock.now();
+    let now = state.now();
     let (mut last, _) = lock_client(state, tx, client_id, caller, now).await?;
     let start = last;
     let mut results = Vec::with_capacity(mutations.len());
@@ -923,7 +923,7 @@ async fn apply_one(
 pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
     let db = &state.db;
     db.write(|mut tx| async move {
-        let now = state.clock.now();
+        let now = state.now();
         let active_since = now
             - chrono::Duration::seconds(
                 i64::try_from(state.policy.active_window_seconds).unwrap_or(i64::MAX / 2_000_000),

@@ -195,7 +195,7 @@ async fn deliver_due(
     client: &reqwest::Client,
 ) -> Result<usize, StoreError> {
     let db = &state.db;
-    let now = state.clock.now();
+    let now = state.now();
     // Claim by pushing next_attempt_at forward, so a crash mid-send only delays a retry.
     let due = db
         .write(|mut tx| async move {
@@ -230,9 +230,9 @@ async fn deliver_due(
         .await?;
     let tried = due.len();
     for message in due {
-        let outcome = post(client, secret, &message, state.clock.now()).await;
+        let outcome = post(client, secret, &message, state.now()).await;
         let attempts = message.attempts + 1;
-        let finished = state.clock.now();
+        let finished = state.now();
         let result = db
             .write(|mut tx| {
                 let outcome = outcome.clone();

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the system packages Countersign needs to build, run and test on Debian/Ubuntu.
+# Only missing packages are installed, so a second run costs a second.
+set -euo pipefail
+
+packages=(
+  # Rust crates that build C code or link system libraries
+  build-essential pkg-config libssl-dev libdbus-1-dev
+  # The queue service's PostgreSQL back end (tests run against a real server)
+  postgresql
+  # Tauri v2 on Linux (WebKitGTK) and its headless test rig
+  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev
+  libjavascriptcoregtk-4.1-dev xvfb webkit2gtk-driver xauth
+  # Secrets and notifications over a real D-Bus session in tests
+  dbus dbus-x11 gnome-keyring libsecret-tools python3-dbusmock
+  # Screenshots and misc tools used by scripts
+  imagemagick curl ca-certificates
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing system packages: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "Rust is not installed. Install it with rustup (https://rustup.rs), then run this again." >&2
+  exit 1
+fi
