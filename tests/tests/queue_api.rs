@@ -482,7 +482,7 @@ async fn replayed_push_returns_stored_results(store: Store) {
     }
     let client = Uuid::now_v7();
     let pulled = assignments(&queue.pull(&reviewer, client, None).await);
-    let mutations = vec![
+    let mutations = [
         mutation(1, &pulled[0], "approve_with_edits"),
         mutation(2, &pulled[1], "reject"),
         mutation(3, &pulled[2], "approve_with_edits"),
@@ -559,7 +559,9 @@ async fn gap_stops_processing(store: Store) {
     assert_eq!(queue.count("SELECT COUNT(*) FROM decisions").await, 1);
 
     // Starting with a gap applies nothing at all.
-    let reply = queue.push(&reviewer, client, &[m3.clone()]).await;
+    let reply = queue
+        .push(&reviewer, client, std::slice::from_ref(&m3))
+        .await;
     assert_eq!(reply["last_mutation_id"], 1);
     assert_eq!(reply["results"], json!([]));
 
@@ -618,7 +620,9 @@ async fn fencing_turns_stale_epochs_into_conflicts(store: Store) {
 
     // Ana's late decision under the old epoch is a conflict; nothing changes but the audit log.
     let late = mutation(1, &ana_assignment, "approve_with_edits");
-    let reply = queue.push(&ana, ana_client, &[late.clone()]).await;
+    let reply = queue
+        .push(&ana, ana_client, std::slice::from_ref(&late))
+        .await;
     assert_eq!(reply["results"][0]["status"], "conflict");
     assert_eq!(reply["results"][0]["code"], "reassigned");
     assert_eq!(reply["last_mutation_id"], 1);

@@ -177,7 +177,9 @@ async fn webhooks_are_signed_retried_and_survive_restarts(store: Store) {
     let client = Uuid::now_v7();
     let held = assignments(&queue.pull(&reviewer, client, None).await);
     let decision = mutation(1, &held[0], "approve_with_edits");
-    let reply = queue.push(&reviewer, client, &[decision.clone()]).await;
+    let reply = queue
+        .push(&reviewer, client, std::slice::from_ref(&decision))
+        .await;
     assert_eq!(reply["results"][0]["status"], "applied");
     wait_for("a failed attempt", || delivered(&receiver).len() >= 3).await;
     queue.stop().await;

@@ -65,18 +65,26 @@ impl Db {
                 Backend::Postgres => 24,
             });
         let options = match backend {
-            Backend::Sqlite => options.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    // WAL lets readers run beside the single writer; FULL makes every commit
-                    // durable; the busy timeout queues writers instead of failing them.
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+            Backend::Sqlite => {
+                if let Some(parent) = sqlite_path(&url).and_then(|path| path.parent()) {
+                    std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
+                        path: parent.display().to_string(),
+                        source,
+                    })?;
+                }
+                options.after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        // WAL lets readers run beside the single writer; FULL makes every commit
+                        // durable; the busy timeout queues writers instead of failing them.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                          PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                    )
-                    .await?;
-                    Ok(())
+                        )
+                        .await?;
+                        Ok(())
+                    })
                 })
-            }),
+            }
             Backend::Postgres => {
                 use sqlx::migrate::MigrateDatabase;
                 if !sqlx::Any::database_exists(&url).await.unwrap_or(true) {
@@ -163,6 +171,13 @@ fn normalise_url(url: &str) -> Result<(Backend, String), StoreError> {
     } else {
         Err(StoreError::BadUrl(url.to_owned()))
     }
+}
+
+/// The file of a normalised `sqlite://PATH?…` URL.
+fn sqlite_path(url: &str) -> Option<&std::path::Path> {
+    let rest = url.strip_prefix("sqlite://")?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| std::path::Path::new(path))
 }
 
 /// Hides a password in `scheme://user:password@host/…`.
