@@ -14,7 +14,7 @@ use sqlx::any::AnyRow;
 
 use crate::AppState;
 use crate::audit::{self, AuditEvent};
-use crate::db::{col, from_micros, to_micros};
+use crate::db::{Tx, col, from_micros, to_micros};
 use crate::error::StoreError;
 use crate::events::Audience;
 use crate::webhook;
@@ -178,59 +178,106 @@ pub async fn submit(
     producer: &str,
     new: &NewItem,
 ) -> Result<Submitted, StoreError> {
-    let db = &state.db;
-    db.write(|mut tx| async move {
-        let now = state.now();
-        let existing = sqlx::query("SELECT id FROM items WHERE producer = $1 AND external_id = $2")
-            .bind(producer)
-            .bind(&new.external_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(existing) = existing {
-            let id: String = col(&existing, "id")?;
-            let row = load(&mut tx, &id, "")
-                .await?
-                .ok_or_else(|| StoreError::corrupt("item vanished inside a transaction"))?;
-            return Ok((
-                Submitted {
-                    item: row.item,
-                    created: false,
-                },
-                tx,
-            ));
-        }
+    state
+        .db
+        .write(|mut tx| async move {
+            let submitted = submit_in(state, &mut tx, producer, new).await?;
+            Ok((submitted, tx))
+        })
+        .await
+}
 
-        let routing = state.policy.route(new);
-        let (status, outcome, stage, pool) = match routing.route {
-            Route::AutoApproved => (ItemStatus::AutoApproved, Some(Outcome::Approved), None, None),
-            Route::Review => (ItemStatus::Pending, None, Some(Stage::Review), Some(POOL_REVIEWERS)),
-            Route::Escalation => (
-                ItemStatus::Pending,
-                None,
-                Some(Stage::Escalation),
-                Some(POOL_SENIORS),
-            ),
-        };
-        let item = Item {
-            id: ItemId::new_v7(),
-            producer: producer.to_owned(),
-            created_at: now,
-            external_id: new.external_id.clone(),
-            kind: new.kind.clone(),
-            title: new.title.clone(),
-            payload: new.payload.clone(),
-            ai: new.ai.clone(),
-            priority: new.priority,
-            due_at: new.due_at,
-            callback_url: new.callback_url.clone(),
-            route: routing.route,
-            routing_rule: routing.rule.clone(),
-            approvals_required: routing.approvals_required,
-            status,
-            outcome,
-            decisions: Vec::new(),
-        };
-        let inserted = sqlx::query(
+/// Submits many items in one transaction (seeding, benchmarks): all or none are stored.
+pub async fn submit_all(
+    state: &AppState,
+    producer: &str,
+    batch: &[NewItem],
+) -> Result<Vec<Submitted>, StoreError> {
+    state
+        .db
+        .write(|mut tx| async move {
+            let mut submitted = Vec::with_capacity(batch.len());
+            for new in batch {
+                submitted.push(submit_in(state, &mut tx, producer, new).await?);
+            }
+            Ok((submitted, tx))
+        })
+        .await
+}
+
+async fn existing(
+    tx: &mut Tx,
+    producer: &str,
+    external_id: &str,
+) -> Result<Option<Submitted>, StoreError> {
+    let row = sqlx::query("SELECT id FROM items WHERE producer = $1 AND external_id = $2")
+        .bind(producer)
+        .bind(external_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let id: String = col(&row, "id")?;
+    let row = load(tx, &id, "")
+        .await?
+        .ok_or_else(|| StoreError::corrupt("item vanished inside a transaction"))?;
+    Ok(Some(Submitted {
+        item: row.item,
+        created: false,
+    }))
+}
+
+async fn submit_in(
+    state: &AppState,
+    tx: &mut Tx,
+    producer: &str,
+    new: &NewItem,
+) -> Result<Submitted, StoreError> {
+    let db = &state.db;
+    let now = state.now();
+    if let Some(found) = existing(tx, producer, &new.external_id).await? {
+        return Ok(found);
+    }
+    let routing = state.policy.route(new);
+    let (status, outcome, stage, pool) = match routing.route {
+        Route::AutoApproved => (
+            ItemStatus::AutoApproved,
+            Some(Outcome::Approved),
+            None,
+            None,
+        ),
+        Route::Review => (
+            ItemStatus::Pending,
+            None,
+            Some(Stage::Review),
+            Some(POOL_REVIEWERS),
+        ),
+        Route::Escalation => (
+            ItemStatus::Pending,
+            None,
+            Some(Stage::Escalation),
+            Some(POOL_SENIORS),
+        ),
+    };
+    let item = Item {
+        id: ItemId::new_v7(),
+        producer: producer.to_owned(),
+        created_at: now,
+        external_id: new.external_id.clone(),
+        kind: new.kind.clone(),
+        title: new.title.clone(),
+        payload: new.payload.clone(),
+        ai: new.ai.clone(),
+        priority: new.priority,
+        due_at: new.due_at,
+        callback_url: new.callback_url.clone(),
+        route: routing.route,
+        routing_rule: routing.rule.clone(),
+        approvals_required: routing.approvals_required,
+        status,
+        outcome,
+        decisions: Vec::new(),
+    };
+    let inserted = sqlx::query(
             "INSERT INTO items (id, producer, external_id, kind, title, payload, ai, priority, \
              due_at, callback_url, created_at, route, routing_rule, approvals_required, status, \
              outcome, stage, audience) \
@@ -255,71 +302,53 @@ pub async fn submit(
         .bind(outcome.as_ref().map(wire_name))
         .bind(stage.as_ref().map(wire_name))
         .bind(pool)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        if inserted.rows_affected() == 0 {
-            // A concurrent submission of the same external id won; return its item.
-            let row = sqlx::query("SELECT id FROM items WHERE producer = $1 AND external_id = $2")
-                .bind(producer)
-                .bind(&new.external_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            let id: String = col(&row, "id")?;
-            let row = load(&mut tx, &id, "")
-                .await?
-                .ok_or_else(|| StoreError::corrupt("item vanished inside a transaction"))?;
-            return Ok((
-                Submitted {
-                    item: row.item,
-                    created: false,
-                },
-                tx,
-            ));
-        }
+    if inserted.rows_affected() == 0 {
+        // A concurrent submission of the same external id won; return its item.
+        return existing(tx, producer, &new.external_id)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("conflicting item not found"));
+    }
 
-        let item_id = Some(item.id.to_string());
-        let mut audit_events = vec![
-            AuditEvent::new(
-                producer,
-                "submit",
-                item_id.clone(),
-                json!({
-                    "external_id": item.external_id, "kind": item.kind, "title": item.title,
-                    "priority": item.priority, "model": item.ai.model,
-                    "confidence": item.ai.confidence, "risk": item.ai.risk,
-                }),
-            ),
-            AuditEvent::new(
-                "policy",
-                "route",
-                item_id.clone(),
-                json!({
-                    "route": item.route, "rule": item.routing_rule,
-                    "approvals_required": item.approvals_required,
-                }),
-            ),
-        ];
-        if item.status == ItemStatus::AutoApproved {
-            if let Some(event) = webhook::enqueue_if_wanted(&mut tx, &item, now).await? {
-                audit_events.push(event);
-            }
+    let item_id = Some(item.id.to_string());
+    let mut audit_events = vec![
+        AuditEvent::new(
+            producer,
+            "submit",
+            item_id.clone(),
+            json!({
+                "external_id": item.external_id, "kind": item.kind, "title": item.title,
+                "priority": item.priority, "model": item.ai.model,
+                "confidence": item.ai.confidence, "risk": item.ai.risk,
+            }),
+        ),
+        AuditEvent::new(
+            "policy",
+            "route",
+            item_id.clone(),
+            json!({
+                "route": item.route, "rule": item.routing_rule,
+                "approvals_required": item.approvals_required,
+            }),
+        ),
+    ];
+    if item.status == ItemStatus::AutoApproved {
+        if let Some(event) = webhook::enqueue_if_wanted(tx, &item, now).await? {
+            audit_events.push(event);
         }
-        audit::append(db, &mut tx, now, &audit_events).await?;
-        if let Some(pool) = pool {
-            state
-                .events
-                .announce(db, &mut tx, [Audience::for_pool(pool)])
-                .await?;
-        }
-        Ok((
-            Submitted {
-                item,
-                created: true,
-            },
-            tx,
-        ))
+    }
+    audit::append(db, tx, now, &audit_events).await?;
+    if let Some(pool) = pool {
+        state
+            .events
+            .announce(db, tx, [Audience::for_pool(pool)])
+            .await?;
+    }
+    Ok(Submitted {
+        item,
+        created: true,
     })
-    .await
 }
 
 /// Reads an item for its producer (or anyone, when `producer` is None).

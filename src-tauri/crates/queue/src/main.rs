@@ -238,13 +238,9 @@ async fn seed_demo(db: Db, count: usize, seed: u64) -> Result<usize> {
         Err(error) => return Err(error.into()),
     }
     let state = AppState::new(db, Policy::builtin(), clock.clone());
-    let mut created = 0;
-    for item in demo::demo_items(count, seed, clock.now()) {
-        if items::submit(&state, DEMO_PRODUCER, &item).await?.created {
-            created += 1;
-        }
-    }
-    Ok(created)
+    let batch = demo::demo_items(count, seed, clock.now());
+    let submitted = items::submit_all(&state, DEMO_PRODUCER, &batch).await?;
+    Ok(submitted.iter().filter(|item| item.created).count())
 }
 
 async fn shutdown_signal() {
