@@ -256,3 +256,50 @@ async fn work_taken_over_elsewhere_becomes_a_conflict_or_leaves_the_inbox() {
         "kept only as a late opinion"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_items_leave_the_inbox_and_a_decision_on_one_becomes_a_conflict() {
+    let queue = Queue::start(None).await;
+    let untouched = queue.submit("cancel-0").await;
+    let decided = queue.submit("cancel-1").await;
+    let alice = Reviewer::new(&queue, "alice", "reviewer").await;
+    alice.ok(&["sync"]).await;
+    alice.ok(&["decide", &decided, "approve"]).await;
+    for id in [&untouched, &decided] {
+        queue
+            .http(
+                "POST",
+                &format!("/v1/items/{id}/cancel"),
+                &queue.producer,
+                None,
+            )
+            .await;
+    }
+    alice.ok(&["sync"]).await;
+    assert_eq!(alice.status_of(&untouched).await, None);
+    assert_eq!(alice.status_of(&decided).await.as_deref(), Some("conflict"));
+    let conflicts = alice.json(&["conflicts", "--json"]).await;
+    assert_eq!(conflicts[0]["code"], "cancelled");
+}
+
+/// With `sync --watch` running, work the server announces on the events stream arrives at once, long
+/// before the periodic pull.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_pulls_at_once_when_the_server_announces_work() {
+    let queue = Queue::start(None).await;
+    let alice = Reviewer::new(&queue, "alice", "reviewer").await;
+    alice.ok(&["sync"]).await;
+    let mut watch = alice
+        .command(&["sync", "--watch"])
+        .spawn()
+        .expect("start sync --watch");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let id = queue.submit("announced-0").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alice.status_of(&id).await.is_none() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    watch.start_kill().expect("stop watch");
+    let _ = watch.wait().await;
+    assert_eq!(alice.status_of(&id).await.as_deref(), Some("open"));
+}

@@ -123,6 +123,9 @@ impl SyncEngine {
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         while let Some(batch) = self.store.claim_push_batch(self.limits).await? {
+            // Read before sending: another process syncing the same directory may record a higher mark
+            // meanwhile, and the server's answer to this push is only bound to be at or above this one.
+            let acked = self.store.sync_state().await?.last_acked_mutation_id;
             let response = self
                 .remote
                 .push(&PushRequest {
@@ -131,7 +134,6 @@ impl SyncEngine {
                 })
                 .await?;
             plan::check_server_counter(response.last_mutation_id, batch.next_mutation_id)?;
-            let acked = self.store.sync_state().await?.last_acked_mutation_id;
             let outcome = plan::read_push_response(&batch.mutations, &response, acked)?;
             let applied = self
                 .store
@@ -189,7 +191,11 @@ impl SyncEngine {
     /// periodically, and with exponential backoff and jitter while the server is unreachable.
     pub async fn watch(&self) {
         let wake = Arc::new(Notify::new());
-        let events = tokio::spawn(listen_for_events(self.remote.clone(), wake.clone()));
+        // Aborted when this future is dropped, so the listener never outlives the loop.
+        let _events = AbortOnDrop(tokio::spawn(listen_for_events(
+            self.remote.clone(),
+            wake.clone(),
+        )));
         let mut backoff = retry_delays();
         loop {
             match self.sync_once().await {
@@ -213,9 +219,6 @@ impl SyncEngine {
                     }
                 }
             }
-            if events.is_finished() {
-                tracing::warn!("the events listener stopped; syncing on a timer only");
-            }
         }
     }
 
@@ -236,6 +239,14 @@ impl SyncEngine {
             () = outbox_has_work => {}
             () = tokio::time::sleep(PERIODIC_PULL) => {}
         }
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

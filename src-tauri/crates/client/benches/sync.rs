@@ -1,0 +1,207 @@
+//! Prints the sync figures the README quotes:
+//! 1. cold sync of 10,000 assignments into the local cache (`Store::apply_pull`), against the ceiling of
+//!    a raw batched SQLite insert of the same rows into the same table, in the same run (targets: ≤ 1 s,
+//!    ≤ 3× the ceiling);
+//! 2. draining 1,000 offline decisions to the real queue service after reconnecting (target: ≤ 2 s).
+//!
+//! Run: `cargo build --release -p countersign-queue && cargo bench -p countersign-client --bench sync`
+//! (the queue binary is found as in tests/support: COUNTERSIGN_QUEUE_BIN, else beside countersign-cli).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use countersign_client::notify::{Notice, Notifier};
+use countersign_client::remote::{QueueClient, Token};
+use countersign_client::store::{DecisionInput, ListQuery, Store};
+use countersign_client::sync::SyncEngine;
+use countersign_client::{Clock, SystemClock};
+use countersign_domain::{
+    Action, AiProposal, Assignment, Epoch, Item, ItemId, ItemStatus, Lease, LeaseId, MutationId,
+    PullResponse, Risk, Route, Stage,
+};
+use serde_json::json;
+use sqlx::{QueryBuilder, Sqlite};
+
+const COLD_ROWS: usize = 10_000;
+const DRAIN_DECISIONS: usize = 1_000;
+
+/// Benchmarks measure sync, not a desktop's notification server.
+struct SilentNotifier;
+
+impl Notifier for SilentNotifier {
+    fn show(&self, _: &Notice) -> Result<(), String> {
+        Ok(())
+    }
+    fn probe(&self) -> Result<String, String> {
+        Ok("silent".into())
+    }
+}
+
+fn assignment(n: usize) -> Assignment {
+    let now = Utc::now();
+    Assignment {
+        item: Item {
+            id: ItemId::new_v7(),
+            producer: "fraud-ai".into(),
+            created_at: now,
+            external_id: format!("bench-{n}"),
+            kind: "transaction".into(),
+            title: format!("Card payment EUR {n} at an electronics retailer"),
+            payload: json!({"amount_eur": n, "merchant": "electronics", "country": "DE"}),
+            ai: AiProposal {
+                model: Some("fraud-gbm-v7".into()),
+                output: json!({"verdict": "fraud", "score": 0.62}),
+                reasoning: Some("Seven payments in 24 hours from a new device.".into()),
+                confidence: 0.62,
+                risk: Risk::Medium,
+                signals: vec![],
+                evidence: vec![],
+            },
+            priority: (n % 100) as i64,
+            due_at: Some(now + chrono::Duration::hours(24)),
+            callback_url: None,
+            route: Route::Review,
+            routing_rule: "default".into(),
+            approvals_required: 1,
+            status: ItemStatus::Pending,
+            outcome: None,
+            decisions: vec![],
+        },
+        stage: Stage::Review,
+        lease: Lease {
+            id: LeaseId::new_v7(),
+            epoch: Epoch(1),
+            expires_at: now + chrono::Duration::hours(8),
+        },
+    }
+}
+
+async fn cold_sync_figures() -> (Duration, Duration) {
+    let assignments: Vec<Assignment> = (0..COLD_ROWS).map(assignment).collect();
+    let response = PullResponse {
+        cursor: "bench".into(),
+        last_mutation_id: MutationId(0),
+        server_time: Utc::now(),
+        assignments: assignments.clone(),
+        removed: vec![],
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).await.expect("open store");
+    let started = Instant::now();
+    store
+        .apply_pull(&response, true, Utc::now(), chrono::Duration::hours(1))
+        .await
+        .expect("apply pull");
+    let cold = started.elapsed();
+    assert_eq!(
+        store.count_assignments().await.expect("count"),
+        COLD_ROWS as i64
+    );
+
+    // The ceiling: the same rows, already serialised per row as apply_pull must, inserted with
+    // multi-row INSERTs in one transaction into an identical fresh store.
+    let ceiling_dir = tempfile::tempdir().expect("temp dir");
+    Store::open(ceiling_dir.path())
+        .await
+        .expect("create schema");
+    let pool = sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(
+                ceiling_dir
+                    .path()
+                    .join(countersign_client::store::DATABASE_FILE),
+            )
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Full),
+    )
+    .await
+    .expect("open ceiling db");
+    let started = Instant::now();
+    let mut tx = pool.begin().await.expect("begin");
+    for chunk in assignments.chunks(500) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO assignments (item_id, item_json, kind, title, stage, priority, risk, risk_rank, \
+             confidence, due_at, status, lease_id, lease_epoch, lease_expires_at, pulled_at) ",
+        );
+        insert.push_values(chunk, |mut row, a| {
+            row.push_bind(a.item.id.to_string())
+                .push_bind(serde_json::to_string(&a.item).unwrap_or_default())
+                .push_bind(a.item.kind.clone())
+                .push_bind(a.item.title.clone())
+                .push_bind("review")
+                .push_bind(a.item.priority)
+                .push_bind("medium")
+                .push_bind(1_i64)
+                .push_bind(a.item.ai.confidence)
+                .push_bind(a.item.due_at.map(|t| t.to_rfc3339()))
+                .push_bind("open")
+                .push_bind(a.lease.id.to_string())
+                .push_bind(a.lease.epoch.0 as i64)
+                .push_bind(a.lease.expires_at.to_rfc3339())
+                .push_bind(Utc::now().to_rfc3339());
+        });
+        insert.build().execute(&mut *tx).await.expect("raw insert");
+    }
+    tx.commit().await.expect("commit");
+    (cold, started.elapsed())
+}
+
+async fn drain_figure() -> Duration {
+    let queue = support::Queue::start(Some("prefetch = 2000\n")).await;
+    for n in 0..DRAIN_DECISIONS {
+        queue.submit(&format!("drain-{n}")).await;
+    }
+    let token = queue.add_user("bench-reviewer", "reviewer").await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).await.expect("open store");
+    let engine = SyncEngine::new(
+        store.clone(),
+        QueueClient::new(&queue.url(), Token::new(token)).expect("client"),
+        Arc::new(SilentNotifier),
+        Arc::new(SystemClock),
+    );
+    engine.sync_once().await.expect("cold sync");
+    let held = store.list_all(&ListQuery::default()).await.expect("list");
+    assert_eq!(held.len(), DRAIN_DECISIONS);
+
+    let mut queue = queue;
+    queue.stop().await;
+    for row in &held {
+        store
+            .decide(
+                row.item_id,
+                &DecisionInput::new(Action::Approve),
+                SystemClock.now(),
+            )
+            .await
+            .expect("decide offline");
+    }
+    queue.restart().await;
+    let started = Instant::now();
+    let report = engine.sync_once().await.expect("drain");
+    let drained = started.elapsed();
+    assert_eq!(report.applied, DRAIN_DECISIONS);
+    assert_eq!(store.pending_count().await.expect("pending"), 0);
+    drained
+}
+
+#[tokio::main]
+async fn main() {
+    let (cold, ceiling) = cold_sync_figures().await;
+    println!(
+        "cold sync of {COLD_ROWS} assignments into the cache: {:.0} ms; raw batched insert ceiling: {:.0} ms; \
+         ratio {:.2}x (targets: <= 1000 ms, <= 3x)",
+        cold.as_secs_f64() * 1000.0,
+        ceiling.as_secs_f64() * 1000.0,
+        cold.as_secs_f64() / ceiling.as_secs_f64()
+    );
+    let drained = drain_figure().await;
+    println!(
+        "drain of {DRAIN_DECISIONS} offline decisions after reconnect (push + pull): {:.0} ms (target: <= 2000 ms)",
+        drained.as_secs_f64() * 1000.0
+    );
+}
