@@ -3,7 +3,9 @@
 //! server); it sets COUNTERSIGN_REQUIRE_DBUS=1, and then these tests never skip.
 //! The no-keyring test needs no bus and always runs.
 
-use std::process::Command;
+mod support;
+
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -143,4 +145,89 @@ fn the_token_from_the_environment_bypasses_the_keyring() {
         !stderr.contains("token-from-env-7f3a"),
         "token leaked: {stderr}"
     );
+}
+
+fn notification_log_contains(needle: &str) -> bool {
+    let log_path = std::env::var("COUNTERSIGN_NOTIFICATION_LOG")
+        .expect("with-session-bus.sh sets COUNTERSIGN_NOTIFICATION_LOG");
+    for _ in 0..50 {
+        if std::fs::read_to_string(&log_path).is_ok_and(|log| log.contains(needle)) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+/// `login` puts the token in the real Secret Service; `sync` then works with no COUNTERSIGN_TOKEN, and a
+/// pull that brings an escalation to a senior raises a notification on the session bus, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_then_sync_uses_the_keyring_and_notifies_an_escalation_once() {
+    if !session_bus_required() {
+        return;
+    }
+    let queue = support::Queue::start(None).await;
+    let title = format!("Wire transfer {}", uuid::Uuid::now_v7());
+    queue
+        .submit_with(serde_json::json!({
+            "external_id": "escalate-1", "kind": "transaction", "title": title,
+            "ai": {"output": {"verdict": "fraud"}, "confidence": 0.3, "risk": "high"}
+        }))
+        .await;
+    let token = queue.add_user("carol", "senior").await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cli = |args: &[&str]| {
+        let mut command = Command::new(support::cli_bin());
+        command
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--server")
+            .arg(queue.url())
+            .args(args)
+            .env_remove("COUNTERSIGN_TOKEN");
+        command
+    };
+
+    let mut login = cli(&["login"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start login");
+    {
+        use std::io::Write;
+        let mut stdin = login.stdin.take().expect("stdin");
+        writeln!(stdin, "{token}").expect("type the token");
+    }
+    let login = login.wait_with_output().expect("login");
+    assert!(
+        login.status.success(),
+        "login failed: {}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&login.stdout).contains(&token));
+
+    for _ in 0..2 {
+        let sync = cli(&["sync"]).output().expect("sync");
+        assert!(
+            sync.status.success(),
+            "sync with the keyring token failed: {}",
+            String::from_utf8_lossy(&sync.stderr)
+        );
+    }
+    assert!(
+        notification_log_contains(&title),
+        "no notification for the escalation"
+    );
+    let log =
+        std::fs::read_to_string(std::env::var("COUNTERSIGN_NOTIFICATION_LOG").expect("log path"))
+            .expect("read log");
+    assert_eq!(
+        log.matches(&title).count(),
+        1,
+        "raised once across two pulls:\n{log}"
+    );
+    let status = cli(&["status", "--json"]).output().expect("status");
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status JSON");
+    assert_eq!(status["notifications"], "working");
 }
