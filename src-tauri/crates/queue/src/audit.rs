@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::db::{Db, Tx, col};
+use crate::db::{Db, ROWS_PER_STATEMENT, Tx, col, values_rows};
 use crate::error::StoreError;
 
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -119,6 +119,7 @@ pub async fn append(
     let mut seq: i64 = col(&head, "seq")?;
     let mut prev_hash: String = col(&head, "hash")?;
     let at = now.to_rfc3339_opts(SecondsFormat::Micros, true);
+    let mut rows = Vec::with_capacity(events.len());
     for event in events {
         seq += 1;
         let hash = entry_hash(
@@ -130,21 +131,33 @@ pub async fn append(
             event.item_id.as_deref(),
             &event.data,
         );
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, action, item_id, data, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(seq)
-        .bind(&at)
-        .bind(&event.actor)
-        .bind(event.action)
-        .bind(event.item_id.as_deref())
-        .bind(canonical_json(&event.data))
-        .bind(&prev_hash)
-        .bind(&hash)
-        .execute(&mut **tx)
-        .await?;
+        rows.push((
+            seq,
+            event,
+            canonical_json(&event.data),
+            prev_hash,
+            hash.clone(),
+        ));
         prev_hash = hash;
+    }
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO audit_log (seq, at, actor, action, item_id, data, prev_hash, hash) VALUES {}",
+            values_rows(chunk.len(), 8)
+        );
+        let mut query = sqlx::query(&sql);
+        for (seq, event, data, prev, hash) in chunk {
+            query = query
+                .bind(*seq)
+                .bind(&at)
+                .bind(&event.actor)
+                .bind(event.action)
+                .bind(event.item_id.as_deref())
+                .bind(data)
+                .bind(prev)
+                .bind(hash);
+        }
+        query.execute(&mut **tx).await?;
     }
     sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
         .bind(seq)

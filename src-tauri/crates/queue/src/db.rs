@@ -194,6 +194,23 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// `($1, $2), ($3, $4)`: placeholders for a multi-row VALUES list of `rows` rows of
+/// `columns` parameters each, numbered from 1. One statement instead of one per row.
+pub fn values_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let cells: Vec<String> = (1..=columns)
+                .map(|column| format!("${}", row * columns + column))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Rows per multi-row statement: well under both back ends' parameter limits.
+pub const ROWS_PER_STATEMENT: usize = 200;
+
 /// Times are stored as microseconds since the epoch: exact, sortable, the same on both back ends.
 pub fn to_micros(time: DateTime<Utc>) -> i64 {
     time.timestamp_micros()
@@ -243,6 +260,12 @@ mod tests {
             "postgres://cs:***@localhost:5432/db"
         );
         assert_eq!(redact("postgres://localhost/db"), "postgres://localhost/db");
+    }
+
+    #[test]
+    fn values_rows_numbers_every_cell() {
+        assert_eq!(values_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(values_rows(1, 1), "($1)");
     }
 
     #[test]

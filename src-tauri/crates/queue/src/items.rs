@@ -14,7 +14,7 @@ use sqlx::any::AnyRow;
 
 use crate::AppState;
 use crate::audit::{self, AuditEvent};
-use crate::db::{Tx, col, from_micros, to_micros};
+use crate::db::{ROWS_PER_STATEMENT, Tx, col, from_micros, to_micros, values_rows};
 use crate::error::StoreError;
 use crate::events::Audience;
 use crate::webhook;
@@ -146,23 +146,72 @@ pub async fn attach_decisions(
     Ok(())
 }
 
-/// One item with its decisions; `lock` takes a row lock on PostgreSQL.
+/// One item with its decisions; `lock_suffix` takes a row lock on PostgreSQL.
 pub async fn load(
     conn: &mut AnyConnection,
     id: &str,
     lock_suffix: &str,
 ) -> Result<Option<ItemRow>, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {ITEM_COLUMNS} FROM items WHERE id = $1{lock_suffix}"
-    ))
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let mut rows = [ItemRow::parse(&row)?];
+    Ok(load_many(conn, &[id.to_owned()], lock_suffix).await?.pop())
+}
+
+/// Items with their decisions, in id order (so that concurrent lockers lock in one order).
+pub async fn load_many(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    lock_suffix: &str,
+) -> Result<Vec<ItemRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {ITEM_COLUMNS} FROM items WHERE id IN ({}) ORDER BY id{lock_suffix}",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(id);
+    }
+    let mut rows = query
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(ItemRow::parse)
+        .collect::<Result<Vec<_>, _>>()?;
     attach_decisions(conn, &mut rows).await?;
-    let [row] = rows;
-    Ok(Some(row))
+    Ok(rows)
+}
+
+/// Writes the mutable state of each row back, in one statement per batch.
+pub async fn store_state(conn: &mut AnyConnection, rows: &[&ItemRow]) -> Result<(), StoreError> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "WITH v (id, status, outcome, stage, audience, holder, lease_id, epoch, \
+             lease_expires_at, first_approver, first_action) AS (VALUES {}) \
+             UPDATE items SET status = v.status, outcome = v.outcome, stage = v.stage, \
+             audience = v.audience, holder = v.holder, lease_id = v.lease_id, epoch = v.epoch, \
+             lease_expires_at = v.lease_expires_at, first_approver = v.first_approver, \
+             first_action = v.first_action FROM v WHERE items.id = v.id",
+            values_rows(chunk.len(), 11)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query
+                .bind(row.item.id.to_string())
+                .bind(wire_name(&row.item.status))
+                .bind(row.item.outcome.as_ref().map(wire_name))
+                .bind(row.stage.as_ref().map(wire_name))
+                .bind(row.pool.as_deref())
+                .bind(row.holder.as_deref())
+                .bind(row.lease_id.as_deref())
+                .bind(row.epoch)
+                .bind(row.lease_expires_at.map(to_micros))
+                .bind(row.first_approver.as_deref())
+                .bind(row.first_action.as_ref().map(wire_name));
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// The outcome of a submission.

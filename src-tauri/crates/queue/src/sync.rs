@@ -1,20 +1,20 @@
 //! Reviewer sync: `pull` tops up and renews a user's leases; `push` applies mutations exactly
 //! once per client. [`judge`] is the pure rule book for one mutation; the rest is I/O around it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use countersign_domain::{
-    Action, Assignment, ClientId, Epoch, ItemStatus, Lease, LeaseId, Mutation, MutationId,
-    MutationResult, MutationStatus, Outcome, PullResponse, PushResponse, Removal, RemovalReason,
-    Role, Stage,
+    Action, Assignment, ClientId, DecisionRecord, Epoch, ItemStatus, Lease, LeaseId, Mutation,
+    MutationId, MutationResult, MutationStatus, Outcome, PullResponse, PushResponse, Removal,
+    RemovalReason, Role, Stage,
 };
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
 use crate::AppState;
 use crate::audit::{self, AuditEvent};
-use crate::db::{Tx, col, to_micros};
+use crate::db::{ROWS_PER_STATEMENT, Tx, col, to_micros, values_rows};
 use crate::error::StoreError;
 use crate::events::Audience;
 use crate::items::{
@@ -337,34 +337,49 @@ async fn claim(
     }
     let rows = query.bind(wanted).fetch_all(&mut **tx).await?;
     let expires = to_micros(now + state.lease_duration);
+    let mut grants = Vec::with_capacity(rows.len());
     for row in rows {
-        let id: String = col(&row, "id")?;
-        let epoch: i64 = col::<i64>(&row, "epoch")? + 1;
-        let stage: String = col(&row, "stage")?;
-        let lease_id = LeaseId::new_v7().to_string();
-        sqlx::query(
-            "UPDATE items SET holder = $1, lease_id = $2, epoch = $3, lease_expires_at = $4 \
-             WHERE id = $5",
-        )
-        .bind(caller)
-        .bind(&lease_id)
-        .bind(epoch)
-        .bind(expires)
-        .bind(&id)
-        .execute(&mut **tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO leases (id, item_id, holder, epoch, stage, granted_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&lease_id)
-        .bind(&id)
-        .bind(caller)
-        .bind(epoch)
-        .bind(&stage)
-        .bind(to_micros(now))
-        .execute(&mut **tx)
-        .await?;
+        grants.push((
+            col::<String>(&row, "id")?,
+            LeaseId::new_v7().to_string(),
+            col::<i64>(&row, "epoch")? + 1,
+            col::<String>(&row, "stage")?,
+        ));
+    }
+    for chunk in grants.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "WITH v (id, lease_id, epoch, holder, lease_expires_at) AS (VALUES {}) \
+             UPDATE items SET lease_id = v.lease_id, epoch = v.epoch, holder = v.holder, \
+             lease_expires_at = v.lease_expires_at FROM v WHERE items.id = v.id",
+            values_rows(chunk.len(), 5)
+        );
+        let mut update = sqlx::query(&sql);
+        for (id, lease_id, epoch, _) in chunk {
+            update = update
+                .bind(id)
+                .bind(lease_id)
+                .bind(*epoch)
+                .bind(caller)
+                .bind(expires);
+        }
+        update.execute(&mut **tx).await?;
+        let sql = format!(
+            "INSERT INTO leases (id, item_id, holder, epoch, stage, granted_at) VALUES {}",
+            values_rows(chunk.len(), 6)
+        );
+        let mut insert = sqlx::query(&sql);
+        for (id, lease_id, epoch, stage) in chunk {
+            insert = insert
+                .bind(lease_id)
+                .bind(id)
+                .bind(caller)
+                .bind(*epoch)
+                .bind(stage)
+                .bind(to_micros(now));
+        }
+        insert.execute(&mut **tx).await?;
+    }
+    for (id, lease_id, epoch, stage) in grants {
         audit_events.push(AuditEvent::new(
             caller,
             "assign",
@@ -587,12 +602,17 @@ async fn track_client_items(
             reason,
         });
     }
-    for id in held_ids.difference(&known_ids) {
-        sqlx::query("INSERT INTO client_items (client_id, item_id) VALUES ($1, $2)")
-            .bind(&client)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
+    let new_ids: Vec<&String> = held_ids.difference(&known_ids).collect();
+    for chunk in new_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO client_items (client_id, item_id) VALUES {}",
+            values_rows(chunk.len(), 2)
+        );
+        let mut insert = sqlx::query(&sql);
+        for id in chunk {
+            insert = insert.bind(&client).bind(*id);
+        }
+        insert.execute(&mut **tx).await?;
     }
     Ok(removed)
 }
@@ -635,49 +655,51 @@ async fn push_in(
     mutations: &[&Mutation],
 ) -> Result<(PushResponse, Vec<MutationStatus>), SyncError> {
     let now = state.now();
-    let (mut last, _) = lock_client(state, tx, client_id, caller, now).await?;
-    let start = last;
-    let mut results = Vec::with_capacity(mutations.len());
-    let mut newly_judged = Vec::new();
-    let mut audit_events = Vec::new();
-    let mut audiences = HashSet::new();
+    let (last, _) = lock_client(state, tx, client_id, caller, now).await?;
+    // Split into ids seen before (replayed) and the run of new ids that follows without a gap.
+    let mut answered = Vec::with_capacity(mutations.len());
+    let mut replayed = Vec::new();
+    let mut fresh = Vec::new();
+    let mut next = last + 1;
     for mutation in mutations {
         let id = mutation.id.0 as i64;
         if id <= last {
-            results.push(stored_result(tx, client_id, mutation).await?);
-            continue;
-        }
-        if id != last + 1 {
+            replayed.push(*mutation);
+        } else if id == next {
+            fresh.push(*mutation);
+            next += 1;
+        } else if id > next {
             break; // A gap: later ids wait until the missing one arrives.
         }
-        let result = apply_one(
-            state,
-            tx,
-            caller,
-            client_id,
-            mutation,
-            now,
-            &mut audit_events,
-            &mut audiences,
-        )
-        .await?;
-        sqlx::query(
-            "INSERT INTO mutation_results (client_id, mutation_id, decision_id, status, code, message) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(client_id.to_string())
-        .bind(id)
-        .bind(mutation.decision_id.to_string())
-        .bind(wire_name(&result.status))
-        .bind(result.code.as_deref())
-        .bind(result.message.as_deref())
-        .execute(&mut **tx)
-        .await?;
-        newly_judged.push(result.status);
-        results.push(result);
-        last = id;
+        answered.push(*mutation);
     }
-    if last != start {
+    let mut known = stored_results(tx, client_id, &replayed).await?;
+    let mut audit_events = Vec::new();
+    let mut audiences = HashSet::new();
+    let judged = apply_batch(
+        state,
+        tx,
+        caller,
+        client_id,
+        &fresh,
+        now,
+        &mut audit_events,
+        &mut audiences,
+    )
+    .await?;
+    let newly_judged = judged.iter().map(|result| result.status).collect();
+    for (mutation, result) in fresh.iter().zip(judged) {
+        known.insert(
+            result.id.0 as i64,
+            (mutation.decision_id.to_string(), result),
+        );
+    }
+    let results = answered
+        .iter()
+        .map(|mutation| replay_result(mutation, known.get(&(mutation.id.0 as i64))))
+        .collect();
+    let last = next - 1;
+    if !fresh.is_empty() {
         sqlx::query("UPDATE clients SET last_mutation_id = $1 WHERE id = $2")
             .bind(last)
             .bind(client_id.to_string())
@@ -695,66 +717,157 @@ async fn push_in(
     ))
 }
 
-/// The result recorded when `mutation`'s id was first applied. A different decision sent
-/// under a used id is refused rather than reported as applied: it was never applied.
-async fn stored_result(
+/// Stored results of earlier mutations: id → (decision id, result).
+async fn stored_results(
     tx: &mut Tx,
     client_id: ClientId,
-    mutation: &Mutation,
-) -> Result<MutationResult, SyncError> {
-    let row = sqlx::query(
-        "SELECT decision_id, status, code, message FROM mutation_results \
-         WHERE client_id = $1 AND mutation_id = $2",
-    )
-    .bind(client_id.to_string())
-    .bind(mutation.id.0 as i64)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(row) = row else {
-        return Ok(MutationResult {
-            id: mutation.id,
-            status: MutationStatus::Rejected,
-            code: Some("invalid_mutation".into()),
-            message: Some("mutation ids start at 1".into()),
-        });
-    };
-    let decision_id: String = col(&row, "decision_id")?;
-    if decision_id != mutation.decision_id.to_string() {
-        return Ok(MutationResult {
-            id: mutation.id,
-            status: MutationStatus::Rejected,
-            code: Some("mutation_id_reused".into()),
-            message: Some(format!(
-                "mutation id {} was already used for decision {decision_id}; this decision was not applied",
-                mutation.id
-            )),
-        });
+    mutations: &[&Mutation],
+) -> Result<HashMap<i64, (String, MutationResult)>, SyncError> {
+    let mut known = HashMap::new();
+    if mutations.is_empty() {
+        return Ok(known);
     }
-    Ok(MutationResult {
-        id: mutation.id,
-        status: parse_wire(&col::<String>(&row, "status")?)?,
-        code: col(&row, "code")?,
-        message: col(&row, "message")?,
-    })
+    let sql = format!(
+        "SELECT mutation_id, decision_id, status, code, message FROM mutation_results \
+         WHERE client_id = $1 AND mutation_id IN ({})",
+        placeholders(2, mutations.len())
+    );
+    let mut query = sqlx::query(&sql).bind(client_id.to_string());
+    for mutation in mutations {
+        query = query.bind(mutation.id.0 as i64);
+    }
+    for row in query.fetch_all(&mut **tx).await? {
+        let id: i64 = col(&row, "mutation_id")?;
+        let result = MutationResult {
+            id: MutationId(id as u64),
+            status: parse_wire(&col::<String>(&row, "status")?)?,
+            code: col(&row, "code")?,
+            message: col(&row, "message")?,
+        };
+        known.insert(id, (col(&row, "decision_id")?, result));
+    }
+    Ok(known)
 }
 
-async fn load_lease(
+/// The answer for an id already judged. A different decision sent under a used id is refused
+/// rather than reported as applied: it was never applied.
+fn replay_result(mutation: &Mutation, known: Option<&(String, MutationResult)>) -> MutationResult {
+    let refuse = |code: &str, message: String| MutationResult {
+        id: mutation.id,
+        status: MutationStatus::Rejected,
+        code: Some(code.to_owned()),
+        message: Some(message),
+    };
+    match known {
+        None => refuse("invalid_mutation", "mutation ids start at 1".into()),
+        Some((decision_id, _)) if *decision_id != mutation.decision_id.to_string() => refuse(
+            "mutation_id_reused",
+            format!(
+                "mutation id {} was already used for decision {decision_id}; this decision was not applied",
+                mutation.id
+            ),
+        ),
+        Some((_, result)) => result.clone(),
+    }
+}
+
+async fn load_leases(
     conn: &mut AnyConnection,
-    lease_id: LeaseId,
-) -> Result<Option<LeaseGrant>, StoreError> {
-    let row = sqlx::query("SELECT item_id, holder, epoch, stage FROM leases WHERE id = $1")
-        .bind(lease_id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.map(|row| {
-        Ok(LeaseGrant {
-            item_id: col(&row, "item_id")?,
-            holder: col(&row, "holder")?,
-            epoch: col(&row, "epoch")?,
-            stage: parse_wire(&col::<String>(&row, "stage")?)?,
-        })
-    })
-    .transpose()
+    mutations: &[&Mutation],
+) -> Result<HashMap<String, LeaseGrant>, StoreError> {
+    let ids: Vec<String> = mutations
+        .iter()
+        .map(|mutation| mutation.lease_id.to_string())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let sql = format!(
+        "SELECT id, item_id, holder, epoch, stage FROM leases WHERE id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in &ids {
+        query = query.bind(id);
+    }
+    let mut leases = HashMap::new();
+    for row in query.fetch_all(&mut *conn).await? {
+        leases.insert(
+            col::<String>(&row, "id")?,
+            LeaseGrant {
+                item_id: col(&row, "item_id")?,
+                holder: col(&row, "holder")?,
+                epoch: col(&row, "epoch")?,
+                stage: parse_wire(&col::<String>(&row, "stage")?)?,
+            },
+        );
+    }
+    Ok(leases)
+}
+
+impl From<&ItemRow> for ItemState {
+    fn from(row: &ItemRow) -> Self {
+        ItemState {
+            status: row.item.status,
+            stage: row.stage,
+            epoch: row.epoch,
+            approvals_required: row.item.approvals_required,
+            first_approver: row.first_approver.clone(),
+            first_action: row.first_action,
+            output: row.item.ai.output.clone(),
+        }
+    }
+}
+
+/// Applies an accepted mutation to the item in memory; the caller writes it back.
+pub fn transition(
+    row: &mut ItemRow,
+    transition: Transition,
+    caller: &str,
+    mutation: &Mutation,
+    now: DateTime<Utc>,
+) {
+    if mutation.action != Action::Release {
+        row.item.decisions.push(DecisionRecord {
+            by: caller.to_owned(),
+            action: mutation.action,
+            correction: (mutation.action == Action::ApproveWithEdits)
+                .then(|| mutation.correction.clone())
+                .flatten(),
+            reason_code: mutation.reason_code.clone(),
+            note: mutation.note.clone(),
+            at: now,
+        });
+    }
+    let release = |row: &mut ItemRow| {
+        row.holder = None;
+        row.lease_id = None;
+        row.lease_expires_at = None;
+    };
+    match transition {
+        Transition::Final(outcome) => {
+            row.item.status = ItemStatus::Decided;
+            row.item.outcome = Some(outcome);
+            row.stage = None;
+            row.pool = None;
+            release(row);
+        }
+        Transition::AwaitSecondApproval => {
+            row.stage = Some(Stage::SecondApproval);
+            row.first_approver = Some(caller.to_owned());
+            row.first_action = Some(mutation.action);
+            release(row);
+        }
+        Transition::Escalate => {
+            row.stage = Some(Stage::Escalation);
+            row.pool = Some(POOL_SENIORS.to_owned());
+            release(row);
+        }
+        Transition::Release => {
+            if row.holder.as_deref() == Some(caller) {
+                release(row);
+            }
+        }
+    }
 }
 
 /// The audit record of a mutation: everything the reviewer sent, including late opinions.
@@ -768,153 +881,204 @@ fn mutation_data(client_id: ClientId, mutation: &Mutation) -> Value {
     })
 }
 
+/// Judges and applies a gap-free run of new mutations, in order, in this transaction. Items
+/// are locked once and updated in memory, so a later mutation sees what an earlier one did.
 #[allow(clippy::too_many_arguments)] // one transaction's context, passed down once
-async fn apply_one(
+async fn apply_batch(
     state: &AppState,
     tx: &mut Tx,
     caller: &str,
     client_id: ClientId,
-    mutation: &Mutation,
+    mutations: &[&Mutation],
     now: DateTime<Utc>,
     audit_events: &mut Vec<AuditEvent>,
     audiences: &mut HashSet<Audience>,
-) -> Result<MutationResult, StoreError> {
-    let item_id = mutation.item_id.to_string();
-    let lease = load_lease(tx, mutation.lease_id).await?;
-    let row = items::load(tx, &item_id, state.db.backend.for_update()).await?;
-    let item_state = row.as_ref().map(|row| ItemState {
-        status: row.item.status,
-        stage: row.stage,
-        epoch: row.epoch,
-        approvals_required: row.item.approvals_required,
-        first_approver: row.first_approver.clone(),
-        first_action: row.first_action,
-        output: row.item.ai.output.clone(),
-    });
-    let verdict = judge(caller, mutation, lease.as_ref(), item_state.as_ref());
-    let mut data = mutation_data(client_id, mutation);
-    let audit_item = row.as_ref().map(|_| item_id.clone());
-    let result = |status, code: Option<&str>, message: Option<String>| MutationResult {
-        id: mutation.id,
-        status,
-        code: code.map(str::to_owned),
-        message,
-    };
-    let (transition, row) = match (verdict, row) {
-        (Verdict::Rejected(code, message), _) => {
-            data["code"] = json!(code);
-            audit_events.push(AuditEvent::new(
-                caller,
-                "mutation_rejected",
-                audit_item,
-                data,
-            ));
-            return Ok(result(MutationStatus::Rejected, Some(code), Some(message)));
-        }
-        (Verdict::Conflict(reason, message), _) => {
-            data["code"] = json!(reason);
-            audit_events.push(AuditEvent::new(caller, "conflict", audit_item, data));
-            return Ok(result(
-                MutationStatus::Conflict,
-                Some(reason.as_str()),
-                Some(message),
-            ));
-        }
-        (Verdict::Apply(transition), Some(row)) => (transition, row),
-        (Verdict::Apply(_), None) => {
-            return Err(StoreError::corrupt("judge applied a mutation to no item"));
-        }
-    };
-
-    // The item has left this client either way; it needs no removal notice for it.
-    sqlx::query("DELETE FROM client_items WHERE client_id = $1 AND item_id = $2")
-        .bind(client_id.to_string())
-        .bind(&item_id)
-        .execute(&mut **tx)
-        .await?;
-    if mutation.action != Action::Release {
-        sqlx::query(
-            "INSERT INTO decisions (item_id, decision_id, by_user, action, correction, \
-             reason_code, note, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&item_id)
-        .bind(mutation.decision_id.to_string())
-        .bind(caller)
-        .bind(wire_name(&mutation.action))
-        .bind(
-            (mutation.action == Action::ApproveWithEdits)
-                .then(|| mutation.correction.as_ref().map(Value::to_string))
-                .flatten(),
-        )
-        .bind(mutation.reason_code.as_deref())
-        .bind(mutation.note.as_deref())
-        .bind(to_micros(now))
-        .execute(&mut **tx)
-        .await?;
+) -> Result<Vec<MutationResult>, StoreError> {
+    if mutations.is_empty() {
+        return Ok(Vec::new());
     }
-    let pool = row.pool.clone().unwrap_or_else(|| POOL_REVIEWERS.into());
-    let action = match transition {
-        Transition::Final(outcome) => {
-            sqlx::query(
-                "UPDATE items SET status = 'decided', outcome = $1, stage = NULL, audience = NULL, \
-                 holder = NULL, lease_id = NULL, lease_expires_at = NULL WHERE id = $2",
-            )
-            .bind(wire_name(&outcome))
-            .bind(&item_id)
-            .execute(&mut **tx)
-            .await?;
-            data["outcome"] = json!(outcome);
-            let decided = items::load(tx, &item_id, "")
-                .await?
-                .ok_or_else(|| StoreError::corrupt("decided item vanished"))?;
-            if let Some(event) = webhook::enqueue_if_wanted(tx, &decided.item, now).await? {
+    let leases = load_leases(tx, mutations).await?;
+    let item_ids: Vec<String> = mutations
+        .iter()
+        .map(|mutation| mutation.item_id.to_string())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut rows: HashMap<String, ItemRow> =
+        items::load_many(tx, &item_ids, state.db.backend.for_update())
+            .await?
+            .into_iter()
+            .map(|row| (row.item.id.to_string(), row))
+            .collect();
+    let mut results = Vec::with_capacity(mutations.len());
+    let mut changed: Vec<String> = Vec::new();
+    let mut decided: Vec<String> = Vec::new();
+    for mutation in mutations {
+        let item_id = mutation.item_id.to_string();
+        let lease = leases.get(&mutation.lease_id.to_string());
+        let row = rows.get_mut(&item_id);
+        let item_state = row.as_deref().map(ItemState::from);
+        let verdict = judge(caller, mutation, lease, item_state.as_ref());
+        let mut data = mutation_data(client_id, mutation);
+        let audit_item = row.as_ref().map(|_| item_id.clone());
+        let result = |status, code: Option<&str>, message: Option<String>| MutationResult {
+            id: mutation.id,
+            status,
+            code: code.map(str::to_owned),
+            message,
+        };
+        let (applied, row) = match (verdict, row) {
+            (Verdict::Rejected(code, message), _) => {
+                data["code"] = json!(code);
+                audit_events.push(AuditEvent::new(
+                    caller,
+                    "mutation_rejected",
+                    audit_item,
+                    data,
+                ));
+                results.push(result(MutationStatus::Rejected, Some(code), Some(message)));
+                continue;
+            }
+            (Verdict::Conflict(reason, message), _) => {
+                data["code"] = json!(reason);
+                audit_events.push(AuditEvent::new(caller, "conflict", audit_item, data));
+                results.push(result(
+                    MutationStatus::Conflict,
+                    Some(reason.as_str()),
+                    Some(message),
+                ));
+                continue;
+            }
+            (Verdict::Apply(applied), Some(row)) => (applied, row),
+            (Verdict::Apply(_), None) => {
+                return Err(StoreError::corrupt("judge applied a mutation to no item"));
+            }
+        };
+        let pool = row.pool.clone().unwrap_or_else(|| POOL_REVIEWERS.into());
+        transition(row, applied, caller, mutation, now);
+        let action = match applied {
+            Transition::Final(outcome) => {
+                data["outcome"] = json!(outcome);
+                decided.push(item_id.clone());
+                "decide"
+            }
+            Transition::AwaitSecondApproval => {
+                data["awaiting"] = json!("second_approval");
+                audiences.insert(Audience::for_pool(&pool));
+                "decide"
+            }
+            Transition::Escalate => {
+                audiences.insert(Audience::Seniors);
+                "escalate"
+            }
+            Transition::Release => {
+                audiences.insert(Audience::for_pool(&pool));
+                "release"
+            }
+        };
+        // Other devices of the same reviewer drop the item on their next pull.
+        audiences.insert(Audience::User(caller.to_owned()));
+        if !changed.contains(&item_id) {
+            changed.push(item_id.clone());
+        }
+        audit_events.push(AuditEvent::new(caller, action, Some(item_id), data));
+        results.push(result(MutationStatus::Applied, None, None));
+    }
+
+    let applied: Vec<&Mutation> = mutations
+        .iter()
+        .zip(&results)
+        .filter(|(_, result)| result.status == MutationStatus::Applied)
+        .map(|(mutation, _)| *mutation)
+        .collect();
+    let changed_rows: Vec<&ItemRow> = changed.iter().filter_map(|id| rows.get(id)).collect();
+    items::store_state(tx, &changed_rows).await?;
+    insert_decisions(tx, caller, &applied, now).await?;
+    insert_results(tx, client_id, mutations, &results).await?;
+    if !changed.is_empty() {
+        // The item has left this client; it needs no removal notice for it.
+        let sql = format!(
+            "DELETE FROM client_items WHERE client_id = $1 AND item_id IN ({})",
+            placeholders(2, changed.len())
+        );
+        let mut delete = sqlx::query(&sql).bind(client_id.to_string());
+        for id in &changed {
+            delete = delete.bind(id);
+        }
+        delete.execute(&mut **tx).await?;
+    }
+    for id in decided {
+        if let Some(row) = rows.get(&id) {
+            if let Some(event) = webhook::enqueue_if_wanted(tx, &row.item, now).await? {
                 audit_events.push(event);
             }
-            "decide"
         }
-        Transition::AwaitSecondApproval => {
-            sqlx::query(
-                "UPDATE items SET stage = 'second_approval', holder = NULL, lease_id = NULL, \
-                 lease_expires_at = NULL, first_approver = $1, first_action = $2 WHERE id = $3",
-            )
-            .bind(caller)
-            .bind(wire_name(&mutation.action))
-            .bind(&item_id)
-            .execute(&mut **tx)
-            .await?;
-            data["awaiting"] = json!("second_approval");
-            audiences.insert(Audience::for_pool(&pool));
-            "decide"
+    }
+    Ok(results)
+}
+
+async fn insert_decisions(
+    tx: &mut Tx,
+    caller: &str,
+    applied: &[&Mutation],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let recorded: Vec<&&Mutation> = applied
+        .iter()
+        .filter(|mutation| mutation.action != Action::Release)
+        .collect();
+    for chunk in recorded.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO decisions (item_id, decision_id, by_user, action, correction, \
+             reason_code, note, at) VALUES {}",
+            values_rows(chunk.len(), 8)
+        );
+        let mut insert = sqlx::query(&sql);
+        for mutation in chunk {
+            let correction = (mutation.action == Action::ApproveWithEdits)
+                .then(|| mutation.correction.as_ref().map(Value::to_string))
+                .flatten();
+            insert = insert
+                .bind(mutation.item_id.to_string())
+                .bind(mutation.decision_id.to_string())
+                .bind(caller)
+                .bind(wire_name(&mutation.action))
+                .bind(correction)
+                .bind(mutation.reason_code.as_deref())
+                .bind(mutation.note.as_deref())
+                .bind(to_micros(now));
         }
-        Transition::Escalate => {
-            sqlx::query(
-                "UPDATE items SET stage = 'escalation', audience = $1, holder = NULL, \
-                 lease_id = NULL, lease_expires_at = NULL WHERE id = $2",
-            )
-            .bind(POOL_SENIORS)
-            .bind(&item_id)
-            .execute(&mut **tx)
-            .await?;
-            audiences.insert(Audience::Seniors);
-            "escalate"
+        insert.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn insert_results(
+    tx: &mut Tx,
+    client_id: ClientId,
+    mutations: &[&Mutation],
+    results: &[MutationResult],
+) -> Result<(), StoreError> {
+    let pairs: Vec<(&&Mutation, &MutationResult)> = mutations.iter().zip(results).collect();
+    for chunk in pairs.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO mutation_results (client_id, mutation_id, decision_id, status, code, \
+             message) VALUES {}",
+            values_rows(chunk.len(), 6)
+        );
+        let mut insert = sqlx::query(&sql);
+        for (mutation, result) in chunk {
+            insert = insert
+                .bind(client_id.to_string())
+                .bind(mutation.id.0 as i64)
+                .bind(mutation.decision_id.to_string())
+                .bind(wire_name(&result.status))
+                .bind(result.code.as_deref())
+                .bind(result.message.as_deref());
         }
-        Transition::Release => {
-            sqlx::query(
-                "UPDATE items SET holder = NULL, lease_id = NULL, lease_expires_at = NULL \
-                 WHERE id = $1 AND holder = $2",
-            )
-            .bind(&item_id)
-            .bind(caller)
-            .execute(&mut **tx)
-            .await?;
-            audiences.insert(Audience::for_pool(&pool));
-            "release"
-        }
-    };
-    // Other devices of the same reviewer drop the item on their next pull.
-    audiences.insert(Audience::User(caller.to_owned()));
-    audit_events.push(AuditEvent::new(caller, action, Some(item_id), data));
-    Ok(result(MutationStatus::Applied, None, None))
+        insert.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// Puts expired leases back in the pool, but only when an active reviewer who may take the item
