@@ -7,14 +7,23 @@ mod support;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use support::{Queue, Reviewer, random_pause};
+use support::{Backend, Queue, Reviewer, random_pause};
 
 const KILLS: usize = 24;
 const ITEMS: usize = 72;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkilled_watch_loses_and_doubles_nothing() {
-    let queue = Queue::start(Some("prefetch = 100\n")).await;
+async fn sigkilled_watch_loses_and_doubles_nothing_sqlite() {
+    sigkilled_watch_loses_and_doubles_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkilled_watch_loses_and_doubles_nothing_postgres() {
+    sigkilled_watch_loses_and_doubles_nothing(Backend::Postgres).await;
+}
+
+async fn sigkilled_watch_loses_and_doubles_nothing(backend: Backend) {
+    let queue = Queue::start_on(backend, Some("prefetch = 100\n")).await;
     for n in 0..ITEMS {
         queue.submit(&format!("kill-{n}")).await;
     }

@@ -5,7 +5,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{Queue, Reviewer};
+use support::{Backend, Queue, Reviewer};
 
 fn decisions_on(item: &Value) -> usize {
     item["decisions"].as_array().map_or(0, Vec::len)
@@ -57,8 +57,17 @@ async fn cold_sync_fills_the_inbox() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn offline_decisions_are_uploaded_exactly_once_after_the_server_returns() {
-    let mut queue = Queue::start(None).await;
+async fn offline_decisions_are_uploaded_exactly_once_after_the_server_returns_sqlite() {
+    offline_decisions_are_uploaded_exactly_once_after_the_server_returns(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_decisions_are_uploaded_exactly_once_after_the_server_returns_postgres() {
+    offline_decisions_are_uploaded_exactly_once_after_the_server_returns(Backend::Postgres).await;
+}
+
+async fn offline_decisions_are_uploaded_exactly_once_after_the_server_returns(backend: Backend) {
+    let mut queue = Queue::start_on(backend, None).await;
     for n in 0..3 {
         queue.submit(&format!("offline-{n}")).await;
     }
@@ -127,8 +136,17 @@ async fn offline_decisions_are_uploaded_exactly_once_after_the_server_returns() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_push_whose_response_is_lost_is_not_applied_twice() {
-    let queue = Queue::start(None).await;
+async fn a_push_whose_response_is_lost_is_not_applied_twice_sqlite() {
+    a_push_whose_response_is_lost_is_not_applied_twice(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_whose_response_is_lost_is_not_applied_twice_postgres() {
+    a_push_whose_response_is_lost_is_not_applied_twice(Backend::Postgres).await;
+}
+
+async fn a_push_whose_response_is_lost_is_not_applied_twice(backend: Backend) {
+    let queue = Queue::start_on(backend, None).await;
     for n in 0..2 {
         queue.submit(&format!("lost-{n}")).await;
     }
@@ -195,11 +213,21 @@ async fn undo_before_upload_sends_nothing_for_the_undone_decision() {
 /// one. Alice's decision on the other is kept as a conflict with both versions; the one decided
 /// elsewhere, which she had not touched, leaves her inbox.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn work_taken_over_elsewhere_becomes_a_conflict_or_leaves_the_inbox() {
+async fn work_taken_over_elsewhere_becomes_a_conflict_or_leaves_the_inbox_sqlite() {
+    work_taken_over_elsewhere_becomes_a_conflict_or_leaves_the_inbox(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_taken_over_elsewhere_becomes_a_conflict_or_leaves_the_inbox_postgres() {
+    work_taken_over_elsewhere_becomes_a_conflict_or_leaves_the_inbox(Backend::Postgres).await;
+}
+
+async fn work_taken_over_elsewhere_becomes_a_conflict_or_leaves_the_inbox(backend: Backend) {
     // The queue reclaims lapsed leases in a periodic sweep, and only for a reviewer who pulled lately.
-    let queue = Queue::start(Some(
-        "lease_seconds = 2\nprefetch = 10\nsweep_interval_seconds = 1\n",
-    ))
+    let queue = Queue::start_on(
+        backend,
+        Some("lease_seconds = 2\nprefetch = 10\nsweep_interval_seconds = 1\n"),
+    )
     .await;
     let untouched = queue.submit("taken-0").await;
     let decided_offline = queue.submit("taken-1").await;

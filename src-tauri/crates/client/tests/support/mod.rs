@@ -4,6 +4,8 @@
 //!
 //! The queue binary is `$COUNTERSIGN_QUEUE_BIN`, else `countersign-queue` beside `countersign-cli` in
 //! the target directory (`cargo build -p countersign-queue`; `cargo test --workspace` builds it).
+//! PostgreSQL runs use a fresh database under `$COUNTERSIGN_TEST_POSTGRES_URL` (set by the repository's
+//! scripts/postgres.sh); like the rest of the workspace, they fail rather than skip when it is unset.
 
 #![allow(dead_code)] // each test file uses its own part of the harness
 
@@ -38,6 +40,35 @@ pub fn cli_bin() -> &'static str {
     env!("CARGO_BIN_EXE_countersign-cli")
 }
 
+/// Which database the queue service runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const POSTGRES_ENV: &str = "COUNTERSIGN_TEST_POSTGRES_URL";
+
+fn database_url(backend: Backend, dir: &Path) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.join("queue.db").display()),
+        Backend::Postgres => {
+            let base = std::env::var(POSTGRES_ENV).unwrap_or_else(|_| {
+                panic!(
+                    "{POSTGRES_ENV} is not set. PostgreSQL tests never skip: \
+                     export {POSTGRES_ENV}=$(scripts/postgres.sh)"
+                )
+            });
+            // The queue creates a missing database on first use.
+            format!(
+                "{}/cs_client_{}",
+                base.trim_end_matches('/'),
+                uuid::Uuid::now_v7().simple()
+            )
+        }
+    }
+}
+
 /// A queue service on a temp database, restartable, behind a proxy with a fixed address.
 pub struct Queue {
     pub dir: tempfile::TempDir,
@@ -51,8 +82,12 @@ pub struct Queue {
 
 impl Queue {
     pub async fn start(policy_toml: Option<&str>) -> Queue {
+        Queue::start_on(Backend::Sqlite, policy_toml).await
+    }
+
+    pub async fn start_on(backend: Backend, policy_toml: Option<&str>) -> Queue {
         let dir = tempfile::tempdir().expect("temp dir");
-        let database = format!("sqlite://{}", dir.path().join("queue.db").display());
+        let database = database_url(backend, dir.path());
         let policy = policy_toml.map(|toml| {
             let path = dir.path().join("policy.toml");
             std::fs::write(&path, toml).expect("write policy");
