@@ -159,12 +159,13 @@ fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
-fn to_json<T: Serialize>(value: &T) -> String {
-    // Serialising our own plain data types cannot fail; "null" would only hide a bug, never lose data
-    // the caller still holds.
-    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+/// Fallible on purpose: a value that cannot be stored as it is must fail the write, never be stored as
+/// something else.
+fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("cannot serialise: {e}")))
 }
 
+/// The snake_case wire name of a unit enum variant (Action, Risk, MutationStatus): always a string.
 fn wire_name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(Value::String(s)) => s,
@@ -634,10 +635,10 @@ impl Store {
         .bind(row.try_get::<String, _>("lease_id")?)
         .bind(row.try_get::<i64, _>("lease_epoch")?)
         .bind(wire_name(&input.action))
-        .bind(input.correction.as_ref().map(to_json))
+        .bind(input.correction.as_ref().map(to_json).transpose()?)
         .bind(&input.reason_code)
         .bind(&input.note)
-        .bind(input.attestation.as_ref().map(to_json))
+        .bind(input.attestation.as_ref().map(to_json).transpose()?)
         .bind(timestamp(now))
         .execute(&mut *tx)
         .await?;
@@ -657,7 +658,7 @@ impl Store {
             item_id,
             "decided",
             input.action,
-            Some(&to_json(input)),
+            Some(&to_json(input)?),
             now,
         )
         .await?;
@@ -720,10 +721,10 @@ impl Store {
              note = excluded.note, attestation = excluded.attestation, updated_at = excluded.updated_at",
         )
         .bind(draft.action.as_ref().map(wire_name))
-        .bind(draft.correction.as_ref().map(to_json))
+        .bind(draft.correction.as_ref().map(to_json).transpose()?)
         .bind(&draft.reason_code)
         .bind(&draft.note)
-        .bind(draft.attestation.as_ref().map(to_json))
+        .bind(draft.attestation.as_ref().map(to_json).transpose()?)
         .bind(timestamp(now))
         .bind(item_id.to_string())
         .execute(&self.pool)
@@ -946,8 +947,8 @@ impl Store {
                 .bind(as_i64(mutation.id.0)?)
                 .bind(ack.code.as_deref().unwrap_or("conflict"))
                 .bind(&message)
-                .bind(to_json(mutation))
-                .bind(to_json(&server_version))
+                .bind(to_json(mutation)?)
+                .bind(to_json(&server_version)?)
                 .bind(timestamp(now))
                 .execute(&mut *tx)
                 .await?;
@@ -1244,7 +1245,7 @@ async fn write_assignment(
          status_message = CASE WHEN ? THEN NULL ELSE assignments.status_message END",
     )
     .bind(item.id.to_string())
-    .bind(to_json(item))
+    .bind(to_json(item)?)
     .bind(&item.kind)
     .bind(&item.title)
     .bind(assignment.stage.as_str())

@@ -331,3 +331,32 @@ async fn watch_pulls_at_once_when_the_server_announces_work() {
     let _ = watch.wait().await;
     assert_eq!(alice.status_of(&id).await.as_deref(), Some("open"));
 }
+
+/// Several processes syncing one data directory at once resend each other's in-flight mutations under
+/// the same ids; the server applies each once and every process succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_syncs_on_one_data_directory_apply_each_decision_once() {
+    let queue = Queue::start(Some("prefetch = 100\n")).await;
+    for n in 0..30 {
+        queue.submit(&format!("concurrent-{n}")).await;
+    }
+    let alice = Reviewer::new(&queue, "alice", "reviewer").await;
+    alice.ok(&["sync"]).await;
+    let ids = item_ids(&alice.list().await);
+    for id in &ids {
+        alice.ok(&["decide", id, "approve"]).await;
+    }
+    let syncs: Vec<_> = (0..3).map(|_| alice.command(&["sync"]).output()).collect();
+    for output in futures::future::join_all(syncs).await {
+        let output = output.expect("run sync");
+        assert!(
+            output.status.success(),
+            "a concurrent sync failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    for id in &ids {
+        assert_eq!(decisions_on(&queue.item(id).await), 1, "item {id}");
+        assert_eq!(alice.status_of(id).await.as_deref(), Some("uploaded"));
+    }
+}

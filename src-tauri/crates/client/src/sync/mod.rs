@@ -133,7 +133,12 @@ impl SyncEngine {
                     mutations: batch.mutations.clone(),
                 })
                 .await?;
-            plan::check_server_counter(response.last_mutation_id, batch.next_mutation_id)?;
+            // Against the store's counter, not this batch's: another process may have numbered and sent
+            // more since this batch was claimed.
+            plan::check_server_counter(
+                response.last_mutation_id,
+                self.store.next_mutation_id().await?,
+            )?;
             let outcome = plan::read_push_response(&batch.mutations, &response, acked)?;
             let applied = self
                 .store
