@@ -8,6 +8,7 @@
 pub mod notify;
 pub mod remote;
 pub mod secrets;
+pub mod status;
 pub mod store;
 pub mod sync;
 

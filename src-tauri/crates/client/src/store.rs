@@ -292,6 +292,17 @@ impl DecisionInput {
         {
             return invalid("reject needs a reason code (--reason)");
         }
+        // A producer marks an item whose approval puts the AI's proposal into use (a clinical
+        // suggestion, say) with payload.requires_attestation; approving it needs the reviewer's sign-off.
+        let signs_off = matches!(self.action, Action::Approve | Action::ApproveWithEdits);
+        if signs_off
+            && item.payload.get("requires_attestation") == Some(&Value::Bool(true))
+            && self.attestation.as_ref().is_none_or(Value::is_null)
+        {
+            return invalid(
+                "this item asks for an attestation before it is approved (--attest TEXT or --attestation-file)",
+            );
+        }
         Ok(())
     }
 }

@@ -493,3 +493,43 @@ async fn drafts_autosave_and_go_away_with_the_decision() {
         .expect("decide");
     assert_eq!(store.draft(ids[0]).await.expect("draft"), None);
 }
+
+#[tokio::test]
+async fn an_item_that_asks_for_an_attestation_is_not_approved_without_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).await.expect("open");
+    let mut clinical = assignment(1, json!("Start apixaban 2.5 mg twice daily"));
+    clinical.item.payload = json!({"requires_attestation": true});
+    let id = clinical.item.id;
+    store
+        .apply_pull(
+            &pull(vec![clinical], vec![]),
+            true,
+            now(),
+            Duration::hours(1),
+        )
+        .await
+        .expect("pull");
+    assert!(matches!(
+        store.decide(id, &approve(), now()).await,
+        Err(StoreError::InvalidDecision(_))
+    ));
+    let escalate = DecisionInput {
+        note: Some("needs a nephrologist".into()),
+        ..DecisionInput::new(Action::Escalate)
+    };
+    store
+        .decide(id, &escalate, now())
+        .await
+        .expect("escalating needs no sign-off");
+    store.undo(id, now()).await.expect("undo");
+    let signed = DecisionInput {
+        attestation: Some(json!({"statement": "I have reviewed the renal function."})),
+        ..approve()
+    };
+    let decision = store
+        .decide(id, &signed, now())
+        .await
+        .expect("signed approval");
+    assert_eq!(decision.attestation, signed.attestation);
+}

@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use countersign_client::notify::{self, DesktopNotifier};
+use countersign_client::notify::DesktopNotifier;
 use countersign_client::remote::{QueueClient, Token, normalise_server_url};
 use countersign_client::secrets::{OsKeyring, Secrets, TOKEN_ENV, resolve_token};
+use countersign_client::status::status_report;
 use countersign_client::store::{
     AssignmentStatus, AssignmentSummary, DecisionInput, ListQuery, SortOrder, Store,
 };
@@ -89,7 +90,10 @@ enum Command {
         /// The human version of the AI output: JSON when the AI output is JSON, text when it is a string.
         #[arg(long, value_name = "FILE")]
         correction_file: Option<PathBuf>,
-        /// A JSON sign-off statement, for items that ask for one.
+        /// A sign-off statement, for items that ask for one (stored as {"statement": TEXT}).
+        #[arg(long, value_name = "TEXT", conflicts_with = "attestation_file")]
+        attest: Option<String>,
+        /// A JSON sign-off, for items that ask for one.
         #[arg(long, value_name = "FILE")]
         attestation_file: Option<PathBuf>,
     },
@@ -351,6 +355,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             reason,
             note,
             correction_file,
+            attest,
             attestation_file,
         } => {
             let item_id = parse_item_id(&id)?;
@@ -377,6 +382,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     })?
                 });
             }
+            if let Some(statement) = attest {
+                input.attestation = Some(json!({ "statement": statement }));
+            }
             if let Some(path) = attestation_file {
                 let text = std::fs::read_to_string(&path).with_context(|| {
                     format!("cannot read the attestation file {}", path.display())
@@ -398,42 +406,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("undone: {item_id} is open again");
         }
         Command::Status { json } => {
-            let state = store.sync_state().await?;
             let server = server_url(server, &store).await?;
-            // Liveness needs no token, so status works logged out and never fails on the network.
-            let online = match QueueClient::new(&server, Token::new("")) {
-                Ok(remote) => remote.healthy(STATUS_PROBE_TIMEOUT).await,
-                Err(_) => false,
-            };
-            let notifications =
-                notify::probe(Arc::new(DesktopNotifier), STATUS_PROBE_TIMEOUT).await;
-            let status = json!({
-                "online": online,
-                "pending": store.pending_count().await?,
-                "unsent": store.unsent_count().await?,
-                "conflicts": store.unresolved_conflict_count().await?,
-                "last_sync": state.last_sync,
-                "last_error": state.last_error,
-                "notifications": notifications,
-                "server": server,
-                "client_id": state.client_id,
-                "last_acknowledged_mutation_id": state.last_acked_mutation_id,
-                "next_mutation_id": state.next_mutation_id,
-                "assignments": store.count_assignments().await?,
-                "data_dir": data_dir,
-            });
+            let report = status_report(
+                &store,
+                &server,
+                Arc::new(DesktopNotifier),
+                STATUS_PROBE_TIMEOUT,
+            )
+            .await?;
             if json {
-                print_json(&status)?;
+                let mut value = serde_json::to_value(&report)?;
+                value["data_dir"] = json!(data_dir);
+                print_json(&value)?;
             } else {
                 println!(
-                    "{} {server}\npending uploads: {}\nconflicts: {}\nlast sync: {}\nnotifications: {}",
-                    if online { "online" } else { "offline" },
-                    status["pending"],
-                    status["conflicts"],
-                    state
+                    "{} {}\npending uploads: {}\nconflicts: {}\nlast sync: {}\nnotifications: {}",
+                    if report.online { "online" } else { "offline" },
+                    report.server,
+                    report.pending,
+                    report.conflicts,
+                    report
                         .last_sync
                         .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339()),
-                    notifications
+                    report.notifications
                 );
             }
         }
@@ -534,6 +529,11 @@ mod tests {
             ),
             ("countersign-cli decide X escalate", true),
             ("countersign-cli decide X release", true),
+            ("countersign-cli decide X approve --attest reviewed", true),
+            (
+                "countersign-cli decide X approve --attest a --attestation-file f",
+                false,
+            ),
             ("countersign-cli decide X maybe", false),
             ("countersign-cli status --json", true),
             ("countersign-cli login", true),
