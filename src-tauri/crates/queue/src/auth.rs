@@ -16,6 +16,8 @@ const TOKEN_PREFIX: &str = "cs_";
 pub enum UserError {
     #[error("a user named {0:?} already exists")]
     Exists(String),
+    #[error("there is no user named {0:?}")]
+    Unknown(String),
     #[error("user names are 1 to 64 characters of letters, digits, '.', '_', '-' or '@'")]
     BadName,
     #[error(transparent)]
@@ -33,6 +35,12 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
 }
 
+fn new_token() -> String {
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut secret);
+    format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret))
+}
+
 /// Creates a user and returns its token, the only time it is ever visible.
 pub async fn add_user(
     db: &Db,
@@ -43,9 +51,7 @@ pub async fn add_user(
     if !valid_name(name) {
         return Err(UserError::BadName);
     }
-    let mut secret = [0u8; 32];
-    rand::rng().fill_bytes(&mut secret);
-    let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret));
+    let token = new_token();
     let inserted = sqlx::query(
         "INSERT INTO users (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (name) DO NOTHING",
@@ -59,6 +65,21 @@ pub async fn add_user(
     .map_err(StoreError::from)?;
     if inserted.rows_affected() == 0 {
         return Err(UserError::Exists(name.to_owned()));
+    }
+    Ok(token)
+}
+
+/// Gives a user a new token (returned, shown once); the old one stops working at once.
+pub async fn rotate_token(db: &Db, name: &str) -> Result<String, UserError> {
+    let token = new_token();
+    let updated = sqlx::query("UPDATE users SET token_hash = $1 WHERE name = $2")
+        .bind(hash_token(&token))
+        .bind(name)
+        .execute(&db.pool)
+        .await
+        .map_err(StoreError::from)?;
+    if updated.rows_affected() == 0 {
+        return Err(UserError::Unknown(name.to_owned()));
     }
     Ok(token)
 }

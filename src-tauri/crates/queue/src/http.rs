@@ -205,6 +205,7 @@ async fn create_user(
         .map_err(|error| match error {
             UserError::Exists(_) => ApiError::conflict("user_exists", error.to_string()),
             UserError::BadName => ApiError::validation("invalid_name", error.to_string()),
+            UserError::Unknown(_) => ApiError::not_found(error.to_string()),
             UserError::Store(store) => store.into(),
         })?;
     Ok((

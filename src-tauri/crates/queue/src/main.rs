@@ -95,6 +95,12 @@ enum UserCommand {
         #[command(flatten)]
         database: DatabaseArg,
     },
+    /// Give a user a new token and print it as the only line on stdout; the old one stops working.
+    RotateToken {
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -176,6 +182,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let db = open(&database).await?;
             let token = auth::add_user(&db, &name, role, SystemClock.now()).await?;
             println!("{token}");
+        }
+        Command::User {
+            command: UserCommand::RotateToken { name, database },
+        } => {
+            let db = open(&database).await?;
+            println!("{}", auth::rotate_token(&db, &name).await?);
         }
         Command::SeedDemo {
             count,

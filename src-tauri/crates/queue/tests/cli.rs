@@ -95,6 +95,32 @@ fn user_add_prints_only_the_token_and_refuses_duplicates() {
     );
     assert!(stdout(&again).is_empty());
 
+    let old = out.trim().to_owned();
+    let rotated = run(&["user", "rotate-token", "rita", "--database", &database]);
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    let new = stdout(&rotated).trim().to_owned();
+    assert!(new.starts_with("cs_") && new != old);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let db = countersign_queue::Db::open(&database).await.expect("open");
+        let who = |token: String| {
+            let db = db.clone();
+            async move {
+                countersign_queue::auth::authenticate(&db, &token)
+                    .await
+                    .expect("query")
+            }
+        };
+        assert!(who(old).await.is_none(), "the old token stops working");
+        assert_eq!(
+            who(new).await.map(|(name, _)| name).as_deref(),
+            Some("rita")
+        );
+    });
+    let unknown = run(&["user", "rotate-token", "nobody", "--database", &database]);
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("no user named"));
+
     let bad_role = run(&[
         "user",
         "add",

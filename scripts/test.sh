@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every check and test. CI runs exactly this (.ci/run). Installs what is missing first:
+# system packages (Debian), a local PostgreSQL cluster for the PostgreSQL half of the suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup-debian.sh
+COUNTERSIGN_TEST_POSTGRES_URL="$(scripts/postgres.sh)"
+export COUNTERSIGN_TEST_POSTGRES_URL
+
+echo "== format"
+cargo fmt --all -- --check
+echo "== lint"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== build"
+# The binaries too: tests run countersign-queue and countersign-cli as real processes.
+cargo build --workspace --bins --locked
+echo "== test"
+# Inside a private D-Bus session with a real Secret Service and notification server.
+src-tauri/crates/client/scripts/with-session-bus.sh cargo test --workspace --locked
