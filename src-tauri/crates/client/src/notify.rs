@@ -37,20 +37,33 @@ impl Notifier for DesktopNotifier {
             .body(&notice.body)
             .show()
             .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map_err(explain)
     }
 
     #[cfg(all(unix, not(target_os = "macos")))]
     fn probe(&self) -> Result<String, String> {
         notify_rust::get_server_information()
             .map(|info| format!("{} {}", info.name, info.version))
-            .map_err(|e| e.to_string())
+            .map_err(explain)
     }
 
     #[cfg(not(all(unix, not(target_os = "macos"))))]
     fn probe(&self) -> Result<String, String> {
         Ok("system notifications".to_owned())
     }
+}
+
+/// A notification failure in words a reviewer can act on. Without a session bus the D-Bus library
+/// only reports a missing socket file.
+fn explain(error: notify_rust::error::Error) -> String {
+    if cfg!(all(unix, not(target_os = "macos")))
+        && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+    {
+        return format!(
+            "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set); notifications need a desktop session ({error})"
+        );
+    }
+    error.to_string()
 }
 
 /// The status line for the UI and `status --json`.
