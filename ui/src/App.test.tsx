@@ -1,0 +1,199 @@
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { App } from "./App";
+import { FAKE_DEMO_CREDENTIAL, FakeBackend } from "./lib/backend/fake";
+
+function press(key: string, opts: KeyboardEventInit = {}) {
+  act(() => {
+    fireEvent.keyDown(document.activeElement ?? document.body, { key, ...opts });
+  });
+}
+
+async function setup(options: ConstructorParameters<typeof FakeBackend>[0] = {}) {
+  const backend = new FakeBackend({ count: 40, uploadDelayMs: null, ...options });
+  render(<App backend={backend} />);
+  await screen.findAllByTestId("inbox-row");
+  await screen.findByTestId("item-view");
+  return backend;
+}
+
+const openId = () => screen.getByTestId("item-view").getAttribute("data-item-id");
+const rowIds = () => screen.getAllByTestId("inbox-row").map((r) => r.getAttribute("data-item-id"));
+
+describe("review flow", () => {
+  it("opens the first item and moves with j/k", async () => {
+    await setup();
+    const ids = rowIds();
+    expect(openId()).toBe(ids[0]);
+    press("j");
+    await waitFor(() => expect(openId()).toBe(ids[1]));
+    press("j");
+    await waitFor(() => expect(openId()).toBe(ids[2]));
+    press("k");
+    await waitFor(() => expect(openId()).toBe(ids[1]));
+    expect(screen.getAllByTestId("inbox-row").find((r) => r.getAttribute("aria-selected") === "true")?.getAttribute("data-item-id")).toBe(ids[1]);
+  });
+
+  it("approves with a, opens the next item at once, and undoes with u", async () => {
+    const backend = await setup({ latencyMs: 30 });
+    await act(async () => backend.setOnline(false));
+    const ids = rowIds();
+    // open the first transaction (no sign-off needed)
+    const txnIndex = screen.getAllByTestId("inbox-row").findIndex((r) => r.getAttribute("data-kind") === "transaction");
+    fireEvent.click(screen.getAllByTestId("inbox-row")[txnIndex]!);
+    await waitFor(() => expect(openId()).toBe(ids[txnIndex]));
+    const decided = ids[txnIndex]!;
+    press("a");
+    // optimistic: the next item is open before the backend answered
+    expect(openId()).not.toBe(decided);
+    await waitFor(() => expect(screen.getByTestId("announcer").textContent).toMatch(/Approved: .*Saved on this device/));
+    await waitFor(() => expect(screen.getByTestId("status-pending").textContent).toBe("1"));
+    expect(screen.getByTestId("status-online").textContent).toMatch(/Offline/);
+    await waitFor(() => expect(rowIds()).not.toContain(decided));
+    expect(backend.calls.find((c) => c.command === "decide")?.args).toEqual([decided, expect.objectContaining({ action: "approve" })]);
+
+    press("u");
+    await waitFor(() => expect(openId()).toBe(decided));
+    await waitFor(() => expect(screen.getByTestId("status-pending").textContent).toBe("0"));
+    await waitFor(() => expect(rowIds()).toContain(decided));
+    expect(screen.getByTestId("announcer").textContent).toMatch(/Undone/);
+  });
+
+  it("rejects with a reason code and note", async () => {
+    const backend = await setup();
+    const id = openId()!;
+    const kind = screen.getByTestId("item-view").getAttribute("data-kind")!;
+    press("r");
+    const select = await screen.findByTestId("reason-select");
+    expect(document.activeElement).toBe(select);
+    const firstReason = within(select).getAllByRole("option")[1]!.getAttribute("value")!;
+    fireEvent.change(select, { target: { value: firstReason } });
+    fireEvent.change(screen.getByTestId("note-field"), { target: { value: "Seen this customer before" } });
+    fireEvent.click(screen.getByTestId("action-reject-confirm"));
+    await waitFor(() => expect(backend.calls.some((c) => c.command === "decide")).toBe(true));
+    const call = backend.calls.find((c) => c.command === "decide")!;
+    expect(call.args).toEqual([id, expect.objectContaining({ action: "reject", reason_code: firstReason, note: "Seen this customer before" })]);
+    expect(kind).toBeTruthy();
+  });
+
+  it("does not undo a decision that was uploaded", async () => {
+    const backend = await setup();
+    const txn = screen.getAllByTestId("inbox-row").find((r) => r.getAttribute("data-kind") === "transaction")!;
+    fireEvent.click(txn);
+    const id = txn.getAttribute("data-item-id")!;
+    await waitFor(() => expect(openId()).toBe(id));
+    press("s");
+    await screen.findByTestId("escalate-panel");
+    fireEvent.click(screen.getByTestId("action-escalate-confirm"));
+    await waitFor(() => expect(screen.getByTestId("announcer").textContent).toMatch(/Escalated/));
+    await act(async () => backend.flush());
+    press("u");
+    await waitFor(() => expect(screen.getByTestId("announcer").textContent).toMatch(/Cannot undo: .*uploaded/));
+  });
+
+  it("requires attestation and the credential for a clinical sign-off", async () => {
+    const backend = await setup();
+    const row = screen.getAllByTestId("inbox-row").find((r) => r.getAttribute("data-kind") === "clinical_suggestion")!;
+    fireEvent.click(row);
+    const id = row.getAttribute("data-item-id")!;
+    await screen.findByTestId("view-clinical_suggestion");
+    press("a");
+    expect(screen.getByTestId("decision-error").textContent).toMatch(/attestation/);
+    expect(backend.calls.some((c) => c.command === "decide")).toBe(false);
+    fireEvent.click(screen.getByTestId("attestation-checkbox"));
+    fireEvent.change(screen.getByTestId("credential-field"), { target: { value: "wrong" } });
+    fireEvent.click(screen.getByTestId("action-approve"));
+    // a refused credential brings the reviewer back to the item with the message
+    await waitFor(() => expect(openId()).toBe(id));
+    await waitFor(() => expect(screen.getByTestId("decision-error").textContent).toMatch(/credential/));
+    fireEvent.click(screen.getByTestId("attestation-checkbox"));
+    fireEvent.change(screen.getByTestId("credential-field"), { target: { value: FAKE_DEMO_CREDENTIAL } });
+    fireEvent.click(screen.getByTestId("action-approve"));
+    await waitFor(() => expect(screen.getByTestId("announcer").textContent).toMatch(/Approved/));
+    const decide = backend.calls.filter((c) => c.command === "decide").at(-1)!;
+    expect(decide.args[1]).toMatchObject({ action: "approve", credential: FAKE_DEMO_CREDENTIAL, attestation: expect.stringMatching(/clinical responsibility/) });
+  });
+
+  it("edits a content draft, autosaves it, shows the diff and approves with edits", async () => {
+    const backend = await setup();
+    const row = screen.getAllByTestId("inbox-row").find((r) => r.getAttribute("data-kind") === "content_draft")!;
+    fireEvent.click(row);
+    await screen.findByTestId("view-content_draft");
+    const editor = screen.getByTestId("draft-editor") as HTMLTextAreaElement;
+    const ai = editor.value;
+    press("e");
+    expect(document.activeElement).toBe(editor);
+    const edited = ai.replace(/Meet the/, "Say hello to the");
+    fireEvent.change(editor, { target: { value: edited } });
+    expect(screen.getByTestId("draft-diff").querySelector("ins")?.textContent).toMatch(/Say|hello/);
+    await waitFor(() => expect(backend.calls.some((c) => c.command === "save_draft")).toBe(true), { timeout: 2000 });
+    fireEvent.keyDown(editor, { key: "Enter", ctrlKey: true });
+    await waitFor(() => expect(backend.calls.some((c) => c.command === "decide")).toBe(true));
+    expect(backend.calls.find((c) => c.command === "decide")!.args[1]).toMatchObject({ action: "approve_with_edits", correction: edited });
+  });
+
+  it("opens the shortcut sheet with ? and closes it with Escape", async () => {
+    await setup();
+    press("?");
+    const sheet = await screen.findByTestId("shortcut-sheet");
+    expect(within(sheet).getByText(/Undo the last decision/)).toBeInTheDocument();
+    fireEvent.keyDown(sheet, { key: "Escape" });
+    expect(screen.queryByTestId("shortcut-sheet")).toBeNull();
+  });
+
+  it("shows conflicts with both versions", async () => {
+    await setup();
+    fireEvent.click(screen.getByTestId("status-conflicts"));
+    const view = await screen.findByTestId("conflicts-view");
+    await within(view).findByTestId("conflict");
+    expect(within(view).getByTestId("conflict-local").textContent).toMatch(/Customer confirmed by phone/);
+    expect(within(view).getByTestId("conflict-server").textContent).toMatch(/Cardholder denies/);
+    fireEvent.click(within(view).getByTestId("conflict-resolve"));
+    await waitFor(() => expect(screen.getByTestId("status-conflicts").getAttribute("data-count")).toBe("0"));
+  });
+
+  it("filters by kind and shows counts per stage", async () => {
+    await setup();
+    fireEvent.change(screen.getByTestId("filter-kind"), { target: { value: "transaction" } });
+    await waitFor(() => expect(screen.getAllByTestId("inbox-row").every((r) => r.getAttribute("data-kind") === "transaction")).toBe(true));
+    const total = ["review", "escalation", "second_approval"].reduce((n, s) => n + Number(screen.getByTestId(`stage-count-${s}`).textContent), 0);
+    expect(total).toBe(40);
+  });
+
+  it("signs in to a server, and back to the demo", async () => {
+    const backend = await setup();
+    await act(async () => void (await backend.signOut()));
+    const form = await screen.findByTestId("sign-in-form");
+    fireEvent.change(within(form).getByTestId("sign-in-server"), { target: { value: "https://queue.example.org" } });
+    fireEvent.change(within(form).getByTestId("sign-in-token"), { target: { value: "wrong" } });
+    fireEvent.submit(form);
+    expect((await screen.findByTestId("sign-in-error")).textContent).toMatch(/did not accept/);
+    fireEvent.change(within(form).getByTestId("sign-in-token"), { target: { value: "t0ken" } });
+    fireEvent.submit(form);
+    await screen.findByTestId("item-view");
+    expect(screen.getByTestId("status-server").textContent).toMatch(/queue.example.org/);
+    expect(backend.calls.filter((c) => c.command === "sign_in").at(-1)?.args).toEqual(["https://queue.example.org", "t0ken"]);
+  });
+});
+
+describe("untrusted content", () => {
+  it("renders script and HTML injection literally, never as markup", async () => {
+    const w = window as unknown as { __pwned?: number; alert?: unknown };
+    delete w.__pwned;
+    await setup({ hostile: true });
+    expect(openId()).toBe("0192f5a1-dead-7bad-8bad-00000000beef");
+    const view = screen.getByTestId("item-view");
+    expect(screen.getByTestId("item-title").textContent).toBe('<script>alert(1)</script> Draft <img src=x onerror="window.__pwned=1">');
+    expect(view.querySelector("script")).toBeNull();
+    expect(document.querySelector("img")).toBeNull();
+    expect(view.querySelector("b, i, a[href]")).toBeNull();
+    expect(view.textContent).toContain("<b>bold</b>");
+    expect(view.textContent).toContain("<a href='https://evil.example'>src</a>");
+    expect((screen.getByTestId("draft-editor") as HTMLTextAreaElement).value).toContain("<script>alert(1)</script>");
+    expect(screen.getByTestId("ai-model").textContent).toBe("<script>alert(1)</script>");
+    const row = screen.getAllByTestId("inbox-row")[0]!;
+    expect(row.textContent).toContain("<script>alert(1)</script>");
+    expect(row.querySelector("img, script")).toBeNull();
+    expect(w.__pwned).toBeUndefined();
+  });
+});

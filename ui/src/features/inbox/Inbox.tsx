@@ -1,0 +1,189 @@
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useEffect, useRef } from "react";
+import type { AssignmentStatus, Risk, SortOrder, Stage } from "../../lib/backend";
+import { formatPercent, formatSla, kindLabel, STAGE_LABELS } from "../../lib/format";
+import { RiskBadge } from "../review/RiskBadge";
+import type { InboxFilters, PagedInbox } from "./usePagedInbox";
+
+const ROW_HEIGHT = 62;
+
+interface Props {
+  inbox: PagedInbox;
+  filters: InboxFilters;
+  onFilters(filters: InboxFilters): void;
+  selectedId: string | null;
+  selectedIndex: number;
+  onSelect(itemId: string, index: number): void;
+  now: number;
+}
+
+const STATUS_LABELS: Record<AssignmentStatus, string> = {
+  open: "To do",
+  decided: "Waiting to upload",
+  uploaded: "Uploaded",
+  conflict: "Conflict",
+  rejected: "Refused by server",
+};
+
+export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, onSelect, now }: Props) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: inbox.total,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    initialRect: { width: 360, height: 700 },
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? 0;
+  const { ensureRange } = inbox;
+
+  useEffect(() => {
+    ensureRange(first, Math.max(last, first + 20));
+  }, [first, last, ensureRange, inbox.total]);
+
+  useEffect(() => {
+    if (selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: "auto" });
+  }, [selectedIndex, virtualizer]);
+
+  const set = <K extends keyof InboxFilters>(key: K, value: InboxFilters[K]) => onFilters({ ...filters, [key]: value });
+  const totalOpen = inbox.counts.review + inbox.counts.escalation + inbox.counts.second_approval;
+
+  return (
+    <nav className="inbox" aria-label="Inbox">
+      <div className="stage-tabs" role="group" aria-label="Stage">
+        {([null, "review", "escalation", "second_approval"] as (Stage | null)[]).map((stage) => (
+          <button
+            key={stage ?? "all"}
+            type="button"
+            className="stage-tab"
+            aria-pressed={filters.stage === stage}
+            data-testid={`stage-${stage ?? "all"}`}
+            onClick={() => set("stage", stage)}
+          >
+            <span>{stage ? STAGE_LABELS[stage] : "All"}</span>
+            <span className="count" data-testid={`stage-count-${stage ?? "all"}`}>
+              {stage ? inbox.counts[stage] : totalOpen}
+            </span>
+          </button>
+        ))}
+      </div>
+      <div className="filters">
+        <label>
+          <span className="sr-only">Kind</span>
+          <select data-testid="filter-kind" aria-label="Kind" value={filters.kind ?? ""} onChange={(e) => set("kind", e.target.value || null)}>
+            <option value="">All kinds</option>
+            <option value="transaction">Transactions</option>
+            <option value="content_draft">Content drafts</option>
+            <option value="clinical_suggestion">Clinical</option>
+          </select>
+        </label>
+        <label>
+          <span className="sr-only">Risk</span>
+          <select data-testid="filter-risk" aria-label="Risk" value={filters.risk ?? ""} onChange={(e) => set("risk", (e.target.value || null) as Risk | null)}>
+            <option value="">Any risk</option>
+            <option value="critical">Critical</option>
+            <option value="high">High</option>
+            <option value="medium">Medium</option>
+            <option value="low">Low</option>
+          </select>
+        </label>
+        <label>
+          <span className="sr-only">Status</span>
+          <select
+            data-testid="filter-status"
+            aria-label="Status"
+            value={filters.status ?? ""}
+            onChange={(e) => set("status", (e.target.value || null) as AssignmentStatus | null)}
+          >
+            <option value="">Any status</option>
+            {(Object.keys(STATUS_LABELS) as AssignmentStatus[]).map((s) => (
+              <option key={s} value={s}>
+                {STATUS_LABELS[s]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span className="sr-only">Sort</span>
+          <select data-testid="filter-sort" aria-label="Sort" value={filters.sort} onChange={(e) => set("sort", e.target.value as SortOrder)}>
+            <option value="priority">By priority</option>
+            <option value="due">By due date</option>
+            <option value="risk">By risk</option>
+          </select>
+        </label>
+      </div>
+      <div className="inbox-summary" aria-live="polite">
+        {inbox.error ? <span className="error-text">{inbox.error}</span> : <span data-testid="inbox-total">{inbox.total.toLocaleString("en-GB")} items</span>}
+      </div>
+      <div
+        ref={scrollRef}
+        className="inbox-scroll"
+        role="listbox"
+        aria-label="Assignments"
+        tabIndex={0}
+        aria-activedescendant={selectedId ? `row-${selectedId}` : undefined}
+        data-testid="inbox-list"
+      >
+        {inbox.loaded && inbox.total === 0 && !inbox.error && (
+          <div className="empty">
+            <strong>Nothing here.</strong>
+            <span>No assignments match these filters.</span>
+          </div>
+        )}
+        <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+          {items.map((v) => {
+            const row = inbox.getRow(v.index);
+            const style = { transform: `translateY(${v.start}px)`, height: ROW_HEIGHT } as const;
+            if (!row)
+              return (
+                <div key={`p${v.index}`} className="inbox-row placeholder" style={style} aria-hidden="true">
+                  <span className="skeleton" />
+                </div>
+              );
+            const sla = formatSla(row.due_at, now);
+            const selected = row.item_id === selectedId;
+            return (
+              <div
+                key={row.item_id}
+                id={`row-${row.item_id}`}
+                role="option"
+                aria-selected={selected}
+                className={`inbox-row risk-${row.risk}${selected ? " selected" : ""}`}
+                style={style}
+                data-testid="inbox-row"
+                data-item-id={row.item_id}
+                data-kind={row.kind}
+                data-status={row.status}
+                onClick={() => onSelect(row.item_id, v.index)}
+              >
+                <div className="row-title">{row.title}</div>
+                <div className="row-meta">
+                  <RiskBadge risk={row.risk} compact />
+                  <span className="kind-chip">{kindLabel(row.kind)}</span>
+                  {row.stage !== "review" && <span className="stage-chip">{STAGE_LABELS[row.stage]}</span>}
+                  {row.status !== "open" && <span className={`status-chip status-${row.status}`}>{STATUS_LABELS[row.status]}</span>}
+                  <span className="row-conf" title="AI confidence">
+                    {formatPercent(row.confidence)}
+                  </span>
+                  <span className="row-prio" title="Priority">
+                    P{row.priority}
+                  </span>
+                  <span
+                    className={`sla${sla.overdue ? " overdue" : sla.urgent ? " urgent" : ""}`}
+                    data-testid="row-sla"
+                    aria-label={sla.long}
+                    title={row.due_at ?? "No deadline"}
+                  >
+                    {sla.text}
+                  </span>
+                </div>
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </nav>
+  );
+}

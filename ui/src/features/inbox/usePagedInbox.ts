@@ -1,0 +1,119 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { AssignmentSummary, Backend, InboxQuery, StageCounts } from "../../lib/backend";
+import { PageCache } from "./pageCache";
+
+export type InboxFilters = Omit<InboxQuery, "offset" | "limit">;
+
+export const DEFAULT_FILTERS: InboxFilters = { kind: null, stage: null, risk: null, status: "open", sort: "priority" };
+
+export const PAGE_SIZE = 100;
+/** Pages kept around the visible one; the rest are dropped and fetched again when needed. */
+const KEEP_PAGES = 20;
+
+export interface PagedInbox {
+  total: number;
+  counts: StageCounts;
+  loaded: boolean;
+  error: string | null;
+  /** Bumped whenever rows arrive; use it to re-render. */
+  version: number;
+  getRow(index: number): AssignmentSummary | undefined;
+  indexOf(itemId: string): number;
+  /** Tells the list which rows are visible; fetches the pages they need. */
+  ensureRange(start: number, end: number): void;
+  /** Resolves with the row at `index`, fetching its page if needed. */
+  fetchRow(index: number): Promise<AssignmentSummary | undefined>;
+  refresh(): Promise<void>;
+}
+
+/** The inbox as pages of a filtered, sorted query; the backend does the filtering. */
+export function usePagedInbox(backend: Backend, filters: InboxFilters, enabled = true): PagedInbox {
+  const [state, setState] = useState({ total: 0, counts: { review: 0, escalation: 0, second_approval: 0 }, loaded: false, error: null as string | null, version: 0 });
+  const cache = useRef(new PageCache<AssignmentSummary>(PAGE_SIZE));
+  const generation = useRef(0);
+  const range = useRef<[number, number]>([0, 30]);
+  const totalRef = useRef(0);
+  const filtersRef = useRef(filters);
+
+  const fetchPage = useCallback(
+    async (page: number, into: PageCache<AssignmentSummary>, gen: number) => {
+      into.markInflight(page);
+      try {
+        const result = await backend.listAssignments({ ...filtersRef.current, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
+        if (gen !== generation.current) return;
+        into.set(page, result.rows);
+        totalRef.current = result.total;
+        setState((s) => ({ total: result.total, counts: result.counts, loaded: true, error: null, version: s.version + 1 }));
+      } catch (error) {
+        into.fail(page);
+        if (gen !== generation.current) return;
+        const message = error && typeof error === "object" && "message" in error ? String(error.message) : String(error);
+        setState((s) => ({ ...s, loaded: true, error: message, version: s.version + 1 }));
+      }
+    },
+    [backend],
+  );
+
+  const refresh = useCallback(async () => {
+    // Fetch the visible pages into a fresh cache, then swap: no flicker, no stale rows kept.
+    const gen = ++generation.current;
+    const fresh = new PageCache<AssignmentSummary>(PAGE_SIZE);
+    const [start, end] = range.current;
+    const pages = fresh.pagesFor(start, end, Math.max(totalRef.current, end + 1));
+    await Promise.all((pages.length ? pages : [0]).map((p) => fetchPage(p, fresh, gen)));
+    if (gen !== generation.current) return;
+    cache.current = fresh;
+    setState((s) => ({ ...s, version: s.version + 1 }));
+  }, [fetchPage]);
+
+  const filterKey = JSON.stringify(filters);
+  useEffect(() => {
+    filtersRef.current = JSON.parse(filterKey) as InboxFilters;
+    if (!enabled) return;
+    range.current = [0, 30];
+    void refresh();
+  }, [filterKey, refresh, enabled]);
+
+  useEffect(() => {
+    if (!enabled) return;
+    let unlisten: (() => void) | undefined;
+    let cancelled = false;
+    void backend.onInboxChanged(() => void refresh()).then((u) => {
+      if (cancelled) u();
+      else unlisten = u;
+    });
+    return () => {
+      cancelled = true;
+      unlisten?.();
+    };
+  }, [backend, refresh, enabled]);
+
+  const ensureRange = useCallback(
+    (start: number, end: number) => {
+      range.current = [start, end];
+      const c = cache.current;
+      const gen = generation.current;
+      for (const p of c.missing(start, end, totalRef.current)) void fetchPage(p, c, gen);
+      c.trim(Math.floor(start / PAGE_SIZE), KEEP_PAGES);
+    },
+    [fetchPage],
+  );
+
+  const fetchRow = useCallback(
+    async (index: number) => {
+      if (index < 0 || index >= totalRef.current) return undefined;
+      const c = cache.current;
+      const row = c.get(index);
+      if (row) return row;
+      const page = Math.floor(index / PAGE_SIZE);
+      await fetchPage(page, c, generation.current);
+      return cache.current.get(index);
+    },
+    [fetchPage],
+  );
+
+  const getRow = useCallback((index: number) => cache.current.get(index), []);
+  const indexOf = useCallback((itemId: string) => cache.current.findIndex((r) => r.item_id === itemId), []);
+
+  return { ...state, getRow, indexOf, ensureRange, fetchRow, refresh };
+}

@@ -1,0 +1,35 @@
+import { diffWordsWithSpace, type Change } from "diff";
+import { useMemo } from "react";
+
+export function diffDraft(before: string, after: string): Change[] {
+  return diffWordsWithSpace(before, after);
+}
+
+/** The human version against the AI's, word by word; rendered as text only. */
+export function DraftDiff({ before, after }: { before: string; after: string }) {
+  const parts = useMemo(() => diffDraft(before, after), [before, after]);
+  const changed = parts.some((p) => p.added || p.removed);
+  const added = parts.filter((p) => p.added).reduce((n, p) => n + p.value.trim().split(/\s+/).filter(Boolean).length, 0);
+  const removed = parts.filter((p) => p.removed).reduce((n, p) => n + p.value.trim().split(/\s+/).filter(Boolean).length, 0);
+  return (
+    <section className="panel" aria-labelledby="diff-h">
+      <div className="panel-head">
+        <h3 id="diff-h">Your changes against the AI draft</h3>
+        <span className="muted" data-testid="diff-stats">
+          {changed ? `+${added} / −${removed} words` : "No changes"}
+        </span>
+      </div>
+      <div className="diff" data-testid="draft-diff">
+        {parts.map((p, i) =>
+          p.added ? (
+            <ins key={i}>{p.value}</ins>
+          ) : p.removed ? (
+            <del key={i}>{p.value}</del>
+          ) : (
+            <span key={i}>{p.value}</span>
+          ),
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,173 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import { toAppError, type Action, type AssignmentView, type Backend, type DecisionRequest } from "../../lib/backend";
+import { ACTION_LABELS } from "../../lib/format";
+import type { PagedInbox } from "../inbox/usePagedInbox";
+
+export interface UndoEntry {
+  itemId: string;
+  title: string;
+  action: Action;
+}
+
+export interface ReviewSession {
+  selectedId: string | null;
+  selectedIndex: number;
+  view: AssignmentView | null;
+  loadingView: boolean;
+  error: string | null;
+  undoStack: UndoEntry[];
+  select(itemId: string): void;
+  move(delta: number): Promise<void>;
+  decide(itemId: string, request: DecisionRequest): Promise<void>;
+  undo(itemId?: string): Promise<void>;
+}
+
+/**
+ * The reviewer's path through the queue: which item is open, deciding it (the next item opens at once,
+ * without waiting for the backend or for sync) and undoing decisions that were not uploaded yet.
+ */
+export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: (message: string) => void): ReviewSession {
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [view, setView] = useState<AssignmentView | null>(null);
+  const [loadingView, setLoadingView] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [undoStack, setUndoStack] = useState<UndoEntry[]>([]);
+  const cache = useRef(new Map<string, AssignmentView>());
+  const selectedRef = useRef<string | null>(null);
+  selectedRef.current = selectedId;
+
+  const load = useCallback(
+    async (itemId: string, { quiet = false } = {}) => {
+      const cached = cache.current.get(itemId);
+      if (cached && !quiet) {
+        setView(cached);
+        return;
+      }
+      if (!quiet) setLoadingView(true);
+      try {
+        const v = await backend.getAssignment(itemId);
+        cache.current.set(itemId, v);
+        if (selectedRef.current === itemId) setView(v);
+      } catch (e) {
+        if (selectedRef.current === itemId && !quiet) {
+          setView(null);
+          setError(toAppError(e).message);
+        }
+      } finally {
+        if (!quiet) setLoadingView(false);
+      }
+    },
+    [backend],
+  );
+
+  const prefetch = useCallback(
+    (itemId: string | undefined) => {
+      if (!itemId || cache.current.has(itemId)) return;
+      backend.getAssignment(itemId).then(
+        (v) => cache.current.set(itemId, v),
+        () => undefined,
+      );
+    },
+    [backend],
+  );
+
+  const select = useCallback(
+    (itemId: string) => {
+      setError(null);
+      setSelectedId(itemId);
+      selectedRef.current = itemId;
+      const cached = cache.current.get(itemId);
+      if (cached) setView(cached);
+      else void load(itemId);
+    },
+    [load],
+  );
+
+  const selectedIndex = selectedId ? inbox.indexOf(selectedId) : -1;
+  const { getRow, fetchRow, total, loaded } = inbox;
+
+  // Open the first item when the inbox first shows rows; keep the next one warm.
+  useEffect(() => {
+    if (!selectedId && loaded && total > 0) {
+      const first = getRow(0);
+      if (first) select(first.item_id);
+    }
+    if (selectedIndex >= 0) prefetch(getRow(selectedIndex + 1)?.item_id);
+  }, [selectedId, selectedIndex, loaded, total, getRow, select, prefetch, inbox.version]);
+
+  // After any inbox change, cached views may be stale: drop them and refresh the open one quietly.
+  useEffect(() => {
+    let unlisten: (() => void) | undefined;
+    let cancelled = false;
+    void backend
+      .onInboxChanged(() => {
+        cache.current.clear();
+        if (selectedRef.current) void load(selectedRef.current, { quiet: true });
+      })
+      .then((u) => (cancelled ? u() : (unlisten = u)));
+    return () => {
+      cancelled = true;
+      unlisten?.();
+    };
+  }, [backend, load]);
+
+  const move = useCallback(
+    async (delta: number) => {
+      const index = selectedRef.current ? inbox.indexOf(selectedRef.current) : -1;
+      const row = await fetchRow(Math.max(0, index + delta));
+      if (row && row.item_id !== selectedRef.current) select(row.item_id);
+    },
+    [inbox, fetchRow, select],
+  );
+
+  const decide = useCallback(
+    async (itemId: string, request: DecisionRequest) => {
+      const index = inbox.indexOf(itemId);
+      const title = (cache.current.get(itemId) ?? view)?.item.title ?? "item";
+      const next = index >= 0 ? (getRow(index + 1) ?? (index > 0 ? getRow(index - 1) : undefined)) : undefined;
+      // Optimistic: the next item opens now; the decision is confirmed when the store has it.
+      if (next) select(next.item_id);
+      else {
+        setSelectedId(null);
+        selectedRef.current = null;
+        setView(null);
+      }
+      const label = ACTION_LABELS[request.action];
+      try {
+        await backend.decide(itemId, request);
+        cache.current.delete(itemId);
+        setUndoStack((s) => [...s.slice(-49), { itemId, title, action: request.action }]);
+        announce(`${label}: “${title}”. Saved on this device. Press u to undo.`);
+      } catch (e) {
+        const err = toAppError(e);
+        select(itemId);
+        setError(err.message);
+        announce(`Not saved: ${err.message}`);
+      }
+    },
+    [backend, inbox, getRow, select, view, announce],
+  );
+
+  const undo = useCallback(
+    async (itemId?: string) => {
+      const entry = itemId ? undoStack.find((u) => u.itemId === itemId) : undoStack[undoStack.length - 1];
+      const target = entry?.itemId ?? itemId;
+      if (!target) {
+        announce("Nothing to undo.");
+        return;
+      }
+      setUndoStack((s) => s.filter((u) => u.itemId !== target));
+      try {
+        await backend.undoDecision(target);
+        cache.current.delete(target);
+        select(target);
+        announce(`Undone: “${entry?.title ?? "item"}” is open again.`);
+      } catch (e) {
+        announce(`Cannot undo: ${toAppError(e).message}`);
+      }
+    },
+    [backend, undoStack, select, announce],
+  );
+
+  return { selectedId, selectedIndex, view: view && view.item.id === selectedId ? view : null, loadingView, error, undoStack, select, move, decide, undo };
+}

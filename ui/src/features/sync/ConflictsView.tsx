@@ -1,0 +1,90 @@
+import { useCallback, useEffect, useState } from "react";
+import { toAppError, type ConflictRecord } from "../../lib/backend";
+import { useBackend } from "../../lib/backend/context";
+import { formatDateTime, humanizeKey } from "../../lib/format";
+import { StructuredValue } from "../review/StructuredValue";
+
+/** Decisions the server kept only as late opinions: both versions side by side. */
+export function ConflictsView({ onClose, onOpenItem }: { onClose(): void; onOpenItem(itemId: string): void }) {
+  const backend = useBackend();
+  const [conflicts, setConflicts] = useState<ConflictRecord[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const reload = useCallback(() => {
+    backend.listConflicts().then(setConflicts, (e) => setError(toAppError(e).message));
+  }, [backend]);
+
+  useEffect(() => {
+    reload();
+    let unlisten: (() => void) | undefined;
+    let cancelled = false;
+    void backend.onStatusChanged(() => reload()).then((u) => (cancelled ? u() : (unlisten = u)));
+    return () => {
+      cancelled = true;
+      unlisten?.();
+    };
+  }, [backend, reload]);
+
+  const resolve = async (id: number) => {
+    try {
+      await backend.resolveConflict(id);
+      reload();
+    } catch (e) {
+      setError(toAppError(e).message);
+    }
+  };
+
+  return (
+    <section className="conflicts" data-testid="conflicts-view" aria-labelledby="conflicts-h">
+      <header className="item-head row">
+        <h2 id="conflicts-h" tabIndex={-1}>
+          Conflicts
+        </h2>
+        <button type="button" onClick={onClose} data-testid="conflicts-close">
+          Back to review <kbd>Esc</kbd>
+        </button>
+      </header>
+      <p className="muted">
+        These decisions reached the server after someone else decided the item, or after it was reassigned or cancelled. Nothing was
+        lost: your decision is kept in the audit log as a late opinion.
+      </p>
+      {error && (
+        <div className="error-banner" role="alert">
+          {error}
+        </div>
+      )}
+      {conflicts?.length === 0 && <div className="empty">No conflicts. Every decision you made was applied.</div>}
+      {conflicts?.map((c) => (
+        <article key={c.id} className="conflict" data-testid="conflict" data-conflict-id={c.id}>
+          <header className="conflict-head">
+            <span className="status-chip status-conflict">{humanizeKey(c.code)}</span>
+            <span>{c.message}</span>
+            <span className="muted small">{formatDateTime(c.created_at)}</span>
+          </header>
+          <div className="versions">
+            <div className="version">
+              <h3>Your decision</h3>
+              <div data-testid="conflict-local">
+                <StructuredValue value={c.local_version} />
+              </div>
+            </div>
+            <div className="version">
+              <h3>On the server</h3>
+              <div data-testid="conflict-server">
+                <StructuredValue value={c.server_version} />
+              </div>
+            </div>
+          </div>
+          <footer className="panel-buttons">
+            <button type="button" onClick={() => onOpenItem(c.item_id)}>
+              Open item
+            </button>
+            <button type="button" className="primary" data-testid="conflict-resolve" onClick={() => void resolve(c.id)}>
+              Mark as seen
+            </button>
+          </footer>
+        </article>
+      ))}
+    </section>
+  );
+}

@@ -1,0 +1,377 @@
+import { BackendError, type Backend, type Unlisten } from "./backend";
+import { hostileAssignment, sampleAssignment, type SampleAssignment } from "./sampleData";
+import type {
+  AppStatus,
+  AssignmentSummary,
+  AssignmentView,
+  ConflictRecord,
+  DecisionRequest,
+  InboxPage,
+  InboxQuery,
+  Item,
+  RecordedDecision,
+  Risk,
+} from "./types";
+
+export interface FakeOptions {
+  /** How many assignments to hold (100,000 works: items are built on demand). */
+  count?: number;
+  /** Include the item carrying script/HTML-injection payloads first in the list. */
+  hostile?: boolean;
+  /** Delay before a decision made online is "uploaded"; null = only on flush()/syncNow(). */
+  uploadDelayMs?: number | null;
+  /** Simulated command latency. */
+  latencyMs?: number;
+  now?: () => number;
+  online?: boolean;
+}
+
+/** The token the fake accepts as a re-entered credential in demo mode. */
+export const FAKE_DEMO_CREDENTIAL = "demo";
+
+const RISK_RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+
+/** An in-memory backend with realistic sample work; used by tests and by `npm run dev` in a browser. */
+export class FakeBackend implements Backend {
+  private readonly summaries: AssignmentSummary[] = [];
+  private readonly byId = new Map<string, number>();
+  private readonly items = new Map<string, Item>();
+  private readonly decisions = new Map<string, RecordedDecision>();
+  private readonly drafts = new Map<string, string>();
+  private conflicts: ConflictRecord[] = [];
+  private readonly statusListeners = new Set<(s: AppStatus) => void>();
+  private readonly inboxListeners = new Set<() => void>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private sortedCache: { key: string; version: number; rows: AssignmentSummary[] } | null = null;
+  private version = 0;
+  private nextMutation = 1;
+  private status: AppStatus;
+  private token = FAKE_DEMO_CREDENTIAL;
+  private readonly opts: Required<Omit<FakeOptions, "now">> & { now: () => number };
+  /** Every command the UI sent, for assertions. */
+  readonly calls: { command: string; args: unknown[] }[] = [];
+
+  constructor(options: FakeOptions = {}) {
+    this.opts = {
+      count: options.count ?? 240,
+      hostile: options.hostile ?? false,
+      uploadDelayMs: options.uploadDelayMs === undefined ? 1500 : options.uploadDelayMs,
+      latencyMs: options.latencyMs ?? 0,
+      now: options.now ?? (() => Date.now()),
+      online: options.online ?? true,
+    };
+    const now = this.opts.now();
+    if (this.opts.hostile) this.add(hostileAssignment(now));
+    for (let i = 0; i < this.opts.count; i++) {
+      const sample = sampleAssignment(i, now);
+      // Keep only the summary for big queues; the item is rebuilt on demand from its index.
+      this.add(this.opts.count > 5000 ? { summary: sample.summary, item: undefined as unknown as Item } : sample);
+    }
+    this.status = {
+      mode: "embedded",
+      server: "http://127.0.0.1:8470 (embedded)",
+      signed_in_as: { name: "Demo Senior", role: "senior" },
+      online: this.opts.online,
+      pending: 0,
+      conflicts: 0,
+      last_sync: new Date(now - 40_000).toISOString(),
+      last_error: null,
+      notifications: "working",
+    };
+    const first = this.summaries[Math.min(3, this.summaries.length - 1)];
+    if (first) this.seedConflict(first, now);
+  }
+
+  private add({ summary, item }: SampleAssignment) {
+    this.byId.set(summary.item_id, this.summaries.length);
+    this.summaries.push(summary);
+    if (item) this.items.set(summary.item_id, item);
+  }
+
+  private itemFor(id: string): Item {
+    const cached = this.items.get(id);
+    if (cached) return cached;
+    const index = this.byId.get(id);
+    if (index === undefined) throw new BackendError("not_found", "This item is no longer in your queue.");
+    const offset = this.opts.hostile ? 1 : 0;
+    const item = sampleAssignment(index - offset, this.opts.now()).item;
+    this.items.set(id, item);
+    return item;
+  }
+
+  private seedConflict(summary: AssignmentSummary, now: number) {
+    const item = this.itemFor(summary.item_id);
+    this.conflicts.push({
+      id: 1,
+      item_id: item.id,
+      decision_id: "0192f5a1-0000-7000-8000-00000000c0f1",
+      mutation_id: 7,
+      code: "decided_elsewhere",
+      message: "Another reviewer decided this item while you were offline. Your decision was kept as a late opinion.",
+      local_version: {
+        action: "approve",
+        note: "Customer confirmed by phone.",
+        lease_epoch: 2,
+        client_time: new Date(now - 3_600_000).toISOString(),
+      },
+      server_version: {
+        title: item.title,
+        status: "decided",
+        outcome: "rejected",
+        decisions: [
+          { by: "a.okafor", action: "reject", reason_code: "confirmed_fraud", note: "Cardholder denies the payment.", at: new Date(now - 3_000_000).toISOString() },
+        ],
+      },
+      created_at: new Date(now - 2_900_000).toISOString(),
+      resolved_at: null,
+    });
+    this.status = { ...this.status, conflicts: 1 };
+  }
+
+  private async tick<T>(command: string, args: unknown[], f: () => T): Promise<T> {
+    this.calls.push({ command, args });
+    if (this.opts.latencyMs > 0) await new Promise((r) => setTimeout(r, this.opts.latencyMs));
+    return f();
+  }
+
+  private emitInbox() {
+    this.version++;
+    for (const l of this.inboxListeners) l();
+  }
+
+  private setStatus(patch: Partial<AppStatus>) {
+    const pending = [...this.decisions.values()].filter((d) => d.state !== "done").length;
+    this.status = { ...this.status, pending, conflicts: this.conflicts.filter((c) => !c.resolved_at).length, ...patch };
+    const snapshot = this.status;
+    for (const l of this.statusListeners) l(snapshot);
+  }
+
+  private requireSignedIn() {
+    if (!this.status.signed_in_as) throw new BackendError("not_signed_in", "Sign in to see your queue.");
+  }
+
+  // ---- test and dev controls -------------------------------------------------------------------
+
+  /** Simulates losing or regaining the connection to the queue service. */
+  setOnline(online: boolean) {
+    this.setStatus({ online, last_error: online ? null : "The queue service cannot be reached; decisions are kept and sent later." });
+    if (online) this.scheduleUpload();
+  }
+
+  /** Uploads every waiting decision now (when online). */
+  flush() {
+    if (!this.status.online) return;
+    let changed = false;
+    for (const d of this.decisions.values()) {
+      if (d.state === "done") continue;
+      d.state = "done";
+      d.result_status = "applied";
+      d.mutation_id = this.nextMutation++;
+      const i = this.byId.get(d.item_id);
+      const s = i === undefined ? undefined : this.summaries[i];
+      if (s) s.status = "uploaded";
+      changed = true;
+    }
+    this.setStatus({ last_sync: new Date(this.opts.now()).toISOString() });
+    if (changed) this.emitInbox();
+  }
+
+  dispose() {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private scheduleUpload() {
+    if (this.opts.uploadDelayMs === null || !this.status.online) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.flush();
+    }, this.opts.uploadDelayMs);
+    this.timers.add(t);
+  }
+
+  // ---- Backend -----------------------------------------------------------------------------------
+
+  appStatus() {
+    return this.tick("app_status", [], () => this.status);
+  }
+
+  listAssignments(query: InboxQuery): Promise<InboxPage> {
+    return this.tick("list_assignments", [query], () => {
+      this.requireSignedIn();
+      const key = JSON.stringify({ ...query, offset: 0, limit: 0 });
+      let rows: AssignmentSummary[];
+      if (this.sortedCache && this.sortedCache.key === key && this.sortedCache.version === this.version) {
+        rows = this.sortedCache.rows;
+      } else {
+        rows = this.summaries.filter(
+          (s) =>
+            (query.kind === null || s.kind === query.kind) &&
+            (query.stage === null || s.stage === query.stage) &&
+            (query.risk === null || s.risk === query.risk) &&
+            (query.status === null || s.status === query.status),
+        );
+        rows.sort(comparator(query.sort));
+        this.sortedCache = { key, version: this.version, rows };
+      }
+      const counts = { review: 0, escalation: 0, second_approval: 0 };
+      for (const s of this.summaries) if (s.status === "open") counts[s.stage]++;
+      const limit = Math.min(Math.max(query.limit, 1), 1000);
+      return { rows: rows.slice(query.offset, query.offset + limit).map((r) => ({ ...r })), total: rows.length, counts };
+    });
+  }
+
+  getAssignment(itemId: string): Promise<AssignmentView> {
+    return this.tick("get_assignment", [itemId], () => {
+      const index = this.byId.get(itemId);
+      const summary = index === undefined ? undefined : this.summaries[index];
+      if (!summary) throw new BackendError("not_found", "This item is no longer in your queue.");
+      return {
+        summary: { ...summary },
+        item: this.itemFor(itemId),
+        decision: this.decisions.get(itemId) ?? null,
+        draft: this.drafts.get(itemId) ?? null,
+      };
+    });
+  }
+
+  decide(itemId: string, input: DecisionRequest): Promise<RecordedDecision> {
+    return this.tick("decide", [itemId, input], () => {
+      const index = this.byId.get(itemId);
+      const summary = index === undefined ? undefined : this.summaries[index];
+      if (!summary) throw new BackendError("not_found", "This item is no longer in your queue.");
+      if (summary.status === "decided" || summary.status === "uploaded")
+        throw new BackendError("already_decided", "You already decided this item.");
+      const item = this.itemFor(itemId);
+      if (input.action === "reject" && !input.reason_code?.trim())
+        throw new BackendError("invalid_decision", "A rejection needs a reason.");
+      if (input.action === "approve_with_edits") {
+        if (input.correction === null || input.correction === undefined)
+          throw new BackendError("invalid_decision", "Approve with edits needs the corrected output.");
+        if (typeof input.correction !== typeof item.ai.output)
+          throw new BackendError("invalid_decision", "The correction must have the same shape as the AI output.");
+      }
+      const signsOff = input.action === "approve" || input.action === "approve_with_edits";
+      const payload = item.payload as Record<string, unknown> | null;
+      if (signsOff && payload?.requires_attestation === true) {
+        if (!input.attestation) throw new BackendError("invalid_decision", "This item needs your attestation before approval.");
+        if (input.credential !== this.token)
+          throw new BackendError("bad_credential", "The credential you entered does not match your sign-in. Try again.");
+      }
+      const decision: RecordedDecision = {
+        decision_id: `0192f5a1-d0d0-7000-8000-${String(this.nextMutation + this.decisions.size).padStart(12, "0")}`,
+        item_id: itemId,
+        action: input.action,
+        correction: input.correction ?? null,
+        reason_code: input.reason_code,
+        note: input.note,
+        attestation: input.attestation,
+        client_time: new Date(this.opts.now()).toISOString(),
+        mutation_id: null,
+        state: "pending",
+        result_status: null,
+        result_code: null,
+        result_message: null,
+      };
+      this.decisions.set(itemId, decision);
+      this.drafts.delete(itemId);
+      summary.status = "decided";
+      this.setStatus({});
+      this.emitInbox();
+      this.scheduleUpload();
+      return decision;
+    });
+  }
+
+  undoDecision(itemId: string): Promise<void> {
+    return this.tick("undo_decision", [itemId], () => {
+      const index = this.byId.get(itemId);
+      const summary = index === undefined ? undefined : this.summaries[index];
+      const decision = this.decisions.get(itemId);
+      if (!summary || !decision) throw new BackendError("not_found", "There is no decision to undo.");
+      if (decision.state !== "pending")
+        throw new BackendError("already_decided", "This decision was already uploaded and can no longer be undone.");
+      this.decisions.delete(itemId);
+      summary.status = "open";
+      this.setStatus({});
+      this.emitInbox();
+    });
+  }
+
+  saveDraft(itemId: string, text: string): Promise<void> {
+    return this.tick("save_draft", [itemId, text], () => {
+      this.drafts.set(itemId, text);
+    });
+  }
+
+  listConflicts() {
+    return this.tick("list_conflicts", [], () => this.conflicts.filter((c) => !c.resolved_at));
+  }
+
+  resolveConflict(id: number) {
+    return this.tick("resolve_conflict", [id], () => {
+      this.conflicts = this.conflicts.map((c) => (c.id === id ? { ...c, resolved_at: new Date(this.opts.now()).toISOString() } : c));
+      this.setStatus({});
+    });
+  }
+
+  syncNow() {
+    return this.tick("sync_now", [], () => {
+      if (!this.status.online) {
+        this.setStatus({ last_error: "The queue service cannot be reached; decisions are kept and sent later." });
+      } else this.flush();
+      return this.status;
+    });
+  }
+
+  signIn(server: string, token: string) {
+    return this.tick("sign_in", [server, token], () => {
+      if (!/^https?:\/\/\S+$/.test(server)) throw new BackendError("server_unreachable", "That server address is not a valid http(s) URL.");
+      if (!token.trim()) throw new BackendError("bad_credential", "Enter the token your administrator gave you.");
+      if (token === "wrong") throw new BackendError("bad_credential", "The server did not accept this token.");
+      this.token = token;
+      this.setStatus({ mode: "remote", server, signed_in_as: { name: "Remote Reviewer", role: "reviewer" } });
+      this.emitInbox();
+      return this.status;
+    });
+  }
+
+  signOut() {
+    return this.tick("sign_out", [], () => {
+      this.setStatus({ signed_in_as: null });
+      this.emitInbox();
+      return this.status;
+    });
+  }
+
+  useEmbeddedDemo() {
+    return this.tick("use_embedded_demo", [], () => {
+      this.token = FAKE_DEMO_CREDENTIAL;
+      this.setStatus({ mode: "embedded", server: "http://127.0.0.1:8470 (embedded)", signed_in_as: { name: "Demo Senior", role: "senior" } });
+      this.emitInbox();
+      return this.status;
+    });
+  }
+
+  async onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten> {
+    this.statusListeners.add(handler);
+    return () => this.statusListeners.delete(handler);
+  }
+
+  async onInboxChanged(handler: () => void): Promise<Unlisten> {
+    this.inboxListeners.add(handler);
+    return () => this.inboxListeners.delete(handler);
+  }
+}
+
+function dueValue(s: AssignmentSummary) {
+  return s.due_at ? Date.parse(s.due_at) : Number.POSITIVE_INFINITY;
+}
+
+export function comparator(sort: InboxQuery["sort"]) {
+  return (a: AssignmentSummary, b: AssignmentSummary): number => {
+    if (sort === "due") return dueValue(a) - dueValue(b) || b.priority - a.priority || a.item_id.localeCompare(b.item_id);
+    if (sort === "risk") return RISK_RANK[b.risk] - RISK_RANK[a.risk] || b.priority - a.priority || a.item_id.localeCompare(b.item_id);
+    return b.priority - a.priority || dueValue(a) - dueValue(b) || a.item_id.localeCompare(b.item_id);
+  };
+}

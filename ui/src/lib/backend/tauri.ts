@@ -1,0 +1,71 @@
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import { BackendError, toAppError, type Backend, type Unlisten } from "./backend";
+import type {
+  AppStatus,
+  AssignmentView,
+  ConflictRecord,
+  DecisionRequest,
+  InboxPage,
+  InboxQuery,
+  RecordedDecision,
+} from "./types";
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    const { code, message } = toAppError(error);
+    throw new BackendError(code, message);
+  }
+}
+
+/** The real backend: the Tauri shell's commands and events (see contract/desktop-api.md). */
+export class TauriBackend implements Backend {
+  appStatus() {
+    return call<AppStatus>("app_status");
+  }
+  listAssignments(query: InboxQuery) {
+    return call<InboxPage>("list_assignments", { query });
+  }
+  getAssignment(itemId: string) {
+    return call<AssignmentView>("get_assignment", { itemId });
+  }
+  decide(itemId: string, input: DecisionRequest) {
+    return call<RecordedDecision>("decide", { itemId, input });
+  }
+  async undoDecision(itemId: string) {
+    await call<null>("undo_decision", { itemId });
+  }
+  async saveDraft(itemId: string, text: string) {
+    await call<null>("save_draft", { itemId, text });
+  }
+  listConflicts() {
+    return call<ConflictRecord[]>("list_conflicts");
+  }
+  async resolveConflict(id: number) {
+    await call<null>("resolve_conflict", { id });
+  }
+  syncNow() {
+    return call<AppStatus>("sync_now");
+  }
+  signIn(server: string, token: string) {
+    return call<AppStatus>("sign_in", { server, token });
+  }
+  signOut() {
+    return call<AppStatus>("sign_out");
+  }
+  useEmbeddedDemo() {
+    return call<AppStatus>("use_embedded_demo");
+  }
+  async onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten> {
+    return listen<AppStatus>("status-changed", (event) => handler(event.payload));
+  }
+  async onInboxChanged(handler: () => void): Promise<Unlisten> {
+    return listen<null>("inbox-changed", () => handler());
+  }
+}
+
+export function isTauri(): boolean {
+  return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
+}
