@@ -13,8 +13,8 @@ packages=(
   libjavascriptcoregtk-4.1-dev xvfb webkit2gtk-driver xauth
   # Secrets and notifications over a real D-Bus session in tests
   dbus dbus-x11 gnome-keyring libsecret-tools python3-dbusmock
-  # Screenshots and misc tools used by scripts
-  imagemagick curl ca-certificates
+  # Screenshots and misc tools used by scripts; python venv for the API fuzzer (schemathesis)
+  imagemagick curl ca-certificates python3-venv python3-pip
 )
 
 missing=()

@@ -15,6 +15,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== build"
 # The binaries too: tests run countersign-queue and countersign-cli as real processes.
 cargo build --workspace --bins --locked
+echo "== fuzz the queue API (schemathesis against /openapi.json)"
+scripts/fuzz-api.sh
 echo "== test"
 # Inside a private D-Bus session with a real Secret Service and notification server.
 src-tauri/crates/client/scripts/with-session-bus.sh cargo test --workspace --locked

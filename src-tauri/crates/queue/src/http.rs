@@ -147,7 +147,8 @@ async fn healthz() -> Json<Health> {
 }
 
 #[utoipa::path(get, path = "/metrics", tag = "service",
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+    responses((status = 200, description = "Prometheus (OpenMetrics) text format", body = String,
+        content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8")))]
 async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(
@@ -176,6 +177,7 @@ async fn me(caller: Caller) -> Json<Me> {
 
 #[derive(Deserialize, ToSchema)]
 struct NewUser {
+    #[schema(pattern = "^[A-Za-z0-9._@-]{1,64}$")]
     name: String,
     role: Role,
 }
@@ -192,7 +194,7 @@ struct CreatedUser {
     request_body = NewUser,
     responses((status = 201, body = CreatedUser), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -223,7 +225,7 @@ async fn create_user(
     responses((status = 201, description = "Created", body = Item),
         (status = 200, description = "Already submitted under this external_id", body = Item),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn submit_item(
     State(state): State<AppState>,
     caller: Caller,
@@ -297,7 +299,7 @@ async fn cancel_item(
     request_body = PullRequest,
     responses((status = 200, body = PullResponse), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn pull(
     State(state): State<AppState>,
     caller: Caller,
@@ -323,7 +325,7 @@ async fn pull(
     request_body = PushRequest,
     responses((status = 200, body = PushResponse), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn push(
     State(state): State<AppState>,
     caller: Caller,
@@ -340,8 +342,18 @@ async fn push(
     Ok(Json(response))
 }
 
+/// One server-sent event as it appears on the stream.
+#[derive(ToSchema)]
+#[allow(dead_code)] // documents the stream's shape in /openapi.json; events are written by axum
+struct ServerSentEvent {
+    /// Always `assignments`: pull now.
+    event: String,
+    /// `{}`.
+    data: String,
+}
+
 #[utoipa::path(get, path = "/v1/events", tag = "sync", security(("bearer" = [])),
-    responses((status = 200, description = "Server-sent events: `assignments` when the caller's assignments change (and once on connect)", content_type = "text/event-stream", body = String),
+    responses((status = 200, description = "Server-sent events: `assignments` when the caller's assignments change (and once on connect)", content_type = "text/event-stream", body = ServerSentEvent),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn events(
     State(state): State<AppState>,
@@ -363,14 +375,19 @@ async fn events(
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
+const MAX_AUDIT_PAGE: i64 = 10_000;
+
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
     /// Only entries about this item.
     item_id: Option<String>,
     /// Entries after this sequence number (paging).
     #[serde(default)]
+    #[param(minimum = 0)]
     after_seq: i64,
-    /// At most this many entries (default 1000, at most 10000).
+    /// At most this many entries (default 1000).
+    #[param(minimum = 1, maximum = 10000)]
     limit: Option<i64>,
 }
 
@@ -382,7 +399,7 @@ struct AuditPage {
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", security(("bearer" = [])),
     params(AuditQuery),
     responses((status = 200, body = AuditPage), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn audit_log(
     State(state): State<AppState>,
     caller: Caller,
@@ -390,7 +407,13 @@ async fn audit_log(
 ) -> Result<Json<AuditPage>, ApiError> {
     caller.require(&[Role::Admin])?;
     let params = query(params)?;
-    let limit = params.limit.unwrap_or(1000).clamp(1, 10_000);
+    let limit = params.limit.unwrap_or(1000);
+    if !(1..=MAX_AUDIT_PAGE).contains(&limit) || params.after_seq < 0 {
+        return Err(ApiError::validation(
+            "invalid_query",
+            format!("limit must be between 1 and {MAX_AUDIT_PAGE} and after_seq at least 0"),
+        ));
+    }
     let entries = audit::entries(
         &state.db,
         params.item_id.as_deref(),
@@ -402,8 +425,10 @@ async fn audit_log(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct FeedbackQuery {
     /// `sft` or `preference`.
+    #[param(pattern = "^(sft|preference)$")]
     format: String,
 }
 
