@@ -21,27 +21,37 @@ function isTyping(target: EventTarget | null): boolean {
   return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
 }
 
-export function App({ backend }: { backend: Backend }) {
+export type Panel = "conflicts" | "shortcuts" | "settings" | null;
+
+export function App({
+  backend,
+  initialFilters = DEFAULT_FILTERS,
+  initialPanel = null,
+}: {
+  backend: Backend;
+  initialFilters?: InboxFilters;
+  initialPanel?: Panel;
+}) {
   return (
     <BackendContext.Provider value={backend}>
-      <Shell backend={backend} />
+      <Shell backend={backend} initialFilters={initialFilters} initialPanel={initialPanel} />
     </BackendContext.Provider>
   );
 }
 
-function Shell({ backend }: { backend: Backend }) {
+function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; initialFilters: InboxFilters; initialPanel: Panel }) {
   const now = useNow(15_000);
   const [theme, toggleTheme] = useTheme();
   const [status, setStatus] = useAppStatus(backend);
   const signedIn = !!status?.signed_in_as;
-  const [filters, setFilters] = useState<InboxFilters>(DEFAULT_FILTERS);
+  const [filters, setFilters] = useState<InboxFilters>(initialFilters);
   const inbox = usePagedInbox(backend, filters, signedIn);
   const [message, setMessage] = useState<{ text: string; n: number } | null>(null);
   const announce = useCallback((text: string) => setMessage((m) => ({ text, n: (m?.n ?? 0) + 1 })), []);
   const session = useReviewSession(backend, inbox, announce);
-  const [sheet, setSheet] = useState(false);
-  const [settings, setSettings] = useState(false);
-  const [conflicts, setConflicts] = useState(false);
+  const [sheet, setSheet] = useState(initialPanel === "shortcuts");
+  const [settings, setSettings] = useState(initialPanel === "settings");
+  const [conflicts, setConflicts] = useState(initialPanel === "conflicts");
   const itemRef = useRef<ItemViewHandle>(null);
   const titleFocus = useRef(false);
 

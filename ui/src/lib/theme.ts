@@ -9,6 +9,8 @@ function systemTheme(): Theme {
 /** Follows prefers-color-scheme until the reviewer picks a theme; the choice is remembered. */
 export function useTheme(): [Theme, () => void] {
   const [chosen, setChosen] = useState<Theme | null>(() => {
+    const forced = typeof window !== "undefined" ? new URLSearchParams(window.location.search).get("theme") : null;
+    if (forced === "light" || forced === "dark") return forced;
     const saved = typeof localStorage !== "undefined" ? localStorage.getItem("countersign.theme") : null;
     return saved === "light" || saved === "dark" ? saved : null;
   });

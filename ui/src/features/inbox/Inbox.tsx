@@ -25,6 +25,13 @@ const STATUS_LABELS: Record<AssignmentStatus, string> = {
   rejected: "Refused by server",
 };
 
+/** 1234 → "1,234"; 70060 → "70k": keeps the stage tabs on one line with huge queues. */
+export function compactCount(n: number): string {
+  if (n < 10_000) return n.toLocaleString("en-GB");
+  if (n < 1_000_000) return `${Math.floor(n / 1000)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
 export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, onSelect, now }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
@@ -62,9 +69,9 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
             data-testid={`stage-${stage ?? "all"}`}
             onClick={() => set("stage", stage)}
           >
-            <span>{stage ? STAGE_LABELS[stage] : "All"}</span>
+            <span>{stage === "second_approval" ? "2nd approval" : stage ? STAGE_LABELS[stage] : "All"}</span>
             <span className="count" data-testid={`stage-count-${stage ?? "all"}`}>
-              {stage ? inbox.counts[stage] : totalOpen}
+              {compactCount(stage ? inbox.counts[stage] : totalOpen)}
             </span>
           </button>
         ))}

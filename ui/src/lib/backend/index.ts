@@ -12,6 +12,7 @@ export function createBackend(): Backend {
   const params = new URLSearchParams(window.location.search);
   const count = Number(params.get("items") ?? "240");
   const fake = new FakeBackend({ count: Number.isFinite(count) ? count : 240, hostile: params.has("hostile") });
+  if (params.has("offline")) fake.setOnline(false);
   (window as unknown as { __countersignFake?: FakeBackend }).__countersignFake = fake;
   return fake;
 }

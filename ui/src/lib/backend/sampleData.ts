@@ -103,9 +103,9 @@ function transaction(r: Rand, risk: Risk, confidence: number) {
 }
 
 const PRODUCTS = [
-  { name: "Aster 2 e-bike", brand: "Velora", claim: "the lightest e-bike in its class" },
-  { name: "Quietline headphones", brand: "Sonder", claim: "blocks 100% of background noise" },
-  { name: "Harbour rain jacket", brand: "Northwind", claim: "guaranteed waterproof for life" },
+  { name: "Aster 2 e-bike", brand: "Velora", claim: "It is the lightest e-bike in its class." },
+  { name: "Quietline headphones", brand: "Sonder", claim: "They block 100% of background noise." },
+  { name: "Harbour rain jacket", brand: "Northwind", claim: "It is guaranteed waterproof for life." },
 ];
 
 function contentDraft(r: Rand, confidence: number) {
@@ -114,7 +114,7 @@ function contentDraft(r: Rand, confidence: number) {
   const audience = pick(r, ["existing customers", "urban commuters", "first-time buyers"]);
   const tone = pick(r, ["warm", "confident", "plain-spoken"]);
   const keyPoints = ["price and availability", "two-year warranty", "free returns within 30 days"];
-  const draft = `Meet the ${p.name} from ${p.brand}.\n\nBuilt for ${audience}, it is ${p.claim}. Order today and enjoy free returns within 30 days.\n\nEvery ${p.name} comes with a two-year warranty, so you can ride, listen or explore with confidence.`;
+  const draft = `Meet the ${p.name} from ${p.brand}.\n\nBuilt for ${audience}. ${p.claim} Order today and enjoy free returns within 30 days.\n\nEvery ${p.name} comes with a two-year warranty, so you can ride, listen or explore with confidence.`;
   return {
     title:
       channel === "email"
@@ -137,7 +137,7 @@ function contentDraft(r: Rand, confidence: number) {
     ],
     evidence: [
       { label: "Style guide", text: "Avoid absolute claims (\u201cbest\u201d, \u201c100%\u201d, \u201cfor life\u201d) unless legal has signed them off.", source: "brand style guide §4.2" },
-      { label: "Claims check", text: `No substantiation on file for: \u201c${p.claim}\u201d`, source: "claims register" },
+      { label: "Claims check", text: `No substantiation on file for: \u201c${p.claim.replace(/\.$/, "")}\u201d`, source: "claims register" },
     ],
     confidence,
   };
