@@ -30,6 +30,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# The UI toolchain (Vite 8) needs Node.js 20.19 or newer.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null; then
+  echo "Node.js 20.19 or newer is needed for the UI (found: $(node --version 2>/dev/null || echo none)). Install it (e.g. from NodeSource or nvm), then run this again." >&2
+  exit 1
+fi
+
 if ! command -v cargo >/dev/null 2>&1; then
   echo "Rust is not installed. Install it with rustup (https://rustup.rs), then run this again." >&2
   exit 1

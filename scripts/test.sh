@@ -8,6 +8,10 @@ scripts/setup-debian.sh
 COUNTERSIGN_TEST_POSTGRES_URL="$(scripts/postgres.sh)"
 export COUNTERSIGN_TEST_POSTGRES_URL
 
+echo "== ui: install, lint, typecheck, unit tests, build"
+# The desktop shell embeds ui/dist at compile time, so the UI is built before any cargo step.
+(cd ui && npm ci --no-audit --no-fund && npm run lint && npm run typecheck && npm test && npm run build)
+
 echo "== format"
 cargo fmt --all -- --check
 echo "== lint"
