@@ -32,9 +32,7 @@ export const SHORTCUTS: { key: string; label: string; command?: ItemCommand }[] 
 ];
 
 function initialDraft(view: AssignmentView): string {
-  const d = view.draft;
-  if (typeof d === "string") return d;
-  if (d && typeof d.correction === "string") return d.correction;
+  if (typeof view.draft === "string") return view.draft;
   return typeof view.item.ai.output === "string" ? view.item.ai.output : "";
 }
 

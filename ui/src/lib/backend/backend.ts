@@ -1,5 +1,4 @@
 import type {
-  AppError,
   AppStatus,
   AssignmentView,
   ConflictRecord,
@@ -29,7 +28,7 @@ export interface Backend {
   onInboxChanged(handler: () => void): Promise<Unlisten>;
 }
 
-export class BackendError extends Error implements AppError {
+export class BackendError extends Error {
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
@@ -39,7 +38,7 @@ export class BackendError extends Error implements AppError {
 }
 
 /** Turns whatever a command rejected with into `{code, message}`; the UI branches on `code` only. */
-export function toAppError(error: unknown): AppError {
+export function toAppError(error: unknown): { code: string; message: string } {
   if (error instanceof BackendError) return { code: error.code, message: error.message };
   if (error && typeof error === "object" && "code" in error && "message" in error) {
     const { code, message } = error as { code: unknown; message: unknown };
