@@ -176,6 +176,37 @@ describe("review flow", () => {
   });
 });
 
+describe("inbox paging", () => {
+  it("fetches pages as the list scrolls, never the whole list", async () => {
+    const backend = await setup({ count: 2000 });
+    const lists = () => backend.calls.filter((c) => c.command === "list_assignments").map((c) => c.args[0] as { offset: number; limit: number });
+    expect(lists().every((q) => q.limit === 100)).toBe(true);
+    expect(new Set(lists().map((q) => q.offset))).toEqual(new Set([0]));
+    expect(screen.getByTestId("inbox-total").textContent).toMatch(/2,000 items/);
+    const list = screen.getByTestId("inbox-list");
+    act(() => {
+      list.scrollTop = 62 * 1200;
+      fireEvent.scroll(list);
+    });
+    await waitFor(() => expect(lists().some((q) => q.offset === 1200)).toBe(true));
+    expect(lists().every((q) => q.limit === 100)).toBe(true);
+    await waitFor(() => expect(rowIds().length).toBeGreaterThan(5));
+    // rows far from the top are real rows from the fetched page
+    const visible = screen.getAllByTestId("inbox-row");
+    expect(visible.length).toBeLessThan(60);
+  });
+
+  it("j past the loaded page fetches the next page and opens its first row", async () => {
+    const backend = await setup({ count: 250 });
+    const first = rowIds()[0];
+    expect(openId()).toBe(first);
+    // jump selection to the last row of page 0, then press j
+    for (let i = 0; i < 100; i++) press("j");
+    await waitFor(() => expect(backend.calls.some((c) => c.command === "list_assignments" && (c.args[0] as { offset: number }).offset === 100)).toBe(true));
+    await waitFor(() => expect(openId()).not.toBe(first));
+  });
+});
+
 describe("untrusted content", () => {
   it("renders script and HTML injection literally, never as markup", async () => {
     const w = window as unknown as { __pwned?: number; alert?: unknown };

@@ -114,10 +114,12 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
   const move = useCallback(
     async (delta: number) => {
       const index = selectedRef.current ? inbox.indexOf(selectedRef.current) : -1;
-      const row = await fetchRow(Math.max(0, index + delta));
+      const target = Math.max(0, index + delta);
+      // Synchronous when the row is loaded, so held-down or fast keys advance one row per press.
+      const row = getRow(target) ?? (await fetchRow(target));
       if (row && row.item_id !== selectedRef.current) select(row.item_id);
     },
-    [inbox, fetchRow, select],
+    [inbox, getRow, fetchRow, select],
   );
 
   const decide = useCallback(
@@ -140,6 +142,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
         announce(`${label}: “${title}”. Saved on this device. Press u to undo.`);
       } catch (e) {
         const err = toAppError(e);
+        cache.current.delete(itemId);
         select(itemId);
         setError(err.message);
         announce(`Not saved: ${err.message}`);
