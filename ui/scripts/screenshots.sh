@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 out=test-output/screenshots
 mkdir -p "$out"
-npx vite preview --port 4173 --strictPort >/dev/null 2>&1 &
+node_modules/.bin/vite preview --port 4173 --strictPort >/dev/null 2>&1 &
 preview=$!
 trap 'kill "$preview" 2>/dev/null' EXIT INT TERM
 for _ in $(seq 1 50); do curl -fs http://127.0.0.1:4173/ >/dev/null 2>&1 && break; sleep 0.2; done
