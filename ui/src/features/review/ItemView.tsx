@@ -330,7 +330,23 @@ export const ItemView = forwardRef<ItemViewHandle, Props>(function ItemView({ vi
         </div>
       )}
 
-      <div className="item-body">{body}</div>
+      <div className="item-body">
+        {item.decisions.length > 0 && (
+          <section className="panel earlier" aria-labelledby={`${ids}-earlier`} data-testid="earlier-decisions">
+            <h3 id={`${ids}-earlier`}>Earlier decisions</h3>
+            <ol className="earlier-list">
+              {item.decisions.map((d, i) => (
+                <li key={i}>
+                  <strong>{ACTION_LABELS[d.action] ?? d.action}</strong> by {d.by} · {formatDateTime(d.at)}
+                  {d.reason_code && <span className="status-chip">{d.reason_code}</span>}
+                  {d.note && <div className="muted">“{d.note}”</div>}
+                </li>
+              ))}
+            </ol>
+          </section>
+        )}
+        {body}
+      </div>
 
       <footer className="action-bar" aria-label="Decision">
         {shownError && (

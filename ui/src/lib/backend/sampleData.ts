@@ -318,7 +318,10 @@ function assemble(
     approvals_required: risk === "critical" ? 2 : 1,
     status: "pending",
     outcome: null,
-    decisions: [],
+    decisions:
+      b.stage === "second_approval"
+        ? [{ by: "j.moreau", action: "approve", correction: null, reason_code: null, note: "Checked against the customer's travel notice.", at: new Date(now - 25 * 60_000).toISOString() }]
+        : [],
   };
   return { item, summary: summaryOf(item, b.stage, now) };
 }
