@@ -169,6 +169,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
                 view={session.view}
                 now={now}
                 error={session.error}
+                demo={status?.mode === "embedded"}
                 onDecide={(id, req) => {
                   titleFocus.current = true;
                   void session.decide(id, req);

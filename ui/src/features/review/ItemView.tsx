@@ -19,6 +19,8 @@ interface Props {
   onDecide(itemId: string, request: DecisionRequest): void;
   onUndo(itemId: string): void;
   error: string | null;
+  /** The built-in demo queue: its sign-off credential is "demo" (the real token is never shown). */
+  demo?: boolean;
 }
 
 type Panel = "none" | "reject" | "escalate" | "edit";
@@ -47,7 +49,7 @@ const request = (action: Action, patch: Partial<DecisionRequest> = {}): Decision
 });
 
 /** One assignment: the kind view, the AI's proposal and the decision controls. */
-export const ItemView = forwardRef<ItemViewHandle, Props>(function ItemView({ view, now, onDecide, onUndo, error }, ref) {
+export const ItemView = forwardRef<ItemViewHandle, Props>(function ItemView({ view, now, onDecide, onUndo, error, demo = false }, ref) {
   const backend = useBackend();
   const { item, summary } = view;
   const itemId = item.id;
@@ -268,7 +270,10 @@ export const ItemView = forwardRef<ItemViewHandle, Props>(function ItemView({ vi
         onChange={(e) => setCredential(e.target.value)}
         onKeyDown={(e) => panelKeys(e, approve)}
       />
-      <p className="muted small">Required to approve. Your credential is checked on this device and never stored with the decision.</p>
+      <p className="muted small">
+        Required to approve. Your credential is checked on this device and never stored with the decision.
+        {demo && " In the built-in demo queue the credential is “demo”."}
+      </p>
     </section>
   ) : null;
 
