@@ -87,6 +87,7 @@ pub enum StoreError {
 /// Where an assignment stands locally.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum AssignmentStatus {
     /// Nothing decided yet.
     Open,
@@ -190,6 +191,7 @@ fn risk_rank(risk: Risk) -> i64 {
 /// How the inbox is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SortOrder {
     /// Highest priority first, then soonest due.
     #[default]
@@ -206,22 +208,51 @@ pub struct ListQuery {
     pub status: Option<AssignmentStatus>,
     pub kind: Option<String>,
     pub stage: Option<Stage>,
+    #[serde(default)]
+    pub risk: Option<Risk>,
     pub sort: SortOrder,
     /// At most this many rows; 0 means the default page size.
     pub limit: u32,
     pub offset: u32,
 }
 
+/// The WHERE conditions of a [`ListQuery`], shared by the page and its count so they always agree.
+fn push_filters(sql: &mut QueryBuilder<'_, Sqlite>, query: &ListQuery) {
+    if let Some(status) = query.status {
+        sql.push(" AND status = ").push_bind(status.as_str());
+    }
+    if let Some(kind) = &query.kind {
+        sql.push(" AND kind = ").push_bind(kind.clone());
+    }
+    if let Some(stage) = query.stage {
+        sql.push(" AND stage = ").push_bind(stage.as_str());
+    }
+    if let Some(risk) = query.risk {
+        sql.push(" AND risk_rank = ").push_bind(risk_rank(risk));
+    }
+}
+
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 pub const MAX_PAGE_SIZE: u32 = 1000;
 
+/// Open assignments (nothing decided yet) per review stage: the inbox's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StageCounts {
+    pub review: u32,
+    pub escalation: u32,
+    pub second_approval: u32,
+}
+
 /// One inbox row: what a list shows without opening the item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AssignmentSummary {
     pub item_id: ItemId,
     pub kind: String,
     pub title: String,
     pub stage: Stage,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub priority: i64,
     pub risk: Risk,
     pub confidence: f64,
@@ -320,13 +351,16 @@ fn json_type(value: &Value) -> &'static str {
 
 /// What the store kept of a decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RecordedDecision {
     pub decision_id: DecisionId,
     pub item_id: ItemId,
     pub action: Action,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub correction: Option<Value>,
     pub reason_code: Option<String>,
     pub note: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub attestation: Option<Value>,
     pub client_time: DateTime<Utc>,
     /// Set once the decision was first sent.
@@ -360,7 +394,9 @@ pub struct Draft {
 
 /// A decision the server kept only as a late opinion, with both sides.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConflictRecord {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
     pub item_id: ItemId,
     pub decision_id: DecisionId,
@@ -368,8 +404,10 @@ pub struct ConflictRecord {
     pub code: String,
     pub message: String,
     /// The mutation as sent.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub local_version: Value,
     /// The item as last pulled, with the server's verdict.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub server_version: Value,
     pub created_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
@@ -489,6 +527,17 @@ impl Store {
         Ok(())
     }
 
+    /// Moves this data directory's binding to `server_url`. Only for a server known to be the same one
+    /// under a new address (the desktop's embedded queue, which listens on a fresh loopback port each
+    /// start over the same database): mutation ids belong to the server's database, not to its URL.
+    pub async fn rebind_server(&self, server_url: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sync_state SET server_url = ? WHERE id = 1")
+            .bind(server_url)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Records how the last attempt to reach the server went.
     pub async fn record_connectivity(
         &self,
@@ -521,15 +570,7 @@ impl Store {
         let mut sql = QueryBuilder::<Sqlite>::new(format!(
             "SELECT {SUMMARY_COLUMNS} FROM assignments WHERE 1 = 1"
         ));
-        if let Some(status) = query.status {
-            sql.push(" AND status = ").push_bind(status.as_str());
-        }
-        if let Some(kind) = &query.kind {
-            sql.push(" AND kind = ").push_bind(kind.clone());
-        }
-        if let Some(stage) = query.stage {
-            sql.push(" AND stage = ").push_bind(stage.as_str());
-        }
+        push_filters(&mut sql, query);
         sql.push(match query.sort {
             SortOrder::Priority => " ORDER BY priority DESC, due_at IS NULL, due_at, item_id",
             SortOrder::Due => " ORDER BY due_at IS NULL, due_at, priority DESC, item_id",
@@ -564,6 +605,33 @@ impl Store {
             }
             query.offset += MAX_PAGE_SIZE;
         }
+    }
+
+    /// How many rows match `query`'s filters (its sort, limit and offset are ignored): the inbox's total.
+    pub async fn count(&self, query: &ListQuery) -> Result<i64, StoreError> {
+        let mut sql = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM assignments WHERE 1 = 1");
+        push_filters(&mut sql, query);
+        Ok(sql.build_query_scalar().fetch_one(&self.pool).await?)
+    }
+
+    /// Open assignments per stage, in one scan.
+    pub async fn stage_counts(&self) -> Result<StageCounts, StoreError> {
+        let rows = sqlx::query(
+            "SELECT stage, COUNT(*) AS n FROM assignments WHERE status = 'open' GROUP BY stage",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts = StageCounts::default();
+        for row in &rows {
+            let n = u32::try_from(row.try_get::<i64, _>("n")?)
+                .map_err(|e| StoreError::Corrupt(format!("count: {e}")))?;
+            match from_wire_name::<Stage>("stage", row.try_get("stage")?)? {
+                Stage::Review => counts.review = n,
+                Stage::Escalation => counts.escalation = n,
+                Stage::SecondApproval => counts.second_approval = n,
+            }
+        }
+        Ok(counts)
     }
 
     pub async fn count_assignments(&self) -> Result<i64, StoreError> {

@@ -131,6 +131,57 @@ async fn reads_are_paged_filtered_and_sorted_in_sql() {
     assert_eq!(riskiest[0].risk, Risk::Critical);
 }
 
+/// The desktop inbox's filters: risk, a total that agrees with the pages, and open work per stage.
+#[tokio::test]
+async fn the_inbox_counts_agree_with_its_pages() {
+    let (_dir, store, ids) = store_with(40).await;
+    let high = ListQuery {
+        risk: Some(Risk::High),
+        ..ListQuery::default()
+    };
+    let rows = store.list_all(&high).await.expect("list");
+    assert_eq!(rows.len(), 10);
+    assert!(rows.iter().all(|r| r.risk == Risk::High));
+    assert_eq!(store.count(&high).await.expect("count"), 10);
+    let transactions = ListQuery {
+        kind: Some("transaction".into()),
+        limit: 3,
+        ..ListQuery::default()
+    };
+    assert_eq!(store.count(&transactions).await.expect("count"), 20);
+    let counts = store.stage_counts().await.expect("counts");
+    assert_eq!(
+        (counts.review, counts.escalation, counts.second_approval),
+        (40, 0, 0)
+    );
+    store
+        .decide(ids[0], &approve(), now())
+        .await
+        .expect("decide");
+    assert_eq!(store.stage_counts().await.expect("counts").review, 39);
+}
+
+#[tokio::test]
+async fn rebinding_moves_the_data_directory_to_a_new_address() {
+    let (_dir, store, _) = store_with(1).await;
+    store
+        .bind_server("http://127.0.0.1:1000")
+        .await
+        .expect("bind");
+    assert!(matches!(
+        store.bind_server("http://127.0.0.1:2000").await,
+        Err(StoreError::ServerMismatch { .. })
+    ));
+    store
+        .rebind_server("http://127.0.0.1:2000")
+        .await
+        .expect("rebind");
+    store
+        .bind_server("http://127.0.0.1:2000")
+        .await
+        .expect("bound to the new address");
+}
+
 #[tokio::test]
 async fn a_decision_is_stored_with_its_outbox_row_and_cannot_be_doubled() {
     let (_dir, store, ids) = store_with(3).await;

@@ -11,6 +11,7 @@ macro_rules! uuid_id {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = Uuid))]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
         #[serde(transparent)]
         pub struct $name(pub Uuid);
 
@@ -58,6 +59,8 @@ uuid_id!(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
 )]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = u64))]
+// JSON numbers: ids and epochs stay far below 2^53, so plain `number` is exact in the UI.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "number"))]
 #[serde(transparent)]
 pub struct MutationId(pub u64);
 
@@ -78,6 +81,8 @@ impl fmt::Display for MutationId {
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
 )]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = u64))]
+// JSON numbers: ids and epochs stay far below 2^53, so plain `number` is exact in the UI.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "number"))]
 #[serde(transparent)]
 pub struct Epoch(pub u64);
 

@@ -10,6 +10,7 @@ use crate::ids::ItemId;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Risk {
     Low,
     Medium,
@@ -21,6 +22,7 @@ pub enum Risk {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Route {
     AutoApproved,
     Review,
@@ -30,6 +32,7 @@ pub enum Route {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ItemStatus {
     AutoApproved,
     Pending,
@@ -41,6 +44,7 @@ pub enum ItemStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Outcome {
     Approved,
     ApprovedWithEdits,
@@ -51,6 +55,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Action {
     Approve,
     ApproveWithEdits,
@@ -62,32 +67,41 @@ pub enum Action {
 /// One named input to the AI's judgement, e.g. `velocity_24h`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Signal {
     pub name: String,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub value: Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub weight: Option<f64>,
 }
 
 /// A piece of evidence the AI cites.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Evidence {
     pub label: String,
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub source: Option<String>,
 }
 
 /// The AI's proposal: its output plus what it says about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AiProposal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub model: Option<String>,
     /// Any JSON: a string for text drafts, an object for structured proposals.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub output: Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub reasoning: Option<String>,
     pub confidence: f64,
     pub risk: Risk,
@@ -191,10 +205,12 @@ impl NewItem {
 /// One applied approve, approve_with_edits, reject or escalate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DecisionRecord {
     pub by: String,
     pub action: Action,
     /// Same JSON type as `ai.output`; present for approve_with_edits.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub correction: Option<Value>,
     pub reason_code: Option<String>,
     pub note: Option<String>,
@@ -204,6 +220,7 @@ pub struct DecisionRecord {
 /// An item as the queue returns it everywhere.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Item {
     pub id: ItemId,
     pub producer: String,
@@ -212,8 +229,10 @@ pub struct Item {
     pub kind: String,
     pub title: String,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub payload: Value,
     pub ai: AiProposal,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub priority: i64,
     pub due_at: Option<DateTime<Utc>>,
     pub callback_url: Option<String>,
@@ -221,6 +240,7 @@ pub struct Item {
     /// The name of the policy rule that chose the route.
     pub routing_rule: String,
     /// 1, or 2 for four-eyes review by two different people.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub approvals_required: i64,
     pub status: ItemStatus,
     pub outcome: Option<Outcome>,

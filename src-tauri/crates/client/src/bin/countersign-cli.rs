@@ -312,6 +312,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 status: status.map(Into::into),
                 kind,
                 stage: stage.map(Into::into),
+                risk: None,
                 sort: sort.into(),
                 limit: limit.unwrap_or(0),
                 offset,

@@ -195,6 +195,15 @@ impl SyncEngine {
     /// Keeps syncing until the future returned is dropped: after local decisions, on server events,
     /// periodically, and with exponential backoff and jitter while the server is unreachable.
     pub async fn watch(&self) {
+        self.watch_reporting(|_| {}).await;
+    }
+
+    /// [`watch`](Self::watch), calling `after_round` with each round's outcome (the desktop shell pushes
+    /// its status and inbox events from there).
+    pub async fn watch_reporting(
+        &self,
+        mut after_round: impl FnMut(Result<&SyncReport, &SyncError>),
+    ) {
         let wake = Arc::new(Notify::new());
         // Aborted when this future is dropped, so the listener never outlives the loop.
         let _events = AbortOnDrop(tokio::spawn(listen_for_events(
@@ -203,7 +212,9 @@ impl SyncEngine {
         )));
         let mut backoff = retry_delays();
         loop {
-            match self.sync_once().await {
+            let result = self.sync_once().await;
+            after_round(result.as_ref());
+            match result {
                 Ok(report) => {
                     backoff = retry_delays();
                     if report != SyncReport::default() {

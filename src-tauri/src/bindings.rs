@@ -1,0 +1,97 @@
+//! The UI's TypeScript types, generated from the Rust types with ts-rs. The test below rewrites
+//! ui/src/lib/backend/generated/ and fails when what was there differed, so CI catches stale types;
+//! after a change to a type, run `cargo test -p countersign-desktop bindings` once and commit the result.
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    use countersign_client::store::{
+        AssignmentStatus, AssignmentSummary, ConflictRecord, RecordedDecision, StageCounts,
+    };
+    use countersign_domain::{
+        Action, AiProposal, DecisionRecord, Evidence, Item, ItemStatus, Me, MutationStatus,
+        Outcome, Risk, Role, Route, Signal, Stage,
+    };
+    use ts_rs::TS;
+
+    use crate::error::AppError;
+    use crate::view::{AppStatus, AssignmentView, DecisionRequest, InboxPage, InboxQuery};
+
+    fn generated_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/backend/generated")
+    }
+
+    fn read_ts_files(dir: &Path) -> BTreeMap<String, String> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return BTreeMap::new();
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "ts"))
+            .map(|e| {
+                let text = std::fs::read_to_string(e.path()).expect("readable generated file");
+                (e.file_name().to_string_lossy().into_owned(), text)
+            })
+            .collect()
+    }
+
+    /// Exports every type that crosses to the UI (and what they use) into `dir`.
+    fn export_all(dir: &Path) -> Result<(), ts_rs::ExportError> {
+        macro_rules! export {
+            ($($t:ty),* $(,)?) => { $( <$t as TS>::export_all_to(dir)?; )* };
+        }
+        export!(
+            AppStatus,
+            Me,
+            Role,
+            InboxQuery,
+            InboxPage,
+            StageCounts,
+            AssignmentSummary,
+            AssignmentStatus,
+            AssignmentView,
+            Item,
+            AiProposal,
+            Signal,
+            Evidence,
+            DecisionRecord,
+            Action,
+            Stage,
+            Risk,
+            Route,
+            ItemStatus,
+            Outcome,
+            DecisionRequest,
+            RecordedDecision,
+            ConflictRecord,
+            AppError,
+            MutationStatus,
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn generated_typescript_is_up_to_date() {
+        let fresh = tempfile::tempdir().expect("temp dir");
+        export_all(fresh.path()).expect("export");
+        let expected = read_ts_files(fresh.path());
+        let target = generated_dir();
+        let committed = read_ts_files(&target);
+        if committed == expected {
+            return;
+        }
+        std::fs::create_dir_all(&target).expect("create the generated folder");
+        for name in committed.keys().filter(|n| !expected.contains_key(*n)) {
+            std::fs::remove_file(target.join(name)).expect("remove a stale file");
+        }
+        for (name, text) in &expected {
+            std::fs::write(target.join(name), text).expect("write a generated file");
+        }
+        panic!(
+            "the TypeScript types in {} were stale and have been regenerated; review and commit them",
+            target.display()
+        );
+    }
+}

@@ -1,0 +1,45 @@
+//! Status, sync and who the app is signed in as.
+
+use tauri::State;
+
+use crate::error::AppError;
+use crate::session::Shell;
+use crate::view::AppStatus;
+
+#[tauri::command]
+pub async fn app_status(shell: State<'_, Shell>) -> Result<AppStatus, AppError> {
+    shell.current().await.status().await
+}
+
+/// One sync round now; its failure is recorded in the status, not returned.
+#[tauri::command]
+pub async fn sync_now(shell: State<'_, Shell>) -> Result<AppStatus, AppError> {
+    let session = shell.current().await;
+    if let Some(engine) = &session.engine {
+        let inbox = engine.sync_once().await.is_ok();
+        shell.changed(inbox);
+    }
+    session.status().await
+}
+
+#[tauri::command]
+pub async fn sign_in(
+    shell: State<'_, Shell>,
+    server: String,
+    token: String,
+) -> Result<AppStatus, AppError> {
+    shell.sign_in(&server, &token).await?;
+    shell.current().await.status().await
+}
+
+#[tauri::command]
+pub async fn sign_out(shell: State<'_, Shell>) -> Result<AppStatus, AppError> {
+    shell.sign_out().await?;
+    shell.current().await.status().await
+}
+
+#[tauri::command]
+pub async fn use_embedded_demo(shell: State<'_, Shell>) -> Result<AppStatus, AppError> {
+    shell.use_embedded_demo().await?;
+    shell.current().await.status().await
+}

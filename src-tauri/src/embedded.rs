@@ -1,0 +1,78 @@
+//! The embedded default: with no server configured the app runs the queue service in-process on
+//! loopback, over SQLite in the app's data directory, with demo work and a demo producer, so a newcomer
+//! sees the whole loop on first start.
+
+use std::path::Path;
+use std::time::Duration;
+
+use countersign_client::remote::Token;
+use countersign_domain::{Risk, Role};
+use countersign_queue::auth::{self, UserError};
+use countersign_queue::{RunningServer, ServeOptions, demo, items};
+
+/// The reviewer the app signs in as: a senior, so escalations reach the inbox too.
+pub const DEMO_REVIEWER: &str = "demo-senior";
+const DEMO_PRODUCER: &str = "demo-producer";
+/// Demo items seeded at every start; resubmitting an external id returns the existing item, so this
+/// seeds once per data directory.
+const SEED_ITEMS: usize = 24;
+const SEED: u64 = 7;
+/// How often the demo producer adds an item.
+pub const PRODUCER_INTERVAL: Duration = Duration::from_secs(45);
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    #[error("the built-in demo queue could not start: {0}")]
+    Start(#[from] countersign_queue::StartError),
+    #[error("the built-in demo queue could not set up its users: {0}")]
+    User(#[from] UserError),
+    #[error("the built-in demo queue could not store its demo work: {0}")]
+    Seed(#[from] countersign_queue::error::StoreError),
+}
+
+/// Starts the queue on 127.0.0.1 (a free port) over `dir/queue.db`, seeds it, and returns it with the
+/// demo reviewer's token. The token lives only in memory: it is re-issued at each start and never stored.
+pub async fn start(dir: &Path) -> Result<(RunningServer, Token), EmbeddedError> {
+    let url = format!("sqlite://{}", dir.join("queue.db").display());
+    let server = countersign_queue::start(ServeOptions::new(url)).await?;
+    let state = &server.state;
+    let now = state.now();
+    let token = match auth::add_user(&state.db, DEMO_REVIEWER, Role::Senior, now).await {
+        Ok(token) => token,
+        Err(UserError::Exists(_)) => auth::rotate_token(&state.db, DEMO_REVIEWER).await?,
+        Err(error) => return Err(error.into()),
+    };
+    match auth::add_user(&state.db, DEMO_PRODUCER, Role::Producer, now).await {
+        Ok(_) | Err(UserError::Exists(_)) => {}
+        Err(error) => return Err(error.into()),
+    }
+    items::submit_all(
+        state,
+        DEMO_PRODUCER,
+        &demo::demo_items(SEED_ITEMS, SEED, now),
+    )
+    .await?;
+    Ok((server, Token::new(token)))
+}
+
+/// Adds a demo item every [`PRODUCER_INTERVAL`], every third one high risk so it is escalated.
+pub async fn run_producer(state: countersign_queue::AppState) {
+    let mut produced: usize = 0;
+    loop {
+        tokio::time::sleep(PRODUCER_INTERVAL).await;
+        produced += 1;
+        let now = state.now();
+        // demo_items(n) extends demo_items(n - 1): its last item is a fresh one of the mix.
+        let Some(mut item) = demo::demo_items(SEED_ITEMS + produced, SEED + 1, now).pop() else {
+            continue;
+        };
+        // A unique external id, or a restart would resubmit (and so not add) the same items.
+        item.external_id = format!("{}-{}", item.external_id, uuid::Uuid::now_v7());
+        if produced % 3 == 0 {
+            item.ai.risk = Risk::High;
+        }
+        if let Err(error) = items::submit(&state, DEMO_PRODUCER, &item).await {
+            tracing::warn!(%error, "the demo producer could not add an item");
+        }
+    }
+}

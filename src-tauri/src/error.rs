@@ -1,0 +1,108 @@
+//! The one error every command returns. The UI shows `message` and branches on `code` only, so codes are
+//! a closed, stable set (see contract/desktop-api.md) and never derived from message text.
+
+use countersign_client::remote::RemoteError;
+use countersign_client::secrets::CredentialError;
+use countersign_client::store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[error("{message}")]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    InvalidDecision,
+    AlreadyDecided,
+    NotSignedIn,
+    KeyringUnavailable,
+    ServerUnreachable,
+    BadCredential,
+    Storage,
+    Internal,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        let code = match &error {
+            StoreError::NotHeld(_) => ErrorCode::NotFound,
+            StoreError::InvalidDecision(_) => ErrorCode::InvalidDecision,
+            // Undo of something already sent, or nothing to undo: the decision stands as it is.
+            StoreError::AlreadyDecided(..)
+            | StoreError::AlreadySent(_)
+            | StoreError::NothingToUndo(_) => ErrorCode::AlreadyDecided,
+            _ => ErrorCode::Storage,
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<CredentialError> for AppError {
+    fn from(error: CredentialError) -> Self {
+        let code = match &error {
+            CredentialError::KeyringUnavailable(_) | CredentialError::Keyring(_) => {
+                ErrorCode::KeyringUnavailable
+            }
+            CredentialError::NotLoggedIn(_) => ErrorCode::NotSignedIn,
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<RemoteError> for AppError {
+    fn from(error: RemoteError) -> Self {
+        let code = match &error {
+            RemoteError::Unauthorized => ErrorCode::BadCredential,
+            // The CLI's wording mentions flags; the app asks in its own words.
+            RemoteError::BadUrl(url, detail) => {
+                return Self::new(
+                    ErrorCode::ServerUnreachable,
+                    format!(
+                        "{url:?} is not a valid server address ({detail}); use something like https://queue.example.org"
+                    ),
+                );
+            }
+            _ if error.is_transient() => ErrorCode::ServerUnreachable,
+            _ => ErrorCode::Internal,
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use countersign_domain::ItemId;
+
+    #[test]
+    fn serialises_to_code_and_message() {
+        let error = AppError::from(StoreError::NotHeld(ItemId::new_v7()));
+        let json = serde_json::to_value(&error).expect("serialises");
+        assert_eq!(json["code"], "not_found");
+        assert!(json["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+
+    #[test]
+    fn a_rejected_token_is_a_bad_credential() {
+        assert_eq!(
+            AppError::from(RemoteError::Unauthorized).code,
+            ErrorCode::BadCredential
+        );
+    }
+}

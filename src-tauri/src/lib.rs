@@ -1,0 +1,78 @@
+//! The Countersign desktop app: a thin Tauri shell over the desktop core (countersign-client). It runs
+//! the sync engine as a task, pushes `status-changed` and `inbox-changed` to the UI, keeps a tray icon
+//! with the count of open items, and with no server configured runs the queue service in-process.
+
+mod bindings;
+pub mod commands;
+pub mod embedded;
+pub mod error;
+pub mod session;
+mod tray;
+pub mod view;
+
+use std::path::PathBuf;
+
+use tauri::{Emitter, Manager, Runtime};
+use tokio::sync::mpsc;
+
+use crate::session::{Change, DATA_DIR_ENV, Shell};
+
+/// Adds the commands, the state and the background tasks to `builder`; a function of its own so tests
+/// can start from `tauri::test::mock_builder()`.
+pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(command_handler!()).setup(|app| {
+        let data_dir = match std::env::var_os(DATA_DIR_ENV) {
+            Some(dir) => PathBuf::from(dir),
+            None => app.path().app_data_dir()?,
+        };
+        let (changes, received) = mpsc::unbounded_channel();
+        // Blocking here keeps the window from asking for status before there is a session; the
+        // embedded queue starts in well under a second.
+        let shell = tauri::async_runtime::block_on(Shell::open(data_dir, changes))?;
+        app.manage(shell);
+        if let Err(error) = tray::create(app.handle()) {
+            // Headless sessions and desktops without a tray host are normal: carry on without it.
+            tracing::warn!(%error, "no tray icon");
+        }
+        tauri::async_runtime::spawn(publish(app.handle().clone(), received));
+        Ok(())
+    })
+}
+
+/// Runs the app until its last window closes.
+pub fn run() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    builder(tauri::Builder::default()).run(tauri::generate_context!())?;
+    Ok(())
+}
+
+/// Turns changes into the UI's events and the tray's count; bursts are folded into one update.
+async fn publish<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    mut received: mpsc::UnboundedReceiver<Change>,
+) {
+    while let Some(first) = received.recv().await {
+        let mut inbox = first.inbox;
+        while let Ok(next) = received.try_recv() {
+            inbox |= next.inbox;
+        }
+        let session = app.state::<Shell>().current().await;
+        match session.status().await {
+            Ok(status) => {
+                let open = session.store.stage_counts().await.ok();
+                tray::update(&app, open, status.pending);
+                if let Err(error) = app.emit("status-changed", &status) {
+                    tracing::warn!(%error, "cannot emit status-changed");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "cannot read the status"),
+        }
+        if inbox && let Err(error) = app.emit("inbox-changed", ()) {
+            tracing::warn!(%error, "cannot emit inbox-changed");
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! What crosses to the UI besides the core's own types (contract/desktop-api.md). Each field is the wire
+//! name; `ts-rs` writes the TypeScript side in test builds (see `bindings`).
+
+use chrono::{DateTime, Utc};
+use countersign_client::store::{
+    AssignmentDetail, AssignmentStatus, AssignmentSummary, DecisionInput, ListQuery,
+    RecordedDecision, SortOrder, StageCounts,
+};
+use countersign_domain::{Action, Item, Me, Risk, Stage};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Which queue the app talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// The queue service running inside the app, with demo work.
+    Embedded,
+    Remote,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct AppStatus {
+    pub mode: Mode,
+    pub server: String,
+    pub signed_in_as: Option<Me>,
+    /// The last attempt to reach the server succeeded.
+    pub online: bool,
+    /// Decisions not yet acknowledged by the server.
+    #[cfg_attr(test, ts(type = "number"))]
+    pub pending: i64,
+    #[cfg_attr(test, ts(type = "number"))]
+    pub conflicts: i64,
+    pub last_sync: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// "working", or why notifications are not.
+    pub notifications: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct InboxQuery {
+    pub kind: Option<String>,
+    pub stage: Option<Stage>,
+    pub risk: Option<Risk>,
+    pub status: Option<AssignmentStatus>,
+    pub sort: SortOrder,
+    pub offset: u32,
+    /// 0 means the default page size (100); at most 1000.
+    pub limit: u32,
+}
+
+impl From<InboxQuery> for ListQuery {
+    fn from(query: InboxQuery) -> Self {
+        ListQuery {
+            status: query.status,
+            kind: query.kind,
+            stage: query.stage,
+            risk: query.risk,
+            sort: query.sort,
+            limit: query.limit,
+            offset: query.offset,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct InboxPage {
+    pub rows: Vec<AssignmentSummary>,
+    /// Rows matching the filters, over all pages.
+    #[cfg_attr(test, ts(type = "number"))]
+    pub total: i64,
+    pub counts: StageCounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct AssignmentView {
+    pub summary: AssignmentSummary,
+    pub item: Item,
+    pub decision: Option<RecordedDecision>,
+    /// Whatever text the UI saved with `save_draft` (it may hold JSON of its own).
+    pub draft: Option<String>,
+}
+
+impl From<AssignmentDetail> for AssignmentView {
+    fn from(detail: AssignmentDetail) -> Self {
+        Self {
+            summary: detail.summary,
+            item: detail.item,
+            decision: detail.decision,
+            // save_draft keeps the UI's text in the draft's note column.
+            draft: detail.draft.and_then(|d| d.note),
+        }
+    }
+}
+
+/// A decision as the UI sends it. No Debug: `credential` is a token and must never reach a log.
+#[derive(Clone, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct DecisionRequest {
+    pub action: Action,
+    #[cfg_attr(test, ts(type = "unknown"))]
+    pub correction: Option<Value>,
+    pub reason_code: Option<String>,
+    pub note: Option<String>,
+    /// The sign-off statement the reviewer confirmed (clinical items).
+    pub attestation: Option<String>,
+    /// The reviewer's token, re-entered for a sign-off.
+    pub credential: Option<String>,
+}
+
+impl DecisionRequest {
+    /// The core's input; the credential stays behind (it was checked, it is never stored).
+    pub fn into_input(self) -> DecisionInput {
+        DecisionInput {
+            action: self.action,
+            correction: self.correction,
+            reason_code: self.reason_code,
+            note: self.note,
+            attestation: self.attestation.map(Value::String),
+        }
+    }
+}
