@@ -132,6 +132,28 @@ describe("review flow", () => {
     expect(backend.calls.find((c) => c.command === "decide")!.args[1]).toMatchObject({ action: "approve_with_edits", correction: edited });
   });
 
+  it("ignores shortcuts while typing, and undoes with Ctrl+Z", async () => {
+    const backend = await setup();
+    const txn = screen.getAllByTestId("inbox-row").find((r) => r.getAttribute("data-kind") === "transaction")!;
+    fireEvent.click(txn);
+    const id = txn.getAttribute("data-item-id")!;
+    await waitFor(() => expect(openId()).toBe(id));
+    press("r");
+    const note = await screen.findByTestId("note-field");
+    note.focus();
+    fireEvent.keyDown(note, { key: "a" });
+    fireEvent.keyDown(note, { key: "j" });
+    expect(backend.calls.some((c) => c.command === "decide")).toBe(false);
+    expect(openId()).toBe(id);
+    fireEvent.keyDown(note, { key: "Escape" });
+    expect(screen.queryByTestId("reject-panel")).toBeNull();
+    press("l");
+    await waitFor(() => expect(screen.getByTestId("announcer").textContent).toMatch(/Released/));
+    press("z", { ctrlKey: true });
+    await waitFor(() => expect(openId()).toBe(id));
+    expect(backend.calls.some((c) => c.command === "undo_decision" && c.args[0] === id)).toBe(true);
+  });
+
   it("opens the shortcut sheet with ? and closes it with Escape", async () => {
     await setup();
     press("?");
