@@ -25,6 +25,7 @@ on_both_stores!(
     gap_stops_processing,
     fencing_turns_stale_epochs_into_conflicts,
     expired_lease_without_rival_is_accepted,
+    pull_renews_held_leases,
     roles_and_tokens,
     cancel_and_decided_elsewhere_reach_clients,
     audit_chain_detects_any_altered_row,
@@ -712,6 +713,57 @@ async fn expired_lease_without_rival_is_accepted(store: Store) {
             .count("SELECT COUNT(*) FROM items WHERE status = 'decided'")
             .await,
         2
+    );
+}
+
+async fn pull_renews_held_leases(store: Store) {
+    let db = TestDb::new(store);
+    let clock = ManualClock::new(Utc::now());
+    let queue = Queue::start(
+        &db,
+        QueueOptions {
+            clock: clock.clone(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let producer = queue.user("bot", Role::Producer).await;
+    let ana = queue.user("ana", Role::Reviewer).await;
+    queue
+        .submit(&producer, &item("t-1", "transaction", 0.8, "medium"))
+        .await;
+    let client = Uuid::now_v7();
+    let first = queue.pull(&ana, client, None).await;
+    let expiry = |pull: &Value| {
+        chrono::DateTime::parse_from_rfc3339(
+            assignments(pull)[0]["lease"]["expires_at"]
+                .as_str()
+                .expect("time"),
+        )
+        .expect("RFC 3339")
+    };
+    let granted = expiry(&first);
+    assert_eq!(
+        granted.timestamp() - countersign_queue::Clock::now(clock.as_ref()).timestamp(),
+        8 * 3600,
+        "leases last 8 hours"
+    );
+
+    clock.advance(chrono::Duration::minutes(30));
+    let second = queue.pull(&ana, client, first["cursor"].as_str()).await;
+    assert_eq!(
+        (expiry(&second) - granted).num_minutes(),
+        30,
+        "the pull renewed the lease"
+    );
+    assert_eq!(
+        assignments(&second)[0]["lease"]["id"],
+        assignments(&first)[0]["lease"]["id"],
+        "same lease, renewed"
+    );
+    assert_eq!(
+        assignments(&second)[0]["lease"]["epoch"],
+        assignments(&first)[0]["lease"]["epoch"]
     );
 }
 
