@@ -1,35 +1,33 @@
 #!/usr/bin/env bash
-# Installs what is missing, then runs the Countersign queue service on its embedded default
-# (SQLite) seeded with realistic demo work, on http://127.0.0.1:8470 until Ctrl-C.
+# Installs what is missing, builds the review UI and the desktop app, and starts Countersign on its
+# embedded default: a queue service running inside the app on loopback (SQLite in the app's data
+# directory), seeded with realistic demo work, signed in as a demo senior reviewer, with a demo
+# producer adding new items (escalations included) every so often.
+#
+# Settings (in the app) switch to a real queue server: its URL, and a token kept in the OS keyring.
+# With no display (a server, CI), the app runs under Xvfb; set COUNTERSIGN_SCREENSHOT=FILE to save
+# a screenshot of the window a few seconds after start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup-debian.sh
-cargo build --locked -p countersign-queue -p countersign-client --bins
-queue=target/debug/countersign-queue
+(cd ui && npm ci --no-audit --no-fund && npm run build)
+# custom-protocol embeds ui/dist into the binary (without it the window expects the Vite dev server).
+cargo build --locked -p countersign-desktop --features custom-protocol
+app=target/debug/countersign-desktop
 
-data_dir="${COUNTERSIGN_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/countersign}"
-mkdir -p "$data_dir"
-export COUNTERSIGN_DATABASE_URL="sqlite://$data_dir/demo-queue.db"
-listen="${COUNTERSIGN_LISTEN:-127.0.0.1:8470}"
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+  exec "$app"
+fi
 
-"$queue" seed-demo --count 120
-# Demo accounts; tokens are shown once, so each run gives the demo senior a fresh one.
-for account in "demo-reviewer reviewer" "demo-senior senior" "demo-admin admin"; do
-  read -r name role <<<"$account"
-  "$queue" user add "$name" --role "$role" >/dev/null 2>&1 || true
-done
-token="$("$queue" user rotate-token demo-senior)"
-
-cat <<MSG
-
-Countersign queue on http://$listen ($COUNTERSIGN_DATABASE_URL)
-Demo senior reviewer token (new on every run): $token
-
-Try it from another terminal:
-  export COUNTERSIGN_TOKEN=$token
-  target/debug/countersign-cli --data-dir /tmp/countersign-demo --server http://$listen sync
-  target/debug/countersign-cli --data-dir /tmp/countersign-demo list
-
-MSG
-exec "$queue" serve --listen "$listen"
+echo "No display: running Countersign under Xvfb (virtual screen 1280x800)." >&2
+shot="${COUNTERSIGN_SCREENSHOT:-}"
+exec xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
+  "$1" &
+  app_pid=$!
+  if [ -n "$2" ]; then
+    sleep "${COUNTERSIGN_SCREENSHOT_AFTER:-8}"
+    import -window root "$2" && echo "screenshot saved to $2" >&2
+  fi
+  wait "$app_pid"
+' run-countersign "$app" "$shot"
