@@ -142,6 +142,7 @@ async fn validation_failures_store_nothing(store: Store) {
         ("missing title", remove("/title"), 422),
         ("missing ai", remove("/ai"), 422),
         ("missing ai output", remove("/ai/output"), 422),
+        ("null ai output", set("/ai/output", Value::Null), 422),
         ("missing confidence", remove("/ai/confidence"), 422),
         ("missing risk", remove("/ai/risk"), 422),
         ("not an object", json!([1, 2, 3]), 422),

@@ -103,6 +103,7 @@ pub struct AiProposal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub reasoning: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.0, maximum = 1.0))]
     pub confidence: f64,
     pub risk: Risk,
     #[serde(default)]
@@ -119,8 +120,11 @@ pub const MAX_PRIORITY: u8 = 100;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewItem {
     /// Unique per producer: resubmitting returns the existing item.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub external_id: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub kind: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub title: String,
     /// Kind-specific object shown to the reviewer.
     #[serde(default = "empty_object")]
@@ -160,6 +164,8 @@ pub enum ItemValidationError {
     CallbackUrl,
     #[error("payload must be a JSON object")]
     Payload,
+    #[error("ai.output must not be null: it is the proposal a person reviews")]
+    MissingOutput,
 }
 
 const MAX_SHORT_TEXT: usize = 500;
@@ -181,6 +187,9 @@ impl NewItem {
         }
         if !self.payload.is_object() {
             return Err(ItemValidationError::Payload);
+        }
+        if self.ai.output.is_null() {
+            return Err(ItemValidationError::MissingOutput);
         }
         let confidence = self.ai.confidence;
         if !(0.0..=1.0).contains(&confidence) {
@@ -313,6 +322,11 @@ mod tests {
             ),
             ("/callback_url", json!("http://127.0.0.1:9/hook"), None),
             ("/payload", json!([1]), Some(ItemValidationError::Payload)),
+            (
+                "/ai/output",
+                json!(null),
+                Some(ItemValidationError::MissingOutput),
+            ),
         ];
         for (pointer, value, expected) in cases {
             let mut raw = submission();
