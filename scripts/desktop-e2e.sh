@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The desktop end-to-end test (tests/tests/desktop_e2e.rs): builds the UI and the real app binary, then
+# runs the test under a virtual display and a private D-Bus session, where it starts tauri-driver
+# (WebKitWebDriver) and a real queue service. Anything missing is a failure, never a skip.
+# Screenshots land in test-output/desktop-e2e/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for tool in xvfb-run dbus-run-session WebKitWebDriver npm; do
+  command -v "$tool" >/dev/null || { echo "desktop-e2e: $tool is missing (scripts/setup-debian.sh)" >&2; exit 1; }
+done
+if ! command -v tauri-driver >/dev/null; then
+  echo "== installing tauri-driver"
+  cargo install tauri-driver --locked
+fi
+
+echo "== UI build"
+[ -d ui/node_modules ] || npm --prefix ui ci --no-audit --no-fund
+npm --prefix ui run build
+
+echo "== app build"
+# custom-protocol embeds ui/dist: the binary is the real app, not a window onto a dev server.
+cargo build -p countersign-desktop --features custom-protocol --locked
+
+rm -rf test-output/desktop-e2e
+echo "== desktop end-to-end test"
+COUNTERSIGN_DESKTOP_E2E=1 \
+COUNTERSIGN_DESKTOP_APP="$PWD/target/debug/countersign-desktop" \
+  xvfb-run -a -s "-screen 0 1280x800x24" \
+  dbus-run-session -- \
+  cargo test -p countersign-tests --test desktop_e2e --locked -- --nocapture

@@ -1,0 +1,654 @@
+//! The desktop app as a reviewer uses it (issue 4, "What it must show"): a real queue service, the real
+//! app binary under Xvfb driven over WebDriver (tauri-driver + WebKitWebDriver), keyboard only for the
+//! decisions, the queue stopped and restarted on the same port, and every decision checked on the server.
+//!
+//! Run it with `scripts/desktop-e2e.sh`, which builds what it needs and provides the display and the
+//! session bus. Outside the script (no COUNTERSIGN_DESKTOP_E2E) it prints a loud SKIPPED line, so a plain
+//! `cargo test` without a display never hangs; under the script anything missing is a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail, ensure};
+use base64::Engine;
+use countersign_domain::{NewItem, Risk, Role};
+use countersign_queue::{RunningServer, ServeOptions, auth, demo, items};
+use serde_json::{Value, json};
+
+const REVIEWER: &str = "e2e-reviewer";
+const PRODUCER: &str = "e2e-producer";
+/// What an injected payload would set if it ever ran.
+const INJECTED_TITLE: &str = r#"<img src="x" onerror="window.__pwned='title'">Refund <b>now</b>"#;
+const INJECTED_SCRIPT: &str = "<script>window.__pwned='payload'</script>";
+const INJECTED_REASONING: &str = r#"Looks fine <iframe src="https://example.com"></iframe><a href="javascript:window.__pwned='link'">x</a>"#;
+const EDIT_MARKER: &str = "Edited by the e2e reviewer.";
+const ESCALATION_NOTE: &str = "Needs a senior: the amount is unusual";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reviewer_works_through_the_queue_online_and_offline() {
+    if std::env::var_os("COUNTERSIGN_DESKTOP_E2E").is_none() {
+        eprintln!(
+            "SKIPPED desktop_e2e: needs a display, WebKitWebDriver and tauri-driver; run scripts/desktop-e2e.sh"
+        );
+        return;
+    }
+    if let Err(error) = scenario().await {
+        panic!("desktop end-to-end test failed: {error:#}");
+    }
+}
+
+struct Fixture {
+    items: Vec<(String, &'static str)>,
+    producer_token: String,
+    reviewer_token: String,
+}
+
+async fn scenario() -> Result<()> {
+    let app = PathBuf::from(env("COUNTERSIGN_DESKTOP_APP")?);
+    ensure!(app.is_file(), "no app binary at {}", app.display());
+    let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_owned());
+    let output = Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-output/desktop-e2e");
+    std::fs::create_dir_all(&output)?;
+    let work = tempfile::tempdir()?;
+    let db_url = format!("sqlite://{}", work.path().join("queue.db").display());
+
+    let server = countersign_queue::start(ServeOptions::new(db_url.clone())).await?;
+    let fixture = seed(&server).await?;
+    let [
+        injection,
+        draft,
+        txn_reject,
+        txn_escalate,
+        clinical,
+        offline @ ..,
+    ] = fixture.items.as_slice()
+    else {
+        bail!("expected 10 items");
+    };
+
+    let driver = TauriDriver::start(
+        &driver_bin,
+        &[
+            ("COUNTERSIGN_SERVER", server.url()),
+            ("COUNTERSIGN_TOKEN", fixture.reviewer_token.clone()),
+            (
+                "COUNTERSIGN_DATA_DIR",
+                work.path().join("app").display().to_string(),
+            ),
+        ],
+    )?;
+    let wd = WebDriver::new(driver.port, &app).await?;
+    let result = drive(&wd, server, &output, &fixture, &db_url).await;
+    let _ = wd.quit().await;
+    let server = result?;
+
+    // Every decision on the server exactly once, with its correction, reason and note.
+    let http = reqwest::Client::new();
+    let get = |id: &str| {
+        let http = http.clone();
+        let url = format!("{}/v1/items/{id}", server.url());
+        let token = fixture.producer_token.clone();
+        async move {
+            let response = http.get(url).bearer_auth(token).send().await?;
+            ensure!(
+                response.status().is_success(),
+                "GET item: {}",
+                response.status()
+            );
+            Ok::<Value, anyhow::Error>(response.json().await?)
+        }
+    };
+    let mine = |item: &Value| -> Vec<Value> {
+        item["decisions"]
+            .as_array()
+            .map(|d| d.iter().filter(|d| d["by"] == REVIEWER).cloned().collect())
+            .unwrap_or_default()
+    };
+    let expect_one = |item: &Value, action: &str| -> Result<Value> {
+        let decisions = mine(item);
+        ensure!(
+            decisions.len() == 1 && decisions[0]["action"] == action,
+            "item {} should hold exactly one {action} by {REVIEWER}, holds {decisions:?}",
+            item["id"]
+        );
+        Ok(decisions[0].clone())
+    };
+    let d = expect_one(&get(&draft.0).await?, "approve_with_edits")?;
+    ensure!(
+        d["correction"]
+            .as_str()
+            .is_some_and(|c| c.contains(EDIT_MARKER)),
+        "the correction arrived: {d}"
+    );
+    let d = expect_one(&get(&txn_reject.0).await?, "reject")?;
+    ensure!(
+        d["reason_code"] == "false_positive",
+        "the reason arrived: {d}"
+    );
+    let d = expect_one(&get(&txn_escalate.0).await?, "escalate")?;
+    ensure!(d["note"] == ESCALATION_NOTE, "the note arrived: {d}");
+    expect_one(&get(&clinical.0).await?, "approve")?;
+    for (id, _) in offline {
+        expect_one(&get(id).await?, "approve")?;
+    }
+    ensure!(
+        mine(&get(&injection.0).await?).is_empty(),
+        "the injection item was only looked at"
+    );
+    server.shutdown().await;
+    drop(driver);
+    Ok(())
+}
+
+fn env(name: &str) -> Result<String> {
+    std::env::var(name).with_context(|| format!("{name} is not set; run scripts/desktop-e2e.sh"))
+}
+
+/// Ten items in a known order (highest priority first): the injection, one of each kind to decide,
+/// and five to decide offline.
+async fn seed(server: &RunningServer) -> Result<Fixture> {
+    let state = &server.state;
+    let now = state.now();
+    let reviewer_token = auth::add_user(&state.db, REVIEWER, Role::Reviewer, now).await?;
+    let producer_token = auth::add_user(&state.db, PRODUCER, Role::Producer, now).await?;
+    let pool = demo::demo_items(30, 11, now);
+    let of_kind = |kind: &str, nth: usize| -> Result<NewItem> {
+        pool.iter()
+            .filter(|i| i.kind == kind)
+            .nth(nth)
+            .cloned()
+            .with_context(|| format!("no demo {kind} #{nth}"))
+    };
+    let mut injection = of_kind("transaction", 0)?;
+    injection.title = INJECTED_TITLE.to_owned();
+    injection.payload["merchant"]["name"] = json!(INJECTED_SCRIPT);
+    injection.payload["note"] = json!(INJECTED_SCRIPT);
+    injection.ai.reasoning = Some(INJECTED_REASONING.to_owned());
+    let mut clinical = of_kind("clinical_suggestion", 0)?;
+    clinical.payload["requires_attestation"] = json!(true);
+    let mut planned = vec![
+        (injection, "injection"),
+        (of_kind("content_draft", 0)?, "content_draft"),
+        (of_kind("transaction", 1)?, "transaction"),
+        (of_kind("transaction", 2)?, "transaction"),
+        (clinical, "clinical_suggestion"),
+    ];
+    for n in 0..5 {
+        planned.push((of_kind("transaction", 3 + n)?, "offline"));
+    }
+    let mut fixture = Fixture {
+        items: Vec::new(),
+        producer_token,
+        reviewer_token,
+    };
+    for (index, (mut item, role)) in planned.into_iter().enumerate() {
+        // Routed to review (not auto-approved, not escalated), in a fixed order.
+        item.ai.confidence = 0.7;
+        item.ai.risk = Risk::Medium;
+        item.priority = 99 - i64::try_from(index)?;
+        item.external_id = format!("e2e-{index}");
+        let submitted = items::submit(state, PRODUCER, &item).await?;
+        fixture.items.push((submitted.item.id.to_string(), role));
+    }
+    Ok(fixture)
+}
+
+/// Drives the window; stops `server` half-way and returns the one restarted on its port.
+async fn drive(
+    wd: &WebDriver,
+    server: RunningServer,
+    output: &Path,
+    fixture: &Fixture,
+    db_url: &str,
+) -> Result<RunningServer> {
+    let port = server.addr.port();
+    let [
+        injection,
+        draft,
+        txn_reject,
+        txn_escalate,
+        clinical,
+        offline @ ..,
+    ] = fixture.items.as_slice()
+    else {
+        bail!("expected 10 items");
+    };
+    wd.wait_for(r#"[data-testid="inbox-row"]"#, Duration::from_secs(60))
+        .await?;
+    wd.wait_until(
+        "all ten items in the inbox",
+        Duration::from_secs(30),
+        || async { Ok(wd.count(r#"[data-testid="inbox-row"]"#).await? >= 10) },
+    )
+    .await?;
+    wd.wait_until("online", Duration::from_secs(30), || async {
+        Ok(wd
+            .attr(r#"[data-testid="status-online"]"#, "data-online")
+            .await?
+            == "true")
+    })
+    .await?;
+    wd.screenshot(&output.join("inbox.png")).await?;
+
+    // Untrusted content is shown as text and never runs.
+    wd.select_by_keyboard(&injection.0).await?;
+    let title = wd.text(r#"[data-testid="item-title"]"#).await?;
+    ensure!(
+        title == INJECTED_TITLE,
+        "the title shows literally: {title:?}"
+    );
+    let page = wd.text(r#"[data-testid="item-view"]"#).await?;
+    ensure!(
+        page.contains(INJECTED_SCRIPT),
+        "the payload's script shows as text"
+    );
+    let probe = wd
+        .execute(
+            "return { pwned: window.__pwned === undefined ? null : String(window.__pwned), \
+             imgs: document.querySelectorAll('[data-testid=item-view] img').length, \
+             iframes: document.querySelectorAll('iframe').length, \
+             scripts: document.querySelectorAll('[data-testid=item-view] script').length };",
+        )
+        .await?;
+    ensure!(
+        probe == json!({"pwned": null, "imgs": 0, "iframes": 0, "scripts": 0}),
+        "nothing injected ran or rendered: {probe}"
+    );
+    wd.screenshot(&output.join("injection.png")).await?;
+
+    // Approve with edits: a content draft, edited in its editor, Ctrl+Enter.
+    wd.select_by_keyboard(&draft.0).await?;
+    wd.wait_for(
+        r#"[data-testid="view-content_draft"]"#,
+        Duration::from_secs(10),
+    )
+    .await?;
+    wd.screenshot(&output.join("content_draft.png")).await?;
+    wd.keys(&["e"]).await?;
+    wd.type_into(
+        r#"[data-testid="draft-editor"]"#,
+        &format!(" {EDIT_MARKER}"),
+    )
+    .await?;
+    wd.keys(&[CONTROL, ENTER]).await?;
+    wd.wait_status(&draft.0, "decided|uploaded").await?;
+
+    // Reject with a reason: r, pick the reason by typing, Enter.
+    wd.select_by_keyboard(&txn_reject.0).await?;
+    wd.wait_for(
+        r#"[data-testid="view-transaction"]"#,
+        Duration::from_secs(10),
+    )
+    .await?;
+    wd.screenshot(&output.join("transaction.png")).await?;
+    wd.keys(&["r"]).await?;
+    wd.type_into(r#"[data-testid="reason-select"]"#, "False")
+        .await?;
+    wd.keys(&[ENTER]).await?;
+    wd.wait_status(&txn_reject.0, "decided|uploaded").await?;
+
+    // Escalate with a note: s, type, Ctrl+Enter.
+    wd.select_by_keyboard(&txn_escalate.0).await?;
+    wd.keys(&["s"]).await?;
+    wd.type_into(r#"[data-testid="note-field"]"#, ESCALATION_NOTE)
+        .await?;
+    wd.keys(&[CONTROL, ENTER]).await?;
+    wd.wait_status(&txn_escalate.0, "decided|uploaded").await?;
+
+    // Clinical sign-off: the attestation ticked, the credential re-entered, Ctrl+Enter.
+    wd.select_by_keyboard(&clinical.0).await?;
+    wd.wait_for(r#"[data-testid="sign-off"]"#, Duration::from_secs(10))
+        .await?;
+    wd.screenshot(&output.join("clinical_suggestion.png"))
+        .await?;
+    wd.keys(&["a"]).await?; // focuses the attestation first
+    wd.keys(&[" "]).await?;
+    wd.type_into(
+        r#"[data-testid="credential-field"]"#,
+        &fixture.reviewer_token,
+    )
+    .await?;
+    wd.keys(&[CONTROL, ENTER]).await?;
+    wd.wait_status(&clinical.0, "decided|uploaded").await?;
+    wd.wait_until(
+        "the four decisions uploaded",
+        Duration::from_secs(30),
+        || async {
+            Ok(wd
+                .attr(r#"[data-testid="status-pending"]"#, "data-count")
+                .await?
+                == "0")
+        },
+    )
+    .await?;
+
+    // Offline: the queue goes away, five more decisions are kept and counted.
+    server.shutdown().await;
+    for (id, _) in offline {
+        wd.select_by_keyboard(id).await?;
+        wd.keys(&["a"]).await?;
+        wd.wait_status(id, "decided").await?;
+    }
+    wd.wait_until(
+        "offline with five pending",
+        Duration::from_secs(60),
+        || async {
+            Ok(wd
+                .attr(r#"[data-testid="status-online"]"#, "data-online")
+                .await?
+                == "false"
+                && wd
+                    .attr(r#"[data-testid="status-pending"]"#, "data-count")
+                    .await?
+                    == "5")
+        },
+    )
+    .await?;
+    wd.screenshot(&output.join("offline.png")).await?;
+
+    // The queue comes back on the same port over the same database; the outbox drains.
+    let mut options = ServeOptions::new(db_url.to_owned());
+    options.listen = format!("127.0.0.1:{port}");
+    let restarted = countersign_queue::start(options).await?;
+    wd.wait_until(
+        "back online, nothing pending",
+        Duration::from_secs(120),
+        || async {
+            Ok(wd
+                .attr(r#"[data-testid="status-online"]"#, "data-online")
+                .await?
+                == "true"
+                && wd
+                    .attr(r#"[data-testid="status-pending"]"#, "data-count")
+                    .await?
+                    == "0")
+        },
+    )
+    .await?;
+    wd.screenshot(&output.join("synced.png")).await?;
+    Ok(restarted)
+}
+
+const CONTROL: &str = "\u{E009}";
+const ENTER: &str = "\u{E007}";
+
+/// tauri-driver on a free port, killed on every exit path (a leaked one holds its port).
+struct TauriDriver {
+    child: Child,
+    port: u16,
+}
+
+impl TauriDriver {
+    fn start(program: &str, env: &[(&str, String)]) -> Result<Self> {
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let child = Command::new(program)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| {
+                format!("cannot start {program}: `cargo install tauri-driver --locked`")
+            })?;
+        Ok(Self { child, port })
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// The few WebDriver commands the test needs, over plain HTTP.
+struct WebDriver {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl WebDriver {
+    async fn new(port: u16, app: &Path) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()?;
+        let root = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while http.get(format!("{root}/status")).send().await.is_err() {
+            ensure!(
+                started.elapsed() < Duration::from_secs(30),
+                "tauri-driver did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "tauri:options": {"application": app.display().to_string()}
+        }}});
+        let response: Value = http
+            .post(format!("{root}/session"))
+            .json(&capabilities)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let id = response["value"]["sessionId"]
+            .as_str()
+            .with_context(|| format!("no session: {response}"))?;
+        Ok(Self {
+            http,
+            base: format!("{root}/session/{id}"),
+        })
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value> {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response: Value = request.send().await?.json().await?;
+        if let Some(error) = response["value"]["error"].as_str() {
+            bail!(
+                "WebDriver {path}: {error}: {}",
+                response["value"]["message"]
+            );
+        }
+        Ok(response["value"].clone())
+    }
+
+    async fn quit(&self) -> Result<Value> {
+        self.call(reqwest::Method::DELETE, "", None).await
+    }
+
+    async fn execute(&self, script: &str) -> Result<Value> {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    async fn find(&self, css: &str) -> Result<String> {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await?;
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("no element {css}"))
+    }
+
+    async fn count(&self, css: &str) -> Result<usize> {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await?;
+        Ok(found.as_array().map_or(0, Vec::len))
+    }
+
+    async fn text(&self, css: &str) -> Result<String> {
+        let element = self.find(css).await?;
+        let text = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{element}/text"),
+                None,
+            )
+            .await?;
+        Ok(text.as_str().unwrap_or_default().to_owned())
+    }
+
+    async fn attr(&self, css: &str, name: &str) -> Result<String> {
+        let element = self.find(css).await?;
+        let value = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{element}/attribute/{name}"),
+                None,
+            )
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Types into an element (WebDriver focuses it first).
+    async fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let element = self.find(css).await?;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            Some(json!({"text": text})),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Presses the keys together (a chord) on whatever has focus, as a person would.
+    async fn keys(&self, chord: &[&str]) -> Result<()> {
+        let mut actions: Vec<Value> = chord
+            .iter()
+            .map(|k| json!({"type": "keyDown", "value": k}))
+            .collect();
+        actions.extend(
+            chord
+                .iter()
+                .rev()
+                .map(|k| json!({"type": "keyUp", "value": k})),
+        );
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        )
+        .await?;
+        self.call(reqwest::Method::DELETE, "/actions", None).await?;
+        Ok(())
+    }
+
+    async fn screenshot(&self, path: &Path) -> Result<()> {
+        let data = self.call(reqwest::Method::GET, "/screenshot", None).await?;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().context("screenshot is not a string")?)?;
+        std::fs::write(path, png)?;
+        Ok(())
+    }
+
+    async fn wait_for(&self, css: &str, timeout: Duration) -> Result<()> {
+        self.wait_until(css, timeout, || async { Ok(self.count(css).await? > 0) })
+            .await
+    }
+
+    async fn wait_until<F, Fut>(&self, what: &str, timeout: Duration, mut check: F) -> Result<()>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<bool>>,
+    {
+        let started = Instant::now();
+        let mut last = None;
+        loop {
+            match check().await {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(error) => last = Some(error),
+            }
+            if started.elapsed() > timeout {
+                bail!("timed out after {timeout:?} waiting for {what} (last error: {last:?})");
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// The open item's id, if any.
+    async fn open_item(&self) -> Result<String> {
+        self.attr(r#"[data-testid="item-view"]"#, "data-item-id")
+            .await
+    }
+
+    /// Moves to `item_id` with j (down) and then k (up), the way a reviewer would.
+    async fn select_by_keyboard(&self, item_id: &str) -> Result<()> {
+        // Focus must not be in a text field for the shortcuts to act.
+        self.keys(&["\u{E00C}"]).await?; // Escape
+        for key in ["j", "k"] {
+            for _ in 0..12 {
+                if self.open_item().await.ok().as_deref() == Some(item_id) {
+                    return Ok(());
+                }
+                self.keys(&[key]).await?;
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+        }
+        let row = format!(r#"[data-testid="item-view"][data-item-id="{item_id}"]"#);
+        self.wait_for(&row, Duration::from_secs(2))
+            .await
+            .with_context(|| format!("cannot reach item {item_id} with j/k"))
+    }
+
+    /// Waits until the inbox row of `item_id` has one of the `|`-separated statuses; rows of decided
+    /// items may leave the "to do" list, so the assignment is asked for directly too.
+    async fn wait_status(&self, item_id: &str, statuses: &str) -> Result<()> {
+        let wanted: Vec<&str> = statuses.split('|').collect();
+        self.wait_until(&format!("{item_id} {statuses}"), Duration::from_secs(15), || async {
+            let script = format!(
+                "return window.__TAURI_INTERNALS__.invoke('get_assignment', {{ itemId: '{item_id}' }})\
+                 .then(v => v.summary.status);"
+            );
+            let status = self
+                .call(
+                    reqwest::Method::POST,
+                    "/execute/async",
+                    Some(json!({"script": format!(
+                        "const done = arguments[arguments.length - 1]; (function() {{ {script} }})().then(done, e => done('error: ' + JSON.stringify(e)));"
+                    ), "args": []})),
+                )
+                .await?;
+            Ok(status.as_str().is_some_and(|s| wanted.contains(&s)))
+        })
+        .await
+    }
+}
