@@ -68,7 +68,7 @@ pub async fn run_producer(state: countersign_queue::AppState) {
         };
         // A unique external id, or a restart would resubmit (and so not add) the same items.
         item.external_id = format!("{}-{}", item.external_id, uuid::Uuid::now_v7());
-        if produced % 3 == 0 {
+        if produced.is_multiple_of(3) {
             item.ai.risk = Risk::High;
         }
         if let Err(error) = items::submit(&state, DEMO_PRODUCER, &item).await {
