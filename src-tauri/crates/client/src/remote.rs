@@ -14,6 +14,10 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// The events stream is long-lived; silence longer than this means the connection is dead.
 pub const EVENTS_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// The largest answer read from the server. A pull holds at most the prefetch target (50 by default) of
+/// items, each submitted in under 1 MiB and typically a few KiB; anything larger is a broken or hostile
+/// server, and reading it whole would let that server exhaust the desktop's memory.
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 /// A bearer token. Its Debug output is redacted so it can never reach a log by accident.
 #[derive(Clone)]
@@ -62,6 +66,11 @@ pub enum RemoteError {
         "the server's answer could not be read ({0}); is --server pointing at a Countersign queue?"
     )]
     Decode(String),
+    #[error(
+        "the server's answer is larger than {limit} bytes and was not read; is --server pointing at a \
+         Countersign queue?"
+    )]
+    TooLarge { limit: usize },
 }
 
 impl RemoteError {
@@ -69,7 +78,9 @@ impl RemoteError {
     /// request will not fix itself.
     pub fn is_transient(&self) -> bool {
         match self {
-            RemoteError::Unreachable { .. } | RemoteError::Decode(_) => true,
+            RemoteError::Unreachable { .. }
+            | RemoteError::Decode(_)
+            | RemoteError::TooLarge { .. } => true,
             RemoteError::Server { status, .. } => {
                 *status >= 500 || *status == 429 || *status == 408
             }
@@ -175,7 +186,7 @@ impl QueueClient {
         let response = request.send().await.map_err(|e| self.unreachable(&e))?;
         let status = response.status();
         // Read the whole body before judging: a connection cut mid-body is a transport failure.
-        let bytes = response.bytes().await.map_err(|e| self.unreachable(&e))?;
+        let bytes = self.read_body(response, MAX_RESPONSE_BYTES).await?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| RemoteError::Decode(e.to_string()));
         }
@@ -195,6 +206,29 @@ impl QueueClient {
                 message,
             },
         })
+    }
+
+    /// The body, refusing one over `limit` bytes before it is buffered (by its Content-Length when
+    /// given, else as it streams in).
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        limit: usize,
+    ) -> Result<Vec<u8>, RemoteError> {
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit as u64)
+        {
+            return Err(RemoteError::TooLarge { limit });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.unreachable(&e))? {
+            if body.len() + chunk.len() > limit {
+                return Err(RemoteError::TooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     pub async fn me(&self) -> Result<Me, RemoteError> {
@@ -346,6 +380,65 @@ mod tests {
                 got.push(event);
             }
             assert_eq!(got, expected, "{chunks:?}");
+        }
+    }
+
+    /// A one-shot HTTP server on a thread answering every connection with `response`.
+    fn serve_raw(response: Vec<u8>) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let _ = stream.write_all(&response);
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    #[tokio::test]
+    async fn oversized_answers_are_refused_before_they_are_buffered() {
+        let body = vec![b' '; 64 * 1024];
+        let mut with_length = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        with_length.extend_from_slice(&body);
+        let mut chunked =
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n".to_vec();
+        for _ in 0..16 {
+            chunked.extend_from_slice(format!("{:x}\r\n", 4096).as_bytes());
+            chunked.extend_from_slice(&[b' '; 4096]);
+            chunked.extend_from_slice(b"\r\n");
+        }
+        chunked.extend_from_slice(b"0\r\n\r\n");
+        for (name, raw) in [("content-length", with_length), ("chunked", chunked)] {
+            let client = QueueClient::new(&serve_raw(raw), Token::new("t")).expect("client");
+            let response = client
+                .http
+                .get(client.url("v1/me").expect("url"))
+                .send()
+                .await
+                .expect("send");
+            let error = client.read_body(response, 16 * 1024).await.expect_err(name);
+            assert!(
+                matches!(error, RemoteError::TooLarge { limit: 16384 }),
+                "{name}: {error}"
+            );
+            assert!(error.is_transient(), "{name}");
+            // Under the limit the same answer is read whole.
+            let response = client
+                .http
+                .get(client.url("v1/me").expect("url"))
+                .send()
+                .await
+                .expect("send");
+            let read = client.read_body(response, 1024 * 1024).await.expect(name);
+            assert_eq!(read.len(), 64 * 1024, "{name}");
         }
     }
 
