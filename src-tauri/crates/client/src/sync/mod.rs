@@ -165,8 +165,24 @@ impl SyncEngine {
         cursor: Option<String>,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let full_snapshot = cursor.is_none();
-        let response = self.remote.pull(&PullRequest { client_id, cursor }).await?;
+        let mut full_snapshot = cursor.is_none();
+        let response = match self.remote.pull(&PullRequest { client_id, cursor }).await {
+            // The server no longer knows this cursor (its database was restored, say): it asks for a
+            // fresh start, which a full snapshot is. Without this the client would be stuck for good.
+            Err(RemoteError::Server {
+                status: 422, code, ..
+            }) if code == "invalid_cursor" && !full_snapshot => {
+                tracing::warn!("the server refused the sync cursor; pulling a full snapshot");
+                full_snapshot = true;
+                self.remote
+                    .pull(&PullRequest {
+                        client_id,
+                        cursor: None,
+                    })
+                    .await?
+            }
+            other => other?,
+        };
         plan::check_server_counter(
             response.last_mutation_id,
             self.store.next_mutation_id().await?,

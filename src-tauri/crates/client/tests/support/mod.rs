@@ -78,6 +78,7 @@ pub struct Queue {
     pub proxy: Proxy,
     pub admin: String,
     pub producer: String,
+    env: Vec<(String, String)>,
 }
 
 impl Queue {
@@ -86,6 +87,15 @@ impl Queue {
     }
 
     pub async fn start_on(backend: Backend, policy_toml: Option<&str>) -> Queue {
+        Queue::start_with_env(backend, policy_toml, &[]).await
+    }
+
+    /// Like `start_on`, with extra environment for the service (every start, restarts included).
+    pub async fn start_with_env(
+        backend: Backend,
+        policy_toml: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Queue {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = database_url(backend, dir.path());
         let policy = policy_toml.map(|toml| {
@@ -102,6 +112,10 @@ impl Queue {
             proxy,
             admin: String::new(),
             producer: String::new(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         };
         queue.admin = queue.add_user("admin", "admin").await;
         queue.producer = queue.add_user("fraud-ai", "producer").await;
@@ -147,8 +161,11 @@ impl Queue {
                 "127.0.0.1:0",
             ])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(self.log_file("queue-stderr.log"))
             .kill_on_drop(true);
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
         if let Some(policy) = &self.policy {
             command.arg("--policy").arg(policy);
         }
@@ -164,10 +181,44 @@ impl Queue {
             .strip_prefix("listening on http://")
             .unwrap_or_else(|| panic!("unexpected first line: {line}"));
         let addr: SocketAddr = url.trim_end_matches('/').parse().expect("listen address");
-        // Keep draining stdout so the server never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        // Keep draining stdout so the server never blocks on a full pipe; keep it for tests that read it.
+        let mut log = tokio::fs::File::from_std(self.log_file("queue-stdout.log"));
+        tokio::spawn(async move {
+            let _ = log.write_all(format!("{line}\n").as_bytes()).await;
+            while let Ok(Some(line)) = lines.next_line().await {
+                let _ = log.write_all(format!("{line}\n").as_bytes()).await;
+            }
+        });
         self.proxy.set_upstream(Some(addr));
         self.child = Some(child);
+    }
+
+    /// A log file in the queue's temp directory, appended to across restarts.
+    fn log_file(&self, name: &str) -> std::fs::File {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join(name))
+            .expect("open a queue log file")
+    }
+
+    /// The service's stdout and stderr so far, as written by every run.
+    pub fn logs(&self) -> Vec<u8> {
+        let mut all = Vec::new();
+        for name in ["queue-stdout.log", "queue-stderr.log"] {
+            all.extend(std::fs::read(self.dir.path().join(name)).unwrap_or_default());
+        }
+        all
+    }
+
+    /// Environment for the next `serve` (a log level, say).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.push((key.to_owned(), value.to_owned()));
+    }
+
+    /// The PID of the running service, to signal it.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(|child| child.id())
     }
 
     pub async fn stop(&mut self) {
