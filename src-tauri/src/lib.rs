@@ -17,26 +17,39 @@ use tokio::sync::mpsc;
 
 use crate::session::{Change, DATA_DIR_ENV, Shell};
 
+/// How to start.
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    /// Replaces the OS's app data directory.
+    pub data_dir: Option<PathBuf>,
+    /// Show the tray icon (it needs the GUI toolkit, so tests on the mock runtime leave it out).
+    pub tray: bool,
+}
+
 /// Adds the commands, the state and the background tasks to `builder`; a function of its own so tests
 /// can start from `tauri::test::mock_builder()`.
-pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(command_handler!()).setup(|app| {
-        let data_dir = match std::env::var_os(DATA_DIR_ENV) {
-            Some(dir) => PathBuf::from(dir),
-            None => app.path().app_data_dir()?,
-        };
-        let (changes, received) = mpsc::unbounded_channel();
-        // Blocking here keeps the window from asking for status before there is a session; the
-        // embedded queue starts in well under a second.
-        let shell = tauri::async_runtime::block_on(Shell::open(data_dir, changes))?;
-        app.manage(shell);
-        if let Err(error) = tray::create(app.handle()) {
-            // Headless sessions and desktops without a tray host are normal: carry on without it.
-            tracing::warn!(%error, "no tray icon");
-        }
-        tauri::async_runtime::spawn(publish(app.handle().clone(), received));
-        Ok(())
-    })
+pub fn builder<R: Runtime>(builder: tauri::Builder<R>, launch: Launch) -> tauri::Builder<R> {
+    builder
+        .invoke_handler(command_handler!())
+        .setup(move |app| {
+            let data_dir = match launch.data_dir {
+                Some(dir) => dir,
+                None => app.path().app_data_dir()?,
+            };
+            let (changes, received) = mpsc::unbounded_channel();
+            // Blocking here keeps the window from asking for status before there is a session; the
+            // embedded queue starts in well under a second.
+            let shell = tauri::async_runtime::block_on(Shell::open(data_dir, changes))?;
+            app.manage(shell);
+            if launch.tray
+                && let Err(error) = tray::create(app.handle())
+            {
+                // Headless sessions and desktops without a tray host are normal: carry on without it.
+                tracing::warn!(%error, "no tray icon");
+            }
+            tauri::async_runtime::spawn(publish(app.handle().clone(), received));
+            Ok(())
+        })
 }
 
 /// Runs the app until its last window closes.
@@ -46,7 +59,11 @@ pub fn run() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    builder(tauri::Builder::default()).run(tauri::generate_context!())?;
+    let launch = Launch {
+        data_dir: std::env::var_os(DATA_DIR_ENV).map(PathBuf::from),
+        tray: true,
+    };
+    builder(tauri::Builder::default(), launch).run(tauri::generate_context!())?;
     Ok(())
 }
 

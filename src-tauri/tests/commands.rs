@@ -1,0 +1,115 @@
+//! The commands through Tauri's IPC layer on the mock runtime, over the embedded demo queue: what the UI
+//! gets back, and the error codes it branches on.
+
+use countersign_desktop::Launch;
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::{InvokeRequest, WebviewWindow, WebviewWindowBuilder};
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().expect("url"),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_owned(),
+    };
+    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().expect("JSON"))
+}
+
+/// Builds the app on the mock runtime and runs its setup (which opens the embedded demo).
+fn start(data_dir: &std::path::Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let launch = Launch {
+        data_dir: Some(data_dir.to_owned()),
+        tray: false,
+    };
+    let mut app = countersign_desktop::builder(mock_builder(), launch)
+        .build(mock_context(noop_assets()))
+        .expect("the app builds");
+    // One iteration runs the setup hook (where the session opens); the deprecation warns against
+    // calling it in a loop, which this does not.
+    #[allow(deprecated)]
+    app.run_iteration(|_, _| {});
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("window");
+    (app, window)
+}
+
+fn query(kind: Option<&str>, limit: u32) -> Value {
+    json!({"query": {"kind": kind, "stage": null, "risk": null, "status": "open",
+        "sort": "priority", "offset": 0, "limit": limit}})
+}
+
+#[test]
+fn the_embedded_demo_answers_every_command_the_ui_uses() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let (_app, window) = start(data.path());
+
+    let status = invoke(&window, "app_status", json!({})).expect("status");
+    assert_eq!(status["mode"], "embedded");
+    assert_eq!(status["signed_in_as"]["role"], "senior");
+    let status = invoke(&window, "sync_now", json!({})).expect("sync");
+    assert_eq!(status["online"], true, "{status}");
+
+    let page = invoke(&window, "list_assignments", query(None, 5)).expect("page");
+    assert_eq!(page["rows"].as_array().map(Vec::len), Some(5));
+    let open: i64 = ["review", "escalation", "second_approval"]
+        .iter()
+        .map(|stage| page["counts"][stage].as_i64().expect("count"))
+        .sum();
+    assert_eq!(page["total"].as_i64(), Some(open), "{page}");
+
+    // A clinical suggestion asks for a sign-off: without the right credential it is refused, by code.
+    let clinical = invoke(
+        &window,
+        "list_assignments",
+        query(Some("clinical_suggestion"), 100),
+    )
+    .expect("clinical");
+    let id = clinical["rows"][0]["item_id"]
+        .as_str()
+        .expect("a clinical item")
+        .to_owned();
+    let view = invoke(&window, "get_assignment", json!({"itemId": id})).expect("view");
+    assert_eq!(view["item"]["payload"]["requires_attestation"], true);
+    let approve = |credential: &str| {
+        json!({"itemId": id, "input": {"action": "approve", "correction": null, "reason_code": null,
+            "note": null, "attestation": "I have reviewed this suggestion", "credential": credential}})
+    };
+    let refused = invoke(&window, "decide", approve("wrong")).expect_err("refused");
+    assert_eq!(refused["code"], "bad_credential");
+    let decided = invoke(&window, "decide", approve("demo")).expect("decided");
+    assert_eq!(decided["item_id"], id.as_str());
+    let again = invoke(&window, "decide", approve("demo")).expect_err("never twice");
+    assert_eq!(again["code"], "already_decided");
+
+    let missing = invoke(&window, "get_assignment", json!({"itemId": "nope"})).expect_err("404");
+    assert_eq!(missing["code"], "not_found");
+    assert_eq!(
+        invoke(&window, "list_conflicts", json!({})).expect("conflicts"),
+        json!([])
+    );
+}
+
+#[test]
+fn a_draft_comes_back_as_the_text_saved() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let (_app, window) = start(data.path());
+    invoke(&window, "sync_now", json!({})).expect("sync");
+    let page = invoke(&window, "list_assignments", query(Some("content_draft"), 1)).expect("page");
+    let id = page["rows"][0]["item_id"].as_str().expect("a draft item");
+    invoke(
+        &window,
+        "save_draft",
+        json!({"itemId": id, "text": "half a thought"}),
+    )
+    .expect("save");
+    let view = invoke(&window, "get_assignment", json!({"itemId": id})).expect("view");
+    assert_eq!(view["draft"], "half a thought");
+}
