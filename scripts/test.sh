@@ -24,3 +24,5 @@ scripts/fuzz-api.sh
 echo "== test"
 # Inside a private D-Bus session with a real Secret Service and notification server.
 src-tauri/crates/client/scripts/with-session-bus.sh cargo test --workspace --locked
+echo "== desktop end-to-end (the real app under Xvfb, driven over WebDriver)"
+scripts/desktop-e2e.sh
