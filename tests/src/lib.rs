@@ -1,6 +1,8 @@
 //! Test harness: a real queue service on 127.0.0.1:0 over a fresh SQLite file or PostgreSQL
 //! database, and small helpers to speak the protocol to it over HTTP.
 
+pub mod proxy;
+
 use std::sync::Arc;
 
 use countersign_domain::Role;

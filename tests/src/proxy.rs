@@ -1,0 +1,247 @@
+//! A TCP proxy in front of a queue service, speaking just enough HTTP/1.1 to see request boundaries
+//! on kept-alive connections. It keeps one address across server restarts, can cut the network (every
+//! live connection and every new one), can let the server commit a push and then lose its answer,
+//! and remembers the last push it forwarded so that a test can send it again.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+/// A push request as it went to the server: its bearer token and JSON body.
+#[derive(Debug, Clone)]
+pub struct CapturedPush {
+    pub authorization: String,
+    pub body: Vec<u8>,
+}
+
+#[derive(Default)]
+struct Shared {
+    upstream: Mutex<Option<SocketAddr>>,
+    offline: AtomicBool,
+    drop_next_push_response: AtomicBool,
+    last_push: Mutex<Option<CapturedPush>>,
+    responses_dropped: AtomicU64,
+}
+
+/// See the module documentation. Dropping it stops accepting (live relays end with their peers).
+pub struct Proxy {
+    pub addr: SocketAddr,
+    shared: Arc<Shared>,
+    /// Bumped to end every live relay (a cut, or a new upstream).
+    generation: watch::Sender<u64>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+        self.generation.send_modify(|g| *g += 1);
+    }
+}
+
+impl Proxy {
+    pub async fn start(upstream: Option<SocketAddr>) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let shared = Arc::new(Shared::default());
+        *shared.upstream.lock().expect("proxy lock") = upstream;
+        let (generation, _) = watch::channel(0u64);
+        let accept = {
+            let shared = shared.clone();
+            let generation = generation.clone();
+            tokio::spawn(async move {
+                while let Ok((client, _)) = listener.accept().await {
+                    let target = *shared.upstream.lock().expect("proxy lock");
+                    if shared.offline.load(Ordering::SeqCst) {
+                        continue; // dropped at once: the network is down
+                    }
+                    let Some(target) = target else { continue };
+                    let shared = shared.clone();
+                    let mut cut = generation.subscribe();
+                    tokio::spawn(async move {
+                        tokio::select! {
+                            () = relay(client, target, &shared) => {}
+                            _ = cut.changed() => {}
+                        }
+                    });
+                }
+            })
+        };
+        Proxy {
+            addr,
+            shared,
+            generation,
+            accept,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Points the proxy at a (restarted) server; live connections are cut.
+    pub fn set_upstream(&self, target: Option<SocketAddr>) {
+        *self.shared.upstream.lock().expect("proxy lock") = target;
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    /// Offline: every live connection is cut and new ones are closed at once.
+    pub fn set_offline(&self, offline: bool) {
+        self.shared.offline.store(offline, Ordering::SeqCst);
+        if offline {
+            self.generation.send_modify(|g| *g += 1);
+        }
+    }
+
+    pub fn is_offline(&self) -> bool {
+        self.shared.offline.load(Ordering::SeqCst)
+    }
+
+    /// The next push reaches the server and is answered, but the answer never reaches the client.
+    pub fn lose_next_push_response(&self, lose: bool) {
+        self.shared
+            .drop_next_push_response
+            .store(lose, Ordering::SeqCst);
+    }
+
+    /// How many push answers were lost on purpose so far.
+    pub fn responses_dropped(&self) -> u64 {
+        self.shared.responses_dropped.load(Ordering::SeqCst)
+    }
+
+    /// The last push forwarded to the server.
+    pub fn last_push(&self) -> Option<CapturedPush> {
+        self.shared.last_push.lock().expect("proxy lock").clone()
+    }
+}
+
+/// One HTTP/1.1 message read off a stream: head and body, or None when the framing is not one this
+/// proxy understands (then it falls back to copying bytes).
+struct Message {
+    raw: Vec<u8>,
+    head: String,
+}
+
+struct Reader {
+    buf: Vec<u8>,
+}
+
+enum Read {
+    Message(Message),
+    /// Not Content-Length framed (chunked, or a stream): what was read so far.
+    Unframed(Vec<u8>),
+    Closed,
+}
+
+impl Reader {
+    async fn next(&mut self, stream: &mut TcpStream) -> Read {
+        let head_end = loop {
+            if let Some(at) = find(&self.buf, b"\r\n\r\n") {
+                break at + 4;
+            }
+            if !self.fill(stream).await {
+                return Read::Closed;
+            }
+        };
+        let head = String::from_utf8_lossy(&self.buf[..head_end]).into_owned();
+        let lower = head.to_ascii_lowercase();
+        if lower.contains("transfer-encoding:") {
+            return Read::Unframed(std::mem::take(&mut self.buf));
+        }
+        let length = lower
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .and_then(|value| value.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        while self.buf.len() < head_end + length {
+            if !self.fill(stream).await {
+                return Read::Closed;
+            }
+        }
+        let rest = self.buf.split_off(head_end + length);
+        let raw = std::mem::replace(&mut self.buf, rest);
+        Read::Message(Message { raw, head })
+    }
+
+    async fn fill(&mut self, stream: &mut TcpStream) -> bool {
+        let mut chunk = [0u8; 16 * 1024];
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => false,
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                true
+            }
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn header(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_owned())
+    })
+}
+
+async fn relay(mut client: TcpStream, target: SocketAddr, shared: &Shared) {
+    let Ok(Ok(mut server)) =
+        tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(target)).await
+    else {
+        return;
+    };
+    let (mut from_client, mut from_server) =
+        (Reader { buf: Vec::new() }, Reader { buf: Vec::new() });
+    loop {
+        let request = match from_client.next(&mut client).await {
+            Read::Message(message) => message,
+            Read::Unframed(bytes) => {
+                if server.write_all(&bytes).await.is_ok() {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                }
+                return;
+            }
+            Read::Closed => return,
+        };
+        let is_push = request.head.starts_with("POST /v1/sync/push");
+        if is_push {
+            let body_at = find(&request.raw, b"\r\n\r\n").map_or(request.raw.len(), |at| at + 4);
+            *shared.last_push.lock().expect("proxy lock") = Some(CapturedPush {
+                authorization: header(&request.head, "authorization").unwrap_or_default(),
+                body: request.raw[body_at..].to_vec(),
+            });
+        }
+        if server.write_all(&request.raw).await.is_err() {
+            return;
+        }
+        let response = match from_server.next(&mut server).await {
+            Read::Message(message) => message,
+            Read::Unframed(bytes) => {
+                if client.write_all(&bytes).await.is_ok() {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                }
+                return;
+            }
+            Read::Closed => return,
+        };
+        // The server has answered, so it has committed: losing the answer now is the case to test.
+        if is_push && shared.drop_next_push_response.swap(false, Ordering::SeqCst) {
+            shared.responses_dropped.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
+        if client.write_all(&response.raw).await.is_err() {
+            return;
+        }
+    }
+}
