@@ -12,7 +12,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
+use tokio::sync::Notify;
 
 pub fn queue_bin() -> PathBuf {
     if let Some(path) = std::env::var_os("COUNTERSIGN_QUEUE_BIN") {
@@ -352,11 +353,27 @@ impl Reviewer {
     }
 }
 
-/// A TCP proxy with a fixed address in front of a restartable server.
+/// A TCP proxy with a fixed address in front of a restartable server, with faults the test switches
+/// on: cut every open connection, delay each new one, drop a share of new ones, lose a push's answer.
 pub struct Proxy {
     pub addr: SocketAddr,
     upstream: Arc<Mutex<Option<SocketAddr>>>,
-    drop_next_push_response: Arc<AtomicBool>,
+    faults: Arc<Faults>,
+}
+
+#[derive(Default)]
+struct Faults {
+    drop_next_push_response: AtomicBool,
+    /// Latency added before a new connection is relayed, in ms.
+    delay_ms: AtomicU64,
+    /// Per mille of new connections closed at once.
+    drop_per_mille: AtomicU64,
+    /// Woken to cut every connection open at that moment.
+    cut: Notify,
+    /// Push requests seen, so a test can act while one is in flight.
+    pushes_seen: AtomicU64,
+    /// Faults actually injected (cuts of open connections, drops, lost answers).
+    injected: AtomicU64,
 }
 
 impl Proxy {
@@ -364,16 +381,28 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("proxy address");
         let upstream: Arc<Mutex<Option<SocketAddr>>> = Arc::default();
-        let drop_next: Arc<AtomicBool> = Arc::default();
-        let (task_upstream, task_drop) = (upstream.clone(), drop_next.clone());
+        let faults: Arc<Faults> = Arc::default();
+        let (task_upstream, task_faults) = (upstream.clone(), faults.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let target = *task_upstream.lock().expect("proxy lock");
-                let drop_next = task_drop.clone();
+                let faults = task_faults.clone();
                 tokio::spawn(async move {
                     // No server: close at once, as a dead server would.
-                    if let Some(target) = target {
-                        relay(client, target, drop_next).await;
+                    let Some(target) = target else { return };
+                    let delay = faults.delay_ms.load(Ordering::SeqCst);
+                    if delay > 0 {
+                        tokio::time::sleep(Duration::from_millis(delay)).await;
+                    }
+                    let drop = faults.drop_per_mille.load(Ordering::SeqCst);
+                    if drop > 0 && rand::random_range(0..1000) < drop {
+                        faults.injected.fetch_add(1, Ordering::SeqCst);
+                        return;
+                    }
+                    let cut = faults.cut.notified();
+                    tokio::select! {
+                        () = relay(client, target, faults.clone()) => {}
+                        () = cut => { faults.injected.fetch_add(1, Ordering::SeqCst); }
                     }
                 });
             }
@@ -381,7 +410,7 @@ impl Proxy {
         Proxy {
             addr,
             upstream,
-            drop_next_push_response: drop_next,
+            faults,
         }
     }
 
@@ -391,11 +420,50 @@ impl Proxy {
 
     /// The next push is forwarded and answered by the server, but the answer never reaches the client.
     pub fn lose_next_push_response(&self) {
-        self.drop_next_push_response.store(true, Ordering::SeqCst);
+        self.faults
+            .drop_next_push_response
+            .store(true, Ordering::SeqCst);
+    }
+
+    /// Cuts every connection open now (requests in flight included); new ones go through.
+    pub fn cut_all(&self) {
+        self.faults.cut.notify_waiters();
+    }
+
+    /// Latency before each new connection is relayed.
+    pub fn set_delay(&self, delay: Duration) {
+        self.faults.delay_ms.store(
+            u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            Ordering::SeqCst,
+        );
+    }
+
+    /// Closes this share (0..=1000 per mille) of new connections at once.
+    pub fn set_drop_per_mille(&self, per_mille: u64) {
+        self.faults
+            .drop_per_mille
+            .store(per_mille.min(1000), Ordering::SeqCst);
+    }
+
+    /// Back to a faithful proxy.
+    pub fn clear_faults(&self) {
+        self.set_delay(Duration::ZERO);
+        self.set_drop_per_mille(0);
+        self.faults
+            .drop_next_push_response
+            .store(false, Ordering::SeqCst);
+    }
+
+    pub fn pushes_seen(&self) -> u64 {
+        self.faults.pushes_seen.load(Ordering::SeqCst)
+    }
+
+    pub fn faults_injected(&self) -> u64 {
+        self.faults.injected.load(Ordering::SeqCst)
     }
 }
 
-async fn relay(mut client: TcpStream, target: SocketAddr, drop_next_push: Arc<AtomicBool>) {
+async fn relay(mut client: TcpStream, target: SocketAddr, faults: Arc<Faults>) {
     let Ok(mut server) = TcpStream::connect(target).await else {
         return;
     };
@@ -404,10 +472,14 @@ async fn relay(mut client: TcpStream, target: SocketAddr, drop_next_push: Arc<At
         return;
     };
     let is_push = first[..n].starts_with(b"POST /v1/sync/push");
+    if is_push {
+        faults.pushes_seen.fetch_add(1, Ordering::SeqCst);
+    }
     if server.write_all(&first[..n]).await.is_err() {
         return;
     }
-    if is_push && drop_next_push.swap(false, Ordering::SeqCst) {
+    if is_push && faults.drop_next_push_response.swap(false, Ordering::SeqCst) {
+        faults.injected.fetch_add(1, Ordering::SeqCst);
         // Forward the rest of the request, wait for the server's answer (it has committed by then),
         // then cut the client off without a byte of it.
         let (mut client_read, _client_write) = client.split();
