@@ -469,6 +469,21 @@ impl Store {
             .busy_timeout(Duration::from_secs(15));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            // A future dropped while `BEGIN IMMEDIATE` was under way (an aborted sync task, a
+            // timeout) returns its connection to the pool still inside the transaction: sqlx 0.8's
+            // SQLite begin is not cancel-safe (launchbadge/sqlx#3932). That connection would hold the
+            // write lock while idle, and every decision, in this process and any other on the same
+            // directory, would fail with "database is locked". So a connection released inside a
+            // transaction is rolled back and closed (sqlx's own idea of its transaction depth is wrong
+            // by then); on a clean one the ROLLBACK is a harmless error and it goes back to the pool.
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    let was_in_transaction = sqlx::Executor::execute(&mut *conn, "ROLLBACK")
+                        .await
+                        .is_ok();
+                    Ok(!was_in_transaction)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Open {

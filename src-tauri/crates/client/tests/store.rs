@@ -584,3 +584,44 @@ async fn an_item_that_asks_for_an_attestation_is_not_approved_without_one() {
         .expect("signed approval");
     assert_eq!(decision.attestation, signed.attestation);
 }
+
+/// Issue 5 (found by tests/tests/model_sync.rs): a store call cancelled while its `BEGIN IMMEDIATE`
+/// was under way (an aborted sync task, a timeout) used to hand its connection back to the pool still
+/// inside the transaction. That idle connection kept the write lock, and every later write, here or
+/// in another process on the same directory, failed after the busy timeout with "database is locked".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_write_never_leaves_the_store_locked() {
+    let (dir, store, ids) = store_with(3).await;
+    let limit = std::time::Duration::from_secs(5);
+    for n in 0..100u64 {
+        let busy = store.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let _ = busy.claim_push_batch(BatchLimits::default()).await;
+                let _ = busy.record_connectivity(n % 2 == 0, None, None).await;
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_micros(100 * (n % 30))).await;
+        task.abort();
+        let _ = task.await;
+        tokio::time::timeout(limit, store.record_connectivity(true, None, None))
+            .await
+            .unwrap_or_else(|_| panic!("round {n}: a write waited for a lock nobody releases"))
+            .expect("the store still takes writes");
+        let other = tokio::time::timeout(limit, Store::open(dir.path()))
+            .await
+            .unwrap_or_else(|_| panic!("round {n}: another process could not open the store"))
+            .expect("another process opens the store");
+        tokio::time::timeout(limit, other.record_connectivity(false, None, None))
+            .await
+            .unwrap_or_else(|_| panic!("round {n}: another process could not write"))
+            .expect("another process writes");
+    }
+    let decided = store
+        .decide(ids[0], &DecisionInput::new(Action::Approve), now())
+        .await;
+    assert!(
+        decided.is_ok(),
+        "a decision after the cancellations: {decided:?}"
+    );
+}
