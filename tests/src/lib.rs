@@ -46,9 +46,19 @@ pub const POSTGRES_ENV: &str = "COUNTERSIGN_TEST_POSTGRES_URL";
 
 impl TestDb {
     pub fn new(store: Store) -> TestDb {
+        TestDb::new_in(store, None)
+    }
+
+    /// Like [`TestDb::new`], a SQLite file under `parent` (say a tmpfs, for tests that open
+    /// thousands of databases); PostgreSQL ignores it.
+    pub fn new_in(store: Store, parent: Option<&std::path::Path>) -> TestDb {
         match store {
             Store::Sqlite => {
-                let dir = tempfile::tempdir().expect("temporary directory");
+                let dir = match parent {
+                    Some(parent) => tempfile::tempdir_in(parent),
+                    None => tempfile::tempdir(),
+                }
+                .expect("temporary directory");
                 TestDb {
                     url: format!("sqlite://{}/queue.db", dir.path().display()),
                     store,
