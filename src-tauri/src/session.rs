@@ -204,6 +204,23 @@ fn write_settings(data_dir: &Path, settings: &Settings) -> Result<(), AppError> 
     std::fs::write(data_dir.join(SETTINGS_FILE), text).map_err(|e| storage(e.to_string()))
 }
 
+/// Not secret (a name and a role), kept beside the server's store for starts without a network.
+const ME_FILE: &str = "me.json";
+
+fn remember_me(dir: &Path, me: &Me) {
+    let written = serde_json::to_string(me)
+        .map_err(|e| e.to_string())
+        .and_then(|text| std::fs::write(dir.join(ME_FILE), text).map_err(|e| e.to_string()));
+    if let Err(error) = written {
+        tracing::warn!(%error, "cannot remember who is signed in");
+    }
+}
+
+fn remembered_me(dir: &Path) -> Option<Me> {
+    let text = std::fs::read_to_string(dir.join(ME_FILE)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
 /// One local store per server: a store's mutation ids belong to one server.
 fn store_dir(data_dir: &Path, server: &str) -> PathBuf {
     let slug: String = server
@@ -237,15 +254,17 @@ async fn remote_session(
     token: Token,
     changes: &mpsc::UnboundedSender<Change>,
 ) -> Result<Session, AppError> {
-    let store = Store::open(&store_dir(data_dir, server)).await?;
+    let dir = store_dir(data_dir, server);
+    let store = Store::open(&dir).await?;
     let remote = QueueClient::new(server, token.clone())?;
-    // Offline at start is fine: the reviewer works on what is cached and the sync catches up.
+    // Offline at start is fine: the reviewer works on what is cached and the sync catches up; who the
+    // token belongs to is what the server said last time.
     let me = match remote.me().await {
-        Ok(me) => Some(me),
-        Err(error) if error.is_transient() => Some(Me {
-            name: "(offline)".to_owned(),
-            role: countersign_domain::Role::Reviewer,
-        }),
+        Ok(me) => {
+            remember_me(&dir, &me);
+            Some(me)
+        }
+        Err(error) if error.is_transient() => remembered_me(&dir),
         Err(error) => return Err(error.into()),
     };
     let engine = engine(store.clone(), remote);
@@ -324,4 +343,31 @@ fn background(
         let _ = changes.send(Change { inbox: false });
     });
     vec![AbortOnDrop(sync), AbortOnDrop(probe)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use countersign_domain::Role;
+
+    #[test]
+    fn an_offline_start_shows_who_signed_in_last_time() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        assert_eq!(remembered_me(dir.path()), None);
+        let me = Me {
+            name: "ana".to_owned(),
+            role: Role::Senior,
+        };
+        remember_me(dir.path(), &me);
+        assert_eq!(remembered_me(dir.path()), Some(me));
+    }
+
+    #[test]
+    fn each_server_has_a_store_of_its_own() {
+        let data = Path::new("/data");
+        assert_ne!(
+            store_dir(data, "https://a.example"),
+            store_dir(data, "https://b.example")
+        );
+    }
 }
