@@ -26,7 +26,7 @@ fn assignment(n: u32, output: serde_json::Value) -> Assignment {
             producer: "fraud-ai".into(),
             created_at: now(),
             external_id: format!("txn-{n}"),
-            kind: if n % 2 == 0 {
+            kind: if n.is_multiple_of(2) {
                 "transaction"
             } else {
                 "content_draft"

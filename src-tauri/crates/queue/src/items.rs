@@ -382,10 +382,10 @@ async fn submit_in(
             }),
         ),
     ];
-    if item.status == ItemStatus::AutoApproved {
-        if let Some(event) = webhook::enqueue_if_wanted(tx, &item, now).await? {
-            audit_events.push(event);
-        }
+    if item.status == ItemStatus::AutoApproved
+        && let Some(event) = webhook::enqueue_if_wanted(tx, &item, now).await?
+    {
+        audit_events.push(event);
     }
     audit::append(db, tx, now, &audit_events).await?;
     if let Some(pool) = pool {

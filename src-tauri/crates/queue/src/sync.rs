@@ -1024,10 +1024,10 @@ async fn apply_batch(
         delete.execute(&mut **tx).await?;
     }
     for id in decided {
-        if let Some(row) = rows.get(&id) {
-            if let Some(event) = webhook::enqueue_if_wanted(tx, &row.item, now).await? {
-                audit_events.push(event);
-            }
+        if let Some(row) = rows.get(&id)
+            && let Some(event) = webhook::enqueue_if_wanted(tx, &row.item, now).await?
+        {
+            audit_events.push(event);
         }
     }
     Ok(results)
