@@ -25,7 +25,7 @@ cargo build -p countersign-desktop --features custom-protocol --locked
 rm -rf test-output/desktop-e2e
 echo "== desktop end-to-end test"
 COUNTERSIGN_DESKTOP_E2E=1 \
-COUNTERSIGN_DESKTOP_APP="$PWD/target/debug/countersign-desktop" \
+COUNTERSIGN_DESKTOP_APP="${CARGO_TARGET_DIR:-$PWD/target}/debug/countersign-desktop" \
   xvfb-run -a -s "-screen 0 1280x800x24" \
   dbus-run-session -- \
   cargo test -p countersign-tests --test desktop_e2e --locked -- --nocapture

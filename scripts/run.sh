@@ -14,7 +14,7 @@ scripts/setup-debian.sh
 (cd ui && npm ci --no-audit --no-fund && npm run build)
 # custom-protocol embeds ui/dist into the binary (without it the window expects the Vite dev server).
 cargo build --locked -p countersign-desktop --features custom-protocol
-app=target/debug/countersign-desktop
+app="${CARGO_TARGET_DIR:-target}/debug/countersign-desktop"
 
 if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
   exec "$app"
