@@ -20,7 +20,7 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   "$venv/bin/pip" install --quiet "schemathesis==4.32.5"
 fi
 cargo build --locked -q -p countersign-queue
-queue=target/debug/countersign-queue
+queue="${CARGO_TARGET_DIR:-target}/debug/countersign-queue"
 
 work="$(mktemp -d)"
 server_pid=""
@@ -31,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 export COUNTERSIGN_DATABASE_URL="sqlite://$work/queue.db"
-"$queue" seed-demo --count 60 2>/dev/null
+"$queue" seed-demo --count 60 >/dev/null
 declare -A tokens
 for role in producer reviewer senior admin; do
   tokens[$role]="$("$queue" user add "fuzz-$role" --role "$role")"
