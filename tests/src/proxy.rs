@@ -1,7 +1,7 @@
 //! A TCP proxy in front of a queue service, speaking just enough HTTP/1.1 to see request boundaries
 //! on kept-alive connections. It keeps one address across server restarts, can cut the network (every
 //! live connection and every new one), can let the server commit a push and then lose its answer,
-//! and remembers the last push it forwarded so that a test can send it again.
+//! and remembers the pushes it forwarded so that a test can send them again, late and out of order.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -24,7 +24,7 @@ struct Shared {
     upstream: Mutex<Option<SocketAddr>>,
     offline: AtomicBool,
     drop_next_push_response: AtomicBool,
-    last_push: Mutex<Option<CapturedPush>>,
+    pushes: Mutex<Vec<CapturedPush>>,
     responses_dropped: AtomicU64,
 }
 
@@ -118,7 +118,12 @@ impl Proxy {
 
     /// The last push forwarded to the server.
     pub fn last_push(&self) -> Option<CapturedPush> {
-        self.shared.last_push.lock().expect("proxy lock").clone()
+        self.pushes().pop()
+    }
+
+    /// Every push forwarded to the server, oldest first.
+    pub fn pushes(&self) -> Vec<CapturedPush> {
+        self.shared.pushes.lock().expect("proxy lock").clone()
     }
 }
 
@@ -217,10 +222,14 @@ async fn relay(mut client: TcpStream, target: SocketAddr, shared: &Shared) {
         let is_push = request.head.starts_with("POST /v1/sync/push");
         if is_push {
             let body_at = find(&request.raw, b"\r\n\r\n").map_or(request.raw.len(), |at| at + 4);
-            *shared.last_push.lock().expect("proxy lock") = Some(CapturedPush {
-                authorization: header(&request.head, "authorization").unwrap_or_default(),
-                body: request.raw[body_at..].to_vec(),
-            });
+            shared
+                .pushes
+                .lock()
+                .expect("proxy lock")
+                .push(CapturedPush {
+                    authorization: header(&request.head, "authorization").unwrap_or_default(),
+                    body: request.raw[body_at..].to_vec(),
+                });
         }
         if server.write_all(&request.raw).await.is_err() {
             return;

@@ -71,9 +71,11 @@ enum Step {
     LoseResponse {
         client: usize,
     },
-    /// The last push this client sent is sent again, verbatim, by someone replaying the request.
+    /// A push this client sent (`back` pushes before its last) arrives again, verbatim and late:
+    /// a replayed or reordered request.
     Replay {
         client: usize,
+        back: usize,
     },
     /// A second process opens the same data directory and both sync at once.
     TwoProcesses {
@@ -124,7 +126,7 @@ fn step_strategy() -> impl Strategy<Value = Step> {
         2 => c.clone().prop_map(|client| Step::Online { client }),
         8 => c.clone().prop_map(|client| Step::Sync { client }),
         2 => c.clone().prop_map(|client| Step::LoseResponse { client }),
-        2 => c.clone().prop_map(|client| Step::Replay { client }),
+        2 => (c.clone(), 0..4usize).prop_map(|(client, back)| Step::Replay { client, back }),
         1 => c.clone().prop_map(|client| Step::TwoProcesses { client }),
         1 => (c.clone(), 0..6u64).prop_map(|(client, after_ms)| Step::KillMidSync { client, after_ms }),
         1 => (c.clone(), 0..6u64).prop_map(|(client, after_ms)| Step::CancelSync { client, after_ms }),
@@ -207,6 +209,9 @@ struct World {
 }
 
 type Check = Result<(), TestCaseError>;
+
+/// A client's last_mutation_id with one of its stored results (none when it has none).
+type ClientResultRow = (i64, Option<i64>, Option<String>, Option<String>);
 
 macro_rules! check {
     ($cond:expr, $($fmt:tt)*) => {
@@ -566,7 +571,7 @@ impl World {
                 self.clients[client].proxy.lose_next_push_response(false);
                 outcome.map_err(TestCaseError::fail)?;
             }
-            Step::Replay { client } => self.replay(client).await?,
+            Step::Replay { client, back } => self.replay(client, back).await?,
             Step::TwoProcesses { client } => {
                 let other = ClientStore::open(self.clients[client].dir.path())
                     .await
@@ -637,10 +642,11 @@ impl World {
         Ok(())
     }
 
-    /// Someone sends the client's last push again, verbatim: the server must answer from its stored
-    /// results and change nothing.
-    async fn replay(&mut self, c: usize) -> Check {
-        let Some(push) = self.clients[c].proxy.last_push() else {
+    /// Someone sends one of the client's pushes again, verbatim: the server must answer from its
+    /// stored results and change nothing it had not been asked for already.
+    async fn replay(&mut self, c: usize, back: usize) -> Check {
+        let pushes = self.clients[c].proxy.pushes();
+        let Some(push) = pushes.iter().rev().nth(back % pushes.len().max(1)) else {
             return Ok(());
         };
         let response = self
@@ -783,13 +789,21 @@ impl World {
                 .collect();
         for c in 0..self.clients.len() {
             let client_id = self.client_id(c).await;
-            let server_last: Option<i64> =
-                sqlx::query_scalar("SELECT last_mutation_id FROM clients WHERE id = $1")
-                    .bind(&client_id)
-                    .fetch_optional(&pool)
-                    .await
-                    .expect("read the client row");
-            let server_last = server_last.unwrap_or(0);
+            // One statement, so one snapshot: a push whose sender was killed may still be committing.
+            let rows: Vec<ClientResultRow> = sqlx::query_as(
+                "SELECT c.last_mutation_id, r.mutation_id, r.decision_id, r.status FROM clients c \
+                 LEFT JOIN mutation_results r ON r.client_id = c.id WHERE c.id = $1 \
+                 ORDER BY r.mutation_id",
+            )
+            .bind(&client_id)
+            .fetch_all(&pool)
+            .await
+            .expect("read the client's row and results");
+            let server_last = rows.first().map_or(0, |r| r.0);
+            let results: Vec<(i64, String, String)> = rows
+                .into_iter()
+                .filter_map(|(_, id, decision, status)| Some((id?, decision?, status?)))
+                .collect();
             let client = &mut self.clients[c];
             let name = client.name;
             check!(
@@ -798,14 +812,6 @@ impl World {
                 client.max_server_last
             );
             client.max_server_last = server_last;
-            let results: Vec<(i64, String, String)> = sqlx::query_as(
-                "SELECT mutation_id, decision_id, status FROM mutation_results WHERE client_id = $1 \
-                 ORDER BY mutation_id",
-            )
-            .bind(&client_id)
-            .fetch_all(&pool)
-            .await
-            .expect("read mutation results");
             let ids: Vec<i64> = results.iter().map(|r| r.0).collect();
             let expected: Vec<i64> = (1..=server_last).collect();
             check!(
