@@ -1,0 +1,620 @@
+//! Desktop app benchmark (issue 4): the RELEASE app binary against a real queue service, driven over
+//! WebDriver (tauri-driver + WebKitWebDriver) under Xvfb. It prints
+//! 1. cold start to an interactive inbox (first inbox row and the item view shown), against the same
+//!    launch until the page's `document.readyState` is "complete" (what the app adds over WebKit's own
+//!    page load);
+//! 2. idle memory (RSS and PSS) of the app process and its WebKit children after 10 s idle, with the
+//!    app's own process set against the WebKit processes;
+//! 3. decide-to-next-item latency in the page (keydown of `a` until the next item's view is in the DOM,
+//!    and until the next frame), against the same probe around `j` (next item without deciding).
+//!
+//! Run it with `scripts/desktop-bench.sh`. Outside the script (no COUNTERSIGN_DESKTOP_BENCH) it prints
+//! a SKIPPED line, so `cargo bench --workspace` without a display never hangs.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use countersign_domain::{Risk, Role};
+use countersign_queue::{ServeOptions, auth, demo, items};
+use serde_json::{Value, json};
+
+const REVIEWER: &str = "bench-reviewer";
+const PRODUCER: &str = "bench-producer";
+const ITEMS: usize = 300;
+
+fn main() {
+    if std::env::var_os("COUNTERSIGN_DESKTOP_BENCH").is_none() {
+        eprintln!(
+            "SKIPPED desktop bench: needs a display, WebKitWebDriver and tauri-driver; run scripts/desktop-bench.sh"
+        );
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    if let Err(error) = runtime.block_on(bench()) {
+        eprintln!("desktop bench failed: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn bench() -> Result<()> {
+    let app = PathBuf::from(
+        std::env::var("COUNTERSIGN_DESKTOP_APP").context("COUNTERSIGN_DESKTOP_APP is not set")?,
+    );
+    ensure!(app.is_file(), "no app binary at {}", app.display());
+    let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_owned());
+    let runs = env_or("BENCH_RUNS", 5).max(1);
+    let decisions = env_or("BENCH_DECISIONS", 100).max(1);
+    let idle = Duration::from_secs(u64::try_from(env_or("BENCH_IDLE_SECONDS", 10))?);
+    ensure!(
+        2 * (decisions + 5) < ITEMS,
+        "BENCH_DECISIONS too large for {ITEMS} items"
+    );
+
+    let work = tempfile::tempdir()?;
+    let db_url = format!("sqlite://{}", work.path().join("queue.db").display());
+    let server = countersign_queue::start(ServeOptions::new(db_url)).await?;
+    let state = &server.state;
+    let now = state.now();
+    let token = auth::add_user(&state.db, REVIEWER, Role::Reviewer, now).await?;
+    auth::add_user(&state.db, PRODUCER, Role::Producer, now).await?;
+    // Transactions only (a clinical item's `a` asks for a sign-off first), all routed to review.
+    let batch: Vec<_> = demo::demo_items(ITEMS * 4, 7, now)
+        .into_iter()
+        .filter(|i| i.kind == "transaction")
+        .take(ITEMS)
+        .enumerate()
+        .map(|(n, mut item)| {
+            item.ai.confidence = 0.7;
+            item.ai.risk = Risk::Medium;
+            item.external_id = format!("bench-{n}");
+            item
+        })
+        .collect();
+    ensure!(
+        batch.len() == ITEMS,
+        "only {} demo transactions",
+        batch.len()
+    );
+    items::submit_all(state, PRODUCER, &batch).await?;
+    eprintln!(
+        "queue at {} with {ITEMS} open transactions; {runs} cold starts of {}",
+        server.url(),
+        app.display()
+    );
+
+    let mut ready = Vec::new();
+    let mut inbox = Vec::new();
+    let mut memory = None;
+    let mut latency = None;
+    for run in 0..runs {
+        // A fresh data directory each run: the first launch on a machine, the inbox synced from the
+        // server, nothing of the previous run in the app's cache.
+        let data_dir = work.path().join(format!("app-{run}"));
+        let driver = TauriDriver::start(
+            &driver_bin,
+            &[
+                ("COUNTERSIGN_SERVER", server.url()),
+                ("COUNTERSIGN_TOKEN", token.clone()),
+                ("COUNTERSIGN_DATA_DIR", data_dir.display().to_string()),
+            ],
+        )?;
+        driver.wait_ready().await?;
+        let started = Instant::now();
+        let wd = WebDriver::new(driver.port, &app).await?;
+        let outcome = cold_start(&wd, started).await;
+        let last = run + 1 == runs;
+        let outcome = match outcome {
+            Ok(times) if last => {
+                eprintln!("idle for {idle:?} before measuring memory");
+                tokio::time::sleep(idle).await;
+                let mem = measure_memory(driver.child.id());
+                let lat = measure_latency(&wd, decisions).await;
+                match (mem, lat) {
+                    (Ok(m), Ok(l)) => {
+                        memory = Some(m);
+                        latency = Some(l);
+                        Ok(times)
+                    }
+                    (Err(e), _) | (_, Err(e)) => Err(e),
+                }
+            }
+            other => other,
+        };
+        let _ = wd.quit().await;
+        drop(driver);
+        let (r, i) = outcome.with_context(|| format!("run {run}"))?;
+        eprintln!(
+            "run {run}: readyState complete {:.0} ms, interactive inbox {:.0} ms",
+            ms(r),
+            ms(i)
+        );
+        ready.push(r);
+        inbox.push(i);
+    }
+    server.shutdown().await;
+
+    let memory = memory.context("no memory figures")?;
+    let latency = latency.context("no latency figures")?;
+    report(&ready, &inbox, &memory, &latency);
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Polls the page from the moment the session was asked for: when `document.readyState` is first
+/// "complete", and when the first inbox row and the item view both exist.
+async fn cold_start(wd: &WebDriver, started: Instant) -> Result<(Duration, Duration)> {
+    let mut ready = None;
+    loop {
+        let probe = wd
+            .execute(
+                "return { ready: document.readyState, \
+                 row: !!document.querySelector('[data-testid=\"inbox-row\"]'), \
+                 view: !!document.querySelector('[data-testid=\"item-view\"][data-item-id]') };",
+            )
+            .await;
+        let at = started.elapsed();
+        if let Ok(probe) = probe {
+            if ready.is_none() && probe["ready"] == "complete" {
+                ready = Some(at);
+            }
+            if probe["row"] == true && probe["view"] == true {
+                return Ok((ready.unwrap_or(at), at));
+            }
+        }
+        ensure!(at < Duration::from_secs(60), "no interactive inbox in 60 s");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+struct Proc {
+    pid: u32,
+    name: String,
+    rss_kb: u64,
+    pss_kb: u64,
+}
+
+/// The app process (under tauri-driver → WebKitWebDriver) and every process below it.
+fn measure_memory(driver_pid: u32) -> Result<Vec<Proc>> {
+    let mut parent = HashMap::new();
+    for entry in std::fs::read_dir("/proc")? {
+        let Ok(pid) = entry?.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid …; comm may hold spaces and parentheses.
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
+        if let Some(ppid) = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
+            parent.insert(pid, ppid);
+        }
+    }
+    let descends = |mut pid: u32, from: u32| {
+        while let Some(&p) = parent.get(&pid) {
+            if p == from {
+                return true;
+            }
+            if p <= 1 {
+                return false;
+            }
+            pid = p;
+        }
+        false
+    };
+    let name = |pid: u32| {
+        std::fs::read_link(format!("/proc/{pid}/exe"))
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default()
+    };
+    let app = parent
+        .keys()
+        .copied()
+        .find(|&pid| descends(pid, driver_pid) && name(pid) == "countersign-desktop")
+        .context("no countersign-desktop process under tauri-driver")?;
+    let mut pids: Vec<u32> = parent
+        .keys()
+        .copied()
+        .filter(|&pid| pid == app || descends(pid, app))
+        .collect();
+    pids.sort_unstable();
+    let kb = |text: &str, field: &str| {
+        text.lines()
+            .find(|l| l.starts_with(field))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let mut procs = Vec::new();
+    for pid in pids {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let rollup =
+            std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+        procs.push(Proc {
+            pid,
+            name: name(pid),
+            rss_kb: kb(&status, "VmRSS:"),
+            pss_kb: kb(&rollup, "Pss:"),
+        });
+    }
+    Ok(procs)
+}
+
+struct Latency {
+    decide_dom: Vec<f64>,
+    decide_frame: Vec<f64>,
+    next_dom: Vec<f64>,
+    next_frame: Vec<f64>,
+    /// Key presses after which no other item opened within 3 s (pressed again, not timed).
+    missed: Vec<String>,
+}
+
+/// Alternates `j` (next item, the baseline) and `a` (approve; the next item opens), each timed in the
+/// page from the keydown to the new item view in the DOM and to the frame after it.
+async fn measure_latency(wd: &WebDriver, decisions: usize) -> Result<Latency> {
+    let mut latency = Latency {
+        decide_dom: Vec::new(),
+        decide_frame: Vec::new(),
+        next_dom: Vec::new(),
+        next_frame: Vec::new(),
+        missed: Vec::new(),
+    };
+    wd.keys(&["\u{E00C}"]).await?; // Escape: focus out of any text field
+    let warm_up = 5;
+    for n in 0..decisions + warm_up {
+        let (dom, frame) = press(wd, "j", &mut latency.missed).await?;
+        if n >= warm_up {
+            latency.next_dom.push(dom);
+            latency.next_frame.push(frame);
+        }
+        let (dom, frame) = press(wd, "a", &mut latency.missed).await?;
+        if n >= warm_up {
+            latency.decide_dom.push(dom);
+            latency.decide_frame.push(frame);
+        }
+    }
+    Ok(latency)
+}
+
+/// Presses `key` until the page opens another item; a press the page ignored is counted, not timed.
+async fn press(wd: &WebDriver, key: &str, missed: &mut Vec<String>) -> Result<(f64, f64)> {
+    loop {
+        match probe_key(wd, key)
+            .await
+            .with_context(|| format!("key {key}"))?
+        {
+            Ok(times) => return Ok(times),
+            Err(state) => {
+                eprintln!("`{key}` opened no other item within 3 s: {state}");
+                missed.push(format!("{key}: {state}"));
+                ensure!(missed.len() <= 5, "too many ignored key presses");
+            }
+        }
+    }
+}
+
+const PROBE: &str = r#"
+const view = () => document.querySelector('[data-testid="item-view"]');
+const before = view() ? view().dataset.itemId : null;
+const b = window.__bench = { before, key: null, dom: null, frame: null };
+if (!window.__benchKey) {
+  window.__benchKey = true;
+  window.addEventListener('keydown', () => {
+    const b = window.__bench;
+    if (b && b.key === null) b.key = performance.now();
+  }, { capture: true });
+}
+const observer = new MutationObserver(() => {
+  const v = view();
+  if (b.dom === null && v && v.dataset.itemId && v.dataset.itemId !== b.before) {
+    b.dom = performance.now();
+    observer.disconnect();
+    requestAnimationFrame(() => { b.frame = performance.now(); });
+  }
+});
+observer.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-item-id'] });
+return before;
+"#;
+
+const DIAGNOSE: &str = r#"
+const v = document.querySelector('[data-testid="item-view"]');
+const sel = document.querySelector('[data-testid="inbox-row"][aria-selected="true"]');
+const a = document.activeElement;
+return { view: v && v.dataset.itemId, selected: sel && sel.dataset.itemId,
+  rows: document.querySelectorAll('[data-testid="inbox-row"]').length,
+  active: a && (a.tagName + ' ' + (a.dataset.testid || '')),
+  online: document.querySelector('[data-testid="status-online"]')?.dataset.online };
+"#;
+
+/// One timed key press; `Ok(Err(…))` when the page did not open another item within 3 s.
+async fn probe_key(wd: &WebDriver, key: &str) -> Result<std::result::Result<(f64, f64), String>> {
+    let before = wd.execute(PROBE).await?;
+    ensure!(before.is_string(), "no item open before {key}");
+    wd.keys(&[key]).await?;
+    let started = Instant::now();
+    loop {
+        let b = wd.execute("return window.__bench;").await?;
+        if let (Some(key_at), Some(dom), Some(frame)) =
+            (b["key"].as_f64(), b["dom"].as_f64(), b["frame"].as_f64())
+        {
+            return Ok(Ok((dom - key_at, frame - key_at)));
+        }
+        if started.elapsed() > Duration::from_secs(3) {
+            let page = wd.execute(DIAGNOSE).await.unwrap_or_default();
+            return Ok(Err(format!("{b}; page: {page}")));
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn report(ready: &[Duration], inbox: &[Duration], memory: &[Proc], latency: &Latency) {
+    let ready: Vec<f64> = ready.iter().copied().map(ms).collect();
+    let inbox: Vec<f64> = inbox.iter().copied().map(ms).collect();
+    let max = |v: &[f64]| v.iter().copied().fold(f64::NAN, f64::max);
+    println!();
+    println!("== cold start ({} runs, release binary)", inbox.len());
+    println!("| measure | median | max | target |");
+    println!("|---|---|---|---|");
+    println!(
+        "| interactive inbox (first row + item view) | {:.0} ms | {:.0} ms | ≤ 1000 ms |",
+        percentile(&inbox, 50.0),
+        max(&inbox)
+    );
+    println!(
+        "| baseline: readyState complete | {:.0} ms | {:.0} ms | |",
+        percentile(&ready, 50.0),
+        max(&ready)
+    );
+    println!(
+        "| ratio inbox / readyState (median) | {:.2}× | | |",
+        percentile(&inbox, 50.0) / percentile(&ready, 50.0)
+    );
+
+    println!();
+    println!("== idle memory (after the idle wait)");
+    println!("| pid | process | RSS | PSS |");
+    println!("|---|---|---|---|");
+    let mb = |kb: u64| kb as f64 / 1024.0;
+    for p in memory {
+        println!(
+            "| {} | {} | {:.1} MB | {:.1} MB |",
+            p.pid,
+            p.name,
+            mb(p.rss_kb),
+            mb(p.pss_kb)
+        );
+    }
+    let sum = |f: &dyn Fn(&Proc) -> bool, g: &dyn Fn(&Proc) -> u64| -> u64 {
+        memory.iter().filter(|p| f(p)).map(g).sum()
+    };
+    let is_app = |p: &Proc| p.name == "countersign-desktop";
+    let all = |_: &Proc| true;
+    let webkit = |p: &Proc| p.name != "countersign-desktop";
+    let (rss, pss) = (|p: &Proc| p.rss_kb, |p: &Proc| p.pss_kb);
+    println!(
+        "| | total (target ≤ 150 MB) | {:.1} MB | {:.1} MB |",
+        mb(sum(&all, &rss)),
+        mb(sum(&all, &pss))
+    );
+    println!(
+        "| | app process | {:.1} MB | {:.1} MB |",
+        mb(sum(&is_app, &rss)),
+        mb(sum(&is_app, &pss))
+    );
+    println!(
+        "| | baseline: WebKit processes | {:.1} MB | {:.1} MB |",
+        mb(sum(&webkit, &rss)),
+        mb(sum(&webkit, &pss))
+    );
+    println!(
+        "| | ratio app / WebKit (PSS) | | {:.2}× |",
+        sum(&is_app, &pss) as f64 / sum(&webkit, &pss) as f64
+    );
+
+    println!();
+    println!(
+        "== keydown to the next item's view ({} each, in-page clock)",
+        latency.decide_dom.len()
+    );
+    println!("| measure | p50 | p99 | max |");
+    println!("|---|---|---|---|");
+    let row = |label: &str, v: &[f64]| {
+        println!(
+            "| {label} | {:.1} ms | {:.1} ms | {:.1} ms |",
+            percentile(v, 50.0),
+            percentile(v, 99.0),
+            max(v)
+        );
+    };
+    row(
+        "decide `a` → next item in DOM (target p99 ≤ 20 ms)",
+        &latency.decide_dom,
+    );
+    row("decide `a` → next frame", &latency.decide_frame);
+    row("baseline: `j` → next item in DOM", &latency.next_dom);
+    row("baseline: `j` → next frame", &latency.next_frame);
+    println!(
+        "| ratio decide / j (DOM) | {:.2}× | {:.2}× | |",
+        percentile(&latency.decide_dom, 50.0) / percentile(&latency.next_dom, 50.0),
+        percentile(&latency.decide_dom, 99.0) / percentile(&latency.next_dom, 99.0)
+    );
+    println!(
+        "key presses that opened no other item within 3 s (pressed again, not timed): {}",
+        latency.missed.len()
+    );
+}
+
+/// tauri-driver on a free port, killed on every exit path (a leaked one holds its port).
+struct TauriDriver {
+    child: Child,
+    port: u16,
+}
+
+impl TauriDriver {
+    fn start(program: &str, env: &[(&str, String)]) -> Result<Self> {
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let child = Command::new(program)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| {
+                format!("cannot start {program}: `cargo install tauri-driver --locked`")
+            })?;
+        Ok(Self { child, port })
+    }
+
+    async fn wait_ready(&self) -> Result<()> {
+        let http = reqwest::Client::new();
+        let started = Instant::now();
+        while http
+            .get(format!("http://127.0.0.1:{}/status", self.port))
+            .send()
+            .await
+            .is_err()
+        {
+            ensure!(
+                started.elapsed() < Duration::from_secs(30),
+                "tauri-driver did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// The few WebDriver commands the bench needs, over plain HTTP.
+struct WebDriver {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl WebDriver {
+    async fn new(port: u16, app: &Path) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()?;
+        let root = format!("http://127.0.0.1:{port}");
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "tauri:options": {"application": app.display().to_string()}
+        }}});
+        let response: Value = http
+            .post(format!("{root}/session"))
+            .json(&capabilities)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let id = response["value"]["sessionId"]
+            .as_str()
+            .with_context(|| format!("no session: {response}"))?;
+        Ok(Self {
+            http,
+            base: format!("{root}/session/{id}"),
+        })
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value> {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response: Value = request.send().await?.json().await?;
+        if let Some(error) = response["value"]["error"].as_str() {
+            bail!(
+                "WebDriver {path}: {error}: {}",
+                response["value"]["message"]
+            );
+        }
+        Ok(response["value"].clone())
+    }
+
+    async fn quit(&self) -> Result<Value> {
+        self.call(reqwest::Method::DELETE, "", None).await
+    }
+
+    async fn execute(&self, script: &str) -> Result<Value> {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    /// Presses the keys together on whatever has focus, as a person would.
+    async fn keys(&self, chord: &[&str]) -> Result<()> {
+        let mut actions: Vec<Value> = chord
+            .iter()
+            .map(|k| json!({"type": "keyDown", "value": k}))
+            .collect();
+        actions.extend(
+            chord
+                .iter()
+                .rev()
+                .map(|k| json!({"type": "keyUp", "value": k})),
+        );
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        )
+        .await?;
+        self.call(reqwest::Method::DELETE, "/actions", None).await?;
+        Ok(())
+    }
+}
