@@ -488,7 +488,7 @@ async fn pull_in(
     items::attach_decisions(tx, &mut held_rows).await?;
 
     let new_generation = generation + 1;
-    let removed = track_client_items(
+    let (removed, new_to_client) = track_client_items(
         tx,
         client_id,
         seen,
@@ -504,8 +504,17 @@ async fn pull_in(
         .await?;
     audit::append(&state.db, tx, now, &audit_events).await?;
 
+    // New or changed since the cursor: everything when the client starts over or missed a
+    // response (its cursor is not the latest), else what it has not been sent and what this pull
+    // granted or renewed. A held item changes only through its lease or its holder's own pushes.
+    let everything = seen != Some(generation);
     let assignments = held_rows
         .into_iter()
+        .filter(|row| {
+            everything
+                || row.lease_expires_at == Some(expires)
+                || new_to_client.contains(&row.item.id.to_string())
+        })
         .map(|row| {
             let stage = row
                 .stage
@@ -538,6 +547,7 @@ async fn pull_in(
 
 /// Remembers what each client was sent so that it hears about every item taken away from it.
 /// A removal is repeated until the client pulls with a cursor from the response that carried it.
+/// Returns the removals to report and the held items this client had not been sent before.
 async fn track_client_items(
     tx: &mut Tx,
     client_id: ClientId,
@@ -545,7 +555,7 @@ async fn track_client_items(
     new_generation: i64,
     held: &[ItemRow],
     full_resync: bool,
-) -> Result<Vec<Removal>, SyncError> {
+) -> Result<(Vec<Removal>, HashSet<String>), SyncError> {
     let client = client_id.to_string();
     if full_resync {
         sqlx::query("DELETE FROM client_items WHERE client_id = $1")
@@ -618,7 +628,7 @@ async fn track_client_items(
             reason,
         });
     }
-    let new_ids: Vec<&String> = held_ids.difference(&known_ids).collect();
+    let new_ids: Vec<String> = held_ids.difference(&known_ids).cloned().collect();
     for chunk in new_ids.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO client_items (client_id, item_id) VALUES {}",
@@ -626,11 +636,11 @@ async fn track_client_items(
         );
         let mut insert = sqlx::query(&sql);
         for id in chunk {
-            insert = insert.bind(&client).bind(*id);
+            insert = insert.bind(&client).bind(id);
         }
         insert.execute(&mut **tx).await?;
     }
-    Ok(removed)
+    Ok((removed, new_ids.into_iter().collect()))
 }
 
 /// `POST /v1/sync/push`.
