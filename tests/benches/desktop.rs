@@ -123,14 +123,12 @@ async fn bench() -> Result<()> {
                 tokio::time::sleep(idle).await;
                 let mem = measure_memory(driver.child.id());
                 let lat = measure_latency(&wd, decisions).await;
-                match (mem, lat) {
-                    (Ok(m), Ok(l)) => {
-                        memory = Some(m);
-                        latency = Some(l);
-                        Ok(times)
-                    }
-                    (Err(e), _) | (_, Err(e)) => Err(e),
-                }
+                // Cold start and memory are reported even when the latency run fails.
+                latency = Some(lat);
+                mem.map(|m| {
+                    memory = Some(m);
+                    times
+                })
             }
             other => other,
         };
@@ -149,8 +147,8 @@ async fn bench() -> Result<()> {
 
     let memory = memory.context("no memory figures")?;
     let latency = latency.context("no latency figures")?;
-    report(&ready, &inbox, &memory, &latency);
-    Ok(())
+    report(&ready, &inbox, &memory, latency.as_ref().ok());
+    latency.map(|_| ()).context("decide-to-next latency")
 }
 
 fn ms(d: Duration) -> f64 {
@@ -376,7 +374,7 @@ fn percentile(values: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-fn report(ready: &[Duration], inbox: &[Duration], memory: &[Proc], latency: &Latency) {
+fn report(ready: &[Duration], inbox: &[Duration], memory: &[Proc], latency: Option<&Latency>) {
     let ready: Vec<f64> = ready.iter().copied().map(ms).collect();
     let inbox: Vec<f64> = inbox.iter().copied().map(ms).collect();
     let max = |v: &[f64]| v.iter().copied().fold(f64::NAN, f64::max);
@@ -440,6 +438,11 @@ fn report(ready: &[Duration], inbox: &[Duration], memory: &[Proc], latency: &Lat
         sum(&is_app, &pss) as f64 / sum(&webkit, &pss) as f64
     );
 
+    let Some(latency) = latency else {
+        println!();
+        println!("== keydown to the next item's view: FAILED (see the error below)");
+        return;
+    };
     println!();
     println!(
         "== keydown to the next item's view ({} each, in-page clock)",
