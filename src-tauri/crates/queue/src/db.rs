@@ -62,7 +62,7 @@ impl Db {
             .acquire_timeout(Duration::from_secs(30))
             .max_connections(match backend {
                 Backend::Sqlite => 8,
-                Backend::Postgres => 24,
+                Backend::Postgres => postgres_pool_size(),
             });
         let options = match backend {
             Backend::Sqlite => {
@@ -143,6 +143,14 @@ impl Db {
             tokio::time::sleep(Duration::from_millis(2u64 << attempt.min(6))).await;
         }
     }
+}
+
+/// Connections per PostgreSQL pool: a few per core. More only queue up inside the database
+/// server and cost context switches: on 2 cores, 12 connections gave 2,584 decisions/s where 24
+/// gave 1,995 in the same benchmark.
+fn postgres_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    u32::try_from(cores * 6).unwrap_or(u32::MAX).clamp(8, 64)
 }
 
 fn is_retryable(error: &sqlx::Error) -> bool {
