@@ -218,26 +218,32 @@ struct Reviewer {
 
 impl Reviewer {
     async fn pull(&self, cursor: Option<&str>) -> Option<PullResponse> {
-        let response = self
-            .http
-            .post(format!("{}/v1/sync/pull", self.url))
-            .bearer_auth(&self.token)
-            .json(&json!({"client_id": self.client_id, "cursor": cursor}))
-            .send()
-            .await
-            .ok()?;
-        if !response.status().is_success() {
-            return None;
-        }
-        response.json().await.ok()
+        self.post(
+            "pull",
+            json!({"client_id": self.client_id, "cursor": cursor}),
+        )
+        .await
     }
 
     async fn push(&self, mutations: &[Mutation]) -> Option<PushResponse> {
+        self.post(
+            "push",
+            json!({"client_id": self.client_id, "mutations": mutations}),
+        )
+        .await
+    }
+
+    /// `POST /v1/sync/{what}`; None for a transport error or a non-2xx answer.
+    async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        body: serde_json::Value,
+    ) -> Option<T> {
         let response = self
             .http
-            .post(format!("{}/v1/sync/push", self.url))
+            .post(format!("{}/v1/sync/{what}", self.url))
             .bearer_auth(&self.token)
-            .json(&json!({"client_id": self.client_id, "mutations": mutations}))
+            .json(&body)
             .send()
             .await
             .ok()?;
