@@ -12,14 +12,13 @@
 //! a SKIPPED line, so `cargo bench --workspace` without a display never hangs.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use countersign_domain::{Risk, Role};
 use countersign_queue::{ServeOptions, auth, demo, items};
-use serde_json::{Value, json};
+use countersign_tests::webdriver::{TauriDriver, WebDriver};
 
 const REVIEWER: &str = "bench-reviewer";
 const PRODUCER: &str = "bench-producer";
@@ -111,6 +110,7 @@ async fn bench() -> Result<()> {
                 ("COUNTERSIGN_TOKEN", token.clone()),
                 ("COUNTERSIGN_DATA_DIR", data_dir.display().to_string()),
             ],
+            true,
         )?;
         driver.wait_ready().await?;
         let started = Instant::now();
@@ -121,7 +121,7 @@ async fn bench() -> Result<()> {
             Ok(times) if last => {
                 eprintln!("idle for {idle:?} before measuring memory");
                 tokio::time::sleep(idle).await;
-                let mem = measure_memory(driver.child.id());
+                let mem = measure_memory(driver.pid());
                 let lat = measure_latency(&wd, decisions).await;
                 // Cold start and memory are reported even when the latency run fails.
                 latency = Some(lat);
@@ -490,150 +490,4 @@ fn report(ready: &[Duration], inbox: &[Duration], memory: &[Proc], latency: Opti
         "key presses that opened no other item within 3 s (not timed): {}",
         latency.missed.len()
     );
-}
-
-/// tauri-driver on a free port, killed on every exit path (a leaked one holds its port).
-struct TauriDriver {
-    child: Child,
-    port: u16,
-}
-
-impl TauriDriver {
-    fn start(program: &str, env: &[(&str, String)]) -> Result<Self> {
-        let port = free_port()?;
-        let native_port = free_port()?;
-        let child = Command::new(program)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| {
-                format!("cannot start {program}: `cargo install tauri-driver --locked`")
-            })?;
-        Ok(Self { child, port })
-    }
-
-    async fn wait_ready(&self) -> Result<()> {
-        let http = reqwest::Client::new();
-        let started = Instant::now();
-        while http
-            .get(format!("http://127.0.0.1:{}/status", self.port))
-            .send()
-            .await
-            .is_err()
-        {
-            ensure!(
-                started.elapsed() < Duration::from_secs(30),
-                "tauri-driver did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for TauriDriver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-/// The few WebDriver commands the bench needs, over plain HTTP.
-struct WebDriver {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl WebDriver {
-    async fn new(port: u16, app: &Path) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()?;
-        let root = format!("http://127.0.0.1:{port}");
-        let capabilities = json!({"capabilities": {"alwaysMatch": {
-            "tauri:options": {"application": app.display().to_string()}
-        }}});
-        let response: Value = http
-            .post(format!("{root}/session"))
-            .json(&capabilities)
-            .send()
-            .await?
-            .json()
-            .await?;
-        let id = response["value"]["sessionId"]
-            .as_str()
-            .with_context(|| format!("no session: {response}"))?;
-        Ok(Self {
-            http,
-            base: format!("{root}/session/{id}"),
-        })
-    }
-
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<Value> {
-        let mut request = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response: Value = request.send().await?.json().await?;
-        if let Some(error) = response["value"]["error"].as_str() {
-            bail!(
-                "WebDriver {path}: {error}: {}",
-                response["value"]["message"]
-            );
-        }
-        Ok(response["value"].clone())
-    }
-
-    async fn quit(&self) -> Result<Value> {
-        self.call(reqwest::Method::DELETE, "", None).await
-    }
-
-    async fn execute(&self, script: &str) -> Result<Value> {
-        self.call(
-            reqwest::Method::POST,
-            "/execute/sync",
-            Some(json!({"script": script, "args": []})),
-        )
-        .await
-    }
-
-    /// Presses the keys together on whatever has focus, as a person would.
-    async fn keys(&self, chord: &[&str]) -> Result<()> {
-        let mut actions: Vec<Value> = chord
-            .iter()
-            .map(|k| json!({"type": "keyDown", "value": k}))
-            .collect();
-        actions.extend(
-            chord
-                .iter()
-                .rev()
-                .map(|k| json!({"type": "keyUp", "value": k})),
-        );
-        self.call(
-            reqwest::Method::POST,
-            "/actions",
-            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
-        )
-        .await?;
-        self.call(reqwest::Method::DELETE, "/actions", None).await?;
-        Ok(())
-    }
 }

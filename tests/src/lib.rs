@@ -2,6 +2,7 @@
 //! database, and small helpers to speak the protocol to it over HTTP.
 
 pub mod proxy;
+pub mod webdriver;
 
 use std::sync::Arc;
 
