@@ -19,8 +19,9 @@ echo "== UI build"
 npm --prefix ui run build
 
 echo "== app build"
-# custom-protocol embeds ui/dist: the binary is the real app, not a window onto a dev server.
-cargo build -p countersign-desktop --features custom-protocol --locked
+# custom-protocol embeds ui/dist: the binary is the real app, not a window onto a dev server. Same flags as
+# scripts/test.sh's build step, so under it this finds everything built already.
+cargo build --workspace --bins --features "${COUNTERSIGN_CARGO_FEATURES:-countersign-desktop/custom-protocol}" --locked
 
 rm -rf test-output/desktop-e2e
 echo "== desktop end-to-end test"
@@ -28,4 +29,5 @@ COUNTERSIGN_DESKTOP_E2E=1 \
 COUNTERSIGN_DESKTOP_APP="${CARGO_TARGET_DIR:-$PWD/target}/debug/countersign-desktop" \
   xvfb-run -a -s "-screen 0 1280x800x24" \
   dbus-run-session -- \
-  cargo test -p countersign-tests --test desktop_e2e --locked -- --nocapture
+  cargo test --workspace --features "${COUNTERSIGN_CARGO_FEATURES:-countersign-desktop/custom-protocol}" \
+    --test desktop_e2e --locked -- --nocapture
