@@ -2,6 +2,7 @@ import { act, fireEvent, render, screen, waitFor, within } from "@testing-librar
 import { describe, expect, it } from "vitest";
 import { App } from "./App";
 import { FAKE_DEMO_CREDENTIAL, FakeBackend } from "./lib/backend/fake";
+import { DEFAULT_FILTERS } from "./features/inbox/usePagedInbox";
 
 function press(key: string, opts: KeyboardEventInit = {}) {
   act(() => {
@@ -16,6 +17,9 @@ async function setup(options: ConstructorParameters<typeof FakeBackend>[0] = {})
   await screen.findByTestId("item-view");
   return backend;
 }
+
+/** Lets the backend's pending answers (prefetches of the neighbouring items) land. */
+const settle = () => act(() => new Promise<void>((r) => setTimeout(r, 100)));
 
 const openId = () => screen.getByTestId("item-view").getAttribute("data-item-id");
 const rowIds = () => screen.getAllByTestId("inbox-row").map((r) => r.getAttribute("data-item-id"));
@@ -42,6 +46,7 @@ describe("review flow", () => {
     const txnIndex = screen.getAllByTestId("inbox-row").findIndex((r) => r.getAttribute("data-kind") === "transaction");
     fireEvent.click(screen.getAllByTestId("inbox-row")[txnIndex]!);
     await waitFor(() => expect(openId()).toBe(ids[txnIndex]));
+    await settle(); // the reviewer reads the item meanwhile
     const decided = ids[txnIndex]!;
     press("a");
     // optimistic: the next item is open before the backend answered
@@ -226,6 +231,41 @@ describe("inbox paging", () => {
     for (let i = 0; i < 100; i++) press("j");
     await waitFor(() => expect(backend.calls.some((c) => c.command === "list_assignments" && (c.args[0] as { offset: number }).offset === 100)).toBe(true));
     await waitFor(() => expect(openId()).not.toBe(first));
+  });
+});
+
+describe("navigation while the inbox changes", () => {
+  it("a j press survives an inbox refresh that starts while the next page loads", async () => {
+    const backend = new FakeBackend({ count: 250, uploadDelayMs: null });
+    const list = backend.listAssignments.bind(backend);
+    let refreshDuringPageOne = true;
+    backend.listAssignments = (query) => {
+      if (query.offset === 100 && refreshDuringPageOne) {
+        refreshDuringPageOne = false;
+        backend.emitInbox(); // a sync round lands while page 1 is on its way
+      }
+      return list(query);
+    };
+    render(<App backend={backend} />);
+    await screen.findByTestId("item-view");
+    const ids = (await list({ ...DEFAULT_FILTERS, offset: 0, limit: 250 })).rows.map((r) => r.item_id);
+    for (let i = 0; i < 99; i++) press("j");
+    await waitFor(() => expect(openId()).toBe(ids[99]));
+    press("j");
+    await waitFor(() => expect(openId()).toBe(ids[100]));
+    expect(refreshDuringPageOne).toBe(false);
+  });
+
+  it("opens the next item from the cache at once after the inbox changed, then refreshes it", async () => {
+    const backend = await setup({ latencyMs: 40 });
+    const ids = rowIds();
+    await waitFor(() => expect(backend.calls.filter((c) => c.command === "get_assignment" && c.args[0] === ids[1])).toHaveLength(1));
+    await settle();
+    act(() => backend.emitInbox());
+    press("j");
+    // Shown synchronously from the (now stale) cache, while a fresh copy is fetched behind it.
+    expect(openId()).toBe(ids[1]);
+    await waitFor(() => expect(backend.calls.filter((c) => c.command === "get_assignment" && c.args[0] === ids[1]).length).toBeGreaterThan(1));
   });
 });
 

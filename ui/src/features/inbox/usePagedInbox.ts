@@ -101,15 +101,23 @@ export function usePagedInbox(backend: Backend, filters: InboxFilters, enabled =
 
   const fetchRow = useCallback(
     async (index: number) => {
-      if (index < 0 || index >= totalRef.current) return undefined;
-      const c = cache.current;
-      const row = c.get(index);
+      if (index < 0) return undefined;
+      const row = cache.current.get(index);
       if (row) return row;
+      // Straight from the backend rather than through fetchPage: a refresh that starts meanwhile (the
+      // inbox changes every few seconds while syncing) must not swallow the answer, or a j press is lost.
+      // Nor is the row count trusted: it may be older than the rows a sync just added.
       const page = Math.floor(index / PAGE_SIZE);
-      await fetchPage(page, c, generation.current);
-      return cache.current.get(index);
+      const gen = generation.current;
+      const result = await backend.listAssignments({ ...filtersRef.current, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
+      if (gen === generation.current) {
+        cache.current.set(page, result.rows);
+        totalRef.current = result.total;
+        setState((s) => ({ ...s, total: result.total, counts: result.counts, version: s.version + 1 }));
+      }
+      return result.rows[index % PAGE_SIZE];
     },
-    [fetchPage],
+    [backend],
   );
 
   const getRow = useCallback((index: number) => cache.current.get(index), []);

@@ -22,6 +22,9 @@ export interface ReviewSession {
   undo(itemId?: string): Promise<void>;
 }
 
+/** Item views kept for instant reopening; the oldest go first. */
+const VIEW_CACHE_SIZE = 200;
+
 /**
  * The reviewer's path through the queue: which item is open, deciding it (the next item opens at once,
  * without waiting for the backend or for sync) and undoing decisions that were not uploaded yet.
@@ -32,28 +35,38 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
   const [loadingView, setLoadingView] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [undoStack, setUndoStack] = useState<UndoEntry[]>([]);
-  const cache = useRef(new Map<string, AssignmentView>());
+  // Views opened or prefetched; `stale` ones (the inbox changed since) are shown at once and refreshed.
+  const cache = useRef(new Map<string, { view: AssignmentView; stale: boolean }>());
+  // Bumped on every inbox change: a view fetched before the latest change is stale on arrival.
+  const changes = useRef(0);
+  const inflight = useRef(new Map<string, number>());
   const selectedRef = useRef<string | null>(null);
   selectedRef.current = selectedId;
 
+  /** Fetches the item's view into the cache; shows it if it is still the open one. */
   const load = useCallback(
     async (itemId: string, { quiet = false } = {}) => {
-      const cached = cache.current.get(itemId);
-      if (cached && !quiet) {
-        setView(cached);
-        return;
-      }
+      const generation = changes.current;
+      if (quiet && inflight.current.get(itemId) === generation) return;
+      inflight.current.set(itemId, generation);
       if (!quiet) setLoadingView(true);
       try {
         const v = await backend.getAssignment(itemId);
-        cache.current.set(itemId, v);
+        cache.current.delete(itemId); // re-inserted last: the Map's order is the eviction order
+        cache.current.set(itemId, { view: v, stale: generation !== changes.current });
+        for (const oldest of cache.current.keys()) {
+          if (cache.current.size <= VIEW_CACHE_SIZE) break;
+          cache.current.delete(oldest);
+        }
         if (selectedRef.current === itemId) setView(v);
       } catch (e) {
+        cache.current.delete(itemId);
         if (selectedRef.current === itemId && !quiet) {
           setView(null);
           setError(toAppError(e).message);
         }
       } finally {
+        if (inflight.current.get(itemId) === generation) inflight.current.delete(itemId);
         if (!quiet) setLoadingView(false);
       }
     },
@@ -62,13 +75,9 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
 
   const prefetch = useCallback(
     (itemId: string | undefined) => {
-      if (!itemId || cache.current.has(itemId)) return;
-      backend.getAssignment(itemId).then(
-        (v) => cache.current.set(itemId, v),
-        () => undefined,
-      );
+      if (itemId && cache.current.get(itemId)?.stale !== false) void load(itemId, { quiet: true });
     },
-    [backend],
+    [load],
   );
 
   const select = useCallback(
@@ -77,8 +86,13 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
       setSelectedId(itemId);
       selectedRef.current = itemId;
       const cached = cache.current.get(itemId);
-      if (cached) setView(cached);
-      else void load(itemId);
+      if (!cached) {
+        void load(itemId);
+        return;
+      }
+      // Synchronous, so the next item opens in the same frame as the key press.
+      setView(cached.view);
+      if (cached.stale) void load(itemId, { quiet: true });
     },
     [load],
   );
@@ -86,22 +100,28 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
   const selectedIndex = selectedId ? inbox.indexOf(selectedId) : -1;
   const { getRow, fetchRow, total, loaded } = inbox;
 
-  // Open the first item when the inbox first shows rows; keep the next one warm.
+  // Open the first item when the inbox first shows rows; keep its neighbours warm for j/k and decisions.
   useEffect(() => {
     if (!selectedId && loaded && total > 0) {
       const first = getRow(0);
       if (first) select(first.item_id);
     }
-    if (selectedIndex >= 0) prefetch(getRow(selectedIndex + 1)?.item_id);
+    if (selectedIndex >= 0) {
+      prefetch(getRow(selectedIndex + 1)?.item_id);
+      prefetch(getRow(selectedIndex - 1)?.item_id);
+      prefetch(getRow(selectedIndex + 2)?.item_id);
+    }
   }, [selectedId, selectedIndex, loaded, total, getRow, select, prefetch, inbox.version]);
 
-  // After any inbox change, cached views may be stale: drop them and refresh the open one quietly.
+  // After any inbox change, cached views may be out of date: keep them for an instant open, mark them
+  // stale so each is fetched again before or as it is shown, and refresh the open one now.
   useEffect(() => {
     let unlisten: (() => void) | undefined;
     let cancelled = false;
     void backend
       .onInboxChanged(() => {
-        cache.current.clear();
+        changes.current++;
+        for (const entry of cache.current.values()) entry.stale = true;
         if (selectedRef.current) void load(selectedRef.current, { quiet: true });
       })
       .then((u) => (cancelled ? u() : (unlisten = u)));
@@ -115,9 +135,13 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
     async (delta: number) => {
       const index = selectedRef.current ? inbox.indexOf(selectedRef.current) : -1;
       const target = Math.max(0, index + delta);
-      // Synchronous when the row is loaded, so held-down or fast keys advance one row per press.
-      const row = getRow(target) ?? (await fetchRow(target));
-      if (row && row.item_id !== selectedRef.current) select(row.item_id);
+      try {
+        // Synchronous when the row is loaded, so held-down or fast keys advance one row per press.
+        const row = getRow(target) ?? (await fetchRow(target));
+        if (row && row.item_id !== selectedRef.current) select(row.item_id);
+      } catch (e) {
+        setError(toAppError(e).message);
+      }
     },
     [inbox, getRow, fetchRow, select],
   );
@@ -125,7 +149,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
   const decide = useCallback(
     async (itemId: string, request: DecisionRequest) => {
       const index = inbox.indexOf(itemId);
-      const title = (cache.current.get(itemId) ?? view)?.item.title ?? "item";
+      const title = (cache.current.get(itemId)?.view ?? view)?.item.title ?? "item";
       const next = index >= 0 ? (getRow(index + 1) ?? (index > 0 ? getRow(index - 1) : undefined)) : undefined;
       // Optimistic: the next item opens now; the decision is confirmed when the store has it.
       if (next) select(next.item_id);

@@ -134,7 +134,8 @@ export class FakeBackend implements Backend {
     return f();
   }
 
-  private emitInbox() {
+  /** Tells the UI the inbox changed, as a sync round that pulled or uploaded something does. */
+  emitInbox() {
     this.version++;
     for (const l of this.inboxListeners) l();
   }
