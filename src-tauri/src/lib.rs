@@ -9,6 +9,7 @@ pub mod error;
 pub mod session;
 mod tray;
 pub mod view;
+mod webview;
 
 use std::path::PathBuf;
 
@@ -46,6 +47,9 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, launch: Launch) -> tauri:
             {
                 // Headless sessions and desktops without a tray host are normal: carry on without it.
                 tracing::warn!(%error, "no tray icon");
+            }
+            if let Some(window) = app.get_webview_window("main") {
+                webview::tune(&window);
             }
             tauri::async_runtime::spawn(publish(app.handle().clone(), received));
             Ok(())

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use countersign_client::notify::{self, DesktopNotifier, Notifier};
 use countersign_client::remote::{QueueClient, Token, normalise_server_url};
-use countersign_client::secrets::{OsKeyring, Secrets, TOKEN_ENV, resolve_token};
+use countersign_client::secrets::{CredentialError, OsKeyring, Secrets, TOKEN_ENV, resolve_token};
 use countersign_client::store::Store;
 use countersign_client::sync::SyncEngine;
 use countersign_client::{Clock, SystemClock};
@@ -159,10 +159,20 @@ impl Shell {
         Ok(())
     }
 
-    /// Stops syncing and forgets the token for this run; the local store and its outbox stay, so
-    /// nothing decided is lost and signing in again resumes the upload.
+    /// Stops syncing and deletes the token from the keyring, so the next start is signed out too; the
+    /// local store and its outbox stay, so nothing decided is lost and signing in again resumes the upload.
     pub async fn sign_out(&self) -> Result<(), AppError> {
-        let server = self.current().await.server.clone();
+        let current = self.current().await;
+        let server = current.server.clone();
+        if current.mode == Mode::Remote {
+            match OsKeyring.forget_token(&server) {
+                // Without a keyring the token came from COUNTERSIGN_TOKEN and was never stored.
+                Err(CredentialError::KeyringUnavailable(error)) => {
+                    tracing::warn!(%error, "no keyring to delete the token from")
+                }
+                other => other?,
+            }
+        }
         let session = signed_out_session(&self.data_dir, &server).await?;
         self.replace(session).await;
         Ok(())

@@ -26,6 +26,8 @@ pub enum CredentialError {
 pub trait Secrets: Send + Sync {
     fn token(&self, server_url: &str) -> Result<Option<Token>, CredentialError>;
     fn store_token(&self, server_url: &str, token: &Token) -> Result<(), CredentialError>;
+    /// Deletes the server's token; no token stored is not an error (signing out twice is fine).
+    fn forget_token(&self, server_url: &str) -> Result<(), CredentialError>;
 }
 
 /// The OS keyring through the keyring crate.
@@ -54,6 +56,14 @@ impl Secrets for OsKeyring {
     fn store_token(&self, server_url: &str, token: &Token) -> Result<(), CredentialError> {
         let entry = keyring::Entry::new(KEYRING_SERVICE, server_url).map_err(keyring_error)?;
         entry.set_password(token.expose()).map_err(keyring_error)
+    }
+
+    fn forget_token(&self, server_url: &str) -> Result<(), CredentialError> {
+        let entry = keyring::Entry::new(KEYRING_SERVICE, server_url).map_err(keyring_error)?;
+        match entry.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(error) => Err(keyring_error(error)),
+        }
     }
 }
 
@@ -102,6 +112,13 @@ mod tests {
                 .lock()
                 .map_err(|e| CredentialError::Keyring(e.to_string()))? =
                 Some(token.expose().to_owned());
+            Ok(())
+        }
+        fn forget_token(&self, _: &str) -> Result<(), CredentialError> {
+            *self
+                .stored
+                .lock()
+                .map_err(|e| CredentialError::Keyring(e.to_string()))? = None;
             Ok(())
         }
     }

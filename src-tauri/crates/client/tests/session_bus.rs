@@ -32,7 +32,7 @@ fn session_bus_required() -> bool {
 }
 
 #[test]
-fn keyring_stores_and_returns_the_token_through_secret_service() {
+fn keyring_stores_returns_and_forgets_the_token_through_secret_service() {
     if !session_bus_required() {
         return;
     }
@@ -57,6 +57,11 @@ fn keyring_stores_and_returns_the_token_through_secret_service() {
             .expose(),
         "secret-token-2"
     );
+    OsKeyring.forget_token(&server).expect("delete");
+    assert!(OsKeyring.token(&server).expect("read").is_none());
+    OsKeyring
+        .forget_token(&server)
+        .expect("deleting a missing token is not an error");
 }
 
 #[tokio::test]
