@@ -110,7 +110,7 @@ async fn bench() -> Result<()> {
                 ("COUNTERSIGN_TOKEN", token.clone()),
                 ("COUNTERSIGN_DATA_DIR", data_dir.display().to_string()),
             ],
-            true,
+            std::env::var_os("BENCH_APP_LOG").is_none(),
         )?;
         driver.wait_ready().await?;
         let started = Instant::now();
@@ -332,9 +332,12 @@ const before = view() ? view().dataset.itemId : null;
 const b = window.__bench = { before, key: null, dom: null, frame: null };
 if (!window.__benchKey) {
   window.__benchKey = true;
-  window.addEventListener('keydown', () => {
+  window.addEventListener('keydown', (e) => {
     const b = window.__bench;
-    if (b && b.key === null) b.key = performance.now();
+    if (b && b.key === null) {
+      b.key = performance.now();
+      b.event = { key: e.key, alt: e.altKey, ctrl: e.ctrlKey, meta: e.metaKey, shift: e.shiftKey, target: e.target && e.target.tagName };
+    }
   }, { capture: true });
 }
 const observer = new MutationObserver(() => {
@@ -356,7 +359,12 @@ const a = document.activeElement;
 return { view: v && v.dataset.itemId, selected: sel && sel.dataset.itemId,
   rows: document.querySelectorAll('[data-testid="inbox-row"]').length,
   active: a && (a.tagName + ' ' + (a.dataset.testid || '')),
-  online: document.querySelector('[data-testid="status-online"]')?.dataset.online };
+  online: document.querySelector('[data-testid="status-online"]')?.dataset.online,
+  total: document.querySelector('[data-testid="inbox-total"]')?.textContent,
+  first: document.querySelector('[data-testid="inbox-row"]')?.dataset.itemId,
+  conflicts: document.querySelector('[data-testid="open-conflicts"]')?.getAttribute('aria-pressed'),
+  dialog: !!document.querySelector('[role="dialog"]'), focused: document.hasFocus(),
+  error: document.querySelector('[role="alert"]')?.textContent };
 "#;
 
 /// One timed key press; `Ok(Err(…))` when the page did not open another item within 3 s.
@@ -374,7 +382,17 @@ async fn probe_key(wd: &WebDriver, key: &str) -> Result<std::result::Result<(f64
         }
         if started.elapsed() > Duration::from_secs(3) {
             let page = wd.execute(DIAGNOSE).await.unwrap_or_default();
-            return Ok(Err(format!("{b}; page: {page}")));
+            // Late or lost? Keep watching a while: a late open points at a stalled backend call.
+            let mut fate = "never opened within 20 s".to_owned();
+            while started.elapsed() < Duration::from_secs(20) {
+                let b = wd.execute("return window.__bench;").await?;
+                if let (Some(key_at), Some(dom)) = (b["key"].as_f64(), b["dom"].as_f64()) {
+                    fate = format!("opened {:.0} ms after the key", dom - key_at);
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            return Ok(Err(format!("{fate}; at 3 s: {b}; page: {page}")));
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }

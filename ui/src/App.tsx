@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useEffectEvent, useRef, useState } from "react";
 import type { Backend } from "./lib/backend";
 import { BackendContext } from "./lib/backend/context";
 import { useNow } from "./lib/useNow";
@@ -63,44 +63,47 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     }
   }, [session.view]);
 
+  // One window listener for the app's lifetime, always calling the latest handler: re-adding it on
+  // every render could drop a key press that arrives while React runs the effects of a render.
+  const onKey = useEffectEvent((e: KeyboardEvent) => {
+    if (e.defaultPrevented || sheet || settings) return;
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "z" && !isTyping(e.target)) {
+      e.preventDefault();
+      void session.undo();
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+    const key = e.key;
+    if (key === "?") {
+      e.preventDefault();
+      setSheet(true);
+    } else if (key === "Escape" && conflicts) {
+      setConflicts(false);
+    } else if (key === "c") {
+      setConflicts((c) => !c);
+    } else if (key === "t") {
+      toggleTheme();
+    } else if (conflicts || !signedIn) {
+      return;
+    } else if (key === "j" || key === "ArrowDown") {
+      e.preventDefault();
+      void session.move(1);
+    } else if (key === "k" || key === "ArrowUp") {
+      e.preventDefault();
+      void session.move(-1);
+    } else if (key === "u") {
+      e.preventDefault();
+      void session.undo();
+    } else if (COMMAND_KEYS[key]) {
+      e.preventDefault();
+      itemRef.current?.command(COMMAND_KEYS[key]);
+    }
+  });
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || sheet || settings) return;
-      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "z" && !isTyping(e.target)) {
-        e.preventDefault();
-        void session.undo();
-        return;
-      }
-      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
-      const key = e.key;
-      if (key === "?") {
-        e.preventDefault();
-        setSheet(true);
-      } else if (key === "Escape" && conflicts) {
-        setConflicts(false);
-      } else if (key === "c") {
-        setConflicts((c) => !c);
-      } else if (key === "t") {
-        toggleTheme();
-      } else if (conflicts || !signedIn) {
-        return;
-      } else if (key === "j" || key === "ArrowDown") {
-        e.preventDefault();
-        void session.move(1);
-      } else if (key === "k" || key === "ArrowUp") {
-        e.preventDefault();
-        void session.move(-1);
-      } else if (key === "u") {
-        e.preventDefault();
-        void session.undo();
-      } else if (COMMAND_KEYS[key]) {
-        e.preventDefault();
-        itemRef.current?.command(COMMAND_KEYS[key]);
-      }
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [session, sheet, settings, conflicts, signedIn, toggleTheme]);
+    const listener = (e: KeyboardEvent) => onKey(e);
+    window.addEventListener("keydown", listener);
+    return () => window.removeEventListener("keydown", listener);
+  }, []);
 
   const lastUndo = session.undoStack[session.undoStack.length - 1];
 
