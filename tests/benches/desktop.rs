@@ -3,8 +3,8 @@
 //! 1. cold start to an interactive inbox (first inbox row and the item view shown), against the same
 //!    launch until the page's `document.readyState` is "complete" (what the app adds over WebKit's own
 //!    page load);
-//! 2. idle memory (RSS and PSS) of the app process and its WebKit children after 10 s idle, with the
-//!    app's own process set against the WebKit processes;
+//! 2. idle memory (RSS and PSS) of the app process and its WebKit children after 10 s idle, against
+//!    WebKitGTK's own MiniBrowser idling on about:blank in the same run;
 //! 3. decide-to-next-item latency in the page (keydown of `a` until the next item's view is in the DOM,
 //!    and until the next frame), against the same probe around `j` (next item without deciding).
 //!
@@ -144,10 +144,11 @@ async fn bench() -> Result<()> {
         inbox.push(i);
     }
     server.shutdown().await;
+    let blank = blank_webkit_memory(idle).await?;
 
     let memory = memory.context("no memory figures")?;
     let latency = latency.context("no latency figures")?;
-    report(&ready, &inbox, &memory, latency.as_ref().ok());
+    report(&ready, &inbox, &memory, &blank, latency.as_ref().ok());
     latency.map(|_| ()).context("decide-to-next latency")
 }
 
@@ -190,6 +191,11 @@ struct Proc {
 
 /// The app process (under tauri-driver → WebKitWebDriver) and every process below it.
 fn measure_memory(driver_pid: u32) -> Result<Vec<Proc>> {
+    process_tree(driver_pid, "countersign-desktop")
+}
+
+/// The process named `name` at or below `ancestor`, and every process below it.
+fn process_tree(ancestor: u32, name_of_root: &str) -> Result<Vec<Proc>> {
     let mut parent = HashMap::new();
     for entry in std::fs::read_dir("/proc")? {
         let Ok(pid) = entry?.file_name().to_string_lossy().parse::<u32>() else {
@@ -227,8 +233,8 @@ fn measure_memory(driver_pid: u32) -> Result<Vec<Proc>> {
     let app = parent
         .keys()
         .copied()
-        .find(|&pid| descends(pid, driver_pid) && name(pid) == "countersign-desktop")
-        .context("no countersign-desktop process under tauri-driver")?;
+        .find(|&pid| (pid == ancestor || descends(pid, ancestor)) && name(pid) == name_of_root)
+        .with_context(|| format!("no {name_of_root} process at or below pid {ancestor}"))?;
     let mut pids: Vec<u32> = parent
         .keys()
         .copied()
@@ -255,6 +261,29 @@ fn measure_memory(driver_pid: u32) -> Result<Vec<Proc>> {
         });
     }
     Ok(procs)
+}
+
+/// WebKitGTK's own MiniBrowser (from libwebkit2gtk-4.1-0) showing about:blank, idle as long as the app
+/// was, with GPU compositing off as in the app: what any WebKit window costs on this machine.
+async fn blank_webkit_memory(idle: Duration) -> Result<Vec<Proc>> {
+    let browser = std::env::var("BENCH_MINIBROWSER")
+        .unwrap_or_else(|_| "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser".to_owned());
+    let mut child = std::process::Command::new(&browser)
+        .arg("about:blank")
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot start {browser} (set BENCH_MINIBROWSER)"))?;
+    tokio::time::sleep(idle).await;
+    let name = std::path::Path::new(&browser)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let procs = process_tree(child.id(), &name);
+    let _ = child.kill();
+    let _ = child.wait();
+    procs
 }
 
 struct Latency {
@@ -408,7 +437,13 @@ fn percentile(values: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-fn report(ready: &[Duration], inbox: &[Duration], memory: &[Proc], latency: Option<&Latency>) {
+fn report(
+    ready: &[Duration],
+    inbox: &[Duration],
+    memory: &[Proc],
+    blank: &[Proc],
+    latency: Option<&Latency>,
+) {
     let ready: Vec<f64> = ready.iter().copied().map(ms).collect();
     let inbox: Vec<f64> = inbox.iter().copied().map(ms).collect();
     let max = |v: &[f64]| v.iter().copied().fold(f64::NAN, f64::max);
@@ -470,6 +505,18 @@ fn report(ready: &[Duration], inbox: &[Duration], memory: &[Proc], latency: Opti
     println!(
         "| | ratio app / WebKit (PSS) | | {:.2}× |",
         sum(&is_app, &pss) as f64 / sum(&webkit, &pss) as f64
+    );
+    let blank_rss: u64 = blank.iter().map(|p| p.rss_kb).sum();
+    let blank_pss: u64 = blank.iter().map(|p| p.pss_kb).sum();
+    println!(
+        "| | baseline: WebKit's MiniBrowser on about:blank ({} processes) | {:.1} MB | {:.1} MB |",
+        blank.len(),
+        mb(blank_rss),
+        mb(blank_pss)
+    );
+    println!(
+        "| | ratio total / blank MiniBrowser (PSS) | | {:.2}× |",
+        sum(&all, &pss) as f64 / blank_pss as f64
     );
 
     let Some(latency) = latency else {
