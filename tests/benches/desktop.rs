@@ -307,10 +307,16 @@ async fn measure_latency(wd: &WebDriver, decisions: usize) -> Result<Latency> {
     };
     wd.keys(&["\u{E00C}"]).await?; // Escape: focus out of any text field
     let warm_up = 5;
-    // The baseline moves down with `j`; where `j` opens nothing (seen at times: the open item is
-    // the last row the list knows of) it turns and moves up with `k`, which is the same work.
+    // The baseline moves down with `j` and, from the last row, up with `k` (the same work): the order
+    // of the list changes under the bench as the server renews leases, so the open row can be last.
     let mut step = "j";
     for n in 0..decisions + warm_up {
+        let at = wd.execute(POSITION).await?;
+        match (at["pos"].as_u64(), at["size"].as_u64()) {
+            (Some(pos), Some(size)) if pos >= size => step = "k",
+            (Some(1), _) => step = "j",
+            _ => {}
+        }
         let (dom, frame) = loop {
             match probe_key(wd, step)
                 .await
@@ -381,6 +387,12 @@ observer.observe(document.body, { subtree: true, childList: true, attributes: tr
 return before;
 "#;
 
+/// Where the open row sits in the whole list (the virtual list's aria-posinset / aria-setsize).
+const POSITION: &str = r#"
+const sel = document.querySelector('[data-testid="inbox-row"][aria-selected="true"]');
+return sel ? { pos: Number(sel.getAttribute('aria-posinset')), size: Number(sel.getAttribute('aria-setsize')) } : {};
+"#;
+
 const DIAGNOSE: &str = r#"
 const v = document.querySelector('[data-testid="item-view"]');
 const sel = document.querySelector('[data-testid="inbox-row"][aria-selected="true"]');
@@ -390,6 +402,7 @@ return { view: v && v.dataset.itemId, selected: sel && sel.dataset.itemId,
   active: a && (a.tagName + ' ' + (a.dataset.testid || '')),
   online: document.querySelector('[data-testid="status-online"]')?.dataset.online,
   total: document.querySelector('[data-testid="inbox-total"]')?.textContent,
+  pos: sel && sel.getAttribute('aria-posinset'),
   first: document.querySelector('[data-testid="inbox-row"]')?.dataset.itemId,
   conflicts: document.querySelector('[data-testid="open-conflicts"]')?.getAttribute('aria-pressed'),
   dialog: !!document.querySelector('[role="dialog"]'), focused: document.hasFocus(),

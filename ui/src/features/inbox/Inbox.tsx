@@ -157,6 +157,9 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
                 id={`row-${row.item_id}`}
                 role="option"
                 aria-selected={selected}
+                // Only a window of rows exists in the DOM: say where this one sits in the whole list.
+                aria-posinset={v.index + 1}
+                aria-setsize={inbox.total}
                 className={`inbox-row risk-${row.risk}${selected ? " selected" : ""}`}
                 style={style}
                 data-testid="inbox-row"
