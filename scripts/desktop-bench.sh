@@ -3,21 +3,12 @@
 # runs the bench under a virtual display and a private D-Bus session, where it starts tauri-driver
 # (WebKitWebDriver) and a real queue service, and prints cold start, idle memory and decide-to-next
 # latency, each beside a baseline measured in the same run.
-# BENCH_RUNS (cold starts, 5), BENCH_DECISIONS (100) and BENCH_IDLE_SECONDS (10) tune it.
+# BENCH_RUNS (cold starts, 5), BENCH_DECISIONS (100) and BENCH_IDLE_SECONDS (10) tune it; BENCH_APP_LOG=1
+# lets tauri-driver (and what it passes on from WebKitWebDriver) print.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for tool in xvfb-run dbus-run-session WebKitWebDriver npm; do
-  command -v "$tool" >/dev/null || { echo "desktop-bench: $tool is missing (scripts/setup-debian.sh)" >&2; exit 1; }
-done
-if ! command -v tauri-driver >/dev/null; then
-  echo "== installing tauri-driver"
-  cargo install tauri-driver --locked
-fi
-
-echo "== UI build"
-[ -d ui/node_modules ] || npm --prefix ui ci --no-audit --no-fund
-npm --prefix ui run build
+source scripts/desktop-prereqs.sh
 
 echo "== release app build"
 # custom-protocol embeds ui/dist: the binary is the real app, not a window onto a dev server.

@@ -6,17 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for tool in xvfb-run dbus-run-session WebKitWebDriver npm; do
-  command -v "$tool" >/dev/null || { echo "desktop-e2e: $tool is missing (scripts/setup-debian.sh)" >&2; exit 1; }
-done
-if ! command -v tauri-driver >/dev/null; then
-  echo "== installing tauri-driver"
-  cargo install tauri-driver --locked
-fi
-
-echo "== UI build"
-[ -d ui/node_modules ] || npm --prefix ui ci --no-audit --no-fund
-npm --prefix ui run build
+source scripts/desktop-prereqs.sh
 
 echo "== app build"
 # custom-protocol embeds ui/dist: the binary is the real app, not a window onto a dev server. Same flags as
