@@ -111,13 +111,7 @@ impl Shell {
         let session = match configured_server(&data_dir) {
             Some(server) => {
                 let token = resolve_token(std::env::var(TOKEN_ENV).ok(), &OsKeyring, &server);
-                match token {
-                    Ok(token) => remote_session(&data_dir, &server, token, &changes).await?,
-                    Err(error) => {
-                        tracing::warn!(%error, "not signed in");
-                        signed_out_session(&data_dir, &server).await?
-                    }
-                }
+                remote_or_signed_out(&data_dir, &server, token, &changes).await?
             }
             None => embedded_session(&data_dir, &changes).await?,
         };
@@ -258,6 +252,32 @@ async fn signed_out_session(data_dir: &Path, server: &str) -> Result<Session, Ap
     })
 }
 
+/// The session with `server`, or the sign-in form when there is no token or the server no longer
+/// takes it (a rotated token must not keep the app from opening).
+async fn remote_or_signed_out(
+    data_dir: &Path,
+    server: &str,
+    token: Result<Token, CredentialError>,
+    changes: &mpsc::UnboundedSender<Change>,
+) -> Result<Session, AppError> {
+    let session = match token {
+        Ok(token) => remote_session(data_dir, server, token, changes).await,
+        Err(error) => Err(error.into()),
+    };
+    match session {
+        Err(error)
+            if matches!(
+                error.code,
+                ErrorCode::NotSignedIn | ErrorCode::BadCredential
+            ) =>
+        {
+            tracing::warn!(error = %error.message, "not signed in");
+            signed_out_session(data_dir, server).await
+        }
+        other => other,
+    }
+}
+
 async fn remote_session(
     data_dir: &Path,
     server: &str,
@@ -267,18 +287,33 @@ async fn remote_session(
     let dir = store_dir(data_dir, server);
     let store = Store::open(&dir).await?;
     let remote = QueueClient::new(server, token.clone())?;
-    // Offline at start is fine: the reviewer works on what is cached and the sync catches up; who the
-    // token belongs to is what the server said last time.
-    let me = match remote.me().await {
-        Ok(me) => {
-            remember_me(&dir, &me);
+    // Who the token belongs to is what the server said last time, asked again in the background: a
+    // slow or unreachable server must not hold up the window (a rejected token shows in the sync
+    // status). Only a first start waits for the answer; offline, it starts without a name.
+    let mut recheck = None;
+    let me = match remembered_me(&dir) {
+        Some(me) => {
+            let (remote, dir) = (remote.clone(), dir.clone());
+            recheck = Some(AbortOnDrop(tokio::spawn(async move {
+                match remote.me().await {
+                    Ok(me) => remember_me(&dir, &me),
+                    Err(error) => tracing::warn!(%error, "cannot confirm who is signed in"),
+                }
+            })));
             Some(me)
         }
-        Err(error) if error.is_transient() => remembered_me(&dir),
-        Err(error) => return Err(error.into()),
+        None => match remote.me().await {
+            Ok(me) => {
+                remember_me(&dir, &me);
+                Some(me)
+            }
+            Err(error) if error.is_transient() => None,
+            Err(error) => return Err(error.into()),
+        },
     };
     let engine = engine(store.clone(), remote);
-    let tasks = background(&engine, store.clone(), changes.clone());
+    let mut tasks = background(&engine, store.clone(), changes.clone());
+    tasks.extend(recheck);
     Ok(Session {
         mode: Mode::Remote,
         server: server.to_owned(),
@@ -370,6 +405,82 @@ mod tests {
         };
         remember_me(dir.path(), &me);
         assert_eq!(remembered_me(dir.path()), Some(me));
+    }
+
+    /// A real queue service with one reviewer; returns it, its URL and the reviewer's token.
+    async fn queue_with_reviewer(dir: &Path) -> (countersign_queue::RunningServer, String, Token) {
+        let db = format!("sqlite://{}", dir.join("queue.db").display());
+        let server = countersign_queue::start(countersign_queue::ServeOptions::new(db))
+            .await
+            .expect("queue service");
+        let state = &server.state;
+        let token =
+            countersign_queue::auth::add_user(&state.db, "ana", Role::Reviewer, state.now())
+                .await
+                .expect("reviewer");
+        let url = server.url();
+        (server, url, Token::new(token))
+    }
+
+    #[tokio::test]
+    async fn a_rejected_token_opens_the_sign_in_form_and_a_good_one_signs_in() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (server, url, token) = queue_with_reviewer(dir.path()).await;
+        let (changes, _received) = mpsc::unbounded_channel();
+        let data = dir.path().join("app");
+
+        let rejected = remote_or_signed_out(&data, &url, Ok(Token::new("rotated")), &changes)
+            .await
+            .expect("opens");
+        assert!(rejected.me.is_none() && rejected.engine.is_none());
+        drop(rejected);
+
+        let signed_in = remote_or_signed_out(&data, &url, Ok(token), &changes)
+            .await
+            .expect("opens");
+        assert_eq!(
+            signed_in.me.as_ref().map(|me| me.name.as_str()),
+            Some("ana")
+        );
+        assert!(signed_in.engine.is_some());
+        drop(signed_in);
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_known_reviewer_does_not_wait_for_a_server_that_never_answers() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // Accepts connections and never answers: the request would wait out REQUEST_TIMEOUT (20 s).
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("listener");
+        let url = format!("http://{}", silent.local_addr().expect("address"));
+        let _held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = silent.accept().await {
+                open.push(socket);
+            }
+        });
+        let data = dir.path().join("app");
+        let me = Me {
+            name: "ana".to_owned(),
+            role: Role::Senior,
+        };
+        let store = store_dir(&data, &url);
+        std::fs::create_dir_all(&store).expect("store dir");
+        remember_me(&store, &me);
+        let (changes, _received) = mpsc::unbounded_channel();
+
+        let started = std::time::Instant::now();
+        let session = remote_or_signed_out(&data, &url, Ok(Token::new("t")), &changes)
+            .await
+            .expect("opens");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "waited {:?} for the server",
+            started.elapsed()
+        );
+        assert_eq!(session.me, Some(me));
     }
 
     #[test]
