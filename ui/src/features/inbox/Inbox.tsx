@@ -122,7 +122,7 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
         </label>
       </div>
       <div className="inbox-summary" aria-live="polite">
-        {inbox.error ? <span className="error-text">{inbox.error}</span> : <span data-testid="inbox-total">{inbox.total.toLocaleString("en-GB")} items</span>}
+        {inbox.error ? <span className="error-text">{inbox.error}</span> : <span data-testid="inbox-total">{inbox.total.toLocaleString("en-GB")} {inbox.total === 1 ? "item" : "items"}</span>}
       </div>
       <div
         ref={scrollRef}
