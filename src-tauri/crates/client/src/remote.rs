@@ -15,9 +15,11 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// The events stream is long-lived; silence longer than this means the connection is dead.
 pub const EVENTS_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// The largest answer read from the server. A pull holds at most the prefetch target (50 by default) of
-/// items, each submitted in under 1 MiB and typically a few KiB; anything larger is a broken or hostile
-/// server, and reading it whole would let that server exhaust the desktop's memory.
-pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+/// items, each submitted in under 1 MiB (the queue's body limit) with at most a decision or two whose
+/// corrections are bounded the same way: a legitimate answer stays under ~100 MiB, and typically a few
+/// hundred KiB. Anything larger is a broken or hostile server, and reading it whole would let that
+/// server exhaust the desktop's memory.
+pub const MAX_RESPONSE_BYTES: usize = 128 * 1024 * 1024;
 
 /// A bearer token. Its Debug output is redacted so it can never reach a log by accident.
 #[derive(Clone)]

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use countersign_client::remote::MAX_RESPONSE_BYTES;
 use serde_json::{Value, json};
 use sqlx::{Connection, SqliteConnection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -145,20 +146,20 @@ fn json_200(body: &str) -> Mode {
 fn generic_cases() -> Vec<(&'static str, Mode)> {
     const HTML: &str = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>\
         <body><h1>Bad Gateway</h1><p>nginx</p></body></html>";
-    let fifty_mib = 50 * 1024 * 1024;
+    let block = vec![b'a'; 1024 * 1024];
+    let oversized = MAX_RESPONSE_BYTES + block.len();
     let mut huge_with_length = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {fifty_mib}\r\n\
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {oversized}\r\n\
          connection: close\r\n\r\n{{\"cursor\": \""
     )
     .into_bytes();
-    huge_with_length.resize(huge_with_length.len() + fifty_mib - 12, b'a');
-    // The same 50 MiB chunked, without a length to refuse it by: the limit must hold while streaming.
+    huge_with_length.resize(huge_with_length.len() + oversized - 12, b'a');
+    // The same size chunked, without a length to refuse it by: the limit must hold while streaming.
     let mut huge_chunked =
         b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\
           connection: close\r\n\r\n"
             .to_vec();
-    let block = vec![b'a'; 1024 * 1024];
-    for _ in 0..50 {
+    for _ in 0..oversized / block.len() {
         huge_chunked.extend_from_slice(format!("{:x}\r\n", block.len()).as_bytes());
         huge_chunked.extend_from_slice(&block);
         huge_chunked.extend_from_slice(b"\r\n");
@@ -191,10 +192,13 @@ fn generic_cases() -> Vec<(&'static str, Mode)> {
             ),
         ),
         (
-            "50 MiB body with its length",
+            "body over the size limit, with its length",
             Mode::Answer(Arc::new(huge_with_length)),
         ),
-        ("50 MiB body chunked", Mode::Answer(Arc::new(huge_chunked))),
+        (
+            "body over the size limit, chunked",
+            Mode::Answer(Arc::new(huge_chunked)),
+        ),
         (
             "HTML error page (502)",
             Mode::Answer(Arc::new(response(

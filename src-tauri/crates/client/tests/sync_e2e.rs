@@ -360,3 +360,26 @@ async fn concurrent_syncs_on_one_data_directory_apply_each_decision_once() {
         assert_eq!(alice.status_of(id).await.as_deref(), Some("uploaded"));
     }
 }
+
+/// A full inbox (the default prefetch target, 50) of the largest items the queue accepts (bodies just
+/// under its 1 MiB limit) arrives in one pull: the desktop's answer-size limit must not lock a reviewer
+/// out of work the queue gave them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_inbox_of_the_largest_items_syncs() {
+    let queue = Queue::start(None).await;
+    let filler = "x".repeat(1_000_000);
+    for n in 0..50 {
+        queue
+            .submit_with(serde_json::json!({
+                "external_id": format!("large-{n}"), "kind": "content_draft",
+                "title": format!("Long report {n}"),
+                "payload": {"body": filler},
+                "ai": {"model": "writer-v2", "output": "draft", "confidence": 0.7, "risk": "medium"},
+                "priority": 50
+            }))
+            .await;
+    }
+    let alice = Reviewer::new(&queue, "alice", "reviewer").await;
+    alice.ok(&["sync"]).await;
+    assert_eq!(alice.list().await.len(), 50);
+}
