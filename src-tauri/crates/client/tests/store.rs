@@ -86,6 +86,55 @@ async fn store_with(count: u32) -> (tempfile::TempDir, Store, Vec<ItemId>) {
     (dir, store, ids)
 }
 
+/// The kept counts (the inbox's totals and per-stage tabs) agree with the rows themselves, for every
+/// filter the inbox offers. Called after each kind of change: pull, decision, upload, conflict,
+/// rejection, undo, removal.
+async fn assert_counts_agree(store: &Store) {
+    let statuses = [
+        None,
+        Some(AssignmentStatus::Open),
+        Some(AssignmentStatus::Decided),
+        Some(AssignmentStatus::Uploaded),
+        Some(AssignmentStatus::Conflict),
+        Some(AssignmentStatus::Rejected),
+    ];
+    for status in statuses {
+        for kind in [None, Some("transaction"), Some("content_draft")] {
+            for stage in [None, Some(Stage::Review), Some(Stage::Escalation)] {
+                for risk in [None, Some(Risk::Low), Some(Risk::Critical)] {
+                    let query = ListQuery {
+                        status,
+                        kind: kind.map(str::to_owned),
+                        stage,
+                        risk,
+                        ..ListQuery::default()
+                    };
+                    let rows = store.list_all(&query).await.expect("rows").len();
+                    let counted = store.count(&query).await.expect("count");
+                    assert_eq!(counted, rows as i64, "{query:?}");
+                }
+            }
+        }
+    }
+    let open = store
+        .list_all(&ListQuery {
+            status: Some(AssignmentStatus::Open),
+            ..ListQuery::default()
+        })
+        .await
+        .expect("open rows");
+    let per_stage = |stage: Stage| open.iter().filter(|r| r.stage == stage).count() as u32;
+    let counts = store.stage_counts().await.expect("stage counts");
+    assert_eq!(
+        (counts.review, counts.escalation, counts.second_approval),
+        (
+            per_stage(Stage::Review),
+            per_stage(Stage::Escalation),
+            per_stage(Stage::SecondApproval)
+        )
+    );
+}
+
 fn approve() -> DecisionInput {
     DecisionInput::new(Action::Approve)
 }
@@ -159,6 +208,78 @@ async fn the_inbox_counts_agree_with_its_pages() {
         .await
         .expect("decide");
     assert_eq!(store.stage_counts().await.expect("counts").review, 39);
+    assert_counts_agree(&store).await;
+
+    // An item that arrives in review and comes back escalated, riskier, as another kind.
+    let mut moved = assignment(41, json!({"verdict": "fraud"}));
+    store
+        .apply_pull(
+            &pull(vec![moved.clone()], vec![]),
+            false,
+            now(),
+            Duration::hours(1),
+        )
+        .await
+        .expect("pull");
+    assert_counts_agree(&store).await;
+    moved.stage = Stage::Escalation;
+    moved.item.ai.risk = Risk::Critical;
+    moved.item.kind = "content_draft".into();
+    store
+        .apply_pull(&pull(vec![moved], vec![]), false, now(), Duration::hours(1))
+        .await
+        .expect("pull");
+    let counts = store.stage_counts().await.expect("counts");
+    assert_eq!((counts.review, counts.escalation), (39, 1));
+    assert_counts_agree(&store).await;
+}
+
+/// A store made before the kept counts existed (migration 1 only, assignments of every status) is
+/// upgraded on open with counts that agree with its rows.
+#[tokio::test]
+async fn an_older_store_is_upgraded_with_counts_that_agree() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut first_only = sqlx::migrate!("./migrations");
+    first_only.migrations = first_only
+        .migrations
+        .iter()
+        .filter(|m| m.version == 1)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    let pool = sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.path().join(countersign_client::store::DATABASE_FILE))
+            .create_if_missing(true),
+    )
+    .await
+    .expect("old store");
+    first_only.run(&pool).await.expect("migration 1");
+    let statuses = ["open", "decided", "uploaded", "conflict", "rejected"];
+    for n in 0..40_usize {
+        sqlx::query(
+            "INSERT INTO assignments (item_id, item_json, kind, title, stage, priority, risk, risk_rank, \
+             confidence, due_at, status, lease_id, lease_epoch, lease_expires_at, pulled_at) \
+             VALUES (?, '{}', ?, 't', ?, 50, ?, ?, 0.5, NULL, ?, ?, 1, ?, ?)",
+        )
+        .bind(ItemId::new_v7().to_string())
+        .bind(if n % 2 == 0 { "transaction" } else { "content_draft" })
+        .bind(if n % 3 == 0 { "escalation" } else { "review" })
+        .bind(["low", "medium", "high", "critical"][n % 4])
+        .bind((n % 4) as i64)
+        .bind(statuses[n % statuses.len()])
+        .bind(LeaseId::new_v7().to_string())
+        .bind("2026-11-26T12:00:00.000000Z")
+        .bind("2026-11-25T12:00:00.000000Z")
+        .execute(&pool)
+        .await
+        .expect("old row");
+    }
+    pool.close().await;
+
+    let store = Store::open(dir.path()).await.expect("upgrade");
+    assert_eq!(store.count(&ListQuery::default()).await.expect("count"), 40);
+    assert_counts_agree(&store).await;
 }
 
 #[tokio::test]
@@ -283,6 +404,7 @@ async fn undo_before_sending_restores_the_assignment_and_leaves_no_id_gap() {
     let history = store.history(ids[1]).await.expect("history");
     let events: Vec<&str> = history.iter().map(|h| h.event.as_str()).collect();
     assert_eq!(events, vec!["decided", "undone"]);
+    assert_counts_agree(&store).await;
 }
 
 /// Undo in one process racing a sync's claim in another: each decision is either undone and never sent,
@@ -440,11 +562,13 @@ async fn results_are_recorded_per_code() {
         .decide(ids[2], &approve(), now())
         .await
         .expect("decide again");
+    assert_counts_agree(&store).await;
     store
         .resolve_conflict(conflicts[0].id, now())
         .await
         .expect("resolve");
     assert_eq!(store.unresolved_conflict_count().await.expect("count"), 0);
+    assert_counts_agree(&store).await;
 }
 
 #[tokio::test]
@@ -472,9 +596,11 @@ async fn removal_keeps_items_with_an_unsent_decision() {
         Some("decided_elsewhere")
     );
     assert!(store.get(ids[1]).await.expect("get").is_none());
+    assert_counts_agree(&store).await;
     // Undoing it now leaves nothing to work on.
     store.undo(ids[0], now()).await.expect("undo");
     assert!(store.get(ids[0]).await.expect("get").is_none());
+    assert_counts_agree(&store).await;
 }
 
 #[tokio::test]
