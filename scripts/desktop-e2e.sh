@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The desktop end-to-end test (tests/tests/desktop_e2e.rs): builds the UI and the real app binary, then
-# runs the test under a virtual display and a private D-Bus session, where it starts tauri-driver
-# (WebKitWebDriver) and a real queue service. Anything missing is a failure, never a skip.
+# runs the test under a virtual display and a private D-Bus session with a real Secret Service (the
+# reviewer signs in and the app keeps the token there), where it starts tauri-driver (WebKitWebDriver)
+# and a real queue service. Anything missing is a failure, never a skip.
 # Screenshots land in test-output/desktop-e2e/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,9 +16,8 @@ cargo build --workspace --bins --features "${COUNTERSIGN_CARGO_FEATURES:-counter
 
 rm -rf test-output/desktop-e2e
 echo "== desktop end-to-end test"
-COUNTERSIGN_DESKTOP_E2E=1 \
 COUNTERSIGN_DESKTOP_APP="${CARGO_TARGET_DIR:-$PWD/target}/debug/countersign-desktop" \
   xvfb-run -a -s "-screen 0 1280x800x24" \
-  dbus-run-session -- \
+  src-tauri/crates/client/scripts/with-session-bus.sh \
   cargo test --workspace --features "${COUNTERSIGN_CARGO_FEATURES:-countersign-desktop/custom-protocol}" \
-    --test desktop_e2e --locked -- --nocapture
+    --test desktop_e2e --locked -- --ignored --nocapture

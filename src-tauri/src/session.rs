@@ -188,7 +188,10 @@ fn configured_server(data_dir: &Path) -> Option<String> {
         .ok()
         .filter(|s| !s.trim().is_empty())
     {
-        return Some(server.trim().to_owned());
+        // One spelling per server, as sign-in stores it: the keyring entry and the store are keyed by it.
+        // A malformed URL is kept as given, for the connection to report.
+        let server = server.trim();
+        return Some(normalise_server_url(server).unwrap_or_else(|_| server.to_owned()));
     }
     let text = std::fs::read_to_string(data_dir.join(SETTINGS_FILE)).ok()?;
     match serde_json::from_str::<Settings>(&text) {
