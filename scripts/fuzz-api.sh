@@ -15,7 +15,9 @@ cd "$(dirname "$0")/.."
 examples="${FUZZ_EXAMPLES:-25}"
 seed="${FUZZ_SEED:-20261125}"
 venv=target/fuzz-venv
-if [ ! -x "$venv/bin/schemathesis" ]; then
+# A venv holds absolute paths: one that no longer runs (the checkout moved) is made again.
+if ! "$venv/bin/schemathesis" --version >/dev/null 2>&1; then
+  rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet "schemathesis==4.32.5"
 fi
