@@ -346,8 +346,9 @@ async fn snapshot(data_dir: &Path) -> BTreeMap<String, Vec<String>> {
             .filter(|c| !IGNORE.contains(&(table.as_str(), c.as_str())))
             .map(|c| format!("'{c}=' || quote({c})"))
             .collect();
+        // Ordered by the row's text: not every table has a rowid (assignment_counts has none).
         let rows: Vec<String> = sqlx::query_scalar(&format!(
-            "SELECT {} FROM {table} ORDER BY rowid",
+            "SELECT {} FROM {table} ORDER BY 1",
             kept.join(" || ' ' || ")
         ))
         .fetch_all(&mut db)
