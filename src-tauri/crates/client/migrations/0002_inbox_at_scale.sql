@@ -22,13 +22,14 @@ CREATE INDEX assignments_page_by_risk
 
 -- How many assignments there are per combination of the filter columns, kept by triggers in the same
 -- transaction as every change: any filtered total, and the open work per stage, is a sum over a few
--- rows here instead of a count over the cache.
+-- rows here instead of a count over the cache. No constraint on n: these numbers are for display and
+-- must never be able to refuse a write (a decision in particular).
 CREATE TABLE assignment_counts (
     status     TEXT NOT NULL,
     stage      TEXT NOT NULL,
     kind       TEXT NOT NULL,
     risk_rank  INTEGER NOT NULL,
-    n          INTEGER NOT NULL CHECK (n >= 0),
+    n          INTEGER NOT NULL,
     PRIMARY KEY (status, stage, kind, risk_rank)
 ) WITHOUT ROWID;
 
