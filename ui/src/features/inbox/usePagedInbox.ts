@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { AssignmentSummary, Backend, InboxQuery, StageCounts } from "../../lib/backend";
+import { useBackendEvent } from "../../lib/backend/useBackendEvent";
 import { PageCache } from "./pageCache";
 
 export type InboxFilters = Omit<InboxQuery, "offset" | "limit">;
@@ -74,19 +75,7 @@ export function usePagedInbox(backend: Backend, filters: InboxFilters, enabled =
     void refresh();
   }, [filterKey, refresh, enabled]);
 
-  useEffect(() => {
-    if (!enabled) return;
-    let unlisten: (() => void) | undefined;
-    let cancelled = false;
-    void backend.onInboxChanged(() => void refresh()).then((u) => {
-      if (cancelled) u();
-      else unlisten = u;
-    });
-    return () => {
-      cancelled = true;
-      unlisten?.();
-    };
-  }, [backend, refresh, enabled]);
+  useBackendEvent(backend, "inbox", () => void refresh(), enabled);
 
   const ensureRange = useCallback(
     (start: number, end: number) => {

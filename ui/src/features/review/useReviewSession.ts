@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { toAppError, type Action, type AssignmentView, type Backend, type DecisionRequest } from "../../lib/backend";
+import { useBackendEvent } from "../../lib/backend/useBackendEvent";
 import { ACTION_LABELS } from "../../lib/format";
 import type { PagedInbox } from "../inbox/usePagedInbox";
 
@@ -115,21 +116,11 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
 
   // After any inbox change, cached views may be out of date: keep them for an instant open, mark them
   // stale so each is fetched again before or as it is shown, and refresh the open one now.
-  useEffect(() => {
-    let unlisten: (() => void) | undefined;
-    let cancelled = false;
-    void backend
-      .onInboxChanged(() => {
-        changes.current++;
-        for (const entry of cache.current.values()) entry.stale = true;
-        if (selectedRef.current) void load(selectedRef.current, { quiet: true });
-      })
-      .then((u) => (cancelled ? u() : (unlisten = u)));
-    return () => {
-      cancelled = true;
-      unlisten?.();
-    };
-  }, [backend, load]);
+  useBackendEvent(backend, "inbox", () => {
+    changes.current++;
+    for (const entry of cache.current.values()) entry.stale = true;
+    if (selectedRef.current) void load(selectedRef.current, { quiet: true });
+  });
 
   const move = useCallback(
     async (delta: number) => {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { toAppError, type ConflictRecord } from "../../lib/backend";
 import { useBackend } from "../../lib/backend/context";
+import { useBackendEvent } from "../../lib/backend/useBackendEvent";
 import { formatDateTime, humanizeKey } from "../../lib/format";
 import { StructuredValue } from "../review/StructuredValue";
 
@@ -14,16 +15,8 @@ export function ConflictsView({ onClose, onOpenItem }: { onClose(): void; onOpen
     backend.listConflicts().then(setConflicts, (e) => setError(toAppError(e).message));
   }, [backend]);
 
-  useEffect(() => {
-    reload();
-    let unlisten: (() => void) | undefined;
-    let cancelled = false;
-    void backend.onStatusChanged(() => reload()).then((u) => (cancelled ? u() : (unlisten = u)));
-    return () => {
-      cancelled = true;
-      unlisten?.();
-    };
-  }, [backend, reload]);
+  useEffect(() => reload(), [reload]);
+  useBackendEvent(backend, "status", () => reload());
 
   const resolve = async (id: number) => {
     try {
