@@ -92,16 +92,6 @@ export function formatPercent(x: number): string {
   return `${Math.round(x * 100)}%`;
 }
 
-export const KIND_LABELS: Record<string, string> = {
-  transaction: "Transaction",
-  content_draft: "Content draft",
-  clinical_suggestion: "Clinical",
-};
-
-export function kindLabel(kind: string): string {
-  return KIND_LABELS[kind] ?? humanizeKey(kind);
-}
-
 export const STAGE_LABELS = { review: "Review", escalation: "Escalation", second_approval: "Second approval" } as const;
 
 export const ACTION_LABELS = {

@@ -1,10 +1,10 @@
 import { forwardRef, useEffect, useId, useImperativeHandle, useRef, useState } from "react";
 import type { Action, AssignmentView, DecisionRequest } from "../../lib/backend";
 import { useBackend } from "../../lib/backend/context";
-import { ACTION_LABELS, formatDateTime, formatSla, kindLabel, STAGE_LABELS } from "../../lib/format";
+import { ACTION_LABELS, formatDateTime, formatSla, STAGE_LABELS } from "../../lib/format";
 import { DraftDiff } from "./DraftDiff";
-import { ClinicalView, ContentDraftView, GenericView, TransactionView } from "./kinds";
-import { ATTESTATION_STATEMENT, reasonsFor } from "./reasons";
+import { isTextDraft, kindLabel, kindSpec, viewFor } from "./kinds/registry";
+import { ATTESTATION_STATEMENT } from "./reasons";
 import { asRecord } from "./StructuredValue";
 
 export type ItemCommand = "approve" | "edit" | "reject" | "escalate" | "release";
@@ -53,10 +53,10 @@ export const ItemView = forwardRef<ItemViewHandle, Props>(function ItemView({ vi
   const backend = useBackend();
   const { item, summary } = view;
   const itemId = item.id;
-  const isDraft = item.kind === "content_draft" && typeof item.ai.output === "string";
+  const isDraft = isTextDraft(item);
   const needsAttestation = asRecord(item.payload).requires_attestation === true;
   const aiText = typeof item.ai.output === "string" ? item.ai.output : "";
-  const reasons = reasonsFor(item.kind);
+  const reasons = kindSpec(item.kind).reasons;
 
   const [panel, setPanel] = useState<Panel>("none");
   const [draft, setDraft] = useState(() => initialDraft(view));
@@ -277,17 +277,7 @@ export const ItemView = forwardRef<ItemViewHandle, Props>(function ItemView({ vi
     </section>
   ) : null;
 
-  let body: React.ReactNode;
-  if (item.kind === "transaction") body = <TransactionView item={item} />;
-  else if (isDraft) body = <ContentDraftView item={item} editor={editor} />;
-  else if (item.kind === "clinical_suggestion") body = <ClinicalView item={item} signOff={signOffPanel} />;
-  else
-    body = (
-      <>
-        <GenericView item={item} />
-        {signOffPanel}
-      </>
-    );
+  const KindView = viewFor(item);
 
   const shownError = localError ?? error;
   return (
@@ -350,7 +340,8 @@ export const ItemView = forwardRef<ItemViewHandle, Props>(function ItemView({ vi
             </ol>
           </section>
         )}
-        {body}
+        <KindView item={item} editor={editor} />
+        {signOffPanel}
       </div>
 
       <footer className="action-bar" aria-label="Decision">
