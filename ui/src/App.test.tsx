@@ -1,8 +1,9 @@
-import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { App } from "./App";
 import { FAKE_DEMO_CREDENTIAL, FakeBackend } from "./lib/backend/fake";
 import { DEFAULT_FILTERS } from "./features/inbox/usePagedInbox";
+import { KEYMAP } from "./features/shortcuts/keymap";
 
 function press(key: string, opts: KeyboardEventInit = {}) {
   act(() => {
@@ -162,10 +163,53 @@ describe("review flow", () => {
   it("opens the shortcut sheet with ? and closes it with Escape", async () => {
     await setup();
     press("?");
-    const sheet = await screen.findByTestId("shortcut-sheet");
-    expect(within(sheet).getByText(/Undo the last decision/)).toBeInTheDocument();
+    const sheet = await screen.findByRole("dialog", { name: "Keyboard shortcuts" });
+    expect(within(sheet).getByRole("cell", { name: /Undo the last decision/ })).toBeInTheDocument();
+    expect(within(sheet).getAllByRole("row")).toHaveLength(KEYMAP.length);
     fireEvent.keyDown(sheet, { key: "Escape" });
-    expect(screen.queryByTestId("shortcut-sheet")).toBeNull();
+    expect(screen.queryByRole("dialog")).toBeNull();
+  });
+
+  it("switches single-key shortcuts off in Settings, and remembers it after a restart", async () => {
+    const backend = await setup();
+    const ids = rowIds();
+    expect(screen.getByRole("button", { name: "Approve a" })).toHaveAttribute("aria-keyshortcuts", "a");
+    fireEvent.click(screen.getByRole("button", { name: "Settings" }));
+    const dialog = await screen.findByRole("dialog", { name: "Settings" });
+    const toggle = within(dialog).getByRole("checkbox", { name: /Single-key shortcuts/ });
+    expect(toggle).toBeChecked();
+    fireEvent.click(toggle);
+    expect(toggle).not.toBeChecked();
+    fireEvent.keyDown(dialog, { key: "Escape" });
+    expect(screen.queryByRole("dialog")).toBeNull();
+
+    // Letters and ? do nothing now; every action keeps its button, and the arrows still move.
+    for (const key of ["j", "a", "r", "?", "c"]) press(key);
+    await settle();
+    expect(openId()).toBe(ids[0]);
+    expect(backend.calls.some((c) => c.command === "decide")).toBe(false);
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(screen.queryByTestId("reject-panel")).toBeNull();
+    expect(screen.queryByTestId("conflicts-view")).toBeNull();
+    const approve = screen.getByRole("button", { name: "Approve" });
+    expect(approve).not.toHaveAttribute("aria-keyshortcuts");
+    expect(approve.querySelector("kbd")).toBeNull();
+    press("ArrowDown");
+    await waitFor(() => expect(openId()).toBe(ids[1]));
+
+    // A restart keeps the choice; switching back on restores the keys.
+    cleanup();
+    backend.dispose();
+    await setup();
+    press("j");
+    await settle();
+    expect(openId()).toBe(rowIds()[0]);
+    fireEvent.click(screen.getByRole("button", { name: "Settings" }));
+    const again = await screen.findByRole("dialog", { name: "Settings" });
+    fireEvent.click(within(again).getByRole("checkbox", { name: /Single-key shortcuts/ }));
+    fireEvent.keyDown(again, { key: "Escape" });
+    press("j");
+    await waitFor(() => expect(openId()).toBe(rowIds()[1]));
   });
 
   it("shows conflicts with both versions", async () => {

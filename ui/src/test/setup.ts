@@ -2,7 +2,11 @@ import "@testing-library/jest-dom/vitest";
 import { cleanup } from "@testing-library/react";
 import { afterEach } from "vitest";
 
-afterEach(() => cleanup());
+// Each test starts with a fresh window: no rendered tree, no remembered preferences.
+afterEach(() => {
+  cleanup();
+  localStorage.clear();
+});
 
 // jsdom has no layout: give elements a size so the virtualised list renders rows.
 Object.defineProperties(HTMLElement.prototype, {

@@ -16,6 +16,3 @@ export const GENERIC_REASONS: Reason[] = [
   { code: "policy_violation", label: "Violates policy" },
   ...COMMON_REASONS,
 ];
-
-export const ATTESTATION_STATEMENT =
-  "I have reviewed this suggestion against the patient's record, checked the contraindications, and take clinical responsibility for this order.";

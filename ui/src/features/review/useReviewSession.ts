@@ -30,7 +30,10 @@ const VIEW_CACHE_SIZE = 200;
  * The reviewer's path through the queue: which item is open, deciding it (the next item opens at once,
  * without waiting for the backend or for sync) and undoing decisions that were not uploaded yet.
  */
-export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: (message: string) => void): ReviewSession {
+/** Says something in the app's live region; `undoable` offers to undo the last decision with it. */
+export type Announce = (message: string, undoable?: boolean) => void;
+
+export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: Announce): ReviewSession {
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [view, setView] = useState<AssignmentView | null>(null);
   const [loadingView, setLoadingView] = useState(false);
@@ -154,7 +157,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
         await backend.decide(itemId, request);
         cache.current.delete(itemId);
         setUndoStack((s) => [...s.slice(-49), { itemId, title, action: request.action }]);
-        announce(`${label}: “${title}”. Saved on this device. Press u to undo.`);
+        announce(`${label}: “${title}”. Saved on this device.`, true);
       } catch (e) {
         const err = toAppError(e);
         cache.current.delete(itemId);

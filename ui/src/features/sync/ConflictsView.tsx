@@ -4,6 +4,7 @@ import { useBackend } from "../../lib/backend/context";
 import { useBackendEvent } from "../../lib/backend/useBackendEvent";
 import { formatDateTime, humanizeKey } from "../../lib/format";
 import { StructuredValue } from "../review/StructuredValue";
+import { KeyHint } from "../shortcuts/KeyHint";
 
 /** Decisions the server kept only as late opinions: both versions side by side. */
 export function ConflictsView({ onClose, onOpenItem }: { onClose(): void; onOpenItem(itemId: string): void }) {
@@ -34,7 +35,7 @@ export function ConflictsView({ onClose, onOpenItem }: { onClose(): void; onOpen
           Conflicts
         </h2>
         <button type="button" onClick={onClose} data-testid="conflicts-close">
-          Back to review <kbd>Esc</kbd>
+          Back to review <KeyHint command="close" />
         </button>
       </header>
       <p className="muted">
