@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useEffectEvent, useRef, useState } from "react";
-import type { Backend } from "./lib/backend";
+import { toAppError, type Backend } from "./lib/backend";
 import { BackendContext } from "./lib/backend/context";
 import { useNow } from "./lib/useNow";
 import { useTheme } from "./lib/theme";
@@ -207,7 +207,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
         <StatusBar
           status={status}
           now={now}
-          onSync={() => void backend.syncNow().then(setStatus, (e: unknown) => announce(String((e as Error).message ?? e)))}
+          onSync={() => void backend.syncNow().then(setStatus, (e: unknown) => announce(toAppError(e).message))}
           onConflicts={() => setConflicts(true)}
           onSettings={() => setSettings(true)}
         />

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { AssignmentSummary, Backend, InboxQuery, StageCounts } from "../../lib/backend";
+import { toAppError, type AssignmentSummary, type Backend, type InboxQuery, type StageCounts } from "../../lib/backend";
 import { useBackendEvent } from "../../lib/backend/useBackendEvent";
 import { PageCache } from "./pageCache";
 
@@ -48,8 +48,7 @@ export function usePagedInbox(backend: Backend, filters: InboxFilters, enabled =
       } catch (error) {
         into.fail(page);
         if (gen !== generation.current) return;
-        const message = error && typeof error === "object" && "message" in error ? String(error.message) : String(error);
-        setState((s) => ({ ...s, loaded: true, error: message, version: s.version + 1 }));
+        setState((s) => ({ ...s, loaded: true, error: toAppError(error).message, version: s.version + 1 }));
       }
     },
     [backend],

@@ -15,7 +15,7 @@ export function ItemHeader({ view, now, titleId }: { view: AssignmentView; now: 
         <span>Priority {item.priority}</span>
         {item.approvals_required > 1 && <span className="stage-chip">Two approvals</span>}
         <span className={`sla${sla.overdue ? " overdue" : sla.urgent ? " urgent" : ""}`} data-testid="item-sla">
-          {item.due_at ? (sla.overdue ? `Overdue by ${sla.text.replace(" over", "")}` : `Due in ${sla.text}`) : "No deadline"}
+          {item.due_at ? (sla.overdue ? `Overdue by ${sla.span}` : `Due in ${sla.span}`) : "No deadline"}
         </span>
       </div>
       <h2 id={titleId} className="item-title" data-testid="item-title" tabIndex={-1}>
