@@ -134,7 +134,7 @@ describe("review flow", () => {
     const edited = ai.replace(/Meet the/, "Say hello to the");
     fireEvent.change(editor, { target: { value: edited } });
     expect(screen.getByTestId("draft-diff").querySelector("ins")?.textContent).toMatch(/Say|hello/);
-    await waitFor(() => expect(backend.calls.some((c) => c.command === "save_draft")).toBe(true), { timeout: 2000 });
+    await waitFor(() => expect(backend.calls.some((c) => c.command === "save_draft")).toBe(true));
     fireEvent.keyDown(editor, { key: "Enter", ctrlKey: true });
     await waitFor(() => expect(backend.calls.some((c) => c.command === "decide")).toBe(true));
     expect(backend.calls.find((c) => c.command === "decide")!.args[1]).toMatchObject({ action: "approve_with_edits", correction: edited });

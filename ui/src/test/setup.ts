@@ -1,6 +1,10 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach } from "vitest";
+
+// waitFor/findBy wait for something to happen, they do not time it: the generous limit only stops a
+// test that hangs, so a slow or busy machine cannot fail a correct run (speed belongs in benchmarks).
+configure({ asyncUtilTimeout: 15_000 });
 
 // Each test starts with a fresh window: no rendered tree, no remembered preferences.
 afterEach(() => {
