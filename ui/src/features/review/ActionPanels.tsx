@@ -59,66 +59,69 @@ export function RejectPanel({ form, reasons }: { form: DecisionForm; reasons: Re
   );
 }
 
-/** A note for the senior reviewer. */
-export function EscalatePanel({ form }: { form: DecisionForm }) {
+/** One text field and a confirm button that names its shortcut. */
+function TextPanel(props: {
+  form: DecisionForm;
+  testId: string;
+  label: string;
+  field: { ref: React.Ref<HTMLTextAreaElement>; testId: string; rows: number; value: string; onChange(value: string): void; placeholder?: string; className?: string };
+  confirm: { label: string; className: string; testId: string; run(): void };
+}) {
   const ids = useId();
-  const { fields, refs, commands } = form;
+  const { form, field, confirm } = props;
   return (
-    <div className="action-panel" data-testid="escalate-panel">
-      <label htmlFor={`${ids}-enote`}>Note for the senior reviewer</label>
+    <div className="action-panel" data-testid={props.testId}>
+      <label htmlFor={`${ids}-text`}>{props.label}</label>
       <textarea
-        id={`${ids}-enote`}
-        ref={refs.note}
-        data-testid="note-field"
-        rows={2}
-        value={fields.note}
-        placeholder="Why does this need a senior?"
-        onChange={(e) => fields.setNote(e.target.value)}
-        onKeyDown={(e) => form.panelKeys(e, commands.escalate)}
+        id={`${ids}-text`}
+        ref={field.ref}
+        className={field.className}
+        data-testid={field.testId}
+        rows={field.rows}
+        value={field.value}
+        placeholder={field.placeholder}
+        onChange={(e) => field.onChange(e.target.value)}
+        onKeyDown={(e) => form.panelKeys(e, confirm.run)}
       />
       <PanelButtons
         confirm={
           <>
-            Escalate <KeyHint command="confirm" />
+            {confirm.label} <KeyHint command="confirm" />
           </>
         }
-        className="warn"
-        testId="action-escalate-confirm"
-        onConfirm={commands.escalate}
+        className={confirm.className}
+        testId={confirm.testId}
+        onConfirm={confirm.run}
         onCancel={() => form.setPanel("none")}
       />
     </div>
   );
 }
 
-/** The AI's structured output as JSON, to correct in place (same shape). */
-export function EditPanel({ form }: { form: DecisionForm }) {
-  const ids = useId();
+/** A note for the senior reviewer. */
+export function EscalatePanel({ form }: { form: DecisionForm }) {
   const { fields, refs, commands } = form;
   return (
-    <div className="action-panel" data-testid="edit-panel">
-      <label htmlFor={`${ids}-json`}>Corrected output (same shape as the AI's)</label>
-      <textarea
-        id={`${ids}-json`}
-        ref={refs.json}
-        className="mono"
-        data-testid="correction-editor"
-        rows={8}
-        value={fields.json}
-        onChange={(e) => fields.setJson(e.target.value)}
-        onKeyDown={(e) => form.panelKeys(e, commands.edit)}
-      />
-      <PanelButtons
-        confirm={
-          <>
-            Approve with edits <KeyHint command="confirm" />
-          </>
-        }
-        className="primary"
-        testId="action-edit-confirm"
-        onConfirm={commands.edit}
-        onCancel={() => form.setPanel("none")}
-      />
-    </div>
+    <TextPanel
+      form={form}
+      testId="escalate-panel"
+      label="Note for the senior reviewer"
+      field={{ ref: refs.note, testId: "note-field", rows: 2, value: fields.note, onChange: fields.setNote, placeholder: "Why does this need a senior?" }}
+      confirm={{ label: "Escalate", className: "warn", testId: "action-escalate-confirm", run: commands.escalate }}
+    />
+  );
+}
+
+/** The AI's structured output as JSON, to correct in place (same shape). */
+export function EditPanel({ form }: { form: DecisionForm }) {
+  const { fields, refs, commands } = form;
+  return (
+    <TextPanel
+      form={form}
+      testId="edit-panel"
+      label="Corrected output (same shape as the AI's)"
+      field={{ ref: refs.json, testId: "correction-editor", rows: 8, value: fields.json, onChange: fields.setJson, className: "mono" }}
+      confirm={{ label: "Approve with edits", className: "primary", testId: "action-edit-confirm", run: commands.edit }}
+    />
   );
 }
