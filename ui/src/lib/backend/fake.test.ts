@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { FAKE_DEMO_CREDENTIAL, FakeBackend } from "./fake";
+import type { NewItem } from "./fakeItems";
 import type { InboxQuery } from "./types";
+
+// The shared demo fixture (made by the demo generator), once it exists beside this file.
+const demoFixture = Object.values(import.meta.glob<NewItem[]>("./demoFixture.json", { eager: true, import: "default" }))[0];
 
 const q = (patch: Partial<InboxQuery> = {}): InboxQuery => ({ kind: null, stage: null, risk: null, status: "open", sort: "priority", offset: 0, limit: 100, ...patch });
 const req = { correction: null, reason_code: null, note: null, attestation: null, credential: null };
@@ -67,5 +71,17 @@ describe("FakeBackend", () => {
     const txn = (await b.listAssignments(q({ kind: "transaction" }))).rows[0]!;
     await expect(b.decide(txn.item_id, { ...req, action: "reject" })).rejects.toMatchObject({ code: "invalid_decision" });
     await expect(b.decide(txn.item_id, { ...req, action: "approve_with_edits", correction: "text" })).rejects.toMatchObject({ code: "invalid_decision" });
+  });
+
+  it.skipIf(!demoFixture)("serves the shared demo fixture's submissions as assignments", async () => {
+    const fixture = demoFixture!;
+    const b = new FakeBackend({ count: fixture.length * 2, uploadDelayMs: null, submissions: fixture });
+    const page = await b.listAssignments(q({ status: null, limit: 1000 }));
+    expect(page.total).toBe(fixture.length * 2);
+    expect(new Set(page.rows.map((r) => r.kind))).toEqual(new Set(fixture.map((i) => i.kind)));
+    for (const row of page.rows) {
+      const { item } = await b.getAssignment(row.item_id);
+      expect(fixture.some((f) => f.kind === item.kind && f.title === item.title && f.ai.output === item.ai.output)).toBe(true);
+    }
   });
 });
