@@ -14,7 +14,7 @@ import { SignInForm } from "./features/settings/Settings";
 import { Dialog } from "./features/shortcuts/Dialog";
 import { ShortcutSheet } from "./features/shortcuts/ShortcutSheet";
 import { KeyHint } from "./features/shortcuts/KeyHint";
-import { activeKeys, ariaKeys, keyLabel, shortcutFor, type Command } from "./features/shortcuts/keymap";
+import { activeKeys, ariaKeys, keyLabel, shortcutFor, type Command, type ItemCommand } from "./features/shortcuts/keymap";
 import { ShortcutSettings, SingleKeysContext, useSingleKeysPreference } from "./features/shortcuts/preference";
 
 function isTyping(target: EventTarget | null): boolean {
@@ -67,15 +67,21 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
 
   // One window listener for the app's lifetime, always calling the latest handler: re-adding it on
   // every render could drop a key press that arrives while React runs the effects of a render.
-  const run = (command: Command) => {
-    if (command === "next") void session.move(1);
-    else if (command === "previous") void session.move(-1);
-    else if (command === "undo") void session.undo();
-    else if (command === "conflicts") setConflicts((c) => !c);
-    else if (command === "theme") toggleTheme();
-    else if (command === "help") setSheet(true);
-    else if (command === "close") setConflicts(false);
-    else if (command !== "confirm") itemRef.current?.command(command);
+  const item = (command: ItemCommand) => () => itemRef.current?.command(command);
+  // What each window shortcut does; Ctrl+Enter ("confirm") belongs to the focused panel.
+  const actions: Record<Exclude<Command, "confirm">, () => void> = {
+    next: () => void session.move(1),
+    previous: () => void session.move(-1),
+    undo: () => void session.undo(),
+    conflicts: () => setConflicts((c) => !c),
+    theme: toggleTheme,
+    help: () => setSheet(true),
+    close: () => setConflicts(false),
+    approve: item("approve"),
+    edit: item("edit"),
+    reject: item("reject"),
+    escalate: item("escalate"),
+    release: item("release"),
   };
   const onKey = useEffectEvent((e: KeyboardEvent) => {
     if (e.defaultPrevented || sheet || settings || isTyping(e.target)) return;
@@ -86,7 +92,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     if (!shortcut.anywhere && (conflicts || !signedIn)) return;
     if (shortcut.command === "close" && !conflicts) return;
     if (shortcut.command !== "close") e.preventDefault();
-    run(shortcut.command);
+    if (shortcut.command !== "confirm") actions[shortcut.command]();
   });
   useEffect(() => {
     const listener = (e: KeyboardEvent) => onKey(e);

@@ -1,4 +1,5 @@
 import { createContext, useCallback, useContext, useId, useState } from "react";
+import { isCharacterKey, KEYMAP, keyLabel } from "./keymap";
 
 const STORAGE_KEY = "countersign.singleKeyShortcuts";
 
@@ -29,6 +30,8 @@ export function useSingleKeysPreference(): [boolean, (on: boolean) => void] {
   return [on, set];
 }
 
+const CHARACTER_KEYS = KEYMAP.flatMap((b) => b.keys.filter(isCharacterKey).map(keyLabel)).join(", ");
+
 /** The Settings dialog's keyboard section. */
 export function ShortcutSettings({ singleKeys, onChange }: { singleKeys: boolean; onChange(on: boolean): void }) {
   const id = useId();
@@ -37,7 +40,7 @@ export function ShortcutSettings({ singleKeys, onChange }: { singleKeys: boolean
       <h3 id={`${id}-h`}>Keyboard</h3>
       <label className="attest">
         <input type="checkbox" data-testid="single-key-shortcuts" checked={singleKeys} onChange={(e) => onChange(e.target.checked)} />
-        <span>Single-key shortcuts (j, k, a, r, e, s, l, u, c, t, ?)</span>
+        <span>Single-key shortcuts ({CHARACTER_KEYS})</span>
       </label>
       <p className="muted small">
         Switch them off if you use speech input or press keys by accident. Arrow keys, Ctrl+Z, Ctrl+Enter and Esc keep working,
