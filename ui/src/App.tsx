@@ -65,8 +65,6 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     }
   }, [session.view]);
 
-  // One window listener for the app's lifetime, always calling the latest handler: re-adding it on
-  // every render could drop a key press that arrives while React runs the effects of a render.
   const item = (command: ItemCommand) => () => itemRef.current?.command(command);
   // What each window shortcut does; Ctrl+Enter ("confirm") belongs to the focused panel.
   const actions: Record<Exclude<Command, "confirm">, () => void> = {
@@ -83,6 +81,8 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     escalate: item("escalate"),
     release: item("release"),
   };
+  // One window listener for the app's lifetime, always calling the latest handler: re-adding it on
+  // every render could drop a key press that arrives while React runs the effects of a render.
   const onKey = useEffectEvent((e: KeyboardEvent) => {
     if (e.defaultPrevented || sheet || settings || isTyping(e.target)) return;
     const shortcut = shortcutFor(e, singleKeys);
