@@ -71,6 +71,8 @@ export class FakeBackend implements Backend {
     };
     const now = this.opts.now();
     this.madeAt = now;
+    // The shared demo fixture (./demoFixture.json, exported by the demo generator) is meant to replace
+    // the UI's own generator here; fake.test.ts already checks the fake serves it.
     this.pool = options.submissions ?? sampleSubmissions(now);
     if (this.opts.hostile) this.add(assignmentFrom(HOSTILE_SUBMISSION, -1, now, HOSTILE_ITEM_ID));
     for (let i = 0; i < this.opts.count; i++) {
