@@ -12,5 +12,7 @@ export default defineConfig({
     environment: "jsdom",
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // A hang guard, not a speed check: a test that passes slowly on a busy machine still passes.
+    testTimeout: 60_000,
   },
 });

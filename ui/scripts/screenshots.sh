@@ -1,11 +1,11 @@
 #!/bin/sh
-# Screenshots of the built UI on the in-memory backend (plain browser, no Tauri), for a visual check.
-# Needs: npm run build, and chromium. Output: ui/test-output/screenshots/*.png
+# Screenshots of the UI on the in-memory backend (vite dev server, plain browser, no Tauri), for a visual check.
+# Needs: chromium (the fake backend is served by the vite dev server: it is not in a production build). Output: ui/test-output/screenshots/*.png
 set -eu
 cd "$(dirname "$0")/.."
 out=test-output/screenshots
 mkdir -p "$out"
-node_modules/.bin/vite preview --port 4173 --strictPort >/dev/null 2>&1 &
+node_modules/.bin/vite --port 4173 --strictPort >/dev/null 2>&1 &
 preview=$!
 trap 'kill "$preview" 2>/dev/null' EXIT INT TERM
 for _ in $(seq 1 50); do curl -fs http://127.0.0.1:4173/ >/dev/null 2>&1 && break; sleep 0.2; done

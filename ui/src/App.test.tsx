@@ -1,8 +1,9 @@
-import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { App } from "./App";
 import { FAKE_DEMO_CREDENTIAL, FakeBackend } from "./lib/backend/fake";
 import { DEFAULT_FILTERS } from "./features/inbox/usePagedInbox";
+import { KEYMAP } from "./features/shortcuts/keymap";
 
 function press(key: string, opts: KeyboardEventInit = {}) {
   act(() => {
@@ -13,16 +14,18 @@ function press(key: string, opts: KeyboardEventInit = {}) {
 async function setup(options: ConstructorParameters<typeof FakeBackend>[0] = {}) {
   const backend = new FakeBackend({ count: 40, uploadDelayMs: null, ...options });
   render(<App backend={backend} />);
-  await screen.findAllByTestId("inbox-row");
-  await screen.findByTestId("item-view");
+  await within(await screen.findByRole("listbox", { name: "Assignments" })).findAllByRole("option");
+  await screen.findByRole("article");
   return backend;
 }
 
 /** Lets the backend's pending answers (prefetches of the neighbouring items) land. */
 const settle = () => act(() => new Promise<void>((r) => setTimeout(r, 100)));
 
-const openId = () => screen.getByTestId("item-view").getAttribute("data-item-id");
-const rowIds = () => screen.getAllByTestId("inbox-row").map((r) => r.getAttribute("data-item-id"));
+const inboxList = () => screen.getByRole("listbox", { name: "Assignments" });
+const rows = () => within(inboxList()).getAllByRole("option");
+const openId = () => screen.getByRole("article").getAttribute("data-item-id");
+const rowIds = () => rows().map((r) => r.getAttribute("data-item-id"));
 
 describe("review flow", () => {
   it("opens the first item and moves with j/k", async () => {
@@ -35,7 +38,7 @@ describe("review flow", () => {
     await waitFor(() => expect(openId()).toBe(ids[2]));
     press("k");
     await waitFor(() => expect(openId()).toBe(ids[1]));
-    expect(screen.getAllByTestId("inbox-row").find((r) => r.getAttribute("aria-selected") === "true")?.getAttribute("data-item-id")).toBe(ids[1]);
+    expect(within(inboxList()).getByRole("option", { selected: true }).getAttribute("data-item-id")).toBe(ids[1]);
   });
 
   it("approves with a, opens the next item at once, and undoes with u", async () => {
@@ -43,8 +46,8 @@ describe("review flow", () => {
     await act(async () => backend.setOnline(false));
     const ids = rowIds();
     // open the first transaction (no sign-off needed)
-    const txnIndex = screen.getAllByTestId("inbox-row").findIndex((r) => r.getAttribute("data-kind") === "transaction");
-    fireEvent.click(screen.getAllByTestId("inbox-row")[txnIndex]!);
+    const txnIndex = rows().findIndex((r) => r.getAttribute("data-kind") === "transaction");
+    fireEvent.click(rows()[txnIndex]!);
     await waitFor(() => expect(openId()).toBe(ids[txnIndex]));
     await settle(); // the reviewer reads the item meanwhile
     const decided = ids[txnIndex]!;
@@ -67,14 +70,14 @@ describe("review flow", () => {
   it("rejects with a reason code and note", async () => {
     const backend = await setup();
     const id = openId()!;
-    const kind = screen.getByTestId("item-view").getAttribute("data-kind")!;
+    const kind = screen.getByRole("article").getAttribute("data-kind")!;
     press("r");
-    const select = await screen.findByTestId("reason-select");
+    const select = await screen.findByRole("combobox", { name: "Reason" });
     expect(document.activeElement).toBe(select);
     const firstReason = within(select).getAllByRole("option")[1]!.getAttribute("value")!;
     fireEvent.change(select, { target: { value: firstReason } });
-    fireEvent.change(screen.getByTestId("note-field"), { target: { value: "Seen this customer before" } });
-    fireEvent.click(screen.getByTestId("action-reject-confirm"));
+    fireEvent.change(screen.getByRole("textbox", { name: "Note" }), { target: { value: "Seen this customer before" } });
+    fireEvent.click(screen.getByRole("button", { name: "Reject" }));
     await waitFor(() => expect(backend.calls.some((c) => c.command === "decide")).toBe(true));
     const call = backend.calls.find((c) => c.command === "decide")!;
     expect(call.args).toEqual([id, expect.objectContaining({ action: "reject", reason_code: firstReason, note: "Seen this customer before" })]);
@@ -83,13 +86,13 @@ describe("review flow", () => {
 
   it("does not undo a decision that was uploaded", async () => {
     const backend = await setup();
-    const txn = screen.getAllByTestId("inbox-row").find((r) => r.getAttribute("data-kind") === "transaction")!;
+    const txn = rows().find((r) => r.getAttribute("data-kind") === "transaction")!;
     fireEvent.click(txn);
     const id = txn.getAttribute("data-item-id")!;
     await waitFor(() => expect(openId()).toBe(id));
     press("s");
-    await screen.findByTestId("escalate-panel");
-    fireEvent.click(screen.getByTestId("action-escalate-confirm"));
+    await screen.findByRole("textbox", { name: "Note for the senior reviewer" });
+    fireEvent.click(screen.getByRole("button", { name: "Escalate Ctrl+Enter" }));
     await waitFor(() => expect(screen.getByTestId("announcer").textContent).toMatch(/Escalated/));
     await act(async () => backend.flush());
     press("u");
@@ -98,22 +101,22 @@ describe("review flow", () => {
 
   it("requires attestation and the credential for a clinical sign-off", async () => {
     const backend = await setup();
-    const row = screen.getAllByTestId("inbox-row").find((r) => r.getAttribute("data-kind") === "clinical_suggestion")!;
+    const row = rows().find((r) => r.getAttribute("data-kind") === "clinical_suggestion")!;
     fireEvent.click(row);
     const id = row.getAttribute("data-item-id")!;
     await screen.findByTestId("view-clinical_suggestion");
     press("a");
-    expect(screen.getByTestId("decision-error").textContent).toMatch(/attestation/);
+    expect(screen.getByRole("alert").textContent).toMatch(/attestation/);
     expect(backend.calls.some((c) => c.command === "decide")).toBe(false);
-    fireEvent.click(screen.getByTestId("attestation-checkbox"));
-    fireEvent.change(screen.getByTestId("credential-field"), { target: { value: "wrong" } });
-    fireEvent.click(screen.getByTestId("action-approve"));
+    fireEvent.click(screen.getByRole("checkbox", { name: /clinical responsibility/ }));
+    fireEvent.change(screen.getByLabelText("Re-enter your credential to sign"), { target: { value: "wrong" } });
+    fireEvent.click(screen.getByRole("button", { name: "Approve a" }));
     // a refused credential brings the reviewer back to the item with the message
     await waitFor(() => expect(openId()).toBe(id));
-    await waitFor(() => expect(screen.getByTestId("decision-error").textContent).toMatch(/credential/));
-    fireEvent.click(screen.getByTestId("attestation-checkbox"));
-    fireEvent.change(screen.getByTestId("credential-field"), { target: { value: FAKE_DEMO_CREDENTIAL } });
-    fireEvent.click(screen.getByTestId("action-approve"));
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toMatch(/credential/));
+    fireEvent.click(screen.getByRole("checkbox", { name: /clinical responsibility/ }));
+    fireEvent.change(screen.getByLabelText("Re-enter your credential to sign"), { target: { value: FAKE_DEMO_CREDENTIAL } });
+    fireEvent.click(screen.getByRole("button", { name: "Approve a" }));
     await waitFor(() => expect(screen.getByTestId("announcer").textContent).toMatch(/Approved/));
     const decide = backend.calls.filter((c) => c.command === "decide").at(-1)!;
     expect(decide.args[1]).toMatchObject({ action: "approve", credential: FAKE_DEMO_CREDENTIAL, attestation: expect.stringMatching(/clinical responsibility/) });
@@ -121,17 +124,17 @@ describe("review flow", () => {
 
   it("edits a content draft, autosaves it, shows the diff and approves with edits", async () => {
     const backend = await setup();
-    const row = screen.getAllByTestId("inbox-row").find((r) => r.getAttribute("data-kind") === "content_draft")!;
+    const row = rows().find((r) => r.getAttribute("data-kind") === "content_draft")!;
     fireEvent.click(row);
     await screen.findByTestId("view-content_draft");
-    const editor = screen.getByTestId("draft-editor") as HTMLTextAreaElement;
+    const editor = screen.getByRole("textbox", { name: "Draft text (your version)" }) as HTMLTextAreaElement;
     const ai = editor.value;
     press("e");
     expect(document.activeElement).toBe(editor);
     const edited = ai.replace(/Meet the/, "Say hello to the");
     fireEvent.change(editor, { target: { value: edited } });
     expect(screen.getByTestId("draft-diff").querySelector("ins")?.textContent).toMatch(/Say|hello/);
-    await waitFor(() => expect(backend.calls.some((c) => c.command === "save_draft")).toBe(true), { timeout: 2000 });
+    await waitFor(() => expect(backend.calls.some((c) => c.command === "save_draft")).toBe(true));
     fireEvent.keyDown(editor, { key: "Enter", ctrlKey: true });
     await waitFor(() => expect(backend.calls.some((c) => c.command === "decide")).toBe(true));
     expect(backend.calls.find((c) => c.command === "decide")!.args[1]).toMatchObject({ action: "approve_with_edits", correction: edited });
@@ -139,19 +142,19 @@ describe("review flow", () => {
 
   it("ignores shortcuts while typing, and undoes with Ctrl+Z", async () => {
     const backend = await setup();
-    const txn = screen.getAllByTestId("inbox-row").find((r) => r.getAttribute("data-kind") === "transaction")!;
+    const txn = rows().find((r) => r.getAttribute("data-kind") === "transaction")!;
     fireEvent.click(txn);
     const id = txn.getAttribute("data-item-id")!;
     await waitFor(() => expect(openId()).toBe(id));
     press("r");
-    const note = await screen.findByTestId("note-field");
+    const note = await screen.findByRole("textbox", { name: "Note" });
     note.focus();
     fireEvent.keyDown(note, { key: "a" });
     fireEvent.keyDown(note, { key: "j" });
     expect(backend.calls.some((c) => c.command === "decide")).toBe(false);
     expect(openId()).toBe(id);
     fireEvent.keyDown(note, { key: "Escape" });
-    expect(screen.queryByTestId("reject-panel")).toBeNull();
+    expect(screen.queryByRole("combobox", { name: "Reason" })).toBeNull();
     press("l");
     await waitFor(() => expect(screen.getByTestId("announcer").textContent).toMatch(/Released/));
     press("z", { ctrlKey: true });
@@ -162,27 +165,71 @@ describe("review flow", () => {
   it("opens the shortcut sheet with ? and closes it with Escape", async () => {
     await setup();
     press("?");
-    const sheet = await screen.findByTestId("shortcut-sheet");
-    expect(within(sheet).getByText(/Undo the last decision/)).toBeInTheDocument();
+    const sheet = await screen.findByRole("dialog", { name: "Keyboard shortcuts" });
+    expect(within(sheet).getByRole("cell", { name: /Undo the last decision/ })).toBeInTheDocument();
+    expect(within(sheet).getAllByRole("row")).toHaveLength(KEYMAP.length);
     fireEvent.keyDown(sheet, { key: "Escape" });
-    expect(screen.queryByTestId("shortcut-sheet")).toBeNull();
+    expect(screen.queryByRole("dialog")).toBeNull();
+  });
+
+  it("switches single-key shortcuts off in Settings, and remembers it after a restart", async () => {
+    const backend = await setup();
+    const ids = rowIds();
+    expect(screen.getByRole("button", { name: "Approve a" })).toHaveAttribute("aria-keyshortcuts", "a");
+    fireEvent.click(screen.getByRole("button", { name: "Settings" }));
+    const dialog = await screen.findByRole("dialog", { name: "Settings" });
+    const toggle = within(dialog).getByRole("checkbox", { name: /Single-key shortcuts/ });
+    expect(toggle).toBeChecked();
+    fireEvent.click(toggle);
+    expect(toggle).not.toBeChecked();
+    fireEvent.keyDown(dialog, { key: "Escape" });
+    expect(screen.queryByRole("dialog")).toBeNull();
+
+    // Letters and ? do nothing now; every action keeps its button, and the arrows still move.
+    for (const key of ["j", "a", "r", "?", "c"]) press(key);
+    await settle();
+    expect(openId()).toBe(ids[0]);
+    expect(backend.calls.some((c) => c.command === "decide")).toBe(false);
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(screen.queryByRole("combobox", { name: "Reason" })).toBeNull();
+    expect(screen.queryByRole("region", { name: "Conflicts" })).toBeNull();
+    const approve = screen.getByRole("button", { name: "Approve" });
+    expect(approve).not.toHaveAttribute("aria-keyshortcuts");
+    expect(approve.querySelector("kbd")).toBeNull();
+    press("ArrowDown");
+    await waitFor(() => expect(openId()).toBe(ids[1]));
+
+    // A restart keeps the choice; switching back on restores the keys.
+    cleanup();
+    backend.dispose();
+    await setup();
+    press("j");
+    await settle();
+    expect(openId()).toBe(rowIds()[0]);
+    fireEvent.click(screen.getByRole("button", { name: "Settings" }));
+    const again = await screen.findByRole("dialog", { name: "Settings" });
+    fireEvent.click(within(again).getByRole("checkbox", { name: /Single-key shortcuts/ }));
+    fireEvent.keyDown(again, { key: "Escape" });
+    press("j");
+    await waitFor(() => expect(openId()).toBe(rowIds()[1]));
   });
 
   it("shows conflicts with both versions", async () => {
     await setup();
-    fireEvent.click(screen.getByTestId("status-conflicts"));
-    const view = await screen.findByTestId("conflicts-view");
-    await within(view).findByTestId("conflict");
+    const conflictsButton = screen.getByRole("button", { name: /^\d+ conflicts?$/ });
+    fireEvent.click(conflictsButton);
+    const view = await screen.findByRole("region", { name: "Conflicts" });
+    await within(view).findByRole("article");
     expect(within(view).getByTestId("conflict-local").textContent).toMatch(/Customer confirmed by phone/);
     expect(within(view).getByTestId("conflict-server").textContent).toMatch(/Cardholder denies/);
-    fireEvent.click(within(view).getByTestId("conflict-resolve"));
-    await waitFor(() => expect(screen.getByTestId("status-conflicts").getAttribute("data-count")).toBe("0"));
+    fireEvent.click(within(view).getByRole("button", { name: "Mark as seen" }));
+    await waitFor(() => expect(conflictsButton.getAttribute("data-count")).toBe("0"));
   });
 
   it("filters by kind and shows counts per stage", async () => {
     await setup();
-    fireEvent.change(screen.getByTestId("filter-kind"), { target: { value: "transaction" } });
-    await waitFor(() => expect(screen.getAllByTestId("inbox-row").every((r) => r.getAttribute("data-kind") === "transaction")).toBe(true));
+    fireEvent.change(screen.getByRole("combobox", { name: "Kind" }), { target: { value: "transaction" } });
+    await waitFor(() => expect(rows().every((r) => r.getAttribute("data-kind") === "transaction")).toBe(true));
     const total = ["review", "escalation", "second_approval"].reduce((n, s) => n + Number(screen.getByTestId(`stage-count-${s}`).textContent), 0);
     expect(total).toBe(40);
   });
@@ -190,14 +237,14 @@ describe("review flow", () => {
   it("signs in to a server, and back to the demo", async () => {
     const backend = await setup();
     await act(async () => void (await backend.signOut()));
-    const form = await screen.findByTestId("sign-in-form");
-    fireEvent.change(within(form).getByTestId("sign-in-server"), { target: { value: "https://queue.example.org" } });
-    fireEvent.change(within(form).getByTestId("sign-in-token"), { target: { value: "wrong" } });
+    const form = await screen.findByRole("form", { name: "Connect to a queue" });
+    fireEvent.change(within(form).getByRole("textbox", { name: "Server URL" }), { target: { value: "https://queue.example.org" } });
+    fireEvent.change(within(form).getByLabelText("Token"), { target: { value: "wrong" } });
     fireEvent.submit(form);
-    expect((await screen.findByTestId("sign-in-error")).textContent).toMatch(/did not accept/);
-    fireEvent.change(within(form).getByTestId("sign-in-token"), { target: { value: "t0ken" } });
+    expect((await screen.findByRole("alert")).textContent).toMatch(/did not accept/);
+    fireEvent.change(within(form).getByLabelText("Token"), { target: { value: "t0ken" } });
     fireEvent.submit(form);
-    await screen.findByTestId("item-view");
+    await screen.findByRole("article");
     expect(screen.getByTestId("status-server").textContent).toMatch(/queue.example.org/);
     expect(backend.calls.filter((c) => c.command === "sign_in").at(-1)?.args).toEqual(["https://queue.example.org", "t0ken"]);
   });
@@ -210,7 +257,7 @@ describe("inbox paging", () => {
     expect(lists().every((q) => q.limit === 100)).toBe(true);
     expect(new Set(lists().map((q) => q.offset))).toEqual(new Set([0]));
     expect(screen.getByTestId("inbox-total").textContent).toMatch(/2,000 items/);
-    const list = screen.getByTestId("inbox-list");
+    const list = inboxList();
     act(() => {
       list.scrollTop = 62 * 1200;
       fireEvent.scroll(list);
@@ -219,7 +266,7 @@ describe("inbox paging", () => {
     expect(lists().every((q) => q.limit === 100)).toBe(true);
     await waitFor(() => expect(rowIds().length).toBeGreaterThan(5));
     // rows far from the top are real rows from the fetched page
-    const visible = screen.getAllByTestId("inbox-row");
+    const visible = rows();
     expect(visible.length).toBeLessThan(60);
   });
 
@@ -247,7 +294,7 @@ describe("navigation while the inbox changes", () => {
       return list(query);
     };
     render(<App backend={backend} />);
-    await screen.findByTestId("item-view");
+    await screen.findByRole("article");
     const ids = (await list({ ...DEFAULT_FILTERS, offset: 0, limit: 250 })).rows.map((r) => r.item_id);
     for (let i = 0; i < 99; i++) press("j");
     await waitFor(() => expect(openId()).toBe(ids[99]));
@@ -275,16 +322,16 @@ describe("untrusted content", () => {
     delete w.__pwned;
     await setup({ hostile: true });
     expect(openId()).toBe("0192f5a1-dead-7bad-8bad-00000000beef");
-    const view = screen.getByTestId("item-view");
-    expect(screen.getByTestId("item-title").textContent).toBe('<script>alert(1)</script> Draft <img src=x onerror="window.__pwned=1">');
+    const view = screen.getByRole("article");
+    expect(within(view).getByRole("heading", { level: 2 }).textContent).toBe('<script>alert(1)</script> Draft <img src=x onerror="window.__pwned=1">');
     expect(view.querySelector("script")).toBeNull();
     expect(document.querySelector("img")).toBeNull();
     expect(view.querySelector("b, i, a[href]")).toBeNull();
     expect(view.textContent).toContain("<b>bold</b>");
     expect(view.textContent).toContain("<a href='https://evil.example'>src</a>");
-    expect((screen.getByTestId("draft-editor") as HTMLTextAreaElement).value).toContain("<script>alert(1)</script>");
+    expect((screen.getByRole("textbox", { name: "Draft text (your version)" }) as HTMLTextAreaElement).value).toContain("<script>alert(1)</script>");
     expect(screen.getByTestId("ai-model").textContent).toBe("<script>alert(1)</script>");
-    const row = screen.getAllByTestId("inbox-row")[0]!;
+    const row = rows()[0]!;
     expect(row.textContent).toContain("<script>alert(1)</script>");
     expect(row.querySelector("img, script")).toBeNull();
     expect(w.__pwned).toBeUndefined();

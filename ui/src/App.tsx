@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useEffectEvent, useRef, useState } from "react";
-import type { Backend } from "./lib/backend";
+import { toAppError, type Backend } from "./lib/backend";
 import { BackendContext } from "./lib/backend/context";
 import { useNow } from "./lib/useNow";
 import { useTheme } from "./lib/theme";
 import { Inbox } from "./features/inbox/Inbox";
 import { DEFAULT_FILTERS, usePagedInbox, type InboxFilters } from "./features/inbox/usePagedInbox";
-import { ItemView, type ItemCommand, type ItemViewHandle } from "./features/review/ItemView";
+import { ItemView, type ItemViewHandle } from "./features/review/ItemView";
 import { useReviewSession } from "./features/review/useReviewSession";
 import { ConflictsView } from "./features/sync/ConflictsView";
 import { StatusBar } from "./features/sync/StatusBar";
@@ -13,8 +13,9 @@ import { useAppStatus } from "./features/sync/useAppStatus";
 import { SignInForm } from "./features/settings/Settings";
 import { Dialog } from "./features/shortcuts/Dialog";
 import { ShortcutSheet } from "./features/shortcuts/ShortcutSheet";
-
-const COMMAND_KEYS: Record<string, ItemCommand> = { a: "approve", e: "edit", r: "reject", s: "escalate", l: "release" };
+import { KeyHint } from "./features/shortcuts/KeyHint";
+import { activeKeys, ariaKeys, keyLabel, shortcutFor, type Command, type ItemCommand } from "./features/shortcuts/keymap";
+import { ShortcutSettings, SingleKeysContext, useSingleKeysPreference } from "./features/shortcuts/preference";
 
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -46,8 +47,9 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
   const signedIn = !!status?.signed_in_as;
   const [filters, setFilters] = useState<InboxFilters>(initialFilters);
   const inbox = usePagedInbox(backend, filters, signedIn);
-  const [message, setMessage] = useState<{ text: string; n: number } | null>(null);
-  const announce = useCallback((text: string) => setMessage((m) => ({ text, n: (m?.n ?? 0) + 1 })), []);
+  const [singleKeys, setSingleKeys] = useSingleKeysPreference();
+  const [message, setMessage] = useState<{ text: string; undoable: boolean; n: number } | null>(null);
+  const announce = useCallback((text: string, undoable = false) => setMessage((m) => ({ text, undoable, n: (m?.n ?? 0) + 1 })), []);
   const session = useReviewSession(backend, inbox, announce);
   const [sheet, setSheet] = useState(initialPanel === "shortcuts");
   const [settings, setSettings] = useState(initialPanel === "settings");
@@ -63,41 +65,34 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     }
   }, [session.view]);
 
+  const item = (command: ItemCommand) => () => itemRef.current?.command(command);
+  // What each window shortcut does; Ctrl+Enter ("confirm") belongs to the focused panel.
+  const actions: Record<Exclude<Command, "confirm">, () => void> = {
+    next: () => void session.move(1),
+    previous: () => void session.move(-1),
+    undo: () => void session.undo(),
+    conflicts: () => setConflicts((c) => !c),
+    theme: toggleTheme,
+    help: () => setSheet(true),
+    close: () => setConflicts(false),
+    approve: item("approve"),
+    edit: item("edit"),
+    reject: item("reject"),
+    escalate: item("escalate"),
+    release: item("release"),
+  };
   // One window listener for the app's lifetime, always calling the latest handler: re-adding it on
   // every render could drop a key press that arrives while React runs the effects of a render.
   const onKey = useEffectEvent((e: KeyboardEvent) => {
-    if (e.defaultPrevented || sheet || settings) return;
-    if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "z" && !isTyping(e.target)) {
-      e.preventDefault();
-      void session.undo();
-      return;
-    }
-    if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
-    const key = e.key;
-    if (key === "?") {
-      e.preventDefault();
-      setSheet(true);
-    } else if (key === "Escape" && conflicts) {
-      setConflicts(false);
-    } else if (key === "c") {
-      setConflicts((c) => !c);
-    } else if (key === "t") {
-      toggleTheme();
-    } else if (conflicts || !signedIn) {
-      return;
-    } else if (key === "j" || key === "ArrowDown") {
-      e.preventDefault();
-      void session.move(1);
-    } else if (key === "k" || key === "ArrowUp") {
-      e.preventDefault();
-      void session.move(-1);
-    } else if (key === "u") {
-      e.preventDefault();
-      void session.undo();
-    } else if (COMMAND_KEYS[key]) {
-      e.preventDefault();
-      itemRef.current?.command(COMMAND_KEYS[key]);
-    }
+    if (e.defaultPrevented || sheet || settings || isTyping(e.target)) return;
+    const shortcut = shortcutFor(e, singleKeys);
+    if (!shortcut) return;
+    // Outside the review pane (signed out, conflicts open) only the global shortcuts act; Escape only
+    // has something to close when the conflicts view is open.
+    if (!shortcut.anywhere && (conflicts || !signedIn)) return;
+    if (shortcut.command === "close" && !conflicts) return;
+    if (shortcut.command !== "close") e.preventDefault();
+    if (shortcut.command !== "confirm") actions[shortcut.command]();
   });
   useEffect(() => {
     const listener = (e: KeyboardEvent) => onKey(e);
@@ -106,130 +101,137 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
   }, []);
 
   const lastUndo = session.undoStack[session.undoStack.length - 1];
+  const undoKey = activeKeys("undo", singleKeys)[0];
 
   return (
-    <div className="app">
-      <a className="skip-link" href="#review">
-        Skip to the item
-      </a>
-      <header className="topbar">
-        <div className="brand">
-          <span className="logo" aria-hidden="true">
-            ✓
-          </span>
-          Countersign
-        </div>
-        <div className="topbar-actions">
-          <button type="button" className="quiet" onClick={() => setConflicts((c) => !c)} data-testid="open-conflicts" aria-pressed={conflicts}>
-            Conflicts
-          </button>
-          <button type="button" className="quiet" onClick={() => setSheet(true)} data-testid="open-shortcuts" aria-keyshortcuts="?">
-            Shortcuts <kbd>?</kbd>
-          </button>
-          <button type="button" className="quiet" onClick={() => setSettings(true)} data-testid="open-settings">
-            Settings
-          </button>
-          <button
-            type="button"
-            className="quiet"
-            onClick={toggleTheme}
-            data-testid="theme-toggle"
-            aria-label={theme === "dark" ? "Switch to light theme" : "Switch to dark theme"}
-          >
-            {theme === "dark" ? "Light" : "Dark"}
-          </button>
-        </div>
-      </header>
+    <SingleKeysContext.Provider value={singleKeys}>
+      <div className="app">
+        <a className="skip-link" href="#review">
+          Skip to the item
+        </a>
+        <header className="topbar">
+          <div className="brand">
+            <span className="logo" aria-hidden="true">
+              ✓
+            </span>
+            Countersign
+          </div>
+          <div className="topbar-actions">
+            <button type="button" className="quiet" onClick={() => setConflicts((c) => !c)} data-testid="open-conflicts" aria-pressed={conflicts}>
+              Conflicts
+            </button>
+            <button type="button" className="quiet" onClick={() => setSheet(true)} data-testid="open-shortcuts" aria-keyshortcuts={ariaKeys("help", singleKeys)}>
+              Shortcuts <KeyHint command="help" />
+            </button>
+            <button type="button" className="quiet" onClick={() => setSettings(true)} data-testid="open-settings">
+              Settings
+            </button>
+            <button
+              type="button"
+              className="quiet"
+              onClick={toggleTheme}
+              data-testid="theme-toggle"
+              aria-label={theme === "dark" ? "Switch to light theme" : "Switch to dark theme"}
+            >
+              {theme === "dark" ? "Light" : "Dark"}
+            </button>
+          </div>
+        </header>
 
-      {status && !signedIn ? (
-        <main className="center-pane" id="review" aria-label="Sign in">
-          <SignInForm status={status} onStatus={setStatus} />
-        </main>
-      ) : (
-        <div className="workspace">
-          <Inbox
-            inbox={inbox}
-            filters={filters}
-            onFilters={setFilters}
-            selectedId={session.selectedId}
-            selectedIndex={session.selectedIndex}
-            onSelect={(id) => session.select(id)}
-            now={now}
-          />
-          <main className="review-pane" id="review" aria-label="Review">
-            {conflicts ? (
-              <ConflictsView
-                onClose={() => setConflicts(false)}
-                onOpenItem={(id) => {
-                  setConflicts(false);
-                  session.select(id);
-                }}
-              />
-            ) : session.view ? (
-              <ItemView
-                key={session.view.item.id}
-                ref={itemRef}
-                view={session.view}
-                now={now}
-                error={session.error}
-                demo={status?.mode === "embedded"}
-                onDecide={(id, req) => {
-                  titleFocus.current = true;
-                  void session.decide(id, req);
-                }}
-                onUndo={(id) => void session.undo(id)}
-              />
-            ) : (
-              <div className="empty big" data-testid="review-empty">
-                {session.error ? (
-                  <span role="alert">{session.error}</span>
-                ) : inbox.loaded && inbox.total === 0 ? (
-                  <>
-                    <strong>All caught up.</strong>
-                    <span>New assignments appear here as they arrive.</span>
-                  </>
-                ) : (
-                  <span>Loading…</span>
-                )}
-              </div>
-            )}
+        {status && !signedIn ? (
+          <main className="center-pane" id="review" aria-label="Sign in">
+            <SignInForm status={status} onStatus={setStatus} />
           </main>
-        </div>
-      )}
-
-      <div className="toast-region" role="status" aria-live="polite" data-testid="announcer">
-        {message && (
-          <div className="toast" key={message.n}>
-            <span>{message.text}</span>
-            {lastUndo && message.text.includes("Press u to undo") && (
-              <button type="button" className="link" data-testid="toast-undo" onClick={() => void session.undo()}>
-                Undo
-              </button>
-            )}
+        ) : (
+          <div className="workspace">
+            <Inbox
+              inbox={inbox}
+              filters={filters}
+              onFilters={setFilters}
+              selectedId={session.selectedId}
+              selectedIndex={session.selectedIndex}
+              onSelect={(id) => session.select(id)}
+              now={now}
+            />
+            <main className="review-pane" id="review" aria-label="Review">
+              {conflicts ? (
+                <ConflictsView
+                  onClose={() => setConflicts(false)}
+                  onOpenItem={(id) => {
+                    setConflicts(false);
+                    session.select(id);
+                  }}
+                />
+              ) : session.view ? (
+                <ItemView
+                  key={session.view.item.id}
+                  ref={itemRef}
+                  view={session.view}
+                  now={now}
+                  error={session.error}
+                  demo={status?.mode === "embedded"}
+                  onDecide={(id, req) => {
+                    titleFocus.current = true;
+                    void session.decide(id, req);
+                  }}
+                  onUndo={(id) => void session.undo(id)}
+                />
+              ) : (
+                <div className="empty big" data-testid="review-empty">
+                  {session.error ? (
+                    <span role="alert">{session.error}</span>
+                  ) : inbox.loaded && inbox.total === 0 ? (
+                    <>
+                      <strong>All caught up.</strong>
+                      <span>New assignments appear here as they arrive.</span>
+                    </>
+                  ) : (
+                    <span>Loading…</span>
+                  )}
+                </div>
+              )}
+            </main>
           </div>
         )}
+
+        <div className="toast-region" role="status" aria-live="polite" data-testid="announcer">
+          {message && (
+            <div className="toast" key={message.n}>
+              <span>
+                {message.text}
+                {message.undoable && undoKey !== undefined && ` Press ${keyLabel(undoKey)} to undo.`}
+              </span>
+              {lastUndo && message.undoable && (
+                <button type="button" className="link" data-testid="toast-undo" onClick={() => void session.undo()}>
+                  Undo
+                </button>
+              )}
+            </div>
+          )}
+        </div>
+
+        <StatusBar
+          status={status}
+          now={now}
+          onSync={() => void backend.syncNow().then(setStatus, (e: unknown) => announce(toAppError(e).message))}
+          onConflicts={() => setConflicts(true)}
+          onSettings={() => setSettings(true)}
+        />
+
+        {sheet && <ShortcutSheet onClose={() => setSheet(false)} />}
+        {settings && (
+          <Dialog title="Settings" onClose={() => setSettings(false)} testId="settings-dialog">
+            <SignInForm
+              status={status}
+              onStatus={(s) => {
+                setStatus(s);
+                setSettings(false);
+              }}
+            />
+            <ShortcutSettings singleKeys={singleKeys} onChange={setSingleKeys} />
+          </Dialog>
+        )}
       </div>
-
-      <StatusBar
-        status={status}
-        now={now}
-        onSync={() => void backend.syncNow().then(setStatus, (e: unknown) => announce(String((e as Error).message ?? e)))}
-        onConflicts={() => setConflicts(true)}
-        onSettings={() => setSettings(true)}
-      />
-
-      {sheet && <ShortcutSheet onClose={() => setSheet(false)} />}
-      {settings && (
-        <Dialog title="Settings" onClose={() => setSettings(false)} testId="settings-dialog">
-          <SignInForm
-            status={status}
-            onStatus={(s) => {
-              setStatus(s);
-              setSettings(false);
-            }}
-          />
-        </Dialog>
-      )}
-    </div>
+    </SingleKeysContext.Provider>
   );
 }

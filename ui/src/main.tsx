@@ -10,9 +10,14 @@ const params = new URLSearchParams(window.location.search);
 const kind = params.get("kind");
 const view = params.get("view");
 const panel: Panel = view === "conflicts" || view === "shortcuts" || view === "settings" ? view : null;
+const root = createRoot(document.getElementById("root")!);
 
-createRoot(document.getElementById("root")!).render(
-  <StrictMode>
-    <App backend={createBackend()} initialFilters={{ ...DEFAULT_FILTERS, kind: kind || null }} initialPanel={panel} />
-  </StrictMode>,
+createBackend().then(
+  (backend) =>
+    root.render(
+      <StrictMode>
+        <App backend={backend} initialFilters={{ ...DEFAULT_FILTERS, kind: kind || null }} initialPanel={panel} />
+      </StrictMode>,
+    ),
+  (error: unknown) => root.render(<p className="empty big">{error instanceof Error ? error.message : String(error)}</p>),
 );

@@ -2,6 +2,8 @@
 
 export interface SlaLabel {
   text: string;
+  /** The time left or over, alone ("2h 5m"). */
+  span: string;
   /** Spoken form for screen readers. */
   long: string;
   overdue: boolean;
@@ -22,16 +24,16 @@ function span(ms: number): string {
 
 /** The SLA countdown for an item due at `dueAt`, seen at `now` (ms). */
 export function formatSla(dueAt: string | null, now: number): SlaLabel {
-  if (!dueAt) return { text: "—", long: "no deadline", overdue: false, urgent: false };
+  if (!dueAt) return { text: "—", span: "—", long: "no deadline", overdue: false, urgent: false };
   const due = Date.parse(dueAt);
-  if (Number.isNaN(due)) return { text: "—", long: "no deadline", overdue: false, urgent: false };
+  if (Number.isNaN(due)) return { text: "—", span: "—", long: "no deadline", overdue: false, urgent: false };
   const left = due - now;
   if (left < 0) {
     const s = span(-left);
-    return { text: `${s} over`, long: `overdue by ${s}`, overdue: true, urgent: true };
+    return { text: `${s} over`, span: s, long: `overdue by ${s}`, overdue: true, urgent: true };
   }
   const s = span(left);
-  return { text: s, long: `due in ${s}`, overdue: false, urgent: left < 3_600_000 };
+  return { text: s, span: s, long: `due in ${s}`, overdue: false, urgent: left < 3_600_000 };
 }
 
 /** "just now", "3 min ago", "2 h ago", or a date. */
@@ -90,16 +92,6 @@ export function formatScalar(value: unknown): string {
 
 export function formatPercent(x: number): string {
   return `${Math.round(x * 100)}%`;
-}
-
-export const KIND_LABELS: Record<string, string> = {
-  transaction: "Transaction",
-  content_draft: "Content draft",
-  clinical_suggestion: "Clinical",
-};
-
-export function kindLabel(kind: string): string {
-  return KIND_LABELS[kind] ?? humanizeKey(kind);
 }
 
 export const STAGE_LABELS = { review: "Review", escalation: "Escalation", second_approval: "Second approval" } as const;

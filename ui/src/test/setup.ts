@@ -1,8 +1,16 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach } from "vitest";
 
-afterEach(() => cleanup());
+// waitFor/findBy wait for something to happen, they do not time it: the generous limit only stops a
+// test that hangs, so a slow or busy machine cannot fail a correct run (speed belongs in benchmarks).
+configure({ asyncUtilTimeout: 15_000 });
+
+// Each test starts with a fresh window: no rendered tree, no remembered preferences.
+afterEach(() => {
+  cleanup();
+  localStorage.clear();
+});
 
 // jsdom has no layout: give elements a size so the virtualised list renders rows.
 Object.defineProperties(HTMLElement.prototype, {

@@ -1,7 +1,8 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useRef } from "react";
 import type { AssignmentStatus, Risk, SortOrder, Stage } from "../../lib/backend";
-import { formatPercent, formatSla, kindLabel, STAGE_LABELS } from "../../lib/format";
+import { formatPercent, formatSla, STAGE_LABELS } from "../../lib/format";
+import { kindLabel, KINDS } from "../review/kinds/registry";
 import { RiskBadge } from "../review/RiskBadge";
 import type { InboxFilters, PagedInbox } from "./usePagedInbox";
 
@@ -81,9 +82,11 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
           <span className="sr-only">Kind</span>
           <select data-testid="filter-kind" aria-label="Kind" value={filters.kind ?? ""} onChange={(e) => set("kind", e.target.value || null)}>
             <option value="">All kinds</option>
-            <option value="transaction">Transactions</option>
-            <option value="content_draft">Content drafts</option>
-            <option value="clinical_suggestion">Clinical</option>
+            {KINDS.map((k) => (
+              <option key={k.kind} value={k.kind}>
+                {k.plural}
+              </option>
+            ))}
           </select>
         </label>
         <label>

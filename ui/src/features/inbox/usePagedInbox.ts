@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { AssignmentSummary, Backend, InboxQuery, StageCounts } from "../../lib/backend";
+import { toAppError, type AssignmentSummary, type Backend, type InboxQuery, type StageCounts } from "../../lib/backend";
+import { useBackendEvent } from "../../lib/backend/useBackendEvent";
 import { PageCache } from "./pageCache";
 
 export type InboxFilters = Omit<InboxQuery, "offset" | "limit">;
@@ -47,8 +48,7 @@ export function usePagedInbox(backend: Backend, filters: InboxFilters, enabled =
       } catch (error) {
         into.fail(page);
         if (gen !== generation.current) return;
-        const message = error && typeof error === "object" && "message" in error ? String(error.message) : String(error);
-        setState((s) => ({ ...s, loaded: true, error: message, version: s.version + 1 }));
+        setState((s) => ({ ...s, loaded: true, error: toAppError(error).message, version: s.version + 1 }));
       }
     },
     [backend],
@@ -74,19 +74,7 @@ export function usePagedInbox(backend: Backend, filters: InboxFilters, enabled =
     void refresh();
   }, [filterKey, refresh, enabled]);
 
-  useEffect(() => {
-    if (!enabled) return;
-    let unlisten: (() => void) | undefined;
-    let cancelled = false;
-    void backend.onInboxChanged(() => void refresh()).then((u) => {
-      if (cancelled) u();
-      else unlisten = u;
-    });
-    return () => {
-      cancelled = true;
-      unlisten?.();
-    };
-  }, [backend, refresh, enabled]);
+  useBackendEvent(backend, "inbox", () => void refresh(), enabled);
 
   const ensureRange = useCallback(
     (start: number, end: number) => {

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { toAppError, type Action, type AssignmentView, type Backend, type DecisionRequest } from "../../lib/backend";
+import { useBackendEvent } from "../../lib/backend/useBackendEvent";
 import { ACTION_LABELS } from "../../lib/format";
 import type { PagedInbox } from "../inbox/usePagedInbox";
 
@@ -29,7 +30,10 @@ const VIEW_CACHE_SIZE = 200;
  * The reviewer's path through the queue: which item is open, deciding it (the next item opens at once,
  * without waiting for the backend or for sync) and undoing decisions that were not uploaded yet.
  */
-export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: (message: string) => void): ReviewSession {
+/** Says something in the app's live region; `undoable` offers to undo the last decision with it. */
+export type Announce = (message: string, undoable?: boolean) => void;
+
+export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: Announce): ReviewSession {
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [view, setView] = useState<AssignmentView | null>(null);
   const [loadingView, setLoadingView] = useState(false);
@@ -115,21 +119,11 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
 
   // After any inbox change, cached views may be out of date: keep them for an instant open, mark them
   // stale so each is fetched again before or as it is shown, and refresh the open one now.
-  useEffect(() => {
-    let unlisten: (() => void) | undefined;
-    let cancelled = false;
-    void backend
-      .onInboxChanged(() => {
-        changes.current++;
-        for (const entry of cache.current.values()) entry.stale = true;
-        if (selectedRef.current) void load(selectedRef.current, { quiet: true });
-      })
-      .then((u) => (cancelled ? u() : (unlisten = u)));
-    return () => {
-      cancelled = true;
-      unlisten?.();
-    };
-  }, [backend, load]);
+  useBackendEvent(backend, "inbox", () => {
+    changes.current++;
+    for (const entry of cache.current.values()) entry.stale = true;
+    if (selectedRef.current) void load(selectedRef.current, { quiet: true });
+  });
 
   const move = useCallback(
     async (delta: number) => {
@@ -163,7 +157,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
         await backend.decide(itemId, request);
         cache.current.delete(itemId);
         setUndoStack((s) => [...s.slice(-49), { itemId, title, action: request.action }]);
-        announce(`${label}: “${title}”. Saved on this device. Press u to undo.`);
+        announce(`${label}: “${title}”. Saved on this device.`, true);
       } catch (e) {
         const err = toAppError(e);
         cache.current.delete(itemId);

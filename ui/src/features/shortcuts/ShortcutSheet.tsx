@@ -1,38 +1,32 @@
 import { Dialog } from "./Dialog";
-
-export const GLOBAL_SHORTCUTS: [string, string][] = [
-  ["j / ↓", "Next item"],
-  ["k / ↑", "Previous item"],
-  ["a", "Approve"],
-  ["e", "Approve with edits (drafts: focus the editor; Ctrl+Enter approves)"],
-  ["r", "Reject: choose a reason, Enter confirms"],
-  ["s", "Escalate to a senior: Ctrl+Enter confirms"],
-  ["l", "Release back to the queue"],
-  ["u / Ctrl+Z", "Undo the last decision (until it is uploaded)"],
-  ["c", "Conflicts"],
-  ["t", "Toggle light / dark theme"],
-  ["?", "This sheet"],
-  ["Esc", "Close a panel or dialog; leave a text field"],
-];
+import { activeKeys, KEYMAP, keyLabel } from "./keymap";
+import { useSingleKeys } from "./preference";
 
 export function ShortcutSheet({ onClose }: { onClose(): void }) {
+  const singleKeys = useSingleKeys();
   return (
     <Dialog title="Keyboard shortcuts" onClose={onClose} testId="shortcut-sheet">
+      {!singleKeys && <p className="muted">Single-key shortcuts are switched off in Settings.</p>}
       <table className="shortcut-table">
         <tbody>
-          {GLOBAL_SHORTCUTS.map(([k, label]) => (
-            <tr key={k}>
-              <th scope="row">
-                {k.split(" / ").map((part, i) => (
-                  <span key={part}>
-                    {i > 0 && " / "}
-                    <kbd>{part}</kbd>
-                  </span>
-                ))}
-              </th>
-              <td>{label}</td>
-            </tr>
-          ))}
+          {KEYMAP.map((binding) => {
+            const keys = activeKeys(binding.command, singleKeys);
+            return (
+              <tr key={binding.command}>
+                <th scope="row">
+                  {keys.length === 0
+                    ? "off"
+                    : keys.map((key, i) => (
+                        <span key={key}>
+                          {i > 0 && " / "}
+                          <kbd>{keyLabel(key)}</kbd>
+                        </span>
+                      ))}
+                </th>
+                <td>{binding.label}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </Dialog>

@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useState } from "react";
 import { toAppError, type ConflictRecord } from "../../lib/backend";
 import { useBackend } from "../../lib/backend/context";
+import { useBackendEvent } from "../../lib/backend/useBackendEvent";
 import { formatDateTime, humanizeKey } from "../../lib/format";
 import { StructuredValue } from "../review/StructuredValue";
+import { KeyHint } from "../shortcuts/KeyHint";
 
 /** Decisions the server kept only as late opinions: both versions side by side. */
 export function ConflictsView({ onClose, onOpenItem }: { onClose(): void; onOpenItem(itemId: string): void }) {
@@ -14,16 +16,8 @@ export function ConflictsView({ onClose, onOpenItem }: { onClose(): void; onOpen
     backend.listConflicts().then(setConflicts, (e) => setError(toAppError(e).message));
   }, [backend]);
 
-  useEffect(() => {
-    reload();
-    let unlisten: (() => void) | undefined;
-    let cancelled = false;
-    void backend.onStatusChanged(() => reload()).then((u) => (cancelled ? u() : (unlisten = u)));
-    return () => {
-      cancelled = true;
-      unlisten?.();
-    };
-  }, [backend, reload]);
+  useEffect(() => reload(), [reload]);
+  useBackendEvent(backend, "status", () => reload());
 
   const resolve = async (id: number) => {
     try {
@@ -41,7 +35,7 @@ export function ConflictsView({ onClose, onOpenItem }: { onClose(): void; onOpen
           Conflicts
         </h2>
         <button type="button" onClick={onClose} data-testid="conflicts-close">
-          Back to review <kbd>Esc</kbd>
+          Back to review <KeyHint command="close" />
         </button>
       </header>
       <p className="muted">

@@ -1,5 +1,7 @@
 import type { AppStatus } from "../../lib/backend";
 import { formatAgo } from "../../lib/format";
+import { ariaKeys } from "../shortcuts/keymap";
+import { useSingleKeys } from "../shortcuts/preference";
 
 interface Props {
   status: AppStatus | null;
@@ -11,6 +13,7 @@ interface Props {
 
 /** Always visible: connection, uploads waiting, last sync, conflicts. */
 export function StatusBar({ status, now, onSync, onConflicts, onSettings }: Props) {
+  const singleKeys = useSingleKeys();
   if (!status) return <footer className="status-bar" aria-label="Sync status" />;
   const online = status.online;
   return (
@@ -34,7 +37,7 @@ export function StatusBar({ status, now, onSync, onConflicts, onSettings }: Prop
         data-testid="status-conflicts"
         data-count={status.conflicts}
         onClick={onConflicts}
-        aria-keyshortcuts="c"
+        aria-keyshortcuts={ariaKeys("conflicts", singleKeys)}
       >
         {status.conflicts} {status.conflicts === 1 ? "conflict" : "conflicts"}
       </button>

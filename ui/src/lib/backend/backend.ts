@@ -1,8 +1,10 @@
 import type {
+  AppError,
   AppStatus,
   AssignmentView,
   ConflictRecord,
   DecisionRequest,
+  ErrorCode,
   InboxPage,
   InboxQuery,
   RecordedDecision,
@@ -29,20 +31,40 @@ export interface Backend {
 }
 
 export class BackendError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = "BackendError";
     this.code = code;
   }
 }
 
-/** Turns whatever a command rejected with into `{code, message}`; the UI branches on `code` only. */
-export function toAppError(error: unknown): { code: string; message: string } {
+// Every code once; `satisfies` fails the typecheck when the Rust enum gains or loses one.
+const ERROR_CODES = {
+  not_found: true,
+  invalid_decision: true,
+  already_decided: true,
+  not_signed_in: true,
+  keyring_unavailable: true,
+  server_unreachable: true,
+  bad_credential: true,
+  storage: true,
+  internal: true,
+} satisfies Record<ErrorCode, true>;
+
+function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && Object.hasOwn(ERROR_CODES, code);
+}
+
+/**
+ * Turns whatever a command rejected with into the shell's typed `{code, message}` (an unknown code is
+ * `internal`); the UI branches on `code` only, never on the message, which is for people.
+ */
+export function toAppError(error: unknown): AppError {
   if (error instanceof BackendError) return { code: error.code, message: error.message };
   if (error && typeof error === "object" && "code" in error && "message" in error) {
     const { code, message } = error as { code: unknown; message: unknown };
-    return { code: String(code), message: String(message) };
+    return { code: isErrorCode(code) ? code : "internal", message: String(message) };
   }
   if (error instanceof Error) return { code: "internal", message: error.message };
   return { code: "internal", message: typeof error === "string" ? error : "Something went wrong." };

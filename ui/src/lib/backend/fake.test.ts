@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { FAKE_DEMO_CREDENTIAL, FakeBackend } from "./fake";
+import type { NewItem } from "./fakeItems";
 import type { InboxQuery } from "./types";
+
+// The shared demo fixture (made by the demo generator), once it exists beside this file.
+const demoFixture = Object.values(import.meta.glob<NewItem[]>("./demoFixture.json", { eager: true, import: "default" }))[0];
 
 const q = (patch: Partial<InboxQuery> = {}): InboxQuery => ({ kind: null, stage: null, risk: null, status: "open", sort: "priority", offset: 0, limit: 100, ...patch });
 const req = { correction: null, reason_code: null, note: null, attestation: null, credential: null };
@@ -17,23 +21,26 @@ describe("FakeBackend", () => {
     const kinds = new Set((await b.listAssignments(q({ limit: 1000 }))).rows.map((r) => r.kind));
     expect(kinds).toEqual(new Set(["transaction", "content_draft", "clinical_suggestion", "support_reply"]));
     const drafts = await b.listAssignments(q({ kind: "content_draft", risk: "low" }));
+    expect(drafts.rows.length).toBeGreaterThan(0);
     expect(drafts.rows.every((r) => r.kind === "content_draft" && r.risk === "low")).toBe(true);
     const due = (await b.listAssignments(q({ sort: "due" }))).rows.filter((r) => r.due_at).map((r) => Date.parse(r.due_at!));
     expect([...due].sort((a, b) => a - b)).toEqual(due);
   });
 
-  it("serves a page of 100,000 items quickly", async () => {
+  // Correctness at scale only: how fast a page comes back is a benchmark's business, not a unit test's.
+  it("serves any page of 100,000 items, sorted and complete", async () => {
     const b = new FakeBackend({ count: 100_000, uploadDelayMs: null });
-    const t = performance.now();
-    const page = await b.listAssignments(q({ offset: 99_900, limit: 100 }));
-    expect(page.rows).toHaveLength(100);
-    expect(page.total).toBe(100_000);
-    const again = performance.now();
-    await b.listAssignments(q({ offset: 50_000, limit: 100 }));
-    expect(performance.now() - again).toBeLessThan(50);
-    expect(again - t).toBeLessThan(3000);
-    const view = await b.getAssignment(page.rows[0]!.item_id);
-    expect(view.item.id).toBe(page.rows[0]!.item_id);
+    const last = await b.listAssignments(q({ offset: 99_900, limit: 100 }));
+    expect(last.rows).toHaveLength(100);
+    expect(last.total).toBe(100_000);
+    const middle = await b.listAssignments(q({ offset: 50_000, limit: 100 }));
+    expect(middle.rows).toHaveLength(100);
+    expect(middle.total).toBe(100_000);
+    const prios = [...middle.rows, ...last.rows].map((r) => r.priority);
+    expect([...prios].sort((a, b) => b - a)).toEqual(prios);
+    expect(new Set([...middle.rows, ...last.rows].map((r) => r.item_id)).size).toBe(200);
+    const view = await b.getAssignment(last.rows[0]!.item_id);
+    expect(view.item.id).toBe(last.rows[0]!.item_id);
   });
 
   it("keeps decisions pending while offline, then uploads; undo works only before upload", async () => {
@@ -64,5 +71,17 @@ describe("FakeBackend", () => {
     const txn = (await b.listAssignments(q({ kind: "transaction" }))).rows[0]!;
     await expect(b.decide(txn.item_id, { ...req, action: "reject" })).rejects.toMatchObject({ code: "invalid_decision" });
     await expect(b.decide(txn.item_id, { ...req, action: "approve_with_edits", correction: "text" })).rejects.toMatchObject({ code: "invalid_decision" });
+  });
+
+  it.skipIf(!demoFixture)("serves the shared demo fixture's submissions as assignments", async () => {
+    const fixture = demoFixture!;
+    const b = new FakeBackend({ count: fixture.length * 2, uploadDelayMs: null, submissions: fixture });
+    const page = await b.listAssignments(q({ status: null, limit: 1000 }));
+    expect(page.total).toBe(fixture.length * 2);
+    expect(new Set(page.rows.map((r) => r.kind))).toEqual(new Set(fixture.map((i) => i.kind)));
+    for (const row of page.rows) {
+      const { item } = await b.getAssignment(row.item_id);
+      expect(fixture.some((f) => f.kind === item.kind && f.title === item.title && f.ai.output === item.ai.output)).toBe(true);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { BackendError, type Backend, type Unlisten } from "./backend";
-import { hostileAssignment, sampleAssignment, type SampleAssignment } from "./sampleData";
+import { assignmentFrom, type NewItem, type SampleAssignment } from "./fakeItems";
+import { HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData";
 import type {
   AppStatus,
   AssignmentSummary,
@@ -24,7 +25,12 @@ export interface FakeOptions {
   latencyMs?: number;
   now?: () => number;
   online?: boolean;
+  /** The submissions the queue is made of, reused in turn when `count` is larger than the pool. */
+  submissions?: NewItem[];
 }
+
+/** The hostile item's id, fixed so tests and screenshots can find it. */
+export const HOSTILE_ITEM_ID = "0192f5a1-dead-7bad-8bad-00000000beef";
 
 /** The token the fake accepts as a re-entered credential in demo mode. */
 export const FAKE_DEMO_CREDENTIAL = "demo";
@@ -47,7 +53,10 @@ export class FakeBackend implements Backend {
   private nextMutation = 1;
   private status: AppStatus;
   private token = FAKE_DEMO_CREDENTIAL;
-  private readonly opts: Required<Omit<FakeOptions, "now">> & { now: () => number };
+  private readonly opts: Required<Omit<FakeOptions, "now" | "submissions">> & { now: () => number };
+  private readonly pool: NewItem[];
+  /** When the queue was made: items rebuilt on demand must match their summaries. */
+  private readonly madeAt: number;
   /** Every command the UI sent, for assertions. */
   readonly calls: { command: string; args: unknown[] }[] = [];
 
@@ -61,11 +70,15 @@ export class FakeBackend implements Backend {
       online: options.online ?? true,
     };
     const now = this.opts.now();
-    if (this.opts.hostile) this.add(hostileAssignment(now));
+    this.madeAt = now;
+    // The shared demo fixture (./demoFixture.json, exported by the demo generator) is meant to replace
+    // the UI's own generator here; fake.test.ts already checks the fake serves it.
+    this.pool = options.submissions ?? sampleSubmissions(now);
+    if (this.opts.hostile) this.add(assignmentFrom(HOSTILE_SUBMISSION, -1, now, HOSTILE_ITEM_ID));
     for (let i = 0; i < this.opts.count; i++) {
-      const sample = sampleAssignment(i, now);
+      const sample = this.sample(i, now);
       // Keep only the summary for big queues; the item is rebuilt on demand from its index.
-      this.add(this.opts.count > 5000 ? { summary: sample.summary, item: undefined as unknown as Item } : sample);
+      this.add(this.opts.count > 5000 ? { summary: sample.summary, item: undefined } : sample);
     }
     this.status = {
       mode: "embedded",
@@ -82,7 +95,11 @@ export class FakeBackend implements Backend {
     if (first) this.seedConflict(first, now);
   }
 
-  private add({ summary, item }: SampleAssignment) {
+  private sample(index: number, now: number): SampleAssignment {
+    return assignmentFrom(this.pool[index % this.pool.length]!, index, now);
+  }
+
+  private add({ summary, item }: { summary: AssignmentSummary; item: Item | undefined }) {
     this.byId.set(summary.item_id, this.summaries.length);
     this.summaries.push(summary);
     if (item) this.items.set(summary.item_id, item);
@@ -94,7 +111,7 @@ export class FakeBackend implements Backend {
     const index = this.byId.get(id);
     if (index === undefined) throw new BackendError("not_found", "This item is no longer in your queue.");
     const offset = this.opts.hostile ? 1 : 0;
-    const item = sampleAssignment(index - offset, this.opts.now()).item;
+    const item = this.sample(index - offset, this.madeAt).item;
     this.items.set(id, item);
     return item;
   }
@@ -365,14 +382,19 @@ export class FakeBackend implements Backend {
   }
 }
 
+/** Code-unit order, as the store's BINARY collation sorts ids. */
+function byId(a: AssignmentSummary, b: AssignmentSummary) {
+  return a.item_id < b.item_id ? -1 : a.item_id > b.item_id ? 1 : 0;
+}
+
 function dueValue(s: AssignmentSummary) {
   return s.due_at ? Date.parse(s.due_at) : Number.POSITIVE_INFINITY;
 }
 
 export function comparator(sort: InboxQuery["sort"]) {
   return (a: AssignmentSummary, b: AssignmentSummary): number => {
-    if (sort === "due") return dueValue(a) - dueValue(b) || b.priority - a.priority || a.item_id.localeCompare(b.item_id);
-    if (sort === "risk") return RISK_RANK[b.risk] - RISK_RANK[a.risk] || b.priority - a.priority || a.item_id.localeCompare(b.item_id);
-    return b.priority - a.priority || dueValue(a) - dueValue(b) || a.item_id.localeCompare(b.item_id);
+    if (sort === "due") return dueValue(a) - dueValue(b) || b.priority - a.priority || byId(a, b);
+    if (sort === "risk") return RISK_RANK[b.risk] - RISK_RANK[a.risk] || b.priority - a.priority || byId(a, b);
+    return b.priority - a.priority || dueValue(a) - dueValue(b) || byId(a, b);
   };
 }

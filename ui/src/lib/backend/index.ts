@@ -1,18 +1,20 @@
 import type { Backend } from "./backend";
-import { FakeBackend } from "./fake";
 import { isTauri, TauriBackend } from "./tauri";
 
 export type { Backend, Unlisten } from "./backend";
 export { BackendError, toAppError } from "./backend";
 export * from "./types";
 
-/** The Tauri shell when running inside it; otherwise (plain browser, `npm run dev`) the in-memory fake. */
-export function createBackend(): Backend {
+/**
+ * The Tauri shell when running inside it; in development in a plain browser (`npm run dev`), the
+ * in-memory fake. The fake and its sample data are loaded only in development: a production build has
+ * no other backend than the shell (scripts/check-dist.mjs checks the bundle).
+ */
+export async function createBackend(): Promise<Backend> {
   if (isTauri()) return new TauriBackend();
-  const params = new URLSearchParams(window.location.search);
-  const count = Number(params.get("items") ?? "240");
-  const fake = new FakeBackend({ count: Number.isFinite(count) ? count : 240, hostile: params.has("hostile") });
-  if (params.has("offline")) fake.setOnline(false);
-  (window as unknown as { __countersignFake?: FakeBackend }).__countersignFake = fake;
-  return fake;
+  if (import.meta.env.DEV) {
+    const { createDevBackend } = await import("./devBackend");
+    return createDevBackend(new URLSearchParams(window.location.search));
+  }
+  throw new Error("The review interface runs inside the Countersign desktop app.");
 }

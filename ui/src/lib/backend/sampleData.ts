@@ -1,33 +1,10 @@
-// Realistic, fictional sample work for the in-memory backend: card payments flagged by a fraud model,
-// AI content drafts, clinical order suggestions, one kind the UI has no special view for, and one item
-// carrying script/HTML-injection payloads (it must render literally).
-import type { AssignmentSummary, Item, Risk, Signal, Stage } from "./types";
-
-export interface SampleAssignment {
-  summary: AssignmentSummary;
-  item: Item;
-}
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-type Rand = () => number;
-const pick = <T,>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
-const between = (r: Rand, lo: number, hi: number) => lo + r() * (hi - lo);
-const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-
-function uuid(n: number, salt = 0): string {
-  const hex = (n * 2654435761 + salt * 40503).toString(16).padStart(12, "0").slice(-12);
-  const idx = n.toString(16).padStart(12, "0").slice(-12);
-  return `0192f5a1-${idx.slice(0, 4)}-7${idx.slice(4, 7)}-8${idx.slice(7, 10)}-${hex}`;
-}
+// Realistic, fictional sample submissions for the in-memory backend (development and tests only; never
+// in the production bundle): card payments flagged by a fraud model, AI content drafts, clinical order
+// suggestions, one kind the UI has no special view for, and one item carrying script/HTML-injection
+// payloads (it must render literally). They have the producer's submission shape (`NewItem`,
+// docs/protocol.md), so the shared demo fixture can replace `sampleSubmissions` one for one.
+import { between, type NewItem, pick, type Rand, rng, round } from "./fakeItems";
+import type { Item, Risk, Signal } from "./types";
 
 const MERCHANTS = [
   { name: "Voltaic Electronics", category: "electronics retailer", mcc: "5732", high: true },
@@ -231,41 +208,6 @@ function assess(r: Rand): { risk: Risk; confidence: number } {
   return { risk: "medium", confidence: round(between(r, 0.5, 0.97)) };
 }
 
-function stageFor(risk: Risk, confidence: number, r: Rand): Stage {
-  if (risk === "critical" && r() < 0.3) return "second_approval";
-  if (risk === "high" || risk === "critical" || confidence < 0.5) return "escalation";
-  return "review";
-}
-
-function base(index: number, kind: string, now: number, r: Rand, risk: Risk, confidence: number) {
-  const id = uuid(index + 1);
-  const due = risk === "critical" || r() > 0.15
-    ? new Date(now + Math.floor(between(r, risk === "critical" ? -40 : -20, risk === "critical" ? 240 : 3 * 24 * 60)) * 60_000).toISOString()
-    : null;
-  const priority = Math.floor(
-    risk === "low" ? between(r, 5, 45) : risk === "medium" ? between(r, 30, 70) : risk === "high" ? between(r, 55, 90) : between(r, 85, 100),
-  );
-  return { id, due, priority, stage: stageFor(risk, confidence, r), kind };
-}
-
-/** One deterministic sample assignment. */
-export function sampleAssignment(index: number, now: number, seed = 7): SampleAssignment {
-  const r = rng(seed * 1_000_003 + index);
-  const { risk, confidence } = assess(r);
-  const kindRoll = index % 10;
-  const kind =
-    kindRoll === 9 && index % 20 === 9
-      ? "support_reply"
-      : ["transaction", "content_draft", "clinical_suggestion"][index % 3]!;
-  const b = base(index, kind, now, r, risk, confidence);
-  let parts: { title: string; payload: unknown; output: unknown; reasoning: string; model: string; signals: Signal[]; evidence: Item["ai"]["evidence"]; confidence: number };
-  if (kind === "transaction") parts = transaction(r, risk, confidence);
-  else if (kind === "content_draft") parts = contentDraft(r, confidence);
-  else if (kind === "clinical_suggestion") parts = clinical(r, risk, confidence, now);
-  else parts = supportReply(r, confidence);
-  return assemble(index, b, risk, parts, now);
-}
-
 function supportReply(r: Rand, confidence: number) {
   const ticket = Math.floor(between(r, 10000, 99999));
   return {
@@ -285,101 +227,58 @@ function supportReply(r: Rand, confidence: number) {
   };
 }
 
-function assemble(
-  index: number,
-  b: ReturnType<typeof base>,
-  risk: Risk,
-  parts: { title: string; payload: unknown; output: unknown; reasoning: string; model: string; signals: Signal[]; evidence: Item["ai"]["evidence"]; confidence: number },
-  now: number,
-): SampleAssignment {
-  const created = new Date(now - (index % 240) * 60_000 - 3_600_000).toISOString();
-  const item: Item = {
-    id: b.id,
-    producer: parts.model.split("-")[0] + "-producer",
-    created_at: created,
-    external_id: `demo-${b.kind}-${String(index).padStart(6, "0")}`,
-    kind: b.kind,
+type Parts = { title: string; payload: unknown; output: unknown; reasoning: string; model: string; signals: Signal[]; evidence: Item["ai"]["evidence"]; confidence: number };
+
+/** One deterministic sample submission. */
+function sampleSubmission(index: number, now: number, seed: number): NewItem {
+  const r = rng(seed * 1_000_003 + index);
+  const { risk, confidence } = assess(r);
+  const kind = index % 20 === 9 ? "support_reply" : ["transaction", "content_draft", "clinical_suggestion"][index % 3]!;
+  let parts: Parts;
+  if (kind === "transaction") parts = transaction(r, risk, confidence);
+  else if (kind === "content_draft") parts = contentDraft(r, confidence);
+  else if (kind === "clinical_suggestion") parts = clinical(r, risk, confidence, now);
+  else parts = supportReply(r, confidence);
+  const priority = Math.floor(
+    risk === "low" ? between(r, 5, 45) : risk === "medium" ? between(r, 30, 70) : risk === "high" ? between(r, 55, 90) : between(r, 85, 100),
+  );
+  return {
+    external_id: `demo-${kind}-${String(index).padStart(6, "0")}`,
+    kind,
     title: parts.title,
     payload: parts.payload,
-    ai: {
-      model: parts.model,
-      output: parts.output,
-      reasoning: parts.reasoning,
-      confidence: parts.confidence,
-      risk,
-      signals: parts.signals,
-      evidence: parts.evidence,
-    },
-    priority: b.priority,
-    due_at: b.due,
-    callback_url: null,
-    route: b.stage === "review" ? "review" : "escalation",
-    routing_rule: b.stage === "review" ? "default: review" : risk === "critical" ? "default: critical risk, two seniors" : "default: escalate high risk or low confidence",
-    approvals_required: risk === "critical" ? 2 : 1,
-    status: "pending",
-    outcome: null,
-    decisions:
-      b.stage === "second_approval"
-        ? [{ by: "j.moreau", action: "approve", correction: null, reason_code: null, note: "Checked against the customer's travel notice.", at: new Date(now - 25 * 60_000).toISOString() }]
-        : [],
+    ai: { model: parts.model, output: parts.output, reasoning: parts.reasoning, confidence: parts.confidence, risk, signals: parts.signals, evidence: parts.evidence },
+    priority,
   };
-  return { item, summary: summaryOf(item, b.stage, now) };
 }
 
-export function summaryOf(item: Item, stage: Stage, now: number): AssignmentSummary {
-  return {
-    item_id: item.id,
-    kind: item.kind,
-    title: item.title,
-    stage,
-    priority: item.priority,
-    risk: item.ai.risk,
-    confidence: item.ai.confidence,
-    due_at: item.due_at,
-    status: "open",
-    status_message: null,
-    lease_id: item.id.replace(/^0192/, "0193"),
-    lease_epoch: 1,
-    lease_expires_at: new Date(now + 8 * 3_600_000).toISOString(),
-    removed_reason: null,
-  };
+/** The pool of sample submissions the fake's queue is built from, every kind represented. */
+export function sampleSubmissions(now: number, count = 20, seed = 7): NewItem[] {
+  return Array.from({ length: count }, (_, i) => sampleSubmission(i, now, seed));
 }
 
 const XSS = "<script>alert(1)</script>";
 const IMG = '<img src=x onerror="window.__pwned=1">';
 
-/** An item whose every text field carries script and HTML injection. */
-export function hostileAssignment(now: number): SampleAssignment {
-  const item: Item = {
-    id: "0192f5a1-dead-7bad-8bad-00000000beef",
-    producer: "untrusted-producer",
-    created_at: new Date(now - 600_000).toISOString(),
-    external_id: "hostile-1",
-    kind: "content_draft",
-    title: `${XSS} Draft ${IMG}`,
-    payload: {
-      brief: { subject: IMG, brand: XSS, audience: "<b>bold</b>", tone: "plain", channel: "email", key_points: [XSS, IMG], word_limit: 80 },
-      locale: "en-GB",
-      [`<i>${"key"}</i>`]: { nested: `javascript:alert(1)` },
-    },
-    ai: {
-      model: XSS,
-      output: `Hello ${XSS}\n${IMG}\n[click](javascript:alert(1))`,
-      reasoning: `Because ${IMG}`,
-      confidence: 0.71,
-      risk: "medium",
-      signals: [{ name: XSS, value: IMG, weight: 0.2 }],
-      evidence: [{ label: IMG, text: XSS, source: "<a href='https://evil.example'>src</a>" }],
-    },
-    priority: 99,
-    due_at: new Date(now + 45 * 60_000).toISOString(),
-    callback_url: null,
-    route: "review",
-    routing_rule: "default: review",
-    approvals_required: 1,
-    status: "pending",
-    outcome: null,
-    decisions: [],
-  };
-  return { item, summary: summaryOf(item, "review", now) };
-}
+/** A submission whose every text field carries script and HTML injection. */
+export const HOSTILE_SUBMISSION: NewItem = {
+  external_id: "hostile-1",
+  kind: "content_draft",
+  title: `${XSS} Draft ${IMG}`,
+  payload: {
+    brief: { subject: IMG, brand: XSS, audience: "<b>bold</b>", tone: "plain", channel: "email", key_points: [XSS, IMG], word_limit: 80 },
+    locale: "en-GB",
+    [`<i>${"key"}</i>`]: { nested: `javascript:alert(1)` },
+  },
+  ai: {
+    model: XSS,
+    output: `Hello ${XSS}\n${IMG}\n[click](javascript:alert(1))`,
+    reasoning: `Because ${IMG}`,
+    confidence: 0.71,
+    risk: "medium",
+    signals: [{ name: XSS, value: IMG, weight: 0.2 }],
+    evidence: [{ label: IMG, text: XSS, source: "<a href='https://evil.example'>src</a>" }],
+  },
+  // Above every generated item (they stop at 99), so it is the first one opened.
+  priority: 100,
+};

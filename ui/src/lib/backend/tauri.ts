@@ -20,7 +20,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
-/** The real backend: the Tauri shell's commands and events (see contract/desktop-api.md). */
+/** The real backend: the Tauri shell's commands and events (mapped in ARCHITECTURE.md). */
 export class TauriBackend implements Backend {
   appStatus() {
     return call<AppStatus>("app_status");

@@ -1,5 +1,6 @@
-// The shell <-> UI contract (/work/contract/desktop-api.md). The types are generated from the Rust types
-// with ts-rs into ./generated (never edit that folder); this file only re-exports them.
+// The shell <-> UI contract (the commands and events are mapped in ARCHITECTURE.md; the wire types in
+// docs/protocol.md). The types are generated from the Rust types with ts-rs into ./generated (never edit
+// that folder); this file only re-exports them.
 export type { Action } from "./generated/Action";
 export type { AiProposal } from "./generated/AiProposal";
 export type { AppError } from "./generated/AppError";

@@ -1,0 +1,96 @@
+import { fireEvent, render, screen, within } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import type { AssignmentView, DecisionRequest, Item } from "../../lib/backend";
+import { BackendContext } from "../../lib/backend/context";
+import { FakeBackend } from "../../lib/backend/fake";
+import { summaryOf } from "../../lib/backend/fakeItems";
+import { GENERIC_REASONS } from "./reasons";
+import { ItemView } from "./ItemView";
+
+const NOW = Date.parse("2026-11-25T12:00:00Z");
+
+function viewOf(kind: string, output: unknown, status: AssignmentView["summary"]["status"] = "open"): AssignmentView {
+  const item: Item = {
+    id: "0192f5a1-0000-7000-8000-0000000000a1",
+    producer: "p",
+    created_at: "2026-11-25T11:00:00Z",
+    external_id: "x-1",
+    kind,
+    title: "Refund for a damaged order",
+    payload: { ticket: 42 },
+    ai: { output, confidence: 0.7, risk: "medium", signals: [], evidence: [] },
+    priority: 50,
+    due_at: null,
+    callback_url: null,
+    route: "review",
+    routing_rule: "default: review",
+    approvals_required: 1,
+    status: "pending",
+    outcome: null,
+    decisions: [],
+  };
+  const decision =
+    status === "open"
+      ? null
+      : { decision_id: "d", item_id: item.id, action: "approve" as const, correction: null, reason_code: null, note: null, attestation: null, client_time: "2026-11-25T11:30:00Z", mutation_id: null, state: "pending", result_status: null, result_code: null, result_message: null };
+  return { item, summary: { ...summaryOf(item, "review", NOW), status }, decision, draft: null };
+}
+
+function renderView(view: AssignmentView) {
+  const onDecide = vi.fn<(itemId: string, request: DecisionRequest) => void>();
+  const onUndo = vi.fn<(itemId: string) => void>();
+  render(
+    <BackendContext.Provider value={new FakeBackend({ count: 0, uploadDelayMs: null })}>
+      <ItemView view={view} now={NOW} onDecide={onDecide} onUndo={onUndo} error={null} />
+    </BackendContext.Provider>,
+  );
+  return { onDecide, onUndo };
+}
+
+describe("ItemView", () => {
+  it("shows an unknown kind in the generic view, with the generic reject reasons", () => {
+    const { onDecide } = renderView(viewOf("support_reply", { reply: "Refunded." }));
+    expect(screen.getByTestId("view-generic")).toBeInTheDocument();
+    fireEvent.click(screen.getByRole("button", { name: "Reject r" }));
+    const reasons = within(screen.getByRole("combobox", { name: "Reason" })).getAllByRole("option").slice(1);
+    expect(reasons.map((o) => o.getAttribute("value"))).toEqual(GENERIC_REASONS.map((r) => r.code));
+    // A rejection needs a reason.
+    fireEvent.click(screen.getByRole("button", { name: "Reject" }));
+    expect(screen.getByRole("alert").textContent).toMatch(/Choose a reason/);
+    expect(onDecide).not.toHaveBeenCalled();
+    fireEvent.change(screen.getByRole("combobox", { name: "Reason" }), { target: { value: "incorrect" } });
+    fireEvent.click(screen.getByRole("button", { name: "Reject" }));
+    expect(onDecide).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ action: "reject", reason_code: "incorrect", note: null }));
+  });
+
+  it("approves a structured output with edits only when the correction is valid, same-shaped and changed", () => {
+    const { onDecide } = renderView(viewOf("support_reply", { reply: "Refunded.", amount: 89.9 }));
+    fireEvent.click(screen.getByRole("button", { name: "Approve with edits e" }));
+    const editor = screen.getByRole("textbox", { name: "Corrected output (same shape as the AI's)" });
+    expect(document.activeElement).toBe(editor);
+    const confirm = () => fireEvent.keyDown(editor, { key: "Enter", ctrlKey: true });
+    confirm();
+    expect(screen.getByRole("alert").textContent).toMatch(/Nothing was changed/);
+    fireEvent.change(editor, { target: { value: "{ not json" } });
+    confirm();
+    expect(screen.getByRole("alert").textContent).toMatch(/not valid JSON/);
+    fireEvent.change(editor, { target: { value: '"just text"' } });
+    confirm();
+    expect(screen.getByRole("alert").textContent).toMatch(/same shape/);
+    expect(onDecide).not.toHaveBeenCalled();
+    fireEvent.change(editor, { target: { value: '{"reply": "Partly refunded.", "amount": 40}' } });
+    confirm();
+    expect(onDecide).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ action: "approve_with_edits", correction: { reply: "Partly refunded.", amount: 40 } }));
+    fireEvent.keyDown(editor, { key: "Escape" });
+    expect(screen.queryByRole("textbox", { name: "Corrected output (same shape as the AI's)" })).toBeNull();
+  });
+
+  it("shows a decision waiting to upload, with undo, and no decision buttons that act", () => {
+    const { onDecide, onUndo } = renderView(viewOf("transaction", { verdict: "block" }, "decided"));
+    expect(screen.getByTestId("decided-banner").textContent).toMatch(/Saved on this device, waiting to upload/);
+    fireEvent.click(screen.getByRole("button", { name: "Undo u" }));
+    expect(onUndo).toHaveBeenCalledWith("0192f5a1-0000-7000-8000-0000000000a1");
+    expect(screen.getByRole("button", { name: "Approve a" })).toBeDisabled();
+    expect(onDecide).not.toHaveBeenCalled();
+  });
+});

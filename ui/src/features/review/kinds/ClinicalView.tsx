@@ -1,0 +1,99 @@
+import { formatDateTime, formatScalar, humanizeKey } from "../../../lib/format";
+import { EvidenceList, ProposalHeader, Signals } from "../ProposalPanel";
+import { asRecord, asString } from "../StructuredValue";
+import { Card, Field, list, text } from "./fields";
+import type { KindViewProps } from "./registry";
+
+export function ClinicalView({ item }: KindViewProps) {
+  const p = asRecord(item.payload);
+  const patient = asRecord(p.patient);
+  const renal = asRecord(patient.renal_function);
+  const out = asRecord(item.ai.output);
+  const order = asRecord(out.order);
+  const labs = Array.isArray(patient.recent_labs) ? patient.recent_labs.map(asRecord) : [];
+  const allergies = Array.isArray(patient.allergies) ? patient.allergies : [];
+  const warnings = Array.isArray(out.warnings) ? out.warnings : [];
+  const contraindications = Array.isArray(p.contraindications) ? p.contraindications : [];
+  return (
+    <div className="kind-view" data-testid="view-clinical_suggestion">
+      <section className="hero clinical-hero">
+        <div className="hero-kicker">{text(p.question)}</div>
+        <div className="suggestion" data-testid="ai-output">
+          {asString(out.suggestion) ?? "—"}
+        </div>
+        {Object.keys(order).length > 0 && (
+          <dl className="order">
+            {Object.entries(order).map(([k, v]) => (
+              <Field key={k} label={humanizeKey(k)}>
+                {text(v)}
+              </Field>
+            ))}
+          </dl>
+        )}
+        {warnings.length > 0 && (
+          <ul className="warnings" aria-label="AI warnings">
+            {warnings.map((w, i) => (
+              <li key={i}>{formatScalar(w)}</li>
+            ))}
+          </ul>
+        )}
+        {out.monitoring !== undefined && <p className="muted">Monitoring: {text(out.monitoring)}</p>}
+      </section>
+      <ProposalHeader item={item} />
+      <div className="cards">
+        <Card title="Patient" className="wide">
+          <Field label="Reference">{text(patient.ref)}</Field>
+          <Field label="Age / sex">
+            {text(patient.age)} / {text(patient.sex)}
+          </Field>
+          <Field label="Weight">{patient.weight_kg !== undefined ? `${text(patient.weight_kg)} kg` : "—"}</Field>
+          <Field label="Setting">{text(p.setting)}</Field>
+          <Field label="Conditions">{list(patient.conditions)}</Field>
+          <Field label="Medications">{list(patient.medications)}</Field>
+          <Field label="Allergies" testId="clin-allergies">
+            <span className={allergies.length ? "flag-danger" : undefined}>{allergies.length ? list(allergies) : "None recorded"}</span>
+          </Field>
+          <Field label="Renal function">
+            eGFR {text(renal.egfr)} {text(renal.unit)}
+          </Field>
+        </Card>
+        <section className="card">
+          <h3>Contraindications</h3>
+          <ul className="contra" data-testid="contraindications">
+            {contraindications.length === 0 && <li>None listed</li>}
+            {contraindications.map((c, i) => (
+              <li key={i}>{formatScalar(c)}</li>
+            ))}
+          </ul>
+        </section>
+      </div>
+      {labs.length > 0 && (
+        <section className="panel" aria-labelledby="labs-h">
+          <h3 id="labs-h">Recent labs</h3>
+          <table className="signals">
+            <thead>
+              <tr>
+                <th scope="col">Test</th>
+                <th scope="col">Value</th>
+                <th scope="col">Taken</th>
+              </tr>
+            </thead>
+            <tbody>
+              {labs.map((l, i) => (
+                <tr key={i}>
+                  <td>{text(l.name)}</td>
+                  <td className="num">
+                    {text(l.value)} {text(l.unit)}
+                  </td>
+                  <td>{formatDateTime(asString(l.taken_at))}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      <Signals signals={item.ai.signals} />
+      <EvidenceList evidence={item.ai.evidence} />
+    </div>
+  );
+}

@@ -1,0 +1,23 @@
+import { formatScalar } from "../../../lib/format";
+
+// The building blocks of the kind views: labelled fields in cards, scalars as text.
+export function Field({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
+  return (
+    <div className="field">
+      <dt>{label}</dt>
+      <dd data-testid={testId}>{children}</dd>
+    </div>
+  );
+}
+
+export function Card({ title, children, className = "" }: { title: string; children: React.ReactNode; className?: string }) {
+  return (
+    <section className={`card ${className}`}>
+      <h3>{title}</h3>
+      <dl className="fields">{children}</dl>
+    </section>
+  );
+}
+
+export const text = (v: unknown) => formatScalar(v);
+export const list = (v: unknown) => (Array.isArray(v) ? v.map(formatScalar).join(", ") || "None" : formatScalar(v));

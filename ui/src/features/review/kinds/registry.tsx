@@ -1,0 +1,95 @@
+import type { ComponentType, ReactNode } from "react";
+import type { Item } from "../../../lib/backend";
+import { humanizeKey } from "../../../lib/format";
+import { COMMON_REASONS, GENERIC_REASONS, type Reason } from "../reasons";
+import { ClinicalView } from "./ClinicalView";
+import { ContentDraftView } from "./ContentDraftView";
+import { GenericView } from "./GenericView";
+import { TransactionView } from "./TransactionView";
+
+export interface KindViewProps {
+  item: Item;
+  /** The draft editor and its diff, for a kind whose AI output is a text draft (else null). */
+  editor: ReactNode;
+}
+
+/** Everything the interface knows about one item kind; a new kind is one entry in KINDS. */
+export interface KindSpec {
+  kind: string;
+  /** One item ("Transaction"), and the kind filter's option ("Transactions"). */
+  label: string;
+  plural: string;
+  View: ComponentType<KindViewProps>;
+  /** Reject reasons, most specific first. */
+  reasons: Reason[];
+  /** The AI's output is a text the reviewer edits in the draft editor (when it is a string). */
+  textDraft?: boolean;
+}
+
+export const KINDS: readonly KindSpec[] = [
+  {
+    kind: "transaction",
+    label: "Transaction",
+    plural: "Transactions",
+    View: TransactionView,
+    reasons: [
+      { code: "false_positive", label: "False positive: legitimate customer activity" },
+      { code: "confirmed_fraud", label: "Confirmed fraud: stronger action needed" },
+      { code: "wrong_verdict", label: "Wrong verdict for the evidence" },
+      { code: "customer_contacted", label: "Customer contacted: outcome differs" },
+      ...COMMON_REASONS,
+    ],
+  },
+  {
+    kind: "content_draft",
+    label: "Content draft",
+    plural: "Content drafts",
+    View: ContentDraftView,
+    textDraft: true,
+    reasons: [
+      { code: "off_brief", label: "Off brief: misses key points or audience" },
+      { code: "unsubstantiated_claim", label: "Unsubstantiated or absolute claim" },
+      { code: "factual_error", label: "Factual error" },
+      { code: "tone_or_brand", label: "Wrong tone or brand voice" },
+      { code: "too_long", label: "Over the word limit" },
+      ...COMMON_REASONS,
+    ],
+  },
+  {
+    kind: "clinical_suggestion",
+    label: "Clinical",
+    plural: "Clinical",
+    View: ClinicalView,
+    reasons: [
+      { code: "contraindicated", label: "Contraindicated for this patient" },
+      { code: "allergy", label: "Conflicts with a recorded allergy" },
+      { code: "interaction", label: "Drug interaction" },
+      { code: "wrong_dose", label: "Wrong dose, route or frequency" },
+      { code: "not_indicated", label: "Not indicated / different treatment preferred" },
+      ...COMMON_REASONS,
+    ],
+  },
+];
+
+const BY_KIND = new Map(KINDS.map((spec) => [spec.kind, spec]));
+
+/** The kind's entry; an unknown kind gets the generic view and reasons, labelled from its name. */
+export function kindSpec(kind: string): KindSpec {
+  const label = humanizeKey(kind);
+  return BY_KIND.get(kind) ?? { kind, label, plural: label, View: GenericView, reasons: GENERIC_REASONS };
+}
+
+export function kindLabel(kind: string): string {
+  return kindSpec(kind).label;
+}
+
+/** Whether the item's AI output is a text draft edited in the draft editor. */
+export function isTextDraft(item: Item): boolean {
+  return kindSpec(item.kind).textDraft === true && typeof item.ai.output === "string";
+}
+
+/** The view for this item: its kind's, or the generic one when the output is not the shape the kind's view expects. */
+export function viewFor(item: Item): ComponentType<KindViewProps> {
+  const spec = kindSpec(item.kind);
+  return spec.textDraft && !isTextDraft(item) ? GenericView : spec.View;
+}

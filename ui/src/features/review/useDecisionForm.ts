@@ -1,0 +1,187 @@
+import { useEffect, useRef, useState } from "react";
+import type { Action, AssignmentView, DecisionRequest } from "../../lib/backend";
+import { matches, type ItemCommand } from "../shortcuts/keymap";
+import { isTextDraft } from "./kinds/registry";
+import { ATTESTATION_STATEMENT } from "./SignOffPanel";
+import { asRecord } from "./StructuredValue";
+
+/** The action panel open under the item: a reason to give, a note to write or a correction to make. */
+export type Panel = "none" | "reject" | "escalate" | "edit";
+
+const request = (action: Action, patch: Partial<DecisionRequest> = {}): DecisionRequest => ({
+  action,
+  correction: null,
+  reason_code: null,
+  note: null,
+  attestation: null,
+  credential: null,
+  ...patch,
+});
+
+function initialDraft(view: AssignmentView): string {
+  if (typeof view.draft === "string") return view.draft;
+  return typeof view.item.ai.output === "string" ? view.item.ai.output : "";
+}
+
+/**
+ * What the reviewer is filling in on one item and the rules a decision must meet before it is sent:
+ * a reason for a rejection, a real change for approve-with-edits, the attestation and credential for a
+ * sign-off. Each command opens its panel first, then submits; a missing piece focuses its field.
+ */
+export function useDecisionForm(view: AssignmentView, onSubmit: (request: DecisionRequest) => void) {
+  const { item, summary } = view;
+  const isDraft = isTextDraft(item);
+  const needsAttestation = asRecord(item.payload).requires_attestation === true;
+  const aiText = typeof item.ai.output === "string" ? item.ai.output : "";
+  const decidable = summary.status === "open" || summary.status === "rejected";
+
+  const [panel, setPanel] = useState<Panel>("none");
+  const [draft, setDraft] = useState(() => initialDraft(view));
+  const [json, setJson] = useState(() => JSON.stringify(item.ai.output, null, 2));
+  const [reason, setReason] = useState("");
+  const [note, setNote] = useState("");
+  const [attested, setAttested] = useState(false);
+  const [credential, setCredential] = useState("");
+  const [error, setError] = useState<string | null>(null);
+
+  const refs = {
+    editor: useRef<HTMLTextAreaElement>(null),
+    reason: useRef<HTMLSelectElement>(null),
+    note: useRef<HTMLTextAreaElement>(null),
+    json: useRef<HTMLTextAreaElement>(null),
+    attest: useRef<HTMLInputElement>(null),
+    credential: useRef<HTMLInputElement>(null),
+  };
+  const edited = isDraft && draft !== aiText;
+
+  useEffect(() => {
+    if (panel === "reject") refs.reason.current?.focus();
+    else if (panel === "escalate") refs.note.current?.focus();
+    else if (panel === "edit") refs.json.current?.focus();
+    // The refs are stable; only a newly opened panel moves the focus.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [panel]);
+
+  const signOff = (): Partial<DecisionRequest> | null => {
+    if (!needsAttestation) return {};
+    if (!attested) {
+      setError("Confirm the attestation statement to sign off this suggestion.");
+      refs.attest.current?.focus();
+      return null;
+    }
+    if (!credential.trim()) {
+      setError("Re-enter your credential to sign off.");
+      refs.credential.current?.focus();
+      return null;
+    }
+    return { attestation: ATTESTATION_STATEMENT, credential };
+  };
+
+  const submit = (req: DecisionRequest) => {
+    setError(null);
+    onSubmit(req);
+  };
+
+  const approve = () => {
+    const s = signOff();
+    if (s) submit(request("approve", s));
+  };
+
+  const approveWithEdits = () => {
+    if (isDraft) {
+      if (!edited) {
+        setError("Edit the draft first (the editor has focus); Ctrl+Enter approves your version.");
+        refs.editor.current?.focus();
+        return;
+      }
+      const s = signOff();
+      if (s) submit(request("approve_with_edits", { correction: draft, ...s }));
+      return;
+    }
+    if (panel !== "edit") {
+      setPanel("edit");
+      return;
+    }
+    let correction: unknown;
+    try {
+      correction = JSON.parse(json);
+    } catch {
+      setError("The corrected output is not valid JSON.");
+      refs.json.current?.focus();
+      return;
+    }
+    if (Array.isArray(correction) !== Array.isArray(item.ai.output) || typeof correction !== typeof item.ai.output) {
+      setError("The corrected output must have the same shape as the AI's output.");
+      return;
+    }
+    if (JSON.stringify(correction) === JSON.stringify(item.ai.output)) {
+      setError("Nothing was changed: use Approve instead.");
+      return;
+    }
+    const s = signOff();
+    if (s) submit(request("approve_with_edits", { correction, ...s }));
+  };
+
+  const reject = () => {
+    if (panel !== "reject") {
+      setPanel("reject");
+      return;
+    }
+    if (!reason) {
+      setError("Choose a reason for the rejection.");
+      refs.reason.current?.focus();
+      return;
+    }
+    submit(request("reject", { reason_code: reason, note: note.trim() || null }));
+  };
+
+  const escalate = () => {
+    if (panel !== "escalate") {
+      setPanel("escalate");
+      return;
+    }
+    submit(request("escalate", { note: note.trim() || null }));
+  };
+
+  const release = () => submit(request("release", { note: note.trim() || null }));
+
+  const commands: Record<ItemCommand, () => void> = { approve, edit: approveWithEdits, reject, escalate, release };
+  const run = (command: ItemCommand) => {
+    if (decidable) commands[command]();
+  };
+
+  const closePanel = () => {
+    setPanel("none");
+    setError(null);
+  };
+
+  /** Keys inside a panel's fields: the keymap's confirm submits, its close leaves the panel. */
+  const panelKeys = (e: React.KeyboardEvent, onConfirm: () => void) => {
+    if (matches(e, "confirm")) {
+      e.preventDefault();
+      onConfirm();
+    } else if (matches(e, "close")) {
+      e.preventDefault();
+      closePanel();
+      (e.target as HTMLElement).blur();
+    }
+  };
+
+  return {
+    isDraft,
+    needsAttestation,
+    aiText,
+    decidable,
+    edited,
+    panel,
+    setPanel,
+    fields: { draft, setDraft, json, setJson, reason, setReason, note, setNote, attested, setAttested, credential, setCredential },
+    refs,
+    error,
+    run,
+    commands,
+    panelKeys,
+  };
+}
+
+export type DecisionForm = ReturnType<typeof useDecisionForm>;

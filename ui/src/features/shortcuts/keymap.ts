@@ -1,0 +1,103 @@
+// The one keymap: App's key handler, the hints on buttons and the shortcut sheet all read this table.
+
+/** What a shortcut does. The item commands act on the open item (ItemView). */
+export type ItemCommand = "approve" | "edit" | "reject" | "escalate" | "release";
+export type Command = ItemCommand | "next" | "previous" | "undo" | "conflicts" | "theme" | "help" | "confirm" | "close";
+
+export interface Binding {
+  command: Command;
+  /** KeyboardEvent.key values; "Ctrl+" means Ctrl or ⌘. The first one is the hint on buttons. */
+  keys: readonly string[];
+  /** What the shortcut sheet says. */
+  label: string;
+  /** Acts outside the review pane too (signed out, conflicts open). */
+  global?: boolean;
+  /** Handled by the focused panel or text field, not by the window's key handler. */
+  inPanel?: boolean;
+}
+
+export const KEYMAP: readonly Binding[] = [
+  { command: "next", keys: ["j", "ArrowDown"], label: "Next item" },
+  { command: "previous", keys: ["k", "ArrowUp"], label: "Previous item" },
+  { command: "approve", keys: ["a"], label: "Approve" },
+  { command: "edit", keys: ["e"], label: "Approve with edits (drafts: focus the editor; Ctrl+Enter approves)" },
+  { command: "reject", keys: ["r"], label: "Reject: choose a reason, Enter confirms" },
+  { command: "escalate", keys: ["s"], label: "Escalate to a senior: Ctrl+Enter confirms" },
+  { command: "release", keys: ["l"], label: "Release back to the queue" },
+  { command: "undo", keys: ["u", "Ctrl+z"], label: "Undo the last decision (until it is uploaded)" },
+  { command: "conflicts", keys: ["c"], label: "Conflicts", global: true },
+  { command: "theme", keys: ["t"], label: "Toggle light / dark theme", global: true },
+  { command: "help", keys: ["?"], label: "This sheet", global: true },
+  { command: "confirm", keys: ["Ctrl+Enter"], label: "Confirm the open panel; approve an edited draft", inPanel: true },
+  { command: "close", keys: ["Escape"], label: "Close a panel or dialog; leave a text field", global: true },
+];
+
+interface Chord {
+  key: string;
+  ctrl: boolean;
+}
+
+function chord(key: string): Chord {
+  return key.startsWith("Ctrl+") ? { key: key.slice(5), ctrl: true } : { key, ctrl: false };
+}
+
+/**
+ * A single printable character with no modifier: what WCAG 2.1.4 (Character Key Shortcuts) lets the
+ * reviewer switch off, since speech input and stray key presses trigger them.
+ */
+export function isCharacterKey(key: string): boolean {
+  const c = chord(key);
+  return !c.ctrl && c.key.length === 1;
+}
+
+/** The binding's keys that act now. */
+export function activeKeys(command: Command, singleKeys: boolean): string[] {
+  const binding = KEYMAP.find((b) => b.command === command);
+  return binding ? binding.keys.filter((k) => singleKeys || !isCharacterKey(k)) : [];
+}
+
+const SHOWN: Record<string, string> = { ArrowDown: "↓", ArrowUp: "↑", Escape: "Esc", Enter: "Enter" };
+
+/** "Ctrl+z" → "Ctrl+Z", "ArrowDown" → "↓": how a key is written in hints and the sheet. */
+export function keyLabel(key: string): string {
+  const c = chord(key);
+  const shown = SHOWN[c.key] ?? (c.ctrl ? c.key.toUpperCase() : c.key);
+  return c.ctrl ? `Ctrl+${shown}` : shown;
+}
+
+/** The aria-keyshortcuts value of the command's active keys ("Control+Z", "ArrowDown"). */
+export function ariaKeys(command: Command, singleKeys: boolean): string | undefined {
+  const keys = activeKeys(command, singleKeys).map((k) => {
+    const c = chord(k);
+    return c.ctrl ? `Control+${c.key.length === 1 ? c.key.toUpperCase() : c.key}` : c.key;
+  });
+  return keys.length ? keys.join(" ") : undefined;
+}
+
+function matchesKey(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "altKey">, key: string): boolean {
+  const c = chord(key);
+  if (e.altKey) return false;
+  if (c.ctrl) return (e.ctrlKey || e.metaKey) && e.key.toLowerCase() === c.key.toLowerCase();
+  return !e.ctrlKey && !e.metaKey && e.key === c.key;
+}
+
+/** Whether the event is one of the command's active keys. */
+export function matches(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "altKey">, command: Command, singleKeys = true): boolean {
+  return activeKeys(command, singleKeys).some((k) => matchesKey(e, k));
+}
+
+/**
+ * The window-level binding this key press triggers, if any, and whether it acts outside the review
+ * pane (a global binding, or a chord with Ctrl, like Ctrl+Z).
+ */
+export function shortcutFor(
+  e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "altKey">,
+  singleKeys: boolean,
+): { command: Command; anywhere: boolean } | null {
+  for (const binding of KEYMAP) {
+    if (binding.inPanel) continue;
+    const key = activeKeys(binding.command, singleKeys).find((k) => matchesKey(e, k));
+    if (key !== undefined) return { command: binding.command, anywhere: binding.global === true || chord(key).ctrl };
+  }
+  return null;
+}

@@ -1,0 +1,17 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createBackend } from ".";
+import { FakeBackend } from "./fake";
+
+describe("createBackend", () => {
+  afterEach(() => window.history.replaceState({}, "", "/"));
+
+  it("loads the fake in development outside the shell, shaped by the URL", async () => {
+    window.history.replaceState({}, "", "/?items=30&offline");
+    const backend = await createBackend();
+    expect(backend).toBeInstanceOf(FakeBackend);
+    expect((await backend.appStatus()).online).toBe(false);
+    const page = await backend.listAssignments({ kind: null, stage: null, risk: null, status: null, sort: "priority", offset: 0, limit: 100 });
+    expect(page.total).toBe(30);
+    (backend as FakeBackend).dispose();
+  });
+});
