@@ -59,7 +59,7 @@ fn metadata(item: &Item) -> Value {
 }
 
 /// The JSONL line for one item, or None when the item is not feedback in this format.
-pub fn line(item: &Item, format: FeedbackFormat) -> Option<String> {
+pub(crate) fn line(item: &Item, format: FeedbackFormat) -> Option<String> {
     let line = match (format, item.outcome?) {
         (FeedbackFormat::Sft, Outcome::Approved) => json!({
             "messages": [

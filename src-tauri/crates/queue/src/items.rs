@@ -23,13 +23,13 @@ use crate::leases;
 use crate::webhook;
 
 /// Columns read for an item, in the order [`ItemRow::parse`] expects them.
-pub const ITEM_COLUMNS: &str = "id, producer, external_id, kind, title, payload, ai, priority, \
+pub(crate) const ITEM_COLUMNS: &str = "id, producer, external_id, kind, title, payload, ai, priority, \
     due_at, callback_url, created_at, route, routing_rule, approvals_required, status, outcome, \
     stage, audience, holder, lease_id, epoch, lease_expires_at, first_approver, first_action";
 
 /// An item with the queue's bookkeeping beside it.
 #[derive(Debug, Clone)]
-pub struct ItemRow {
+pub(crate) struct ItemRow {
     pub item: Item,
     pub stage: Option<Stage>,
     /// Who may receive the pending stage; None once the item is final.
@@ -43,14 +43,14 @@ pub struct ItemRow {
 }
 
 /// The wire spelling of an enum value ("auto_approved", "second_approval", …).
-pub fn wire_name<T: Serialize>(value: &T) -> String {
+pub(crate) fn wire_name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(name)) => name,
         _ => String::new(),
     }
 }
 
-pub fn parse_wire<T: DeserializeOwned>(name: &str) -> Result<T, StoreError> {
+pub(crate) fn parse_wire<T: DeserializeOwned>(name: &str) -> Result<T, StoreError> {
     serde_json::from_value(serde_json::Value::String(name.to_owned()))
         .map_err(|_| StoreError::corrupt(format!("unknown stored value {name:?}")))
 }
@@ -98,7 +98,7 @@ impl ItemRow {
 }
 
 /// `$1, $2, …` for an IN list starting at `$first`.
-pub fn placeholders(first: usize, count: usize) -> String {
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
@@ -106,7 +106,7 @@ pub fn placeholders(first: usize, count: usize) -> String {
 }
 
 /// Fills in the decisions of each row, in the order they were applied.
-pub async fn attach_decisions(
+pub(crate) async fn attach_decisions(
     conn: &mut AnyConnection,
     rows: &mut [ItemRow],
 ) -> Result<(), StoreError> {
@@ -147,7 +147,7 @@ pub async fn attach_decisions(
 }
 
 /// One item with its decisions; `lock_suffix` takes a row lock on PostgreSQL.
-pub async fn load(
+pub(crate) async fn load(
     conn: &mut AnyConnection,
     id: &str,
     lock_suffix: &str,
@@ -156,7 +156,7 @@ pub async fn load(
 }
 
 /// Items with their decisions, in id order (so that concurrent lockers lock in one order).
-pub async fn load_many(
+pub(crate) async fn load_many(
     conn: &mut AnyConnection,
     ids: &[String],
     lock_suffix: &str,
@@ -184,7 +184,7 @@ pub async fn load_many(
 
 /// Writes the review state of each row back, in one statement per batch. The lease columns are
 /// not among them: [`leases`] writes those.
-pub async fn store_state(conn: &mut AnyConnection, rows: &[&ItemRow]) -> Result<(), StoreError> {
+pub(crate) async fn store_state(conn: &mut AnyConnection, rows: &[&ItemRow]) -> Result<(), StoreError> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "WITH v (id, status, outcome, stage, audience, first_approver, first_action) \
@@ -404,7 +404,7 @@ async fn submit_in(
 }
 
 /// Reads an item for its producer (or anyone, when `producer` is None).
-pub async fn get(
+pub(crate) async fn get(
     state: &AppState,
     id: ItemId,
     producer: Option<&str>,
@@ -417,14 +417,14 @@ pub async fn get(
 }
 
 #[derive(Debug)]
-pub enum CancelOutcome {
+pub(crate) enum CancelOutcome {
     Cancelled(Item),
     NotFound,
     AlreadyFinal(Item),
 }
 
 /// Withdraws a pending item; its holder is told through `removed` with reason `cancelled`.
-pub async fn cancel(
+pub(crate) async fn cancel(
     state: &AppState,
     producer: &str,
     id: ItemId,

@@ -224,7 +224,7 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
 }
 
 /// Runs [`sweep_expired`] every `sweep_interval_seconds` until shutdown.
-pub async fn run_sweeper(state: AppState) {
+pub(crate) async fn run_sweeper(state: AppState) {
     let period = std::time::Duration::from_secs(state.policy.sweep_interval_seconds);
     loop {
         tokio::select! {

@@ -224,3 +224,36 @@ async fn each_endpoint_admits_its_roles_only() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_names_the_typed_codes() {
+    let app = App::new().await;
+    let request = Request::builder()
+        .uri("/openapi.json")
+        .body(Body::empty())
+        .expect("request");
+    let response = router(app.state.clone())
+        .oneshot(request)
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let document: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    let schemas = &document["components"]["schemas"];
+    let values = |name: &str| -> Vec<String> {
+        schemas[name]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} is an enum schema"))
+            .iter()
+            .filter_map(|value| value.as_str().map(str::to_owned))
+            .collect()
+    };
+    assert!(values("ApiErrorCode").contains(&"payload_too_large".to_owned()));
+    assert!(values("ResultCode").contains(&"mutation_id_reused".to_owned()));
+    assert_eq!(
+        schemas["ErrorDetail"]["properties"]["code"]["$ref"],
+        "#/components/schemas/ApiErrorCode"
+    );
+}
