@@ -1,5 +1,5 @@
 //! Countersign's domain and wire types, shared by the queue service and the desktop core.
-//! Serde only, no I/O: the JSON shapes here are the ones protocol.md spells out.
+//! Serde only, no I/O: the JSON shapes here are the ones docs/protocol.md spells out.
 
 pub mod codes;
 pub mod ids;

@@ -9,7 +9,8 @@ use sha2::{Digest, Sha256};
 use crate::db::{Db, ROWS_PER_STATEMENT, Tx, col, values_rows};
 use crate::error::StoreError;
 
-pub(crate) const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(crate) const GENESIS_HASH: &str =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct AuditEntry {

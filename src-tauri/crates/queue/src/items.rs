@@ -184,7 +184,10 @@ pub(crate) async fn load_many(
 
 /// Writes the review state of each row back, in one statement per batch. The lease columns are
 /// not among them: [`leases`] writes those.
-pub(crate) async fn store_state(conn: &mut AnyConnection, rows: &[&ItemRow]) -> Result<(), StoreError> {
+pub(crate) async fn store_state(
+    conn: &mut AnyConnection,
+    rows: &[&ItemRow],
+) -> Result<(), StoreError> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "WITH v (id, status, outcome, stage, audience, first_approver, first_action) \

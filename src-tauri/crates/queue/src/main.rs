@@ -114,7 +114,7 @@ enum AuditCommand {
 #[derive(Subcommand)]
 enum ExportCommand {
     Feedback {
-        #[arg(long)]
+        #[arg(long, value_parser = FeedbackFormat::parse)]
         format: FeedbackFormat,
         #[command(flatten)]
         database: DatabaseArg,

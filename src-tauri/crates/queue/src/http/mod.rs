@@ -356,10 +356,8 @@ async fn export_feedback(
     _: Admin,
     Params(params): Params<FeedbackQuery>,
 ) -> Result<Response, ApiError> {
-    let format: FeedbackFormat = params
-        .format
-        .parse()
-        .map_err(|message: String| ApiError::validation(ApiErrorCode::InvalidFormat, message))?;
+    let format = FeedbackFormat::parse(&params.format)
+        .map_err(|message| ApiError::validation(ApiErrorCode::InvalidFormat, message))?;
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
     // Streamed a page at a time, so a large export never sits in memory whole.
     tokio::spawn(async move {

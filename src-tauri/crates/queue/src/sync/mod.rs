@@ -40,6 +40,19 @@ impl From<sqlx::Error> for SyncError {
     }
 }
 
+/// Ends a sync request's transaction work: a storage failure rolls the transaction back; a
+/// refusal commits what was written before it (only a new client's registration) and is
+/// answered as the request's result.
+fn settle<T>(
+    outcome: Result<T, SyncError>,
+    tx: Tx,
+) -> Result<(Result<T, SyncError>, Tx), StoreError> {
+    match outcome {
+        Err(SyncError::Store(error)) => Err(error),
+        outcome => Ok((outcome, tx)),
+    }
+}
+
 /// One sync request inside its transaction: who asks, from which client, when, and what to
 /// record when it commits.
 pub(crate) struct SyncContext<'a> {

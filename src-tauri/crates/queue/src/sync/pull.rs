@@ -8,7 +8,7 @@ use countersign_domain::{
     RemovalReason,
 };
 
-use super::{SyncContext, SyncError};
+use super::{SyncContext, SyncError, settle};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::db::{ROWS_PER_STATEMENT, Tx, col, to_micros, values_rows};
@@ -27,12 +27,7 @@ pub async fn pull(
     let result = db
         .write(|mut tx| async move {
             let ctx = SyncContext::new(state, caller, client_id);
-            match pull_in(ctx, &mut tx, cursor).await {
-                Ok(response) => Ok((Ok(response), tx)),
-                Err(SyncError::Store(error)) => Err(error),
-                // Refusals happen before anything is written but a new client's registration.
-                Err(refusal) => Ok((Err(refusal), tx)),
-            }
+            settle(pull_in(ctx, &mut tx, cursor).await, tx)
         })
         .await?;
     if result.is_ok() {

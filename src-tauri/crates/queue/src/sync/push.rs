@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
 use super::rules::{ItemState, LeaseGrant, Transition, Verdict, judge, transition};
-use super::{SyncContext, SyncError};
+use super::{SyncContext, SyncError, settle};
 use crate::AppState;
 use crate::audience::Audience;
 use crate::audit::AuditEvent;
@@ -43,11 +43,7 @@ pub async fn push(
     let (response, applied) = db
         .write(|mut tx| async move {
             let ctx = SyncContext::new(state, caller, client_id);
-            match push_in(ctx, &mut tx, ordered).await {
-                Ok(outcome) => Ok((Ok(outcome), tx)),
-                Err(SyncError::Store(error)) => Err(error),
-                Err(refusal) => Ok((Err(refusal), tx)),
-            }
+            settle(push_in(ctx, &mut tx, ordered).await, tx)
         })
         .await??;
     state.metrics.pushes.inc();
