@@ -364,6 +364,11 @@ mod tests {
     }
 
     #[test]
+    fn the_fixture_is_the_generator_at_a_fixed_instant() {
+        assert_eq!(fixture(12, 7), demo_items(12, 7, now()));
+    }
+
+    #[test]
     fn deterministic_for_a_seed() {
         assert_eq!(demo_items(60, 11, now()), demo_items(60, 11, now()));
         assert_ne!(demo_items(60, 11, now()), demo_items(60, 12, now()));

@@ -1,7 +1,8 @@
 //! Who may receive an item's pending stage: the `audience` column of `items`. Review work goes to
-//! reviewers (seniors included), escalations and their second approvals to seniors only.
+//! reviewers (seniors included), escalations to seniors only; an item awaiting its second approval
+//! stays with the audience of its first.
 
-use countersign_domain::{Role, Stage};
+use countersign_domain::{Role, Route};
 use serde::{Deserialize, Serialize};
 
 #[derive(
@@ -45,11 +46,12 @@ impl Audience {
         }
     }
 
-    /// The audience of a freshly routed pending stage.
-    pub fn for_stage(stage: Stage) -> Audience {
-        match stage {
-            Stage::Review => Audience::Reviewers,
-            Stage::Escalation | Stage::SecondApproval => Audience::Seniors,
+    /// Who receives a freshly routed item; nobody when it needs no review.
+    pub fn for_route(route: Route) -> Option<Audience> {
+        match route {
+            Route::AutoApproved => None,
+            Route::Review => Some(Audience::Reviewers),
+            Route::Escalation => Some(Audience::Seniors),
         }
     }
 }

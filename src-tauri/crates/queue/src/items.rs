@@ -312,7 +312,7 @@ async fn submit_in(
         Route::Review => (ItemStatus::Pending, None, Some(Stage::Review)),
         Route::Escalation => (ItemStatus::Pending, None, Some(Stage::Escalation)),
     };
-    let audience = stage.map(Audience::for_stage);
+    let audience = Audience::for_route(routing.route);
     let item = Item {
         id: ItemId::new_v7(),
         producer: producer.to_owned(),

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use countersign_domain::{
     Action, ClientId, Mutation, MutationId, MutationResult, MutationStatus, PushResponse,
-    ResultCode, Stage,
+    ResultCode,
 };
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
@@ -297,8 +297,7 @@ async fn apply_batch(
                 "decide"
             }
             Transition::Escalate => {
-                ctx.recipients
-                    .insert(Audience::for_stage(Stage::Escalation).into());
+                ctx.recipients.insert(Audience::Seniors.into());
                 "escalate"
             }
             Transition::Release => {

@@ -272,7 +272,7 @@ pub(crate) fn transition(
         }
         Transition::Escalate => {
             row.stage = Some(Stage::Escalation);
-            row.audience = Some(Audience::for_stage(Stage::Escalation));
+            row.audience = Some(Audience::Seniors);
             release(row);
         }
         Transition::Release => {
