@@ -11,8 +11,8 @@ mod tests {
         AssignmentStatus, AssignmentSummary, ConflictRecord, RecordedDecision, StageCounts,
     };
     use countersign_domain::{
-        Action, AiProposal, DecisionRecord, Evidence, Item, ItemStatus, Me, MutationStatus,
-        Outcome, Risk, Role, Route, Signal, Stage,
+        Action, AiProposal, ApiErrorCode, DecisionRecord, Evidence, Item, ItemStatus, Me,
+        MutationStatus, Outcome, RemovalReason, ResultCode, Risk, Role, Route, Signal, Stage,
     };
     use ts_rs::TS;
 
@@ -68,6 +68,9 @@ mod tests {
             ConflictRecord,
             AppError,
             MutationStatus,
+            ResultCode,
+            RemovalReason,
+            ApiErrorCode,
         );
         Ok(())
     }

@@ -6,13 +6,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use countersign_client::remote::Token;
+use countersign_demo::DEMO_PRODUCER;
 use countersign_domain::{Risk, Role};
 use countersign_queue::auth::{self, UserError};
-use countersign_queue::{RunningServer, ServeOptions, demo, items};
+use countersign_queue::items::{self, ProduceError};
+use countersign_queue::{RunningServer, ServeOptions};
 
 /// The reviewer the app signs in as: a senior, so escalations reach the inbox too.
 pub const DEMO_REVIEWER: &str = "demo-senior";
-const DEMO_PRODUCER: &str = "demo-producer";
 /// Demo items seeded at every start; resubmitting an external id returns the existing item, so this
 /// seeds once per data directory.
 const SEED_ITEMS: usize = 24;
@@ -27,7 +28,7 @@ pub enum EmbeddedError {
     #[error("the built-in demo queue could not set up its users: {0}")]
     User(#[from] UserError),
     #[error("the built-in demo queue could not store its demo work: {0}")]
-    Seed(#[from] countersign_queue::error::StoreError),
+    Seed(#[from] ProduceError),
 }
 
 /// Starts the queue on 127.0.0.1 (a free port) over `dir/queue.db`, seeds it, and returns it with the
@@ -37,21 +38,12 @@ pub async fn start(dir: &Path) -> Result<(RunningServer, Token), EmbeddedError> 
     let server = countersign_queue::start(ServeOptions::new(url)).await?;
     let state = &server.state;
     let now = state.now();
-    let token = match auth::add_user(&state.db, DEMO_REVIEWER, Role::Senior, now).await {
-        Ok(token) => token,
-        Err(UserError::Exists(_)) => auth::rotate_token(&state.db, DEMO_REVIEWER).await?,
-        Err(error) => return Err(error.into()),
+    let token = match auth::ensure_user(&state.db, DEMO_REVIEWER, Role::Senior, now).await? {
+        Some(token) => token,
+        None => auth::rotate_token(&state.db, DEMO_REVIEWER).await?,
     };
-    match auth::add_user(&state.db, DEMO_PRODUCER, Role::Producer, now).await {
-        Ok(_) | Err(UserError::Exists(_)) => {}
-        Err(error) => return Err(error.into()),
-    }
-    items::submit_all(
-        state,
-        DEMO_PRODUCER,
-        &demo::demo_items(SEED_ITEMS, SEED, now),
-    )
-    .await?;
+    let batch = countersign_demo::demo_items(SEED_ITEMS, SEED, now);
+    items::submit_as_producer(state, DEMO_PRODUCER, &batch).await?;
     Ok((server, Token::new(token)))
 }
 
@@ -63,7 +55,9 @@ pub async fn run_producer(state: countersign_queue::AppState) {
         produced += 1;
         let now = state.now();
         // demo_items(n) extends demo_items(n - 1): its last item is a fresh one of the mix.
-        let Some(mut item) = demo::demo_items(SEED_ITEMS + produced, SEED + 1, now).pop() else {
+        let Some(mut item) =
+            countersign_demo::demo_items(SEED_ITEMS + produced, SEED + 1, now).pop()
+        else {
             continue;
         };
         // A unique external id, or a restart would resubmit (and so not add) the same items.
@@ -71,7 +65,7 @@ pub async fn run_producer(state: countersign_queue::AppState) {
         if produced.is_multiple_of(3) {
             item.ai.risk = Risk::High;
         }
-        if let Err(error) = items::submit(&state, DEMO_PRODUCER, &item).await {
+        if let Err(error) = items::submit_as_producer(&state, DEMO_PRODUCER, &[item]).await {
             tracing::warn!(%error, "the demo producer could not add an item");
         }
     }

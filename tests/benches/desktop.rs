@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use countersign_domain::{Risk, Role};
-use countersign_queue::{ServeOptions, auth, demo, items};
+use countersign_queue::{ServeOptions, auth, items};
 use countersign_tests::webdriver::{TauriDriver, WebDriver};
 
 const REVIEWER: &str = "bench-reviewer";
@@ -71,7 +71,7 @@ async fn bench() -> Result<()> {
     let token = auth::add_user(&state.db, REVIEWER, Role::Reviewer, now).await?;
     auth::add_user(&state.db, PRODUCER, Role::Producer, now).await?;
     // Transactions only (a clinical item's `a` asks for a sign-off first), all routed to review.
-    let batch: Vec<_> = demo::demo_items(ITEMS * 4, 7, now)
+    let batch: Vec<_> = countersign_demo::demo_items(ITEMS * 4, 7, now)
         .into_iter()
         .filter(|i| i.kind == "transaction")
         .take(ITEMS)

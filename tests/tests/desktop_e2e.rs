@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail, ensure};
 use countersign_client::secrets::{OsKeyring, Secrets};
 use countersign_domain::{NewItem, Risk, Role};
-use countersign_queue::{RunningServer, ServeOptions, auth, demo, items};
+use countersign_queue::{RunningServer, ServeOptions, auth, items};
 use countersign_tests::webdriver::{TauriDriver, WebDriver};
 use serde_json::{Value, json};
 
@@ -149,7 +149,7 @@ async fn seed(server: &RunningServer) -> Result<Fixture> {
     let now = state.now();
     let reviewer_token = auth::add_user(&state.db, REVIEWER, Role::Reviewer, now).await?;
     let producer_token = auth::add_user(&state.db, PRODUCER, Role::Producer, now).await?;
-    let pool = demo::demo_items(30, 11, now);
+    let pool = countersign_demo::demo_items(30, 11, now);
     let of_kind = |kind: &str, nth: usize| -> Result<NewItem> {
         pool.iter()
             .filter(|i| i.kind == kind)

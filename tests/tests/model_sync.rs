@@ -622,7 +622,7 @@ impl World {
             Step::Reassign { to } => {
                 self.clock
                     .advance(chrono::Duration::seconds(LEASE_SECONDS + 1));
-                let reclaimed = countersign_queue::sync::sweep_expired(self.queue.state())
+                let reclaimed = countersign_queue::leases::sweep_expired(self.queue.state())
                     .await
                     .expect("sweep expired leases");
                 self.note(format!("sweep reclaimed {reclaimed}"));

@@ -609,7 +609,7 @@ async fn fencing_turns_stale_epochs_into_conflicts(store: Store) {
 
     // Ana's lease runs out while Bo waits for work: the sweeper takes it back, Bo gets it.
     clock.advance(chrono::Duration::seconds(61));
-    let reclaimed = countersign_queue::sync::sweep_expired(queue.state())
+    let reclaimed = countersign_queue::leases::sweep_expired(queue.state())
         .await
         .expect("sweep");
     assert_eq!(reclaimed, 1);
@@ -684,7 +684,7 @@ async fn expired_lease_without_rival_is_accepted(store: Store) {
     // Hours offline: the leases expired, but nobody else wanted the work.
     clock.advance(chrono::Duration::hours(3));
     assert_eq!(
-        countersign_queue::sync::sweep_expired(queue.state())
+        countersign_queue::leases::sweep_expired(queue.state())
             .await
             .expect("sweep"),
         0
@@ -700,7 +700,7 @@ async fn expired_lease_without_rival_is_accepted(store: Store) {
     // Bo pulls once while nothing is free, which marks him as wanting work.
     queue.pull(&bo, bo_client, None).await;
     assert_eq!(
-        countersign_queue::sync::sweep_expired(queue.state())
+        countersign_queue::leases::sweep_expired(queue.state())
             .await
             .expect("sweep"),
         1

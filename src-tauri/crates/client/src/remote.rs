@@ -193,7 +193,7 @@ impl QueueClient {
             return serde_json::from_slice(&bytes).map_err(|e| RemoteError::Decode(e.to_string()));
         }
         let (code, message) = match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(body) => (body.error.code, body.error.message),
+            Ok(body) => (body.error.code.to_string(), body.error.message),
             Err(_) => (
                 "unknown".to_owned(),
                 String::from_utf8_lossy(&bytes).chars().take(200).collect(),

@@ -1,12 +1,14 @@
 //! Countersign's domain and wire types, shared by the queue service and the desktop core.
-//! Serde only, no I/O: the JSON shapes here are the ones protocol.md spells out.
+//! Serde only, no I/O: the JSON shapes here are the ones docs/protocol.md spells out.
 
+pub mod codes;
 pub mod ids;
 pub mod item;
 pub mod sync;
 
 use serde::{Deserialize, Serialize};
 
+pub use codes::{ApiErrorCode, ResultCode};
 pub use ids::{ClientId, DecisionId, Epoch, ItemId, LeaseId, MutationId};
 pub use item::{
     Action, AiProposal, DecisionRecord, Evidence, Item, ItemStatus, ItemValidationError, NewItem,
@@ -18,9 +20,23 @@ pub use sync::{
 };
 
 /// Who a token belongs to and what it may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Role {
     /// An AI system that submits items and reads its own.
@@ -34,31 +50,11 @@ pub enum Role {
 
 impl Role {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Producer => "producer",
-            Role::Reviewer => "reviewer",
-            Role::Senior => "senior",
-            Role::Admin => "admin",
-        }
+        self.into()
     }
 
     pub fn reviews(self) -> bool {
         matches!(self, Role::Reviewer | Role::Senior)
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "producer" => Ok(Role::Producer),
-            "reviewer" => Ok(Role::Reviewer),
-            "senior" => Ok(Role::Senior),
-            "admin" => Ok(Role::Admin),
-            other => Err(format!(
-                "unknown role {other:?}: expected producer, reviewer, senior or admin"
-            )),
-        }
     }
 }
 
@@ -81,8 +77,8 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
-    /// snake_case, stable: match on this, never on the message.
-    pub code: String,
+    /// Stable: match on this, never on the message.
+    pub code: ApiErrorCode,
     /// A sentence for a person.
     pub message: String,
 }

@@ -4,13 +4,27 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::codes::ResultCode;
 use crate::ids::{ClientId, DecisionId, Epoch, ItemId, LeaseId, MutationId};
 use crate::item::{Action, Item};
 
 /// Which step of review an assignment is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Stage {
     Review,
@@ -20,11 +34,7 @@ pub enum Stage {
 
 impl Stage {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Review => "review",
-            Stage::Escalation => "escalation",
-            Stage::SecondApproval => "second_approval",
-        }
+        self.into()
     }
 }
 
@@ -45,9 +55,24 @@ pub struct Assignment {
     pub lease: Lease,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Why an item left a reviewer's assignments.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RemovalReason {
     DecidedElsewhere,
     Reassigned,
@@ -56,11 +81,7 @@ pub enum RemovalReason {
 
 impl RemovalReason {
     pub fn as_str(self) -> &'static str {
-        match self {
-            RemovalReason::DecidedElsewhere => "decided_elsewhere",
-            RemovalReason::Reassigned => "reassigned",
-            RemovalReason::Cancelled => "cancelled",
-        }
+        self.into()
     }
 }
 
@@ -139,7 +160,7 @@ pub struct MutationResult {
     pub id: MutationId,
     pub status: MutationStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub code: Option<ResultCode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }

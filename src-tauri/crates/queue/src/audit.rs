@@ -9,10 +9,11 @@ use sha2::{Digest, Sha256};
 use crate::db::{Db, ROWS_PER_STATEMENT, Tx, col, values_rows};
 use crate::error::StoreError;
 
-pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(crate) const GENESIS_HASH: &str =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AuditEntry {
+pub(crate) struct AuditEntry {
     pub seq: i64,
     pub at: String,
     pub actor: String,
@@ -25,7 +26,7 @@ pub struct AuditEntry {
 
 /// An entry before it is chained.
 #[derive(Debug, Clone)]
-pub struct AuditEvent {
+pub(crate) struct AuditEvent {
     pub actor: String,
     pub action: &'static str,
     pub item_id: Option<String>,
@@ -45,7 +46,7 @@ impl AuditEvent {
 
 /// Writes `value` as JSON with object keys sorted and no whitespace, independent of how
 /// serde_json orders maps in this build.
-pub fn canonical_json(value: &Value) -> String {
+pub(crate) fn canonical_json(value: &Value) -> String {
     let mut out = String::new();
     write_canonical(value, &mut out);
     out
@@ -81,7 +82,7 @@ fn write_canonical(value: &Value, out: &mut String) {
     }
 }
 
-pub fn entry_hash(
+pub(crate) fn entry_hash(
     prev_hash: &str,
     seq: i64,
     at: &str,
@@ -101,7 +102,7 @@ pub fn entry_hash(
 
 /// Appends events to the chain inside the caller's transaction. Call it last in a transaction:
 /// on PostgreSQL it locks the chain head until commit.
-pub async fn append(
+pub(crate) async fn append(
     db: &Db,
     tx: &mut Tx,
     now: DateTime<Utc>,
@@ -182,7 +183,7 @@ fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
 }
 
 /// Entries in order, optionally for one item, `limit` at a time after `after_seq`.
-pub async fn entries(
+pub(crate) async fn entries(
     db: &Db,
     item_id: Option<&str>,
     after_seq: i64,
@@ -216,7 +217,7 @@ pub enum ChainBreak {
 }
 
 /// Checks a run of entries that follows (`previous_seq`, `previous_hash`).
-pub fn check_chain(
+pub(crate) fn check_chain(
     previous_seq: i64,
     previous_hash: &str,
     entries: &[AuditEntry],

@@ -12,6 +12,13 @@ use crate::items::parse_wire;
 
 const TOKEN_PREFIX: &str = "cs_";
 
+/// The authenticated user behind a request's bearer token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub name: String,
+    pub role: Role,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum UserError {
     #[error("a user named {0:?} already exists")]
@@ -69,6 +76,21 @@ pub async fn add_user(
     Ok(token)
 }
 
+/// Creates `name` with `role` unless a user of that name exists (its role is left as it is).
+/// Returns the new user's token, or None when the user was already there.
+pub async fn ensure_user(
+    db: &Db,
+    name: &str,
+    role: Role,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<String>, UserError> {
+    match add_user(db, name, role, now).await {
+        Ok(token) => Ok(Some(token)),
+        Err(UserError::Exists(_)) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 /// Gives a user a new token (returned, shown once); the old one stops working at once.
 pub async fn rotate_token(db: &Db, name: &str) -> Result<String, UserError> {
     let token = new_token();
@@ -85,16 +107,16 @@ pub async fn rotate_token(db: &Db, name: &str) -> Result<String, UserError> {
 }
 
 /// The user a token belongs to, if any.
-pub async fn authenticate(db: &Db, token: &str) -> Result<Option<(String, Role)>, StoreError> {
+pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Caller>, StoreError> {
     let row = sqlx::query("SELECT name, role FROM users WHERE token_hash = $1")
         .bind(hash_token(token))
         .fetch_optional(&db.pool)
         .await?;
     row.map(|row| {
-        Ok((
-            col(&row, "name")?,
-            parse_wire(&col::<String>(&row, "role")?)?,
-        ))
+        Ok(Caller {
+            name: col(&row, "name")?,
+            role: parse_wire(&col::<String>(&row, "role")?)?,
+        })
     })
     .transpose()
 }

@@ -49,7 +49,7 @@ pub struct Db {
     pub display_url: String,
 }
 
-pub type Tx = Transaction<'static, sqlx::Any>;
+pub(crate) type Tx = Transaction<'static, sqlx::Any>;
 
 impl Db {
     /// Connects, creating the SQLite file or the PostgreSQL database when missing, and applies
@@ -204,7 +204,7 @@ fn redact(url: &str) -> String {
 
 /// `($1, $2), ($3, $4)`: placeholders for a multi-row VALUES list of `rows` rows of
 /// `columns` parameters each, numbered from 1. One statement instead of one per row.
-pub fn values_rows(rows: usize, columns: usize) -> String {
+pub(crate) fn values_rows(rows: usize, columns: usize) -> String {
     (0..rows)
         .map(|row| {
             let cells: Vec<String> = (1..=columns)
@@ -217,21 +217,21 @@ pub fn values_rows(rows: usize, columns: usize) -> String {
 }
 
 /// Rows per multi-row statement: well under both back ends' parameter limits.
-pub const ROWS_PER_STATEMENT: usize = 200;
+pub(crate) const ROWS_PER_STATEMENT: usize = 200;
 
 /// Times are stored as microseconds since the epoch: exact, sortable, the same on both back ends.
-pub fn to_micros(time: DateTime<Utc>) -> i64 {
+pub(crate) fn to_micros(time: DateTime<Utc>) -> i64 {
     time.timestamp_micros()
 }
 
-pub fn from_micros(micros: i64) -> DateTime<Utc> {
+pub(crate) fn from_micros(micros: i64) -> DateTime<Utc> {
     Utc.timestamp_micros(micros)
         .single()
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// Reads a column, naming it in the error.
-pub fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T, StoreError>
+pub(crate) fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T, StoreError>
 where
     T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
 {

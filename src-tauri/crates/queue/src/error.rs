@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use countersign_domain::{ErrorBody, ErrorDetail};
+use countersign_domain::{ApiErrorCode, ErrorBody, ErrorDetail};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -52,16 +52,16 @@ impl From<serde_json::Error> for StoreError {
     }
 }
 
-/// An HTTP error with a stable snake_case code.
+/// An HTTP error with a stable code.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ApiErrorCode,
     pub message: String,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ApiErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -70,26 +70,30 @@ impl ApiError {
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ApiErrorCode::Unauthorized,
+            message,
+        )
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::new(StatusCode::FORBIDDEN, ApiErrorCode::Forbidden, message)
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+        Self::new(StatusCode::NOT_FOUND, ApiErrorCode::NotFound, message)
     }
 
-    pub fn validation(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn validation(code: ApiErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ApiErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ApiErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
     }
 }
@@ -99,7 +103,7 @@ impl From<StoreError> for ApiError {
         tracing::error!(%error, "storage failure");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "storage_unavailable",
+            ApiErrorCode::StorageUnavailable,
             "The queue's database failed to answer; nothing was changed. Try again shortly.",
         )
     }
@@ -109,7 +113,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code.to_owned(),
+                code: self.code,
                 message: self.message,
             },
         };

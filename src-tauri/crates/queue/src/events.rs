@@ -4,6 +4,7 @@
 use countersign_domain::Role;
 use tokio::sync::broadcast;
 
+use crate::audience::Audience;
 use crate::db::{Backend, Db, Tx};
 use crate::error::StoreError;
 
@@ -11,54 +12,45 @@ const CHANNEL: &str = "countersign_assignments";
 
 /// Who should pull again.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Audience {
+pub enum Recipients {
     User(String),
-    /// Reviewers and seniors: new review work exists.
-    Reviewers,
-    /// Seniors only: new escalation work exists.
-    Seniors,
+    /// Everyone in an audience: new work exists for it.
+    Audience(Audience),
 }
 
-impl Audience {
-    /// The audience for work in a pool ('reviewers' or 'seniors' in the items table).
-    pub fn for_pool(pool: &str) -> Audience {
-        if pool == "seniors" {
-            Audience::Seniors
-        } else {
-            Audience::Reviewers
-        }
-    }
-
+impl Recipients {
     pub fn includes(&self, name: &str, role: Role) -> bool {
         match self {
-            Audience::User(user) => user == name,
-            Audience::Reviewers => role.reviews(),
-            Audience::Seniors => role == Role::Senior,
+            Recipients::User(user) => user == name,
+            Recipients::Audience(audience) => audience.admits(role),
         }
     }
 
+    /// `user:NAME`, or the audience's name: what travels in a PostgreSQL NOTIFY.
     fn encode(&self) -> String {
         match self {
-            Audience::User(name) => format!("user:{name}"),
-            Audience::Reviewers => "reviewers".into(),
-            Audience::Seniors => "seniors".into(),
+            Recipients::User(name) => format!("user:{name}"),
+            Recipients::Audience(audience) => audience.as_str().to_owned(),
         }
     }
 
-    fn decode(text: &str) -> Option<Audience> {
-        match text {
-            "reviewers" => Some(Audience::Reviewers),
-            "seniors" => Some(Audience::Seniors),
-            other => other
-                .strip_prefix("user:")
-                .map(|name| Audience::User(name.to_owned())),
+    fn decode(text: &str) -> Option<Recipients> {
+        match text.strip_prefix("user:") {
+            Some(name) => Some(Recipients::User(name.to_owned())),
+            None => text.parse().ok().map(Recipients::Audience),
         }
+    }
+}
+
+impl From<Audience> for Recipients {
+    fn from(audience: Audience) -> Self {
+        Recipients::Audience(audience)
     }
 }
 
 #[derive(Clone)]
 pub struct Events {
-    sender: broadcast::Sender<Audience>,
+    sender: broadcast::Sender<Recipients>,
 }
 
 impl Default for Events {
@@ -70,7 +62,7 @@ impl Default for Events {
 }
 
 impl Events {
-    pub fn subscribe(&self) -> broadcast::Receiver<Audience> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Recipients> {
         self.sender.subscribe()
     }
 
@@ -81,18 +73,18 @@ impl Events {
         &self,
         db: &Db,
         tx: &mut Tx,
-        audiences: impl IntoIterator<Item = Audience>,
+        recipients: impl IntoIterator<Item = Recipients>,
     ) -> Result<(), StoreError> {
-        for audience in audiences {
+        for recipients in recipients {
             match db.backend {
                 Backend::Sqlite => {
                     // No receivers is not an error: nobody is listening.
-                    let _ = self.sender.send(audience);
+                    let _ = self.sender.send(recipients);
                 }
                 Backend::Postgres => {
                     sqlx::query("SELECT pg_notify($1, $2)")
                         .bind(CHANNEL)
-                        .bind(audience.encode())
+                        .bind(recipients.encode())
                         .execute(&mut **tx)
                         .await?;
                 }
@@ -115,8 +107,8 @@ impl Events {
                 () = shutdown.cancelled() => return Ok(()),
                 received = listener.recv() => match received {
                     Ok(notification) => {
-                        if let Some(audience) = Audience::decode(notification.payload()) {
-                            let _ = self.sender.send(audience);
+                        if let Some(recipients) = Recipients::decode(notification.payload()) {
+                            let _ = self.sender.send(recipients);
                         }
                     }
                     Err(error) => {
@@ -134,18 +126,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn audiences_round_trip_and_match_roles() {
-        for audience in [
-            Audience::User("ana".into()),
-            Audience::Reviewers,
-            Audience::Seniors,
+    fn recipients_round_trip_and_match_roles() {
+        for recipients in [
+            Recipients::User("ana".into()),
+            Recipients::Audience(Audience::Reviewers),
+            Recipients::Audience(Audience::Seniors),
         ] {
-            assert_eq!(Audience::decode(&audience.encode()), Some(audience));
+            assert_eq!(Recipients::decode(&recipients.encode()), Some(recipients));
         }
-        assert!(Audience::Reviewers.includes("x", Role::Senior));
-        assert!(!Audience::Seniors.includes("x", Role::Reviewer));
-        assert!(!Audience::Reviewers.includes("x", Role::Producer));
-        assert!(Audience::User("ana".into()).includes("ana", Role::Reviewer));
-        assert!(!Audience::User("ana".into()).includes("bo", Role::Reviewer));
+        assert_eq!(Recipients::from(Audience::Seniors).encode(), "seniors");
+        assert!(Recipients::from(Audience::Reviewers).includes("x", Role::Senior));
+        assert!(!Recipients::from(Audience::Seniors).includes("x", Role::Reviewer));
+        assert!(!Recipients::from(Audience::Reviewers).includes("x", Role::Producer));
+        assert!(Recipients::User("ana".into()).includes("ana", Role::Reviewer));
+        assert!(!Recipients::User("ana".into()).includes("bo", Role::Reviewer));
     }
 }

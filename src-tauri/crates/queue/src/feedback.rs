@@ -3,27 +3,31 @@
 
 use countersign_domain::{Action, Item, Outcome};
 use serde_json::{Value, json};
+use strum::VariantArray;
 
 use crate::db::Db;
 use crate::error::StoreError;
 use crate::items::{self, ITEM_COLUMNS, ItemRow};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum FeedbackFormat {
     Sft,
     Preference,
 }
 
-impl std::str::FromStr for FeedbackFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "sft" => Ok(FeedbackFormat::Sft),
-            "preference" => Ok(FeedbackFormat::Preference),
-            other => Err(format!(
-                "unknown feedback format {other:?}: use sft or preference"
-            )),
-        }
+impl FeedbackFormat {
+    /// Parses a format name; the error names the formats there are.
+    pub fn parse(text: &str) -> Result<FeedbackFormat, String> {
+        text.parse().map_err(|_| {
+            let names: Vec<&str> = Self::VARIANTS.iter().map(|&format| format.into()).collect();
+            format!(
+                "unknown feedback format {text:?}: use {}",
+                names.join(" or ")
+            )
+        })
     }
 }
 
@@ -59,7 +63,7 @@ fn metadata(item: &Item) -> Value {
 }
 
 /// The JSONL line for one item, or None when the item is not feedback in this format.
-pub fn line(item: &Item, format: FeedbackFormat) -> Option<String> {
+pub(crate) fn line(item: &Item, format: FeedbackFormat) -> Option<String> {
     let line = match (format, item.outcome?) {
         (FeedbackFormat::Sft, Outcome::Approved) => json!({
             "messages": [
@@ -118,4 +122,22 @@ pub async fn page(
         .filter_map(|row| line(&row.item, format))
         .collect();
     Ok((lines, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_parse_by_their_names_and_name_the_others() {
+        assert_eq!(FeedbackFormat::parse("sft"), Ok(FeedbackFormat::Sft));
+        assert_eq!(
+            FeedbackFormat::parse("preference"),
+            Ok(FeedbackFormat::Preference)
+        );
+        assert_eq!(
+            FeedbackFormat::parse("csv"),
+            Err("unknown feedback format \"csv\": use sft or preference".to_owned())
+        );
+    }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use countersign_domain::{
-    Action, DecisionRecord, Item, ItemId, ItemStatus, NewItem, Outcome, Route, Stage,
+    Action, DecisionRecord, Item, ItemId, ItemStatus, NewItem, Outcome, Role, Route, Stage,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -13,27 +13,27 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use crate::AppState;
+use crate::audience::Audience;
 use crate::audit::{self, AuditEvent};
+use crate::auth::{self, UserError};
 use crate::db::{ROWS_PER_STATEMENT, Tx, col, from_micros, to_micros, values_rows};
 use crate::error::StoreError;
-use crate::events::Audience;
+use crate::events::Recipients;
+use crate::leases;
 use crate::webhook;
 
 /// Columns read for an item, in the order [`ItemRow::parse`] expects them.
-pub const ITEM_COLUMNS: &str = "id, producer, external_id, kind, title, payload, ai, priority, \
+pub(crate) const ITEM_COLUMNS: &str = "id, producer, external_id, kind, title, payload, ai, priority, \
     due_at, callback_url, created_at, route, routing_rule, approvals_required, status, outcome, \
     stage, audience, holder, lease_id, epoch, lease_expires_at, first_approver, first_action";
 
-/// Pools of pending work: who may take it.
-pub const POOL_REVIEWERS: &str = "reviewers";
-pub const POOL_SENIORS: &str = "seniors";
-
 /// An item with the queue's bookkeeping beside it.
 #[derive(Debug, Clone)]
-pub struct ItemRow {
+pub(crate) struct ItemRow {
     pub item: Item,
     pub stage: Option<Stage>,
-    pub pool: Option<String>,
+    /// Who may receive the pending stage; None once the item is final.
+    pub audience: Option<Audience>,
     pub holder: Option<String>,
     pub lease_id: Option<String>,
     pub epoch: i64,
@@ -43,14 +43,14 @@ pub struct ItemRow {
 }
 
 /// The wire spelling of an enum value ("auto_approved", "second_approval", …).
-pub fn wire_name<T: Serialize>(value: &T) -> String {
+pub(crate) fn wire_name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(name)) => name,
         _ => String::new(),
     }
 }
 
-pub fn parse_wire<T: DeserializeOwned>(name: &str) -> Result<T, StoreError> {
+pub(crate) fn parse_wire<T: DeserializeOwned>(name: &str) -> Result<T, StoreError> {
     serde_json::from_value(serde_json::Value::String(name.to_owned()))
         .map_err(|_| StoreError::corrupt(format!("unknown stored value {name:?}")))
 }
@@ -86,7 +86,7 @@ impl ItemRow {
         Ok(ItemRow {
             item,
             stage: parse_optional_wire(col(row, "stage")?)?,
-            pool: col(row, "audience")?,
+            audience: parse_optional_wire(col(row, "audience")?)?,
             holder: col(row, "holder")?,
             lease_id: col(row, "lease_id")?,
             epoch: col(row, "epoch")?,
@@ -98,7 +98,7 @@ impl ItemRow {
 }
 
 /// `$1, $2, …` for an IN list starting at `$first`.
-pub fn placeholders(first: usize, count: usize) -> String {
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
@@ -106,7 +106,7 @@ pub fn placeholders(first: usize, count: usize) -> String {
 }
 
 /// Fills in the decisions of each row, in the order they were applied.
-pub async fn attach_decisions(
+pub(crate) async fn attach_decisions(
     conn: &mut AnyConnection,
     rows: &mut [ItemRow],
 ) -> Result<(), StoreError> {
@@ -147,7 +147,7 @@ pub async fn attach_decisions(
 }
 
 /// One item with its decisions; `lock_suffix` takes a row lock on PostgreSQL.
-pub async fn load(
+pub(crate) async fn load(
     conn: &mut AnyConnection,
     id: &str,
     lock_suffix: &str,
@@ -156,7 +156,7 @@ pub async fn load(
 }
 
 /// Items with their decisions, in id order (so that concurrent lockers lock in one order).
-pub async fn load_many(
+pub(crate) async fn load_many(
     conn: &mut AnyConnection,
     ids: &[String],
     lock_suffix: &str,
@@ -182,17 +182,20 @@ pub async fn load_many(
     Ok(rows)
 }
 
-/// Writes the mutable state of each row back, in one statement per batch.
-pub async fn store_state(conn: &mut AnyConnection, rows: &[&ItemRow]) -> Result<(), StoreError> {
+/// Writes the review state of each row back, in one statement per batch. The lease columns are
+/// not among them: [`leases`] writes those.
+pub(crate) async fn store_state(
+    conn: &mut AnyConnection,
+    rows: &[&ItemRow],
+) -> Result<(), StoreError> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "WITH v (id, status, outcome, stage, audience, holder, lease_id, epoch, \
-             lease_expires_at, first_approver, first_action) AS (VALUES {}) \
+            "WITH v (id, status, outcome, stage, audience, first_approver, first_action) \
+             AS (VALUES {}) \
              UPDATE items SET status = v.status, outcome = v.outcome, stage = v.stage, \
-             audience = v.audience, holder = v.holder, lease_id = v.lease_id, epoch = v.epoch, \
-             lease_expires_at = v.lease_expires_at, first_approver = v.first_approver, \
+             audience = v.audience, first_approver = v.first_approver, \
              first_action = v.first_action FROM v WHERE items.id = v.id",
-            values_rows(chunk.len(), 11)
+            values_rows(chunk.len(), 7)
         );
         let mut query = sqlx::query(&sql);
         for row in chunk {
@@ -201,11 +204,7 @@ pub async fn store_state(conn: &mut AnyConnection, rows: &[&ItemRow]) -> Result<
                 .bind(wire_name(&row.item.status))
                 .bind(row.item.outcome.as_ref().map(wire_name))
                 .bind(row.stage.as_ref().map(wire_name))
-                .bind(row.pool.as_deref())
-                .bind(row.holder.as_deref())
-                .bind(row.lease_id.as_deref())
-                .bind(row.epoch)
-                .bind(row.lease_expires_at.map(to_micros))
+                .bind(row.audience.map(Audience::as_str))
                 .bind(row.first_approver.as_deref())
                 .bind(row.first_action.as_ref().map(wire_name));
         }
@@ -254,6 +253,27 @@ pub async fn submit_all(
         .await
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum ProduceError {
+    #[error("cannot set up the producer: {0}")]
+    Producer(#[from] UserError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Submits `batch` as `producer`, creating that producer first when it does not exist: the one
+/// path for seeding demo work (`countersign-queue seed-demo`, the desktop app's embedded queue).
+/// Returns how many of the items were new.
+pub async fn submit_as_producer(
+    state: &AppState,
+    producer: &str,
+    batch: &[NewItem],
+) -> Result<usize, ProduceError> {
+    auth::ensure_user(&state.db, producer, Role::Producer, state.now()).await?;
+    let submitted = submit_all(state, producer, batch).await?;
+    Ok(submitted.iter().filter(|item| item.created).count())
+}
+
 async fn existing(
     tx: &mut Tx,
     producer: &str,
@@ -287,26 +307,12 @@ async fn submit_in(
         return Ok(found);
     }
     let routing = state.policy.route(new);
-    let (status, outcome, stage, pool) = match routing.route {
-        Route::AutoApproved => (
-            ItemStatus::AutoApproved,
-            Some(Outcome::Approved),
-            None,
-            None,
-        ),
-        Route::Review => (
-            ItemStatus::Pending,
-            None,
-            Some(Stage::Review),
-            Some(POOL_REVIEWERS),
-        ),
-        Route::Escalation => (
-            ItemStatus::Pending,
-            None,
-            Some(Stage::Escalation),
-            Some(POOL_SENIORS),
-        ),
+    let (status, outcome, stage) = match routing.route {
+        Route::AutoApproved => (ItemStatus::AutoApproved, Some(Outcome::Approved), None),
+        Route::Review => (ItemStatus::Pending, None, Some(Stage::Review)),
+        Route::Escalation => (ItemStatus::Pending, None, Some(Stage::Escalation)),
     };
+    let audience = Audience::for_route(routing.route);
     let item = Item {
         id: ItemId::new_v7(),
         producer: producer.to_owned(),
@@ -350,7 +356,7 @@ async fn submit_in(
         .bind(wire_name(&item.status))
         .bind(outcome.as_ref().map(wire_name))
         .bind(stage.as_ref().map(wire_name))
-        .bind(pool)
+        .bind(audience.map(Audience::as_str))
         .execute(&mut **tx)
         .await?;
     if inserted.rows_affected() == 0 {
@@ -388,10 +394,10 @@ async fn submit_in(
         audit_events.push(event);
     }
     audit::append(db, tx, now, &audit_events).await?;
-    if let Some(pool) = pool {
+    if let Some(audience) = audience {
         state
             .events
-            .announce(db, tx, [Audience::for_pool(pool)])
+            .announce(db, tx, [Recipients::from(audience)])
             .await?;
     }
     Ok(Submitted {
@@ -401,32 +407,33 @@ async fn submit_in(
 }
 
 /// Reads an item for its producer (or anyone, when `producer` is None).
-pub async fn get(
+pub(crate) async fn get(
     state: &AppState,
-    id: &str,
+    id: ItemId,
     producer: Option<&str>,
 ) -> Result<Option<Item>, StoreError> {
     let mut conn = state.db.pool.acquire().await?;
-    let row = load(&mut conn, id, "").await?;
+    let row = load(&mut conn, &id.to_string(), "").await?;
     Ok(row
         .map(|row| row.item)
         .filter(|item| producer.is_none_or(|name| item.producer == name)))
 }
 
 #[derive(Debug)]
-pub enum CancelOutcome {
+pub(crate) enum CancelOutcome {
     Cancelled(Item),
     NotFound,
     AlreadyFinal(Item),
 }
 
 /// Withdraws a pending item; its holder is told through `removed` with reason `cancelled`.
-pub async fn cancel(
+pub(crate) async fn cancel(
     state: &AppState,
     producer: &str,
-    id: &str,
+    id: ItemId,
 ) -> Result<CancelOutcome, StoreError> {
     let db = &state.db;
+    let id = &id.to_string();
     db.write(|mut tx| async move {
         let now = state.now();
         let Some(row) = load(&mut tx, id, db.backend.for_update()).await? else {
@@ -443,12 +450,12 @@ pub async fn cancel(
             ItemStatus::Pending => {}
         }
         sqlx::query(
-            "UPDATE items SET status = 'cancelled', stage = NULL, audience = NULL, holder = NULL, \
-             lease_id = NULL, lease_expires_at = NULL WHERE id = $1",
+            "UPDATE items SET status = 'cancelled', stage = NULL, audience = NULL WHERE id = $1",
         )
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        leases::release(&mut tx, std::slice::from_ref(id)).await?;
         audit::append(
             db,
             &mut tx,
@@ -464,7 +471,7 @@ pub async fn cancel(
         if let Some(holder) = &row.holder {
             state
                 .events
-                .announce(db, &mut tx, [Audience::User(holder.clone())])
+                .announce(db, &mut tx, [Recipients::User(holder.clone())])
                 .await?;
         }
         let mut item = row.item;

@@ -1,20 +1,24 @@
 //! The Countersign queue service: producers submit AI proposals, reviewers sync assignments and
-//! push decisions, admins read the audit log and export feedback. See protocol.md for the wire
-//! contract. `router(state)` builds the HTTP app without I/O; [`start`] serves it for real.
+//! push decisions, admins read the audit log and export feedback. See docs/protocol.md for the
+//! wire contract. `router(state)` builds the HTTP app without I/O; [`start`] serves it for real.
+//!
+//! The public modules are what the binary, the desktop app's embedded queue, the benchmarks and
+//! the tests use; routing, sync, events and metrics are internal.
 
+mod audience;
 pub mod audit;
 pub mod auth;
-pub mod clock;
+mod clock;
 pub mod db;
-pub mod demo;
 pub mod error;
-pub mod events;
+mod events;
 pub mod feedback;
-pub mod http;
+mod http;
 pub mod items;
-pub mod metrics;
+pub mod leases;
+mod metrics;
 pub mod policy;
-pub mod sync;
+mod sync;
 pub mod webhook;
 
 use std::net::SocketAddr;
@@ -35,14 +39,14 @@ use crate::webhook::WebhookSecret;
 pub struct AppState {
     pub db: Db,
     pub policy: Arc<Policy>,
-    pub lease_duration: chrono::Duration,
     pub clock: Arc<dyn Clock>,
-    pub events: events::Events,
-    pub metrics: Arc<metrics::Metrics>,
+    pub(crate) lease_duration: chrono::Duration,
+    pub(crate) events: events::Events,
+    pub(crate) metrics: Arc<metrics::Metrics>,
     /// Fired on shutdown: event streams close and background tasks stop.
-    pub shutdown: CancellationToken,
+    pub(crate) shutdown: CancellationToken,
     /// Wakes the webhook worker when something may have been queued.
-    pub webhook_wake: Arc<Notify>,
+    pub(crate) webhook_wake: Arc<Notify>,
 }
 
 impl AppState {
@@ -145,7 +149,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, StartError> {
             tracing::error!(%error, "HTTP server stopped with an error");
         }
     });
-    tasks.spawn(sync::run_sweeper(state.clone()));
+    tasks.spawn(leases::run_sweeper(state.clone()));
     tasks.spawn(webhook::run_worker(
         state.clone(),
         secret,

@@ -11,13 +11,11 @@ use clap::{Parser, Subcommand};
 use countersign_domain::Role;
 use countersign_queue::feedback::FeedbackFormat;
 use countersign_queue::{
-    AppState, Clock, Db, Policy, ServeOptions, SystemClock, audit, auth, demo, feedback, items,
-    webhook,
+    Clock, Db, Policy, ServeOptions, SystemClock, audit, auth, feedback, webhook,
 };
+use strum::VariantArray;
 
 const DEFAULT_DATABASE: &str = "sqlite://countersign-queue.db";
-/// The user that owns `seed-demo`'s items.
-const DEMO_PRODUCER: &str = "demo-producer";
 
 #[derive(Parser)]
 #[command(
@@ -59,6 +57,7 @@ enum Command {
         command: UserCommand,
     },
     /// Submit realistic demo items of the three built-in kinds.
+    #[cfg(feature = "demo")]
     SeedDemo {
         #[arg(long, default_value_t = 60)]
         count: usize,
@@ -90,7 +89,7 @@ enum UserCommand {
     /// Create a user and print its token (the only time it is shown) as the only line on stdout.
     Add {
         name: String,
-        #[arg(long)]
+        #[arg(long, value_parser = parse_role)]
         role: Role,
         #[command(flatten)]
         database: DatabaseArg,
@@ -115,11 +114,21 @@ enum AuditCommand {
 #[derive(Subcommand)]
 enum ExportCommand {
     Feedback {
-        #[arg(long)]
+        #[arg(long, value_parser = FeedbackFormat::parse)]
         format: FeedbackFormat,
         #[command(flatten)]
         database: DatabaseArg,
     },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    text.parse().map_err(|_| {
+        let names: Vec<&str> = Role::VARIANTS.iter().map(|role| role.as_str()).collect();
+        format!(
+            "unknown role {text:?}: expected one of {}",
+            names.join(", ")
+        )
+    })
 }
 
 async fn open(database: &DatabaseArg) -> Result<Db> {
@@ -189,6 +198,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let db = open(&database).await?;
             println!("{}", auth::rotate_token(&db, &name).await?);
         }
+        #[cfg(feature = "demo")]
         Command::SeedDemo {
             count,
             seed,
@@ -243,16 +253,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Submits demo items as the demo producer (created when missing); returns how many were new.
+#[cfg(feature = "demo")]
 async fn seed_demo(db: Db, count: usize, seed: u64) -> Result<usize> {
     let clock = Arc::new(SystemClock);
-    match auth::add_user(&db, DEMO_PRODUCER, Role::Producer, clock.now()).await {
-        Ok(_) | Err(auth::UserError::Exists(_)) => {}
-        Err(error) => return Err(error.into()),
-    }
-    let state = AppState::new(db, Policy::builtin(), clock.clone());
-    let batch = demo::demo_items(count, seed, clock.now());
-    let submitted = items::submit_all(&state, DEMO_PRODUCER, &batch).await?;
-    Ok(submitted.iter().filter(|item| item.created).count())
+    let state = countersign_queue::AppState::new(db, Policy::builtin(), clock.clone());
+    let batch = countersign_demo::demo_items(count, seed, clock.now());
+    let producer = countersign_demo::DEMO_PRODUCER;
+    Ok(countersign_queue::items::submit_as_producer(&state, producer, &batch).await?)
 }
 
 async fn shutdown_signal() {

@@ -110,7 +110,7 @@ impl WebhookSecret {
 }
 
 /// Queues `item.decided` for an item that reached its final outcome, when it has a callback.
-pub async fn enqueue_if_wanted(
+pub(crate) async fn enqueue_if_wanted(
     conn: &mut AnyConnection,
     item: &Item,
     now: DateTime<Utc>,
@@ -140,7 +140,7 @@ pub async fn enqueue_if_wanted(
 }
 
 /// Delay before retry number `attempts` (1-based): 2 s, 4 s, 8 s … capped at one hour.
-pub fn backoff(attempts: i64) -> chrono::Duration {
+pub(crate) fn backoff(attempts: i64) -> chrono::Duration {
     let exponent = attempts.clamp(1, 12) - 1;
     chrono::Duration::seconds((2i64 << exponent).min(3600))
 }
@@ -154,7 +154,7 @@ struct Due {
 }
 
 /// Delivers due messages until `shutdown` fires; `wake` cuts the wait short.
-pub async fn run_worker(
+pub(crate) async fn run_worker(
     state: AppState,
     secret: WebhookSecret,
     wake: std::sync::Arc<tokio::sync::Notify>,

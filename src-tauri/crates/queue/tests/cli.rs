@@ -113,7 +113,7 @@ fn user_add_prints_only_the_token_and_refuses_duplicates() {
         };
         assert!(who(old).await.is_none(), "the old token stops working");
         assert_eq!(
-            who(new).await.map(|(name, _)| name).as_deref(),
+            who(new).await.map(|caller| caller.name).as_deref(),
             Some("rita")
         );
     });

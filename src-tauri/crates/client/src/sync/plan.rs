@@ -197,7 +197,7 @@ pub fn read_push_response(
             acks.push(Ack {
                 mutation_id: result.id,
                 status: result.status,
-                code: result.code.clone(),
+                code: result.code.map(|code| code.to_string()),
                 message: result.message.clone(),
             });
         }

@@ -1,11 +1,13 @@
 //! The HTTP API: thin handlers over the library, every error as `{"error": {code, message}}`.
 
+mod extract;
+#[cfg(test)]
+mod tests;
+
 use std::convert::Infallible;
 use std::time::Instant;
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Path, Query, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -13,7 +15,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use countersign_domain::{
-    ErrorBody, Item, Me, NewItem, PullRequest, PullResponse, PushRequest, PushResponse, Role,
+    ApiErrorCode, ErrorBody, Item, ItemId, Me, NewItem, PullRequest, PullResponse, PushRequest,
+    PushResponse, Role,
 };
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -21,9 +24,10 @@ use tokio_stream::wrappers::BroadcastStream;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
+use self::extract::{Admin, Body, Params, PathId, Producer, ProducerOrAdmin, Reviewer};
 use crate::AppState;
 use crate::audit::{self, AuditEntry};
-use crate::auth::{self, UserError};
+use crate::auth::{self, Caller, UserError};
 use crate::error::ApiError;
 use crate::feedback::{self, FeedbackFormat};
 use crate::items::{self, CancelOutcome};
@@ -31,81 +35,6 @@ use crate::sync::{self, SyncError};
 
 /// Request bodies larger than this get 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
-
-/// The authenticated user behind a request's bearer token.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub name: String,
-    pub role: Role,
-}
-
-impl Caller {
-    fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            let allowed: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
-            Err(ApiError::forbidden(format!(
-                "this needs the role {}; your token's role is {}",
-                allowed.join(" or "),
-                self.role.as_str()
-            )))
-        }
-    }
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>"))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| {
-                ApiError::unauthorized("the Authorization header must be Bearer <token>")
-            })?;
-        let (name, role) = auth::authenticate(&state.db, token)
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("unknown token"))?;
-        Ok(Caller { name, role })
-    }
-}
-
-/// Maps axum's JSON rejections to the protocol's codes: 400 malformed, 422 invalid, 413 too large.
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    match body {
-        Ok(Json(value)) => Ok(value),
-        Err(rejection) => Err(match rejection.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("request bodies are limited to {BODY_LIMIT} bytes"),
-            ),
-            StatusCode::UNPROCESSABLE_ENTITY => {
-                ApiError::validation("invalid_request", rejection.body_text())
-            }
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as JSON with Content-Type: application/json",
-            ),
-            _ => ApiError::bad_request("malformed_json", rejection.body_text()),
-        }),
-    }
-}
-
-fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    query
-        .map(|Query(value)| value)
-        .map_err(|rejection| ApiError::bad_request("invalid_query", rejection.body_text()))
-}
 
 /// Runs `work` to the end even if the client goes away, so a committed change is never cut
 /// off halfway by a dropped connection.
@@ -116,7 +45,7 @@ async fn detached<T: Send + 'static>(
         tracing::error!(%error, "request task failed");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ApiErrorCode::Internal,
             "the request failed inside the service",
         )
     })?
@@ -126,9 +55,11 @@ impl From<SyncError> for ApiError {
     fn from(error: SyncError) -> Self {
         match error {
             SyncError::ForeignClient(_) => ApiError::forbidden(error.to_string()),
-            SyncError::BadCursor => ApiError::validation("invalid_cursor", error.to_string()),
+            SyncError::BadCursor => {
+                ApiError::validation(ApiErrorCode::InvalidCursor, error.to_string())
+            }
             SyncError::TooManyMutations => {
-                ApiError::validation("too_many_mutations", error.to_string())
+                ApiError::validation(ApiErrorCode::TooManyMutations, error.to_string())
             }
             SyncError::Store(store) => store.into(),
         }
@@ -197,16 +128,16 @@ struct CreatedUser {
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_user(
     State(state): State<AppState>,
-    caller: Caller,
-    body: Result<Json<NewUser>, JsonRejection>,
+    _: Admin,
+    Body(new): Body<NewUser>,
 ) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
-    caller.require(&[Role::Admin])?;
-    let new = json_body(body)?;
     let token = auth::add_user(&state.db, &new.name, new.role, state.now())
         .await
         .map_err(|error| match error {
-            UserError::Exists(_) => ApiError::conflict("user_exists", error.to_string()),
-            UserError::BadName => ApiError::validation("invalid_name", error.to_string()),
+            UserError::Exists(_) => ApiError::conflict(ApiErrorCode::UserExists, error.to_string()),
+            UserError::BadName => {
+                ApiError::validation(ApiErrorCode::InvalidName, error.to_string())
+            }
             UserError::Unknown(_) => ApiError::not_found(error.to_string()),
             UserError::Store(store) => store.into(),
         })?;
@@ -228,13 +159,11 @@ async fn create_user(
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn submit_item(
     State(state): State<AppState>,
-    caller: Caller,
-    body: Result<Json<NewItem>, JsonRejection>,
+    Producer(caller): Producer,
+    Body(new): Body<NewItem>,
 ) -> Result<(StatusCode, Json<Item>), ApiError> {
-    caller.require(&[Role::Producer])?;
-    let new = json_body(body)?;
     new.validate()
-        .map_err(|error| ApiError::validation("invalid_item", error.to_string()))?;
+        .map_err(|error| ApiError::validation(ApiErrorCode::InvalidItem, error.to_string()))?;
     let submitted = detached({
         let state = state.clone();
         async move { Ok(items::submit(&state, &caller.name, &new).await?) }
@@ -256,12 +185,11 @@ async fn submit_item(
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_item(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    ProducerOrAdmin(caller): ProducerOrAdmin,
+    PathId(id): PathId<ItemId>,
 ) -> Result<Json<Item>, ApiError> {
-    caller.require(&[Role::Producer, Role::Admin])?;
     let producer = (caller.role == Role::Producer).then_some(caller.name.as_str());
-    items::get(&state, &id, producer)
+    items::get(&state, id, producer)
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no item {id} of yours")))
@@ -273,20 +201,19 @@ async fn get_item(
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn cancel_item(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    Producer(caller): Producer,
+    PathId(id): PathId<ItemId>,
 ) -> Result<Json<Item>, ApiError> {
-    caller.require(&[Role::Producer])?;
     let outcome = detached({
-        let (state, id) = (state.clone(), id.clone());
-        async move { Ok(items::cancel(&state, &caller.name, &id).await?) }
+        let state = state.clone();
+        async move { Ok(items::cancel(&state, &caller.name, id).await?) }
     })
     .await?;
     match outcome {
         CancelOutcome::Cancelled(item) => Ok(Json(item)),
         CancelOutcome::NotFound => Err(ApiError::not_found(format!("no item {id} of yours"))),
         CancelOutcome::AlreadyFinal(item) => Err(ApiError::conflict(
-            "not_pending",
+            ApiErrorCode::NotPending,
             format!(
                 "item {id} is already {}; only pending items can be cancelled",
                 items::wire_name(&item.status)
@@ -302,20 +229,12 @@ async fn cancel_item(
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn pull(
     State(state): State<AppState>,
-    caller: Caller,
-    body: Result<Json<PullRequest>, JsonRejection>,
+    Reviewer(caller): Reviewer,
+    Body(request): Body<PullRequest>,
 ) -> Result<Json<PullResponse>, ApiError> {
-    caller.require(&[Role::Reviewer, Role::Senior])?;
-    let request = json_body(body)?;
     let response = detached(async move {
-        Ok(sync::pull(
-            &state,
-            &caller.name,
-            caller.role,
-            request.client_id,
-            request.cursor.as_deref(),
-        )
-        .await?)
+        let cursor = request.cursor.as_deref();
+        Ok(sync::pull(&state, &caller, request.client_id, cursor).await?)
     })
     .await?;
     Ok(Json(response))
@@ -328,14 +247,12 @@ async fn pull(
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn push(
     State(state): State<AppState>,
-    caller: Caller,
-    body: Result<Json<PushRequest>, JsonRejection>,
+    Reviewer(caller): Reviewer,
+    Body(request): Body<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
-    caller.require(&[Role::Reviewer, Role::Senior])?;
-    let request = json_body(body)?;
     let wake = state.webhook_wake.clone();
     let response = detached(async move {
-        Ok(sync::push(&state, &caller.name, request.client_id, &request.mutations).await?)
+        Ok(sync::push(&state, &caller, request.client_id, &request.mutations).await?)
     })
     .await?;
     wake.notify_one();
@@ -357,13 +274,12 @@ struct ServerSentEvent {
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn events(
     State(state): State<AppState>,
-    caller: Caller,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    caller.require(&[Role::Reviewer, Role::Senior])?;
+    Reviewer(caller): Reviewer,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let assignments = || Ok(Event::default().event("assignments").data("{}"));
     let updates = BroadcastStream::new(state.events.subscribe()).filter_map(move |message| {
         let relevant = match message {
-            Ok(audience) => audience.includes(&caller.name, caller.role),
+            Ok(recipients) => recipients.includes(&caller.name, caller.role),
             // Missed some: say so, the client pulls and catches up.
             Err(_lagged) => true,
         };
@@ -372,7 +288,7 @@ async fn events(
     let stream = futures::stream::once(futures::future::ready(assignments()))
         .chain(updates)
         .take_until(state.shutdown.clone().cancelled_owned());
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
 const MAX_AUDIT_PAGE: i64 = 10_000;
@@ -402,15 +318,13 @@ struct AuditPage {
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn audit_log(
     State(state): State<AppState>,
-    caller: Caller,
-    params: Result<Query<AuditQuery>, QueryRejection>,
+    _: Admin,
+    Params(params): Params<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    caller.require(&[Role::Admin])?;
-    let params = query(params)?;
     let limit = params.limit.unwrap_or(1000);
     if !(1..=MAX_AUDIT_PAGE).contains(&limit) || params.after_seq < 0 {
         return Err(ApiError::validation(
-            "invalid_query",
+            ApiErrorCode::InvalidQuery,
             format!("limit must be between 1 and {MAX_AUDIT_PAGE} and after_seq at least 0"),
         ));
     }
@@ -439,14 +353,11 @@ struct FeedbackQuery {
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn export_feedback(
     State(state): State<AppState>,
-    caller: Caller,
-    params: Result<Query<FeedbackQuery>, QueryRejection>,
+    _: Admin,
+    Params(params): Params<FeedbackQuery>,
 ) -> Result<Response, ApiError> {
-    caller.require(&[Role::Admin])?;
-    let format: FeedbackFormat = query(params)?
-        .format
-        .parse()
-        .map_err(|message: String| ApiError::validation("invalid_format", message))?;
+    let format = FeedbackFormat::parse(&params.format)
+        .map_err(|message| ApiError::validation(ApiErrorCode::InvalidFormat, message))?;
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
     // Streamed a page at a time, so a large export never sits in memory whole.
     tokio::spawn(async move {
@@ -484,7 +395,7 @@ async fn not_found() -> ApiError {
 async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ApiErrorCode::MethodNotAllowed,
         "this endpoint does not take that method; see /openapi.json",
     )
 }

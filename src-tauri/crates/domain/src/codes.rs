@@ -1,0 +1,179 @@
+//! Stable snake_case codes the queue answers with: [`ApiErrorCode`] in every error body,
+//! [`ResultCode`] for a mutation that was not applied. Clients branch on these, never on messages.
+//! Wire names are derived once from the variant names (serde and strum both in snake_case; the tests
+//! below prove they agree). A code this build does not know (a newer server) decodes as `Unknown`
+//! instead of failing the whole response; the server never sends `unknown`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::sync::RemovalReason;
+
+/// `ErrorBody.error.code`: why an HTTP request failed.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ApiErrorCode {
+    /// 400: the body is not JSON.
+    MalformedJson,
+    /// 400 or 422: a query parameter is missing or out of range.
+    InvalidQuery,
+    /// 401: no token, or one the queue does not know.
+    Unauthorized,
+    /// 403: the token's role may not do this, or the client id is someone else's.
+    Forbidden,
+    /// 404: no such endpoint, or no such item of the caller's.
+    NotFound,
+    /// 405.
+    MethodNotAllowed,
+    /// 409: a user of that name exists.
+    UserExists,
+    /// 409: the item is no longer pending.
+    NotPending,
+    /// 413.
+    PayloadTooLarge,
+    /// 415: the body is not sent as JSON.
+    UnsupportedMediaType,
+    /// 422: JSON of the wrong shape.
+    InvalidRequest,
+    /// 422: a submission serde accepts but the rules refuse (ranges, emptiness, URLs).
+    InvalidItem,
+    /// 422: a user name outside the allowed characters.
+    InvalidName,
+    /// 422: an unknown export format.
+    InvalidFormat,
+    /// 422: a sync cursor not issued to this client; pull with cursor null.
+    InvalidCursor,
+    /// 422: a push with too many mutations.
+    TooManyMutations,
+    /// 500.
+    Internal,
+    /// 503: the database failed; nothing was changed.
+    StorageUnavailable,
+    /// A code this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// `MutationResult.code`: why a mutation was a conflict or was rejected.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ResultCode {
+    /// Conflict: the item was leased to someone else (the lease epoch is no longer current).
+    Reassigned,
+    /// Conflict: the item was decided (or auto-approved) by someone else.
+    DecidedElsewhere,
+    /// Conflict: the producer withdrew the item.
+    Cancelled,
+    /// Rejected: the lease was never granted to the caller for this item.
+    Forbidden,
+    /// Rejected: the mutation breaks a rule whatever happened to the item.
+    InvalidMutation,
+    /// Rejected: the second approval must come from someone other than the first approver.
+    SameApprover,
+    /// Rejected: the mutation id was already used for another decision.
+    MutationIdReused,
+    /// A code this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ApiErrorCode {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl ResultCode {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A conflict's code is the reason the item left the reviewer.
+impl From<RemovalReason> for ResultCode {
+    fn from(reason: RemovalReason) -> Self {
+        match reason {
+            RemovalReason::Reassigned => ResultCode::Reassigned,
+            RemovalReason::DecidedElsewhere => ResultCode::DecidedElsewhere,
+            RemovalReason::Cancelled => ResultCode::Cancelled,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Role, Stage};
+    use serde::de::DeserializeOwned;
+    use strum::VariantArray;
+
+    /// serde's name (the wire) and strum's name (`as_str`, `Display`, `FromStr`) of every variant
+    /// agree, and every name reads back as its variant.
+    fn names_agree<T>()
+    where
+        T: VariantArray + Serialize + DeserializeOwned + Copy + PartialEq + std::fmt::Debug,
+        &'static str: From<T>,
+    {
+        for &variant in T::VARIANTS {
+            let wire = serde_json::to_value(variant).expect("serializes");
+            let name: &'static str = variant.into();
+            assert_eq!(
+                wire,
+                serde_json::Value::String(name.to_owned()),
+                "{variant:?}"
+            );
+            let back: T = serde_json::from_value(wire).expect("deserializes");
+            assert_eq!(back, variant);
+        }
+    }
+
+    #[test]
+    fn wire_names_are_derived_once() {
+        names_agree::<ApiErrorCode>();
+        names_agree::<ResultCode>();
+        names_agree::<Role>();
+        names_agree::<Stage>();
+        names_agree::<RemovalReason>();
+    }
+
+    #[test]
+    fn unknown_codes_decode_instead_of_failing() {
+        let code: ResultCode = serde_json::from_str("\"quorum_lost\"").expect("decodes");
+        assert_eq!(code, ResultCode::Unknown);
+        let code: ApiErrorCode = serde_json::from_str("\"rate_limited\"").expect("decodes");
+        assert_eq!(code, ApiErrorCode::Unknown);
+        assert_eq!(
+            serde_json::to_string(&ResultCode::MutationIdReused).expect("serializes"),
+            "\"mutation_id_reused\""
+        );
+    }
+}

@@ -1,0 +1,259 @@
+//! The HTTP edges without a socket: `router(state).oneshot(request)` for every kind of rejection
+//! and for the role each endpoint needs. Each refusal must carry the app's error body.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use countersign_domain::{ApiErrorCode, ErrorBody, Role};
+use tower::ServiceExt;
+
+use super::{BODY_LIMIT, router};
+use crate::{AppState, Db, Policy, SystemClock, auth};
+
+struct App {
+    state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+impl App {
+    async fn new() -> App {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("queue.db").display());
+        let db = Db::open(&url).await.expect("database");
+        App {
+            state: AppState::new(db, Policy::builtin(), Arc::new(SystemClock)),
+            _dir: dir,
+        }
+    }
+
+    async fn token(&self, role: Role) -> String {
+        let name = format!("user-{role}");
+        auth::add_user(&self.state.db, &name, role, self.state.now())
+            .await
+            .expect("user")
+    }
+
+    /// Sends one request and returns its status and, for a refusal, the error code.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> (StatusCode, Option<ApiErrorCode>) {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if body.is_some() {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+        }
+        let request = request
+            .body(body.map_or_else(Body::empty, Body::from))
+            .expect("request");
+        let response = router(self.state.clone())
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        if status.is_success() {
+            return (status, None);
+        }
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let error: ErrorBody = serde_json::from_slice(&bytes).expect("the app's error body");
+        assert!(!error.error.message.is_empty(), "a message for a person");
+        (status, Some(error.error.code))
+    }
+}
+
+#[tokio::test]
+async fn body_rejections_carry_the_error_body() {
+    let app = App::new().await;
+    let producer = app.token(Role::Producer).await;
+    let oversized = format!("{{\"title\": \"{}\"}}", "x".repeat(BODY_LIMIT));
+    let cases: Vec<(&str, Vec<u8>, StatusCode, ApiErrorCode)> = vec![
+        (
+            "malformed",
+            b"{\"external_id\": ".to_vec(),
+            StatusCode::BAD_REQUEST,
+            ApiErrorCode::MalformedJson,
+        ),
+        (
+            "wrong shape",
+            b"{\"external_id\": 7}".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ApiErrorCode::InvalidRequest,
+        ),
+        (
+            "over the limit",
+            oversized.into_bytes(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ApiErrorCode::PayloadTooLarge,
+        ),
+    ];
+    for (name, body, status, code) in cases {
+        let answer = app
+            .send(Method::POST, "/v1/items", Some(&producer), Some(body))
+            .await;
+        assert_eq!(answer, (status, Some(code)), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_path_id_that_is_not_an_id_names_nothing() {
+    let app = App::new().await;
+    let producer = app.token(Role::Producer).await;
+    for path in ["/v1/items/not-a-uuid", "/v1/items/12345/cancel"] {
+        let method = if path.ends_with("cancel") {
+            Method::POST
+        } else {
+            Method::GET
+        };
+        let answer = app.send(method, path, Some(&producer), None).await;
+        assert_eq!(
+            answer,
+            (StatusCode::NOT_FOUND, Some(ApiErrorCode::NotFound)),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bad_query_is_refused_with_the_error_body() {
+    let app = App::new().await;
+    let admin = app.token(Role::Admin).await;
+    let answer = app
+        .send(Method::GET, "/v1/audit?limit=many", Some(&admin), None)
+        .await;
+    assert_eq!(
+        answer,
+        (StatusCode::BAD_REQUEST, Some(ApiErrorCode::InvalidQuery))
+    );
+}
+
+#[tokio::test]
+async fn tokens_are_required_and_checked() {
+    let app = App::new().await;
+    for token in [None, Some("cs_unknown")] {
+        let answer = app.send(Method::GET, "/v1/me", token, None).await;
+        assert_eq!(
+            answer,
+            (StatusCode::UNAUTHORIZED, Some(ApiErrorCode::Unauthorized)),
+            "{token:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn each_endpoint_admits_its_roles_only() {
+    let app = App::new().await;
+    let mut tokens = Vec::new();
+    for role in [Role::Producer, Role::Reviewer, Role::Senior, Role::Admin] {
+        tokens.push((role, app.token(role).await));
+    }
+    // A client id belongs to the first user who syncs with it: one per role.
+    let pull = br#"{"client_id": "0190e0a0-0000-7000-8000-00000000000R", "cursor": null}"#;
+    let push = br#"{"client_id": "0190e0a0-0000-7000-8000-00000000000R", "mutations": []}"#;
+    let missing = "/v1/items/0190e0a0-0000-7000-8000-0000000000ff";
+    // (method, path, body, the roles admitted, the status an admitted role gets)
+    type Case<'a> = (Method, &'a str, Option<&'a [u8]>, &'a [Role], StatusCode);
+    let cases: Vec<Case> = vec![
+        (
+            Method::POST,
+            "/v1/sync/pull",
+            Some(pull),
+            &[Role::Reviewer, Role::Senior],
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            "/v1/sync/push",
+            Some(push),
+            &[Role::Reviewer, Role::Senior],
+            StatusCode::OK,
+        ),
+        (
+            Method::GET,
+            missing,
+            None,
+            &[Role::Producer, Role::Admin],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Method::POST,
+            "/v1/items",
+            Some(b"{}"),
+            &[Role::Producer],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            Method::GET,
+            "/v1/audit",
+            None,
+            &[Role::Admin],
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            "/v1/users",
+            Some(br#"{"name": "new", "role": "reviewer"}"#),
+            &[Role::Admin],
+            StatusCode::CREATED,
+        ),
+    ];
+    for (method, path, body, admitted, status) in cases {
+        for (n, (role, token)) in tokens.iter().enumerate() {
+            let body = body.map(|body| {
+                String::from_utf8_lossy(body)
+                    .replace("0000R", &format!("0000{n}"))
+                    .into_bytes()
+            });
+            let answer = app.send(method.clone(), path, Some(token), body).await;
+            if admitted.contains(role) {
+                assert_eq!(answer.0, status, "{role:?} {method} {path}");
+            } else {
+                assert_eq!(
+                    answer,
+                    (StatusCode::FORBIDDEN, Some(ApiErrorCode::Forbidden)),
+                    "{role:?} {method} {path}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_names_the_typed_codes() {
+    let app = App::new().await;
+    let request = Request::builder()
+        .uri("/openapi.json")
+        .body(Body::empty())
+        .expect("request");
+    let response = router(app.state.clone())
+        .oneshot(request)
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let document: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    let schemas = &document["components"]["schemas"];
+    let values = |name: &str| -> Vec<String> {
+        schemas[name]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} is an enum schema"))
+            .iter()
+            .filter_map(|value| value.as_str().map(str::to_owned))
+            .collect()
+    };
+    assert!(values("ApiErrorCode").contains(&"payload_too_large".to_owned()));
+    assert!(values("ResultCode").contains(&"mutation_id_reused".to_owned()));
+    assert_eq!(
+        schemas["ErrorDetail"]["properties"]["code"]["$ref"],
+        "#/components/schemas/ApiErrorCode"
+    );
+}

@@ -1,0 +1,257 @@
+//! `POST /v1/sync/pull`: tops up and renews the caller's leases and answers with what changed
+//! since the client's cursor, including every item taken away from it.
+
+use std::collections::HashSet;
+
+use countersign_domain::{
+    Assignment, ClientId, Epoch, ItemStatus, Lease, MutationId, PullResponse, Removal,
+    RemovalReason,
+};
+
+use super::{SyncContext, SyncError, settle};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::db::{ROWS_PER_STATEMENT, Tx, col, to_micros, values_rows};
+use crate::error::StoreError;
+use crate::items::{self, ITEM_COLUMNS, ItemRow, parse_wire};
+use crate::leases;
+
+/// `POST /v1/sync/pull`.
+pub async fn pull(
+    state: &AppState,
+    caller: &Caller,
+    client_id: ClientId,
+    cursor: Option<&str>,
+) -> Result<PullResponse, SyncError> {
+    let db = &state.db;
+    let result = db
+        .write(|mut tx| async move {
+            let ctx = SyncContext::new(state, caller, client_id);
+            settle(pull_in(ctx, &mut tx, cursor).await, tx)
+        })
+        .await?;
+    if result.is_ok() {
+        state.metrics.pulls.inc();
+    }
+    result
+}
+
+async fn pull_in(
+    mut ctx: SyncContext<'_>,
+    tx: &mut Tx,
+    cursor: Option<&str>,
+) -> Result<PullResponse, SyncError> {
+    let (state, now, client_id, caller) = (ctx.state, ctx.now, ctx.client_id, ctx.caller);
+    let caller = caller.name.as_str();
+    let (last_mutation_id, generation) = ctx.lock_client(tx).await?;
+    let seen = cursor
+        .map(|cursor| parse_cursor(cursor, generation))
+        .transpose()?;
+    sqlx::query("UPDATE users SET last_pull_at = $1 WHERE name = $2")
+        .bind(to_micros(now))
+        .bind(caller)
+        .execute(&mut **tx)
+        .await?;
+
+    let held_row =
+        sqlx::query("SELECT COUNT(*) AS held FROM items WHERE holder = $1 AND status = 'pending'")
+            .bind(caller)
+            .fetch_one(&mut **tx)
+            .await?;
+    let held: i64 = col(&held_row, "held")?;
+    leases::grant(tx, &mut ctx, i64::from(state.policy.prefetch) - held).await?;
+    let expires = now + state.lease_duration;
+    leases::renew(tx, state, caller, expires).await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {ITEM_COLUMNS} FROM items WHERE holder = $1 AND status = 'pending' \
+         ORDER BY priority DESC, created_at"
+    ))
+    .bind(caller)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut held_rows = rows
+        .iter()
+        .map(ItemRow::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    items::attach_decisions(tx, &mut held_rows).await?;
+
+    let new_generation = generation + 1;
+    let (removed, new_to_client) = track_client_items(
+        tx,
+        client_id,
+        seen,
+        new_generation,
+        &held_rows,
+        cursor.is_none(),
+    )
+    .await?;
+    sqlx::query("UPDATE clients SET pull_generation = $1 WHERE id = $2")
+        .bind(new_generation)
+        .bind(client_id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    ctx.record(tx).await?;
+
+    // New or changed since the cursor: everything when the client starts over or missed a
+    // response (its cursor is not the latest), else what it has not been sent and what this pull
+    // granted or renewed. A held item changes only through its lease or its holder's own pushes.
+    let everything = seen != Some(generation);
+    let assignments = held_rows
+        .into_iter()
+        .filter(|row| {
+            everything
+                || row.lease_expires_at == Some(expires)
+                || new_to_client.contains(&row.item.id.to_string())
+        })
+        .map(|row| {
+            let stage = row
+                .stage
+                .ok_or_else(|| StoreError::corrupt("a held item has no stage"))?;
+            let lease_id = row
+                .lease_id
+                .as_deref()
+                .ok_or_else(|| StoreError::corrupt("a held item has no lease"))?
+                .parse()
+                .map_err(StoreError::corrupt)?;
+            Ok(Assignment {
+                item: row.item,
+                stage,
+                lease: Lease {
+                    id: lease_id,
+                    epoch: Epoch(row.epoch as u64),
+                    expires_at: row.lease_expires_at.unwrap_or(expires),
+                },
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(PullResponse {
+        cursor: format!("g{new_generation}"),
+        last_mutation_id: MutationId(last_mutation_id as u64),
+        server_time: now,
+        assignments,
+        removed,
+    })
+}
+
+fn parse_cursor(cursor: &str, generation: i64) -> Result<i64, SyncError> {
+    let seen: i64 = cursor
+        .strip_prefix('g')
+        .and_then(|n| n.parse().ok())
+        .ok_or(SyncError::BadCursor)?;
+    if !(0..=generation).contains(&seen) {
+        return Err(SyncError::BadCursor);
+    }
+    Ok(seen)
+}
+
+/// Remembers what each client was sent so that it hears about every item taken away from it.
+/// A removal is repeated until the client pulls with a cursor from the response that carried it.
+/// Returns the removals to report and the held items this client had not been sent before.
+async fn track_client_items(
+    tx: &mut Tx,
+    client_id: ClientId,
+    seen_generation: Option<i64>,
+    new_generation: i64,
+    held: &[ItemRow],
+    full_resync: bool,
+) -> Result<(Vec<Removal>, HashSet<String>), SyncError> {
+    let client = client_id.to_string();
+    if full_resync {
+        sqlx::query("DELETE FROM client_items WHERE client_id = $1")
+            .bind(&client)
+            .execute(&mut **tx)
+            .await?;
+    } else if let Some(seen) = seen_generation {
+        sqlx::query(
+            "DELETE FROM client_items WHERE client_id = $1 AND removed_in_generation <= $2",
+        )
+        .bind(&client)
+        .bind(seen)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let held_ids: HashSet<String> = held.iter().map(|row| row.item.id.to_string()).collect();
+    let known = sqlx::query(
+        "SELECT c.item_id, c.removed_reason, i.status, i.holder FROM client_items c \
+         JOIN items i ON i.id = c.item_id WHERE c.client_id = $1",
+    )
+    .bind(&client)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut removed = Vec::new();
+    let mut known_ids = HashSet::new();
+    for row in known {
+        let item_id: String = col(&row, "item_id")?;
+        let reason: Option<String> = col(&row, "removed_reason")?;
+        let held_now = held_ids.contains(&item_id);
+        known_ids.insert(item_id.clone());
+        let reason = match (reason, held_now) {
+            (Some(_), true) => {
+                // Taken away, then given back before the client confirmed: it is simply held.
+                sqlx::query(
+                    "UPDATE client_items SET removed_reason = NULL, removed_in_generation = NULL \
+                     WHERE client_id = $1 AND item_id = $2",
+                )
+                .bind(&client)
+                .bind(&item_id)
+                .execute(&mut **tx)
+                .await?;
+                continue;
+            }
+            (None, true) => continue,
+            (Some(reason), false) => parse_wire::<RemovalReason>(&reason)?,
+            (None, false) => {
+                let status: ItemStatus = parse_wire(&col::<String>(&row, "status")?)?;
+                let reason = match status {
+                    ItemStatus::Cancelled => RemovalReason::Cancelled,
+                    ItemStatus::Decided | ItemStatus::AutoApproved => {
+                        RemovalReason::DecidedElsewhere
+                    }
+                    ItemStatus::Pending => RemovalReason::Reassigned,
+                };
+                sqlx::query(
+                    "UPDATE client_items SET removed_reason = $1, removed_in_generation = $2 \
+                     WHERE client_id = $3 AND item_id = $4",
+                )
+                .bind(reason.as_str())
+                .bind(new_generation)
+                .bind(&client)
+                .bind(&item_id)
+                .execute(&mut **tx)
+                .await?;
+                reason
+            }
+        };
+        removed.push(Removal {
+            item_id: item_id.parse().map_err(StoreError::corrupt)?,
+            reason,
+        });
+    }
+    let new_ids: Vec<String> = held_ids.difference(&known_ids).cloned().collect();
+    for chunk in new_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO client_items (client_id, item_id) VALUES {}",
+            values_rows(chunk.len(), 2)
+        );
+        let mut insert = sqlx::query(&sql);
+        for id in chunk {
+            insert = insert.bind(&client).bind(id);
+        }
+        insert.execute(&mut **tx).await?;
+    }
+    Ok((removed, new_ids.into_iter().collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_must_come_from_this_client() {
+        assert_eq!(parse_cursor("g3", 5).ok(), Some(3));
+        assert_eq!(parse_cursor("g0", 0).ok(), Some(0));
+        for bad in ["", "3", "g", "g-1", "g6", "gx"] {
+            assert!(parse_cursor(bad, 5).is_err(), "{bad}");
+        }
+    }
+}

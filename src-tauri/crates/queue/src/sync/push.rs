@@ -1,0 +1,418 @@
+//! `POST /v1/sync/push`: judges and applies each client's mutations exactly once, in id order;
+//! a resent id is answered with the stored result.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use countersign_domain::{
+    Action, ClientId, Mutation, MutationId, MutationResult, MutationStatus, PushResponse,
+    ResultCode,
+};
+use serde_json::{Value, json};
+use sqlx::AnyConnection;
+
+use super::rules::{ItemState, LeaseGrant, Transition, Verdict, judge, transition};
+use super::{SyncContext, SyncError, settle};
+use crate::AppState;
+use crate::audience::Audience;
+use crate::audit::AuditEvent;
+use crate::auth::Caller;
+use crate::db::{ROWS_PER_STATEMENT, Tx, col, to_micros, values_rows};
+use crate::error::StoreError;
+use crate::events::Recipients;
+use crate::items::{self, ItemRow, parse_wire, placeholders, wire_name};
+use crate::{leases, webhook};
+
+/// Mutations accepted in one push.
+pub const MAX_MUTATIONS_PER_PUSH: usize = 500;
+
+/// `POST /v1/sync/push`.
+pub async fn push(
+    state: &AppState,
+    caller: &Caller,
+    client_id: ClientId,
+    mutations: &[Mutation],
+) -> Result<PushResponse, SyncError> {
+    if mutations.len() > MAX_MUTATIONS_PER_PUSH {
+        return Err(SyncError::TooManyMutations);
+    }
+    let mut ordered: Vec<&Mutation> = mutations.iter().collect();
+    ordered.sort_by_key(|mutation| mutation.id);
+    let db = &state.db;
+    let ordered = &ordered;
+    let (response, applied) = db
+        .write(|mut tx| async move {
+            let ctx = SyncContext::new(state, caller, client_id);
+            settle(push_in(ctx, &mut tx, ordered).await, tx)
+        })
+        .await??;
+    state.metrics.pushes.inc();
+    for status in applied {
+        state.metrics.mutation(status);
+    }
+    Ok(response)
+}
+
+async fn push_in(
+    mut ctx: SyncContext<'_>,
+    tx: &mut Tx,
+    mutations: &[&Mutation],
+) -> Result<(PushResponse, Vec<MutationStatus>), SyncError> {
+    let client_id = ctx.client_id;
+    let (last, _) = ctx.lock_client(tx).await?;
+    // Split into ids seen before (replayed) and the run of new ids that follows without a gap.
+    let mut answered = Vec::with_capacity(mutations.len());
+    let mut replayed = Vec::new();
+    let mut fresh = Vec::new();
+    let mut next = last + 1;
+    for mutation in mutations {
+        let id = mutation.id.0 as i64;
+        if id <= last {
+            replayed.push(*mutation);
+        } else if id == next {
+            fresh.push(*mutation);
+            next += 1;
+        } else if id > next {
+            break; // A gap: later ids wait until the missing one arrives.
+        }
+        answered.push(*mutation);
+    }
+    let mut known = stored_results(tx, client_id, &replayed).await?;
+    let judged = apply_batch(&mut ctx, tx, &fresh).await?;
+    let newly_judged = judged.iter().map(|result| result.status).collect();
+    for (mutation, result) in fresh.iter().zip(judged) {
+        known.insert(
+            result.id.0 as i64,
+            (mutation.decision_id.to_string(), result),
+        );
+    }
+    let results = answered
+        .iter()
+        .map(|mutation| replay_result(mutation, known.get(&(mutation.id.0 as i64))))
+        .collect();
+    let last = next - 1;
+    if !fresh.is_empty() {
+        sqlx::query("UPDATE clients SET last_mutation_id = $1 WHERE id = $2")
+            .bind(last)
+            .bind(client_id.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    ctx.record(tx).await?;
+    Ok((
+        PushResponse {
+            last_mutation_id: MutationId(last as u64),
+            results,
+        },
+        newly_judged,
+    ))
+}
+
+/// Stored results of earlier mutations: id → (decision id, result).
+async fn stored_results(
+    tx: &mut Tx,
+    client_id: ClientId,
+    mutations: &[&Mutation],
+) -> Result<HashMap<i64, (String, MutationResult)>, SyncError> {
+    let mut known = HashMap::new();
+    if mutations.is_empty() {
+        return Ok(known);
+    }
+    let sql = format!(
+        "SELECT mutation_id, decision_id, status, code, message FROM mutation_results \
+         WHERE client_id = $1 AND mutation_id IN ({})",
+        placeholders(2, mutations.len())
+    );
+    let mut query = sqlx::query(&sql).bind(client_id.to_string());
+    for mutation in mutations {
+        query = query.bind(mutation.id.0 as i64);
+    }
+    for row in query.fetch_all(&mut **tx).await? {
+        let id: i64 = col(&row, "mutation_id")?;
+        let result = MutationResult {
+            id: MutationId(id as u64),
+            status: parse_wire(&col::<String>(&row, "status")?)?,
+            code: col::<Option<String>>(&row, "code")?
+                .as_deref()
+                .map(parse_wire)
+                .transpose()?,
+            message: col(&row, "message")?,
+        };
+        known.insert(id, (col(&row, "decision_id")?, result));
+    }
+    Ok(known)
+}
+
+/// The answer for an id already judged. A different decision sent under a used id is refused
+/// rather than reported as applied: it was never applied.
+fn replay_result(mutation: &Mutation, known: Option<&(String, MutationResult)>) -> MutationResult {
+    let refuse = |code: ResultCode, message: String| MutationResult {
+        id: mutation.id,
+        status: MutationStatus::Rejected,
+        code: Some(code),
+        message: Some(message),
+    };
+    match known {
+        None => refuse(
+            ResultCode::InvalidMutation,
+            "mutation ids start at 1".into(),
+        ),
+        Some((decision_id, _)) if *decision_id != mutation.decision_id.to_string() => refuse(
+            ResultCode::MutationIdReused,
+            format!(
+                "mutation id {} was already used for decision {decision_id}; this decision was not applied",
+                mutation.id
+            ),
+        ),
+        Some((_, result)) => result.clone(),
+    }
+}
+
+async fn load_leases(
+    conn: &mut AnyConnection,
+    mutations: &[&Mutation],
+) -> Result<HashMap<String, LeaseGrant>, StoreError> {
+    let ids: Vec<String> = mutations
+        .iter()
+        .map(|mutation| mutation.lease_id.to_string())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let sql = format!(
+        "SELECT id, item_id, holder, epoch, stage FROM leases WHERE id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in &ids {
+        query = query.bind(id);
+    }
+    let mut leases = HashMap::new();
+    for row in query.fetch_all(&mut *conn).await? {
+        leases.insert(
+            col::<String>(&row, "id")?,
+            LeaseGrant {
+                item_id: col(&row, "item_id")?,
+                holder: col(&row, "holder")?,
+                epoch: col(&row, "epoch")?,
+                stage: parse_wire(&col::<String>(&row, "stage")?)?,
+            },
+        );
+    }
+    Ok(leases)
+}
+
+/// The audit record of a mutation: everything the reviewer sent, including late opinions.
+fn mutation_data(client_id: ClientId, mutation: &Mutation) -> Value {
+    json!({
+        "client_id": client_id, "mutation_id": mutation.id, "decision_id": mutation.decision_id,
+        "lease_id": mutation.lease_id, "lease_epoch": mutation.lease_epoch,
+        "action": mutation.action, "correction": mutation.correction,
+        "reason_code": mutation.reason_code, "note": mutation.note,
+        "attestation": mutation.attestation, "client_time": mutation.client_time,
+    })
+}
+
+/// Judges and applies a gap-free run of new mutations, in order, in this transaction. Items
+/// are locked once and updated in memory, so a later mutation sees what an earlier one did.
+async fn apply_batch(
+    ctx: &mut SyncContext<'_>,
+    tx: &mut Tx,
+    mutations: &[&Mutation],
+) -> Result<Vec<MutationResult>, StoreError> {
+    if mutations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (state, client_id, now) = (ctx.state, ctx.client_id, ctx.now);
+    let caller = ctx.caller;
+    let caller = caller.name.as_str();
+    let leases = load_leases(tx, mutations).await?;
+    let item_ids: Vec<String> = mutations
+        .iter()
+        .map(|mutation| mutation.item_id.to_string())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut rows: HashMap<String, ItemRow> =
+        items::load_many(tx, &item_ids, state.db.backend.for_update())
+            .await?
+            .into_iter()
+            .map(|row| (row.item.id.to_string(), row))
+            .collect();
+    let mut results = Vec::with_capacity(mutations.len());
+    let mut changed: Vec<String> = Vec::new();
+    let mut decided: Vec<String> = Vec::new();
+    for mutation in mutations {
+        let item_id = mutation.item_id.to_string();
+        let lease = leases.get(&mutation.lease_id.to_string());
+        let row = rows.get_mut(&item_id);
+        let item_state = row.as_deref().map(ItemState::from);
+        let verdict = judge(caller, mutation, lease, item_state.as_ref());
+        let mut data = mutation_data(client_id, mutation);
+        let audit_item = row.as_ref().map(|_| item_id.clone());
+        let result = |status, code: Option<ResultCode>, message: Option<String>| MutationResult {
+            id: mutation.id,
+            status,
+            code,
+            message,
+        };
+        let (applied, row) = match (verdict, row) {
+            (Verdict::Rejected(code, message), _) => {
+                data["code"] = json!(code);
+                ctx.audit.push(AuditEvent::new(
+                    caller,
+                    "mutation_rejected",
+                    audit_item,
+                    data,
+                ));
+                results.push(result(MutationStatus::Rejected, Some(code), Some(message)));
+                continue;
+            }
+            (Verdict::Conflict(reason, message), _) => {
+                data["code"] = json!(reason);
+                ctx.audit
+                    .push(AuditEvent::new(caller, "conflict", audit_item, data));
+                results.push(result(
+                    MutationStatus::Conflict,
+                    Some(reason.into()),
+                    Some(message),
+                ));
+                continue;
+            }
+            (Verdict::Apply(applied), Some(row)) => (applied, row),
+            (Verdict::Apply(_), None) => {
+                return Err(StoreError::corrupt("judge applied a mutation to no item"));
+            }
+        };
+        let audience = row.audience.unwrap_or(Audience::Reviewers);
+        transition(row, applied, caller, mutation, now);
+        let action = match applied {
+            Transition::Final(outcome) => {
+                data["outcome"] = json!(outcome);
+                decided.push(item_id.clone());
+                "decide"
+            }
+            Transition::AwaitSecondApproval => {
+                data["awaiting"] = json!("second_approval");
+                ctx.recipients.insert(audience.into());
+                "decide"
+            }
+            Transition::Escalate => {
+                ctx.recipients.insert(Audience::Seniors.into());
+                "escalate"
+            }
+            Transition::Release => {
+                ctx.recipients.insert(audience.into());
+                "release"
+            }
+        };
+        // Other devices of the same reviewer drop the item on their next pull.
+        ctx.recipients.insert(Recipients::User(caller.to_owned()));
+        if !changed.contains(&item_id) {
+            changed.push(item_id.clone());
+        }
+        ctx.audit
+            .push(AuditEvent::new(caller, action, Some(item_id), data));
+        results.push(result(MutationStatus::Applied, None, None));
+    }
+
+    let applied: Vec<&Mutation> = mutations
+        .iter()
+        .zip(&results)
+        .filter(|(_, result)| result.status == MutationStatus::Applied)
+        .map(|(mutation, _)| *mutation)
+        .collect();
+    let changed_rows: Vec<&ItemRow> = changed.iter().filter_map(|id| rows.get(id)).collect();
+    items::store_state(tx, &changed_rows).await?;
+    let released: Vec<String> = changed_rows
+        .iter()
+        .filter(|row| row.holder.is_none())
+        .map(|row| row.item.id.to_string())
+        .collect();
+    leases::release(tx, &released).await?;
+    insert_decisions(tx, caller, &applied, now).await?;
+    insert_results(tx, client_id, mutations, &results).await?;
+    if !changed.is_empty() {
+        // The item has left this client; it needs no removal notice for it.
+        let sql = format!(
+            "DELETE FROM client_items WHERE client_id = $1 AND item_id IN ({})",
+            placeholders(2, changed.len())
+        );
+        let mut delete = sqlx::query(&sql).bind(client_id.to_string());
+        for id in &changed {
+            delete = delete.bind(id);
+        }
+        delete.execute(&mut **tx).await?;
+    }
+    for id in decided {
+        if let Some(row) = rows.get(&id)
+            && let Some(event) = webhook::enqueue_if_wanted(tx, &row.item, now).await?
+        {
+            ctx.audit.push(event);
+        }
+    }
+    Ok(results)
+}
+
+async fn insert_decisions(
+    tx: &mut Tx,
+    caller: &str,
+    applied: &[&Mutation],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let recorded: Vec<&&Mutation> = applied
+        .iter()
+        .filter(|mutation| mutation.action != Action::Release)
+        .collect();
+    for chunk in recorded.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO decisions (item_id, decision_id, by_user, action, correction, \
+             reason_code, note, at) VALUES {}",
+            values_rows(chunk.len(), 8)
+        );
+        let mut insert = sqlx::query(&sql);
+        for mutation in chunk {
+            let correction = (mutation.action == Action::ApproveWithEdits)
+                .then(|| mutation.correction.as_ref().map(Value::to_string))
+                .flatten();
+            insert = insert
+                .bind(mutation.item_id.to_string())
+                .bind(mutation.decision_id.to_string())
+                .bind(caller)
+                .bind(wire_name(&mutation.action))
+                .bind(correction)
+                .bind(mutation.reason_code.as_deref())
+                .bind(mutation.note.as_deref())
+                .bind(to_micros(now));
+        }
+        insert.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn insert_results(
+    tx: &mut Tx,
+    client_id: ClientId,
+    mutations: &[&Mutation],
+    results: &[MutationResult],
+) -> Result<(), StoreError> {
+    let pairs: Vec<(&&Mutation, &MutationResult)> = mutations.iter().zip(results).collect();
+    for chunk in pairs.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO mutation_results (client_id, mutation_id, decision_id, status, code, \
+             message) VALUES {}",
+            values_rows(chunk.len(), 6)
+        );
+        let mut insert = sqlx::query(&sql);
+        for (mutation, result) in chunk {
+            insert = insert
+                .bind(client_id.to_string())
+                .bind(mutation.id.0 as i64)
+                .bind(mutation.decision_id.to_string())
+                .bind(wire_name(&result.status))
+                .bind(result.code.map(ResultCode::as_str))
+                .bind(result.message.as_deref());
+        }
+        insert.execute(&mut **tx).await?;
+    }
+    Ok(())
+}

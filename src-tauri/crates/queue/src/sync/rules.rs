@@ -1,0 +1,561 @@
+//! The rule book for one mutation, pure: [`judge`] decides whether a mutation applies, conflicts or
+//! is rejected, and [`transition`] applies an accepted one to the item in memory. The case table
+//! below is the specification; `push` is the I/O around it.
+
+use chrono::{DateTime, Utc};
+use countersign_domain::{
+    Action, DecisionRecord, ItemStatus, Mutation, Outcome, RemovalReason, ResultCode, Stage,
+};
+use serde_json::Value;
+
+use crate::audience::Audience;
+use crate::items::ItemRow;
+
+const MAX_NOTE_CHARS: usize = 20_000;
+const MAX_CODE_CHARS: usize = 200;
+
+/// The lease a mutation claims to act under, as granted.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LeaseGrant {
+    pub item_id: String,
+    pub holder: String,
+    pub epoch: i64,
+    pub stage: Stage,
+}
+
+/// What the rules need to know about the item now.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ItemState {
+    pub status: ItemStatus,
+    pub stage: Option<Stage>,
+    pub epoch: i64,
+    pub approvals_required: i64,
+    pub first_approver: Option<String>,
+    pub first_action: Option<Action>,
+    pub output: Value,
+}
+
+/// What applying a mutation does to its item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Transition {
+    Final(Outcome),
+    AwaitSecondApproval,
+    Escalate,
+    Release,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Verdict {
+    Apply(Transition),
+    Conflict(RemovalReason, String),
+    Rejected(ResultCode, String),
+}
+
+fn same_json_type(a: &Value, b: &Value) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
+fn too_long(text: Option<&str>, limit: usize) -> bool {
+    text.is_some_and(|text| text.chars().count() > limit)
+}
+
+/// The rule book for one mutation. Validity is checked before conflicts: an invalid mutation is
+/// `Rejected` whatever happened to the item meanwhile.
+pub(crate) fn judge(
+    caller: &str,
+    mutation: &Mutation,
+    lease: Option<&LeaseGrant>,
+    item: Option<&ItemState>,
+) -> Verdict {
+    let item_id = mutation.item_id.to_string();
+    let (Some(lease), Some(item)) = (lease, item) else {
+        return Verdict::Rejected(
+            ResultCode::Forbidden,
+            format!(
+                "lease {} was never granted to you for item {item_id}",
+                mutation.lease_id
+            ),
+        );
+    };
+    if lease.item_id != item_id || lease.holder != caller {
+        return Verdict::Rejected(
+            ResultCode::Forbidden,
+            format!(
+                "lease {} was never granted to you for item {item_id}",
+                mutation.lease_id
+            ),
+        );
+    }
+    if mutation.lease_epoch.0 != lease.epoch as u64 {
+        return Verdict::Rejected(
+            ResultCode::InvalidMutation,
+            format!(
+                "lease {} has epoch {}, not {}",
+                mutation.lease_id, lease.epoch, mutation.lease_epoch
+            ),
+        );
+    }
+    if too_long(mutation.note.as_deref(), MAX_NOTE_CHARS) {
+        return Verdict::Rejected(
+            ResultCode::InvalidMutation,
+            format!("a note has at most {MAX_NOTE_CHARS} characters"),
+        );
+    }
+    if too_long(mutation.reason_code.as_deref(), MAX_CODE_CHARS) {
+        return Verdict::Rejected(
+            ResultCode::InvalidMutation,
+            format!("a reason code has at most {MAX_CODE_CHARS} characters"),
+        );
+    }
+    match mutation.action {
+        Action::ApproveWithEdits => match &mutation.correction {
+            None | Some(Value::Null) => {
+                return Verdict::Rejected(
+                    ResultCode::InvalidMutation,
+                    "approve_with_edits needs a correction: the human version of the AI output"
+                        .into(),
+                );
+            }
+            Some(correction) if !same_json_type(correction, &item.output) => {
+                return Verdict::Rejected(
+                    ResultCode::InvalidMutation,
+                    "the correction must have the same JSON type as the AI output".into(),
+                );
+            }
+            Some(_) => {}
+        },
+        Action::Reject => {
+            if mutation
+                .reason_code
+                .as_deref()
+                .is_none_or(|code| code.trim().is_empty())
+            {
+                return Verdict::Rejected(
+                    ResultCode::InvalidMutation,
+                    "reject needs a reason_code".into(),
+                );
+            }
+        }
+        Action::Approve | Action::Escalate | Action::Release => {}
+    }
+    match (lease.stage, mutation.action) {
+        (Stage::Escalation, Action::Escalate) => {
+            return Verdict::Rejected(
+                ResultCode::InvalidMutation,
+                "the item is already escalated".into(),
+            );
+        }
+        (Stage::SecondApproval, Action::Escalate | Action::ApproveWithEdits) => {
+            return Verdict::Rejected(
+                ResultCode::InvalidMutation,
+                "a second approval approves or rejects the first approver's decision as it stands"
+                    .into(),
+            );
+        }
+        _ => {}
+    }
+    let decides = matches!(
+        mutation.action,
+        Action::Approve | Action::ApproveWithEdits | Action::Reject
+    );
+    if decides
+        && item.stage == Some(Stage::SecondApproval)
+        && item.first_approver.as_deref() == Some(caller)
+    {
+        return Verdict::Rejected(
+            ResultCode::SameApprover,
+            "the second approval must come from someone other than the first approver".into(),
+        );
+    }
+
+    match item.status {
+        ItemStatus::Cancelled => {
+            return Verdict::Conflict(
+                RemovalReason::Cancelled,
+                "the producer withdrew the item".into(),
+            );
+        }
+        ItemStatus::Decided | ItemStatus::AutoApproved => {
+            return Verdict::Conflict(
+                RemovalReason::DecidedElsewhere,
+                "the item was decided elsewhere".into(),
+            );
+        }
+        ItemStatus::Pending => {}
+    }
+    if item.epoch != lease.epoch || item.stage != Some(lease.stage) {
+        return Verdict::Conflict(
+            RemovalReason::Reassigned,
+            format!(
+                "the item was reassigned (lease epoch {} is no longer current)",
+                lease.epoch
+            ),
+        );
+    }
+
+    let edited = mutation.action == Action::ApproveWithEdits;
+    Verdict::Apply(match mutation.action {
+        Action::Reject => Transition::Final(Outcome::Rejected),
+        Action::Approve | Action::ApproveWithEdits => {
+            if lease.stage == Stage::SecondApproval {
+                let first_edited = item.first_action == Some(Action::ApproveWithEdits);
+                Transition::Final(if first_edited {
+                    Outcome::ApprovedWithEdits
+                } else {
+                    Outcome::Approved
+                })
+            } else if item.approvals_required >= 2 {
+                Transition::AwaitSecondApproval
+            } else if edited {
+                Transition::Final(Outcome::ApprovedWithEdits)
+            } else {
+                Transition::Final(Outcome::Approved)
+            }
+        }
+        Action::Escalate => Transition::Escalate,
+        Action::Release => Transition::Release,
+    })
+}
+
+impl From<&ItemRow> for ItemState {
+    fn from(row: &ItemRow) -> Self {
+        ItemState {
+            status: row.item.status,
+            stage: row.stage,
+            epoch: row.epoch,
+            approvals_required: row.item.approvals_required,
+            first_approver: row.first_approver.clone(),
+            first_action: row.first_action,
+            output: row.item.ai.output.clone(),
+        }
+    }
+}
+
+/// Applies an accepted mutation to the item in memory; the caller writes it back.
+pub(crate) fn transition(
+    row: &mut ItemRow,
+    transition: Transition,
+    caller: &str,
+    mutation: &Mutation,
+    now: DateTime<Utc>,
+) {
+    if mutation.action != Action::Release {
+        row.item.decisions.push(DecisionRecord {
+            by: caller.to_owned(),
+            action: mutation.action,
+            correction: (mutation.action == Action::ApproveWithEdits)
+                .then(|| mutation.correction.clone())
+                .flatten(),
+            reason_code: mutation.reason_code.clone(),
+            note: mutation.note.clone(),
+            at: now,
+        });
+    }
+    let release = |row: &mut ItemRow| {
+        row.holder = None;
+        row.lease_id = None;
+        row.lease_expires_at = None;
+    };
+    match transition {
+        Transition::Final(outcome) => {
+            row.item.status = ItemStatus::Decided;
+            row.item.outcome = Some(outcome);
+            row.stage = None;
+            row.audience = None;
+            release(row);
+        }
+        Transition::AwaitSecondApproval => {
+            row.stage = Some(Stage::SecondApproval);
+            row.first_approver = Some(caller.to_owned());
+            row.first_action = Some(mutation.action);
+            release(row);
+        }
+        Transition::Escalate => {
+            row.stage = Some(Stage::Escalation);
+            row.audience = Some(Audience::Seniors);
+            release(row);
+        }
+        Transition::Release => {
+            if row.holder.as_deref() == Some(caller) {
+                release(row);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use countersign_domain::{DecisionId, Epoch, ItemId, LeaseId, MutationId};
+    use serde_json::json;
+
+    const ITEM: &str = "0190e0a0-0000-7000-8000-000000000001";
+
+    fn mutation(action: Action) -> Mutation {
+        Mutation {
+            id: MutationId(1),
+            decision_id: DecisionId::new_v7(),
+            item_id: ITEM.parse::<ItemId>().expect("uuid"),
+            lease_id: LeaseId::new_v7(),
+            lease_epoch: Epoch(3),
+            action,
+            correction: None,
+            reason_code: None,
+            note: None,
+            attestation: None,
+            client_time: None,
+        }
+    }
+
+    fn lease(stage: Stage) -> LeaseGrant {
+        LeaseGrant {
+            item_id: ITEM.into(),
+            holder: "ana".into(),
+            epoch: 3,
+            stage,
+        }
+    }
+
+    fn item(stage: Stage) -> ItemState {
+        ItemState {
+            status: ItemStatus::Pending,
+            stage: Some(stage),
+            epoch: 3,
+            approvals_required: 1,
+            first_approver: None,
+            first_action: None,
+            output: json!({"verdict": "block"}),
+        }
+    }
+
+    fn code(verdict: &Verdict) -> String {
+        match verdict {
+            Verdict::Apply(transition) => format!("apply {transition:?}"),
+            Verdict::Conflict(reason, _) => format!("conflict {}", reason.as_str()),
+            Verdict::Rejected(code, _) => format!("rejected {code}"),
+        }
+    }
+
+    #[test]
+    fn rule_book() {
+        type Case = (
+            &'static str,
+            Mutation,
+            Option<LeaseGrant>,
+            ItemState,
+            &'static str,
+        );
+        let edit = |correction: Value| Mutation {
+            correction: Some(correction),
+            ..mutation(Action::ApproveWithEdits)
+        };
+        let four_eyes = ItemState {
+            approvals_required: 2,
+            ..item(Stage::Escalation)
+        };
+        let second = ItemState {
+            stage: Some(Stage::SecondApproval),
+            approvals_required: 2,
+            first_approver: Some("bo".into()),
+            first_action: Some(Action::ApproveWithEdits),
+            ..item(Stage::SecondApproval)
+        };
+        let cases: Vec<Case> = vec![
+            (
+                "approve",
+                mutation(Action::Approve),
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "apply Final(Approved)",
+            ),
+            (
+                "no lease",
+                mutation(Action::Approve),
+                None,
+                item(Stage::Review),
+                "rejected forbidden",
+            ),
+            (
+                "someone else's lease",
+                mutation(Action::Approve),
+                Some(LeaseGrant {
+                    holder: "bo".into(),
+                    ..lease(Stage::Review)
+                }),
+                item(Stage::Review),
+                "rejected forbidden",
+            ),
+            (
+                "lease of another item",
+                mutation(Action::Approve),
+                Some(LeaseGrant {
+                    item_id: "x".into(),
+                    ..lease(Stage::Review)
+                }),
+                item(Stage::Review),
+                "rejected forbidden",
+            ),
+            (
+                "wrong epoch for lease",
+                Mutation {
+                    lease_epoch: Epoch(2),
+                    ..mutation(Action::Approve)
+                },
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "rejected invalid_mutation",
+            ),
+            (
+                "edit without correction",
+                mutation(Action::ApproveWithEdits),
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "rejected invalid_mutation",
+            ),
+            (
+                "edit of the wrong type",
+                edit(json!("text")),
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "rejected invalid_mutation",
+            ),
+            (
+                "edit",
+                edit(json!({"verdict": "allow"})),
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "apply Final(ApprovedWithEdits)",
+            ),
+            (
+                "reject without reason",
+                mutation(Action::Reject),
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "rejected invalid_mutation",
+            ),
+            (
+                "reject",
+                Mutation {
+                    reason_code: Some("fraud".into()),
+                    ..mutation(Action::Reject)
+                },
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "apply Final(Rejected)",
+            ),
+            (
+                "escalate",
+                mutation(Action::Escalate),
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "apply Escalate",
+            ),
+            (
+                "escalate twice",
+                mutation(Action::Escalate),
+                Some(lease(Stage::Escalation)),
+                item(Stage::Escalation),
+                "rejected invalid_mutation",
+            ),
+            (
+                "release",
+                mutation(Action::Release),
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "apply Release",
+            ),
+            (
+                "first of four eyes",
+                mutation(Action::Approve),
+                Some(lease(Stage::Escalation)),
+                four_eyes.clone(),
+                "apply AwaitSecondApproval",
+            ),
+            (
+                "second of four eyes",
+                mutation(Action::Approve),
+                Some(lease(Stage::SecondApproval)),
+                second.clone(),
+                "apply Final(ApprovedWithEdits)",
+            ),
+            (
+                "second approver rejects",
+                Mutation {
+                    reason_code: Some("unsafe".into()),
+                    ..mutation(Action::Reject)
+                },
+                Some(lease(Stage::SecondApproval)),
+                second.clone(),
+                "apply Final(Rejected)",
+            ),
+            (
+                "second approval edits",
+                edit(json!({})),
+                Some(lease(Stage::SecondApproval)),
+                second.clone(),
+                "rejected invalid_mutation",
+            ),
+            (
+                "first approver again",
+                mutation(Action::Approve),
+                Some(lease(Stage::Escalation)),
+                ItemState {
+                    first_approver: Some("ana".into()),
+                    ..second.clone()
+                },
+                "rejected same_approver",
+            ),
+            (
+                "cancelled",
+                mutation(Action::Approve),
+                Some(lease(Stage::Review)),
+                ItemState {
+                    status: ItemStatus::Cancelled,
+                    ..item(Stage::Review)
+                },
+                "conflict cancelled",
+            ),
+            (
+                "decided",
+                mutation(Action::Approve),
+                Some(lease(Stage::Review)),
+                ItemState {
+                    status: ItemStatus::Decided,
+                    ..item(Stage::Review)
+                },
+                "conflict decided_elsewhere",
+            ),
+            (
+                "newer epoch",
+                mutation(Action::Approve),
+                Some(lease(Stage::Review)),
+                ItemState {
+                    epoch: 4,
+                    ..item(Stage::Review)
+                },
+                "conflict reassigned",
+            ),
+            (
+                "moved on",
+                mutation(Action::Approve),
+                Some(lease(Stage::Review)),
+                item(Stage::Escalation),
+                "conflict reassigned",
+            ),
+            (
+                "invalid beats conflict",
+                mutation(Action::Reject),
+                Some(lease(Stage::Review)),
+                ItemState {
+                    status: ItemStatus::Decided,
+                    ..item(Stage::Review)
+                },
+                "rejected invalid_mutation",
+            ),
+        ];
+        for (name, mutation, lease, item, expected) in cases {
+            let verdict = judge("ana", &mutation, lease.as_ref(), Some(&item));
+            assert_eq!(code(&verdict), expected, "{name}");
+        }
+    }
+}
