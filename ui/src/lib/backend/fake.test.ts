@@ -3,8 +3,10 @@ import { FAKE_DEMO_CREDENTIAL, FakeBackend } from "./fake";
 import type { NewItem } from "./fakeItems";
 import type { InboxQuery } from "./types";
 
-// The shared demo fixture (made by the demo generator), once it exists beside this file.
-const demoFixture = Object.values(import.meta.glob<NewItem[]>("./demoFixture.json", { eager: true, import: "default" }))[0];
+// The shared demo fixture, written by the demo generator (src-tauri/crates/demo, checked for staleness there).
+import demoFixtureJson from "./demoFixture.json";
+
+const demoFixture = demoFixtureJson as NewItem[];
 
 const q = (patch: Partial<InboxQuery> = {}): InboxQuery => ({ kind: null, stage: null, risk: null, status: "open", sort: "priority", offset: 0, limit: 100, ...patch });
 const req = { correction: null, reason_code: null, note: null, attestation: null, credential: null };
@@ -73,8 +75,8 @@ describe("FakeBackend", () => {
     await expect(b.decide(txn.item_id, { ...req, action: "approve_with_edits", correction: "text" })).rejects.toMatchObject({ code: "invalid_decision" });
   });
 
-  it.skipIf(!demoFixture)("serves the shared demo fixture's submissions as assignments", async () => {
-    const fixture = demoFixture!;
+  it("serves the shared demo fixture's submissions as assignments", async () => {
+    const fixture = demoFixture;
     const b = new FakeBackend({ count: fixture.length * 2, uploadDelayMs: null, submissions: fixture });
     const page = await b.listAssignments(q({ status: null, limit: 1000 }));
     expect(page.total).toBe(fixture.length * 2);
