@@ -7,8 +7,9 @@ mod tests {
     use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
 
-    use countersign_client::store::{
-        AssignmentStatus, AssignmentSummary, ConflictRecord, RecordedDecision, StageCounts,
+    use countersign_client::model::{
+        AssignmentStatus, AssignmentSummary, ConflictRecord, OutboxState, RecordedDecision,
+        StageCounts,
     };
     use countersign_domain::{
         Action, AiProposal, DecisionRecord, Evidence, Item, ItemStatus, Me, MutationStatus,
@@ -65,6 +66,7 @@ mod tests {
             Outcome,
             DecisionRequest,
             RecordedDecision,
+            OutboxState,
             ConflictRecord,
             AppError,
             MutationStatus,

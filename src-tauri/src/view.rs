@@ -1,8 +1,8 @@
-//! What crosses to the UI besides the core's own types (contract/desktop-api.md). Each field is the wire
-//! name; `ts-rs` writes the TypeScript side in test builds (see `bindings`).
+//! What crosses to the UI besides the core's own types. Each field is the wire name; `ts-rs` writes the
+//! TypeScript side in test builds (see `bindings`).
 
 use chrono::{DateTime, Utc};
-use countersign_client::store::{
+use countersign_client::model::{
     AssignmentDetail, AssignmentStatus, AssignmentSummary, DecisionInput, ListQuery,
     RecordedDecision, SortOrder, StageCounts,
 };
@@ -114,14 +114,15 @@ pub struct DecisionRequest {
 }
 
 impl DecisionRequest {
-    /// The core's input; the credential stays behind (it was checked, it is never stored).
-    pub fn into_input(self) -> DecisionInput {
-        DecisionInput {
+    /// The core's input, and apart from it the credential (checked by the core, never stored).
+    pub fn into_input(self) -> (DecisionInput, Option<String>) {
+        let input = DecisionInput {
             action: self.action,
             correction: self.correction,
             reason_code: self.reason_code,
             note: self.note,
             attestation: self.attestation.map(Value::String),
-        }
+        };
+        (input, self.credential)
     }
 }
