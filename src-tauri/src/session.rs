@@ -49,9 +49,7 @@ impl AppSession {
             conflicts: store.unresolved_conflict_count().await?,
             last_sync: state.last_sync,
             last_error: state.last_error,
-            notifications: state
-                .notification_status
-                .unwrap_or_else(|| "not checked yet".to_owned()),
+            notifications: state.notification_status,
         })
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use countersign_client::model::{
     AssignmentDetail, AssignmentStatus, AssignmentSummary, DecisionInput, ListQuery,
-    RecordedDecision, SortOrder, StageCounts,
+    NotificationStatus, RecordedDecision, SortOrder, StageCounts,
 };
 use countersign_domain::{Action, Item, Me, Risk, Stage};
 use serde::{Deserialize, Serialize};
@@ -35,8 +35,7 @@ pub struct AppStatus {
     pub conflicts: i64,
     pub last_sync: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
-    /// "working", or why notifications are not.
-    pub notifications: String,
+    pub notifications: NotificationStatus,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -268,6 +268,29 @@ pub struct ConflictRecord {
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
+/// Whether desktop notifications work, as last checked. On the wire `{"state": "working"}`, or
+/// `{"state": "not_working", "reason": "…"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "state", content = "reason", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum NotificationStatus {
+    #[default]
+    NotChecked,
+    Working,
+    /// Why not, in words a reviewer can act on.
+    NotWorking(String),
+}
+
+impl std::fmt::Display for NotificationStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotificationStatus::NotChecked => f.write_str("not checked yet"),
+            NotificationStatus::Working => f.write_str("working"),
+            NotificationStatus::NotWorking(reason) => write!(f, "not working: {reason}"),
+        }
+    }
+}
+
 /// The sync bookkeeping row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncState {
@@ -279,7 +302,7 @@ pub struct SyncState {
     pub last_sync: Option<DateTime<Utc>>,
     pub online: bool,
     pub last_error: Option<String>,
-    pub notification_status: Option<String>,
+    pub notification_status: NotificationStatus,
 }
 
 /// One line of what this reviewer did.

@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use countersign_client::decision::DecisionError;
 use countersign_client::model::{
-    AssignmentStatus, AssignmentSummary, DecisionInput, ListQuery, SortOrder,
+    AssignmentStatus, AssignmentSummary, DecisionInput, ListQuery, NotificationStatus, SortOrder,
 };
 use countersign_client::notify::DesktopNotifier;
 use countersign_client::remote::{QueueClient, RemoteError, Token, normalise_server_url};
@@ -382,7 +382,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.pulled,
                 report.removed
             );
-            if let Some(status) = report.notifications.filter(|s| s != "working") {
+            if let Some(status) = report
+                .notifications
+                .filter(|s| *s != NotificationStatus::Working)
+            {
                 eprintln!("notifications {status}");
             }
         }

@@ -126,7 +126,10 @@ pub(super) fn read_sync_state(row: &SqliteRow) -> Result<SyncState, StoreError> 
             .transpose()?,
         online: row.try_get("online")?,
         last_error: row.try_get("last_error")?,
-        notification_status: row.try_get("notification_status")?,
+        notification_status: opt_text(row, "notification_status")?
+            .map(|text| from_json("notification status", &text))
+            .transpose()?
+            .unwrap_or_default(),
     })
 }
 

@@ -27,7 +27,7 @@ use sqlx::sqlite::{
 };
 
 use crate::decision::DecisionError;
-use crate::model::{AssignmentStatus, SyncState};
+use crate::model::{AssignmentStatus, NotificationStatus, SyncState};
 use crate::sync::plan::PlanError;
 use codec::{read_sync_state, timestamp};
 
@@ -215,9 +215,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn record_notification_status(&self, status: &str) -> Result<(), StoreError> {
+    pub async fn record_notification_status(
+        &self,
+        status: &NotificationStatus,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE sync_state SET notification_status = ? WHERE id = 1")
-            .bind(status)
+            .bind(codec::to_json(status)?)
             .execute(&self.pool)
             .await?;
         Ok(())
