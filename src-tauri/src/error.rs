@@ -70,7 +70,13 @@ impl From<RemoteError> for AppError {
     fn from(error: RemoteError) -> Self {
         let code = match &error {
             RemoteError::Unauthorized => ErrorCode::BadCredential,
-            RemoteError::BadUrl(..) => ErrorCode::ServerUnreachable,
+            // The core says what is wrong; the app says what to type instead.
+            RemoteError::BadUrl(..) => {
+                return Self::new(
+                    ErrorCode::ServerUnreachable,
+                    format!("{error}; use something like https://queue.example.org"),
+                );
+            }
             _ if error.is_transient() => ErrorCode::ServerUnreachable,
             _ => ErrorCode::Internal,
         };

@@ -43,9 +43,7 @@ impl fmt::Debug for Token {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {
-    #[error(
-        "{0:?} is not a valid server address ({1}); use something like https://queue.example.org"
-    )]
+    #[error("{0:?} is not a valid server address ({1})")]
     BadUrl(String, String),
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),

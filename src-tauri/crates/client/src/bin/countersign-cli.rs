@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 use countersign_client::decision::DecisionError;
 use countersign_client::model::{
@@ -62,8 +63,8 @@ enum Command {
     List {
         #[arg(long)]
         json: bool,
-        #[arg(long, value_enum)]
-        status: Option<StatusArg>,
+        #[arg(long, value_parser = assignment_status())]
+        status: Option<AssignmentStatus>,
         #[arg(long)]
         kind: Option<String>,
         #[arg(long, value_enum)]
@@ -142,25 +143,10 @@ impl From<ActionArg> for Action {
     }
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum StatusArg {
-    Open,
-    Decided,
-    Uploaded,
-    Conflict,
-    Rejected,
-}
-
-impl From<StatusArg> for AssignmentStatus {
-    fn from(value: StatusArg) -> Self {
-        match value {
-            StatusArg::Open => AssignmentStatus::Open,
-            StatusArg::Decided => AssignmentStatus::Decided,
-            StatusArg::Uploaded => AssignmentStatus::Uploaded,
-            StatusArg::Conflict => AssignmentStatus::Conflict,
-            StatusArg::Rejected => AssignmentStatus::Rejected,
-        }
-    }
+/// `--status`, spelled as the core spells the statuses.
+fn assignment_status() -> impl TypedValueParser<Value = AssignmentStatus> {
+    PossibleValuesParser::new(AssignmentStatus::ALL.iter().map(|s| s.as_str()))
+        .try_map(|name| name.parse::<AssignmentStatus>())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -399,7 +385,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             offset,
         } => {
             let query = ListQuery {
-                status: status.map(Into::into),
+                status,
                 kind,
                 stage: stage.map(Into::into),
                 risk: None,

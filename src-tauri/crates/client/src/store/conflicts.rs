@@ -10,7 +10,7 @@ use super::codec::{
     as_i64, from_json, non_negative, opt_text, parse, parse_time, timestamp, to_json,
 };
 use super::{Store, StoreError};
-use crate::model::ConflictRecord;
+use crate::model::{AssignmentStatus, ConflictRecord};
 use crate::sync::plan::Ack;
 
 /// Keeps both sides of a conflict, inside the transaction that records the server's answer.
@@ -101,10 +101,11 @@ impl Store {
         .await?;
         if let Some(item_id) = item_id {
             sqlx::query(
-                "DELETE FROM assignments WHERE item_id = ? AND status = 'conflict' \
+                "DELETE FROM assignments WHERE item_id = ? AND status = ? \
                  AND removed_reason IS NOT NULL",
             )
             .bind(item_id)
+            .bind(AssignmentStatus::Conflict.as_str())
             .execute(&mut *tx)
             .await?;
         }

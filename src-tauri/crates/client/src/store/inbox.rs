@@ -8,7 +8,8 @@ use super::codec::{
 };
 use super::{Store, StoreError};
 use crate::model::{
-    AssignmentDetail, AssignmentSummary, ListQuery, MAX_PAGE_SIZE, SortOrder, StageCounts,
+    AssignmentDetail, AssignmentStatus, AssignmentSummary, ListQuery, MAX_PAGE_SIZE, SortOrder,
+    StageCounts,
 };
 
 /// The WHERE conditions of a [`ListQuery`], shared by the page and its count so they always agree (the
@@ -101,8 +102,9 @@ impl Store {
     /// Open assignments per stage, from the kept counts.
     pub async fn stage_counts(&self) -> Result<StageCounts, StoreError> {
         let rows = sqlx::query(
-            "SELECT stage, SUM(n) AS n FROM assignment_counts WHERE status = 'open' GROUP BY stage",
+            "SELECT stage, SUM(n) AS n FROM assignment_counts WHERE status = ? GROUP BY stage",
         )
+        .bind(AssignmentStatus::Open.as_str())
         .fetch_all(&self.pool)
         .await?;
         let mut counts = StageCounts::default();
@@ -158,7 +160,6 @@ mod tests {
     use countersign_domain::Risk;
 
     use super::*;
-    use crate::model::AssignmentStatus;
 
     /// Guards the inbox at scale (100,000 cached items), where a page used to sort the whole table
     /// (0.5 to 2 s a page before migration 0002): whatever the filters, a page walks the index of its

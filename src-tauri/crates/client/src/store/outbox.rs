@@ -110,9 +110,10 @@ impl Store {
     pub async fn undo(&self, item_id: ItemId, now: DateTime<Utc>) -> Result<(), StoreError> {
         let mut tx = self.begin_immediate().await?;
         let row = sqlx::query(
-            "SELECT seq, decision_id, action, state FROM outbox WHERE item_id = ? AND state <> 'done'",
+            "SELECT seq, decision_id, action, state FROM outbox WHERE item_id = ? AND state <> ?",
         )
         .bind(item_id.to_string())
+        .bind(OutboxState::Done.as_str())
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NothingToUndo(item_id))?;
@@ -120,8 +121,9 @@ impl Store {
         if state != OutboxState::Pending {
             return Err(StoreError::AlreadySent(item_id));
         }
-        let deleted = sqlx::query("DELETE FROM outbox WHERE seq = ? AND state = 'pending'")
+        let deleted = sqlx::query("DELETE FROM outbox WHERE seq = ? AND state = ?")
             .bind(row.try_get::<i64, _>("seq")?)
+            .bind(OutboxState::Pending.as_str())
             .execute(&mut *tx)
             .await?;
         if deleted.rows_affected() != 1 {
@@ -156,7 +158,8 @@ impl Store {
     /// Decisions not yet acknowledged by the server.
     pub async fn pending_count(&self) -> Result<i64, StoreError> {
         Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state <> 'done'")
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state <> ?")
+                .bind(OutboxState::Done.as_str())
                 .fetch_one(&self.pool)
                 .await?,
         )
@@ -165,7 +168,8 @@ impl Store {
     /// Decisions not yet sent even once.
     pub async fn unsent_count(&self) -> Result<i64, StoreError> {
         Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state = ?")
+                .bind(OutboxState::Pending.as_str())
                 .fetch_one(&self.pool)
                 .await?,
         )
@@ -182,7 +186,8 @@ impl Store {
         let next: i64 = sqlx::query_scalar("SELECT next_mutation_id FROM sync_state WHERE id = 1")
             .fetch_one(&mut *tx)
             .await?;
-        let rows = sqlx::query("SELECT * FROM outbox WHERE state <> 'done' ORDER BY seq")
+        let rows = sqlx::query("SELECT * FROM outbox WHERE state <> ? ORDER BY seq")
+            .bind(OutboxState::Done.as_str())
             .fetch_all(&mut *tx)
             .await?;
         let unacked = rows
@@ -194,14 +199,13 @@ impl Store {
             return Ok(None);
         };
         for (seq, id) in &batch.newly_numbered {
-            sqlx::query(
-                "UPDATE outbox SET mutation_id = ?, state = ? WHERE seq = ? AND state = 'pending'",
-            )
-            .bind(as_i64(id.0)?)
-            .bind(OutboxState::InFlight.as_str())
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query("UPDATE outbox SET mutation_id = ?, state = ? WHERE seq = ? AND state = ?")
+                .bind(as_i64(id.0)?)
+                .bind(OutboxState::InFlight.as_str())
+                .bind(seq)
+                .bind(OutboxState::Pending.as_str())
+                .execute(&mut *tx)
+                .await?;
         }
         sqlx::query("UPDATE sync_state SET next_mutation_id = ? WHERE id = 1")
             .bind(as_i64(batch.next_mutation_id.0)?)
@@ -233,7 +237,7 @@ impl Store {
             };
             let updated = sqlx::query(
                 "UPDATE outbox SET state = ?, result_status = ?, result_code = ?, \
-                 result_message = ?, acked_at = ? WHERE mutation_id = ? AND state = 'in_flight'",
+                 result_message = ?, acked_at = ? WHERE mutation_id = ? AND state = ?",
             )
             .bind(OutboxState::Done.as_str())
             .bind(wire_name(&ack.status))
@@ -241,6 +245,7 @@ impl Store {
             .bind(&ack.message)
             .bind(timestamp(now))
             .bind(as_i64(ack.mutation_id.0)?)
+            .bind(OutboxState::InFlight.as_str())
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() == 0 {
@@ -281,11 +286,12 @@ impl Store {
                 sqlx::query(sql).bind(&item_id).execute(&mut *tx).await?;
             }
             sqlx::query(
-                "UPDATE assignments SET status = ?, status_message = ? WHERE item_id = ? AND status = 'decided'",
+                "UPDATE assignments SET status = ?, status_message = ? WHERE item_id = ? AND status = ?",
             )
             .bind(status.as_str())
             .bind((status != AssignmentStatus::Uploaded).then_some(&message))
             .bind(&item_id)
+            .bind(AssignmentStatus::Decided.as_str())
             .execute(&mut *tx)
             .await?;
             log_event(

@@ -44,12 +44,14 @@ impl Store {
         };
         for item_id in &plan.delete {
             // The status guard repeats the plan's rule in SQL, as a last line of defence.
-            let deleted = sqlx::query(
-                "DELETE FROM assignments WHERE item_id = ? AND status IN ('open', 'uploaded', 'rejected')",
-            )
-            .bind(item_id.to_string())
-            .execute(&mut *tx)
-            .await?;
+            let deleted =
+                sqlx::query("DELETE FROM assignments WHERE item_id = ? AND status IN (?, ?, ?)")
+                    .bind(item_id.to_string())
+                    .bind(AssignmentStatus::Open.as_str())
+                    .bind(AssignmentStatus::Uploaded.as_str())
+                    .bind(AssignmentStatus::Rejected.as_str())
+                    .execute(&mut *tx)
+                    .await?;
             result.removed += usize::try_from(deleted.rows_affected()).unwrap_or(0);
         }
         for (item_id, reason) in &plan.keep_marked_removed {
