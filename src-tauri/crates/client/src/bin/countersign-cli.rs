@@ -406,9 +406,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Show { id, json } => {
             let item_id = parse_item_id(&id)?;
             let Some(detail) = store.get(item_id).await? else {
-                bail!(
-                    "no assignment {item_id} is held here; run `sync` and `list` to see what you hold"
-                );
+                return Err(StoreError::NotHeld(item_id).into());
             };
             if json {
                 let history = store.history(item_id).await?;
@@ -451,9 +449,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             input.note = note;
             if let Some(path) = correction_file {
                 let Some(detail) = store.get(item_id).await? else {
-                    bail!(
-                        "no assignment {item_id} is held here; run `sync` and `list` to see what you hold"
-                    );
+                    return Err(StoreError::NotHeld(item_id).into());
                 };
                 let text = std::fs::read_to_string(&path).with_context(|| {
                     format!("cannot read the correction file {}", path.display())
