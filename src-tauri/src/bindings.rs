@@ -8,8 +8,8 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use countersign_client::model::{
-        AssignmentStatus, AssignmentSummary, ConflictRecord, OutboxState, RecordedDecision,
-        StageCounts,
+        AssignmentStatus, AssignmentSummary, ConflictRecord, ListQuery, OutboxState,
+        RecordedDecision, StageCounts,
     };
     use countersign_domain::{
         Action, AiProposal, DecisionRecord, Evidence, Item, ItemStatus, Me, MutationStatus,
@@ -18,7 +18,7 @@ mod tests {
     use ts_rs::TS;
 
     use crate::error::AppError;
-    use crate::view::{AppStatus, AssignmentView, DecisionRequest, InboxPage, InboxQuery};
+    use crate::view::{AppStatus, AssignmentView, DecisionRequest, InboxPage};
 
     fn generated_dir() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/backend/generated")
@@ -47,7 +47,7 @@ mod tests {
             AppStatus,
             Me,
             Role,
-            InboxQuery,
+            ListQuery,
             InboxPage,
             StageCounts,
             AssignmentSummary,

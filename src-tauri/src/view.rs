@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use countersign_client::model::{
-    AssignmentDetail, AssignmentStatus, AssignmentSummary, DecisionInput, ListQuery,
-    NotificationStatus, RecordedDecision, SortOrder, StageCounts,
+    AssignmentDetail, AssignmentSummary, DecisionInput, NotificationStatus, RecordedDecision,
+    StageCounts,
 };
-use countersign_domain::{Action, Item, Me, Risk, Stage};
+use countersign_domain::{Action, Item, Me};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -36,33 +36,6 @@ pub struct AppStatus {
     pub last_sync: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub notifications: NotificationStatus,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct InboxQuery {
-    pub kind: Option<String>,
-    pub stage: Option<Stage>,
-    pub risk: Option<Risk>,
-    pub status: Option<AssignmentStatus>,
-    pub sort: SortOrder,
-    pub offset: u32,
-    /// 0 means the default page size (100); at most 1000.
-    pub limit: u32,
-}
-
-impl From<InboxQuery> for ListQuery {
-    fn from(query: InboxQuery) -> Self {
-        ListQuery {
-            status: query.status,
-            kind: query.kind,
-            stage: query.stage,
-            risk: query.risk,
-            sort: query.sort,
-            limit: query.limit,
-            offset: query.offset,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

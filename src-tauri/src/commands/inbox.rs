@@ -1,21 +1,20 @@
 //! The inbox, one assignment, deciding and undoing, drafts and conflicts.
 
-use countersign_client::model::{ConflictRecord, Draft, RecordedDecision};
+use countersign_client::model::{ConflictRecord, Draft, ListQuery, RecordedDecision};
 use countersign_client::{Clock, SystemClock};
 use countersign_domain::ItemId;
 use tauri::State;
 
 use crate::error::{AppError, ErrorCode};
 use crate::session::Shell;
-use crate::view::{AssignmentView, DecisionRequest, InboxPage, InboxQuery};
+use crate::view::{AssignmentView, DecisionRequest, InboxPage};
 
 #[tauri::command]
 pub async fn list_assignments(
     shell: State<'_, Shell>,
-    query: InboxQuery,
+    query: ListQuery,
 ) -> Result<InboxPage, AppError> {
     let store = shell.current().await.core.store.clone();
-    let query = query.into();
     Ok(InboxPage {
         rows: store.list(&query).await?,
         total: store.count(&query).await?,

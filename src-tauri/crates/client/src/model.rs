@@ -123,18 +123,18 @@ pub enum SortOrder {
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 pub const MAX_PAGE_SIZE: u32 = 1000;
 
-/// A page of the inbox, filtered in SQL.
+/// A page of the inbox, filtered in SQL. The app's UI sends it as an `InboxQuery`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "InboxQuery"))]
 pub struct ListQuery {
-    pub status: Option<AssignmentStatus>,
     pub kind: Option<String>,
     pub stage: Option<Stage>,
-    #[serde(default)]
     pub risk: Option<Risk>,
+    pub status: Option<AssignmentStatus>,
     pub sort: SortOrder,
-    /// At most this many rows; 0 means the default page size.
-    pub limit: u32,
     pub offset: u32,
+    /// 0 means the default page size (100); at most 1000.
+    pub limit: u32,
 }
 
 impl ListQuery {
