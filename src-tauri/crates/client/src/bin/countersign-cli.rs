@@ -42,10 +42,10 @@ const STATUS_PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 )]
 struct Cli {
     /// Holds the local store, the client id and the mutation counter; created if missing.
-    #[arg(long, global = true, env = "COUNTERSIGN_DATA_DIR", value_name = "DIR")]
+    #[arg(long, global = true, env = session::DATA_DIR_ENV, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// The queue service; defaults to the one this data directory already syncs with.
-    #[arg(long, global = true, env = "COUNTERSIGN_SERVER", value_name = "URL")]
+    #[arg(long, global = true, env = session::SERVER_ENV, value_name = "URL")]
     server: Option<String>,
     #[command(subcommand)]
     command: Command,
