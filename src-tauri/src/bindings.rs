@@ -7,8 +7,9 @@ mod tests {
     use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
 
-    use countersign_client::store::{
-        AssignmentStatus, AssignmentSummary, ConflictRecord, RecordedDecision, StageCounts,
+    use countersign_client::model::{
+        AssignmentStatus, AssignmentSummary, ConflictRecord, ListQuery, OutboxState,
+        RecordedDecision, StageCounts,
     };
     use countersign_domain::{
         Action, AiProposal, ApiErrorCode, DecisionRecord, Evidence, Item, ItemStatus, Me,
@@ -17,7 +18,7 @@ mod tests {
     use ts_rs::TS;
 
     use crate::error::AppError;
-    use crate::view::{AppStatus, AssignmentView, DecisionRequest, InboxPage, InboxQuery};
+    use crate::view::{AppStatus, AssignmentView, DecisionRequest, InboxPage};
 
     fn generated_dir() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/backend/generated")
@@ -46,7 +47,7 @@ mod tests {
             AppStatus,
             Me,
             Role,
-            InboxQuery,
+            ListQuery,
             InboxPage,
             StageCounts,
             AssignmentSummary,
@@ -65,6 +66,7 @@ mod tests {
             Outcome,
             DecisionRequest,
             RecordedDecision,
+            OutboxState,
             ConflictRecord,
             AppError,
             MutationStatus,

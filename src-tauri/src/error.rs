@@ -1,8 +1,9 @@
 //! The one error every command returns. The UI shows `message` and branches on `code` only, so codes are
-//! a closed, stable set (see contract/desktop-api.md) and never derived from message text.
+//! a closed, stable set and never derived from message text; each core error maps to one by its variant.
 
 use countersign_client::remote::RemoteError;
 use countersign_client::secrets::CredentialError;
+use countersign_client::session::SessionError;
 use countersign_client::store::StoreError;
 use serde::Serialize;
 
@@ -69,19 +70,29 @@ impl From<RemoteError> for AppError {
     fn from(error: RemoteError) -> Self {
         let code = match &error {
             RemoteError::Unauthorized => ErrorCode::BadCredential,
-            // The CLI's wording mentions flags; the app asks in its own words.
-            RemoteError::BadUrl(url, detail) => {
+            // The core says what is wrong; the app says what to type instead.
+            RemoteError::BadUrl(..) => {
                 return Self::new(
                     ErrorCode::ServerUnreachable,
-                    format!(
-                        "{url:?} is not a valid server address ({detail}); use something like https://queue.example.org"
-                    ),
+                    format!("{error}; use something like https://queue.example.org"),
                 );
             }
             _ if error.is_transient() => ErrorCode::ServerUnreachable,
             _ => ErrorCode::Internal,
         };
         Self::new(code, error.to_string())
+    }
+}
+
+impl From<SessionError> for AppError {
+    fn from(error: SessionError) -> Self {
+        match error {
+            SessionError::Store(error) => error.into(),
+            SessionError::Remote(error) => error.into(),
+            SessionError::Credential(error) => error.into(),
+            SessionError::Settings(_) => Self::new(ErrorCode::Storage, error.to_string()),
+            SessionError::SignOffRefused => Self::new(ErrorCode::BadCredential, error.to_string()),
+        }
     }
 }
 

@@ -16,7 +16,9 @@ use std::path::PathBuf;
 use tauri::{Emitter, Manager, Runtime};
 use tokio::sync::mpsc;
 
-use crate::session::{Change, DATA_DIR_ENV, Shell};
+use countersign_client::session::{Change, DATA_DIR_ENV};
+
+use crate::session::Shell;
 
 /// How to start.
 #[derive(Debug, Clone, Default)]
@@ -31,7 +33,7 @@ pub struct Launch {
 /// can start from `tauri::test::mock_builder()`.
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, launch: Launch) -> tauri::Builder<R> {
     builder
-        .invoke_handler(command_handler!())
+        .invoke_handler(commands::handler())
         .setup(move |app| {
             let data_dir = match launch.data_dir {
                 Some(dir) => dir,
@@ -84,7 +86,7 @@ async fn publish<R: Runtime>(
         let session = app.state::<Shell>().current().await;
         match session.status().await {
             Ok(status) => {
-                let open = session.store.stage_counts().await.ok();
+                let open = session.core.store.stage_counts().await.ok();
                 tray::update(&app, open, status.pending);
                 if let Err(error) = app.emit("status-changed", &status) {
                     tracing::warn!(%error, "cannot emit status-changed");

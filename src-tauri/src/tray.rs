@@ -1,6 +1,6 @@
 //! The tray icon: the count of open items at a glance, and a way back to the window.
 
-use countersign_client::store::StageCounts;
+use countersign_client::model::StageCounts;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};

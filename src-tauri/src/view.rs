@@ -1,12 +1,12 @@
-//! What crosses to the UI besides the core's own types (contract/desktop-api.md). Each field is the wire
-//! name; `ts-rs` writes the TypeScript side in test builds (see `bindings`).
+//! What crosses to the UI besides the core's own types. Each field is the wire name; `ts-rs` writes the
+//! TypeScript side in test builds (see `bindings`).
 
 use chrono::{DateTime, Utc};
-use countersign_client::store::{
-    AssignmentDetail, AssignmentStatus, AssignmentSummary, DecisionInput, ListQuery,
-    RecordedDecision, SortOrder, StageCounts,
+use countersign_client::model::{
+    AssignmentDetail, AssignmentSummary, DecisionInput, NotificationStatus, RecordedDecision,
+    StageCounts,
 };
-use countersign_domain::{Action, Item, Me, Risk, Stage};
+use countersign_domain::{Action, Item, Me};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -35,35 +35,7 @@ pub struct AppStatus {
     pub conflicts: i64,
     pub last_sync: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
-    /// "working", or why notifications are not.
-    pub notifications: String,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct InboxQuery {
-    pub kind: Option<String>,
-    pub stage: Option<Stage>,
-    pub risk: Option<Risk>,
-    pub status: Option<AssignmentStatus>,
-    pub sort: SortOrder,
-    pub offset: u32,
-    /// 0 means the default page size (100); at most 1000.
-    pub limit: u32,
-}
-
-impl From<InboxQuery> for ListQuery {
-    fn from(query: InboxQuery) -> Self {
-        ListQuery {
-            status: query.status,
-            kind: query.kind,
-            stage: query.stage,
-            risk: query.risk,
-            sort: query.sort,
-            limit: query.limit,
-            offset: query.offset,
-        }
-    }
+    pub notifications: NotificationStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -114,14 +86,15 @@ pub struct DecisionRequest {
 }
 
 impl DecisionRequest {
-    /// The core's input; the credential stays behind (it was checked, it is never stored).
-    pub fn into_input(self) -> DecisionInput {
-        DecisionInput {
+    /// The core's input, and apart from it the credential (checked by the core, never stored).
+    pub fn into_input(self) -> (DecisionInput, Option<String>) {
+        let input = DecisionInput {
             action: self.action,
             correction: self.correction,
             reason_code: self.reason_code,
             note: self.note,
             attestation: self.attestation.map(Value::String),
-        }
+        };
+        (input, self.credential)
     }
 }

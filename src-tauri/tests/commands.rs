@@ -89,8 +89,11 @@ fn the_embedded_demo_answers_every_command_the_ui_uses() {
     let again = invoke(&window, "decide", approve("demo")).expect_err("never twice");
     assert_eq!(again["code"], "already_decided");
 
-    let missing = invoke(&window, "get_assignment", json!({"itemId": "nope"})).expect_err("404");
+    let unheld = json!({"itemId": "0190a0a0-0000-7000-8000-000000000000"});
+    let missing = invoke(&window, "get_assignment", unheld).expect_err("404");
     assert_eq!(missing["code"], "not_found");
+    // Ids are typed: what is not an item id is refused before the command runs.
+    invoke(&window, "get_assignment", json!({"itemId": "nope"})).expect_err("not an id");
     assert_eq!(
         invoke(&window, "list_conflicts", json!({})).expect("conflicts"),
         json!([])

@@ -17,9 +17,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
+use countersign_client::model::{DecisionInput, ListQuery};
 use countersign_client::notify::{Notice, Notifier};
 use countersign_client::remote::{QueueClient, Token};
-use countersign_client::store::{DecisionInput, ListQuery, Store as ClientStore, StoreError};
+use countersign_client::store::{Store as ClientStore, StoreError};
 use countersign_client::sync::{SyncEngine, SyncError};
 use countersign_domain::{Action, Role};
 use countersign_queue::{Clock as _, ManualClock, Policy};

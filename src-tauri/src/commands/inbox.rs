@@ -1,23 +1,20 @@
 //! The inbox, one assignment, deciding and undoing, drafts and conflicts.
 
-use chrono::Utc;
-use countersign_client::store::{ConflictRecord, Draft, RecordedDecision};
-use countersign_domain::Action;
-use serde_json::Value;
+use countersign_client::model::{ConflictRecord, Draft, ListQuery, RecordedDecision};
+use countersign_client::{Clock, SystemClock};
+use countersign_domain::ItemId;
 use tauri::State;
 
-use super::item_id;
 use crate::error::{AppError, ErrorCode};
 use crate::session::Shell;
-use crate::view::{AssignmentView, DecisionRequest, InboxPage, InboxQuery};
+use crate::view::{AssignmentView, DecisionRequest, InboxPage};
 
 #[tauri::command]
 pub async fn list_assignments(
     shell: State<'_, Shell>,
-    query: InboxQuery,
+    query: ListQuery,
 ) -> Result<InboxPage, AppError> {
-    let store = shell.current().await.store.clone();
-    let query = query.into();
+    let store = shell.current().await.core.store.clone();
     Ok(InboxPage {
         rows: store.list(&query).await?,
         total: store.count(&query).await?,
@@ -28,14 +25,13 @@ pub async fn list_assignments(
 #[tauri::command]
 pub async fn get_assignment(
     shell: State<'_, Shell>,
-    item_id: String,
+    item_id: ItemId,
 ) -> Result<AssignmentView, AppError> {
-    let id = self::item_id(&item_id)?;
-    let detail = shell.current().await.store.get(id).await?;
+    let detail = shell.current().await.core.store.get(item_id).await?;
     detail.map(AssignmentView::from).ok_or_else(|| {
         AppError::new(
             ErrorCode::NotFound,
-            format!("no assignment {id} is held here"),
+            format!("no assignment {item_id} is held here"),
         )
     })
 }
@@ -45,42 +41,23 @@ pub async fn get_assignment(
 #[tauri::command]
 pub async fn decide(
     shell: State<'_, Shell>,
-    item_id: String,
+    item_id: ItemId,
     input: DecisionRequest,
 ) -> Result<RecordedDecision, AppError> {
-    let id = self::item_id(&item_id)?;
+    let (input, credential) = input.into_input();
     let session = shell.current().await;
-    let signs_off = matches!(input.action, Action::Approve | Action::ApproveWithEdits);
-    if signs_off {
-        let detail = session.store.get(id).await?;
-        let asks = detail.is_some_and(|d| {
-            d.item.payload.get("requires_attestation") == Some(&Value::Bool(true))
-        });
-        // A sign-off is only as good as the proof that the signed-in reviewer made it.
-        if asks
-            && !input
-                .credential
-                .as_deref()
-                .is_some_and(|c| session.credential_matches(c))
-        {
-            return Err(AppError::new(
-                ErrorCode::BadCredential,
-                "the credential does not match the one you signed in with; re-enter it to sign off",
-            ));
-        }
-    }
     let decision = session
-        .store
-        .decide(id, &input.into_input(), Utc::now())
+        .core
+        .decide(item_id, &input, credential.as_deref(), SystemClock.now())
         .await?;
     shell.changed(true);
     Ok(decision)
 }
 
 #[tauri::command]
-pub async fn undo_decision(shell: State<'_, Shell>, item_id: String) -> Result<(), AppError> {
-    let id = self::item_id(&item_id)?;
-    shell.current().await.store.undo(id, Utc::now()).await?;
+pub async fn undo_decision(shell: State<'_, Shell>, item_id: ItemId) -> Result<(), AppError> {
+    let session = shell.current().await;
+    session.core.store.undo(item_id, SystemClock.now()).await?;
     shell.changed(true);
     Ok(())
 }
@@ -88,35 +65,34 @@ pub async fn undo_decision(shell: State<'_, Shell>, item_id: String) -> Result<(
 #[tauri::command]
 pub async fn save_draft(
     shell: State<'_, Shell>,
-    item_id: String,
+    item_id: ItemId,
     text: String,
 ) -> Result<(), AppError> {
-    let id = self::item_id(&item_id)?;
     let draft = Draft {
         note: Some(text),
         ..Draft::default()
     };
-    shell
-        .current()
-        .await
+    let session = shell.current().await;
+    session
+        .core
         .store
-        .save_draft(id, &draft, Utc::now())
+        .save_draft(item_id, &draft, SystemClock.now())
         .await?;
     Ok(())
 }
 
 #[tauri::command]
 pub async fn list_conflicts(shell: State<'_, Shell>) -> Result<Vec<ConflictRecord>, AppError> {
-    Ok(shell.current().await.store.conflicts(false).await?)
+    Ok(shell.current().await.core.store.conflicts(false).await?)
 }
 
 #[tauri::command]
 pub async fn resolve_conflict(shell: State<'_, Shell>, id: i64) -> Result<(), AppError> {
-    shell
-        .current()
-        .await
+    let session = shell.current().await;
+    session
+        .core
         .store
-        .resolve_conflict(id, Utc::now())
+        .resolve_conflict(id, SystemClock.now())
         .await?;
     shell.changed(true);
     Ok(())

@@ -1,34 +1,64 @@
-//! The commands the UI invokes (contract/desktop-api.md): a few lines each over the desktop core.
+//! The commands the UI invokes: a few lines each over the desktop core, taking typed ids.
 
 pub mod inbox;
 pub mod session;
 
-use countersign_domain::ItemId;
+/// Declares the handler and, for the test below, the names it answers, from one list of commands.
+macro_rules! commands {
+    ($($module:ident :: $name:ident),+ $(,)?) => {
+        /// Every command the UI may call (the same list as `names.rs`, which the test checks).
+        pub fn handler<R: tauri::Runtime>(
+        ) -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($module::$name),+]
+        }
 
-use crate::error::{AppError, ErrorCode};
-
-fn item_id(text: &str) -> Result<ItemId, AppError> {
-    text.parse()
-        .map_err(|_| AppError::new(ErrorCode::NotFound, format!("{text:?} is not an item id")))
+        #[cfg(test)]
+        const HANDLED: &[&str] = &[$(stringify!($name)),+];
+    };
 }
 
-/// Every command the UI may call; build.rs names the same list for the capability permissions.
-#[macro_export]
-macro_rules! command_handler {
-    () => {
-        tauri::generate_handler![
-            $crate::commands::session::app_status,
-            $crate::commands::session::sync_now,
-            $crate::commands::session::sign_in,
-            $crate::commands::session::sign_out,
-            $crate::commands::session::use_embedded_demo,
-            $crate::commands::inbox::list_assignments,
-            $crate::commands::inbox::get_assignment,
-            $crate::commands::inbox::decide,
-            $crate::commands::inbox::undo_decision,
-            $crate::commands::inbox::save_draft,
-            $crate::commands::inbox::list_conflicts,
-            $crate::commands::inbox::resolve_conflict,
-        ]
-    };
+commands!(
+    session::app_status,
+    session::sync_now,
+    session::sign_in,
+    session::sign_out,
+    session::use_embedded_demo,
+    inbox::list_assignments,
+    inbox::get_assignment,
+    inbox::decide,
+    inbox::undo_decision,
+    inbox::save_draft,
+    inbox::list_conflicts,
+    inbox::resolve_conflict,
+);
+
+#[cfg(test)]
+mod tests {
+    include!("names.rs");
+
+    fn sorted<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Vec<String> {
+        let mut names: Vec<String> = names.into_iter().map(|n| n.as_ref().to_owned()).collect();
+        names.sort();
+        names
+    }
+
+    /// build.rs (names.rs), the handler and the capability must agree, or a command is either refused
+    /// at run time or granted without a handler.
+    #[test]
+    fn build_rs_the_handler_and_the_capability_name_the_same_commands() {
+        let listed = sorted(COMMANDS);
+        assert_eq!(sorted(super::HANDLED), listed, "handler vs names.rs");
+        let capability: serde_json::Value =
+            serde_json::from_str(include_str!("../../capabilities/main.json"))
+                .expect("capabilities/main.json is JSON");
+        let granted = sorted(
+            capability["permissions"]
+                .as_array()
+                .expect("a permission list")
+                .iter()
+                .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+                .map(|p| p.replace('-', "_")),
+        );
+        assert_eq!(granted, listed, "capabilities/main.json vs names.rs");
+    }
 }

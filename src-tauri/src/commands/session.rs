@@ -15,7 +15,7 @@ pub async fn app_status(shell: State<'_, Shell>) -> Result<AppStatus, AppError> 
 #[tauri::command]
 pub async fn sync_now(shell: State<'_, Shell>) -> Result<AppStatus, AppError> {
     let session = shell.current().await;
-    if let Some(engine) = &session.engine {
+    if let Some(engine) = &session.core.engine {
         let inbox = engine.sync_once().await.is_ok();
         shell.changed(inbox);
     }

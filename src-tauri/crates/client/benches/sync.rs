@@ -18,9 +18,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use countersign_client::model::{AssignmentStatus, DecisionInput, ListQuery, SortOrder};
 use countersign_client::notify::{Notice, Notifier};
 use countersign_client::remote::{QueueClient, Token};
-use countersign_client::store::{AssignmentStatus, DecisionInput, ListQuery, SortOrder, Store};
+use countersign_client::store::Store;
 use countersign_client::sync::SyncEngine;
 use countersign_client::{Clock, SystemClock};
 use countersign_domain::{

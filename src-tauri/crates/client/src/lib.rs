@@ -1,13 +1,22 @@
 //! The Countersign desktop core, with no UI in it: the local store and its outbox, the sync engine, the
 //! keyring and notifications. The Tauri shell and `countersign-cli` are thin layers over this crate.
 //!
+//! Where things live: `model` (plain types, no storage), `decision` (the rules a decision must meet),
+//! `store` (SQLite: inbox, outbox, pulls, conflicts, drafts), `sync::plan` (what to send and how to
+//! apply answers, pure; it imports `model` only), `sync` (the engine), `remote` (HTTP), `secrets`
+//! (the token), `session` (server, token, per-server store and sync task, for both shells), `notify`
+//! and `status`.
+//!
 //! The promise it keeps: a decision the reviewer saw recorded reaches the queue exactly once. It is written
 //! to the store and the outbox in one durable transaction before the call returns; it gets its mutation id
 //! when first sent and keeps it across every retry; the server applies an id once and replays its result.
 
+pub mod decision;
+pub mod model;
 pub mod notify;
 pub mod remote;
 pub mod secrets;
+pub mod session;
 pub mod status;
 pub mod store;
 pub mod sync;

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::model::NotificationStatus;
 use crate::sync::plan::{NotifyReason, NotifyRequest};
 
 /// How long a notification server may take before it counts as not working.
@@ -66,11 +67,10 @@ fn explain(error: notify_rust::error::Error) -> String {
     error.to_string()
 }
 
-/// The status line for the UI and `status --json`.
-pub fn status_line(result: &Result<String, String>) -> String {
+fn status(result: Result<String, String>) -> NotificationStatus {
     match result {
-        Ok(_) => "working".to_owned(),
-        Err(reason) => format!("not working: {reason}"),
+        Ok(_) => NotificationStatus::Working,
+        Err(reason) => NotificationStatus::NotWorking(reason),
     }
 }
 
@@ -131,14 +131,14 @@ async fn off_thread<T: Send + 'static>(
     }
 }
 
-/// Shows `notices` and returns the status line ("working" or why not).
+/// Shows `notices` and returns whether that worked.
 pub async fn deliver(
     notifier: Arc<dyn Notifier>,
     notices: Vec<Notice>,
     timeout: Duration,
-) -> String {
+) -> NotificationStatus {
     if notices.is_empty() {
-        return "working".to_owned();
+        return NotificationStatus::Working;
     }
     let result = off_thread(timeout, move || {
         for notice in &notices {
@@ -150,12 +150,12 @@ pub async fn deliver(
     if let Err(reason) = &result {
         tracing::warn!(%reason, "notification not shown");
     }
-    status_line(&result)
+    status(result)
 }
 
 /// Asks the notification server whether it is there, within `timeout`.
-pub async fn probe(notifier: Arc<dyn Notifier>, timeout: Duration) -> String {
-    status_line(&off_thread(timeout, move || notifier.probe()).await)
+pub async fn probe(notifier: Arc<dyn Notifier>, timeout: Duration) -> NotificationStatus {
+    status(off_thread(timeout, move || notifier.probe()).await)
 }
 
 #[cfg(test)]
@@ -247,7 +247,7 @@ mod tests {
             behaviour: Ok(Duration::ZERO),
         });
         let status = deliver(fake.clone(), notice(), Duration::from_secs(5)).await;
-        assert_eq!(status, "working");
+        assert_eq!(status, NotificationStatus::Working);
         assert_eq!(fake.shown.lock().expect("lock").len(), 1);
     }
 
@@ -258,11 +258,14 @@ mod tests {
             behaviour: Err("org.freedesktop.DBus.Error.ServiceUnknown".into()),
         });
         let status = deliver(fake.clone(), notice(), Duration::from_secs(5)).await;
-        assert!(status.starts_with("not working: "), "{status}");
         assert!(
-            probe(fake, Duration::from_secs(5))
-                .await
-                .contains("ServiceUnknown")
+            matches!(&status, NotificationStatus::NotWorking(_)),
+            "{status}"
+        );
+        let probed = probe(fake, Duration::from_secs(5)).await;
+        assert!(
+            matches!(&probed, NotificationStatus::NotWorking(reason) if reason.contains("ServiceUnknown")),
+            "{probed}"
         );
     }
 
@@ -272,9 +275,16 @@ mod tests {
             shown: Mutex::default(),
             behaviour: Ok(Duration::from_secs(30)),
         });
-        let started = std::time::Instant::now();
-        let status = deliver(fake, notice(), Duration::from_millis(200)).await;
-        assert!(status.contains("did not answer"), "{status}");
-        assert!(started.elapsed() < Duration::from_secs(5));
+        // A bound on a hang, not a speed test: without the timeout this would wait 30 s.
+        let status = tokio::time::timeout(
+            Duration::from_secs(5),
+            deliver(fake, notice(), Duration::from_millis(200)),
+        )
+        .await
+        .expect("deliver gives up at its own timeout");
+        assert!(
+            matches!(&status, NotificationStatus::NotWorking(reason) if reason.contains("did not answer")),
+            "{status}"
+        );
     }
 }

@@ -43,18 +43,13 @@ impl fmt::Debug for Token {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {
-    #[error(
-        "{0:?} is not a valid server URL: {1}; pass something like --server http://127.0.0.1:8470"
-    )]
+    #[error("{0:?} is not a valid server address ({1})")]
     BadUrl(String, String),
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
     #[error("the server at {url} cannot be reached ({detail}); decisions are kept and sent later")]
     Unreachable { url: String, detail: String },
-    #[error(
-        "the server rejected the token (401): log in again with `countersign-cli login`, or set \
-         COUNTERSIGN_TOKEN"
-    )]
+    #[error("the server rejected the token (401): sign in again")]
     Unauthorized,
     #[error("the server refused ({code}): {message}")]
     Forbidden { code: String, message: String },
@@ -64,13 +59,10 @@ pub enum RemoteError {
         code: String,
         message: String,
     },
-    #[error(
-        "the server's answer could not be read ({0}); is --server pointing at a Countersign queue?"
-    )]
+    #[error("the server's answer could not be read ({0}); is it a Countersign queue?")]
     Decode(String),
     #[error(
-        "the server's answer is larger than {limit} bytes and was not read; is --server pointing at a \
-         Countersign queue?"
+        "the server's answer is larger than {limit} bytes and was not read; is it a Countersign queue?"
     )]
     TooLarge { limit: usize },
 }

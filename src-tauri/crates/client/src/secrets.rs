@@ -16,7 +16,7 @@ pub enum CredentialError {
          COUNTERSIGN_TOKEN for headless use; the token is never written to a file"
     )]
     KeyringUnavailable(String),
-    #[error("no token is stored for {0}: run `countersign-cli login`, or set COUNTERSIGN_TOKEN")]
+    #[error("no token is stored for {0}: sign in, or set COUNTERSIGN_TOKEN")]
     NotLoggedIn(String),
     #[error("the keyring failed: {0}")]
     Keyring(String),

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use countersign_domain::{ClientId, MutationId};
 use serde::Serialize;
 
+use crate::model::NotificationStatus;
 use crate::notify::{self, Notifier};
 use crate::remote::{QueueClient, Token};
 use crate::store::{Store, StoreError};
@@ -23,8 +24,7 @@ pub struct StatusReport {
     pub conflicts: i64,
     pub last_sync: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
-    /// "working", or why notifications are not.
-    pub notifications: String,
+    pub notifications: NotificationStatus,
     pub server: String,
     pub client_id: ClientId,
     pub last_acknowledged_mutation_id: MutationId,

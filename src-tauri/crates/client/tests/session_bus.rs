@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+use countersign_client::model::NotificationStatus;
 use countersign_client::notify::{self, DesktopNotifier, Notice, Notifier};
 use countersign_client::remote::Token;
 use countersign_client::secrets::{OsKeyring, Secrets};
@@ -72,7 +73,7 @@ async fn notifications_reach_the_session_bus_server() {
     let notifier: Arc<dyn Notifier> = Arc::new(DesktopNotifier);
     assert_eq!(
         notify::probe(notifier.clone(), Duration::from_secs(5)).await,
-        "working"
+        NotificationStatus::Working
     );
     let summary = format!("Escalated to you {}", uuid::Uuid::now_v7());
     let status = notify::deliver(
@@ -84,7 +85,7 @@ async fn notifications_reach_the_session_bus_server() {
         Duration::from_secs(5),
     )
     .await;
-    assert_eq!(status, "working");
+    assert_eq!(status, NotificationStatus::Working);
     let log_path = std::env::var("COUNTERSIGN_NOTIFICATION_LOG")
         .expect("with-session-bus.sh sets COUNTERSIGN_NOTIFICATION_LOG");
     // dbusmock writes its log line as the call returns; allow it a moment to reach the file.
@@ -234,5 +235,5 @@ async fn login_then_sync_uses_the_keyring_and_notifies_an_escalation_once() {
     );
     let status = cli(&["status", "--json"]).output().expect("status");
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status JSON");
-    assert_eq!(status["notifications"], "working");
+    assert_eq!(status["notifications"]["state"], "working");
 }

@@ -2,9 +2,8 @@
 //! Two `Store` handles on one directory stand for two processes (each has its own connection pool).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use countersign_client::store::{
-    AssignmentStatus, DecisionInput, Draft, ListQuery, SortOrder, Store, StoreError,
-};
+use countersign_client::model::{AssignmentStatus, DecisionInput, Draft, ListQuery, SortOrder};
+use countersign_client::store::{Store, StoreError};
 use countersign_client::sync::plan::{Ack, BatchLimits, PushOutcome};
 use countersign_domain::{
     Action, AiProposal, Assignment, Epoch, Item, ItemId, ItemStatus, Lease, LeaseId, MutationId,

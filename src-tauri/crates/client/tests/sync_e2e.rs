@@ -53,7 +53,7 @@ async fn cold_sync_fills_the_inbox() {
     assert_eq!(status["pending"], 0);
     assert_eq!(status["conflicts"], 0);
     assert!(status["last_sync"].is_string());
-    assert!(status["notifications"].is_string());
+    assert!(status["notifications"]["state"].is_string());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,4 +1,5 @@
-//! `countersign-cli`: the headless front end over the desktop core (see shared/design/cli.md).
+//! `countersign-cli`: the headless front end over the desktop core (see docs/cli.md). The core's errors
+//! say what went wrong; the hints that name this CLI's flags and commands are added here (`hint`).
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -8,15 +9,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
-use countersign_client::notify::DesktopNotifier;
-use countersign_client::remote::{QueueClient, Token, normalise_server_url};
-use countersign_client::secrets::{OsKeyring, Secrets, TOKEN_ENV, resolve_token};
-use countersign_client::status::status_report;
-use countersign_client::store::{
-    AssignmentStatus, AssignmentSummary, DecisionInput, ListQuery, SortOrder, Store,
+use countersign_client::decision::DecisionError;
+use countersign_client::model::{
+    AssignmentStatus, AssignmentSummary, DecisionInput, ListQuery, NotificationStatus, SortOrder,
 };
-use countersign_client::sync::SyncEngine;
+use countersign_client::notify::DesktopNotifier;
+use countersign_client::remote::{QueueClient, RemoteError, Token, normalise_server_url};
+use countersign_client::secrets::{CredentialError, OsKeyring};
+use countersign_client::session::{self, SessionError};
+use countersign_client::status::status_report;
+use countersign_client::store::{Store, StoreError};
+use countersign_client::sync::plan::PlanError;
+use countersign_client::sync::{SyncEngine, SyncError};
 use countersign_client::{Clock, SystemClock};
 use countersign_domain::{Action, ItemId, Stage};
 use serde_json::{Value, json};
@@ -36,10 +42,10 @@ const STATUS_PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 )]
 struct Cli {
     /// Holds the local store, the client id and the mutation counter; created if missing.
-    #[arg(long, global = true, env = "COUNTERSIGN_DATA_DIR", value_name = "DIR")]
+    #[arg(long, global = true, env = session::DATA_DIR_ENV, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// The queue service; defaults to the one this data directory already syncs with.
-    #[arg(long, global = true, env = "COUNTERSIGN_SERVER", value_name = "URL")]
+    #[arg(long, global = true, env = session::SERVER_ENV, value_name = "URL")]
     server: Option<String>,
     #[command(subcommand)]
     command: Command,
@@ -57,8 +63,8 @@ enum Command {
     List {
         #[arg(long)]
         json: bool,
-        #[arg(long, value_enum)]
-        status: Option<StatusArg>,
+        #[arg(long, value_parser = assignment_status())]
+        status: Option<AssignmentStatus>,
         #[arg(long)]
         kind: Option<String>,
         #[arg(long, value_enum)]
@@ -137,25 +143,10 @@ impl From<ActionArg> for Action {
     }
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum StatusArg {
-    Open,
-    Decided,
-    Uploaded,
-    Conflict,
-    Rejected,
-}
-
-impl From<StatusArg> for AssignmentStatus {
-    fn from(value: StatusArg) -> Self {
-        match value {
-            StatusArg::Open => AssignmentStatus::Open,
-            StatusArg::Decided => AssignmentStatus::Decided,
-            StatusArg::Uploaded => AssignmentStatus::Uploaded,
-            StatusArg::Conflict => AssignmentStatus::Conflict,
-            StatusArg::Rejected => AssignmentStatus::Rejected,
-        }
-    }
+/// `--status`, spelled as the core spells the statuses.
+fn assignment_status() -> impl TypedValueParser<Value = AssignmentStatus> {
+    PossibleValuesParser::new(AssignmentStatus::ALL.iter().map(|s| s.as_str()))
+        .try_map(|name| name.parse::<AssignmentStatus>())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -207,9 +198,95 @@ async fn main() -> ExitCode {
         // `countersign-cli list | head`: the reader has all it wanted.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("countersign-cli: {error:#}");
+            match hint(&error) {
+                Some(hint) => eprintln!("countersign-cli: {error:#}; {hint}"),
+                None => eprintln!("countersign-cli: {error:#}"),
+            }
             ExitCode::FAILURE
         }
+    }
+}
+
+/// What to do next, in this CLI's flags and commands, by the kind of error.
+fn hint(error: &anyhow::Error) -> Option<String> {
+    error.chain().find_map(|cause| {
+        if let Some(error) = cause.downcast_ref::<SyncError>() {
+            return match error {
+                SyncError::Store(error) => store_hint(error),
+                SyncError::Remote(error) => remote_hint(error),
+                SyncError::Plan(error) => plan_hint(error),
+                SyncError::NoProgress(_) => None,
+            };
+        }
+        if let Some(error) = cause.downcast_ref::<SessionError>() {
+            return match error {
+                SessionError::Store(error) => store_hint(error),
+                SessionError::Remote(error) => remote_hint(error),
+                SessionError::Credential(error) => credential_hint(error),
+                SessionError::Settings(_) | SessionError::SignOffRefused => None,
+            };
+        }
+        if let Some(error) = cause.downcast_ref::<StoreError>() {
+            return store_hint(error);
+        }
+        if let Some(error) = cause.downcast_ref::<RemoteError>() {
+            return remote_hint(error);
+        }
+        if let Some(error) = cause.downcast_ref::<CredentialError>() {
+            return credential_hint(error);
+        }
+        cause.downcast_ref::<PlanError>().and_then(plan_hint)
+    })
+}
+
+fn store_hint(error: &StoreError) -> Option<String> {
+    Some(match error {
+        StoreError::CreateDir { .. } => "choose a writable directory with --data-dir".to_owned(),
+        StoreError::Migrate(_) => "use that newer version, or a fresh --data-dir".to_owned(),
+        StoreError::NotHeld(_) => "run `sync` and then `list` to see what you hold".to_owned(),
+        StoreError::ServerMismatch { bound, .. } => {
+            format!("use --server {bound}, or a fresh --data-dir for the other server")
+        }
+        StoreError::InvalidDecision(DecisionError::MissingCorrection) => {
+            "give the corrected output with --correction-file".to_owned()
+        }
+        StoreError::InvalidDecision(DecisionError::MissingReason) => {
+            "give a reason code with --reason".to_owned()
+        }
+        StoreError::InvalidDecision(DecisionError::MissingAttestation) => {
+            "sign off with --attest TEXT or --attestation-file".to_owned()
+        }
+        StoreError::Plan(error) => return plan_hint(error),
+        _ => return None,
+    })
+}
+
+fn remote_hint(error: &RemoteError) -> Option<String> {
+    Some(match error {
+        RemoteError::BadUrl(..) => "pass something like --server http://127.0.0.1:8470".to_owned(),
+        RemoteError::Unauthorized => {
+            "log in again with `countersign-cli login`, or set COUNTERSIGN_TOKEN".to_owned()
+        }
+        RemoteError::Decode(_) | RemoteError::TooLarge { .. } => {
+            "check that --server points at a Countersign queue".to_owned()
+        }
+        _ => return None,
+    })
+}
+
+fn credential_hint(error: &CredentialError) -> Option<String> {
+    match error {
+        CredentialError::NotLoggedIn(_) => {
+            Some("run `countersign-cli login`, or set COUNTERSIGN_TOKEN".to_owned())
+        }
+        _ => None,
+    }
+}
+
+fn plan_hint(error: &PlanError) -> Option<String> {
+    match error {
+        PlanError::ServerAhead { .. } => Some("use a fresh --data-dir for this server".to_owned()),
+        _ => None,
     }
 }
 
@@ -249,11 +326,7 @@ async fn server_url(cli_server: Option<&str>, store: &Store) -> anyhow::Result<S
 }
 
 fn token_for(server: &str) -> anyhow::Result<Token> {
-    Ok(resolve_token(
-        std::env::var(TOKEN_ENV).ok(),
-        &OsKeyring,
-        server,
-    )?)
+    Ok(session::token_for(&OsKeyring, server)?)
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -295,7 +368,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.pulled,
                 report.removed
             );
-            if let Some(status) = report.notifications.filter(|s| s != "working") {
+            if let Some(status) = report
+                .notifications
+                .filter(|s| *s != NotificationStatus::Working)
+            {
                 eprintln!("notifications {status}");
             }
         }
@@ -309,7 +385,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             offset,
         } => {
             let query = ListQuery {
-                status: status.map(Into::into),
+                status,
                 kind,
                 stage: stage.map(Into::into),
                 risk: None,
@@ -330,9 +406,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Show { id, json } => {
             let item_id = parse_item_id(&id)?;
             let Some(detail) = store.get(item_id).await? else {
-                bail!(
-                    "no assignment {item_id} is held here; run `sync` and `list` to see what you hold"
-                );
+                return Err(StoreError::NotHeld(item_id).into());
             };
             if json {
                 let history = store.history(item_id).await?;
@@ -375,9 +449,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             input.note = note;
             if let Some(path) = correction_file {
                 let Some(detail) = store.get(item_id).await? else {
-                    bail!(
-                        "no assignment {item_id} is held here; run `sync` and `list` to see what you hold"
-                    );
+                    return Err(StoreError::NotHeld(item_id).into());
                 };
                 let text = std::fs::read_to_string(&path).with_context(|| {
                     format!("cannot read the correction file {}", path.display())
@@ -464,16 +536,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .lock()
                 .read_line(&mut line)
                 .context("cannot read the token from standard input")?;
-            let token = Token::new(line.trim());
-            if token.expose().is_empty() {
+            if line.trim().is_empty() {
                 bail!("no token given");
             }
-            let me = QueueClient::new(&server, token.clone())?.me().await?;
-            OsKeyring.store_token(&server, &token)?;
+            let signed_in = session::sign_in(&OsKeyring, &server, &line).await?;
             println!(
-                "logged in to {server} as {} ({})",
-                me.name,
-                me.role.as_str()
+                "logged in to {} as {} ({})",
+                signed_in.server,
+                signed_in.me.name,
+                signed_in.me.role.as_str()
             );
         }
     }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use tokio::sync::Notify;
 
 use crate::Clock;
+use crate::model::NotificationStatus;
 use crate::notify::{self, Notifier};
 use crate::remote::{QueueClient, RemoteError};
 use crate::store::{Store, StoreError};
@@ -60,7 +61,7 @@ pub struct SyncReport {
     pub removed: usize,
     pub kept_with_unsent_decision: usize,
     pub notified: usize,
-    pub notifications: Option<String>,
+    pub notifications: Option<NotificationStatus>,
 }
 
 #[derive(Clone)]

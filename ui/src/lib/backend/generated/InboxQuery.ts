@@ -4,6 +4,9 @@ import type { Risk } from "./Risk";
 import type { SortOrder } from "./SortOrder";
 import type { Stage } from "./Stage";
 
+/**
+ * A page of the inbox, filtered in SQL. The app's UI sends it as an `InboxQuery`.
+ */
 export type InboxQuery = { kind: string | null, stage: Stage | null, risk: Risk | null, status: AssignmentStatus | null, sort: SortOrder, offset: number, 
 /**
  * 0 means the default page size (100); at most 1000.

@@ -4,6 +4,7 @@ import type { DecisionId } from "./DecisionId";
 import type { ItemId } from "./ItemId";
 import type { MutationId } from "./MutationId";
 import type { MutationStatus } from "./MutationStatus";
+import type { OutboxState } from "./OutboxState";
 
 /**
  * What the store kept of a decision.
@@ -12,8 +13,4 @@ export type RecordedDecision = { decision_id: DecisionId, item_id: ItemId, actio
 /**
  * Set once the decision was first sent.
  */
-mutation_id: MutationId | null, 
-/**
- * pending, in_flight or done.
- */
-state: string, result_status: MutationStatus | null, result_code: string | null, result_message: string | null, };
+mutation_id: MutationId | null, state: OutboxState, result_status: MutationStatus | null, result_code: string | null, result_message: string | null, };

@@ -1,0 +1,73 @@
+//! The rules a decision must meet before anything is stored: the checks the server would make, made
+//! here so the reviewer hears at once. The store applies them on every decision; the shells ask
+//! [`needs_sign_off`] before they ask the reviewer to prove who they are.
+
+use countersign_domain::{Action, Item};
+use serde_json::Value;
+
+use crate::model::DecisionInput;
+
+/// Why a decision cannot be recorded. Each variant is a case a front end can explain in its own terms
+/// (the CLI names its flags, the app its fields).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecisionError {
+    #[error("approve with edits needs the corrected output")]
+    MissingCorrection,
+    #[error("the correction must have the same JSON type as the AI output ({expected}), got {got}")]
+    CorrectionType {
+        expected: &'static str,
+        got: &'static str,
+    },
+    #[error("a correction goes only with approve with edits")]
+    UnexpectedCorrection,
+    #[error("reject needs a reason code")]
+    MissingReason,
+    #[error("this item asks for an attestation before it is approved")]
+    MissingAttestation,
+}
+
+/// Whether `action` on `item` is a sign-off that needs an attestation (and, in the app, the reviewer's
+/// credential). A producer marks an item whose approval puts the AI's proposal into use (a clinical
+/// suggestion, say) with `payload.requires_attestation`; approving it, with or without edits, signs it off.
+pub fn needs_sign_off(item: &Item, action: Action) -> bool {
+    matches!(action, Action::Approve | Action::ApproveWithEdits)
+        && item.payload.get("requires_attestation") == Some(&Value::Bool(true))
+}
+
+/// Checks `input` against `item`.
+pub fn validate(input: &DecisionInput, item: &Item) -> Result<(), DecisionError> {
+    match (&input.correction, input.action) {
+        (None, Action::ApproveWithEdits) => return Err(DecisionError::MissingCorrection),
+        (Some(correction), Action::ApproveWithEdits) => {
+            let (expected, got) = (json_type(&item.ai.output), json_type(correction));
+            if expected != got {
+                return Err(DecisionError::CorrectionType { expected, got });
+            }
+        }
+        (Some(_), _) => return Err(DecisionError::UnexpectedCorrection),
+        (None, _) => {}
+    }
+    if input.action == Action::Reject
+        && input
+            .reason_code
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty())
+    {
+        return Err(DecisionError::MissingReason);
+    }
+    if needs_sign_off(item, input.action) && input.attestation.as_ref().is_none_or(Value::is_null) {
+        return Err(DecisionError::MissingAttestation);
+    }
+    Ok(())
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}

@@ -1,0 +1,425 @@
+//! A reviewer's session with one queue server, shared by the desktop app and `countersign-cli`: which
+//! server (settings, or the environment), the token (the OS keyring, or `COUNTERSIGN_TOKEN`), the local
+//! store of that server (one data directory per server), who is signed in, and the sync task. No UI
+//! types here: the shells turn these into their own commands and messages.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use countersign_domain::{ItemId, Me};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use crate::decision;
+use crate::model::{DecisionInput, RecordedDecision};
+use crate::notify::{self, DesktopNotifier, Notifier};
+use crate::remote::{QueueClient, RemoteError, Token, normalise_server_url};
+use crate::secrets::{CredentialError, Secrets, TOKEN_ENV, resolve_token};
+use crate::store::{Store, StoreError};
+use crate::sync::SyncEngine;
+use crate::{Clock, SystemClock};
+
+/// The server to use instead of the settings (tests and headless use).
+pub const SERVER_ENV: &str = "COUNTERSIGN_SERVER";
+/// Where the local stores and settings live instead of the platform's default.
+pub const DATA_DIR_ENV: &str = "COUNTERSIGN_DATA_DIR";
+const SETTINGS_FILE: &str = "settings.json";
+/// Not secret (a name and a role), kept beside the server's store for starts without a network.
+const ME_FILE: &str = "me.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    #[error(transparent)]
+    Credential(#[from] CredentialError),
+    #[error("cannot save the settings: {0}")]
+    Settings(String),
+    /// A sign-off is only as good as the proof that the signed-in reviewer made it.
+    #[error("the credential does not match the one you signed in with; re-enter it to sign off")]
+    SignOffRefused,
+}
+
+impl SessionError {
+    /// The server does not take this token, or there is none: the reviewer has to sign in.
+    pub fn needs_sign_in(&self) -> bool {
+        matches!(
+            self,
+            SessionError::Remote(RemoteError::Unauthorized)
+                | SessionError::Credential(CredentialError::NotLoggedIn(_))
+        )
+    }
+}
+
+/// What changed, for whoever shows it (the app's events, its tray).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    /// The inbox may show other rows now; otherwise only the status changed.
+    pub inbox: bool,
+}
+
+/// Not secret: the server the user chose. The token is in the keyring.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub server: Option<String>,
+}
+
+impl Settings {
+    /// The settings kept in `data_dir`; none when missing or unreadable.
+    pub fn load(data_dir: &Path) -> Self {
+        let Ok(text) = std::fs::read_to_string(data_dir.join(SETTINGS_FILE)) else {
+            return Self::default();
+        };
+        serde_json::from_str(&text).unwrap_or_else(|error| {
+            tracing::warn!(%error, "ignoring unreadable settings");
+            Self::default()
+        })
+    }
+
+    pub fn save(&self, data_dir: &Path) -> Result<(), SessionError> {
+        let failed = |e: &dyn std::fmt::Display| SessionError::Settings(e.to_string());
+        std::fs::create_dir_all(data_dir).map_err(|e| failed(&e))?;
+        let text = serde_json::to_string_pretty(self).map_err(|e| failed(&e))?;
+        std::fs::write(data_dir.join(SETTINGS_FILE), text).map_err(|e| failed(&e))
+    }
+}
+
+/// The server to use: `COUNTERSIGN_SERVER`, else the settings' choice; `None` when neither names one.
+pub fn configured_server(data_dir: &Path) -> Option<String> {
+    if let Some(server) = std::env::var(SERVER_ENV)
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+    {
+        // One spelling per server, as sign-in stores it: the keyring entry and the store are keyed by it.
+        // A malformed URL is kept as given, for the connection to report.
+        let server = server.trim();
+        return Some(normalise_server_url(server).unwrap_or_else(|_| server.to_owned()));
+    }
+    Settings::load(data_dir).server
+}
+
+/// The token for `server`: `COUNTERSIGN_TOKEN` when set, else the keyring's entry.
+pub fn token_for(secrets: &dyn Secrets, server: &str) -> Result<Token, CredentialError> {
+    resolve_token(std::env::var(TOKEN_ENV).ok(), secrets, server)
+}
+
+/// One local store per server: a store's mutation ids belong to one server.
+pub fn store_dir(data_dir: &Path, server: &str) -> PathBuf {
+    let slug: String = server
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    data_dir.join("servers").join(slug)
+}
+
+fn remember_me(dir: &Path, me: &Me) {
+    let written = serde_json::to_string(me)
+        .map_err(|e| e.to_string())
+        .and_then(|text| std::fs::write(dir.join(ME_FILE), text).map_err(|e| e.to_string()));
+    if let Err(error) = written {
+        tracing::warn!(%error, "cannot remember who is signed in");
+    }
+}
+
+fn remembered_me(dir: &Path) -> Option<Me> {
+    let text = std::fs::read_to_string(dir.join(ME_FILE)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// A token the server accepted, kept in the keyring.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The server's one spelling (see [`normalise_server_url`]).
+    pub server: String,
+    pub token: Token,
+    pub me: Me,
+}
+
+/// Checks `token` with `server` and keeps it in `secrets` (never in a file).
+pub async fn sign_in(
+    secrets: &dyn Secrets,
+    server: &str,
+    token: &str,
+) -> Result<SignedIn, SessionError> {
+    let server = normalise_server_url(server.trim())?;
+    let token = Token::new(token.trim());
+    let me = QueueClient::new(&server, token.clone())?.me().await?;
+    secrets.store_token(&server, &token)?;
+    Ok(SignedIn { server, token, me })
+}
+
+/// Deletes the token of `server`, so the next start is signed out too. The local store and its outbox
+/// stay: nothing decided is lost, and signing in again resumes the upload.
+pub fn sign_out(secrets: &dyn Secrets, server: &str) -> Result<(), SessionError> {
+    match secrets.forget_token(server) {
+        // Without a keyring the token came from COUNTERSIGN_TOKEN and was never stored.
+        Err(CredentialError::KeyringUnavailable(error)) => {
+            tracing::warn!(%error, "no keyring to delete the token from");
+            Ok(())
+        }
+        other => Ok(other?),
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A local store and, when signed in, the task that keeps it in sync. Dropping it stops its tasks.
+pub struct Session {
+    pub server: String,
+    pub store: Store,
+    pub me: Option<Me>,
+    pub engine: Option<SyncEngine>,
+    /// What the reviewer re-enters to sign off; `None` when signed out.
+    sign_off_credential: Option<Token>,
+    tasks: Vec<AbortOnDrop>,
+}
+
+impl Session {
+    /// The store of `server` (or the place a signed-out app keeps, when `server` is empty), not syncing.
+    pub async fn signed_out(data_dir: &Path, server: &str) -> Result<Self, SessionError> {
+        let dir = if server.is_empty() {
+            data_dir.join("signed-out")
+        } else {
+            store_dir(data_dir, server)
+        };
+        Ok(Self {
+            server: server.to_owned(),
+            store: Store::open(&dir).await?,
+            me: None,
+            engine: None,
+            sign_off_credential: None,
+            tasks: Vec::new(),
+        })
+    }
+
+    /// The session with `server`, or a signed-out one when there is no token or the server no longer
+    /// takes it (a rotated token must not keep the app from opening).
+    pub async fn open_or_signed_out(
+        data_dir: &Path,
+        server: &str,
+        token: Result<Token, CredentialError>,
+        changes: &mpsc::UnboundedSender<Change>,
+    ) -> Result<Self, SessionError> {
+        let session = match token {
+            Ok(token) => Self::open(data_dir, server, token, changes).await,
+            Err(error) => Err(error.into()),
+        };
+        match session {
+            Err(error) if error.needs_sign_in() => {
+                tracing::warn!(%error, "not signed in");
+                Self::signed_out(data_dir, server).await
+            }
+            other => other,
+        }
+    }
+
+    /// Signs in to `server` with `token` and starts syncing its store.
+    pub async fn open(
+        data_dir: &Path,
+        server: &str,
+        token: Token,
+        changes: &mpsc::UnboundedSender<Change>,
+    ) -> Result<Self, SessionError> {
+        let dir = store_dir(data_dir, server);
+        let store = Store::open(&dir).await?;
+        let remote = QueueClient::new(server, token.clone())?;
+        // Who the token belongs to is what the server said last time, asked again in the background: a
+        // slow or unreachable server must not hold up the window (a rejected token shows in the sync
+        // status). Only a first start waits for the answer; offline, it starts without a name.
+        let mut recheck = None;
+        let me = match remembered_me(&dir) {
+            Some(me) => {
+                let (remote, dir) = (remote.clone(), dir.clone());
+                recheck = Some(tokio::spawn(async move {
+                    match remote.me().await {
+                        Ok(me) => remember_me(&dir, &me),
+                        Err(error) => tracing::warn!(%error, "cannot confirm who is signed in"),
+                    }
+                }));
+                Some(me)
+            }
+            None => match remote.me().await {
+                Ok(me) => {
+                    remember_me(&dir, &me);
+                    Some(me)
+                }
+                Err(error) if error.is_transient() => None,
+                Err(error) => return Err(error.into()),
+            },
+        };
+        let mut session = Self::syncing(server, store, remote, me, token, changes);
+        session.tasks.extend(recheck.map(AbortOnDrop));
+        Ok(session)
+    }
+
+    /// Keeps `store` in sync with `remote` as `me`, reporting each round to `changes`; `sign_off` is the
+    /// credential a sign-off must repeat.
+    pub fn syncing(
+        server: &str,
+        store: Store,
+        remote: QueueClient,
+        me: Option<Me>,
+        sign_off: Token,
+        changes: &mpsc::UnboundedSender<Change>,
+    ) -> Self {
+        let notifier: Arc<dyn Notifier> = Arc::new(DesktopNotifier);
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let engine = SyncEngine::new(store.clone(), remote, notifier, clock);
+        let tasks = background(&engine, store.clone(), changes.clone());
+        Self {
+            server: server.to_owned(),
+            store,
+            me,
+            engine: Some(engine),
+            sign_off_credential: Some(sign_off),
+            tasks,
+        }
+    }
+
+    /// Runs `task` as long as this session lives.
+    pub fn keep_running(&mut self, task: tokio::task::JoinHandle<()>) {
+        self.tasks.push(AbortOnDrop(task));
+    }
+
+    /// Records a decision, first asking items that need a sign-off for the credential the reviewer
+    /// signed in with (compared in constant time); it is checked, never stored.
+    pub async fn decide(
+        &self,
+        item_id: ItemId,
+        input: &DecisionInput,
+        credential: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<RecordedDecision, SessionError> {
+        let detail = self.store.get(item_id).await?;
+        let signs_off = detail.is_some_and(|d| decision::needs_sign_off(&d.item, input.action));
+        if signs_off && !credential.is_some_and(|c| self.credential_matches(c)) {
+            return Err(SessionError::SignOffRefused);
+        }
+        Ok(self.store.decide(item_id, input, now).await?)
+    }
+
+    fn credential_matches(&self, credential: &str) -> bool {
+        let Some(expected) = &self.sign_off_credential else {
+            return false;
+        };
+        let expected = expected.expose();
+        expected.len() == credential.len()
+            && expected
+                .bytes()
+                .zip(credential.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
+
+/// The sync loop, reporting each round to `changes`, and a first check of notifications.
+fn background(
+    engine: &SyncEngine,
+    store: Store,
+    changes: mpsc::UnboundedSender<Change>,
+) -> Vec<AbortOnDrop> {
+    let engine = engine.clone();
+    let round_changes = changes.clone();
+    let sync = tokio::spawn(async move {
+        engine
+            .watch_reporting(move |result| {
+                let inbox = result
+                    .is_ok_and(|r| r.pulled + r.removed + r.applied + r.conflicts + r.rejected > 0);
+                // The receiver lives as long as the app; a closed channel means it is quitting.
+                let _ = round_changes.send(Change { inbox });
+            })
+            .await;
+    });
+    let probe = tokio::spawn(async move {
+        let status = notify::probe(Arc::new(DesktopNotifier), notify::NOTIFY_TIMEOUT).await;
+        if let Err(error) = store.record_notification_status(&status).await {
+            tracing::warn!(%error, "cannot record the notification status");
+        }
+        let _ = changes.send(Change { inbox: false });
+    });
+    vec![AbortOnDrop(sync), AbortOnDrop(probe)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use countersign_domain::Role;
+
+    #[test]
+    fn an_offline_start_shows_who_signed_in_last_time() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        assert_eq!(remembered_me(dir.path()), None);
+        let me = Me {
+            name: "ana".to_owned(),
+            role: Role::Senior,
+        };
+        remember_me(dir.path(), &me);
+        assert_eq!(remembered_me(dir.path()), Some(me));
+    }
+
+    #[tokio::test]
+    async fn a_known_reviewer_does_not_wait_for_a_server_that_never_answers() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // Accepts connections and never answers: the request would wait out REQUEST_TIMEOUT (20 s).
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("listener");
+        let url = format!("http://{}", silent.local_addr().expect("address"));
+        let _held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = silent.accept().await {
+                open.push(socket);
+            }
+        });
+        let data = dir.path().join("app");
+        let me = Me {
+            name: "ana".to_owned(),
+            role: Role::Senior,
+        };
+        let store = store_dir(&data, &url);
+        std::fs::create_dir_all(&store).expect("store dir");
+        remember_me(&store, &me);
+        let (changes, _received) = mpsc::unbounded_channel();
+
+        // A bound on a hang, not a speed test: waiting for the silent server would take 20 s.
+        let session = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            Session::open_or_signed_out(&data, &url, Ok(Token::new("t")), &changes),
+        )
+        .await
+        .expect("opens without waiting for the server")
+        .expect("opens");
+        assert_eq!(session.me, Some(me));
+    }
+
+    #[test]
+    fn each_server_has_a_store_of_its_own() {
+        let data = Path::new("/data");
+        assert_ne!(
+            store_dir(data, "https://a.example"),
+            store_dir(data, "https://b.example")
+        );
+    }
+
+    #[test]
+    fn settings_survive_a_restart_and_an_unreadable_file_is_no_setting() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        assert_eq!(Settings::load(dir.path()), Settings::default());
+        let chosen = Settings {
+            server: Some("https://queue.example.org".to_owned()),
+        };
+        chosen.save(dir.path()).expect("save");
+        assert_eq!(Settings::load(dir.path()), chosen);
+        std::fs::write(dir.path().join(SETTINGS_FILE), "{not json").expect("write");
+        assert_eq!(Settings::load(dir.path()), Settings::default());
+    }
+}
