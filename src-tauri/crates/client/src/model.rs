@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use countersign_domain::{
-    Action, ClientId, DecisionId, Epoch, Item, ItemId, LeaseId, MutationId, MutationStatus, Risk,
-    Stage,
+    Action, ClientId, DecisionId, Epoch, Item, ItemId, LeaseId, MutationId, MutationStatus,
+    RemovalReason, ResultCode, Risk, Stage,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -176,7 +176,7 @@ pub struct AssignmentSummary {
     pub lease_epoch: Epoch,
     pub lease_expires_at: DateTime<Utc>,
     /// Set when the server took the item away while a local decision on it was unsent.
-    pub removed_reason: Option<String>,
+    pub removed_reason: Option<RemovalReason>,
 }
 
 /// What a reviewer decides, before it becomes a mutation; `crate::decision` checks it.
@@ -223,7 +223,7 @@ pub struct RecordedDecision {
     pub mutation_id: Option<MutationId>,
     pub state: OutboxState,
     pub result_status: Option<MutationStatus>,
-    pub result_code: Option<String>,
+    pub result_code: Option<ResultCode>,
     pub result_message: Option<String>,
 }
 
@@ -256,7 +256,7 @@ pub struct ConflictRecord {
     pub item_id: ItemId,
     pub decision_id: DecisionId,
     pub mutation_id: MutationId,
-    pub code: String,
+    pub code: ResultCode,
     pub message: String,
     /// The mutation as sent.
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]

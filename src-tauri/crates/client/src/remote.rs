@@ -3,7 +3,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use countersign_domain::{ErrorBody, Me, PullRequest, PullResponse, PushRequest, PushResponse};
+use countersign_domain::{
+    ApiErrorCode, ErrorBody, Me, PullRequest, PullResponse, PushRequest, PushResponse,
+};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -52,11 +54,11 @@ pub enum RemoteError {
     #[error("the server rejected the token (401): sign in again")]
     Unauthorized,
     #[error("the server refused ({code}): {message}")]
-    Forbidden { code: String, message: String },
+    Forbidden { code: ApiErrorCode, message: String },
     #[error("the server answered {status} ({code}): {message}")]
     Server {
         status: u16,
-        code: String,
+        code: ApiErrorCode,
         message: String,
     },
     #[error("the server's answer could not be read ({0}); is it a Countersign queue?")]
@@ -185,9 +187,9 @@ impl QueueClient {
             return serde_json::from_slice(&bytes).map_err(|e| RemoteError::Decode(e.to_string()));
         }
         let (code, message) = match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(body) => (body.error.code.to_string(), body.error.message),
+            Ok(body) => (body.error.code, body.error.message),
             Err(_) => (
-                "unknown".to_owned(),
+                ApiErrorCode::Unknown,
                 String::from_utf8_lossy(&bytes).chars().take(200).collect(),
             ),
         };
@@ -267,7 +269,7 @@ impl QueueClient {
             StatusCode::UNAUTHORIZED => Err(RemoteError::Unauthorized),
             status => Err(RemoteError::Server {
                 status: status.as_u16(),
-                code: "events".to_owned(),
+                code: ApiErrorCode::Unknown,
                 message: "the events stream was refused".to_owned(),
             }),
         }
@@ -467,7 +469,7 @@ mod tests {
     fn transient_errors_table() {
         let server = |status| RemoteError::Server {
             status,
-            code: "x".into(),
+            code: ApiErrorCode::Internal,
             message: "y".into(),
         };
         let cases = [

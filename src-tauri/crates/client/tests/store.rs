@@ -7,7 +7,7 @@ use countersign_client::store::{Store, StoreError};
 use countersign_client::sync::plan::{Ack, BatchLimits, PushOutcome};
 use countersign_domain::{
     Action, AiProposal, Assignment, Epoch, Item, ItemId, ItemStatus, Lease, LeaseId, MutationId,
-    MutationStatus, PullResponse, Removal, RemovalReason, Risk, Route, Stage,
+    MutationStatus, PullResponse, Removal, RemovalReason, ResultCode, Risk, Route, Stage,
 };
 use serde_json::json;
 
@@ -469,11 +469,16 @@ async fn undo_racing_a_concurrent_send_never_removes_a_sent_decision() {
     assert_eq!(sent_ids.len() + undone, ids.len());
 }
 
-fn ack(id: MutationId, status: MutationStatus, code: Option<&str>, message: Option<&str>) -> Ack {
+fn ack(
+    id: MutationId,
+    status: MutationStatus,
+    code: Option<ResultCode>,
+    message: Option<&str>,
+) -> Ack {
     Ack {
         mutation_id: id,
         status,
-        code: code.map(str::to_owned),
+        code,
         message: message.map(str::to_owned),
     }
 }
@@ -496,13 +501,13 @@ async fn results_are_recorded_per_code() {
             ack(
                 m[1].id,
                 MutationStatus::Conflict,
-                Some("reassigned"),
+                Some(ResultCode::Reassigned),
                 Some("Another reviewer holds it now."),
             ),
             ack(
                 m[2].id,
                 MutationStatus::Rejected,
-                Some("invalid_mutation"),
+                Some(ResultCode::InvalidMutation),
                 Some("The note is too long."),
             ),
         ],
@@ -540,7 +545,7 @@ async fn results_are_recorded_per_code() {
 
     let conflicts = store.conflicts(false).await.expect("conflicts");
     assert_eq!(conflicts.len(), 1);
-    assert_eq!(conflicts[0].code, "reassigned");
+    assert_eq!(conflicts[0].code, ResultCode::Reassigned);
     assert_eq!(
         conflicts[0].local_version["decision_id"],
         json!(m[1].decision_id)
@@ -591,8 +596,8 @@ async fn removal_keeps_items_with_an_unsent_decision() {
     assert_eq!((applied.removed, applied.kept_with_unsent_decision), (1, 1));
     let kept = store.get(ids[0]).await.expect("get").expect("kept");
     assert_eq!(
-        kept.summary.removed_reason.as_deref(),
-        Some("decided_elsewhere")
+        kept.summary.removed_reason,
+        Some(RemovalReason::DecidedElsewhere)
     );
     assert!(store.get(ids[1]).await.expect("get").is_none());
     assert_counts_agree(&store).await;

@@ -47,8 +47,8 @@ export function StatusBar({ status, now, onSync, onConflicts, onSettings }: Prop
         </span>
       )}
       <span className="spacer" />
-      {status.notifications !== "working" && (
-        <span className="sb-item muted" data-testid="status-notifications" title={status.notifications}>
+      {status.notifications.state === "not_working" && (
+        <span className="sb-item muted" data-testid="status-notifications" title={status.notifications.reason}>
           Notifications off
         </span>
       )}

@@ -89,7 +89,7 @@ export class FakeBackend implements Backend {
       conflicts: 0,
       last_sync: new Date(now - 40_000).toISOString(),
       last_error: null,
-      notifications: "working",
+      notifications: { state: "working" },
     };
     const first = this.summaries[Math.min(3, this.summaries.length - 1)];
     if (first) this.seedConflict(first, now);

@@ -110,7 +110,9 @@ pub(super) fn read_summary(row: &SqliteRow) -> Result<AssignmentSummary, StoreEr
         lease_id: parse("lease id", row.try_get("lease_id")?)?,
         lease_epoch: Epoch(non_negative(row.try_get("lease_epoch")?)?),
         lease_expires_at: parse_time(row.try_get("lease_expires_at")?)?,
-        removed_reason: row.try_get("removed_reason")?,
+        removed_reason: opt_text(row, "removed_reason")?
+            .map(|text| from_wire_name("removal reason", &text))
+            .transpose()?,
     })
 }
 
@@ -149,7 +151,9 @@ pub(super) fn read_decision(row: &SqliteRow) -> Result<RecordedDecision, StoreEr
         result_status: opt_text(row, "result_status")?
             .map(|s| from_wire_name("result status", &s))
             .transpose()?,
-        result_code: row.try_get("result_code")?,
+        result_code: opt_text(row, "result_code")?
+            .map(|text| from_wire_name("result code", &text))
+            .transpose()?,
         result_message: row.try_get("result_message")?,
     })
 }

@@ -2,12 +2,13 @@
 //! has seen them.
 
 use chrono::{DateTime, Utc};
-use countersign_domain::{Mutation, MutationId, MutationStatus};
+use countersign_domain::{Mutation, MutationId, MutationStatus, ResultCode};
 use serde_json::Value;
 use sqlx::{Row, SqliteConnection};
 
 use super::codec::{
-    as_i64, from_json, non_negative, opt_text, parse, parse_time, timestamp, to_json,
+    as_i64, from_json, from_wire_name, non_negative, opt_text, parse, parse_time, timestamp,
+    to_json,
 };
 use super::{Store, StoreError};
 use crate::model::{AssignmentStatus, ConflictRecord};
@@ -41,7 +42,7 @@ pub(super) async fn record(
     .bind(&item_id)
     .bind(mutation.decision_id.to_string())
     .bind(as_i64(mutation.id.0)?)
-    .bind(ack.code.as_deref().unwrap_or("conflict"))
+    .bind(ack.code.unwrap_or(ResultCode::Unknown).as_str())
     .bind(message)
     .bind(to_json(mutation)?)
     .bind(to_json(&server_version)?)
@@ -76,7 +77,7 @@ impl Store {
                     item_id: parse("item id", row.try_get("item_id")?)?,
                     decision_id: parse("decision id", row.try_get("decision_id")?)?,
                     mutation_id: MutationId(non_negative(row.try_get("mutation_id")?)?),
-                    code: row.try_get("code")?,
+                    code: from_wire_name("conflict code", row.try_get("code")?)?,
                     message: row.try_get("message")?,
                     local_version: from_json("conflict", row.try_get("local_version")?)?,
                     server_version: from_json("conflict", row.try_get("server_version")?)?,

@@ -3,7 +3,9 @@
 //! none of it, and a concurrent sync in another process waits its turn.
 
 use chrono::{DateTime, Utc};
-use countersign_domain::{Action, DecisionId, Item, ItemId, Mutation, MutationId, MutationStatus};
+use countersign_domain::{
+    Action, DecisionId, Item, ItemId, Mutation, MutationId, MutationStatus, ResultCode,
+};
 use sqlx::{Row, SqliteConnection};
 
 use super::codec::{
@@ -241,7 +243,7 @@ impl Store {
             )
             .bind(OutboxState::Done.as_str())
             .bind(wire_name(&ack.status))
-            .bind(&ack.code)
+            .bind(ack.code.map(ResultCode::as_str))
             .bind(&ack.message)
             .bind(timestamp(now))
             .bind(as_i64(ack.mutation_id.0)?)
@@ -253,10 +255,10 @@ impl Store {
                 continue;
             }
             let item_id = mutation.item_id.to_string();
-            let message = ack
-                .message
-                .clone()
-                .unwrap_or_else(|| ack.code.clone().unwrap_or_else(|| wire_name(&ack.status)));
+            let message = ack.message.clone().unwrap_or_else(|| {
+                ack.code
+                    .map_or_else(|| wire_name(&ack.status), |code| code.to_string())
+            });
             let (status, event) = match ack.status {
                 MutationStatus::Applied => {
                     applied.applied += 1;

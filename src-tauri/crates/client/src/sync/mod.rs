@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
-use countersign_domain::{PullRequest, PushRequest};
+use countersign_domain::{ApiErrorCode, PullRequest, PushRequest};
 use serde::Serialize;
 use tokio::sync::Notify;
 
@@ -172,7 +172,7 @@ impl SyncEngine {
             // fresh start, which a full snapshot is. Without this the client would be stuck for good.
             Err(RemoteError::Server {
                 status: 422, code, ..
-            }) if code == "invalid_cursor" && !full_snapshot => {
+            }) if code == ApiErrorCode::InvalidCursor && !full_snapshot => {
                 tracing::warn!("the server refused the sync cursor; pulling a full snapshot");
                 full_snapshot = true;
                 self.remote

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use countersign_domain::{
     Assignment, ItemId, LeaseId, Mutation, MutationId, MutationStatus, PullResponse, PushResponse,
-    RemovalReason, Stage,
+    RemovalReason, ResultCode, Stage,
 };
 
 use crate::model::{AssignmentStatus, wire_enum};
@@ -159,7 +159,7 @@ pub fn check_server_counter(
 pub struct Ack {
     pub mutation_id: MutationId,
     pub status: MutationStatus,
-    pub code: Option<String>,
+    pub code: Option<ResultCode>,
     pub message: Option<String>,
 }
 
@@ -197,7 +197,7 @@ pub fn read_push_response(
             acks.push(Ack {
                 mutation_id: result.id,
                 status: result.status,
-                code: result.code.map(|code| code.to_string()),
+                code: result.code,
                 message: result.message.clone(),
             });
         }

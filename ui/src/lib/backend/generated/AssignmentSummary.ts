@@ -3,6 +3,7 @@ import type { AssignmentStatus } from "./AssignmentStatus";
 import type { Epoch } from "./Epoch";
 import type { ItemId } from "./ItemId";
 import type { LeaseId } from "./LeaseId";
+import type { RemovalReason } from "./RemovalReason";
 import type { Risk } from "./Risk";
 import type { Stage } from "./Stage";
 
@@ -17,4 +18,4 @@ status_message: string | null, lease_id: LeaseId, lease_epoch: Epoch, lease_expi
 /**
  * Set when the server took the item away while a local decision on it was unsent.
  */
-removed_reason: string | null, };
+removed_reason: RemovalReason | null, };

@@ -2,11 +2,12 @@
 import type { DecisionId } from "./DecisionId";
 import type { ItemId } from "./ItemId";
 import type { MutationId } from "./MutationId";
+import type { ResultCode } from "./ResultCode";
 
 /**
  * A decision the server kept only as a late opinion, with both sides.
  */
-export type ConflictRecord = { id: number, item_id: ItemId, decision_id: DecisionId, mutation_id: MutationId, code: string, message: string, 
+export type ConflictRecord = { id: number, item_id: ItemId, decision_id: DecisionId, mutation_id: MutationId, code: ResultCode, message: string, 
 /**
  * The mutation as sent.
  */

@@ -5,6 +5,7 @@ import type { ItemId } from "./ItemId";
 import type { MutationId } from "./MutationId";
 import type { MutationStatus } from "./MutationStatus";
 import type { OutboxState } from "./OutboxState";
+import type { ResultCode } from "./ResultCode";
 
 /**
  * What the store kept of a decision.
@@ -13,4 +14,4 @@ export type RecordedDecision = { decision_id: DecisionId, item_id: ItemId, actio
 /**
  * Set once the decision was first sent.
  */
-mutation_id: MutationId | null, state: OutboxState, result_status: MutationStatus | null, result_code: string | null, result_message: string | null, };
+mutation_id: MutationId | null, state: OutboxState, result_status: MutationStatus | null, result_code: ResultCode | null, result_message: string | null, };
