@@ -81,7 +81,10 @@ async fn scenario() -> Result<()> {
     let server = result?;
 
     // Every decision on the server exactly once, with its correction, reason and note.
-    let http = reqwest::Client::new();
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+        .expect("HTTP client");
     let get = |id: &str| {
         let http = http.clone();
         let url = format!("{}/v1/items/{id}", server.url());

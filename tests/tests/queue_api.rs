@@ -4,9 +4,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::Utc;
 use countersign_domain::Role;
-use countersign_queue::{ManualClock, Policy};
+use countersign_queue::{Clock as _, ManualClock, Policy, SystemClock};
 use countersign_tests::{
     Queue, QueueOptions, Store, TestDb, assignments, item, mutation, on_both_stores,
 };
@@ -584,7 +583,7 @@ fn short_lease_policy() -> Policy {
 
 async fn fencing_turns_stale_epochs_into_conflicts(store: Store) {
     let db = TestDb::new(store);
-    let clock = ManualClock::new(Utc::now());
+    let clock = ManualClock::new(SystemClock.now());
     let queue = Queue::start(
         &db,
         QueueOptions {
@@ -660,7 +659,7 @@ async fn fencing_turns_stale_epochs_into_conflicts(store: Store) {
 
 async fn expired_lease_without_rival_is_accepted(store: Store) {
     let db = TestDb::new(store);
-    let clock = ManualClock::new(Utc::now());
+    let clock = ManualClock::new(SystemClock.now());
     let queue = Queue::start(
         &db,
         QueueOptions {
@@ -719,7 +718,7 @@ async fn expired_lease_without_rival_is_accepted(store: Store) {
 
 async fn pull_renews_held_leases(store: Store) {
     let db = TestDb::new(store);
-    let clock = ManualClock::new(Utc::now());
+    let clock = ManualClock::new(SystemClock.now());
     let queue = Queue::start(
         &db,
         QueueOptions {

@@ -1,7 +1,7 @@
 //! The inbox, one assignment, deciding and undoing, drafts and conflicts.
 
-use chrono::Utc;
 use countersign_client::store::{ConflictRecord, Draft, RecordedDecision};
+use countersign_client::{Clock as _, SystemClock};
 use countersign_domain::Action;
 use serde_json::Value;
 use tauri::State;
@@ -71,7 +71,7 @@ pub async fn decide(
     }
     let decision = session
         .store
-        .decide(id, &input.into_input(), Utc::now())
+        .decide(id, &input.into_input(), SystemClock.now())
         .await?;
     shell.changed(true);
     Ok(decision)
@@ -80,7 +80,7 @@ pub async fn decide(
 #[tauri::command]
 pub async fn undo_decision(shell: State<'_, Shell>, item_id: String) -> Result<(), AppError> {
     let id = self::item_id(&item_id)?;
-    shell.current().await.store.undo(id, Utc::now()).await?;
+    shell.current().await.store.undo(id, SystemClock.now()).await?;
     shell.changed(true);
     Ok(())
 }
@@ -100,7 +100,7 @@ pub async fn save_draft(
         .current()
         .await
         .store
-        .save_draft(id, &draft, Utc::now())
+        .save_draft(id, &draft, SystemClock.now())
         .await?;
     Ok(())
 }
@@ -116,7 +116,7 @@ pub async fn resolve_conflict(shell: State<'_, Shell>, id: i64) -> Result<(), Ap
         .current()
         .await
         .store
-        .resolve_conflict(id, Utc::now())
+        .resolve_conflict(id, SystemClock.now())
         .await?;
     shell.changed(true);
     Ok(())

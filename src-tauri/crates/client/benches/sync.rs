@@ -17,7 +17,6 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use countersign_client::notify::{Notice, Notifier};
 use countersign_client::remote::{QueueClient, Token};
 use countersign_client::store::{AssignmentStatus, DecisionInput, ListQuery, SortOrder, Store};
@@ -48,7 +47,7 @@ impl Notifier for SilentNotifier {
 }
 
 fn assignment(n: usize) -> Assignment {
-    let now = Utc::now();
+    let now = SystemClock.now();
     Assignment {
         item: Item {
             id: ItemId::new_v7(),
@@ -93,7 +92,7 @@ fn varied_assignment(n: usize) -> Assignment {
     a.item.ai.risk = [Risk::Low, Risk::Medium, Risk::High, Risk::Critical][n % 4];
     a.item.priority = ((n * 37) % 101) as i64;
     a.item.due_at =
-        (!n.is_multiple_of(7)).then(|| Utc::now() + chrono::Duration::minutes((n % 4320) as i64));
+        (!n.is_multiple_of(7)).then(|| SystemClock.now() + chrono::Duration::minutes((n % 4320) as i64));
     if n.is_multiple_of(5) {
         a.stage = Stage::Escalation;
     }
@@ -122,12 +121,12 @@ async fn inbox_page_figures() {
     let response = PullResponse {
         cursor: "bench".into(),
         last_mutation_id: MutationId(0),
-        server_time: Utc::now(),
+        server_time: SystemClock.now(),
         assignments: (0..INBOX_ROWS).map(varied_assignment).collect(),
         removed: vec![],
     };
     store
-        .apply_pull(&response, true, Utc::now(), chrono::Duration::hours(1))
+        .apply_pull(&response, true, SystemClock.now(), chrono::Duration::hours(1))
         .await
         .expect("fill the cache");
     drop(response);
@@ -224,7 +223,7 @@ async fn cold_sync_figures() -> (Duration, Duration) {
     let response = PullResponse {
         cursor: "bench".into(),
         last_mutation_id: MutationId(0),
-        server_time: Utc::now(),
+        server_time: SystemClock.now(),
         assignments: assignments.clone(),
         removed: vec![],
     };
@@ -232,7 +231,7 @@ async fn cold_sync_figures() -> (Duration, Duration) {
     let store = Store::open(dir.path()).await.expect("open store");
     let started = Instant::now();
     store
-        .apply_pull(&response, true, Utc::now(), chrono::Duration::hours(1))
+        .apply_pull(&response, true, SystemClock.now(), chrono::Duration::hours(1))
         .await
         .expect("apply pull");
     let cold = started.elapsed();
@@ -281,7 +280,7 @@ async fn cold_sync_figures() -> (Duration, Duration) {
                 .push_bind(a.lease.id.to_string())
                 .push_bind(a.lease.epoch.0 as i64)
                 .push_bind(a.lease.expires_at.to_rfc3339())
-                .push_bind(Utc::now().to_rfc3339());
+                .push_bind(SystemClock.now().to_rfc3339());
         });
         insert.build().execute(&mut *tx).await.expect("raw insert");
     }

@@ -260,7 +260,10 @@ impl Queue {
     }
 
     pub async fn http(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Value {
-        let client = reqwest::Client::new();
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .expect("HTTP client");
         let url = format!("{}{path}", self.url());
         let mut request = match method {
             "POST" => client.post(url),
