@@ -80,7 +80,12 @@ pub async fn decide(
 #[tauri::command]
 pub async fn undo_decision(shell: State<'_, Shell>, item_id: String) -> Result<(), AppError> {
     let id = self::item_id(&item_id)?;
-    shell.current().await.store.undo(id, SystemClock.now()).await?;
+    shell
+        .current()
+        .await
+        .store
+        .undo(id, SystemClock.now())
+        .await?;
     shell.changed(true);
     Ok(())
 }

@@ -91,8 +91,8 @@ fn varied_assignment(n: usize) -> Assignment {
     a.item.kind = ["transaction", "content_draft", "clinical_suggestion"][n % 3].into();
     a.item.ai.risk = [Risk::Low, Risk::Medium, Risk::High, Risk::Critical][n % 4];
     a.item.priority = ((n * 37) % 101) as i64;
-    a.item.due_at =
-        (!n.is_multiple_of(7)).then(|| SystemClock.now() + chrono::Duration::minutes((n % 4320) as i64));
+    a.item.due_at = (!n.is_multiple_of(7))
+        .then(|| SystemClock.now() + chrono::Duration::minutes((n % 4320) as i64));
     if n.is_multiple_of(5) {
         a.stage = Stage::Escalation;
     }
@@ -126,7 +126,12 @@ async fn inbox_page_figures() {
         removed: vec![],
     };
     store
-        .apply_pull(&response, true, SystemClock.now(), chrono::Duration::hours(1))
+        .apply_pull(
+            &response,
+            true,
+            SystemClock.now(),
+            chrono::Duration::hours(1),
+        )
         .await
         .expect("fill the cache");
     drop(response);
@@ -231,7 +236,12 @@ async fn cold_sync_figures() -> (Duration, Duration) {
     let store = Store::open(dir.path()).await.expect("open store");
     let started = Instant::now();
     store
-        .apply_pull(&response, true, SystemClock.now(), chrono::Duration::hours(1))
+        .apply_pull(
+            &response,
+            true,
+            SystemClock.now(),
+            chrono::Duration::hours(1),
+        )
         .await
         .expect("apply pull");
     let cold = started.elapsed();

@@ -173,9 +173,9 @@ fn serve_answers_and_stops_on_sigterm_within_ten_seconds() {
     let url = served.url.clone();
     let stream = runtime.block_on(async {
         let http = reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .build()
-                .expect("HTTP client");
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .expect("HTTP client");
         let health: serde_json::Value = http
             .get(format!("{url}/healthz"))
             .send()
