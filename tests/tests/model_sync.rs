@@ -23,8 +23,8 @@ use countersign_client::store::{DecisionInput, ListQuery, Store as ClientStore, 
 use countersign_client::sync::{SyncEngine, SyncError};
 use countersign_domain::{Action, Role};
 use countersign_queue::{Clock as _, ManualClock, Policy};
-use countersign_tests::proxy::Proxy;
-use countersign_tests::{Queue, QueueOptions, Store, TestDb, item};
+use countersign_testkit::fixtures::item;
+use countersign_testkit::{Backend, Proxy, Queue, QueueOptions, TestDb};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use serde_json::{Value, json};
@@ -288,8 +288,8 @@ fn engine_for(store: &ClientStore, url: &str, token: &str, clock: &Arc<ManualClo
 }
 
 impl World {
-    async fn new(store: Store) -> World {
-        let db = TestDb::new_in(store, scratch_root().as_deref());
+    async fn new(backend: Backend) -> World {
+        let db = TestDb::new_in(backend, scratch_root().as_deref());
         let start = Utc
             .with_ymd_and_hms(2026, 11, 25, 9, 0, 0)
             .single()
@@ -1106,9 +1106,9 @@ static SCHEDULES: AtomicU64 = AtomicU64::new(0);
 static STEPS: AtomicU64 = AtomicU64::new(0);
 static VIOLATIONS: AtomicU64 = AtomicU64::new(0);
 
-async fn run_schedule(store: Store, steps: &[Step]) -> Check {
+async fn run_schedule(backend: Backend, steps: &[Step]) -> Check {
     SCHEDULES.fetch_add(1, Ordering::Relaxed);
-    let mut world = World::new(store).await;
+    let mut world = World::new(backend).await;
     let mut outcome = Ok(());
     for (n, step) in steps.iter().enumerate() {
         STEPS.fetch_add(1, Ordering::Relaxed);
@@ -1166,9 +1166,9 @@ fn env_number(name: &str, default: u64) -> u64 {
 fn desktop_core_against_the_queue_matches_the_model() {
     let cases = u32::try_from(env_number("COUNTERSIGN_MODEL_CASES", 300)).unwrap_or(u32::MAX);
     let seed = env_number("COUNTERSIGN_MODEL_SEED", 0x5eed_0005);
-    let store = match std::env::var("COUNTERSIGN_MODEL_STORE").as_deref() {
-        Ok("postgres") => Store::Postgres,
-        _ => Store::Sqlite,
+    let backend = match std::env::var("COUNTERSIGN_MODEL_STORE").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        _ => Backend::Sqlite,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -1190,10 +1190,10 @@ fn desktop_core_against_the_queue_matches_the_model() {
     let started = Instant::now();
     let result = runner.run(
         &proptest::collection::vec(step_strategy(), 5..40),
-        |steps| runtime.block_on(run_schedule(store, &steps)),
+        |steps| runtime.block_on(run_schedule(backend, &steps)),
     );
     let summary = format!(
-        "model_sync: {} schedules ({} steps) on {store:?}, seed {seed:#x}, {} violations, {:.1} s",
+        "model_sync: {} schedules ({} steps) on {backend:?}, seed {seed:#x}, {} violations, {:.1} s",
         SCHEDULES.load(Ordering::Relaxed),
         STEPS.load(Ordering::Relaxed),
         VIOLATIONS.load(Ordering::Relaxed),

@@ -6,14 +6,13 @@ use std::sync::Arc;
 
 use countersign_domain::Role;
 use countersign_queue::{Clock as _, ManualClock, Policy, SystemClock};
-use countersign_tests::{
-    Queue, QueueOptions, Store, TestDb, assignments, item, mutation, on_both_stores,
-};
+use countersign_testkit::fixtures::{assignments, item, mutation};
+use countersign_testkit::{Backend, Queue, QueueOptions, TestDb, on_both_backends};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-on_both_stores!(
+on_both_backends!(
     idempotent_submission,
     validation_failures_store_nothing,
     default_policy_routes,
@@ -30,8 +29,8 @@ on_both_stores!(
     audit_chain_detects_any_altered_row,
 );
 
-async fn idempotent_submission(store: Store) {
-    let db = TestDb::new(store);
+async fn idempotent_submission(backend: Backend) {
+    let db = TestDb::new(backend);
     let queue = Queue::start(&db, QueueOptions::default()).await;
     let producer = queue.user("fraudbot", Role::Producer).await;
     let other = queue.user("draftbot", Role::Producer).await;
@@ -80,8 +79,8 @@ async fn idempotent_submission(store: Store) {
     assert_eq!(fetched_by_other.code(), "not_found");
 }
 
-async fn validation_failures_store_nothing(store: Store) {
-    let db = TestDb::new(store);
+async fn validation_failures_store_nothing(backend: Backend) {
+    let db = TestDb::new(backend);
     let queue = Queue::start(&db, QueueOptions::default()).await;
     let producer = queue.user("fraudbot", Role::Producer).await;
     let base = item("txn-1", "transaction", 0.7, "medium");
@@ -182,8 +181,8 @@ async fn validation_failures_store_nothing(store: Store) {
     assert_eq!(queue.count("SELECT COUNT(*) FROM audit_log").await, 0);
 }
 
-async fn default_policy_routes(store: Store) {
-    let db = TestDb::new(store);
+async fn default_policy_routes(backend: Backend) {
+    let db = TestDb::new(backend);
     let queue = Queue::start(&db, QueueOptions::default()).await;
     let producer = queue.user("bot", Role::Producer).await;
     let cases = [
@@ -272,8 +271,8 @@ async fn default_policy_routes(store: Store) {
     }
 }
 
-async fn concurrent_pulls_never_share_an_item(store: Store) {
-    let db = TestDb::new(store);
+async fn concurrent_pulls_never_share_an_item(backend: Backend) {
+    let db = TestDb::new(backend);
     let queue = Arc::new(Queue::start(&db, QueueOptions::default()).await);
     let producer = queue.user("bot", Role::Producer).await;
     const ITEMS: usize = 600;
@@ -334,8 +333,8 @@ async fn concurrent_pulls_never_share_an_item(store: Store) {
 
 use futures::StreamExt;
 
-async fn escalations_go_to_seniors_only(store: Store) {
-    let db = TestDb::new(store);
+async fn escalations_go_to_seniors_only(backend: Backend) {
+    let db = TestDb::new(backend);
     let queue = Queue::start(&db, QueueOptions::default()).await;
     let producer = queue.user("bot", Role::Producer).await;
     let reviewer = queue.user("rita", Role::Reviewer).await;
@@ -379,8 +378,8 @@ async fn escalations_go_to_seniors_only(store: Store) {
     assert_eq!(escalated["item"]["decisions"][0]["by"], "rita");
 }
 
-async fn four_eyes_needs_a_second_senior(store: Store) {
-    let db = TestDb::new(store);
+async fn four_eyes_needs_a_second_senior(backend: Backend) {
+    let db = TestDb::new(backend);
     let queue = Queue::start(&db, QueueOptions::default()).await;
     let producer = queue.user("clinbot", Role::Producer).await;
     let ana = queue.user("ana", Role::Senior).await;
@@ -468,8 +467,8 @@ async fn four_eyes_needs_a_second_senior(store: Store) {
     assert_eq!(rejected.body["outcome"], "rejected");
 }
 
-async fn replayed_push_returns_stored_results(store: Store) {
-    let db = TestDb::new(store);
+async fn replayed_push_returns_stored_results(backend: Backend) {
+    let db = TestDb::new(backend);
     let queue = Queue::start(&db, QueueOptions::default()).await;
     let producer = queue.user("bot", Role::Producer).await;
     let reviewer = queue.user("rita", Role::Reviewer).await;
@@ -529,8 +528,8 @@ async fn replayed_push_returns_stored_results(store: Store) {
     assert_eq!(reply["results"][0]["code"], "mutation_id_reused");
 }
 
-async fn gap_stops_processing(store: Store) {
-    let db = TestDb::new(store);
+async fn gap_stops_processing(backend: Backend) {
+    let db = TestDb::new(backend);
     let queue = Queue::start(&db, QueueOptions::default()).await;
     let producer = queue.user("bot", Role::Producer).await;
     let reviewer = queue.user("rita", Role::Reviewer).await;
@@ -581,8 +580,8 @@ fn short_lease_policy() -> Policy {
     .expect("policy")
 }
 
-async fn fencing_turns_stale_epochs_into_conflicts(store: Store) {
-    let db = TestDb::new(store);
+async fn fencing_turns_stale_epochs_into_conflicts(backend: Backend) {
+    let db = TestDb::new(backend);
     let clock = ManualClock::new(SystemClock.now());
     let queue = Queue::start(
         &db,
@@ -657,8 +656,8 @@ async fn fencing_turns_stale_epochs_into_conflicts(store: Store) {
     assert_eq!(reply["results"][0]["status"], "applied");
 }
 
-async fn expired_lease_without_rival_is_accepted(store: Store) {
-    let db = TestDb::new(store);
+async fn expired_lease_without_rival_is_accepted(backend: Backend) {
+    let db = TestDb::new(backend);
     let clock = ManualClock::new(SystemClock.now());
     let queue = Queue::start(
         &db,
@@ -716,8 +715,8 @@ async fn expired_lease_without_rival_is_accepted(store: Store) {
     );
 }
 
-async fn pull_renews_held_leases(store: Store) {
-    let db = TestDb::new(store);
+async fn pull_renews_held_leases(backend: Backend) {
+    let db = TestDb::new(backend);
     let clock = ManualClock::new(SystemClock.now());
     let queue = Queue::start(
         &db,
@@ -767,8 +766,8 @@ async fn pull_renews_held_leases(store: Store) {
     );
 }
 
-async fn roles_and_tokens(store: Store) {
-    let db = TestDb::new(store);
+async fn roles_and_tokens(backend: Backend) {
+    let db = TestDb::new(backend);
     let queue = Queue::start(&db, QueueOptions::default()).await;
     let producer = queue.user("bot", Role::Producer).await;
     let reviewer = queue.user("rita", Role::Reviewer).await;
@@ -896,8 +895,8 @@ async fn roles_and_tokens(store: Store) {
     assert_eq!(wrong_method.code(), "method_not_allowed");
 }
 
-async fn cancel_and_decided_elsewhere_reach_clients(store: Store) {
-    let db = TestDb::new(store);
+async fn cancel_and_decided_elsewhere_reach_clients(backend: Backend) {
+    let db = TestDb::new(backend);
     let queue = Queue::start(&db, QueueOptions::default()).await;
     let producer = queue.user("bot", Role::Producer).await;
     let rita = queue.user("rita", Role::Reviewer).await;
@@ -1004,8 +1003,8 @@ async fn cancel_and_decided_elsewhere_reach_clients(store: Store) {
     assert_eq!(bad_cursor.code(), "invalid_cursor");
 }
 
-async fn audit_chain_detects_any_altered_row(store: Store) {
-    let db = TestDb::new(store);
+async fn audit_chain_detects_any_altered_row(backend: Backend) {
+    let db = TestDb::new(backend);
     let queue = Queue::start(&db, QueueOptions::default()).await;
     let producer = queue.user("bot", Role::Producer).await;
     let reviewer = queue.user("rita", Role::Reviewer).await;

@@ -18,7 +18,8 @@ use sqlx::{Connection, SqliteConnection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use support::{Queue, Reviewer};
+use countersign_testkit::QueueProcess;
+use support::Reviewer;
 
 /// A one-shot `sync` promises to end within 30 s; a little slack for process start-up.
 const SYNC_BOUND: Duration = Duration::from_secs(35);
@@ -420,8 +421,8 @@ async fn expect_refused(reviewer: &Reviewer, name: &str) -> Duration {
     elapsed
 }
 
-async fn setup() -> (Queue, FakeServer, Reviewer, Vec<String>) {
-    let queue = Queue::start(Some("prefetch = 100\n")).await;
+async fn setup() -> (QueueProcess, FakeServer, Reviewer, Vec<String>) {
+    let queue = QueueProcess::start(Some("prefetch = 100\n")).await;
     for n in 0..6 {
         queue.submit(&format!("hostile-{n}")).await;
     }

@@ -7,23 +7,16 @@ mod support;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use support::{Backend, Queue, Reviewer, random_pause};
+use countersign_testkit::{Backend, QueueProcess, on_both_backends};
+use support::{Reviewer, random_pause};
 
 const KILLS: usize = 24;
 const ITEMS: usize = 72;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkilled_watch_loses_and_doubles_nothing_sqlite() {
-    sigkilled_watch_loses_and_doubles_nothing(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkilled_watch_loses_and_doubles_nothing_postgres() {
-    sigkilled_watch_loses_and_doubles_nothing(Backend::Postgres).await;
-}
+on_both_backends!(worker_threads = 2; sigkilled_watch_loses_and_doubles_nothing);
 
 async fn sigkilled_watch_loses_and_doubles_nothing(backend: Backend) {
-    let queue = Queue::start_on(backend, Some("prefetch = 100\n")).await;
+    let queue = QueueProcess::start_on(backend, Some("prefetch = 100\n")).await;
     for n in 0..ITEMS {
         queue.submit(&format!("kill-{n}")).await;
     }

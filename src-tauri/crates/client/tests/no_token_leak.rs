@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use sqlx::{Connection, PgConnection};
 
-use support::{Backend, Queue, Reviewer};
+use countersign_testkit::{Backend, QueueProcess, on_both_backends};
+use support::Reviewer;
 
 const VERBOSE: &str = "trace";
 
@@ -63,8 +64,8 @@ impl Printed {
     }
 }
 
-async fn session_leaks_no_token(backend: Backend) {
-    let queue = Queue::start_with_env(
+async fn no_token_in_files_logs_or_database(backend: Backend) {
+    let queue = QueueProcess::start_with_env(
         backend,
         Some("prefetch = 100\n"),
         &[("RUST_LOG", VERBOSE), ("COUNTERSIGN_LOG", VERBOSE)],
@@ -242,12 +243,4 @@ async fn postgres_text(url: &str) -> Vec<u8> {
     all
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_token_in_files_logs_or_database_sqlite() {
-    session_leaks_no_token(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_token_in_files_logs_or_database_postgres() {
-    session_leaks_no_token(Backend::Postgres).await;
-}
+on_both_backends!(worker_threads = 2; no_token_in_files_logs_or_database);

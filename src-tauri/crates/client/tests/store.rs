@@ -7,9 +7,10 @@ use countersign_client::store::{
 };
 use countersign_client::sync::plan::{Ack, BatchLimits, PushOutcome};
 use countersign_domain::{
-    Action, AiProposal, Assignment, Epoch, Item, ItemId, ItemStatus, Lease, LeaseId, MutationId,
-    MutationStatus, PullResponse, Removal, RemovalReason, Risk, Route, Stage,
+    Action, Assignment, ItemId, LeaseId, MutationId, MutationStatus, PullResponse, Removal,
+    RemovalReason, Risk, Stage,
 };
+use countersign_testkit::fixtures;
 use serde_json::json;
 
 fn now() -> DateTime<Utc> {
@@ -19,47 +20,23 @@ fn now() -> DateTime<Utc> {
 }
 
 fn assignment(n: u32, output: serde_json::Value) -> Assignment {
-    let risk = [Risk::Low, Risk::Medium, Risk::High, Risk::Critical][n as usize % 4];
-    Assignment {
-        item: Item {
-            id: ItemId::new_v7(),
-            producer: "fraud-ai".into(),
-            created_at: now(),
-            external_id: format!("txn-{n}"),
-            kind: if n.is_multiple_of(2) {
-                "transaction"
-            } else {
-                "content_draft"
-            }
-            .into(),
-            title: format!("item {n}"),
-            payload: json!({"n": n}),
-            ai: AiProposal {
-                model: Some("m".into()),
-                output,
-                reasoning: None,
-                confidence: 0.5,
-                risk,
-                signals: vec![],
-                evidence: vec![],
-            },
-            priority: i64::from(n % 100),
-            due_at: Some(now() + Duration::hours(i64::from(n))),
-            callback_url: None,
-            route: Route::Review,
-            routing_rule: "default".into(),
-            approvals_required: 1,
-            status: ItemStatus::Pending,
-            outcome: None,
-            decisions: vec![],
-        },
-        stage: Stage::Review,
-        lease: Lease {
-            id: LeaseId::new_v7(),
-            epoch: Epoch(1),
-            expires_at: now() + Duration::hours(8),
-        },
+    let mut a = fixtures::assignment(ItemId::new_v7(), LeaseId::new_v7(), now());
+    a.item.external_id = format!("txn-{n}");
+    a.item.kind = if n.is_multiple_of(2) {
+        "transaction"
+    } else {
+        "content_draft"
     }
+    .into();
+    a.item.title = format!("item {n}");
+    a.item.payload = json!({"n": n});
+    a.item.ai.model = Some("m".into());
+    a.item.ai.output = output;
+    a.item.ai.confidence = 0.5;
+    a.item.ai.risk = [Risk::Low, Risk::Medium, Risk::High, Risk::Critical][n as usize % 4];
+    a.item.priority = i64::from(n % 100);
+    a.item.due_at = Some(now() + Duration::hours(i64::from(n)));
+    a
 }
 
 fn pull(assignments: Vec<Assignment>, removed: Vec<Removal>) -> PullResponse {
