@@ -56,12 +56,7 @@ impl Storm {
         for n in 0..clients {
             let reviewer = Reviewer::new(&queue, &format!("reviewer-{n}"), "reviewer").await;
             reviewer.ok(&["sync"]).await;
-            let held: Vec<String> = reviewer
-                .list()
-                .await
-                .iter()
-                .map(|row| row["item_id"].as_str().expect("id").to_owned())
-                .collect();
+            let held: Vec<String> = reviewer.item_ids().await;
             assert_eq!(held.len(), per_client, "client {n} holds its share");
             reviewers.push(reviewer);
             items.push(held);

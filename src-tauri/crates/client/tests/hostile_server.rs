@@ -433,12 +433,7 @@ async fn setup() -> (QueueProcess, FakeServer, Reviewer, Vec<String>) {
         server: fake.url(),
     };
     alice.ok(&["sync"]).await;
-    let ids: Vec<String> = alice
-        .list()
-        .await
-        .iter()
-        .map(|row| row["item_id"].as_str().expect("id").to_owned())
-        .collect();
+    let ids: Vec<String> = alice.item_ids().await;
     assert_eq!(ids.len(), 6);
     (queue, fake, alice, ids)
 }

@@ -22,12 +22,7 @@ async fn sigkilled_watch_loses_and_doubles_nothing(backend: Backend) {
     }
     let alice = Reviewer::new(&queue, "alice", "reviewer").await;
     alice.ok(&["sync"]).await;
-    let ids: Vec<String> = alice
-        .list()
-        .await
-        .iter()
-        .map(|row| row["item_id"].as_str().expect("id").to_owned())
-        .collect();
+    let ids: Vec<String> = alice.item_ids().await;
     assert_eq!(ids.len(), ITEMS);
 
     let actions = ["approve", "reject", "escalate"];

@@ -80,12 +80,7 @@ async fn no_token_in_files_logs_or_database(backend: Backend) {
     let mut printed = Printed::default();
 
     assert!(printed.run(&alice, &["sync"]).await);
-    let ids: Vec<String> = alice
-        .list()
-        .await
-        .iter()
-        .map(|row| row["item_id"].as_str().expect("id").to_owned())
-        .collect();
+    let ids: Vec<String> = alice.item_ids().await;
     assert_eq!(ids.len(), 8);
     assert!(printed.run(&alice, &["decide", &ids[0], "approve"]).await);
     assert!(

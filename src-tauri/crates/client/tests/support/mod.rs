@@ -77,6 +77,15 @@ impl Reviewer {
         }
     }
 
+    /// The ids of the items in the inbox, in list order.
+    pub async fn item_ids(&self) -> Vec<String> {
+        self.list()
+            .await
+            .iter()
+            .map(|row| row["item_id"].as_str().expect("id").to_owned())
+            .collect()
+    }
+
     pub async fn status_of(&self, item_id: &str) -> Option<String> {
         self.list()
             .await
