@@ -27,3 +27,34 @@ pub fn fresh_database_url() -> String {
         uuid::Uuid::now_v7().simple()
     )
 }
+
+/// Drops a test database made by [`fresh_database_url`], cutting any connection still open to it
+/// (a queue service that outlived its test). Best effort: what is left, `scripts/postgres.sh` drops
+/// at its next run. Blocking, on a thread of its own, so it can run in `Drop` inside a runtime.
+pub fn drop_database(url: &str) {
+    let Some(name) = url
+        .rsplit('/')
+        .next()
+        .filter(|name| name.starts_with(DATABASE_PREFIX))
+        .map(str::to_owned)
+    else {
+        return;
+    };
+    let admin = format!("{}/postgres", server_url());
+    // A failure leaves the database to scripts/postgres.sh; the test's outcome does not depend on it.
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        runtime.block_on(async {
+            use sqlx::Connection as _;
+            let mut connection = sqlx::PgConnection::connect(&admin).await.ok()?;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut connection)
+                .await
+                .ok()
+        })
+    })
+    .join();
+}

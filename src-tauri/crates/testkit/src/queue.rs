@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use crate::{Backend, postgres};
 
-/// A database of its own for one test; a SQLite file disappears with the value.
+/// A database of its own for one test; it disappears with the value (a SQLite file with its
+/// directory, a PostgreSQL database by `DROP DATABASE`).
 pub struct TestDb {
     pub url: String,
     pub backend: Backend,
@@ -42,6 +43,14 @@ impl TestDb {
                 backend,
                 _dir: None,
             },
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if self.backend == Backend::Postgres {
+            postgres::drop_database(&self.url);
         }
     }
 }
