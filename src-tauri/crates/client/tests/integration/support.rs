@@ -2,8 +2,6 @@
 //! `countersign-queue` binary as a child process behind its fault proxy): a reviewer driving the real
 //! `countersign-cli` on a data directory of its own.
 
-#![allow(dead_code)] // each test file uses its own part of the harness
-
 use std::path::Path;
 use std::process::Output;
 use std::time::Duration;

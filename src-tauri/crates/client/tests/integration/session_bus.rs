@@ -3,8 +3,6 @@
 //! server); it sets COUNTERSIGN_REQUIRE_DBUS=1, and then these tests never skip.
 //! The no-keyring test needs no bus and always runs.
 
-mod support;
-
 use countersign_testkit::{QueueProcess, fixtures};
 
 use std::process::{Command, Stdio};
@@ -182,7 +180,7 @@ async fn login_then_sync_uses_the_keyring_and_notifies_an_escalation_once() {
     let token = queue.add_user("carol", "senior").await;
     let dir = tempfile::tempdir().expect("temp dir");
     let cli = |args: &[&str]| {
-        let mut command = Command::new(support::cli_bin());
+        let mut command = Command::new(crate::support::cli_bin());
         command
             .arg("--data-dir")
             .arg(dir.path())

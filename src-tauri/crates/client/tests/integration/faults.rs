@@ -10,8 +10,6 @@
 //! and the full PostgreSQL server restart (`pg_ctlcluster … restart`), which is long-mode only because it
 //! disturbs every other test using that server.
 
-mod support;
-
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -19,8 +17,8 @@ use futures::future::join_all;
 use serde_json::Value;
 use sqlx::{Connection, PgConnection};
 
+use crate::support::{Reviewer, random_pause};
 use countersign_testkit::{Backend, QueueProcess, on_both_backends};
-use support::{Reviewer, random_pause};
 
 fn long_mode() -> bool {
     std::env::var_os("COUNTERSIGN_FAULTS_LONG").is_some_and(|v| !v.is_empty() && v != "0")

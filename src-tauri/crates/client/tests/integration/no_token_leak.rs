@@ -5,15 +5,13 @@
 //! queue keeps only the token's SHA-256, which is checked to be there, so the search looks in the right
 //! place.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
 use sqlx::{Connection, PgConnection};
 
+use crate::support::Reviewer;
 use countersign_testkit::{Backend, QueueProcess, on_both_backends};
-use support::Reviewer;
 
 const VERBOSE: &str = "trace";
 

@@ -1,12 +1,10 @@
 //! The desktop core against the real queue service (see tests/support for how it is found and run).
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::Reviewer;
 use countersign_testkit::{Backend, QueueProcess, fixtures, on_both_backends};
 use serde_json::Value;
-use support::Reviewer;
 
 fn decisions_on(item: &Value) -> usize {
     item["decisions"].as_array().map_or(0, Vec::len)

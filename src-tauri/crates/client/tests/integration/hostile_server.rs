@@ -4,8 +4,6 @@
 //! a clear message, non-zero, in bounded time, and leave the store as it was apart from sync status
 //! fields: decisions waiting to upload are still there and reach the server exactly once afterwards.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -18,8 +16,8 @@ use sqlx::{Connection, SqliteConnection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::support::Reviewer;
 use countersign_testkit::QueueProcess;
-use support::Reviewer;
 
 /// A one-shot `sync` promises to end within 30 s; a little slack for process start-up.
 const SYNC_BOUND: Duration = Duration::from_secs(35);

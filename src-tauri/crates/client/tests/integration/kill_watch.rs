@@ -2,13 +2,11 @@
 //! processes record decisions in the same data directory. Afterwards every decision is on the server
 //! exactly once and nothing recorded as decided is missing.
 
-mod support;
-
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::support::{Reviewer, random_pause};
 use countersign_testkit::{Backend, QueueProcess, on_both_backends};
-use support::{Reviewer, random_pause};
 
 const KILLS: usize = 24;
 const ITEMS: usize = 72;
