@@ -6,9 +6,9 @@
 //! log's `decide` entries), nothing is missing, and nothing undecided carries a decision.
 //!
 //! CI runs a small number of rounds. Long mode: `COUNTERSIGN_FAULTS_LONG=1 cargo test -p
-//! countersign-client --test faults -- --include-ignored --test-threads=1` runs ten times the rounds
-//! and the full PostgreSQL server restart (`pg_ctlcluster … restart`), which is long-mode only because it
-//! disturbs every other test using that server.
+//! countersign-client --test integration faults -- --include-ignored --test-threads=1` runs ten
+//! times the rounds and the full PostgreSQL server restart (`pg_ctlcluster … restart`), which is
+//! long-mode only because it disturbs every other test using that server.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

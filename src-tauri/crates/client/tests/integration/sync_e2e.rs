@@ -1,4 +1,4 @@
-//! The desktop core against the real queue service (see tests/support for how it is found and run).
+//! The desktop core against the real queue service (countersign-testkit's QueueProcess runs it).
 
 use std::time::{Duration, Instant};
 
