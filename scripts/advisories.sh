@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 live=https://github.com/RustSec/advisory-db
+# COUNTERSIGN_ADVISORY_SNAPSHOT=1 skips the live database, to check against the snapshot on purpose.
 if [ -z "${COUNTERSIGN_ADVISORY_SNAPSHOT:-}" ] && timeout 30 git ls-remote --exit-code "$live" HEAD >/dev/null 2>&1; then
   echo "advisories: the live RustSec database" >&2
   exec cargo deny check advisories
