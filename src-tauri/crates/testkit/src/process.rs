@@ -40,7 +40,8 @@ pub fn queue_bin() -> PathBuf {
 pub struct QueueProcess {
     /// Its policy file and logs.
     pub dir: tempfile::TempDir,
-    db: TestDb,
+    /// Held for its `Drop`: the database goes with the service.
+    _db: TestDb,
     /// The service's database URL.
     pub database: String,
     policy: Option<PathBuf>,
@@ -78,7 +79,7 @@ impl QueueProcess {
         let mut queue = QueueProcess {
             dir,
             database: db.url.clone(),
-            db,
+            _db: db,
             policy,
             child: None,
             proxy: Proxy::start(None).await,
@@ -93,10 +94,6 @@ impl QueueProcess {
         queue.producer = queue.add_user("fraud-ai", "producer").await;
         queue.serve().await;
         queue
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.db.backend
     }
 
     /// The address clients use: the proxy's, stable across restarts.
@@ -185,11 +182,6 @@ impl QueueProcess {
             all.extend(std::fs::read(self.dir.path().join(name)).unwrap_or_default());
         }
         all
-    }
-
-    /// Environment for the next `serve` (a log level, say).
-    pub fn set_env(&mut self, key: &str, value: &str) {
-        self.env.push((key.to_owned(), value.to_owned()));
     }
 
     /// The PID of the running service, to signal it.

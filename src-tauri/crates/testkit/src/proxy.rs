@@ -120,10 +120,6 @@ impl Proxy {
         }
     }
 
-    pub fn is_offline(&self) -> bool {
-        self.shared.offline.load(Ordering::SeqCst)
-    }
-
     /// The next push reaches the server and is answered, but the answer never reaches the client.
     pub fn lose_next_push_response(&self, lose: bool) {
         self.shared
@@ -168,11 +164,6 @@ impl Proxy {
     /// How many push answers were lost on purpose so far.
     pub fn responses_dropped(&self) -> u64 {
         self.shared.responses_dropped.load(Ordering::SeqCst)
-    }
-
-    /// The last push forwarded to the server.
-    pub fn last_push(&self) -> Option<CapturedPush> {
-        self.pushes().pop()
     }
 
     /// Every push forwarded to the server, oldest first.
