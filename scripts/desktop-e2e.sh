@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The desktop end-to-end test (tests/tests/desktop_e2e.rs): builds the UI and the real app binary, then
+# The desktop end-to-end test (tests/tests/integration/desktop_e2e.rs): builds the UI and the real app binary, then
 # runs the test under a virtual display and a private D-Bus session with a real Secret Service (the
 # reviewer signs in and the app keeps the token there), where it starts tauri-driver (WebKitWebDriver)
 # and a real queue service. Anything missing is a failure, never a skip.
@@ -20,4 +20,4 @@ COUNTERSIGN_DESKTOP_APP="${CARGO_TARGET_DIR:-$PWD/target}/debug/countersign-desk
   xvfb-run -a -s "-screen 0 1280x800x24" \
   src-tauri/crates/client/scripts/with-session-bus.sh \
   cargo test --workspace --features "${COUNTERSIGN_CARGO_FEATURES:-countersign-desktop/custom-protocol}" \
-    --test desktop_e2e --locked -- --ignored --nocapture
+    --test integration --locked -- --ignored --nocapture desktop_e2e::

@@ -6,7 +6,7 @@
 # JSON schema cannot describe (an RFC 3339 time that is an empty string, a cursor it never issued,
 # a callback URL that is not http(s)); those refusals are 4xx with an error body, which the other
 # checks still verify. GET /v1/events is a stream that never ends by itself, so it is left to the
-# integration tests (tests/tests/queue_delivery.rs), which read its events.
+# integration tests (tests/tests/integration/queue_delivery.rs), which read its events.
 #   scripts/fuzz-api.sh            CI-sized (fixed seed)
 #   FUZZ_EXAMPLES=1000 scripts/fuzz-api.sh   the long version
 set -euo pipefail

@@ -51,9 +51,15 @@ if [ "$current" -lt 400 ]; then
   $root pg_ctlcluster "$version" "$name" restart >&2
   sleep 1
 fi
-# Drop databases left by earlier test runs.
-for db in $(as_postgres psql -p "$port" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE 'cs_test_%'"); do
-  as_postgres psql -p "$port" -qtAc "DROP DATABASE IF EXISTS \"$db\"" >&2 || true
+# Drop databases left by earlier runs: tests name theirs cs_test_<uuid> (countersign-testkit's
+# postgres module); benchmarks cs_bench_ and cs_load_; cs_client_ is the client tests' former prefix.
+# `_` is a LIKE wildcard, hence the escapes. A database still in use (another run's) is left alone.
+prefixes=(cs_test_ cs_client_ cs_bench_ cs_load_)
+for prefix in "${prefixes[@]}"; do
+  pattern=${prefix//_/\\_}%
+  for db in $(as_postgres psql -p "$port" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE '$pattern'"); do
+    as_postgres psql -p "$port" -qtAc "DROP DATABASE IF EXISTS \"$db\"" >&2 || true
+  done
 done
 
 url="postgres://$user:$password@127.0.0.1:$port"

@@ -21,10 +21,11 @@ echo "== ui: install, lint, typecheck, unit tests, build"
 
 echo "== format"
 cargo fmt --all -- --check
-echo "== dependency policy (cargo-deny: licences, bans, sources; deny.toml)"
-# Advisories are not checked here: their database comes from GitHub (see the README's Reliability).
+echo "== dependency policy (cargo-deny: licences, bans, sources, advisories; deny.toml)"
 command -v cargo-deny >/dev/null || cargo install cargo-deny --version 0.20.2 --locked
 cargo deny check licenses bans sources
+# The live RustSec database where reachable, else the snapshot in ../shared/advisory-db.
+scripts/advisories.sh
 echo "== lint"
 cargo clippy --workspace --all-targets --features "$COUNTERSIGN_CARGO_FEATURES" --locked -- -D warnings
 echo "== build"

@@ -52,7 +52,10 @@ impl TauriDriver {
 
     /// Waits until the driver answers on its port.
     pub async fn wait_ready(&self) -> Result<()> {
-        let http = reqwest::Client::new();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .expect("HTTP client");
         let started = Instant::now();
         while http
             .get(format!("http://127.0.0.1:{}/status", self.port))

@@ -9,15 +9,12 @@
 //!    within one 60 Hz frame, 16 ms, so scrolling stays smooth).
 //!
 //! Run: `cargo build --release -p countersign-queue && cargo bench -p countersign-client --bench sync`
-//! (the queue binary is found as in tests/support: COUNTERSIGN_QUEUE_BIN, else beside countersign-cli).
-
-#[path = "../tests/support/mod.rs"]
-mod support;
+//! (the queue binary is found as countersign-testkit finds it: COUNTERSIGN_QUEUE_BIN, else in the
+//! bench's target directory).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use countersign_client::model::{AssignmentStatus, DecisionInput, ListQuery, SortOrder};
 use countersign_client::notify::{Notice, Notifier};
 use countersign_client::remote::{QueueClient, Token};
@@ -25,9 +22,9 @@ use countersign_client::store::Store;
 use countersign_client::sync::SyncEngine;
 use countersign_client::{Clock, SystemClock};
 use countersign_domain::{
-    Action, AiProposal, Assignment, Epoch, Item, ItemId, ItemStatus, Lease, LeaseId, MutationId,
-    PullResponse, Risk, Route, Stage,
+    Action, Assignment, ItemId, LeaseId, MutationId, PullResponse, Risk, Stage,
 };
+use countersign_testkit::{QueueProcess, fixtures};
 use serde_json::json;
 use sqlx::{QueryBuilder, Sqlite};
 
@@ -49,42 +46,17 @@ impl Notifier for SilentNotifier {
 }
 
 fn assignment(n: usize) -> Assignment {
-    let now = Utc::now();
-    Assignment {
-        item: Item {
-            id: ItemId::new_v7(),
-            producer: "fraud-ai".into(),
-            created_at: now,
-            external_id: format!("bench-{n}"),
-            kind: "transaction".into(),
-            title: format!("Card payment EUR {n} at an electronics retailer"),
-            payload: json!({"amount_eur": n, "merchant": "electronics", "country": "DE"}),
-            ai: AiProposal {
-                model: Some("fraud-gbm-v7".into()),
-                output: json!({"verdict": "fraud", "score": 0.62}),
-                reasoning: Some("Seven payments in 24 hours from a new device.".into()),
-                confidence: 0.62,
-                risk: Risk::Medium,
-                signals: vec![],
-                evidence: vec![],
-            },
-            priority: (n % 100) as i64,
-            due_at: Some(now + chrono::Duration::hours(24)),
-            callback_url: None,
-            route: Route::Review,
-            routing_rule: "default".into(),
-            approvals_required: 1,
-            status: ItemStatus::Pending,
-            outcome: None,
-            decisions: vec![],
-        },
-        stage: Stage::Review,
-        lease: Lease {
-            id: LeaseId::new_v7(),
-            epoch: Epoch(1),
-            expires_at: now + chrono::Duration::hours(8),
-        },
-    }
+    let mut a = fixtures::assignment(ItemId::new_v7(), LeaseId::new_v7(), SystemClock.now());
+    a.item.external_id = format!("bench-{n}");
+    a.item.title = format!("Card payment EUR {n} at an electronics retailer");
+    a.item.payload = json!({"amount_eur": n, "merchant": "electronics", "country": "DE"});
+    a.item.ai.model = Some("fraud-gbm-v7".into());
+    a.item.ai.output = json!({"verdict": "fraud", "score": 0.62});
+    a.item.ai.reasoning = Some("Seven payments in 24 hours from a new device.".into());
+    a.item.ai.confidence = 0.62;
+    a.item.priority = (n % 100) as i64;
+    a.item.due_at = Some(a.item.created_at + chrono::Duration::hours(24));
+    a
 }
 
 /// A cache-sized mix of kinds, stages, risks and due dates, so that filters and sorts have work to do.
@@ -93,8 +65,8 @@ fn varied_assignment(n: usize) -> Assignment {
     a.item.kind = ["transaction", "content_draft", "clinical_suggestion"][n % 3].into();
     a.item.ai.risk = [Risk::Low, Risk::Medium, Risk::High, Risk::Critical][n % 4];
     a.item.priority = ((n * 37) % 101) as i64;
-    a.item.due_at =
-        (!n.is_multiple_of(7)).then(|| Utc::now() + chrono::Duration::minutes((n % 4320) as i64));
+    a.item.due_at = (!n.is_multiple_of(7))
+        .then(|| SystemClock.now() + chrono::Duration::minutes((n % 4320) as i64));
     if n.is_multiple_of(5) {
         a.stage = Stage::Escalation;
     }
@@ -123,12 +95,17 @@ async fn inbox_page_figures() {
     let response = PullResponse {
         cursor: "bench".into(),
         last_mutation_id: MutationId(0),
-        server_time: Utc::now(),
+        server_time: SystemClock.now(),
         assignments: (0..INBOX_ROWS).map(varied_assignment).collect(),
         removed: vec![],
     };
     store
-        .apply_pull(&response, true, Utc::now(), chrono::Duration::hours(1))
+        .apply_pull(
+            &response,
+            true,
+            SystemClock.now(),
+            chrono::Duration::hours(1),
+        )
         .await
         .expect("fill the cache");
     drop(response);
@@ -225,7 +202,7 @@ async fn cold_sync_figures() -> (Duration, Duration) {
     let response = PullResponse {
         cursor: "bench".into(),
         last_mutation_id: MutationId(0),
-        server_time: Utc::now(),
+        server_time: SystemClock.now(),
         assignments: assignments.clone(),
         removed: vec![],
     };
@@ -233,7 +210,12 @@ async fn cold_sync_figures() -> (Duration, Duration) {
     let store = Store::open(dir.path()).await.expect("open store");
     let started = Instant::now();
     store
-        .apply_pull(&response, true, Utc::now(), chrono::Duration::hours(1))
+        .apply_pull(
+            &response,
+            true,
+            SystemClock.now(),
+            chrono::Duration::hours(1),
+        )
         .await
         .expect("apply pull");
     let cold = started.elapsed();
@@ -282,7 +264,7 @@ async fn cold_sync_figures() -> (Duration, Duration) {
                 .push_bind(a.lease.id.to_string())
                 .push_bind(a.lease.epoch.0 as i64)
                 .push_bind(a.lease.expires_at.to_rfc3339())
-                .push_bind(Utc::now().to_rfc3339());
+                .push_bind(SystemClock.now().to_rfc3339());
         });
         insert.build().execute(&mut *tx).await.expect("raw insert");
     }
@@ -291,7 +273,7 @@ async fn cold_sync_figures() -> (Duration, Duration) {
 }
 
 async fn drain_figure() -> Duration {
-    let queue = support::Queue::start(Some("prefetch = 2000\n")).await;
+    let queue = QueueProcess::start(Some("prefetch = 2000\n")).await;
     for n in 0..DRAIN_DECISIONS {
         queue.submit(&format!("drain-{n}")).await;
     }

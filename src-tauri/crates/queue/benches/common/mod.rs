@@ -6,10 +6,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use countersign_domain::{
-    Action, ClientId, DecisionId, Mutation, MutationId, MutationStatus, NewItem, PullResponse,
-    PushResponse, Role,
+    Action, ClientId, Mutation, MutationId, MutationStatus, NewItem, PullResponse, PushResponse,
+    Role,
 };
 use countersign_queue::{AppState, RunningServer, ServeOptions};
+use countersign_testkit::fixtures;
 use serde_json::json;
 use tokio::sync::Mutex;
 
@@ -23,18 +24,13 @@ pub fn seconds(default: u64) -> Duration {
 }
 
 fn review_item(n: usize) -> NewItem {
-    serde_json::from_value(json!({
-        "external_id": format!("bench-{n}"),
-        "kind": "transaction",
-        "title": format!("Card payment EUR {}.00 at an electronics retailer", 100 + n % 900),
-        "payload": {"amount": 100 + n % 900, "currency": "EUR", "merchant": "Voltmart", "country": "PT"},
-        "ai": {"model": "fraud-gbm-v7", "output": {"verdict": "step_up", "score": 0.61},
-               "reasoning": "Velocity above the customer's usual pattern.",
-               "confidence": 0.8, "risk": "medium",
-               "signals": [{"name": "velocity_24h", "value": 7, "weight": 0.31}]},
-        "priority": (n % 100) as i64,
-    }))
-    .expect("bench item")
+    let mut item = fixtures::new_item(&format!("bench-{n}"), "transaction", 0.8, "medium");
+    item.title = format!(
+        "Card payment EUR {}.00 at an electronics retailer",
+        100 + n % 900
+    );
+    item.priority = (n % 100) as i64;
+    item
 }
 
 /// Starts a queue on `database_url` with `items` review items and `reviewers` reviewer tokens.
@@ -152,19 +148,11 @@ pub async fn run_reviewers(
                     let mutations: Vec<Mutation> = batch
                         .iter()
                         .map(|assignment| {
-                            let mutation = Mutation {
-                                id: MutationId(next_id),
-                                decision_id: DecisionId::new_v7(),
-                                item_id: assignment.item.id,
-                                lease_id: assignment.lease.id,
-                                lease_epoch: assignment.lease.epoch,
-                                action: Action::Approve,
-                                correction: None,
-                                reason_code: None,
-                                note: None,
-                                attestation: None,
-                                client_time: None,
-                            };
+                            let mutation = fixtures::decision(
+                                MutationId(next_id),
+                                assignment,
+                                Action::Approve,
+                            );
                             next_id += 1;
                             mutation
                         })

@@ -2,10 +2,7 @@
 
 use super::*;
 use chrono::TimeZone;
-use countersign_domain::{
-    Action, AiProposal, DecisionId, Epoch, Item, ItemStatus, Lease, MutationResult, Removal, Risk,
-    Route,
-};
+use countersign_domain::{Action, DecisionId, Epoch, MutationResult, Removal, Risk};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -291,41 +288,15 @@ fn now() -> DateTime<Utc> {
 }
 
 fn assignment(item: u128, lease: u128, stage: Stage, due_in_minutes: Option<i64>) -> Assignment {
-    Assignment {
-        item: Item {
-            id: ItemId(id(item)),
-            producer: "fraud-ai".into(),
-            created_at: now(),
-            external_id: format!("txn-{item}"),
-            kind: "transaction".into(),
-            title: format!("item {item}"),
-            payload: json!({}),
-            ai: AiProposal {
-                model: None,
-                output: json!({"verdict": "fraud"}),
-                reasoning: None,
-                confidence: 0.6,
-                risk: Risk::High,
-                signals: vec![],
-                evidence: vec![],
-            },
-            priority: 50,
-            due_at: due_in_minutes.map(|m| now() + Duration::minutes(m)),
-            callback_url: None,
-            route: Route::Review,
-            routing_rule: "default".into(),
-            approvals_required: 1,
-            status: ItemStatus::Pending,
-            outcome: None,
-            decisions: vec![],
-        },
-        stage,
-        lease: Lease {
-            id: LeaseId(id(lease)),
-            epoch: Epoch(1),
-            expires_at: now() + Duration::hours(8),
-        },
-    }
+    let mut a =
+        countersign_testkit::fixtures::assignment(ItemId(id(item)), LeaseId(id(lease)), now());
+    a.item.external_id = format!("txn-{item}");
+    a.item.title = format!("item {item}");
+    a.item.ai.output = json!({"verdict": "fraud"});
+    a.item.ai.risk = Risk::High;
+    a.item.due_at = due_in_minutes.map(|m| now() + Duration::minutes(m));
+    a.stage = stage;
+    a
 }
 
 fn local(entries: &[(u128, AssignmentStatus, u128)]) -> HashMap<ItemId, LocalAssignment> {

@@ -10,16 +10,16 @@ use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use countersign_domain::Role;
-use countersign_tests::{
-    Queue, QueueOptions, Store, TestDb, assignments, item, mutation, on_both_stores,
-};
+use countersign_queue::{Clock as _, SystemClock};
+use countersign_testkit::fixtures::{assignments, item, mutation};
+use countersign_testkit::{Backend, Queue, QueueOptions, TestDb, on_both_backends};
 use futures::StreamExt;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use uuid::Uuid;
 
-on_both_stores!(
+on_both_backends!(
     webhooks_are_signed_retried_and_survive_restarts,
     events_announce_new_work,
     feedback_export_holds_human_decisions_only,
@@ -117,9 +117,9 @@ fn delivered(receiver: &Receiver) -> Vec<Delivery> {
     receiver.deliveries.lock().expect("lock").clone()
 }
 
-async fn webhooks_are_signed_retried_and_survive_restarts(store: Store) {
+async fn webhooks_are_signed_retried_and_survive_restarts(backend: Backend) {
     let (url, receiver) = start_receiver().await;
-    let db = TestDb::new(store);
+    let db = TestDb::new(backend);
     let options = QueueOptions {
         webhook_secret: Some(format!("whsec_{}", BASE64.encode(KEY))),
         ..Default::default()
@@ -155,7 +155,7 @@ async fn webhooks_are_signed_retried_and_survive_restarts(store: Store) {
             "signature verifies: {attempt:?}"
         );
         let timestamp: i64 = attempt.timestamp.parse().expect("unix seconds");
-        assert!((chrono::Utc::now().timestamp() - timestamp).abs() < 60);
+        assert!((SystemClock.now().timestamp() - timestamp).abs() < 60);
     }
     let body: Value = serde_json::from_str(&attempts[1].body).expect("JSON body");
     assert_eq!(body["type"], "item.decided");
@@ -244,8 +244,8 @@ async fn read_events(response: reqwest::Response, wanted: usize) -> usize {
     text.matches("event: assignments").count()
 }
 
-async fn events_announce_new_work(store: Store) {
-    let db = TestDb::new(store);
+async fn events_announce_new_work(backend: Backend) {
+    let db = TestDb::new(backend);
     let mut queue = Queue::start(&db, QueueOptions::default()).await;
     let producer = queue.user("bot", Role::Producer).await;
     let reviewer = queue.user("rita", Role::Reviewer).await;
@@ -294,8 +294,8 @@ async fn events_announce_new_work(store: Store) {
         .expect("reader");
 }
 
-async fn feedback_export_holds_human_decisions_only(store: Store) {
-    let db = TestDb::new(store);
+async fn feedback_export_holds_human_decisions_only(backend: Backend) {
+    let db = TestDb::new(backend);
     let queue = Queue::start(&db, QueueOptions::default()).await;
     let producer = queue.user("bot", Role::Producer).await;
     let reviewer = queue.user("rita", Role::Reviewer).await;

@@ -1,11 +1,10 @@
-//! The desktop core against the real queue service (see tests/support for how it is found and run).
-
-mod support;
+//! The desktop core against the real queue service (countersign-testkit's QueueProcess runs it).
 
 use std::time::{Duration, Instant};
 
+use crate::support::Reviewer;
+use countersign_testkit::{Backend, QueueProcess, fixtures, on_both_backends};
 use serde_json::Value;
-use support::{Backend, Queue, Reviewer};
 
 fn decisions_on(item: &Value) -> usize {
     item["decisions"].as_array().map_or(0, Vec::len)
@@ -19,7 +18,7 @@ fn item_ids(rows: &[Value]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cold_sync_fills_the_inbox() {
-    let queue = Queue::start(None).await;
+    let queue = QueueProcess::start(None).await;
     for n in 0..5 {
         queue.submit(&format!("cold-{n}")).await;
     }
@@ -56,18 +55,10 @@ async fn cold_sync_fills_the_inbox() {
     assert!(status["notifications"]["state"].is_string());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn offline_decisions_are_uploaded_exactly_once_after_the_server_returns_sqlite() {
-    offline_decisions_are_uploaded_exactly_once_after_the_server_returns(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn offline_decisions_are_uploaded_exactly_once_after_the_server_returns_postgres() {
-    offline_decisions_are_uploaded_exactly_once_after_the_server_returns(Backend::Postgres).await;
-}
+on_both_backends!(worker_threads = 2; offline_decisions_are_uploaded_exactly_once_after_the_server_returns);
 
 async fn offline_decisions_are_uploaded_exactly_once_after_the_server_returns(backend: Backend) {
-    let mut queue = Queue::start_on(backend, None).await;
+    let mut queue = QueueProcess::start_on(backend, None).await;
     for n in 0..3 {
         queue.submit(&format!("offline-{n}")).await;
     }
@@ -135,18 +126,10 @@ async fn offline_decisions_are_uploaded_exactly_once_after_the_server_returns(ba
     assert_eq!(alice.json(&["status", "--json"]).await["pending"], 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_push_whose_response_is_lost_is_not_applied_twice_sqlite() {
-    a_push_whose_response_is_lost_is_not_applied_twice(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_push_whose_response_is_lost_is_not_applied_twice_postgres() {
-    a_push_whose_response_is_lost_is_not_applied_twice(Backend::Postgres).await;
-}
+on_both_backends!(worker_threads = 2; a_push_whose_response_is_lost_is_not_applied_twice);
 
 async fn a_push_whose_response_is_lost_is_not_applied_twice(backend: Backend) {
-    let queue = Queue::start_on(backend, None).await;
+    let queue = QueueProcess::start_on(backend, None).await;
     for n in 0..2 {
         queue.submit(&format!("lost-{n}")).await;
     }
@@ -157,7 +140,7 @@ async fn a_push_whose_response_is_lost_is_not_applied_twice(backend: Backend) {
         alice.ok(&["decide", id, "approve"]).await;
     }
 
-    queue.proxy.lose_next_push_response();
+    queue.proxy.lose_next_push_response(true);
     let cut = alice.run(&["sync"]).await;
     assert!(!cut.status.success(), "the cut connection must be reported");
     for id in &ids {
@@ -187,7 +170,7 @@ async fn a_push_whose_response_is_lost_is_not_applied_twice(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undo_before_upload_sends_nothing_for_the_undone_decision() {
-    let queue = Queue::start(None).await;
+    let queue = QueueProcess::start(None).await;
     for n in 0..2 {
         queue.submit(&format!("undo-{n}")).await;
     }
@@ -209,22 +192,14 @@ async fn undo_before_upload_sends_nothing_for_the_undone_decision() {
     assert!(!alice.run(&["undo", &ids[1]]).await.status.success());
 }
 
-/// Alice's leases lapse while she works offline; Bob gets the items under a newer epoch and decides
-/// one. Alice's decision on the other is kept as a conflict with both versions; the one decided
-/// elsewhere, which she had not touched, leaves her inbox.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn work_taken_over_elsewhere_becomes_a_conflict_or_leaves_the_inbox_sqlite() {
-    work_taken_over_elsewhere_becomes_a_conflict_or_leaves_the_inbox(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn work_taken_over_elsewhere_becomes_a_conflict_or_leaves_the_inbox_postgres() {
-    work_taken_over_elsewhere_becomes_a_conflict_or_leaves_the_inbox(Backend::Postgres).await;
-}
+// Alice's leases lapse while she works offline; Bob gets the items under a newer epoch and decides
+// one. Alice's decision on the other is kept as a conflict with both versions; the one decided
+// elsewhere, which she had not touched, leaves her inbox.
+on_both_backends!(worker_threads = 2; work_taken_over_elsewhere_becomes_a_conflict_or_leaves_the_inbox);
 
 async fn work_taken_over_elsewhere_becomes_a_conflict_or_leaves_the_inbox(backend: Backend) {
     // The queue reclaims lapsed leases in a periodic sweep, and only for a reviewer who pulled lately.
-    let queue = Queue::start_on(
+    let queue = QueueProcess::start_on(
         backend,
         Some("lease_seconds = 2\nprefetch = 10\nsweep_interval_seconds = 1\n"),
     )
@@ -287,7 +262,7 @@ async fn work_taken_over_elsewhere_becomes_a_conflict_or_leaves_the_inbox(backen
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelled_items_leave_the_inbox_and_a_decision_on_one_becomes_a_conflict() {
-    let queue = Queue::start(None).await;
+    let queue = QueueProcess::start(None).await;
     let untouched = queue.submit("cancel-0").await;
     let decided = queue.submit("cancel-1").await;
     let alice = Reviewer::new(&queue, "alice", "reviewer").await;
@@ -314,7 +289,7 @@ async fn cancelled_items_leave_the_inbox_and_a_decision_on_one_becomes_a_conflic
 /// before the periodic pull.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_pulls_at_once_when_the_server_announces_work() {
-    let queue = Queue::start(None).await;
+    let queue = QueueProcess::start(None).await;
     let alice = Reviewer::new(&queue, "alice", "reviewer").await;
     alice.ok(&["sync"]).await;
     let mut watch = alice
@@ -336,7 +311,7 @@ async fn watch_pulls_at_once_when_the_server_announces_work() {
 /// the same ids; the server applies each once and every process succeeds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_syncs_on_one_data_directory_apply_each_decision_once() {
-    let queue = Queue::start(Some("prefetch = 100\n")).await;
+    let queue = QueueProcess::start(Some("prefetch = 100\n")).await;
     for n in 0..30 {
         queue.submit(&format!("concurrent-{n}")).await;
     }
@@ -366,18 +341,12 @@ async fn concurrent_syncs_on_one_data_directory_apply_each_decision_once() {
 /// out of work the queue gave them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_inbox_of_the_largest_items_syncs() {
-    let queue = Queue::start(None).await;
+    let queue = QueueProcess::start(None).await;
     let filler = "x".repeat(1_000_000);
     for n in 0..50 {
-        queue
-            .submit_with(serde_json::json!({
-                "external_id": format!("large-{n}"), "kind": "content_draft",
-                "title": format!("Long report {n}"),
-                "payload": {"body": filler},
-                "ai": {"model": "writer-v2", "output": "draft", "confidence": 0.7, "risk": "medium"},
-                "priority": 50
-            }))
-            .await;
+        let mut large = fixtures::item(&format!("large-{n}"), "content_draft", 0.7, "medium");
+        large["payload"] = serde_json::json!({"body": filler});
+        queue.submit_with(large).await;
     }
     let alice = Reviewer::new(&queue, "alice", "reviewer").await;
     alice.ok(&["sync"]).await;

@@ -172,7 +172,7 @@ fn serve_answers_and_stops_on_sigterm_within_ten_seconds() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let url = served.url.clone();
     let stream = runtime.block_on(async {
-        let http = reqwest::Client::new();
+        let http = countersign_testkit::http_client();
         let health: serde_json::Value = http
             .get(format!("{url}/healthz"))
             .send()
@@ -297,16 +297,7 @@ fn webhook_secret_is_made_once_and_export_is_jsonl() {
 
 #[test]
 fn every_subcommand_creates_a_missing_postgres_database() {
-    let Ok(base) = std::env::var("COUNTERSIGN_TEST_POSTGRES_URL") else {
-        panic!(
-            "COUNTERSIGN_TEST_POSTGRES_URL is not set: run scripts/test.sh (PostgreSQL tests never skip)"
-        );
-    };
-    let database = format!(
-        "{}/cs_test_{}",
-        base.trim_end_matches('/'),
-        uuid::Uuid::now_v7().simple()
-    );
+    let database = countersign_testkit::postgres::fresh_database_url();
     let added = run(&[
         "user",
         "add",

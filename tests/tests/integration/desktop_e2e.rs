@@ -81,7 +81,7 @@ async fn scenario() -> Result<()> {
     let server = result?;
 
     // Every decision on the server exactly once, with its correction, reason and note.
-    let http = reqwest::Client::new();
+    let http = countersign_testkit::http_client();
     let get = |id: &str| {
         let http = http.clone();
         let url = format!("{}/v1/items/{id}", server.url());

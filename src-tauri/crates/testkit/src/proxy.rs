@@ -2,6 +2,7 @@
 //! on kept-alive connections. It keeps one address across server restarts, can cut the network (every
 //! live connection and every new one), can let the server commit a push and then lose its answer,
 //! and remembers the pushes it forwarded so that a test can send them again, late and out of order.
+//! For fault storms it also delays or drops new connections and cuts the live ones on demand.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -26,6 +27,14 @@ struct Shared {
     drop_next_push_response: AtomicBool,
     pushes: Mutex<Vec<CapturedPush>>,
     responses_dropped: AtomicU64,
+    /// Latency added before a new connection is relayed, in ms.
+    delay_ms: AtomicU64,
+    /// Per mille of new connections closed at once.
+    drop_per_mille: AtomicU64,
+    /// Connections being relayed now.
+    live: AtomicU64,
+    /// Faults that hit a connection: live ones cut by `cut_all`, new ones dropped, answers lost.
+    injected: AtomicU64,
 }
 
 /// See the module documentation. Dropping it stops accepting (live relays end with their peers).
@@ -66,10 +75,21 @@ impl Proxy {
                     let shared = shared.clone();
                     let mut cut = generation.subscribe();
                     tokio::spawn(async move {
+                        let delay = shared.delay_ms.load(Ordering::SeqCst);
+                        if delay > 0 {
+                            tokio::time::sleep(Duration::from_millis(delay)).await;
+                        }
+                        let drop = shared.drop_per_mille.load(Ordering::SeqCst);
+                        if drop > 0 && rand::random_range(0..1000) < drop {
+                            shared.injected.fetch_add(1, Ordering::SeqCst);
+                            return;
+                        }
+                        shared.live.fetch_add(1, Ordering::SeqCst);
                         tokio::select! {
                             () = relay(client, target, &shared) => {}
                             _ = cut.changed() => {}
                         }
+                        shared.live.fetch_sub(1, Ordering::SeqCst);
                     });
                 }
             })
@@ -100,10 +120,6 @@ impl Proxy {
         }
     }
 
-    pub fn is_offline(&self) -> bool {
-        self.shared.offline.load(Ordering::SeqCst)
-    }
-
     /// The next push reaches the server and is answered, but the answer never reaches the client.
     pub fn lose_next_push_response(&self, lose: bool) {
         self.shared
@@ -111,19 +127,54 @@ impl Proxy {
             .store(lose, Ordering::SeqCst);
     }
 
+    /// Cuts every connection open now (requests in flight included); new ones go through.
+    pub fn cut_all(&self) {
+        let live = self.shared.live.load(Ordering::SeqCst);
+        self.shared.injected.fetch_add(live, Ordering::SeqCst);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    /// Latency before each new connection is relayed.
+    pub fn set_delay(&self, delay: Duration) {
+        self.shared.delay_ms.store(
+            u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            Ordering::SeqCst,
+        );
+    }
+
+    /// Closes this share (0..=1000 per mille) of new connections at once.
+    pub fn set_drop_per_mille(&self, per_mille: u64) {
+        self.shared
+            .drop_per_mille
+            .store(per_mille.min(1000), Ordering::SeqCst);
+    }
+
+    /// Back to a faithful proxy (the network stays as `set_offline` left it).
+    pub fn clear_faults(&self) {
+        self.set_delay(Duration::ZERO);
+        self.set_drop_per_mille(0);
+        self.lose_next_push_response(false);
+    }
+
+    /// Faults that hit a connection so far: live ones cut, new ones dropped, answers lost.
+    pub fn faults_injected(&self) -> u64 {
+        self.shared.injected.load(Ordering::SeqCst)
+    }
+
     /// How many push answers were lost on purpose so far.
     pub fn responses_dropped(&self) -> u64 {
         self.shared.responses_dropped.load(Ordering::SeqCst)
     }
 
-    /// The last push forwarded to the server.
-    pub fn last_push(&self) -> Option<CapturedPush> {
-        self.pushes().pop()
-    }
-
     /// Every push forwarded to the server, oldest first.
     pub fn pushes(&self) -> Vec<CapturedPush> {
         self.shared.pushes.lock().expect("proxy lock").clone()
+    }
+
+    /// How many pushes were forwarded so far (one in flight included).
+    pub fn pushes_seen(&self) -> u64 {
+        let pushes = self.shared.pushes.lock().expect("proxy lock").len();
+        u64::try_from(pushes).unwrap_or(u64::MAX)
     }
 }
 
@@ -247,6 +298,7 @@ async fn relay(mut client: TcpStream, target: SocketAddr, shared: &Shared) {
         // The server has answered, so it has committed: losing the answer now is the case to test.
         if is_push && shared.drop_next_push_response.swap(false, Ordering::SeqCst) {
             shared.responses_dropped.fetch_add(1, Ordering::SeqCst);
+            shared.injected.fetch_add(1, Ordering::SeqCst);
             return;
         }
         if client.write_all(&response.raw).await.is_err() {

@@ -6,11 +6,9 @@
 //! log's `decide` entries), nothing is missing, and nothing undecided carries a decision.
 //!
 //! CI runs a small number of rounds. Long mode: `COUNTERSIGN_FAULTS_LONG=1 cargo test -p
-//! countersign-client --test faults -- --include-ignored --test-threads=1` runs ten times the rounds
-//! and the full PostgreSQL server restart (`pg_ctlcluster … restart`), which is long-mode only because it
-//! disturbs every other test using that server.
-
-mod support;
+//! countersign-client --test integration faults -- --include-ignored --test-threads=1` runs ten
+//! times the rounds and the full PostgreSQL server restart (`pg_ctlcluster … restart`), which is
+//! long-mode only because it disturbs every other test using that server.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -19,7 +17,8 @@ use futures::future::join_all;
 use serde_json::Value;
 use sqlx::{Connection, PgConnection};
 
-use support::{Backend, Queue, Reviewer, random_pause};
+use crate::support::{Reviewer, random_pause};
+use countersign_testkit::{Backend, QueueProcess, on_both_backends};
 
 fn long_mode() -> bool {
     std::env::var_os("COUNTERSIGN_FAULTS_LONG").is_some_and(|v| !v.is_empty() && v != "0")
@@ -31,7 +30,7 @@ fn rounds(ci: usize) -> usize {
 
 /// Many clients, each holding its own items, recording decisions and syncing through the proxy.
 struct Storm {
-    queue: Queue,
+    queue: QueueProcess,
     clients: Vec<Reviewer>,
     items: Vec<Vec<String>>,
     next: Vec<usize>,
@@ -42,7 +41,8 @@ struct Storm {
 impl Storm {
     async fn start(backend: Backend, clients: usize, per_client: usize) -> Storm {
         let started = Instant::now();
-        let queue = Queue::start_on(backend, Some(&format!("prefetch = {per_client}\n"))).await;
+        let queue =
+            QueueProcess::start_on(backend, Some(&format!("prefetch = {per_client}\n"))).await;
         let ids: Vec<String> = (0..clients * per_client)
             .map(|n| format!("fault-{n}"))
             .collect();
@@ -54,12 +54,7 @@ impl Storm {
         for n in 0..clients {
             let reviewer = Reviewer::new(&queue, &format!("reviewer-{n}"), "reviewer").await;
             reviewer.ok(&["sync"]).await;
-            let held: Vec<String> = reviewer
-                .list()
-                .await
-                .iter()
-                .map(|row| row["item_id"].as_str().expect("id").to_owned())
-                .collect();
+            let held: Vec<String> = reviewer.item_ids().await;
             assert_eq!(held.len(), per_client, "client {n} holds its share");
             reviewers.push(reviewer);
             items.push(held);
@@ -171,7 +166,7 @@ impl Storm {
             }
         }
         assert_eq!(checked, self.recorded.len(), "nothing recorded is missing");
-        let chain = tokio::process::Command::new(support::queue_bin())
+        let chain = tokio::process::Command::new(countersign_testkit::process::queue_bin())
             .args(["audit", "verify", "--database", &self.queue.database])
             .output()
             .await
@@ -203,14 +198,14 @@ async fn pending(reviewer: &Reviewer) -> u64 {
 // ---------------------------------------------------------------------------------------------------
 // The proxy cuts, delays and drops connections and loses push answers while clients sync.
 
-async fn proxy_chaos(backend: Backend) {
+async fn proxy_chaos_loses_and_doubles_nothing(backend: Backend) {
     let mut storm = Storm::start(backend, 8, rounds(6)).await;
-    let proxy_faults = |proxy: &support::Proxy, round: usize| {
+    let proxy_faults = |proxy: &countersign_testkit::Proxy, round: usize| {
         proxy.clear_faults();
         match round % 4 {
             0 => proxy.set_delay(Duration::from_millis(rand::random_range(50..400))),
             1 => proxy.set_drop_per_mille(300),
-            2 => proxy.lose_next_push_response(),
+            2 => proxy.lose_next_push_response(true),
             _ => proxy.set_delay(Duration::from_millis(30)),
         }
     };
@@ -243,21 +238,13 @@ async fn proxy_chaos(backend: Backend) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn proxy_chaos_loses_and_doubles_nothing_sqlite() {
-    proxy_chaos(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn proxy_chaos_loses_and_doubles_nothing_postgres() {
-    proxy_chaos(Backend::Postgres).await;
-}
+on_both_backends!(worker_threads = 2; proxy_chaos_loses_and_doubles_nothing);
 
 // ---------------------------------------------------------------------------------------------------
 // A client SIGKILLed while its push is in flight: before the server commits, or after it committed
 // and before the client recorded the answer.
 
-async fn sigkill_mid_push(backend: Backend) {
+async fn sigkilled_client_mid_push_loses_and_doubles_nothing(backend: Backend) {
     let kills = rounds(10);
     let mut storm = Storm::start(backend, 1, kills * 3).await;
     let mut killed_in_flight = 0;
@@ -297,15 +284,7 @@ async fn sigkill_mid_push(backend: Backend) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkilled_client_mid_push_loses_and_doubles_nothing_sqlite() {
-    sigkill_mid_push(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkilled_client_mid_push_loses_and_doubles_nothing_postgres() {
-    sigkill_mid_push(Backend::Postgres).await;
-}
+on_both_backends!(worker_threads = 2; sigkilled_client_mid_push_loses_and_doubles_nothing);
 
 // ---------------------------------------------------------------------------------------------------
 // PostgreSQL terminates the queue's database connections while clients push.
@@ -358,7 +337,7 @@ async fn terminated_database_connections_mid_push_lose_and_double_nothing() {
 // ---------------------------------------------------------------------------------------------------
 // The queue service SIGKILLed and restarted while 20 clients push.
 
-async fn queue_killed_during_storm(backend: Backend) {
+async fn queue_killed_during_push_storm_loses_and_doubles_nothing(backend: Backend) {
     let mut storm = Storm::start(backend, 20, rounds(4) * 2).await;
     let mut kills = 0;
     let mut in_flight = 0;
@@ -401,15 +380,7 @@ async fn syncs_with(clients: &[Reviewer]) -> usize {
     outputs.iter().filter(|o| !o.status.success()).count()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn queue_killed_during_push_storm_loses_and_doubles_nothing_sqlite() {
-    queue_killed_during_storm(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn queue_killed_during_push_storm_loses_and_doubles_nothing_postgres() {
-    queue_killed_during_storm(Backend::Postgres).await;
-}
+on_both_backends!(worker_threads = 2; queue_killed_during_push_storm_loses_and_doubles_nothing);
 
 // ---------------------------------------------------------------------------------------------------
 // The whole PostgreSQL server restarted during a push storm. Long mode only: it cuts every other test

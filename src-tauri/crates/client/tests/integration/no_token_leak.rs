@@ -5,14 +5,13 @@
 //! queue keeps only the token's SHA-256, which is checked to be there, so the search looks in the right
 //! place.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
 use sqlx::{Connection, PgConnection};
 
-use support::{Backend, Queue, Reviewer};
+use crate::support::Reviewer;
+use countersign_testkit::{Backend, QueueProcess, on_both_backends};
 
 const VERBOSE: &str = "trace";
 
@@ -63,8 +62,8 @@ impl Printed {
     }
 }
 
-async fn session_leaks_no_token(backend: Backend) {
-    let queue = Queue::start_with_env(
+async fn no_token_in_files_logs_or_database(backend: Backend) {
+    let queue = QueueProcess::start_with_env(
         backend,
         Some("prefetch = 100\n"),
         &[("RUST_LOG", VERBOSE), ("COUNTERSIGN_LOG", VERBOSE)],
@@ -79,12 +78,7 @@ async fn session_leaks_no_token(backend: Backend) {
     let mut printed = Printed::default();
 
     assert!(printed.run(&alice, &["sync"]).await);
-    let ids: Vec<String> = alice
-        .list()
-        .await
-        .iter()
-        .map(|row| row["item_id"].as_str().expect("id").to_owned())
-        .collect();
+    let ids: Vec<String> = alice.item_ids().await;
     assert_eq!(ids.len(), 8);
     assert!(printed.run(&alice, &["decide", &ids[0], "approve"]).await);
     assert!(
@@ -242,12 +236,4 @@ async fn postgres_text(url: &str) -> Vec<u8> {
     all
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_token_in_files_logs_or_database_sqlite() {
-    session_leaks_no_token(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_token_in_files_logs_or_database_postgres() {
-    session_leaks_no_token(Backend::Postgres).await;
-}
+on_both_backends!(worker_threads = 2; no_token_in_files_logs_or_database);

@@ -4,8 +4,6 @@
 //! a clear message, non-zero, in bounded time, and leave the store as it was apart from sync status
 //! fields: decisions waiting to upload are still there and reach the server exactly once afterwards.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -18,7 +16,8 @@ use sqlx::{Connection, SqliteConnection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use support::{Queue, Reviewer};
+use crate::support::Reviewer;
+use countersign_testkit::QueueProcess;
 
 /// A one-shot `sync` promises to end within 30 s; a little slack for process start-up.
 const SYNC_BOUND: Duration = Duration::from_secs(35);
@@ -420,8 +419,8 @@ async fn expect_refused(reviewer: &Reviewer, name: &str) -> Duration {
     elapsed
 }
 
-async fn setup() -> (Queue, FakeServer, Reviewer, Vec<String>) {
-    let queue = Queue::start(Some("prefetch = 100\n")).await;
+async fn setup() -> (QueueProcess, FakeServer, Reviewer, Vec<String>) {
+    let queue = QueueProcess::start(Some("prefetch = 100\n")).await;
     for n in 0..6 {
         queue.submit(&format!("hostile-{n}")).await;
     }
@@ -432,12 +431,7 @@ async fn setup() -> (Queue, FakeServer, Reviewer, Vec<String>) {
         server: fake.url(),
     };
     alice.ok(&["sync"]).await;
-    let ids: Vec<String> = alice
-        .list()
-        .await
-        .iter()
-        .map(|row| row["item_id"].as_str().expect("id").to_owned())
-        .collect();
+    let ids: Vec<String> = alice.item_ids().await;
     assert_eq!(ids.len(), 6);
     (queue, fake, alice, ids)
 }

@@ -3,7 +3,7 @@
 //! server); it sets COUNTERSIGN_REQUIRE_DBUS=1, and then these tests never skip.
 //! The no-keyring test needs no bus and always runs.
 
-mod support;
+use countersign_testkit::{QueueProcess, fixtures};
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -172,18 +172,16 @@ async fn login_then_sync_uses_the_keyring_and_notifies_an_escalation_once() {
     if !session_bus_required() {
         return;
     }
-    let queue = support::Queue::start(None).await;
+    let queue = QueueProcess::start(None).await;
     let title = format!("Wire transfer {}", uuid::Uuid::now_v7());
-    queue
-        .submit_with(serde_json::json!({
-            "external_id": "escalate-1", "kind": "transaction", "title": title,
-            "ai": {"output": {"verdict": "fraud"}, "confidence": 0.3, "risk": "high"}
-        }))
-        .await;
+    // Low confidence and high risk: an escalation under the built-in policy.
+    let mut escalation = fixtures::item("escalate-1", "transaction", 0.3, "high");
+    escalation["title"] = serde_json::json!(title);
+    queue.submit_with(escalation).await;
     let token = queue.add_user("carol", "senior").await;
     let dir = tempfile::tempdir().expect("temp dir");
     let cli = |args: &[&str]| {
-        let mut command = Command::new(support::cli_bin());
+        let mut command = Command::new(crate::support::cli_bin());
         command
             .arg("--data-dir")
             .arg(dir.path())

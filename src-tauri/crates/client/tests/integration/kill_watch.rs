@@ -2,39 +2,25 @@
 //! processes record decisions in the same data directory. Afterwards every decision is on the server
 //! exactly once and nothing recorded as decided is missing.
 
-mod support;
-
 use std::collections::HashMap;
 use std::time::Duration;
 
-use support::{Backend, Queue, Reviewer, random_pause};
+use crate::support::{Reviewer, random_pause};
+use countersign_testkit::{Backend, QueueProcess, on_both_backends};
 
 const KILLS: usize = 24;
 const ITEMS: usize = 72;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkilled_watch_loses_and_doubles_nothing_sqlite() {
-    sigkilled_watch_loses_and_doubles_nothing(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkilled_watch_loses_and_doubles_nothing_postgres() {
-    sigkilled_watch_loses_and_doubles_nothing(Backend::Postgres).await;
-}
+on_both_backends!(worker_threads = 2; sigkilled_watch_loses_and_doubles_nothing);
 
 async fn sigkilled_watch_loses_and_doubles_nothing(backend: Backend) {
-    let queue = Queue::start_on(backend, Some("prefetch = 100\n")).await;
+    let queue = QueueProcess::start_on(backend, Some("prefetch = 100\n")).await;
     for n in 0..ITEMS {
         queue.submit(&format!("kill-{n}")).await;
     }
     let alice = Reviewer::new(&queue, "alice", "reviewer").await;
     alice.ok(&["sync"]).await;
-    let ids: Vec<String> = alice
-        .list()
-        .await
-        .iter()
-        .map(|row| row["item_id"].as_str().expect("id").to_owned())
-        .collect();
+    let ids: Vec<String> = alice.item_ids().await;
     assert_eq!(ids.len(), ITEMS);
 
     let actions = ["approve", "reject", "escalate"];

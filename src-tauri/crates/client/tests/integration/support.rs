@@ -1,0 +1,102 @@
+//! What the core's tests over the real queue service add to `countersign-testkit` (which runs the
+//! `countersign-queue` binary as a child process behind its fault proxy): a reviewer driving the real
+//! `countersign-cli` on a data directory of its own.
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use countersign_testkit::QueueProcess;
+use serde_json::Value;
+use tokio::process::Command;
+
+pub fn cli_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_countersign-cli")
+}
+
+/// A reviewer's data directory and token, driving `countersign-cli`.
+pub struct Reviewer {
+    pub dir: tempfile::TempDir,
+    pub token: String,
+    pub server: String,
+}
+
+impl Reviewer {
+    pub async fn new(queue: &QueueProcess, name: &str, role: &str) -> Reviewer {
+        Reviewer {
+            dir: tempfile::tempdir().expect("temp dir"),
+            token: queue.add_user(name, role).await,
+            server: queue.url(),
+        }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(cli_bin());
+        command
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .arg("--server")
+            .arg(&self.server)
+            .args(args)
+            .env("COUNTERSIGN_TOKEN", &self.token)
+            // No desktop here: notifications must fail fast as a status, never hang a test.
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("DISPLAY")
+            .kill_on_drop(true);
+        command
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Output {
+        self.command(args)
+            .output()
+            .await
+            .expect("run countersign-cli")
+    }
+
+    /// Runs and insists on success.
+    pub async fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args).await;
+        assert!(
+            output.status.success(),
+            "countersign-cli {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    pub async fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args).await).expect("JSON output")
+    }
+
+    pub async fn list(&self) -> Vec<Value> {
+        match self.json(&["list", "--json"]).await {
+            Value::Array(rows) => rows,
+            other => panic!("list --json is not an array: {other}"),
+        }
+    }
+
+    /// The ids of the items in the inbox, in list order.
+    pub async fn item_ids(&self) -> Vec<String> {
+        self.list()
+            .await
+            .iter()
+            .map(|row| row["item_id"].as_str().expect("id").to_owned())
+            .collect()
+    }
+
+    pub async fn status_of(&self, item_id: &str) -> Option<String> {
+        self.list()
+            .await
+            .into_iter()
+            .find(|row| row["item_id"] == item_id)
+            .map(|row| row["status"].as_str().unwrap_or_default().to_owned())
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+pub fn random_pause(max_ms: u64) -> Duration {
+    Duration::from_millis(rand::random_range(0..=max_ms))
+}
