@@ -2,7 +2,7 @@
 //! keyring and notifications. The Tauri shell and `countersign-cli` are thin layers over this crate.
 //!
 //! Where things live: `model` (plain types, no storage), `decision` (the rules a decision must meet),
-//! `store` (SQLite: inbox, outbox, pulls, conflicts, drafts), `sync::plan` (what to send and how to
+//! `store` (SQLite: inbox, outbox, pulls, conflicts, drafts), `plan` (what to send and how to
 //! apply answers, pure; it imports `model` only), `sync` (the engine), `remote` (HTTP), `secrets`
 //! (the token), `session` (server, token, per-server store and sync task, for both shells), `notify`
 //! and `status`.
@@ -14,6 +14,7 @@
 pub mod decision;
 pub mod model;
 pub mod notify;
+pub mod plan;
 pub mod remote;
 pub mod secrets;
 pub mod session;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::model::NotificationStatus;
-use crate::sync::plan::{NotifyReason, NotifyRequest};
+use crate::plan::{NotifyReason, NotifyRequest};
 
 /// How long a notification server may take before it counts as not working.
 pub const NOTIFY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -6,8 +6,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sync::RemovalReason;
-
 /// `ErrorBody.error.code`: why an HTTP request failed.
 #[derive(
     Debug,
@@ -119,20 +117,10 @@ impl ResultCode {
 }
 
 /// A conflict's code is the reason the item left the reviewer.
-impl From<RemovalReason> for ResultCode {
-    fn from(reason: RemovalReason) -> Self {
-        match reason {
-            RemovalReason::Reassigned => ResultCode::Reassigned,
-            RemovalReason::DecidedElsewhere => ResultCode::DecidedElsewhere,
-            RemovalReason::Cancelled => ResultCode::Cancelled,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Role, Stage};
+    use crate::{RemovalReason, Role, Stage};
     use serde::de::DeserializeOwned;
     use strum::VariantArray;
 

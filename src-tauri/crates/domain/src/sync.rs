@@ -171,3 +171,14 @@ pub struct PushResponse {
     pub last_mutation_id: MutationId,
     pub results: Vec<MutationResult>,
 }
+
+/// The conflict a decision meets when its item was taken away for this reason.
+impl From<RemovalReason> for ResultCode {
+    fn from(reason: RemovalReason) -> Self {
+        match reason {
+            RemovalReason::Reassigned => ResultCode::Reassigned,
+            RemovalReason::DecidedElsewhere => ResultCode::DecidedElsewhere,
+            RemovalReason::Cancelled => ResultCode::Cancelled,
+        }
+    }
+}

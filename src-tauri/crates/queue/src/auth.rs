@@ -6,9 +6,8 @@ use countersign_domain::Role;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::db::{Db, col, to_micros};
+use crate::db::{Db, col, parse_wire, to_micros};
 use crate::error::StoreError;
-use crate::items::parse_wire;
 
 const TOKEN_PREFIX: &str = "cs_";
 

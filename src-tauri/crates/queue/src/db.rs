@@ -10,6 +10,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row, Transaction};
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use crate::error::StoreError;
 
 static INSTALL_DRIVERS: Once = Once::new();
@@ -202,6 +205,27 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// The wire spelling of an enum value ("auto_approved", "second_approval", …).
+pub(crate) fn wire_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
+pub(crate) fn parse_wire<T: DeserializeOwned>(name: &str) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned()))
+        .map_err(|_| StoreError::corrupt(format!("unknown stored value {name:?}")))
+}
+
+/// `$1, $2, …` for an IN list starting at `$first`.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `($1, $2), ($3, $4)`: placeholders for a multi-row VALUES list of `rows` rows of
 /// `columns` parameters each, numbered from 1. One statement instead of one per row.
 pub(crate) fn values_rows(rows: usize, columns: usize) -> String {
@@ -241,6 +265,26 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use countersign_domain::{Outcome, Route, Stage};
+
+    #[test]
+    fn wire_names_round_trip() {
+        assert_eq!(wire_name(&Stage::SecondApproval), "second_approval");
+        assert_eq!(
+            wire_name(&Outcome::ApprovedWithEdits),
+            "approved_with_edits"
+        );
+        assert_eq!(
+            parse_wire::<Route>("auto_approved").expect("known"),
+            Route::AutoApproved
+        );
+        assert!(parse_wire::<Route>("sideways").is_err());
+    }
+
+    #[test]
+    fn placeholders_count_from_the_first() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+    }
 
     #[test]
     fn sqlite_urls_are_file_paths() {

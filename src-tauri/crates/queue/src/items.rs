@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use countersign_domain::{
     Action, DecisionRecord, Item, ItemId, ItemStatus, NewItem, Outcome, Role, Route, Stage,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -16,7 +15,10 @@ use crate::AppState;
 use crate::audience::Audience;
 use crate::audit::{self, AuditEvent};
 use crate::auth::{self, UserError};
-use crate::db::{ROWS_PER_STATEMENT, Tx, col, from_micros, to_micros, values_rows};
+use crate::db::{
+    ROWS_PER_STATEMENT, Tx, col, from_micros, parse_wire, placeholders, to_micros, values_rows,
+    wire_name,
+};
 use crate::error::StoreError;
 use crate::events::Recipients;
 use crate::leases;
@@ -40,19 +42,6 @@ pub(crate) struct ItemRow {
     pub lease_expires_at: Option<DateTime<Utc>>,
     pub first_approver: Option<String>,
     pub first_action: Option<Action>,
-}
-
-/// The wire spelling of an enum value ("auto_approved", "second_approval", …).
-pub(crate) fn wire_name<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => String::new(),
-    }
-}
-
-pub(crate) fn parse_wire<T: DeserializeOwned>(name: &str) -> Result<T, StoreError> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned()))
-        .map_err(|_| StoreError::corrupt(format!("unknown stored value {name:?}")))
 }
 
 fn parse_optional_wire<T: DeserializeOwned>(name: Option<String>) -> Result<Option<T>, StoreError> {
@@ -95,14 +84,6 @@ impl ItemRow {
             first_action: parse_optional_wire(col(row, "first_action")?)?,
         })
     }
-}
-
-/// `$1, $2, …` for an IN list starting at `$first`.
-pub(crate) fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Fills in the decisions of each row, in the order they were applied.
@@ -479,28 +460,4 @@ pub(crate) async fn cancel(
         Ok((CancelOutcome::Cancelled(item), tx))
     })
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wire_names_round_trip() {
-        assert_eq!(wire_name(&Stage::SecondApproval), "second_approval");
-        assert_eq!(
-            wire_name(&Outcome::ApprovedWithEdits),
-            "approved_with_edits"
-        );
-        assert_eq!(
-            parse_wire::<Route>("auto_approved").expect("known"),
-            Route::AutoApproved
-        );
-        assert!(parse_wire::<Route>("sideways").is_err());
-    }
-
-    #[test]
-    fn placeholders_count_from_the_first() {
-        assert_eq!(placeholders(3, 3), "$3, $4, $5");
-    }
 }

@@ -12,11 +12,10 @@ use serde_json::json;
 use crate::AppState;
 use crate::audience::Audience;
 use crate::audit::{self, AuditEvent};
-use crate::db::{ROWS_PER_STATEMENT, Tx, col, to_micros, values_rows};
+use crate::context::SyncContext;
+use crate::db::{ROWS_PER_STATEMENT, Tx, col, parse_wire, placeholders, to_micros, values_rows};
 use crate::error::StoreError;
 use crate::events::Recipients;
-use crate::items::{parse_wire, placeholders};
-use crate::sync::SyncContext;
 
 /// Grants up to `wanted` unheld items to the caller, seniors' work first for seniors, then by
 /// priority. Each grant is a new lease with the next epoch.

@@ -9,6 +9,7 @@ mod audience;
 pub mod audit;
 pub mod auth;
 mod clock;
+mod context;
 pub mod db;
 pub mod error;
 mod events;

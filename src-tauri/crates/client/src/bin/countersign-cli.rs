@@ -16,12 +16,12 @@ use countersign_client::model::{
     AssignmentStatus, AssignmentSummary, DecisionInput, ListQuery, NotificationStatus, SortOrder,
 };
 use countersign_client::notify::DesktopNotifier;
+use countersign_client::plan::PlanError;
 use countersign_client::remote::{QueueClient, RemoteError, Token, normalise_server_url};
 use countersign_client::secrets::{CredentialError, OsKeyring};
 use countersign_client::session::{self, SessionError};
 use countersign_client::status::status_report;
 use countersign_client::store::{Store, StoreError};
-use countersign_client::sync::plan::PlanError;
 use countersign_client::sync::{SyncEngine, SyncError};
 use countersign_client::{Clock, SystemClock};
 use countersign_domain::{Action, ItemId, Stage};

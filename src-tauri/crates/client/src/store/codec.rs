@@ -12,7 +12,7 @@ use sqlx::sqlite::SqliteRow;
 
 use super::StoreError;
 use crate::model::{AssignmentSummary, RecordedDecision, SyncState};
-use crate::sync::plan::OutboxEntry;
+use crate::plan::OutboxEntry;
 
 /// The columns `read_summary` reads.
 pub(super) const SUMMARY_COLUMNS: &str = "item_id, kind, title, stage, priority, risk, confidence, \

@@ -12,7 +12,7 @@ use super::codec::{
 };
 use super::{Store, StoreError};
 use crate::model::{AssignmentStatus, ConflictRecord};
-use crate::sync::plan::Ack;
+use crate::plan::Ack;
 
 /// Keeps both sides of a conflict, inside the transaction that records the server's answer.
 pub(super) async fn record(

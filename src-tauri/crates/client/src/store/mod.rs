@@ -28,7 +28,7 @@ use sqlx::sqlite::{
 
 use crate::decision::DecisionError;
 use crate::model::{AssignmentStatus, NotificationStatus, SyncState};
-use crate::sync::plan::PlanError;
+use crate::plan::PlanError;
 use codec::{read_sync_state, timestamp};
 
 pub use outbox::PushApplied;

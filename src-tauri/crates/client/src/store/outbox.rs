@@ -17,7 +17,7 @@ use crate::decision;
 use crate::model::{
     AssignmentStatus, DecisionInput, HistoryEntry, HistoryEvent, OutboxState, RecordedDecision,
 };
-use crate::sync::plan::{self, BatchLimits, PushBatch, PushOutcome};
+use crate::plan::{self, BatchLimits, PushBatch, PushOutcome};
 
 /// What a push changed locally.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -9,7 +9,7 @@ use sqlx::{Row, SqliteConnection};
 use super::codec::{as_i64, parse, risk_rank, timestamp, to_json, wire_name};
 use super::{Store, StoreError};
 use crate::model::AssignmentStatus;
-use crate::sync::plan::{self, LocalAssignment, NotifyRequest};
+use crate::plan::{self, LocalAssignment, NotifyRequest};
 
 /// What a pull changed locally.
 #[derive(Debug, Clone, Default, PartialEq)]

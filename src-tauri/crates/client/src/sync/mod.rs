@@ -1,6 +1,4 @@
-//! The sync engine: thin I/O around the planning functions in [`plan`].
-
-pub mod plan;
+//! The sync engine: thin I/O around the planning functions in [`crate::plan`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,9 +11,9 @@ use tokio::sync::Notify;
 use crate::Clock;
 use crate::model::NotificationStatus;
 use crate::notify::{self, Notifier};
+use crate::plan::{self, BatchLimits, PlanError};
 use crate::remote::{QueueClient, RemoteError};
 use crate::store::{Store, StoreError};
-use plan::{BatchLimits, PlanError};
 
 /// Items due within this window raise a "due soon" notification.
 pub const DUE_SOON_WITHIN: chrono::Duration = chrono::Duration::hours(1);

@@ -216,7 +216,7 @@ async fn cancel_item(
             ApiErrorCode::NotPending,
             format!(
                 "item {id} is already {}; only pending items can be cancelled",
-                items::wire_name(&item.status)
+                crate::db::wire_name(&item.status)
             ),
         )),
     }

@@ -6,17 +6,11 @@ mod pull;
 mod push;
 pub(crate) mod rules;
 
-use std::collections::HashSet;
-
-use chrono::{DateTime, Utc};
 use countersign_domain::ClientId;
 
-use crate::AppState;
-use crate::audit::{self, AuditEvent};
-use crate::auth::Caller;
+use crate::context::SyncContext;
 use crate::db::{Tx, col, to_micros};
 use crate::error::StoreError;
-use crate::events::Recipients;
 
 pub use pull::pull;
 pub use push::{MAX_MUTATIONS_PER_PUSH, push};
@@ -53,38 +47,7 @@ fn settle<T>(
     }
 }
 
-/// One sync request inside its transaction: who asks, from which client, when, and what to
-/// record when it commits.
-pub(crate) struct SyncContext<'a> {
-    pub(crate) state: &'a AppState,
-    pub(crate) caller: &'a Caller,
-    pub(crate) client_id: ClientId,
-    pub(crate) now: DateTime<Utc>,
-    /// Appended to the audit log, in order, at the end of the transaction.
-    pub(crate) audit: Vec<AuditEvent>,
-    /// Told to pull again.
-    pub(crate) recipients: HashSet<Recipients>,
-}
-
-impl<'a> SyncContext<'a> {
-    fn new(state: &'a AppState, caller: &'a Caller, client_id: ClientId) -> Self {
-        SyncContext {
-            state,
-            caller,
-            client_id,
-            now: state.now(),
-            audit: Vec::new(),
-            recipients: HashSet::new(),
-        }
-    }
-
-    /// Writes the audit entries and announces the changes, inside the transaction.
-    async fn record(self, tx: &mut Tx) -> Result<(), StoreError> {
-        let db = &self.state.db;
-        audit::append(db, tx, self.now, &self.audit).await?;
-        self.state.events.announce(db, tx, self.recipients).await
-    }
-
+impl SyncContext<'_> {
     /// Finds or registers the client for the caller, locked for this transaction; returns its
     /// last mutation id and pull generation.
     async fn lock_client(&self, tx: &mut Tx) -> Result<(i64, i64), SyncError> {

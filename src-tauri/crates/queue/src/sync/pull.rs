@@ -8,12 +8,13 @@ use countersign_domain::{
     RemovalReason,
 };
 
-use super::{SyncContext, SyncError, settle};
+use super::{SyncError, settle};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::db::{ROWS_PER_STATEMENT, Tx, col, to_micros, values_rows};
+use crate::context::SyncContext;
+use crate::db::{ROWS_PER_STATEMENT, Tx, col, parse_wire, to_micros, values_rows};
 use crate::error::StoreError;
-use crate::items::{self, ITEM_COLUMNS, ItemRow, parse_wire};
+use crate::items::{self, ITEM_COLUMNS, ItemRow};
 use crate::leases;
 
 /// `POST /v1/sync/pull`.

@@ -12,15 +12,18 @@ use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
 use super::rules::{ItemState, LeaseGrant, Transition, Verdict, judge, transition};
-use super::{SyncContext, SyncError, settle};
+use super::{SyncError, settle};
 use crate::AppState;
 use crate::audience::Audience;
 use crate::audit::AuditEvent;
 use crate::auth::Caller;
-use crate::db::{ROWS_PER_STATEMENT, Tx, col, to_micros, values_rows};
+use crate::context::SyncContext;
+use crate::db::{
+    ROWS_PER_STATEMENT, Tx, col, parse_wire, placeholders, to_micros, values_rows, wire_name,
+};
 use crate::error::StoreError;
 use crate::events::Recipients;
-use crate::items::{self, ItemRow, parse_wire, placeholders, wire_name};
+use crate::items::{self, ItemRow};
 use crate::{leases, webhook};
 
 /// Mutations accepted in one push.

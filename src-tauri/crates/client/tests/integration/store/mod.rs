@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use countersign_client::model::{AssignmentStatus, DecisionInput, Draft, ListQuery, SortOrder};
+use countersign_client::plan::{Ack, BatchLimits, PushOutcome};
 use countersign_client::store::{Store, StoreError};
-use countersign_client::sync::plan::{Ack, BatchLimits, PushOutcome};
 use countersign_domain::{
     Action, Assignment, ItemId, LeaseId, MutationId, MutationStatus, PullResponse, Removal,
     RemovalReason, ResultCode, Risk, Stage,
