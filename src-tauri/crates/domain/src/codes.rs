@@ -59,6 +59,14 @@ pub enum ApiErrorCode {
     InvalidCursor,
     /// 422: a push with too many mutations.
     TooManyMutations,
+    /// 404 or 422: a team that does not exist.
+    UnknownTeam,
+    /// 409: a team of that name exists.
+    TeamExists,
+    /// 409: the change would leave no enabled admin.
+    LastAdmin,
+    /// 422: the `callback_url`'s host is outside the service's `--callback-allow` list.
+    CallbackUrlNotAllowed,
     /// 500.
     Internal,
     /// 503: the database failed; nothing was changed.
@@ -101,6 +109,8 @@ pub enum ResultCode {
     SameApprover,
     /// Rejected: the mutation id was already used for another decision.
     MutationIdReused,
+    /// Conflict: the deadline passed and the item was rejected by timeout.
+    TimedOut,
     /// A code this build does not know.
     #[serde(other)]
     Unknown,
@@ -125,6 +135,7 @@ impl From<RemovalReason> for ResultCode {
             RemovalReason::Reassigned => ResultCode::Reassigned,
             RemovalReason::DecidedElsewhere => ResultCode::DecidedElsewhere,
             RemovalReason::Cancelled => ResultCode::Cancelled,
+            RemovalReason::TimedOut => ResultCode::TimedOut,
         }
     }
 }
