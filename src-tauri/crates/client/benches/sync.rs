@@ -76,6 +76,8 @@ fn assignment(n: usize) -> Assignment {
             status: ItemStatus::Pending,
             outcome: None,
             decisions: vec![],
+            team: None,
+            warn_at: None,
         },
         stage: Stage::Review,
         lease: Lease {

@@ -52,6 +52,8 @@ fn assignment(n: u32, output: serde_json::Value) -> Assignment {
             status: ItemStatus::Pending,
             outcome: None,
             decisions: vec![],
+            team: None,
+            warn_at: None,
         },
         stage: Stage::Review,
         lease: Lease {

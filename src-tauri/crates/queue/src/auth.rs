@@ -96,6 +96,13 @@ pub async fn add_user_with(
     db.write(|mut tx| {
         let hash = hash.clone();
         async move {
+            // Checked before anything is written: a refusal commits nothing.
+            if let Err(error) = teams::require_known(&mut tx, spec.teams).await {
+                return match error {
+                    TeamError::Store(store) => Err(store),
+                    refused => Ok((Err(UserError::Team(refused)), tx)),
+                };
+            }
             let inserted = sqlx::query(
                 "INSERT INTO users (name, role, token_hash, created_at, token_expires_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",

@@ -89,12 +89,8 @@ pub(crate) async fn of_user(
         .collect()
 }
 
-/// Makes `user` a member of exactly `teams`; refuses a team that does not exist.
-pub(crate) async fn set_membership(
-    tx: &mut Tx,
-    user: &str,
-    teams: &[String],
-) -> Result<(), TeamError> {
+/// Refuses the first of `teams` that does not exist.
+pub(crate) async fn require_known(tx: &mut Tx, teams: &[String]) -> Result<(), TeamError> {
     for team in teams {
         let found = sqlx::query("SELECT name FROM teams WHERE name = $1")
             .bind(team)
@@ -105,6 +101,17 @@ pub(crate) async fn set_membership(
             return Err(TeamError::Unknown(team.clone()));
         }
     }
+    Ok(())
+}
+
+/// Makes `user` a member of exactly `teams`; refuses a team that does not exist, changing
+/// nothing.
+pub(crate) async fn set_membership(
+    tx: &mut Tx,
+    user: &str,
+    teams: &[String],
+) -> Result<(), TeamError> {
+    require_known(tx, teams).await?;
     sqlx::query("DELETE FROM user_teams WHERE user_name = $1")
         .bind(user)
         .execute(&mut **tx)

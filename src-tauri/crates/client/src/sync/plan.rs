@@ -694,6 +694,8 @@ mod tests {
                 status: ItemStatus::Pending,
                 outcome: None,
                 decisions: vec![],
+                team: None,
+                warn_at: None,
             },
             stage,
             lease: Lease {
