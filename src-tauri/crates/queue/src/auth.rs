@@ -57,6 +57,18 @@ fn new_token() -> String {
     format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret))
 }
 
+/// Ends a write transaction refused for a team: a storage failure rolls it back, a refusal
+/// (unknown team) is the answer.
+pub(crate) fn refuse_team<T>(
+    error: TeamError,
+    tx: crate::db::Tx,
+) -> Result<(Result<T, UserError>, crate::db::Tx), StoreError> {
+    match error {
+        TeamError::Store(store) => Err(store),
+        refused => Ok((Err(UserError::Team(refused)), tx)),
+    }
+}
+
 /// A user to create.
 pub struct UserSpec<'a> {
     pub name: &'a str,
@@ -98,10 +110,7 @@ pub async fn add_user_with(
         async move {
             // Checked before anything is written: a refusal commits nothing.
             if let Err(error) = teams::require_known(&mut tx, spec.teams).await {
-                return match error {
-                    TeamError::Store(store) => Err(store),
-                    refused => Ok((Err(UserError::Team(refused)), tx)),
-                };
+                return refuse_team(error, tx);
             }
             let inserted = sqlx::query(
                 "INSERT INTO users (name, role, token_hash, created_at, token_expires_at) \
@@ -118,10 +127,7 @@ pub async fn add_user_with(
                 return Ok((Err(UserError::Exists(spec.name.to_owned())), tx));
             }
             if let Err(error) = teams::set_membership(&mut tx, spec.name, spec.teams).await {
-                return match error {
-                    TeamError::Store(store) => Err(store),
-                    refused => Ok((Err(UserError::Team(refused)), tx)),
-                };
+                return refuse_team(error, tx);
             }
             Ok((Ok(()), tx))
         }

@@ -7,12 +7,12 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::audit::{self, AuditEvent};
-use crate::auth::UserError;
+use crate::auth::{UserError, refuse_team};
 use crate::db::{Db, col};
 use crate::error::StoreError;
 use crate::items::parse_wire;
 use crate::leases;
-use crate::teams::{self, TeamError};
+use crate::teams;
 
 /// What `PATCH /v1/users/{name}` may change; absent fields stay as they are.
 #[derive(Debug, Clone, Default)]
@@ -93,10 +93,7 @@ pub async fn update(
         if let Some(teams) = &change.teams
             && let Err(error) = teams::set_membership(&mut tx, name, teams).await
         {
-            return match error {
-                TeamError::Store(store) => Err(store),
-                refused => Ok((Err(UserError::Team(refused)), tx)),
-            };
+            return refuse_team(error, tx);
         }
         sqlx::query("UPDATE users SET role = $1, disabled = $2 WHERE name = $3")
             .bind(new_role.as_str())
@@ -159,8 +156,7 @@ pub async fn ensure_demo_senior(
                     joined.extend(demo_teams);
                     match teams::set_membership(&mut tx, senior, &joined).await {
                         Ok(()) => Ok((Ok(()), tx)),
-                        Err(TeamError::Store(store)) => Err(store),
-                        Err(refused) => Ok((Err(UserError::Team(refused)), tx)),
+                        Err(error) => refuse_team(error, tx),
                     }
                 }
             })
