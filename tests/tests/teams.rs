@@ -31,6 +31,7 @@ on_both_stores!(
     unopened_leases_stop_renewing,
     callback_allow_list,
     bad_input_changes_nothing,
+    the_embedded_demo_senior_sees_every_kind,
 );
 
 /// Creates the demo teams in a fresh database, then starts the queue with `options`.
@@ -892,4 +893,46 @@ async fn bad_input_changes_nothing(store: Store) {
         malformed.to_string().contains("not a duration"),
         "{malformed}"
     );
+}
+
+async fn the_embedded_demo_senior_sees_every_kind(store: Store) {
+    let db = TestDb::new(store);
+    let setup = Db::open(&db.url).await.expect("database opens");
+    let token = countersign_queue::users::ensure_demo_senior(&setup, "demo-senior", Utc::now())
+        .await
+        .expect("demo set up")
+        .expect("a new user has a token");
+    let again = countersign_queue::users::ensure_demo_senior(&setup, "demo-senior", Utc::now())
+        .await
+        .expect("idempotent");
+    assert_eq!(again, None, "an existing user keeps its token");
+    setup.pool.close().await;
+    let queue = Queue::start(
+        &db,
+        QueueOptions {
+            policy: Policy::demo(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let producer = queue.user("bot", Role::Producer).await;
+    for kind in ["transaction", "content_draft", "clinical_suggestion"] {
+        let submitted = queue
+            .submit(&producer, &item(&format!("{kind}-1"), kind, 0.7, "medium"))
+            .await;
+        assert_eq!(submitted["team"].as_str(), team_of_kind(kind));
+        assert!(
+            submitted["due_at"].is_string(),
+            "the demo policy sets deadlines"
+        );
+    }
+    let me = queue.get("/v1/me", &token).await;
+    assert_eq!(me.body["role"], "senior");
+    assert_eq!(me.body["teams"], json!(["clinical", "editorial", "fraud"]));
+    let kinds: std::collections::HashSet<String> =
+        assignments(&queue.pull(&token, Uuid::now_v7(), None).await)
+            .iter()
+            .filter_map(|a| a["item"]["kind"].as_str().map(str::to_owned))
+            .collect();
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
 }
