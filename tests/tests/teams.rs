@@ -818,6 +818,16 @@ async fn bad_input_changes_nothing(store: Store) {
         )
         .await;
     assert_eq!(demoted.code(), "last_admin");
+    let not_an_object = queue
+        .request(
+            Method::PATCH,
+            "/v1/users/root",
+            Some(&admin),
+            Some(&json!([null, null])),
+        )
+        .await;
+    assert_eq!(not_an_object.status, 422);
+    assert_eq!(not_an_object.code(), "invalid_request");
     let missing = queue
         .request(
             Method::PATCH,

@@ -89,8 +89,11 @@ pub(super) async fn patch_user(
     State(state): State<AppState>,
     Admin(admin): Admin,
     Path(name): Path<String>,
-    Body(patch): Body<UserPatch>,
+    Body(patch): Body<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Json<UserSummary>, ApiError> {
+    // Read as an object first: a derived struct would also accept a JSON array of its fields.
+    let patch: UserPatch = serde_json::from_value(serde_json::Value::Object(patch))
+        .map_err(|error| ApiError::validation(ApiErrorCode::InvalidRequest, error.to_string()))?;
     let change = UserChange {
         role: patch.role,
         teams: patch.teams,
