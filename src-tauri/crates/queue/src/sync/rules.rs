@@ -385,6 +385,15 @@ mod tests {
             first_action: Some(Action::ApproveWithEdits),
             ..item(Stage::SecondApproval)
         };
+        let deadline = "2026-11-25T12:00:00Z"
+            .parse::<DateTime<Utc>>()
+            .expect("a time");
+        let timed_out = ItemState {
+            status: ItemStatus::Decided,
+            stage: None,
+            timed_out: Some(deadline),
+            ..item(Stage::Review)
+        };
         let cases: Vec<Case> = vec![
             (
                 "approve",
@@ -549,6 +558,56 @@ mod tests {
                     ..item(Stage::Review)
                 },
                 "conflict decided_elsewhere",
+            ),
+            (
+                "timed out, decided before the deadline under the last lease",
+                Mutation {
+                    client_time: Some(deadline - chrono::Duration::minutes(1)),
+                    ..mutation(Action::Approve)
+                },
+                Some(lease(Stage::Review)),
+                timed_out.clone(),
+                "apply Final(Approved)",
+            ),
+            (
+                "timed out, decided after the deadline",
+                Mutation {
+                    client_time: Some(deadline + chrono::Duration::minutes(1)),
+                    ..mutation(Action::Approve)
+                },
+                Some(lease(Stage::Review)),
+                timed_out.clone(),
+                "conflict timed_out",
+            ),
+            (
+                "timed out, no client time",
+                mutation(Action::Approve),
+                Some(lease(Stage::Review)),
+                timed_out.clone(),
+                "conflict timed_out",
+            ),
+            (
+                "timed out, escalated before the deadline",
+                Mutation {
+                    client_time: Some(deadline - chrono::Duration::minutes(1)),
+                    ..mutation(Action::Escalate)
+                },
+                Some(lease(Stage::Review)),
+                timed_out.clone(),
+                "conflict timed_out",
+            ),
+            (
+                "timed out, granted to someone since",
+                Mutation {
+                    client_time: Some(deadline - chrono::Duration::minutes(1)),
+                    ..mutation(Action::Approve)
+                },
+                Some(lease(Stage::Review)),
+                ItemState {
+                    epoch: 4,
+                    ..timed_out.clone()
+                },
+                "conflict timed_out",
             ),
             (
                 "newer epoch",
