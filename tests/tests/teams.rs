@@ -32,6 +32,7 @@ on_both_stores!(
     callback_allow_list,
     bad_input_changes_nothing,
     the_embedded_demo_senior_sees_every_kind,
+    expired_leases_are_reclaimed_only_for_the_team,
 );
 
 /// Creates the demo teams in a fresh database, then starts the queue with `options`.
@@ -945,4 +946,50 @@ async fn the_embedded_demo_senior_sees_every_kind(store: Store) {
             .filter_map(|a| a["item"]["kind"].as_str().map(str::to_owned))
             .collect();
     assert_eq!(kinds.len(), 3, "{kinds:?}");
+}
+
+async fn expired_leases_are_reclaimed_only_for_the_team(store: Store) {
+    let db = TestDb::new(store);
+    let clock = ManualClock::new(Utc::now());
+    let mut policy = Policy::demo();
+    policy.lease_seconds = 60;
+    let queue = start_with_teams(
+        &db,
+        QueueOptions {
+            policy,
+            clock: clock.clone(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let producer = queue.user("bot", Role::Producer).await;
+    let fiona = member(&queue, "fiona", Role::Reviewer, &["fraud"]).await;
+    let cleo = member(&queue, "cleo", Role::Reviewer, &["clinical"]).await;
+    let fred = member(&queue, "fred", Role::Reviewer, &["fraud"]).await;
+    queue
+        .submit(&producer, &item("t-1", "transaction", 0.7, "medium"))
+        .await;
+    assert_eq!(
+        assignments(&queue.pull(&fiona, Uuid::now_v7(), None).await).len(),
+        1
+    );
+    clock.advance(chrono::Duration::minutes(2));
+    assert!(assignments(&queue.pull(&cleo, Uuid::now_v7(), None).await).is_empty());
+    let sweep = || countersign_queue::leases::sweep_expired(queue.state());
+    assert_eq!(
+        sweep().await.expect("sweep"),
+        0,
+        "a waiting member of another team does not take fraud work"
+    );
+    let fred_client = Uuid::now_v7();
+    assert!(assignments(&queue.pull(&fred, fred_client, None).await).is_empty());
+    assert_eq!(
+        sweep().await.expect("sweep"),
+        1,
+        "a waiting fraud member does"
+    );
+    assert_eq!(
+        assignments(&queue.pull(&fred, fred_client, None).await).len(),
+        1
+    );
 }
