@@ -7,3 +7,4 @@ mod desktop_e2e;
 mod model_sync;
 mod queue_api;
 mod queue_delivery;
+mod teams;

@@ -361,6 +361,7 @@ mod tests {
         let me = Me {
             name: "ana".to_owned(),
             role: Role::Senior,
+            teams: Vec::new(),
         };
         remember_me(dir.path(), &me);
         assert_eq!(remembered_me(dir.path()), Some(me));
@@ -384,6 +385,7 @@ mod tests {
         let me = Me {
             name: "ana".to_owned(),
             role: Role::Senior,
+            teams: Vec::new(),
         };
         let store = store_dir(&data, &url);
         std::fs::create_dir_all(&store).expect("store dir");

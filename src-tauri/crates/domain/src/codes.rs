@@ -57,6 +57,14 @@ pub enum ApiErrorCode {
     InvalidCursor,
     /// 422: a push with too many mutations.
     TooManyMutations,
+    /// 404 or 422: a team that does not exist.
+    UnknownTeam,
+    /// 409: a team of that name exists.
+    TeamExists,
+    /// 409: the change would leave no enabled admin.
+    LastAdmin,
+    /// 422: the `callback_url`'s host is outside the service's `--callback-allow` list.
+    CallbackUrlNotAllowed,
     /// 500.
     Internal,
     /// 503: the database failed; nothing was changed.
@@ -99,6 +107,8 @@ pub enum ResultCode {
     SameApprover,
     /// Rejected: the mutation id was already used for another decision.
     MutationIdReused,
+    /// Conflict: the deadline passed and the item was rejected by timeout.
+    TimedOut,
     /// A code this build does not know.
     #[serde(other)]
     Unknown,
@@ -116,7 +126,6 @@ impl ResultCode {
     }
 }
 
-/// A conflict's code is the reason the item left the reviewer.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -254,6 +254,12 @@ pub struct Item {
     pub status: ItemStatus,
     pub outcome: Option<Outcome>,
     pub decisions: Vec<DecisionRecord>,
+    /// The team whose members are offered the item (its routing rule's `team`); null: everyone.
+    #[serde(default)]
+    pub team: Option<String>,
+    /// When the holder should be warned that `due_at` is near (the rule's `warn_before`).
+    #[serde(default)]
+    pub warn_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]

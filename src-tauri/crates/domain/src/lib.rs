@@ -65,6 +65,21 @@ impl Role {
 pub struct Me {
     pub name: String,
     pub role: Role,
+    /// The teams the user belongs to; items of other teams are never offered to them.
+    #[serde(default)]
+    pub teams: Vec<String>,
+}
+
+/// One user as `GET /v1/users` lists them (admins only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct UserSummary {
+    pub name: String,
+    pub role: Role,
+    pub teams: Vec<String>,
+    /// A disabled user's token is refused and their leases went back to the queue.
+    pub disabled: bool,
 }
 
 /// The body of every error response: `{"error": {"code", "message"}}`.

@@ -77,6 +77,8 @@ pub enum RemovalReason {
     DecidedElsewhere,
     Reassigned,
     Cancelled,
+    /// The deadline passed and the policy's `on_breach = "timeout_reject"` decided the item.
+    TimedOut,
 }
 
 impl RemovalReason {
@@ -99,6 +101,10 @@ pub struct PullRequest {
     /// Opaque; null asks for everything held.
     #[serde(default)]
     pub cursor: Option<String>,
+    /// Held items the reviewer has opened since the last pull: their leases are renewed without
+    /// limit, unopened ones only `max_unopened_renewals` times (docs/protocol.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opened: Vec<ItemId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -179,6 +185,7 @@ impl From<RemovalReason> for ResultCode {
             RemovalReason::Reassigned => ResultCode::Reassigned,
             RemovalReason::DecidedElsewhere => ResultCode::DecidedElsewhere,
             RemovalReason::Cancelled => ResultCode::Cancelled,
+            RemovalReason::TimedOut => ResultCode::TimedOut,
         }
     }
 }

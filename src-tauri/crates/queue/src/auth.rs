@@ -1,4 +1,6 @@
-//! Users and bearer tokens. Tokens are shown once and stored only as SHA-256 hashes.
+//! Users and bearer tokens. Tokens are shown once and stored only as SHA-256 hashes; a token
+//! may carry an expiry, and a disabled user's token is refused at once. Listing and changing
+//! users (role, teams, disabled) is in [`crate::users`].
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -6,8 +8,12 @@ use countersign_domain::Role;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use chrono::{DateTime, Utc};
+
+use crate::clock::{Clock, SystemClock};
 use crate::db::{Db, col, parse_wire, to_micros};
 use crate::error::StoreError;
+use crate::teams::{self, TeamError};
 
 const TOKEN_PREFIX: &str = "cs_";
 
@@ -26,6 +32,10 @@ pub enum UserError {
     Unknown(String),
     #[error("user names are 1 to 64 characters of letters, digits, '.', '_', '-' or '@'")]
     BadName,
+    #[error(transparent)]
+    Team(#[from] TeamError),
+    #[error("{0:?} is the last enabled admin; make another admin first")]
+    LastAdmin(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -47,31 +57,82 @@ fn new_token() -> String {
     format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret))
 }
 
+/// Ends a write transaction refused for a team: a storage failure rolls it back, a refusal
+/// (unknown team) is the answer.
+pub(crate) fn refuse_team<T>(
+    error: TeamError,
+    tx: crate::db::Tx,
+) -> Result<(Result<T, UserError>, crate::db::Tx), StoreError> {
+    match error {
+        TeamError::Store(store) => Err(store),
+        refused => Ok((Err(UserError::Team(refused)), tx)),
+    }
+}
+
+/// A user to create.
+pub struct UserSpec<'a> {
+    pub name: &'a str,
+    pub role: Role,
+    pub teams: &'a [String],
+    /// When the token stops working; None: never.
+    pub token_expires_at: Option<DateTime<Utc>>,
+}
+
 /// Creates a user and returns its token, the only time it is ever visible.
 pub async fn add_user(
     db: &Db,
     name: &str,
     role: Role,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 ) -> Result<String, UserError> {
-    if !valid_name(name) {
+    let spec = UserSpec {
+        name,
+        role,
+        teams: &[],
+        token_expires_at: None,
+    };
+    add_user_with(db, &spec, now).await
+}
+
+/// Creates a user in its teams (all must exist) and returns its token, shown this once.
+pub async fn add_user_with(
+    db: &Db,
+    spec: &UserSpec<'_>,
+    now: DateTime<Utc>,
+) -> Result<String, UserError> {
+    if !valid_name(spec.name) {
         return Err(UserError::BadName);
     }
     let token = new_token();
-    let inserted = sqlx::query(
-        "INSERT INTO users (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (name) DO NOTHING",
-    )
-    .bind(name)
-    .bind(role.as_str())
-    .bind(hash_token(&token))
-    .bind(to_micros(now))
-    .execute(&db.pool)
-    .await
-    .map_err(StoreError::from)?;
-    if inserted.rows_affected() == 0 {
-        return Err(UserError::Exists(name.to_owned()));
-    }
+    let hash = hash_token(&token);
+    db.write(|mut tx| {
+        let hash = hash.clone();
+        async move {
+            // Checked before anything is written: a refusal commits nothing.
+            if let Err(error) = teams::require_known(&mut tx, spec.teams).await {
+                return refuse_team(error, tx);
+            }
+            let inserted = sqlx::query(
+                "INSERT INTO users (name, role, token_hash, created_at, token_expires_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(spec.name)
+            .bind(spec.role.as_str())
+            .bind(hash)
+            .bind(to_micros(now))
+            .bind(spec.token_expires_at.map(to_micros))
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 0 {
+                return Ok((Err(UserError::Exists(spec.name.to_owned())), tx));
+            }
+            if let Err(error) = teams::set_membership(&mut tx, spec.name, spec.teams).await {
+                return refuse_team(error, tx);
+            }
+            Ok((Ok(()), tx))
+        }
+    })
+    .await??;
     Ok(token)
 }
 
@@ -81,7 +142,7 @@ pub async fn ensure_user(
     db: &Db,
     name: &str,
     role: Role,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 ) -> Result<Option<String>, UserError> {
     match add_user(db, name, role, now).await {
         Ok(token) => Ok(Some(token)),
@@ -90,34 +151,74 @@ pub async fn ensure_user(
     }
 }
 
-/// Gives a user a new token (returned, shown once); the old one stops working at once.
+/// Gives a user a new token (returned, shown once) that never expires; the old one stops
+/// working at once.
 pub async fn rotate_token(db: &Db, name: &str) -> Result<String, UserError> {
+    rotate_token_until(db, name, None).await
+}
+
+/// Gives a user a new token (returned, shown once) working until `expires_at`.
+pub async fn rotate_token_until(
+    db: &Db,
+    name: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<String, UserError> {
     let token = new_token();
-    let updated = sqlx::query("UPDATE users SET token_hash = $1 WHERE name = $2")
-        .bind(hash_token(&token))
-        .bind(name)
-        .execute(&db.pool)
-        .await
-        .map_err(StoreError::from)?;
+    let updated =
+        sqlx::query("UPDATE users SET token_hash = $1, token_expires_at = $2 WHERE name = $3")
+            .bind(hash_token(&token))
+            .bind(expires_at.map(to_micros))
+            .bind(name)
+            .execute(&db.pool)
+            .await
+            .map_err(StoreError::from)?;
     if updated.rows_affected() == 0 {
         return Err(UserError::Unknown(name.to_owned()));
     }
     Ok(token)
 }
 
-/// The user a token belongs to, if any.
+/// Why a token was refused (all answered 401).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenRefusal {
+    #[error("unknown token")]
+    Unknown,
+    #[error("this token has expired; ask an admin for a new one")]
+    Expired,
+    #[error("this user is disabled")]
+    Disabled,
+}
+
+/// The user a token belongs to, if any, as of now.
 pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Caller>, StoreError> {
-    let row = sqlx::query("SELECT name, role FROM users WHERE token_hash = $1")
-        .bind(hash_token(token))
-        .fetch_optional(&db.pool)
-        .await?;
-    row.map(|row| {
-        Ok(Caller {
-            name: col(&row, "name")?,
-            role: parse_wire(&col::<String>(&row, "role")?)?,
-        })
-    })
-    .transpose()
+    Ok(authenticate_at(db, token, SystemClock.now()).await?.ok())
+}
+
+/// The user a token belongs to at `now`: refused when unknown, expired or disabled.
+pub async fn authenticate_at(
+    db: &Db,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<Caller, TokenRefusal>, StoreError> {
+    let row = sqlx::query(
+        "SELECT name, role, disabled, token_expires_at FROM users WHERE token_hash = $1",
+    )
+    .bind(hash_token(token))
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok(Err(TokenRefusal::Unknown));
+    };
+    if col::<i64>(&row, "disabled")? != 0 {
+        return Ok(Err(TokenRefusal::Disabled));
+    }
+    if col::<Option<i64>>(&row, "token_expires_at")?.is_some_and(|at| at <= to_micros(now)) {
+        return Ok(Err(TokenRefusal::Expired));
+    }
+    Ok(Ok(Caller {
+        name: col(&row, "name")?,
+        role: parse_wire(&col::<String>(&row, "role")?)?,
+    }))
 }
 
 #[cfg(test)]

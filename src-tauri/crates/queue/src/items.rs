@@ -27,7 +27,8 @@ use crate::webhook;
 /// Columns read for an item, in the order [`ItemRow::parse`] expects them.
 pub(crate) const ITEM_COLUMNS: &str = "id, producer, external_id, kind, title, payload, ai, priority, \
     due_at, callback_url, created_at, route, routing_rule, approvals_required, status, outcome, \
-    stage, audience, holder, lease_id, epoch, lease_expires_at, first_approver, first_action";
+    stage, audience, holder, lease_id, epoch, lease_expires_at, first_approver, first_action, team, \
+    warn_at";
 
 /// An item with the queue's bookkeeping beside it.
 #[derive(Debug, Clone)]
@@ -71,6 +72,8 @@ impl ItemRow {
             status: parse_wire(&col::<String>(row, "status")?)?,
             outcome: parse_optional_wire(col(row, "outcome")?)?,
             decisions: Vec::new(),
+            team: col(row, "team")?,
+            warn_at: col::<Option<i64>>(row, "warn_at")?.map(from_micros),
         };
         Ok(ItemRow {
             item,
@@ -294,6 +297,12 @@ async fn submit_in(
         Route::Escalation => (ItemStatus::Pending, None, Some(Stage::Escalation)),
     };
     let audience = Audience::for_route(routing.route);
+    let due_at = new
+        .due_at
+        .or_else(|| routing.due_in.map(|due_in| now + due_in));
+    let warn_at = due_at
+        .zip(routing.warn_before)
+        .map(|(due, before)| due - before);
     let item = Item {
         id: ItemId::new_v7(),
         producer: producer.to_owned(),
@@ -304,7 +313,7 @@ async fn submit_in(
         payload: new.payload.clone(),
         ai: new.ai.clone(),
         priority: new.priority,
-        due_at: new.due_at,
+        due_at,
         callback_url: new.callback_url.clone(),
         route: routing.route,
         routing_rule: routing.rule.clone(),
@@ -312,34 +321,40 @@ async fn submit_in(
         status,
         outcome,
         decisions: Vec::new(),
+        team: routing.team.clone(),
+        warn_at,
     };
     let inserted = sqlx::query(
-            "INSERT INTO items (id, producer, external_id, kind, title, payload, ai, priority, \
+        "INSERT INTO items (id, producer, external_id, kind, title, payload, ai, priority, \
              due_at, callback_url, created_at, route, routing_rule, approvals_required, status, \
-             outcome, stage, audience) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+             outcome, stage, audience, team, warn_at, on_breach) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19, $20, $21) \
              ON CONFLICT (producer, external_id) DO NOTHING",
-        )
-        .bind(item.id.to_string())
-        .bind(producer)
-        .bind(&item.external_id)
-        .bind(&item.kind)
-        .bind(&item.title)
-        .bind(serde_json::to_string(&item.payload)?)
-        .bind(serde_json::to_string(&item.ai)?)
-        .bind(item.priority)
-        .bind(item.due_at.map(to_micros))
-        .bind(item.callback_url.as_deref())
-        .bind(to_micros(now))
-        .bind(wire_name(&item.route))
-        .bind(&item.routing_rule)
-        .bind(item.approvals_required)
-        .bind(wire_name(&item.status))
-        .bind(outcome.as_ref().map(wire_name))
-        .bind(stage.as_ref().map(wire_name))
-        .bind(audience.map(Audience::as_str))
-        .execute(&mut **tx)
-        .await?;
+    )
+    .bind(item.id.to_string())
+    .bind(producer)
+    .bind(&item.external_id)
+    .bind(&item.kind)
+    .bind(&item.title)
+    .bind(serde_json::to_string(&item.payload)?)
+    .bind(serde_json::to_string(&item.ai)?)
+    .bind(item.priority)
+    .bind(item.due_at.map(to_micros))
+    .bind(item.callback_url.as_deref())
+    .bind(to_micros(now))
+    .bind(wire_name(&item.route))
+    .bind(&item.routing_rule)
+    .bind(item.approvals_required)
+    .bind(wire_name(&item.status))
+    .bind(outcome.as_ref().map(wire_name))
+    .bind(stage.as_ref().map(wire_name))
+    .bind(audience.map(Audience::as_str))
+    .bind(item.team.as_deref())
+    .bind(item.warn_at.map(to_micros))
+    .bind(routing.on_breach.map(crate::policy::OnBreach::as_str))
+    .execute(&mut **tx)
+    .await?;
     if inserted.rows_affected() == 0 {
         // A concurrent submission of the same external id won; return its item.
         return existing(tx, producer, &new.external_id)
@@ -365,7 +380,8 @@ async fn submit_in(
             item_id.clone(),
             json!({
                 "route": item.route, "rule": item.routing_rule,
-                "approvals_required": item.approvals_required,
+                "approvals_required": item.approvals_required, "team": item.team,
+                "due_at": item.due_at, "on_breach": routing.on_breach.map(crate::policy::OnBreach::as_str),
             }),
         ),
     ];

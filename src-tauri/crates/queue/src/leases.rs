@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use countersign_domain::{LeaseId, Role};
+use countersign_domain::{ItemId, LeaseId, Role};
 use serde_json::json;
 
 use crate::AppState;
@@ -17,41 +17,64 @@ use crate::db::{ROWS_PER_STATEMENT, Tx, col, parse_wire, placeholders, to_micros
 use crate::error::StoreError;
 use crate::events::Recipients;
 
-/// Grants up to `wanted` unheld items to the caller, seniors' work first for seniors, then by
-/// priority. Each grant is a new lease with the next epoch.
-pub(crate) async fn grant(
-    tx: &mut Tx,
-    ctx: &mut SyncContext<'_>,
-    wanted: i64,
-) -> Result<(), StoreError> {
+/// Tops up the caller's leases: up to `prefetch` items held in all, and for a senior also
+/// seniors' work (escalations and their second approvals) up to `prefetch` such items whatever
+/// else they hold, so that an escalation reaches a busy senior. Only items of the caller's teams
+/// (or of no team) are granted, never an item the caller released within the cool-down while
+/// someone else eligible is active, and in claim order: priority, then the earliest due date,
+/// then age. Each grant is a new lease with the next epoch.
+pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), StoreError> {
     let audiences = Audience::served_by(ctx.caller.role);
-    if wanted <= 0 || audiences.is_empty() {
+    if audiences.is_empty() {
         return Ok(());
     }
     let (state, holder, now) = (ctx.state, ctx.caller.name.as_str(), ctx.now);
+    let held = sqlx::query(
+        "SELECT COUNT(*) AS held, COALESCE(SUM(CASE WHEN audience = 'seniors' THEN 1 ELSE 0 END), 0) \
+         AS seniors_work FROM items WHERE holder = $1 AND status = 'pending'",
+    )
+    .bind(holder)
+    .fetch_one(&mut **tx)
+    .await?;
+    let prefetch = i64::from(state.policy.prefetch);
+    let mut wanted = prefetch - col::<i64>(&held, "held")?;
+    let seniors_wanted = prefetch - col::<i64>(&held, "seniors_work")?;
     // One audience at a time, seniors' first: each query walks the claimable index in order
     // instead of sorting every free item.
     let sql = format!(
-        "SELECT id, epoch, stage FROM items \
+        "SELECT id, epoch, stage FROM items i \
          WHERE status = 'pending' AND holder IS NULL AND audience = $1 \
          AND (first_approver IS NULL OR first_approver <> $2) \
-         ORDER BY priority DESC, created_at LIMIT $3{}",
+         AND (team IS NULL OR team IN (SELECT team FROM user_teams WHERE user_name = $2)) \
+         AND NOT (COALESCE(released_by, '') = $2 AND released_at >= $4 AND EXISTS ( \
+             SELECT 1 FROM users u WHERE u.name <> $2 AND u.disabled = 0 \
+             AND u.last_pull_at >= $5 \
+             AND (u.role = 'senior' OR (i.audience = 'reviewers' AND u.role = 'reviewer')) \
+             AND (i.team IS NULL OR EXISTS (SELECT 1 FROM user_teams m \
+                  WHERE m.user_name = u.name AND m.team = i.team)))) \
+         ORDER BY priority DESC, due_at ASC NULLS LAST, created_at LIMIT $3{}",
         state.db.backend.skip_locked()
     );
+    let cooldown_since = to_micros(now - state.policy.release_cooldown.0);
     let mut rows = Vec::new();
     for audience in audiences {
-        let still_wanted = wanted - rows.len() as i64;
-        if still_wanted <= 0 {
-            break;
+        let limit = match audience {
+            Audience::Seniors => wanted.max(seniors_wanted),
+            Audience::Reviewers => wanted,
+        };
+        if limit <= 0 {
+            continue;
         }
-        rows.extend(
-            sqlx::query(&sql)
-                .bind(audience.as_str())
-                .bind(holder)
-                .bind(still_wanted)
-                .fetch_all(&mut **tx)
-                .await?,
-        );
+        let found = sqlx::query(&sql)
+            .bind(audience.as_str())
+            .bind(holder)
+            .bind(limit)
+            .bind(cooldown_since)
+            .bind(to_micros(active_since(state, now)))
+            .fetch_all(&mut **tx)
+            .await?;
+        wanted -= found.len() as i64;
+        rows.extend(found);
     }
     let expires = to_micros(now + state.lease_duration);
     let mut grants = Vec::with_capacity(rows.len());
@@ -67,7 +90,8 @@ pub(crate) async fn grant(
         let sql = format!(
             "WITH v (id, lease_id, epoch, holder, lease_expires_at) AS (VALUES {}) \
              UPDATE items SET lease_id = v.lease_id, epoch = v.epoch, holder = v.holder, \
-             lease_expires_at = v.lease_expires_at FROM v WHERE items.id = v.id",
+             lease_expires_at = v.lease_expires_at, opened = 0, unopened_renewals = 0 \
+             FROM v WHERE items.id = v.id",
             values_rows(chunk.len(), 5)
         );
         let mut update = sqlx::query(&sql);
@@ -107,8 +131,30 @@ pub(crate) async fn grant(
     Ok(())
 }
 
-/// Renews every lease `holder` has to `expires`, except those granted or renewed within the last
+/// Marks the caller's held items its client reports opened: their leases renew without limit.
+pub(crate) async fn mark_opened(
+    tx: &mut Tx,
+    holder: &str,
+    opened: &[ItemId],
+) -> Result<(), StoreError> {
+    for chunk in opened.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE items SET opened = 1 WHERE holder = $1 AND id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut update = sqlx::query(&sql).bind(holder);
+        for id in chunk {
+            update = update.bind(id.to_string());
+        }
+        update.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Renews `holder`'s leases to `expires`, except those granted or renewed within the last
 /// minute (or tenth of the lease): rewriting them would change nothing a reviewer could notice.
+/// A lease whose item was never reported opened is renewed at most `max_unopened_renewals`
+/// times, so an idle reviewer's prefetch runs out and goes to someone who wants work.
 pub(crate) async fn renew(
     tx: &mut Tx,
     state: &AppState,
@@ -117,15 +163,77 @@ pub(crate) async fn renew(
 ) -> Result<(), StoreError> {
     let fresh_enough = expires - (state.lease_duration / 10).min(chrono::Duration::minutes(1));
     sqlx::query(
-        "UPDATE items SET lease_expires_at = $1 \
-         WHERE holder = $2 AND status = 'pending' AND lease_expires_at < $3",
+        "UPDATE items SET lease_expires_at = $1, unopened_renewals = unopened_renewals + 1 - opened \
+         WHERE holder = $2 AND status = 'pending' AND lease_expires_at < $3 \
+         AND (opened = 1 OR unopened_renewals < $4)",
     )
     .bind(to_micros(expires))
     .bind(holder)
     .bind(to_micros(fresh_enough))
+    .bind(i64::from(state.policy.max_unopened_renewals))
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Remembers who released each item and when, for the release cool-down.
+pub(crate) async fn mark_released(
+    tx: &mut Tx,
+    item_ids: &[String],
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for chunk in item_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE items SET released_by = $1, released_at = $2 WHERE id IN ({})",
+            placeholders(3, chunk.len())
+        );
+        let mut update = sqlx::query(&sql).bind(by).bind(to_micros(now));
+        for id in chunk {
+            update = update.bind(id);
+        }
+        update.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Takes back every pending item `holder` holds (a disabled user, one moved out of a role or
+/// team), auditing each; returns who should pull again. The next grant bumps the epoch, which
+/// fences the old holder out.
+pub(crate) async fn return_all_held(
+    tx: &mut Tx,
+    holder: &str,
+    audit_events: &mut Vec<AuditEvent>,
+) -> Result<HashSet<Recipients>, StoreError> {
+    let rows =
+        sqlx::query("SELECT id, audience FROM items WHERE holder = $1 AND status = 'pending'")
+            .bind(holder)
+            .fetch_all(&mut **tx)
+            .await?;
+    let mut recipients = HashSet::from([Recipients::User(holder.to_owned())]);
+    let mut ids = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: String = col(&row, "id")?;
+        recipients.insert(Recipients::from(parse_wire::<Audience>(&col::<String>(
+            &row, "audience",
+        )?)?));
+        audit_events.push(AuditEvent::new(
+            "system",
+            "reclaim",
+            Some(id.clone()),
+            json!({"from": holder, "reason": "user_changed"}),
+        ));
+        ids.push(id);
+    }
+    release(tx, &ids).await?;
+    Ok(recipients)
+}
+
+/// Since when a user who pulled counts as active (wanting work).
+fn active_since(state: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
+    now - chrono::Duration::seconds(
+        i64::try_from(state.policy.active_window_seconds).unwrap_or(i64::MAX / 2_000_000),
+    )
 }
 
 /// Ends the current lease of each item (decided, escalated, released, cancelled or reclaimed).
@@ -154,12 +262,9 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
     let db = &state.db;
     db.write(|mut tx| async move {
         let now = state.now();
-        let active_since = now
-            - chrono::Duration::seconds(
-                i64::try_from(state.policy.active_window_seconds).unwrap_or(i64::MAX / 2_000_000),
-            );
+        let active_since = active_since(state, now);
         let expired = sqlx::query(&format!(
-            "SELECT id, holder, audience, first_approver FROM items \
+            "SELECT id, holder, audience, first_approver, team FROM items \
              WHERE status = 'pending' AND holder IS NOT NULL AND lease_expires_at < $1 \
              ORDER BY lease_expires_at LIMIT 500{}",
             db.backend.skip_locked()
@@ -172,7 +277,7 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
         }
         let wanting = sqlx::query(
             "SELECT u.name, u.role FROM users u WHERE u.role IN ('reviewer', 'senior') \
-             AND u.last_pull_at >= $1 AND (SELECT COUNT(*) FROM items i \
+             AND u.disabled = 0 AND u.last_pull_at >= $1 AND (SELECT COUNT(*) FROM items i \
              WHERE i.holder = u.name AND i.status = 'pending') < $2",
         )
         .bind(to_micros(active_since))
@@ -188,6 +293,13 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
                 ))
             })
             .collect::<Result<_, StoreError>>()?;
+        let memberships: HashSet<(String, String)> =
+            sqlx::query("SELECT user_name, team FROM user_teams")
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|row| Ok((col(row, "user_name")?, col(row, "team")?)))
+                .collect::<Result<_, StoreError>>()?;
         let mut audit_events = Vec::new();
         let mut recipients = HashSet::new();
         let mut reclaimed = Vec::new();
@@ -196,10 +308,14 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
             let holder: String = col(&row, "holder")?;
             let audience: Audience = parse_wire(&col::<String>(&row, "audience")?)?;
             let first_approver: Option<String> = col(&row, "first_approver")?;
+            let team: Option<String> = col(&row, "team")?;
             let needed = wanting.iter().any(|(name, role)| {
                 *name != holder
                     && first_approver.as_deref() != Some(name.as_str())
                     && audience.admits(*role)
+                    && team
+                        .as_ref()
+                        .is_none_or(|team| memberships.contains(&(name.clone(), team.clone())))
             });
             if !needed {
                 continue;
@@ -222,7 +338,7 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
     .await
 }
 
-/// Runs [`sweep_expired`] every `sweep_interval_seconds` until shutdown.
+/// Runs [`sweep_expired`] and the deadline sweep every `sweep_interval_seconds` until shutdown.
 pub(crate) async fn run_sweeper(state: AppState) {
     let period = std::time::Duration::from_secs(state.policy.sweep_interval_seconds);
     loop {
@@ -234,6 +350,11 @@ pub(crate) async fn run_sweeper(state: AppState) {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "reclaimed expired leases for waiting reviewers"),
             Err(error) => tracing::warn!(%error, "lease sweep failed; will retry"),
+        }
+        match crate::deadlines::sweep_breaches(&state).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "applied on_breach to items past due"),
+            Err(error) => tracing::warn!(%error, "deadline sweep failed; will retry"),
         }
     }
 }

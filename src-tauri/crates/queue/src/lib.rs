@@ -8,9 +8,11 @@
 mod audience;
 pub mod audit;
 pub mod auth;
+pub mod callbacks;
 mod clock;
 mod context;
 pub mod db;
+pub mod deadlines;
 pub mod error;
 mod events;
 pub mod feedback;
@@ -20,6 +22,8 @@ pub mod leases;
 mod metrics;
 pub mod policy;
 mod sync;
+pub mod teams;
+pub mod users;
 pub mod webhook;
 
 use std::net::SocketAddr;
@@ -29,6 +33,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::callbacks::CallbackAllow;
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::db::{Backend, Db};
 pub use crate::http::router;
@@ -48,6 +53,8 @@ pub struct AppState {
     pub(crate) shutdown: CancellationToken,
     /// Wakes the webhook worker when something may have been queued.
     pub(crate) webhook_wake: Arc<Notify>,
+    /// Which `callback_url`s submissions may give.
+    pub callback_allow: Arc<CallbackAllow>,
 }
 
 impl AppState {
@@ -64,6 +71,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             shutdown: CancellationToken::new(),
             webhook_wake: Arc::new(Notify::new()),
+            callback_allow: Arc::new(CallbackAllow::default()),
         }
     }
 }
@@ -84,6 +92,8 @@ pub struct ServeOptions {
     /// `whsec_…`; when None the secret kept in the database is used (made on first start).
     pub webhook_secret: Option<String>,
     pub clock: Arc<dyn Clock>,
+    /// `--callback-allow`: empty allows every `callback_url`.
+    pub callback_allow: CallbackAllow,
 }
 
 impl ServeOptions {
@@ -94,6 +104,7 @@ impl ServeOptions {
             policy: Policy::builtin(),
             webhook_secret: None,
             clock: Arc::new(SystemClock),
+            callback_allow: CallbackAllow::default(),
         }
     }
 }
@@ -104,6 +115,8 @@ pub enum StartError {
     Store(#[from] error::StoreError),
     #[error(transparent)]
     Secret(#[from] webhook::SecretError),
+    #[error(transparent)]
+    Policy(#[from] policy::PolicyError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -123,9 +136,10 @@ pub struct RunningServer {
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
 /// Opens (creating and migrating) the database, binds, and serves in background tasks:
-/// the HTTP API, the lease sweeper, the webhook worker and, on PostgreSQL, the event relay.
+/// the HTTP API, the lease and deadline sweeper, the webhook worker and, on PostgreSQL, the event relay.
 pub async fn start(options: ServeOptions) -> Result<RunningServer, StartError> {
     let db = Db::open(&options.database_url).await?;
+    options.policy.check_teams(&db).await?;
     let secret = WebhookSecret::resolve(&db, options.webhook_secret.as_deref()).await?;
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
@@ -137,7 +151,8 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, StartError> {
         addr: options.listen.clone(),
         source,
     })?;
-    let state = AppState::new(db, options.policy, options.clock);
+    let mut state = AppState::new(db, options.policy, options.clock);
+    state.callback_allow = Arc::new(options.callback_allow);
     let mut tasks = tokio::task::JoinSet::new();
 
     let app = router(state.clone());

@@ -9,9 +9,11 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use countersign_domain::Role;
+use countersign_queue::callbacks::CallbackAllow;
 use countersign_queue::feedback::FeedbackFormat;
+use countersign_queue::policy::Span;
 use countersign_queue::{
-    Clock, Db, Policy, ServeOptions, SystemClock, audit, auth, feedback, webhook,
+    Clock, Db, Policy, ServeOptions, SystemClock, audit, auth, feedback, teams, users, webhook,
 };
 use strum::VariantArray;
 
@@ -50,6 +52,15 @@ enum Command {
         /// Webhook signing secret, whsec_<base64>; made and kept in the database when unset.
         #[arg(long, env = "COUNTERSIGN_WEBHOOK_SECRET", hide_env_values = true)]
         webhook_secret: Option<String>,
+        /// Allow only these callback_url hosts (repeatable): a host name, *.domain, an IP
+        /// address or a CIDR range. Unset: any callback_url.
+        #[arg(long = "callback-allow", value_name = "PATTERN")]
+        callback_allow: Vec<String>,
+    },
+    /// Manage teams.
+    Team {
+        #[command(subcommand)]
+        command: TeamCommand,
     },
     /// Manage users.
     User {
@@ -64,6 +75,10 @@ enum Command {
         /// Seed for the generator: the same seed gives the same items.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Route by the demo policy: each kind to its team (fraud, editorial, clinical, created
+        /// when missing), with deadlines. Without it, the built-in policy (no teams).
+        #[arg(long)]
+        teams: bool,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -85,21 +100,56 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum TeamCommand {
+    /// Create a team.
+    Add {
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Create a user and print its token (the only time it is shown) as the only line on stdout.
     Add {
         name: String,
         #[arg(long, value_parser = parse_role)]
         role: Role,
+        /// A team the user joins (repeatable; the team must exist).
+        #[arg(long = "team", value_name = "TEAM")]
+        teams: Vec<String>,
+        /// The token stops working after this long: 45s, 30m, 12h, 90d. Unset: never.
+        #[arg(long, value_parser = parse_span)]
+        expires_in: Option<Span>,
         #[command(flatten)]
         database: DatabaseArg,
     },
     /// Give a user a new token and print it as the only line on stdout; the old one stops working.
     RotateToken {
         name: String,
+        /// The new token stops working after this long. Unset: never.
+        #[arg(long, value_parser = parse_span)]
+        expires_in: Option<Span>,
         #[command(flatten)]
         database: DatabaseArg,
     },
+    /// Refuse the user's token at once and return their leases to the queue.
+    Disable {
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Let a disabled user's token work again.
+    Enable {
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+fn parse_span(text: &str) -> Result<Span, String> {
+    text.parse()
 }
 
 #[derive(Subcommand)]
@@ -160,6 +210,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             listen,
             policy,
             webhook_secret,
+            callback_allow,
         } => {
             let policy = match policy {
                 Some(path) => Policy::load(&path)?,
@@ -171,6 +222,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 policy,
                 webhook_secret,
                 clock: Arc::new(SystemClock),
+                callback_allow: CallbackAllow::parse(&callback_allow)?,
             })
             .await?;
             tracing::info!(database = %server.state.db.display_url, "queue service started");
@@ -180,32 +232,63 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             server.run_until(shutdown_signal()).await;
             tracing::info!("stopped");
         }
+        Command::Team {
+            command: TeamCommand::Add { name, database },
+        } => {
+            let db = open(&database).await?;
+            teams::add(&db, &name, SystemClock.now()).await?;
+            eprintln!("team {name} created");
+        }
         Command::User {
             command:
                 UserCommand::Add {
                     name,
                     role,
+                    teams,
+                    expires_in,
                     database,
                 },
         } => {
             let db = open(&database).await?;
-            let token = auth::add_user(&db, &name, role, SystemClock.now()).await?;
-            println!("{token}");
+            let now = SystemClock.now();
+            let spec = auth::UserSpec {
+                name: &name,
+                role,
+                teams: &teams,
+                token_expires_at: expires_in.map(|span| now + span.0),
+            };
+            println!("{}", auth::add_user_with(&db, &spec, now).await?);
         }
         Command::User {
-            command: UserCommand::RotateToken { name, database },
+            command:
+                UserCommand::RotateToken {
+                    name,
+                    expires_in,
+                    database,
+                },
         } => {
             let db = open(&database).await?;
-            println!("{}", auth::rotate_token(&db, &name).await?);
+            let expires_at = expires_in.map(|span| SystemClock.now() + span.0);
+            println!(
+                "{}",
+                auth::rotate_token_until(&db, &name, expires_at).await?
+            );
         }
+        Command::User {
+            command: UserCommand::Disable { name, database },
+        } => set_disabled(open(&database).await?, &name, true).await?,
+        Command::User {
+            command: UserCommand::Enable { name, database },
+        } => set_disabled(open(&database).await?, &name, false).await?,
         #[cfg(feature = "demo")]
         Command::SeedDemo {
             count,
             seed,
+            teams,
             database,
         } => {
             let db = open(&database).await?;
-            let created = seed_demo(db, count, seed).await?;
+            let created = seed_demo(db, count, seed, teams).await?;
             eprintln!(
                 "seeded {created} new demo items ({count} requested; existing ones are kept)"
             );
@@ -252,11 +335,33 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Submits demo items as the demo producer (created when missing); returns how many were new.
+/// Disables or enables a user from the command line (the actor in the audit log is `cli`).
+async fn set_disabled(db: Db, name: &str, disabled: bool) -> Result<()> {
+    let state = countersign_queue::AppState::new(db, Policy::builtin(), Arc::new(SystemClock));
+    let change = users::UserChange {
+        disabled: Some(disabled),
+        ..Default::default()
+    };
+    users::update(&state, "cli", name, &change).await?;
+    eprintln!(
+        "user {name} {}",
+        if disabled { "disabled" } else { "enabled" }
+    );
+    Ok(())
+}
+
+/// Submits demo items as the demo producer (created when missing); with `teams`, routed by the
+/// demo policy to the demo teams (created when missing). Returns how many were new.
 #[cfg(feature = "demo")]
-async fn seed_demo(db: Db, count: usize, seed: u64) -> Result<usize> {
+async fn seed_demo(db: Db, count: usize, seed: u64, with_teams: bool) -> Result<usize> {
     let clock = Arc::new(SystemClock);
-    let state = countersign_queue::AppState::new(db, Policy::builtin(), clock.clone());
+    let policy = if with_teams {
+        teams::ensure(&db, &teams::DEMO_TEAMS, clock.now()).await?;
+        Policy::demo()
+    } else {
+        Policy::builtin()
+    };
+    let state = countersign_queue::AppState::new(db, policy, clock.clone());
     let batch = countersign_demo::demo_items(count, seed, clock.now());
     let producer = countersign_demo::DEMO_PRODUCER;
     Ok(countersign_queue::items::submit_as_producer(&state, producer, &batch).await?)

@@ -9,6 +9,7 @@ use countersign_domain::{NewItem, Risk, Route};
 use serde::Deserialize;
 
 pub const DEFAULT_POLICY_TOML: &str = include_str!("../default-policy.toml");
+pub const DEMO_POLICY_TOML: &str = include_str!("../demo-policy.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +22,13 @@ pub struct Policy {
     pub sweep_interval_seconds: u64,
     #[serde(default = "default_active_window_seconds")]
     pub active_window_seconds: u64,
+    /// A released item is not granted back to its releaser for this long while someone else
+    /// eligible is active.
+    #[serde(default = "default_release_cooldown")]
+    pub release_cooldown: Span,
+    /// How many times a pull renews a lease whose item its client has not reported opened.
+    #[serde(default = "default_max_unopened_renewals")]
+    pub max_unopened_renewals: u32,
     #[serde(default)]
     pub rules: Vec<Rule>,
 }
@@ -36,6 +44,31 @@ fn default_sweep_interval_seconds() -> u64 {
 }
 fn default_active_window_seconds() -> u64 {
     900
+}
+fn default_release_cooldown() -> Span {
+    Span(chrono::Duration::minutes(30))
+}
+fn default_max_unopened_renewals() -> u32 {
+    3
+}
+
+/// What happens when a pending item's `due_at` passes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::IntoStaticStr, strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum OnBreach {
+    /// Moved to the escalation stage (seniors of the item's team).
+    Escalate,
+    /// Decided `rejected` with `reason_code = "timeout"` by `system:timeout`.
+    TimeoutReject,
+}
+
+impl OnBreach {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -53,6 +86,17 @@ pub struct Rule {
     pub route: Route,
     #[serde(default = "one")]
     pub approvals_required: i64,
+    /// Only this team's members are offered the items; its seniors their escalations.
+    #[serde(default)]
+    pub team: Option<String>,
+    /// `due_at` = submission time + this, when the producer gives none.
+    #[serde(default)]
+    pub due_in: Option<Span>,
+    /// The holder is warned this long before `due_at` (`Item.warn_at`).
+    #[serde(default)]
+    pub warn_before: Option<Span>,
+    #[serde(default)]
+    pub on_breach: Option<OnBreach>,
 }
 
 fn one() -> i64 {
@@ -65,6 +109,10 @@ pub struct Routing {
     pub route: Route,
     pub rule: String,
     pub approvals_required: i64,
+    pub team: Option<String>,
+    pub due_in: Option<chrono::Duration>,
+    pub warn_before: Option<chrono::Duration>,
+    pub on_breach: Option<OnBreach>,
 }
 
 /// Name recorded when no rule matches.
@@ -86,12 +134,66 @@ pub enum PolicyError {
     },
     #[error("policy {path}: {message}")]
     Invalid { path: String, message: String },
+    #[error(
+        "policy rule {rule:?} names team {team:?}, which does not exist; create it with `countersign-queue team add {team}`"
+    )]
+    UnknownTeam { rule: String, team: String },
+    #[error(transparent)]
+    Store(#[from] crate::error::StoreError),
+}
+
+/// A length of time written `45s`, `30m`, `4h` or `90d` (policy keys, `--expires-in`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Span(pub chrono::Duration);
+
+impl std::str::FromStr for Span {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Span, String> {
+        let bad = || {
+            format!(
+                "{text:?} is not a duration: write a whole number and s, m, h or d (\"30m\", \"4h\", \"90d\")"
+            )
+        };
+        let text = text.trim();
+        let unit = text.chars().last().ok_or_else(bad)?;
+        let number: i64 = text[..text.len() - unit.len_utf8()]
+            .parse()
+            .map_err(|_| bad())?;
+        let seconds = match unit {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => return Err(bad()),
+        };
+        if number <= 0 || number > 100 * 365 * 86_400 / seconds {
+            return Err(bad());
+        }
+        Ok(Span(chrono::Duration::seconds(number * seconds)))
+    }
+}
+
+impl TryFrom<String> for Span {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Span, String> {
+        text.parse()
+    }
 }
 
 impl Policy {
     pub fn builtin() -> Policy {
         Self::parse(DEFAULT_POLICY_TOML, "built-in policy")
             .expect("the built-in policy is valid: a unit test parses it")
+    }
+
+    /// The demo's policy: the built-in rules, with each demo kind routed to its team
+    /// (`crate::demo_teams` creates the teams it names).
+    pub fn demo() -> Policy {
+        Self::parse(DEMO_POLICY_TOML, "demo policy")
+            .expect("the demo policy is valid: a unit test parses it")
     }
 
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
@@ -150,6 +252,21 @@ impl Policy {
                     rule.name
                 ));
             }
+            if rule.route == Route::AutoApproved
+                && (rule.team.is_some() || rule.due_in.is_some() || rule.on_breach.is_some())
+            {
+                return Err(format!(
+                    "rule {:?}: an auto_approved route takes no team, due_in or on_breach",
+                    rule.name
+                ));
+            }
+            if rule
+                .team
+                .as_deref()
+                .is_some_and(|team| !crate::teams::valid_name(team))
+            {
+                return Err(format!("rule {:?}: {}", rule.name, crate::teams::NAME_RULE));
+            }
             if rule.route == Route::AutoApproved && rule.approvals_required != 1 {
                 return Err(format!(
                     "rule {:?}: an auto_approved route takes no approvals",
@@ -173,12 +290,44 @@ impl Policy {
                 route: rule.route,
                 rule: rule.name.clone(),
                 approvals_required: rule.approvals_required,
+                team: rule.team.clone(),
+                due_in: rule.due_in.map(|span| span.0),
+                warn_before: rule.warn_before.map(|span| span.0),
+                on_breach: rule.on_breach,
             })
             .unwrap_or_else(|| Routing {
                 route: Route::Review,
                 rule: FALLBACK_RULE.to_owned(),
                 approvals_required: 1,
+                team: None,
+                due_in: None,
+                warn_before: None,
+                on_breach: None,
             })
+    }
+
+    /// Each team a rule names, with the first rule naming it.
+    pub fn named_teams(&self) -> Vec<(&str, &str)> {
+        let mut seen = HashSet::new();
+        self.rules
+            .iter()
+            .filter_map(|rule| rule.team.as_deref().map(|team| (team, rule.name.as_str())))
+            .filter(|(team, _)| seen.insert(*team))
+            .collect()
+    }
+
+    /// Refuses a policy whose rules name a team the database does not have, naming the rule.
+    pub async fn check_teams(&self, db: &crate::Db) -> Result<(), PolicyError> {
+        let known = crate::teams::names(db).await?;
+        for (team, rule) in self.named_teams() {
+            if !known.iter().any(|name| name == team) {
+                return Err(PolicyError::UnknownTeam {
+                    rule: rule.to_owned(),
+                    team: team.to_owned(),
+                });
+            }
+        }
+        Ok(())
     }
 }
 
@@ -246,6 +395,41 @@ mod tests {
     }
 
     #[test]
+    fn durations() {
+        for (text, seconds) in [
+            ("45s", 45),
+            ("30m", 1800),
+            ("4h", 14_400),
+            ("90d", 7_776_000),
+        ] {
+            assert_eq!(
+                text.parse::<Span>().map(|span| span.0.num_seconds()),
+                Ok(seconds)
+            );
+        }
+        for bad in ["", "4", "h", "0h", "-1h", "4w", "1.5h", "4 h"] {
+            assert!(bad.parse::<Span>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn demo_policy_routes_kinds_to_teams() {
+        let policy = Policy::demo();
+        for (kind, team) in [
+            ("transaction", "fraud"),
+            ("content_draft", "editorial"),
+            ("clinical_suggestion", "clinical"),
+        ] {
+            assert_eq!(
+                policy.route(&item(kind, 0.7, "medium")).team.as_deref(),
+                Some(team)
+            );
+        }
+        assert_eq!(policy.route(&item("other", 0.7, "medium")).team, None);
+        assert!(Policy::builtin().named_teams().is_empty());
+    }
+
+    #[test]
     fn kind_specific_rules_and_fallback() {
         let policy = Policy::parse(
             r#"
@@ -284,6 +468,11 @@ mod tests {
                 "not valid TOML",
             ),
             ("surprise = 1", "not valid TOML"),
+            (
+                "[[rules]]\nname = \"a\"\nroute = \"review\"\ndue_in = \"4 hours\"",
+                "not a duration",
+            ),
+            ("release_cooldown = \"-5m\"", "not a duration"),
         ] {
             let error = Policy::parse(text, "p.toml").expect_err(text).to_string();
             assert!(error.contains(fragment), "{error}");

@@ -85,6 +85,8 @@ pub fn assignment(item: ItemId, lease: LeaseId, now: DateTime<Utc>) -> Assignmen
             status: ItemStatus::Pending,
             outcome: None,
             decisions: vec![],
+            team: None,
+            warn_at: None,
         },
         stage: Stage::Review,
         lease: Lease {

@@ -119,6 +119,7 @@ impl Queue {
             policy: self.options.policy.clone(),
             webhook_secret: self.options.webhook_secret.clone(),
             clock: self.options.clock.clone(),
+            callback_allow: Default::default(),
         })
         .await
         .expect("queue service starts");

@@ -28,6 +28,8 @@ function viewOf(kind: string, output: unknown, status: AssignmentView["summary"]
     status: "pending",
     outcome: null,
     decisions: [],
+    team: null,
+    warn_at: null,
   };
   const decision =
     status === "open"

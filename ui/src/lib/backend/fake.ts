@@ -83,7 +83,7 @@ export class FakeBackend implements Backend {
     this.status = {
       mode: "embedded",
       server: "http://127.0.0.1:8470 (embedded)",
-      signed_in_as: { name: "Demo Senior", role: "senior" },
+      signed_in_as: { name: "Demo Senior", role: "senior", teams: ["fraud", "editorial", "clinical"] },
       online: this.opts.online,
       pending: 0,
       conflicts: 0,
@@ -348,7 +348,7 @@ export class FakeBackend implements Backend {
       if (!token.trim()) throw new BackendError("bad_credential", "Enter the token your administrator gave you.");
       if (token === "wrong") throw new BackendError("bad_credential", "The server did not accept this token.");
       this.token = token;
-      this.setStatus({ mode: "remote", server, signed_in_as: { name: "Remote Reviewer", role: "reviewer" } });
+      this.setStatus({ mode: "remote", server, signed_in_as: { name: "Remote Reviewer", role: "reviewer", teams: [] } });
       this.emitInbox();
       return this.status;
     });
@@ -365,7 +365,7 @@ export class FakeBackend implements Backend {
   useEmbeddedDemo() {
     return this.tick("use_embedded_demo", [], () => {
       this.token = FAKE_DEMO_CREDENTIAL;
-      this.setStatus({ mode: "embedded", server: "http://127.0.0.1:8470 (embedded)", signed_in_as: { name: "Demo Senior", role: "senior" } });
+      this.setStatus({ mode: "embedded", server: "http://127.0.0.1:8470 (embedded)", signed_in_as: { name: "Demo Senior", role: "senior", teams: ["fraud", "editorial", "clinical"] } });
       this.emitInbox();
       return this.status;
     });

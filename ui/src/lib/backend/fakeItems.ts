@@ -78,6 +78,8 @@ export function assignmentFrom(submission: NewItem, index: number, now: number, 
       stage === "second_approval"
         ? [{ by: "j.moreau", action: "approve", correction: null, reason_code: null, note: "Checked against the customer's travel notice.", at: new Date(now - 25 * 60_000).toISOString() }]
         : [],
+    team: null,
+    warn_at: null,
   };
   return { item, summary: summaryOf(item, stage, now) };
 }

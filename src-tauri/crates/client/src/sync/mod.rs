@@ -165,7 +165,15 @@ impl SyncEngine {
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         let mut full_snapshot = cursor.is_none();
-        let response = match self.remote.pull(&PullRequest { client_id, cursor }).await {
+        let response = match self
+            .remote
+            .pull(&PullRequest {
+                client_id,
+                cursor,
+                opened: Vec::new(),
+            })
+            .await
+        {
             // The server no longer knows this cursor (its database was restored, say): it asks for a
             // fresh start, which a full snapshot is. Without this the client would be stuck for good.
             Err(RemoteError::Server {
@@ -177,6 +185,7 @@ impl SyncEngine {
                     .pull(&PullRequest {
                         client_id,
                         cursor: None,
+                        opened: Vec::new(),
                     })
                     .await?
             }

@@ -30,9 +30,9 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| {
                 ApiError::unauthorized("the Authorization header must be Bearer <token>")
             })?;
-        auth::authenticate(&state.db, token)
+        auth::authenticate_at(&state.db, token, state.now())
             .await?
-            .ok_or_else(|| ApiError::unauthorized("unknown token"))
+            .map_err(|refusal| ApiError::unauthorized(refusal.to_string()))
     }
 }
 
@@ -48,18 +48,12 @@ fn require(caller: &Caller, roles: &[Role]) -> Result<(), ApiError> {
     )))
 }
 
-/// An extractor for a caller whose role is one of those listed; anyone else gets 403. The
-/// `gate` form proves the role and keeps nothing, for handlers that do not need to know who.
+/// An extractor for a caller whose role is one of those listed; anyone else gets 403.
 macro_rules! role_extractor {
     ($(#[$doc:meta])* $name:ident: $($role:ident)|+) => {
         $(#[$doc])*
         pub struct $name(pub Caller);
         role_extractor!(@impl $name, |caller| $name(caller), $($role)|+);
-    };
-    ($(#[$doc:meta])* gate $name:ident: $($role:ident)|+) => {
-        $(#[$doc])*
-        pub struct $name;
-        role_extractor!(@impl $name, |_caller| $name, $($role)|+);
     };
     (@impl $name:ident, |$caller:ident| $make:expr, $($role:ident)|+) => {
         impl FromRequestParts<AppState> for $name {
@@ -86,8 +80,8 @@ role_extractor!(
     Producer: Producer
 );
 role_extractor!(
-    /// Manages users, reads the audit log, exports feedback.
-    gate Admin: Admin
+    /// Manages users and teams, reads the audit log, exports feedback.
+    Admin: Admin
 );
 role_extractor!(
     /// A producer reading its own items, or an admin reading any.

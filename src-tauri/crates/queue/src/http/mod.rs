@@ -1,5 +1,6 @@
 //! The HTTP API: thin handlers over the library, every error as `{"error": {code, message}}`.
 
+mod admin;
 mod extract;
 #[cfg(test)]
 mod tests;
@@ -12,7 +13,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use countersign_domain::{
     ApiErrorCode, ErrorBody, Item, ItemId, Me, NewItem, PullRequest, PullResponse, PushRequest,
@@ -27,11 +28,12 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use self::extract::{Admin, Body, Params, PathId, Producer, ProducerOrAdmin, Reviewer};
 use crate::AppState;
 use crate::audit::{self, AuditEntry};
-use crate::auth::{self, Caller, UserError};
-use crate::error::ApiError;
+use crate::auth::{self, Caller};
+use crate::error::{ApiError, StoreError};
 use crate::feedback::{self, FeedbackFormat};
 use crate::items::{self, CancelOutcome};
 use crate::sync::{self, SyncError};
+use crate::teams;
 
 /// Request bodies larger than this get 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -99,11 +101,14 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 
 #[utoipa::path(get, path = "/v1/me", tag = "users", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
-async fn me(caller: Caller) -> Json<Me> {
-    Json(Me {
+async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, ApiError> {
+    let mut conn = state.db.pool.acquire().await.map_err(StoreError::from)?;
+    let teams = teams::of_user(&mut conn, &caller.name).await?;
+    Ok(Json(Me {
         name: caller.name,
         role: caller.role,
-    })
+        teams,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -111,6 +116,9 @@ struct NewUser {
     #[schema(pattern = "^[A-Za-z0-9._@-]{1,64}$")]
     name: String,
     role: Role,
+    /// Teams the user joins (each must exist).
+    #[serde(default)]
+    teams: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -131,16 +139,13 @@ async fn create_user(
     _: Admin,
     Body(new): Body<NewUser>,
 ) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
-    let token = auth::add_user(&state.db, &new.name, new.role, state.now())
-        .await
-        .map_err(|error| match error {
-            UserError::Exists(_) => ApiError::conflict(ApiErrorCode::UserExists, error.to_string()),
-            UserError::BadName => {
-                ApiError::validation(ApiErrorCode::InvalidName, error.to_string())
-            }
-            UserError::Unknown(_) => ApiError::not_found(error.to_string()),
-            UserError::Store(store) => store.into(),
-        })?;
+    let spec = auth::UserSpec {
+        name: &new.name,
+        role: new.role,
+        teams: &new.teams,
+        token_expires_at: None,
+    };
+    let token = auth::add_user_with(&state.db, &spec, state.now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedUser {
@@ -164,6 +169,14 @@ async fn submit_item(
 ) -> Result<(StatusCode, Json<Item>), ApiError> {
     new.validate()
         .map_err(|error| ApiError::validation(ApiErrorCode::InvalidItem, error.to_string()))?;
+    if let Some(url) = &new.callback_url
+        && !state.callback_allow.allows(url)
+    {
+        return Err(ApiError::validation(
+            ApiErrorCode::CallbackUrlNotAllowed,
+            format!("callback_url {url:?} is outside this service's --callback-allow list"),
+        ));
+    }
     let submitted = detached({
         let state = state.clone();
         async move { Ok(items::submit(&state, &caller.name, &new).await?) }
@@ -234,7 +247,7 @@ async fn pull(
 ) -> Result<Json<PullResponse>, ApiError> {
     let response = detached(async move {
         let cursor = request.cursor.as_deref();
-        Ok(sync::pull(&state, &caller, request.client_id, cursor).await?)
+        Ok(sync::pull(&state, &caller, request.client_id, cursor, &request.opened).await?)
     })
     .await?;
     Ok(Json(response))
@@ -432,7 +445,8 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Countersign queue", description = "The review queue that AI systems feed and reviewers sync from (protocol v1)."),
-    paths(healthz, metrics, openapi_json, me, create_user, submit_item, get_item, cancel_item,
+    paths(healthz, metrics, openapi_json, me, create_user, admin::list_users, admin::patch_user,
+        admin::list_teams, admin::create_team, submit_item, get_item, cancel_item,
         pull, push, events, audit_log, export_feedback),
     modifiers(&BearerAuth)
 )]
@@ -445,7 +459,9 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi_json))
         .route("/v1/me", get(me))
-        .route("/v1/users", post(create_user))
+        .route("/v1/users", post(create_user).get(admin::list_users))
+        .route("/v1/users/{name}", patch(admin::patch_user))
+        .route("/v1/teams", get(admin::list_teams).post(admin::create_team))
         .route("/v1/items", post(submit_item))
         .route("/v1/items/{id}", get(get_item))
         .route("/v1/items/{id}/cancel", post(cancel_item))

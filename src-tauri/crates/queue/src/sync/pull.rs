@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use countersign_domain::{
-    Assignment, ClientId, Epoch, ItemStatus, Lease, MutationId, PullResponse, Removal,
+    Assignment, ClientId, Epoch, ItemId, ItemStatus, Lease, MutationId, PullResponse, Removal,
     RemovalReason,
 };
 
@@ -23,12 +23,13 @@ pub async fn pull(
     caller: &Caller,
     client_id: ClientId,
     cursor: Option<&str>,
+    opened: &[ItemId],
 ) -> Result<PullResponse, SyncError> {
     let db = &state.db;
     let result = db
         .write(|mut tx| async move {
             let ctx = SyncContext::new(state, caller, client_id);
-            settle(pull_in(ctx, &mut tx, cursor).await, tx)
+            settle(pull_in(ctx, &mut tx, cursor, opened).await, tx)
         })
         .await?;
     if result.is_ok() {
@@ -41,6 +42,7 @@ async fn pull_in(
     mut ctx: SyncContext<'_>,
     tx: &mut Tx,
     cursor: Option<&str>,
+    opened: &[ItemId],
 ) -> Result<PullResponse, SyncError> {
     let (state, now, client_id, caller) = (ctx.state, ctx.now, ctx.client_id, ctx.caller);
     let caller = caller.name.as_str();
@@ -54,18 +56,13 @@ async fn pull_in(
         .execute(&mut **tx)
         .await?;
 
-    let held_row =
-        sqlx::query("SELECT COUNT(*) AS held FROM items WHERE holder = $1 AND status = 'pending'")
-            .bind(caller)
-            .fetch_one(&mut **tx)
-            .await?;
-    let held: i64 = col(&held_row, "held")?;
-    leases::grant(tx, &mut ctx, i64::from(state.policy.prefetch) - held).await?;
+    leases::grant(tx, &mut ctx).await?;
+    leases::mark_opened(tx, caller, opened).await?;
     let expires = now + state.lease_duration;
     leases::renew(tx, state, caller, expires).await?;
     let rows = sqlx::query(&format!(
         "SELECT {ITEM_COLUMNS} FROM items WHERE holder = $1 AND status = 'pending' \
-         ORDER BY priority DESC, created_at"
+         ORDER BY priority DESC, due_at ASC NULLS LAST, created_at"
     ))
     .bind(caller)
     .fetch_all(&mut **tx)

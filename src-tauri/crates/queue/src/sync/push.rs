@@ -244,6 +244,7 @@ async fn apply_batch(
     let mut results = Vec::with_capacity(mutations.len());
     let mut changed: Vec<String> = Vec::new();
     let mut decided: Vec<String> = Vec::new();
+    let mut released_by_caller: Vec<String> = Vec::new();
     for mutation in mutations {
         let item_id = mutation.item_id.to_string();
         let lease = leases.get(&mutation.lease_id.to_string());
@@ -287,10 +288,16 @@ async fn apply_batch(
             }
         };
         let audience = row.audience.unwrap_or(Audience::Reviewers);
+        let supersedes_timeout = item_state
+            .as_ref()
+            .is_some_and(|state| state.timed_out.is_some());
         transition(row, applied, caller, mutation, now);
         let action = match applied {
             Transition::Final(outcome) => {
                 data["outcome"] = json!(outcome);
+                if supersedes_timeout {
+                    data["supersedes"] = json!("timeout");
+                }
                 decided.push(item_id.clone());
                 "decide"
             }
@@ -305,6 +312,7 @@ async fn apply_batch(
             }
             Transition::Release => {
                 ctx.recipients.insert(audience.into());
+                released_by_caller.push(item_id.clone());
                 "release"
             }
         };
@@ -332,6 +340,7 @@ async fn apply_batch(
         .map(|row| row.item.id.to_string())
         .collect();
     leases::release(tx, &released).await?;
+    leases::mark_released(tx, &released_by_caller, caller, now).await?;
     insert_decisions(tx, caller, &applied, now).await?;
     insert_results(tx, client_id, mutations, &results).await?;
     if !changed.is_empty() {

@@ -33,6 +33,8 @@ pub(crate) struct ItemState {
     pub first_approver: Option<String>,
     pub first_action: Option<Action>,
     pub output: Value,
+    /// When the item was decided by timeout: the `due_at` the timeout enforced.
+    pub timed_out: Option<DateTime<Utc>>,
 }
 
 /// What applying a mutation does to its item.
@@ -168,12 +170,31 @@ pub(crate) fn judge(
         );
     }
 
+    let mut supersedes_timeout = false;
     match item.status {
         ItemStatus::Cancelled => {
             return Verdict::Conflict(
                 RemovalReason::Cancelled,
                 "the producer withdrew the item".into(),
             );
+        }
+        ItemStatus::Decided if item.timed_out.is_some() => {
+            // A decision made before the deadline, under the lease that was current when the
+            // timeout fired, is the person's and stands (docs/protocol.md, "Deadlines").
+            let made_in_time = mutation
+                .client_time
+                .zip(item.timed_out)
+                .is_some_and(|(made, due)| made < due);
+            let final_decision =
+                decides && (lease.stage == Stage::SecondApproval || item.approvals_required < 2);
+            if !(made_in_time && final_decision && item.epoch == lease.epoch) {
+                return Verdict::Conflict(
+                    RemovalReason::TimedOut,
+                    "the deadline passed before this decision was made; the item was rejected by timeout"
+                        .into(),
+                );
+            }
+            supersedes_timeout = true;
         }
         ItemStatus::Decided | ItemStatus::AutoApproved => {
             return Verdict::Conflict(
@@ -183,7 +204,7 @@ pub(crate) fn judge(
         }
         ItemStatus::Pending => {}
     }
-    if item.epoch != lease.epoch || item.stage != Some(lease.stage) {
+    if !supersedes_timeout && (item.epoch != lease.epoch || item.stage != Some(lease.stage)) {
         return Verdict::Conflict(
             RemovalReason::Reassigned,
             format!(
@@ -227,6 +248,9 @@ impl From<&ItemRow> for ItemState {
             first_approver: row.first_approver.clone(),
             first_action: row.first_action,
             output: row.item.ai.output.clone(),
+            timed_out: crate::deadlines::timed_out(row)
+                .then_some(row.item.due_at)
+                .flatten(),
         }
     }
 }
@@ -325,6 +349,7 @@ mod tests {
             first_approver: None,
             first_action: None,
             output: json!({"verdict": "block"}),
+            timed_out: None,
         }
     }
 
@@ -359,6 +384,15 @@ mod tests {
             first_approver: Some("bo".into()),
             first_action: Some(Action::ApproveWithEdits),
             ..item(Stage::SecondApproval)
+        };
+        let deadline = "2026-11-25T12:00:00Z"
+            .parse::<DateTime<Utc>>()
+            .expect("a time");
+        let timed_out = ItemState {
+            status: ItemStatus::Decided,
+            stage: None,
+            timed_out: Some(deadline),
+            ..item(Stage::Review)
         };
         let cases: Vec<Case> = vec![
             (
@@ -524,6 +558,56 @@ mod tests {
                     ..item(Stage::Review)
                 },
                 "conflict decided_elsewhere",
+            ),
+            (
+                "timed out, decided before the deadline under the last lease",
+                Mutation {
+                    client_time: Some(deadline - chrono::Duration::minutes(1)),
+                    ..mutation(Action::Approve)
+                },
+                Some(lease(Stage::Review)),
+                timed_out.clone(),
+                "apply Final(Approved)",
+            ),
+            (
+                "timed out, decided after the deadline",
+                Mutation {
+                    client_time: Some(deadline + chrono::Duration::minutes(1)),
+                    ..mutation(Action::Approve)
+                },
+                Some(lease(Stage::Review)),
+                timed_out.clone(),
+                "conflict timed_out",
+            ),
+            (
+                "timed out, no client time",
+                mutation(Action::Approve),
+                Some(lease(Stage::Review)),
+                timed_out.clone(),
+                "conflict timed_out",
+            ),
+            (
+                "timed out, escalated before the deadline",
+                Mutation {
+                    client_time: Some(deadline - chrono::Duration::minutes(1)),
+                    ..mutation(Action::Escalate)
+                },
+                Some(lease(Stage::Review)),
+                timed_out.clone(),
+                "conflict timed_out",
+            ),
+            (
+                "timed out, granted to someone since",
+                Mutation {
+                    client_time: Some(deadline - chrono::Duration::minutes(1)),
+                    ..mutation(Action::Approve)
+                },
+                Some(lease(Stage::Review)),
+                ItemState {
+                    epoch: 4,
+                    ..timed_out.clone()
+                },
+                "conflict timed_out",
             ),
             (
                 "newer epoch",

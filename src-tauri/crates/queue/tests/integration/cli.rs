@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_countersign-queue");
 
-fn run(args: &[&str]) -> Output {
+pub(super) fn run(args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
         .env_remove("COUNTERSIGN_DATABASE_URL")

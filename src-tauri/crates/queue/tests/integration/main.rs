@@ -2,4 +2,5 @@
 //! operator uses it, and the SQLite and PostgreSQL migrations kept to one schema.
 
 mod cli;
+mod cli_teams;
 mod migrations;

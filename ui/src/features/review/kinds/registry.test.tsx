@@ -23,6 +23,8 @@ const item = (kind: string, output: unknown): Item => ({
   status: "pending",
   outcome: null,
   decisions: [],
+  team: null,
+  warn_at: null,
 });
 
 describe("kind registry", () => {

@@ -17,4 +17,12 @@ routing_rule: string,
 /**
  * 1, or 2 for four-eyes review by two different people.
  */
-approvals_required: number, status: ItemStatus, outcome: Outcome | null, decisions: Array<DecisionRecord>, };
+approvals_required: number, status: ItemStatus, outcome: Outcome | null, decisions: Array<DecisionRecord>, 
+/**
+ * The team whose members are offered the item (its routing rule's `team`); null: everyone.
+ */
+team: string | null, 
+/**
+ * When the holder should be warned that `due_at` is near (the rule's `warn_before`).
+ */
+warn_at: string | null, };

@@ -4,4 +4,8 @@ import type { Role } from "./Role";
 /**
  * `GET /v1/me`.
  */
-export type Me = { name: string, role: Role, };
+export type Me = { name: string, role: Role, 
+/**
+ * The teams the user belongs to; items of other teams are never offered to them.
+ */
+teams: Array<string>, };

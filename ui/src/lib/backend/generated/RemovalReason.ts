@@ -3,4 +3,4 @@
 /**
  * Why an item left a reviewer's assignments.
  */
-export type RemovalReason = "decided_elsewhere" | "reassigned" | "cancelled";
+export type RemovalReason = "decided_elsewhere" | "reassigned" | "cancelled" | "timed_out";
