@@ -172,6 +172,55 @@ describe("review flow", () => {
     expect(screen.queryByRole("dialog")).toBeNull();
   });
 
+  it("keeps Tab inside an open dialog and makes the window behind it inert", async () => {
+    await setup();
+    fireEvent.click(screen.getByRole("button", { name: "Settings" }));
+    const dialog = await screen.findByRole("dialog", { name: "Settings" });
+    expect(screen.getByRole("article").closest("[inert]")).not.toBeNull();
+    expect(dialog.closest("[inert]")).toBeNull();
+    const focusable = [...dialog.querySelectorAll<HTMLElement>("button:not(:disabled), input:not(:disabled)")];
+    const [first, last] = [focusable[0]!, focusable[focusable.length - 1]!];
+    last.focus();
+    fireEvent.keyDown(last, { key: "Tab" });
+    expect(document.activeElement).toBe(first);
+    fireEvent.keyDown(first, { key: "Tab", shiftKey: true });
+    expect(document.activeElement).toBe(last);
+    // Escape closes it from anywhere, and the window is usable again.
+    fireEvent.keyDown(document.body, { key: "Escape" });
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(screen.getByRole("article").closest("[inert]")).toBeNull();
+  });
+
+  it("scrolls the item body with Page Down and Space, and jumps between its sections", async () => {
+    await setup();
+    const body = screen.getByRole("region", { name: "Item details" });
+    expect(body).toHaveAttribute("tabindex", "0");
+    const scrolled: number[] = [];
+    body.scrollBy = ((options: ScrollToOptions) => scrolled.push(options.top ?? 0)) as typeof body.scrollBy;
+    act(() => (document.activeElement as HTMLElement | null)?.blur());
+    press("PageDown");
+    press(" ");
+    press("PageUp");
+    expect(scrolled).toHaveLength(3);
+    expect(scrolled[0]).toBeGreaterThan(0);
+    expect(scrolled[2]).toBeLessThan(0);
+    // A focused button keeps Space for itself.
+    const approve = screen.getByRole("button", { name: "Approve a" });
+    approve.focus();
+    press(" ");
+    expect(scrolled).toHaveLength(3);
+    // From a section heading, ] and [ move to the next and the previous one.
+    const headings = within(body).getAllByRole("heading", { level: 3 });
+    act(() => {
+      headings[0]!.tabIndex = -1;
+      headings[0]!.focus();
+    });
+    press("]");
+    expect(document.activeElement).toBe(headings[1]);
+    press("[");
+    expect(document.activeElement).toBe(headings[0]);
+  });
+
   it("switches single-key shortcuts off in Settings, and remembers it after a restart", async () => {
     const backend = await setup();
     const ids = rowIds();

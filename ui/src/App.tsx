@@ -14,12 +14,20 @@ import { SignInForm } from "./features/settings/Settings";
 import { Dialog } from "./features/shortcuts/Dialog";
 import { ShortcutSheet } from "./features/shortcuts/ShortcutSheet";
 import { KeyHint } from "./features/shortcuts/KeyHint";
-import { activeKeys, ariaKeys, keyLabel, shortcutFor, type Command, type ItemCommand } from "./features/shortcuts/keymap";
+import { activeKeys, ariaKeys, keyLabel, shortcutFor, type Command, type ItemCommand, type ReadCommand } from "./features/shortcuts/keymap";
+import { Toast, type ToastMessage } from "./features/announce/Toast";
 import { ShortcutSettings, SingleKeysContext, useSingleKeysPreference } from "./features/shortcuts/preference";
 
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+}
+
+/** Where Page Down and Space already do something: a control, the inbox list, the scrolling item body. */
+const OWN_PAGE_KEYS = "button, a[href], summary, [role=listbox], [role=option], [data-scroll-body]";
+
+function ownsPageKeys(target: EventTarget | null): boolean {
+  return target instanceof Element && target.closest(OWN_PAGE_KEYS) !== null;
 }
 
 export type Panel = "conflicts" | "shortcuts" | "settings" | null;
@@ -48,7 +56,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
   const [filters, setFilters] = useState<InboxFilters>(initialFilters);
   const inbox = usePagedInbox(backend, filters, signedIn);
   const [singleKeys, setSingleKeys] = useSingleKeysPreference();
-  const [message, setMessage] = useState<{ text: string; undoable: boolean; n: number } | null>(null);
+  const [message, setMessage] = useState<ToastMessage | null>(null);
   const announce = useCallback((text: string, undoable = false) => setMessage((m) => ({ text, undoable, n: (m?.n ?? 0) + 1 })), []);
   const session = useReviewSession(backend, inbox, announce);
   const [sheet, setSheet] = useState(initialPanel === "shortcuts");
@@ -66,6 +74,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
   }, [session.view]);
 
   const item = (command: ItemCommand) => () => itemRef.current?.command(command);
+  const read = (command: ReadCommand) => () => itemRef.current?.read(command);
   // What each window shortcut does; Ctrl+Enter ("confirm") belongs to the focused panel.
   const actions: Record<Exclude<Command, "confirm">, () => void> = {
     next: () => void session.move(1),
@@ -80,6 +89,10 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     reject: item("reject"),
     escalate: item("escalate"),
     release: item("release"),
+    pageDown: read("pageDown"),
+    pageUp: read("pageUp"),
+    nextSection: read("nextSection"),
+    previousSection: read("previousSection"),
   };
   // One window listener for the app's lifetime, always calling the latest handler: re-adding it on
   // every render could drop a key press that arrives while React runs the effects of a render.
@@ -91,6 +104,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     // has something to close when the conflicts view is open.
     if (!shortcut.anywhere && (conflicts || !signedIn)) return;
     if (shortcut.command === "close" && !conflicts) return;
+    if ((shortcut.command === "pageDown" || shortcut.command === "pageUp") && ownsPageKeys(e.target)) return;
     if (shortcut.command !== "close") e.preventDefault();
     if (shortcut.command !== "confirm") actions[shortcut.command]();
   });
@@ -110,12 +124,12 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
           Skip to the item
         </a>
         <header className="topbar">
-          <div className="brand">
+          <h1 className="brand">
             <span className="logo" aria-hidden="true">
               ✓
             </span>
             Countersign
-          </div>
+          </h1>
           <div className="topbar-actions">
             <button type="button" className="quiet" onClick={() => setConflicts((c) => !c)} data-testid="open-conflicts" aria-pressed={conflicts}>
               Conflicts
@@ -194,21 +208,11 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
           </div>
         )}
 
-        <div className="toast-region" role="status" aria-live="polite" data-testid="announcer">
-          {message && (
-            <div className="toast" key={message.n}>
-              <span>
-                {message.text}
-                {message.undoable && undoKey !== undefined && ` Press ${keyLabel(undoKey)} to undo.`}
-              </span>
-              {lastUndo && message.undoable && (
-                <button type="button" className="link" data-testid="toast-undo" onClick={() => void session.undo()}>
-                  Undo
-                </button>
-              )}
-            </div>
-          )}
-        </div>
+        <Toast
+          message={message}
+          undoLabel={undoKey === undefined ? null : keyLabel(undoKey)}
+          onUndo={lastUndo ? () => void session.undo() : null}
+        />
 
         <StatusBar
           status={status}

@@ -1,6 +1,6 @@
-import { useId, useImperativeHandle, type Ref } from "react";
+import { useId, useImperativeHandle, useRef, type Ref } from "react";
 import type { AssignmentView, DecisionRequest } from "../../lib/backend";
-import type { ItemCommand } from "../shortcuts/keymap";
+import type { ItemCommand, ReadCommand } from "../shortcuts/keymap";
 import { EditPanel, EscalatePanel, RejectPanel } from "./ActionPanels";
 import { DecisionBar } from "./DecisionBar";
 import { DraftEditor } from "./DraftEditor";
@@ -11,6 +11,30 @@ import { useDecisionForm } from "./useDecisionForm";
 
 export interface ItemViewHandle {
   command(command: ItemCommand): void;
+  read(command: ReadCommand): void;
+}
+
+/** Scrolls the item body a page, or focuses the next or previous section heading in it. */
+function readBody(body: HTMLElement, command: ReadCommand) {
+  if (command === "pageDown" || command === "pageUp") {
+    const page = Math.max(40, body.clientHeight - 40);
+    body.scrollBy({ top: command === "pageDown" ? page : -page });
+    return;
+  }
+  const headings = [...body.querySelectorAll<HTMLElement>("h3")];
+  const current = headings.findIndex((h) => h === document.activeElement);
+  const top = body.getBoundingClientRect().top;
+  const offset = (h: HTMLElement) => h.getBoundingClientRect().top - top;
+  const target =
+    current >= 0
+      ? headings[current + (command === "nextSection" ? 1 : -1)]
+      : command === "nextSection"
+        ? headings.find((h) => offset(h) > 8)
+        : headings.filter((h) => offset(h) < -8).pop();
+  if (!target) return;
+  target.tabIndex = -1;
+  target.focus({ preventScroll: true });
+  target.scrollIntoView({ block: "start" });
 }
 
 interface Props {
@@ -31,7 +55,13 @@ export function ItemView({ view, now, onDecide, onUndo, error, demo = false, ref
   const itemId = item.id;
   const form = useDecisionForm(view, (request) => onDecide(itemId, request));
   const ids = useId();
-  useImperativeHandle(ref, () => ({ command: form.run }));
+  const body = useRef<HTMLDivElement>(null);
+  useImperativeHandle(ref, () => ({
+    command: form.run,
+    read: (command) => {
+      if (body.current) readBody(body.current, command);
+    },
+  }));
 
   const KindView = viewFor(item);
   const { panel, decidable, isDraft } = form;
@@ -39,7 +69,8 @@ export function ItemView({ view, now, onDecide, onUndo, error, demo = false, ref
     <article className="item-view" aria-labelledby={`${ids}-title`} data-testid="item-view" data-item-id={itemId} data-kind={item.kind}>
       <ItemHeader view={view} now={now} titleId={`${ids}-title`} />
       <DecisionStatus view={view} onUndo={() => onUndo(itemId)} />
-      <div className="item-body">
+      {/* Focusable so the keyboard scrolls it (Space, Page Down); the keymap's section keys move through it. */}
+      <div className="item-body" ref={body} tabIndex={0} role="region" aria-label="Item details" data-scroll-body>
         <EarlierDecisions decisions={item.decisions} headingId={`${ids}-earlier`} />
         <KindView item={item} editor={isDraft ? <DraftEditor itemId={itemId} form={form} onConfirm={form.commands.edit} /> : null} />
         {form.needsAttestation && <SignOffPanel form={form} onConfirm={form.commands.approve} demo={demo} />}

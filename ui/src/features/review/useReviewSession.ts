@@ -143,7 +143,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
   const decide = useCallback(
     async (itemId: string, request: DecisionRequest) => {
       const index = inbox.indexOf(itemId);
-      const title = (cache.current.get(itemId)?.view ?? view)?.item.title ?? "item";
+      const title = (cache.current.get(itemId)?.view ?? view)?.item.title ?? "the item";
       const next = index >= 0 ? (getRow(index + 1) ?? (index > 0 ? getRow(index - 1) : undefined)) : undefined;
       // Optimistic: the next item opens now; the decision is confirmed when the store has it.
       if (next) select(next.item_id);

@@ -2,7 +2,9 @@
 
 /** What a shortcut does. The item commands act on the open item (ItemView). */
 export type ItemCommand = "approve" | "edit" | "reject" | "escalate" | "release";
-export type Command = ItemCommand | "next" | "previous" | "undo" | "conflicts" | "theme" | "help" | "confirm" | "close";
+/** Moving through the open item's body: a page at a time, or from one section heading to the next. */
+export type ReadCommand = "pageDown" | "pageUp" | "nextSection" | "previousSection";
+export type Command = ItemCommand | ReadCommand | "next" | "previous" | "undo" | "conflicts" | "theme" | "help" | "confirm" | "close";
 
 export interface Binding {
   command: Command;
@@ -19,6 +21,10 @@ export interface Binding {
 export const KEYMAP: readonly Binding[] = [
   { command: "next", keys: ["j", "ArrowDown"], label: "Next item" },
   { command: "previous", keys: ["k", "ArrowUp"], label: "Previous item" },
+  { command: "pageDown", keys: ["PageDown", " "], label: "Scroll the item down a page" },
+  { command: "pageUp", keys: ["PageUp"], label: "Scroll the item up a page" },
+  { command: "nextSection", keys: ["]"], label: "Next section of the item (Signals, Evidence…)" },
+  { command: "previousSection", keys: ["["], label: "Previous section of the item" },
   { command: "approve", keys: ["a"], label: "Approve" },
   { command: "edit", keys: ["e"], label: "Approve with edits (drafts: focus the editor; Ctrl+Enter approves)" },
   { command: "reject", keys: ["r"], label: "Reject: choose a reason, Enter confirms" },
@@ -56,7 +62,7 @@ export function activeKeys(command: Command, singleKeys: boolean): string[] {
   return binding ? binding.keys.filter((k) => singleKeys || !isCharacterKey(k)) : [];
 }
 
-const SHOWN: Record<string, string> = { ArrowDown: "↓", ArrowUp: "↑", Escape: "Esc", Enter: "Enter" };
+const SHOWN: Record<string, string> = { ArrowDown: "↓", ArrowUp: "↑", Escape: "Esc", Enter: "Enter", PageDown: "Page Down", PageUp: "Page Up", " ": "Space" };
 
 /** "Ctrl+z" → "Ctrl+Z", "ArrowDown" → "↓": how a key is written in hints and the sheet. */
 export function keyLabel(key: string): string {

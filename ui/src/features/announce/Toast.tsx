@@ -1,0 +1,61 @@
+import { useEffect, useState } from "react";
+
+export interface ToastMessage {
+  text: string;
+  /** Offers to undo the last decision. */
+  undoable: boolean;
+  /** Bumped per message, so the same text said twice is announced twice. */
+  n: number;
+}
+
+/** How long a message stays: long enough to read it and reach Undo, short enough not to linger. */
+export const TOAST_MS = 6_000;
+export const UNDO_TOAST_MS = 10_000;
+
+/**
+ * The app's live region (always in the page, so screen readers announce what appears in it) and the
+ * message shown in it. It sits over the inbox column, never over the decision controls, and goes away
+ * by itself; while the pointer or the focus is on it, it stays.
+ */
+export function Toast({ message, undoLabel, onUndo }: { message: ToastMessage | null; undoLabel: string | null; onUndo: (() => void) | null }) {
+  const [dismissed, setDismissed] = useState<number | null>(null);
+  const [held, setHeld] = useState(false);
+  const n = message?.n ?? null;
+  const undoable = message?.undoable ?? false;
+
+  useEffect(() => {
+    if (n === null || held) return;
+    const t = setTimeout(() => setDismissed(n), undoable ? UNDO_TOAST_MS : TOAST_MS);
+    return () => clearTimeout(t);
+  }, [n, held, undoable]);
+
+  const visible = message && dismissed !== message.n;
+  return (
+    <div className="toast-region" role="status" aria-live="polite" data-testid="announcer">
+      {visible && (
+        <div
+          className="toast"
+          key={message.n}
+          data-testid="toast"
+          onMouseEnter={() => setHeld(true)}
+          onMouseLeave={() => setHeld(false)}
+          onFocus={() => setHeld(true)}
+          onBlur={() => setHeld(false)}
+        >
+          <span>
+            {message.text}
+            {message.undoable && undoLabel && ` Press ${undoLabel} to undo.`}
+          </span>
+          {message.undoable && onUndo && (
+            <button type="button" className="link" data-testid="toast-undo" onClick={onUndo}>
+              Undo
+            </button>
+          )}
+          <button type="button" className="toast-close link" aria-label="Dismiss" onClick={() => setDismissed(message.n)}>
+            ×
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
