@@ -72,10 +72,12 @@ describe("review flow", () => {
     const id = openId()!;
     const kind = screen.getByRole("article").getAttribute("data-kind")!;
     press("r");
-    const select = await screen.findByRole("combobox", { name: "Reason" });
-    expect(document.activeElement).toBe(select);
-    const firstReason = within(select).getAllByRole("option")[1]!.getAttribute("value")!;
-    fireEvent.change(select, { target: { value: firstReason } });
+    const field = await screen.findByRole("combobox", { name: "Reason" });
+    expect(document.activeElement).toBe(field);
+    // The reasons are a visible numbered list: 1 picks the first.
+    const firstReason = within(screen.getByRole("listbox", { name: "Reasons" })).getAllByRole("option")[0]!.getAttribute("data-code")!;
+    fireEvent.keyDown(field, { key: "1" });
+    expect(within(screen.getByRole("listbox", { name: "Reasons" })).getByRole("option", { selected: true }).getAttribute("data-code")).toBe(firstReason);
     fireEvent.change(screen.getByRole("textbox", { name: "Note" }), { target: { value: "Seen this customer before" } });
     fireEvent.click(screen.getByRole("button", { name: "Reject" }));
     await waitFor(() => expect(backend.calls.some((c) => c.command === "decide")).toBe(true));
@@ -106,17 +108,17 @@ describe("review flow", () => {
     const id = row.getAttribute("data-item-id")!;
     await screen.findByTestId("view-clinical_suggestion");
     press("a");
-    expect(screen.getByRole("alert").textContent).toMatch(/attestation/);
+    expect(screen.getByTestId("decision-notice").textContent).toMatch(/attestation/);
     expect(backend.calls.some((c) => c.command === "decide")).toBe(false);
     fireEvent.click(screen.getByRole("checkbox", { name: /clinical responsibility/ }));
     fireEvent.change(screen.getByLabelText("Re-enter your credential to sign"), { target: { value: "wrong" } });
-    fireEvent.click(screen.getByRole("button", { name: "Approve a" }));
+    fireEvent.click(screen.getByTestId("action-approve"));
     // a refused credential brings the reviewer back to the item with the message
     await waitFor(() => expect(openId()).toBe(id));
     await waitFor(() => expect(screen.getByRole("alert").textContent).toMatch(/credential/));
     fireEvent.click(screen.getByRole("checkbox", { name: /clinical responsibility/ }));
     fireEvent.change(screen.getByLabelText("Re-enter your credential to sign"), { target: { value: FAKE_DEMO_CREDENTIAL } });
-    fireEvent.click(screen.getByRole("button", { name: "Approve a" }));
+    fireEvent.click(screen.getByTestId("action-approve"));
     await waitFor(() => expect(screen.getByTestId("announcer").textContent).toMatch(/Approved/));
     const decide = backend.calls.filter((c) => c.command === "decide").at(-1)!;
     expect(decide.args[1]).toMatchObject({ action: "approve", credential: FAKE_DEMO_CREDENTIAL, attestation: expect.stringMatching(/clinical responsibility/) });
@@ -205,7 +207,7 @@ describe("review flow", () => {
     expect(scrolled[0]).toBeGreaterThan(0);
     expect(scrolled[2]).toBeLessThan(0);
     // A focused button keeps Space for itself.
-    const approve = screen.getByRole("button", { name: "Approve a" });
+    const approve = screen.getByTestId("action-approve");
     approve.focus();
     press(" ");
     expect(scrolled).toHaveLength(3);
@@ -224,7 +226,7 @@ describe("review flow", () => {
   it("switches single-key shortcuts off in Settings, and remembers it after a restart", async () => {
     const backend = await setup();
     const ids = rowIds();
-    expect(screen.getByRole("button", { name: "Approve a" })).toHaveAttribute("aria-keyshortcuts", "a");
+    expect(screen.getByTestId("action-approve")).toHaveAttribute("aria-keyshortcuts", "a");
     fireEvent.click(screen.getByRole("button", { name: "Settings" }));
     const dialog = await screen.findByRole("dialog", { name: "Settings" });
     const toggle = within(dialog).getByRole("checkbox", { name: /Single-key shortcuts/ });
@@ -242,7 +244,7 @@ describe("review flow", () => {
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(screen.queryByRole("combobox", { name: "Reason" })).toBeNull();
     expect(screen.queryByRole("region", { name: "Conflicts" })).toBeNull();
-    const approve = screen.getByRole("button", { name: "Approve" });
+    const approve = screen.getByTestId("action-approve");
     expect(approve).not.toHaveAttribute("aria-keyshortcuts");
     expect(approve.querySelector("kbd")).toBeNull();
     press("ArrowDown");

@@ -16,6 +16,7 @@ import { ShortcutSheet } from "./features/shortcuts/ShortcutSheet";
 import { KeyHint } from "./features/shortcuts/KeyHint";
 import { activeKeys, ariaKeys, keyLabel, shortcutFor, type Command, type ItemCommand, type ReadCommand } from "./features/shortcuts/keymap";
 import { Toast, type ToastMessage } from "./features/announce/Toast";
+import { ErrorNotice, plainError } from "./features/announce/ErrorNotice";
 import { ShortcutSettings, SingleKeysContext, useSingleKeysPreference } from "./features/shortcuts/preference";
 
 function isTyping(target: EventTarget | null): boolean {
@@ -193,7 +194,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
               ) : (
                 <div className="empty big" data-testid="review-empty">
                   {session.error ? (
-                    <span role="alert">{session.error}</span>
+                    <ErrorNotice error={session.error} className="error-plain" />
                   ) : inbox.loaded && inbox.total === 0 ? (
                     <>
                       <strong>All caught up.</strong>
@@ -217,7 +218,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
         <StatusBar
           status={status}
           now={now}
-          onSync={() => void backend.syncNow().then(setStatus, (e: unknown) => announce(toAppError(e).message))}
+          onSync={() => void backend.syncNow().then(setStatus, (e: unknown) => announce(plainError(toAppError(e))))}
           onConflicts={() => setConflicts(true)}
           onSettings={() => setSettings(true)}
         />

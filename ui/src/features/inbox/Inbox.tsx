@@ -4,6 +4,7 @@ import type { AssignmentStatus, Risk, SortOrder, Stage } from "../../lib/backend
 import { formatPercent, formatSla, STAGE_LABELS } from "../../lib/format";
 import { kindLabel, KINDS } from "../review/kinds/registry";
 import { RiskBadge } from "../review/RiskBadge";
+import { plainError } from "../announce/ErrorNotice";
 import type { InboxFilters, PagedInbox } from "./usePagedInbox";
 
 const ROW_HEIGHT = 62;
@@ -125,7 +126,7 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
         </label>
       </div>
       <div className="inbox-summary" aria-live="polite">
-        {inbox.error ? <span className="error-text">{inbox.error}</span> : <span data-testid="inbox-total">{inbox.total.toLocaleString("en-GB")} {inbox.total === 1 ? "item" : "items"}</span>}
+        {inbox.error ? <span className="error-text">{plainError(inbox.error)}</span> : <span data-testid="inbox-total">{inbox.total.toLocaleString("en-GB")} {inbox.total === 1 ? "item" : "items"}</span>}
       </div>
       <div
         ref={scrollRef}

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { toAppError, type AssignmentSummary, type Backend, type InboxQuery, type StageCounts } from "../../lib/backend";
+import { toAppError, type AppError, type AssignmentSummary, type Backend, type InboxQuery, type StageCounts } from "../../lib/backend";
 import { useBackendEvent } from "../../lib/backend/useBackendEvent";
 import { PageCache } from "./pageCache";
 
@@ -15,7 +15,7 @@ export interface PagedInbox {
   total: number;
   counts: StageCounts;
   loaded: boolean;
-  error: string | null;
+  error: AppError | null;
   /** Bumped whenever rows arrive; use it to re-render. */
   version: number;
   getRow(index: number): AssignmentSummary | undefined;
@@ -29,7 +29,7 @@ export interface PagedInbox {
 
 /** The inbox as pages of a filtered, sorted query; the backend does the filtering. */
 export function usePagedInbox(backend: Backend, filters: InboxFilters, enabled = true): PagedInbox {
-  const [state, setState] = useState({ total: 0, counts: { review: 0, escalation: 0, second_approval: 0 }, loaded: false, error: null as string | null, version: 0 });
+  const [state, setState] = useState({ total: 0, counts: { review: 0, escalation: 0, second_approval: 0 }, loaded: false, error: null as AppError | null, version: 0 });
   const cache = useRef(new PageCache<AssignmentSummary>(PAGE_SIZE));
   const generation = useRef(0);
   const range = useRef<[number, number]>([0, 30]);
@@ -48,7 +48,7 @@ export function usePagedInbox(backend: Backend, filters: InboxFilters, enabled =
       } catch (error) {
         into.fail(page);
         if (gen !== generation.current) return;
-        setState((s) => ({ ...s, loaded: true, error: toAppError(error).message, version: s.version + 1 }));
+        setState((s) => ({ ...s, loaded: true, error: toAppError(error), version: s.version + 1 }));
       }
     },
     [backend],

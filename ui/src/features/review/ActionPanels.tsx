@@ -1,4 +1,4 @@
-import { useId } from "react";
+import { useId, useState } from "react";
 import { KeyHint } from "../shortcuts/KeyHint";
 import type { Reason } from "./reasons";
 import type { DecisionForm } from "./useDecisionForm";
@@ -16,33 +16,86 @@ function PanelButtons({ confirm, className, testId, onConfirm, onCancel }: { con
   );
 }
 
-/** A reason (required) and a note; Enter on a chosen reason confirms. */
+/** The reasons whose label matches what was typed (start of the label first, then anywhere in it). */
+export function matchingReasons(reasons: Reason[], query: string): Reason[] {
+  const q = query.trim().toLowerCase();
+  if (!q) return reasons;
+  const starts = reasons.filter((r) => r.label.toLowerCase().startsWith(q));
+  return [...starts, ...reasons.filter((r) => !starts.includes(r) && r.label.toLowerCase().includes(q))];
+}
+
+/**
+ * A reason (required) from a visible numbered list, and a note. In the reason field, 1-9 picks a reason
+ * by its number, typing filters the list and picks the best match, ↑/↓ move, Enter confirms.
+ */
 export function RejectPanel({ form, reasons }: { form: DecisionForm; reasons: Reason[] }) {
   const ids = useId();
   const { fields, refs, commands } = form;
+  const [query, setQuery] = useState("");
+  const shown = matchingReasons(reasons, query);
+  const optionId = (code: string) => `${ids}-reason-${code}`;
+
+  const onKeyDown = (e: React.KeyboardEvent<HTMLInputElement>) => {
+    const digit = /^[1-9]$/.test(e.key) && !e.ctrlKey && !e.metaKey && !e.altKey && query === "" ? Number(e.key) : 0;
+    if (digit) {
+      e.preventDefault();
+      const picked = reasons[digit - 1];
+      if (picked) fields.setReason(picked.code);
+    } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      const at = shown.findIndex((r) => r.code === fields.reason);
+      const next = shown[Math.min(shown.length - 1, Math.max(0, at + (e.key === "ArrowDown" ? 1 : -1)))];
+      if (next) fields.setReason(next.code);
+    } else if (e.key === "Enter" && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      commands.reject();
+    } else form.panelKeys(e, commands.reject);
+  };
+
   return (
     <div className="action-panel" data-testid="reject-panel">
       <label htmlFor={`${ids}-reason`}>Reason</label>
-      <select
+      <input
         id={`${ids}-reason`}
         ref={refs.reason}
+        role="combobox"
+        aria-expanded="true"
+        aria-controls={`${ids}-reasons`}
+        aria-autocomplete="list"
+        aria-activedescendant={fields.reason ? optionId(fields.reason) : undefined}
+        aria-describedby={`${ids}-reason-hint`}
+        autoComplete="off"
         data-testid="reason-select"
-        value={fields.reason}
-        onChange={(e) => fields.setReason(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === "Enter" && !e.ctrlKey && fields.reason) {
-            e.preventDefault();
-            commands.reject();
-          } else form.panelKeys(e, commands.reject);
+        value={query}
+        placeholder="Type to filter, or press 1–9"
+        onChange={(e) => {
+          setQuery(e.target.value);
+          const best = matchingReasons(reasons, e.target.value)[0];
+          fields.setReason(e.target.value.trim() && best ? best.code : "");
         }}
-      >
-        <option value="">Choose a reason…</option>
-        {reasons.map((r) => (
-          <option key={r.code} value={r.code}>
-            {r.label}
-          </option>
+        onKeyDown={onKeyDown}
+      />
+      <ol className="reason-list" id={`${ids}-reasons`} role="listbox" aria-label="Reasons" data-testid="reason-list">
+        {shown.map((r) => (
+          <li
+            key={r.code}
+            id={optionId(r.code)}
+            role="option"
+            aria-selected={r.code === fields.reason}
+            data-code={r.code}
+            onClick={() => {
+              fields.setReason(r.code);
+              refs.reason.current?.focus();
+            }}
+          >
+            <kbd aria-hidden="true">{reasons.indexOf(r) + 1}</kbd> {r.label}
+          </li>
         ))}
-      </select>
+        {shown.length === 0 && <li className="muted">No reason matches “{query}”.</li>}
+      </ol>
+      <p className="muted small reason-hint" id={`${ids}-reason-hint`}>
+        Press a number or type to choose; Enter rejects with the chosen reason.
+      </p>
       <label htmlFor={`${ids}-note`}>Note</label>
       <textarea
         id={`${ids}-note`}
@@ -55,6 +108,32 @@ export function RejectPanel({ form, reasons }: { form: DecisionForm; reasons: Re
         onKeyDown={(e) => form.panelKeys(e, commands.reject)}
       />
       <PanelButtons confirm="Reject" className="danger" testId="action-reject-confirm" onConfirm={commands.reject} onCancel={() => form.setPanel("none")} />
+    </div>
+  );
+}
+
+/** Approving an item the AI flags: its warning again, and a deliberate second step. */
+export function ConfirmPanel({ form }: { form: DecisionForm }) {
+  return (
+    <div className="action-panel confirm-panel" data-testid="confirm-panel" role="group" aria-label="Confirm approval">
+      <p className="confirm-text">
+        {form.words.caution} Approve anyway?
+      </p>
+      <div className="panel-buttons">
+        <button
+          type="button"
+          ref={form.refs.confirm}
+          className="danger"
+          data-testid="action-approve-confirm"
+          onClick={form.approveAnyway}
+          onKeyDown={(e) => form.panelKeys(e, form.approveAnyway)}
+        >
+          {form.words.labels.approve} anyway
+        </button>
+        <button type="button" onClick={() => form.setPanel("none")}>
+          Cancel <KeyHint command="close" />
+        </button>
+      </div>
     </div>
   );
 }

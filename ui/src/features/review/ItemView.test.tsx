@@ -51,14 +51,15 @@ describe("ItemView", () => {
   it("shows an unknown kind in the generic view, with the generic reject reasons", () => {
     const { onDecide } = renderView(viewOf("support_reply", { reply: "Refunded." }));
     expect(screen.getByTestId("view-generic")).toBeInTheDocument();
-    fireEvent.click(screen.getByRole("button", { name: "Reject r" }));
-    const reasons = within(screen.getByRole("combobox", { name: "Reason" })).getAllByRole("option").slice(1);
-    expect(reasons.map((o) => o.getAttribute("value"))).toEqual(GENERIC_REASONS.map((r) => r.code));
+    fireEvent.click(screen.getByRole("button", { name: "Reject… r" }));
+    const reasons = within(screen.getByRole("listbox", { name: "Reasons" })).getAllByRole("option");
+    expect(reasons.map((o) => o.getAttribute("data-code"))).toEqual(GENERIC_REASONS.map((r) => r.code));
     // A rejection needs a reason.
     fireEvent.click(screen.getByRole("button", { name: "Reject" }));
-    expect(screen.getByRole("alert").textContent).toMatch(/Choose a reason/);
+    expect(screen.getByTestId("decision-notice").textContent).toMatch(/Choose a reason/);
+    expect(screen.queryByRole("alert")).toBeNull();
     expect(onDecide).not.toHaveBeenCalled();
-    fireEvent.change(screen.getByRole("combobox", { name: "Reason" }), { target: { value: "incorrect" } });
+    fireEvent.change(screen.getByRole("combobox", { name: "Reason" }), { target: { value: "The AI's output" } });
     fireEvent.click(screen.getByRole("button", { name: "Reject" }));
     expect(onDecide).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ action: "reject", reason_code: "incorrect", note: null }));
   });
@@ -70,13 +71,13 @@ describe("ItemView", () => {
     expect(document.activeElement).toBe(editor);
     const confirm = () => fireEvent.keyDown(editor, { key: "Enter", ctrlKey: true });
     confirm();
-    expect(screen.getByRole("alert").textContent).toMatch(/Nothing was changed/);
+    expect(screen.getByTestId("decision-notice").textContent).toMatch(/Nothing was changed/);
     fireEvent.change(editor, { target: { value: "{ not json" } });
     confirm();
-    expect(screen.getByRole("alert").textContent).toMatch(/not valid JSON/);
+    expect(screen.getByTestId("decision-notice").textContent).toMatch(/not valid JSON/);
     fireEvent.change(editor, { target: { value: '"just text"' } });
     confirm();
-    expect(screen.getByRole("alert").textContent).toMatch(/same shape/);
+    expect(screen.getByTestId("decision-notice").textContent).toMatch(/same shape/);
     expect(onDecide).not.toHaveBeenCalled();
     fireEvent.change(editor, { target: { value: '{"reply": "Partly refunded.", "amount": 40}' } });
     confirm();
@@ -90,7 +91,7 @@ describe("ItemView", () => {
     expect(screen.getByTestId("decided-banner").textContent).toMatch(/Saved on this device, waiting to upload/);
     fireEvent.click(screen.getByRole("button", { name: "Undo u" }));
     expect(onUndo).toHaveBeenCalledWith("0192f5a1-0000-7000-8000-0000000000a1");
-    expect(screen.getByRole("button", { name: "Approve a" })).toBeDisabled();
+    expect(screen.getByRole("button", { name: "Accept: Block a" })).toBeDisabled();
     expect(onDecide).not.toHaveBeenCalled();
   });
 });

@@ -1,7 +1,7 @@
 import { useId, useImperativeHandle, useRef, type Ref } from "react";
-import type { AssignmentView, DecisionRequest } from "../../lib/backend";
+import type { AppError, AssignmentView, DecisionRequest } from "../../lib/backend";
 import type { ItemCommand, ReadCommand } from "../shortcuts/keymap";
-import { EditPanel, EscalatePanel, RejectPanel } from "./ActionPanels";
+import { ConfirmPanel, EditPanel, EscalatePanel, RejectPanel } from "./ActionPanels";
 import { DecisionBar } from "./DecisionBar";
 import { DraftEditor } from "./DraftEditor";
 import { DecisionStatus, EarlierDecisions, ItemHeader } from "./ItemHeader";
@@ -42,7 +42,7 @@ interface Props {
   now: number;
   onDecide(itemId: string, request: DecisionRequest): void;
   onUndo(itemId: string): void;
-  error: string | null;
+  error: AppError | null;
   /** The built-in demo queue: its sign-off credential is "demo" (the real token is never shown). */
   demo?: boolean;
   /** Lets the window's key handler run the item commands. */
@@ -75,7 +75,8 @@ export function ItemView({ view, now, onDecide, onUndo, error, demo = false, ref
         <KindView item={item} editor={isDraft ? <DraftEditor itemId={itemId} form={form} onConfirm={form.commands.edit} /> : null} />
         {form.needsAttestation && <SignOffPanel form={form} onConfirm={form.commands.approve} demo={demo} />}
       </div>
-      <DecisionBar decidable={decidable} error={form.error ?? error} onCommand={form.run}>
+      <DecisionBar decidable={decidable} words={form.words} notice={form.notice} error={error} onCommand={form.run}>
+        {panel === "confirm" && decidable && <ConfirmPanel form={form} />}
         {panel === "reject" && decidable && <RejectPanel form={form} reasons={kindSpec(item.kind).reasons} />}
         {panel === "escalate" && decidable && <EscalatePanel form={form} />}
         {panel === "edit" && decidable && !isDraft && <EditPanel form={form} />}

@@ -1,5 +1,6 @@
 import type { Item } from "../../lib/backend";
 import { formatScalar, humanizeKey } from "../../lib/format";
+import { EXPLAIN, InfoTip } from "./InfoTip";
 import { ConfidenceMeter, RiskBadge } from "./RiskBadge";
 
 export function Signals({ signals }: { signals: Item["ai"]["signals"] }) {
@@ -68,8 +69,14 @@ export function ProposalHeader({ item }: { item: Item }) {
         </span>
       </div>
       <div className="proposal-metrics">
-        <RiskBadge risk={item.ai.risk} />
-        <ConfidenceMeter value={item.ai.confidence} />
+        <span className="metric">
+          <RiskBadge risk={item.ai.risk} />
+          <InfoTip about="risk" text={EXPLAIN.risk} />
+        </span>
+        <span className="metric">
+          <ConfidenceMeter value={item.ai.confidence} />
+          <InfoTip about="confidence" text={EXPLAIN.confidence} />
+        </span>
       </div>
       {item.ai.reasoning && (
         <p className="reasoning" data-testid="ai-reasoning">

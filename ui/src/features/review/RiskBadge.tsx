@@ -12,14 +12,14 @@ export function RiskBadge({ risk, compact = false }: { risk: Risk; compact?: boo
   );
 }
 
+/** The model's confidence in one neutral colour (it is not a risk), with a legend saying what it measures. */
 export function ConfidenceMeter({ value }: { value: number }) {
   const pct = Math.round(Math.min(1, Math.max(0, value)) * 100);
-  const band = pct >= 90 ? "high" : pct >= 60 ? "mid" : "low";
   return (
     <div className="confidence" data-testid="confidence-meter">
       <span className="label">Confidence</span>
       <div
-        className={`meter band-${band}`}
+        className="meter"
         role="meter"
         aria-label="AI confidence"
         aria-valuemin={0}
@@ -30,6 +30,7 @@ export function ConfidenceMeter({ value }: { value: number }) {
         <div className="meter-fill" style={{ width: `${pct}%` }} />
       </div>
       <span className="value">{pct}%</span>
+      <span className="meter-legend muted small">model’s certainty, not risk</span>
     </div>
   );
 }

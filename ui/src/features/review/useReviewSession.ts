@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { toAppError, type Action, type AssignmentView, type Backend, type DecisionRequest } from "../../lib/backend";
+import { toAppError, type Action, type AppError, type AssignmentView, type Backend, type DecisionRequest } from "../../lib/backend";
+import { plainError } from "../announce/ErrorNotice";
 import { useBackendEvent } from "../../lib/backend/useBackendEvent";
 import { ACTION_LABELS } from "../../lib/format";
 import type { PagedInbox } from "../inbox/usePagedInbox";
@@ -15,7 +16,7 @@ export interface ReviewSession {
   selectedIndex: number;
   view: AssignmentView | null;
   loadingView: boolean;
-  error: string | null;
+  error: AppError | null;
   undoStack: UndoEntry[];
   select(itemId: string): void;
   move(delta: number): Promise<void>;
@@ -37,7 +38,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [view, setView] = useState<AssignmentView | null>(null);
   const [loadingView, setLoadingView] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
   const [undoStack, setUndoStack] = useState<UndoEntry[]>([]);
   // Views opened or prefetched; `stale` ones (the inbox changed since) are shown at once and refreshed.
   const cache = useRef(new Map<string, { view: AssignmentView; stale: boolean }>());
@@ -67,7 +68,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
         cache.current.delete(itemId);
         if (selectedRef.current === itemId && !quiet) {
           setView(null);
-          setError(toAppError(e).message);
+          setError(toAppError(e));
         }
       } finally {
         if (inflight.current.get(itemId) === generation) inflight.current.delete(itemId);
@@ -134,7 +135,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
         const row = getRow(target) ?? (await fetchRow(target));
         if (row && row.item_id !== selectedRef.current) select(row.item_id);
       } catch (e) {
-        setError(toAppError(e).message);
+        setError(toAppError(e));
       }
     },
     [inbox, getRow, fetchRow, select],
@@ -162,8 +163,8 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
         const err = toAppError(e);
         cache.current.delete(itemId);
         select(itemId);
-        setError(err.message);
-        announce(`Not saved: ${err.message}`);
+        setError(err);
+        announce(`Not saved: ${plainError(err)}`);
       }
     },
     [backend, inbox, getRow, select, view, announce],
@@ -182,9 +183,9 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
         await backend.undoDecision(target);
         cache.current.delete(target);
         select(target);
-        announce(`Undone: “${entry?.title ?? "item"}” is open again.`);
+        announce(entry ? `Undone: “${entry.title}” is open again.` : "Undone: the item is open again.");
       } catch (e) {
-        announce(`Cannot undo: ${toAppError(e).message}`);
+        announce(`Cannot undo: ${plainError(toAppError(e))}`);
       }
     },
     [backend, undoStack, select, announce],

@@ -1,5 +1,6 @@
 import { useId, useState } from "react";
-import { toAppError, type AppStatus } from "../../lib/backend";
+import { toAppError, type AppError, type AppStatus } from "../../lib/backend";
+import { ErrorNotice } from "../announce/ErrorNotice";
 import { useBackend } from "../../lib/backend/context";
 
 /** Server URL + token (kept in the OS keyring by the shell), or the embedded demo queue. */
@@ -9,7 +10,7 @@ export function SignInForm({ status, onStatus }: { status: AppStatus | null; onS
   const [server, setServer] = useState(status?.mode === "remote" ? status.server : "https://");
   const [token, setToken] = useState("");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
 
   const run = async (f: () => Promise<AppStatus>) => {
     setBusy(true);
@@ -18,7 +19,7 @@ export function SignInForm({ status, onStatus }: { status: AppStatus | null; onS
       onStatus(await f());
       setToken("");
     } catch (e) {
-      setError(toAppError(e).message);
+      setError(toAppError(e));
     } finally {
       setBusy(false);
     }
@@ -56,11 +57,7 @@ export function SignInForm({ status, onStatus }: { status: AppStatus | null; onS
         value={token}
         onChange={(e) => setToken(e.target.value)}
       />
-      {error && (
-        <div className="error-banner" role="alert" data-testid="sign-in-error">
-          {error}
-        </div>
-      )}
+      {error && <ErrorNotice error={error} testId="sign-in-error" />}
       <div className="panel-buttons">
         <button type="submit" className="primary" disabled={busy} data-testid="sign-in-submit">
           {busy ? "Signing in…" : "Sign in"}

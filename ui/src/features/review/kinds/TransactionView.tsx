@@ -1,4 +1,5 @@
 import { formatDateTime, formatMoney, humanizeKey } from "../../../lib/format";
+import { EXPLAIN, InfoTip } from "../InfoTip";
 import { EvidenceList, ProposalHeader, Signals } from "../ProposalPanel";
 import { asRecord, asString } from "../StructuredValue";
 import { Card, Field, list, text } from "./fields";
@@ -36,7 +37,11 @@ export function TransactionView({ item }: KindViewProps) {
           <div className={`verdict verdict-${verdict}`} data-testid="ai-output">
             <span className="verdict-label">AI proposes</span>
             <strong>{humanizeKey(verdict)}</strong>
-            {typeof out.score === "number" && <span className="muted">score {out.score.toFixed(2)}</span>}
+            {typeof out.score === "number" && (
+              <span className="score">
+                score {out.score.toFixed(2)} <InfoTip about="the score" text={EXPLAIN.score} />
+              </span>
+            )}
           </div>
         )}
       </section>

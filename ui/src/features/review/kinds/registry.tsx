@@ -1,6 +1,8 @@
 import type { ComponentType, ReactNode } from "react";
 import type { Item } from "../../../lib/backend";
 import { humanizeKey } from "../../../lib/format";
+import type { ItemCommand } from "../../shortcuts/keymap";
+import { asRecord, asString } from "../StructuredValue";
 import { COMMON_REASONS, GENERIC_REASONS, type Reason } from "../reasons";
 import { ClinicalView } from "./ClinicalView";
 import { ContentDraftView } from "./ContentDraftView";
@@ -24,7 +26,13 @@ export interface KindSpec {
   reasons: Reason[];
   /** The AI's output is a text the reviewer edits in the draft editor (when it is a string). */
   textDraft?: boolean;
+  /** Decision button labels that name what happens for this kind (the rest are the defaults). */
+  labels?(item: Item): Partial<Record<ItemCommand, string>>;
+  /** Accepting the AI's proposal is itself the cautious choice (blocking a payment), even when flagged. */
+  acceptIsSafe?(item: Item): boolean;
 }
+
+const verdictOf = (item: Item) => asString(asRecord(item.ai.output).verdict);
 
 export const KINDS: readonly KindSpec[] = [
   {
@@ -32,6 +40,11 @@ export const KINDS: readonly KindSpec[] = [
     label: "Transaction",
     plural: "Transactions",
     View: TransactionView,
+    labels: (item) => {
+      const verdict = verdictOf(item);
+      return verdict ? { approve: `Accept: ${humanizeKey(verdict)}`, edit: "Change the verdict…", reject: "Override…" } : {};
+    },
+    acceptIsSafe: (item) => verdictOf(item) === "block",
     reasons: [
       { code: "false_positive", label: "False positive: legitimate customer activity" },
       { code: "confirmed_fraud", label: "Confirmed fraud: stronger action needed" },
@@ -46,6 +59,7 @@ export const KINDS: readonly KindSpec[] = [
     plural: "Content drafts",
     View: ContentDraftView,
     textDraft: true,
+    labels: () => ({ approve: "Approve draft", edit: "Approve my edits" }),
     reasons: [
       { code: "off_brief", label: "Off brief: misses key points or audience" },
       { code: "unsubstantiated_claim", label: "Unsubstantiated or absolute claim" },
@@ -60,6 +74,7 @@ export const KINDS: readonly KindSpec[] = [
     label: "Clinical",
     plural: "Clinical",
     View: ClinicalView,
+    labels: (item) => (asRecord(item.payload).requires_attestation === true ? { approve: "Sign off", edit: "Sign off with changes…" } : { approve: "Accept order", edit: "Change the order…" }),
     reasons: [
       { code: "contraindicated", label: "Contraindicated for this patient" },
       { code: "allergy", label: "Conflicts with a recorded allergy" },
