@@ -36,6 +36,16 @@ export function formatSla(dueAt: string | null, now: number): SlaLabel {
   return { text: s, span: s, long: `due in ${s}`, overdue: false, urgent: left < 3_600_000 };
 }
 
+/** How old a dated fact is, with its date and year: "12 Nov 2026, 17 days ago". */
+export function formatAge(time: string | null | undefined, now: number): string {
+  if (!time) return "—";
+  const t = Date.parse(time);
+  if (Number.isNaN(t)) return String(time);
+  const days = Math.floor((now - t) / 86_400_000);
+  const date = new Date(t).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
+  return `${date}, ${days <= 0 ? "today" : days === 1 ? "1 day ago" : `${days} days ago`}`;
+}
+
 /** "just now", "3 min ago", "2 h ago", or a date. */
 export function formatAgo(time: string | null, now: number): string {
   if (!time) return "never";
@@ -53,7 +63,7 @@ export function formatDateTime(time: string | null | undefined): string {
   if (!time) return "—";
   const t = Date.parse(time);
   if (Number.isNaN(t)) return String(time);
-  return new Date(t).toLocaleString("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  return new Date(t).toLocaleString("en-GB", { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
 const ACRONYMS = new Set(["id", "mcc", "os", "alt", "egfr", "sla", "ai", "url", "api", "hba1c", "ip"]);

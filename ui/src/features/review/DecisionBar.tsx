@@ -26,6 +26,8 @@ interface Props {
   words: ActionWords;
   /** What the reviewer still has to do: an instruction, shown calmly. */
   notice: string | null;
+  /** The item needs a sign-off, which is itself the confirmation of an approval. */
+  signOff: boolean;
   /** What went wrong in the backend. */
   error: AppError | null;
   onCommand(command: ItemCommand): void;
@@ -33,7 +35,7 @@ interface Props {
 }
 
 /** The decision buttons, with the AI's caution, the open action panel and the last message above them. */
-export function DecisionBar({ decidable, words, notice, error, onCommand, children }: Props) {
+export function DecisionBar({ decidable, words, signOff, notice, error, onCommand, children }: Props) {
   const singleKeys = useSingleKeys();
   // The primary action comes first, so a flagged item leads with the safe choice.
   const buttons = [...BUTTONS].sort((a, b) => Number(b.command === words.primary) - Number(a.command === words.primary));
@@ -42,7 +44,7 @@ export function DecisionBar({ decidable, words, notice, error, onCommand, childr
       {words.caution && decidable && (
         <p className="caution" data-testid="ai-caution">
           <span aria-hidden="true">⚠ </span>
-          {words.caution} Approving asks you to confirm.
+          {words.caution} {signOff ? "Signing off confirms you have checked it." : "Approving asks you to confirm."}
         </p>
       )}
       {error && <ErrorNotice error={error} testId="decision-error" />}

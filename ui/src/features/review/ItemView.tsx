@@ -6,7 +6,12 @@ import { DecisionBar } from "./DecisionBar";
 import { DraftEditor } from "./DraftEditor";
 import { DecisionStatus, EarlierDecisions, ItemHeader } from "./ItemHeader";
 import { kindSpec, viewFor } from "./kinds/registry";
+import { ProposalHeader } from "./ProposalPanel";
 import { SignOffPanel } from "./SignOffPanel";
+import { useMediaQuery } from "../../lib/useMediaQuery";
+
+/** From this window width the case and the decision sit side by side. */
+export const WIDE_LAYOUT = "(min-width: 1200px)";
 import { useDecisionForm } from "./useDecisionForm";
 
 export interface ItemViewHandle {
@@ -63,24 +68,44 @@ export function ItemView({ view, now, onDecide, onUndo, error, demo = false, ref
     },
   }));
 
+  // Wide windows keep the AI's proposal, the sign-off and the decision controls in view beside the case.
+  const wide = useMediaQuery(WIDE_LAYOUT);
   const KindView = viewFor(item);
   const { panel, decidable, isDraft } = form;
+  const proposal = <ProposalHeader item={item} />;
+  const signOff = form.needsAttestation && <SignOffPanel form={form} onConfirm={form.commands.approve} demo={demo} />;
+  const decisionBar = (
+    <DecisionBar decidable={decidable} words={form.words} signOff={form.needsAttestation} notice={form.notice} error={error} onCommand={form.run}>
+      {panel === "confirm" && decidable && <ConfirmPanel form={form} />}
+      {panel === "reject" && decidable && <RejectPanel form={form} reasons={kindSpec(item.kind).reasons} />}
+      {panel === "escalate" && decidable && <EscalatePanel form={form} />}
+      {panel === "edit" && decidable && !isDraft && <EditPanel form={form} />}
+    </DecisionBar>
+  );
   return (
     <article className="item-view" aria-labelledby={`${ids}-title`} data-testid="item-view" data-item-id={itemId} data-kind={item.kind}>
       <ItemHeader view={view} now={now} titleId={`${ids}-title`} />
       <DecisionStatus view={view} onUndo={() => onUndo(itemId)} />
-      {/* Focusable so the keyboard scrolls it (Space, Page Down); the keymap's section keys move through it. */}
-      <div className="item-body" ref={body} tabIndex={0} role="region" aria-label="Item details" data-scroll-body>
-        <EarlierDecisions decisions={item.decisions} headingId={`${ids}-earlier`} />
-        <KindView item={item} editor={isDraft ? <DraftEditor itemId={itemId} form={form} onConfirm={form.commands.edit} /> : null} />
-        {form.needsAttestation && <SignOffPanel form={form} onConfirm={form.commands.approve} demo={demo} />}
+      <div className={`item-columns${wide ? " wide" : ""}`}>
+        {/* Focusable so the keyboard scrolls it (Space, Page Down); the keymap's section keys move through it. */}
+        <div className="item-body" ref={body} tabIndex={0} role="region" aria-label="Item details" data-scroll-body>
+          <EarlierDecisions decisions={item.decisions} headingId={`${ids}-earlier`} />
+          <KindView item={item} now={now} editor={isDraft ? <DraftEditor itemId={itemId} form={form} onConfirm={form.commands.edit} /> : null} />
+          {!wide && proposal}
+          {!wide && signOff}
+        </div>
+        {wide ? (
+          <div className="item-side">
+            <div className="side-scroll">
+              {proposal}
+              {signOff}
+            </div>
+            {decisionBar}
+          </div>
+        ) : (
+          decisionBar
+        )}
       </div>
-      <DecisionBar decidable={decidable} words={form.words} notice={form.notice} error={error} onCommand={form.run}>
-        {panel === "confirm" && decidable && <ConfirmPanel form={form} />}
-        {panel === "reject" && decidable && <RejectPanel form={form} reasons={kindSpec(item.kind).reasons} />}
-        {panel === "escalate" && decidable && <EscalatePanel form={form} />}
-        {panel === "edit" && decidable && !isDraft && <EditPanel form={form} />}
-      </DecisionBar>
     </article>
   );
 }

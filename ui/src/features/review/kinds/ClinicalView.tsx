@@ -1,10 +1,16 @@
-import { formatDateTime, formatScalar, humanizeKey } from "../../../lib/format";
-import { EvidenceList, ProposalHeader, Signals } from "../ProposalPanel";
+import { formatAge, formatDateTime, formatScalar, humanizeKey } from "../../../lib/format";
+import { EvidenceList, Signals } from "../ProposalPanel";
 import { asRecord, asString } from "../StructuredValue";
 import { Card, Field, list, text } from "./fields";
 import type { KindViewProps } from "./registry";
 
-export function ClinicalView({ item }: KindViewProps) {
+/** The newest lab's time, if any lab has one. */
+function newestLab(labs: Record<string, unknown>[]): string | undefined {
+  const times = labs.map((l) => asString(l.taken_at)).filter((t): t is string => t !== undefined && !Number.isNaN(Date.parse(t)));
+  return times.sort((a, b) => Date.parse(b) - Date.parse(a))[0];
+}
+
+export function ClinicalView({ item, now }: KindViewProps) {
   const p = asRecord(item.payload);
   const patient = asRecord(p.patient);
   const renal = asRecord(patient.renal_function);
@@ -16,6 +22,32 @@ export function ClinicalView({ item }: KindViewProps) {
   const contraindications = Array.isArray(p.contraindications) ? p.contraindications : [];
   return (
     <div className="kind-view" data-testid="view-clinical_suggestion">
+      {/* What a prescriber checks before anything else, above the fold. */}
+      <section className="safety-strip" aria-labelledby="safety-h" data-testid="safety-strip">
+        <h3 id="safety-h" className="sr-only">
+          Patient safety
+        </h3>
+        <dl>
+          <div className={allergies.length ? "strip-danger" : undefined}>
+            <dt>Allergies</dt>
+            <dd>{allergies.length ? list(allergies) : "None recorded"}</dd>
+          </div>
+          <div>
+            <dt>Current medicines</dt>
+            <dd>{list(patient.medications)}</dd>
+          </div>
+          <div>
+            <dt>Renal function</dt>
+            <dd>
+              eGFR {text(renal.egfr)} {text(renal.unit)}
+            </dd>
+          </div>
+          <div>
+            <dt>Labs taken</dt>
+            <dd>{formatAge(newestLab(labs), now)}</dd>
+          </div>
+        </dl>
+      </section>
       <section className="hero clinical-hero">
         <div className="hero-kicker">{text(p.question)}</div>
         <div className="suggestion" data-testid="ai-output">
@@ -39,7 +71,6 @@ export function ClinicalView({ item }: KindViewProps) {
         )}
         {out.monitoring !== undefined && <p className="muted">Monitoring: {text(out.monitoring)}</p>}
       </section>
-      <ProposalHeader item={item} />
       <div className="cards">
         <Card title="Patient" className="wide">
           <Field label="Reference">{text(patient.ref)}</Field>

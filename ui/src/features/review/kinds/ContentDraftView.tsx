@@ -1,15 +1,17 @@
 import { formatScalar, humanizeKey } from "../../../lib/format";
-import { EvidenceList, ProposalHeader, Signals } from "../ProposalPanel";
+import { EvidenceList, Signals } from "../ProposalPanel";
 import { asRecord, StructuredValue } from "../StructuredValue";
 import { Field, text } from "./fields";
 import type { KindViewProps } from "./registry";
 
+/** The draft first, at a height that shows it (the point of the review), then the brief it answers. */
 export function ContentDraftView({ item, editor }: KindViewProps) {
   const p = asRecord(item.payload);
   const brief = asRecord(p.brief);
   const { key_points: keyPoints, ...rest } = brief;
   return (
     <div className="kind-view" data-testid="view-content_draft">
+      {editor}
       <section className="card brief" aria-labelledby="brief-h">
         <h3 id="brief-h">Brief</h3>
         <dl className="fields cols">
@@ -34,8 +36,6 @@ export function ContentDraftView({ item, editor }: KindViewProps) {
           <StructuredValue value={Object.fromEntries(Object.entries(p).filter(([k]) => k !== "brief" && k !== "locale"))} />
         )}
       </section>
-      <ProposalHeader item={item} />
-      {editor}
       <Signals signals={item.ai.signals} />
       <EvidenceList evidence={item.ai.evidence} />
     </div>

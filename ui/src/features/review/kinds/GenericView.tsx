@@ -1,4 +1,4 @@
-import { EvidenceList, ProposalHeader, Signals } from "../ProposalPanel";
+import { EvidenceList, Signals } from "../ProposalPanel";
 import { StructuredValue } from "../StructuredValue";
 import type { KindViewProps } from "./registry";
 
@@ -12,7 +12,6 @@ export function GenericView({ item }: KindViewProps) {
           <StructuredValue value={item.ai.output} />
         </div>
       </section>
-      <ProposalHeader item={item} />
       <section className="panel" aria-labelledby="payload-h">
         <h3 id="payload-h">Details</h3>
         <div data-testid="payload-view">

@@ -1,6 +1,6 @@
 import { formatDateTime, formatMoney, humanizeKey } from "../../../lib/format";
 import { EXPLAIN, InfoTip } from "../InfoTip";
-import { EvidenceList, ProposalHeader, Signals } from "../ProposalPanel";
+import { EvidenceList, Signals } from "../ProposalPanel";
 import { asRecord, asString } from "../StructuredValue";
 import { Card, Field, list, text } from "./fields";
 import type { KindViewProps } from "./registry";
@@ -45,7 +45,6 @@ export function TransactionView({ item }: KindViewProps) {
           </div>
         )}
       </section>
-      <ProposalHeader item={item} />
       <div className="cards">
         <Card title="Device">
           <Field label="Status">

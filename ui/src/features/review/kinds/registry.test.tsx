@@ -42,7 +42,7 @@ describe("kind registry", () => {
     expect(spec.reasons).toBe(GENERIC_REASONS);
     const View = viewFor(item("support_reply", { reply: "Refunded." }));
     expect(View).toBe(GenericView);
-    render(<View item={item("support_reply", { reply: "Refunded." })} editor={null} />);
+    render(<View item={item("support_reply", { reply: "Refunded." })} editor={null} now={0} />);
     expect(screen.getByRole("heading", { name: "AI proposal" })).toBeInTheDocument();
     expect(screen.getByText("Refunded.")).toBeInTheDocument();
   });

@@ -13,6 +13,8 @@ export interface KindViewProps {
   item: Item;
   /** The draft editor and its diff, for a kind whose AI output is a text draft (else null). */
   editor: ReactNode;
+  /** The current time (ms), for the age of dated facts. */
+  now: number;
 }
 
 /** Everything the interface knows about one item kind; a new kind is one entry in KINDS. */
