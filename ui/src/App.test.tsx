@@ -367,6 +367,49 @@ describe("navigation while the inbox changes", () => {
   });
 });
 
+describe("a calm list", () => {
+  it("shows new arrivals as an “N new” pill and keeps the open row where it was", async () => {
+    const backend = await setup();
+    press("j");
+    press("j");
+    const ids = rowIds();
+    await waitFor(() => expect(openId()).toBe(ids[2]));
+    const list = inboxList();
+    let scrollTop = 0;
+    Object.defineProperty(list, "scrollTop", { configurable: true, get: () => scrollTop, set: (v: number) => (scrollTop = v) });
+    const selectedAt = () => Number(within(list).getByRole("option", { selected: true }).getAttribute("aria-posinset"));
+    expect(selectedAt()).toBe(3);
+    act(() => backend.arrive(2));
+    const pill = await screen.findByRole("button", { name: /2 new/ });
+    // The open item stays open; the list scrolled by the two rows that arrived above it.
+    expect(openId()).toBe(ids[2]);
+    expect(selectedAt()).toBe(5);
+    expect(scrollTop).toBe(2 * 62);
+    fireEvent.click(pill);
+    expect(screen.queryByRole("button", { name: /new/ })).toBeNull();
+  });
+
+  it("offers to clear filters when nothing matches", async () => {
+    await setup();
+    fireEvent.change(screen.getByRole("combobox", { name: "Status" }), { target: { value: "conflict" } });
+    const empty = await screen.findByTestId("inbox-empty");
+    fireEvent.click(within(empty).getByRole("button", { name: "Clear filters" }));
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    expect(screen.getByRole("combobox", { name: "Status" })).toHaveValue("open");
+  });
+
+  it("lists the outbox from the status bar's “waiting to upload”", async () => {
+    await setup();
+    const id = openId()!;
+    press("l");
+    await waitFor(() => expect(screen.getByTestId("status-pending").textContent).toBe("1"));
+    fireEvent.click(screen.getByRole("button", { name: /1 decision waiting to upload/ }));
+    await waitFor(() => expect(rowIds()).toEqual([id]));
+    expect(rows()[0]).toHaveAttribute("data-status", "decided");
+    expect(screen.getByRole("combobox", { name: "Status" })).toHaveValue("decided");
+  });
+});
+
 describe("untrusted content", () => {
   it("renders script and HTML injection literally, never as markup", async () => {
     const w = window as unknown as { __pwned?: number; alert?: unknown };

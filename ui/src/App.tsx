@@ -3,7 +3,7 @@ import { toAppError, type Backend } from "./lib/backend";
 import { BackendContext } from "./lib/backend/context";
 import { useNow } from "./lib/useNow";
 import { useTheme } from "./lib/theme";
-import { Inbox } from "./features/inbox/Inbox";
+import { Inbox, isFiltered, OUTBOX_FILTERS } from "./features/inbox/Inbox";
 import { DEFAULT_FILTERS, usePagedInbox, type InboxFilters } from "./features/inbox/usePagedInbox";
 import { ItemView, type ItemViewHandle } from "./features/review/ItemView";
 import { useReviewSession } from "./features/review/useReviewSession";
@@ -195,6 +195,13 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
                 <div className="empty big" data-testid="review-empty">
                   {session.error ? (
                     <ErrorNotice error={session.error} className="error-plain" />
+                  ) : inbox.loaded && inbox.total === 0 && isFiltered(filters) ? (
+                    <>
+                      <strong>Nothing matches these filters.</strong>
+                      <button type="button" onClick={() => setFilters({ ...DEFAULT_FILTERS, sort: filters.sort })}>
+                        Clear filters
+                      </button>
+                    </>
                   ) : inbox.loaded && inbox.total === 0 ? (
                     <>
                       <strong>All caught up.</strong>
@@ -220,6 +227,10 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
           now={now}
           onSync={() => void backend.syncNow().then(setStatus, (e: unknown) => announce(plainError(toAppError(e))))}
           onConflicts={() => setConflicts(true)}
+          onOutbox={() => {
+            setConflicts(false);
+            setFilters(OUTBOX_FILTERS);
+          }}
           onSettings={() => setSettings(true)}
         />
 

@@ -1,11 +1,11 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useRef } from "react";
+import { useEffect, useLayoutEffect, useRef } from "react";
 import type { AssignmentStatus, Risk, SortOrder, Stage } from "../../lib/backend";
 import { formatPercent, formatSla, STAGE_LABELS } from "../../lib/format";
 import { kindLabel, KINDS } from "../review/kinds/registry";
 import { RiskBadge } from "../review/RiskBadge";
 import { plainError } from "../announce/ErrorNotice";
-import type { InboxFilters, PagedInbox } from "./usePagedInbox";
+import { DEFAULT_FILTERS, type InboxFilters, type PagedInbox } from "./usePagedInbox";
 
 const ROW_HEIGHT = 62;
 
@@ -19,9 +19,17 @@ interface Props {
   now: number;
 }
 
+/** The filters that list the outbox: decisions saved on this device and not uploaded yet. */
+export const OUTBOX_FILTERS: InboxFilters = { ...DEFAULT_FILTERS, status: "decided" };
+
+/** Whether the filters differ from the default view (sort order aside): an empty list can clear them. */
+export function isFiltered(filters: InboxFilters): boolean {
+  return filters.kind !== null || filters.stage !== null || filters.risk !== null || filters.status !== DEFAULT_FILTERS.status;
+}
+
 const STATUS_LABELS: Record<AssignmentStatus, string> = {
   open: "To do",
-  decided: "Waiting to upload",
+  decided: "Outbox: waiting to upload",
   uploaded: "Uploaded",
   conflict: "Conflict",
   rejected: "Refused by server",
@@ -52,9 +60,26 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
     ensureRange(first, Math.max(last, first + 20));
   }, [first, last, ensureRange, inbox.total]);
 
+  // When rows arrive or leave above the open one, scroll by as much: the open row stays under the
+  // reviewer's eyes and pointer instead of sliding away (the "N new" pill says what arrived).
+  const anchor = useRef<{ id: string | null; index: number }>({ id: null, index: -1 });
+  useLayoutEffect(() => {
+    const before = anchor.current;
+    anchor.current = { id: selectedId, index: selectedIndex };
+    const el = scrollRef.current;
+    if (el && selectedId !== null && before.id === selectedId && before.index >= 0 && selectedIndex >= 0 && selectedIndex !== before.index) {
+      el.scrollTop += (selectedIndex - before.index) * ROW_HEIGHT;
+    }
+  }, [selectedId, selectedIndex]);
+
   useEffect(() => {
     if (selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: "auto" });
   }, [selectedIndex, virtualizer]);
+
+  const showArrivals = () => {
+    inbox.clearArrivals();
+    scrollRef.current?.scrollTo({ top: 0 });
+  };
 
   const set = <K extends keyof InboxFilters>(key: K, value: InboxFilters[K]) => onFilters({ ...filters, [key]: value });
   const totalOpen = inbox.counts.review + inbox.counts.escalation + inbox.counts.second_approval;
@@ -127,6 +152,12 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
       </div>
       <div className="inbox-summary" aria-live="polite">
         {inbox.error ? <span className="error-text">{plainError(inbox.error)}</span> : <span data-testid="inbox-total">{inbox.total.toLocaleString("en-GB")} {inbox.total === 1 ? "item" : "items"}</span>}
+        {filters.status === "decided" && <span className="outbox-label">Outbox</span>}
+        {inbox.arrivals > 0 && (
+          <button type="button" className="new-pill" data-testid="new-arrivals" onClick={showArrivals}>
+            {inbox.arrivals} new ↑
+          </button>
+        )}
       </div>
       <div
         ref={scrollRef}
@@ -138,9 +169,21 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
         data-testid="inbox-list"
       >
         {inbox.loaded && inbox.total === 0 && !inbox.error && (
-          <div className="empty">
-            <strong>Nothing here.</strong>
-            <span>No assignments match these filters.</span>
+          <div className="empty" data-testid="inbox-empty">
+            {isFiltered(filters) ? (
+              <>
+                <strong>Nothing here.</strong>
+                <span>{filters.status === "decided" ? "Every decision made on this device is uploaded." : "No assignments match these filters."}</span>
+                <button type="button" data-testid="clear-filters" onClick={() => onFilters({ ...DEFAULT_FILTERS, sort: filters.sort })}>
+                  Clear filters
+                </button>
+              </>
+            ) : (
+              <>
+                <strong>All caught up.</strong>
+                <span>New assignments appear here as they arrive.</span>
+              </>
+            )}
           </div>
         )}
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>

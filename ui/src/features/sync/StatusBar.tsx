@@ -8,11 +8,13 @@ interface Props {
   now: number;
   onSync(): void;
   onConflicts(): void;
+  /** Lists the decisions waiting to upload (the inbox's outbox filter). */
+  onOutbox(): void;
   onSettings(): void;
 }
 
 /** Always visible: connection, uploads waiting, last sync, conflicts. */
-export function StatusBar({ status, now, onSync, onConflicts, onSettings }: Props) {
+export function StatusBar({ status, now, onSync, onConflicts, onOutbox, onSettings }: Props) {
   const singleKeys = useSingleKeys();
   if (!status) return <footer className="status-bar" aria-label="Sync status" />;
   const online = status.online;
@@ -22,12 +24,12 @@ export function StatusBar({ status, now, onSync, onConflicts, onSettings }: Prop
         <span className="dot" aria-hidden="true" />
         {online ? "Online" : "Offline"}
       </span>
-      <span className={`sb-item${status.pending > 0 ? " has-pending" : ""}`} data-testid="status-pending-wrap">
+      <button type="button" className={`sb-item sb-button${status.pending > 0 ? " has-pending" : ""}`} data-testid="status-pending-wrap" onClick={onOutbox} title="List them (the outbox)">
         <span data-testid="status-pending" data-count={status.pending}>
           {status.pending}
         </span>{" "}
         {status.pending === 1 ? "decision" : "decisions"} waiting to upload
-      </span>
+      </button>
       <span className="sb-item" data-testid="status-last-sync" title={status.last_sync ?? "never"}>
         Last sync {formatAgo(status.last_sync, now)}
       </span>
