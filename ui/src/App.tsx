@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useEffectEvent, useRef, useState } from "react";
 import { toAppError, type Backend } from "./lib/backend";
+import { t } from "./i18n";
 import { BackendContext } from "./lib/backend/context";
 import { useNow } from "./lib/useNow";
 import { useTheme } from "./lib/theme";
@@ -122,7 +123,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     <SingleKeysContext.Provider value={singleKeys}>
       <div className="app">
         <a className="skip-link" href="#review">
-          Skip to the item
+          {t("app.skip")}
         </a>
         <header className="topbar">
           <h1 className="brand">
@@ -133,28 +134,28 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
           </h1>
           <div className="topbar-actions">
             <button type="button" className="quiet" onClick={() => setConflicts((c) => !c)} data-testid="open-conflicts" aria-pressed={conflicts}>
-              Conflicts
+              {t("app.conflicts")}
             </button>
             <button type="button" className="quiet" onClick={() => setSheet(true)} data-testid="open-shortcuts" aria-keyshortcuts={ariaKeys("help", singleKeys)}>
-              Shortcuts <KeyHint command="help" />
+              {t("app.shortcuts")} <KeyHint command="help" />
             </button>
             <button type="button" className="quiet" onClick={() => setSettings(true)} data-testid="open-settings">
-              Settings
+              {t("app.settings")}
             </button>
             <button
               type="button"
               className="quiet"
               onClick={toggleTheme}
               data-testid="theme-toggle"
-              aria-label={theme === "dark" ? "Switch to light theme" : "Switch to dark theme"}
+              aria-label={theme === "dark" ? t("app.toLight") : t("app.toDark")}
             >
-              {theme === "dark" ? "Light" : "Dark"}
+              {theme === "dark" ? t("app.themeLight") : t("app.themeDark")}
             </button>
           </div>
         </header>
 
         {status && !signedIn ? (
-          <main className="center-pane" id="review" aria-label="Sign in">
+          <main className="center-pane" id="review" aria-label={t("app.signIn")}>
             <SignInForm status={status} onStatus={setStatus} />
           </main>
         ) : (
@@ -168,7 +169,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
               onSelect={(id) => session.select(id)}
               now={now}
             />
-            <main className="review-pane" id="review" aria-label="Review">
+            <main className="review-pane" id="review" aria-label={t("app.review")}>
               {conflicts ? (
                 <ConflictsView
                   onClose={() => setConflicts(false)}
@@ -197,18 +198,18 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
                     <ErrorNotice error={session.error} className="error-plain" />
                   ) : inbox.loaded && inbox.total === 0 && isFiltered(filters) ? (
                     <>
-                      <strong>Nothing matches these filters.</strong>
+                      <strong>{t("app.nothingMatches")}</strong>
                       <button type="button" onClick={() => setFilters({ ...DEFAULT_FILTERS, sort: filters.sort })}>
-                        Clear filters
+                        {t("app.clearFilters")}
                       </button>
                     </>
                   ) : inbox.loaded && inbox.total === 0 ? (
                     <>
-                      <strong>All caught up.</strong>
-                      <span>New assignments appear here as they arrive.</span>
+                      <strong>{t("app.caughtUp")}</strong>
+                      <span>{t("app.caughtUpHint")}</span>
                     </>
                   ) : (
-                    <span>Loading…</span>
+                    <span>{t("app.loading")}</span>
                   )}
                 </div>
               )}
@@ -236,7 +237,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
 
         {sheet && <ShortcutSheet onClose={() => setSheet(false)} />}
         {settings && (
-          <Dialog title="Settings" onClose={() => setSettings(false)} testId="settings-dialog">
+          <Dialog title={t("app.settings")} onClose={() => setSettings(false)} testId="settings-dialog">
             <SignInForm
               status={status}
               onStatus={(s) => {

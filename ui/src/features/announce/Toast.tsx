@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { t } from "../../i18n";
 
 export interface ToastMessage {
   text: string;
@@ -44,14 +45,14 @@ export function Toast({ message, undoLabel, onUndo }: { message: ToastMessage | 
         >
           <span>
             {message.text}
-            {message.undoable && undoLabel && ` Press ${undoLabel} to undo.`}
+            {message.undoable && undoLabel && ` ${t("toast.pressToUndo", { key: undoLabel })}`}
           </span>
           {message.undoable && onUndo && (
             <button type="button" className="link" data-testid="toast-undo" onClick={onUndo}>
-              Undo
+              {t("toast.undo")}
             </button>
           )}
-          <button type="button" className="toast-close link" aria-label="Dismiss" onClick={() => setDismissed(message.n)}>
+          <button type="button" className="toast-close link" aria-label={t("toast.dismiss")} onClick={() => setDismissed(message.n)}>
             ×
           </button>
         </div>

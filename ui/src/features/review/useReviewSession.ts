@@ -2,7 +2,8 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { toAppError, type Action, type AppError, type AssignmentView, type Backend, type DecisionRequest } from "../../lib/backend";
 import { plainError } from "../announce/ErrorNotice";
 import { useBackendEvent } from "../../lib/backend/useBackendEvent";
-import { ACTION_LABELS } from "../../lib/format";
+import { actionDoneLabel } from "../../lib/format";
+import { t } from "../../i18n";
 import type { PagedInbox } from "../inbox/usePagedInbox";
 
 export interface UndoEntry {
@@ -144,7 +145,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
   const decide = useCallback(
     async (itemId: string, request: DecisionRequest) => {
       const index = inbox.indexOf(itemId);
-      const title = (cache.current.get(itemId)?.view ?? view)?.item.title ?? "the item";
+      const title = (cache.current.get(itemId)?.view ?? view)?.item.title ?? t("session.theItem");
       const next = index >= 0 ? (getRow(index + 1) ?? (index > 0 ? getRow(index - 1) : undefined)) : undefined;
       // Optimistic: the next item opens now; the decision is confirmed when the store has it.
       if (next) select(next.item_id);
@@ -153,18 +154,18 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
         selectedRef.current = null;
         setView(null);
       }
-      const label = ACTION_LABELS[request.action];
+      const label = actionDoneLabel(request.action);
       try {
         await backend.decide(itemId, request);
         cache.current.delete(itemId);
         setUndoStack((s) => [...s.slice(-49), { itemId, title, action: request.action }]);
-        announce(`${label}: “${title}”. Saved on this device.`, true);
+        announce(t("session.decided", { label, title }), true);
       } catch (e) {
         const err = toAppError(e);
         cache.current.delete(itemId);
         select(itemId);
         setError(err);
-        announce(`Not saved: ${plainError(err)}`);
+        announce(t("session.notSaved", { error: plainError(err) }));
       }
     },
     [backend, inbox, getRow, select, view, announce],
@@ -175,7 +176,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
       const entry = itemId ? undoStack.find((u) => u.itemId === itemId) : undoStack[undoStack.length - 1];
       const target = entry?.itemId ?? itemId;
       if (!target) {
-        announce("Nothing to undo.");
+        announce(t("session.nothingToUndo"));
         return;
       }
       setUndoStack((s) => s.filter((u) => u.itemId !== target));
@@ -183,9 +184,9 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
         await backend.undoDecision(target);
         cache.current.delete(target);
         select(target);
-        announce(entry ? `Undone: “${entry.title}” is open again.` : "Undone: the item is open again.");
+        announce(t("session.undone", { title: entry?.title ?? t("session.theItem") }));
       } catch (e) {
-        announce(`Cannot undo: ${plainError(toAppError(e))}`);
+        announce(t("session.cannotUndo", { error: plainError(toAppError(e)) }));
       }
     },
     [backend, undoStack, select, announce],

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef } from "react";
 import { createPortal } from "react-dom";
+import { t } from "../../i18n";
 
 const FOCUSABLE = "a[href], button:not(:disabled), input:not(:disabled), select:not(:disabled), textarea:not(:disabled), summary, [tabindex]:not([tabindex='-1'])";
 
@@ -63,7 +64,7 @@ export function Dialog({ title, onClose, children, testId }: { title: string; on
       <div ref={ref} className="dialog" role="dialog" aria-modal="true" aria-labelledby={titleId} tabIndex={-1} data-testid={testId} onKeyDown={trap}>
         <div className="dialog-head">
           <h2 id={titleId}>{title}</h2>
-          <button type="button" className="dialog-close quiet" aria-label="Close" onClick={onClose}>
+          <button type="button" className="dialog-close quiet" aria-label={t("dialog.close")} onClick={onClose}>
             ×
           </button>
         </div>

@@ -1,6 +1,7 @@
 import type { ComponentType, ReactNode } from "react";
 import type { Item } from "../../../lib/backend";
 import { humanizeKey } from "../../../lib/format";
+import { t } from "../../../i18n";
 import type { ItemCommand } from "../../shortcuts/keymap";
 import { asRecord, asString } from "../StructuredValue";
 import { COMMON_REASONS, GENERIC_REASONS, type Reason } from "../reasons";
@@ -39,8 +40,12 @@ const verdictOf = (item: Item) => asString(asRecord(item.ai.output).verdict);
 export const KINDS: readonly KindSpec[] = [
   {
     kind: "transaction",
-    label: "Transaction",
-    plural: "Transactions",
+    get label() {
+      return t("kinds.transaction");
+    },
+    get plural() {
+      return t("kinds.transactions");
+    },
     View: TransactionView,
     labels: (item) => {
       const verdict = verdictOf(item);
@@ -57,8 +62,12 @@ export const KINDS: readonly KindSpec[] = [
   },
   {
     kind: "content_draft",
-    label: "Content draft",
-    plural: "Content drafts",
+    get label() {
+      return t("kinds.content_draft");
+    },
+    get plural() {
+      return t("kinds.content_drafts");
+    },
     View: ContentDraftView,
     textDraft: true,
     labels: () => ({ approve: "Approve draft", edit: "Approve my edits" }),
@@ -73,8 +82,12 @@ export const KINDS: readonly KindSpec[] = [
   },
   {
     kind: "clinical_suggestion",
-    label: "Clinical",
-    plural: "Clinical",
+    get label() {
+      return t("kinds.clinical_suggestion");
+    },
+    get plural() {
+      return t("kinds.clinical_suggestion");
+    },
     View: ClinicalView,
     labels: (item) => (asRecord(item.payload).requires_attestation === true ? { approve: "Sign off", edit: "Sign off with changes…" } : { approve: "Accept order", edit: "Change the order…" }),
     reasons: [
