@@ -1,20 +1,10 @@
-import type { AppError, ErrorCode } from "../../lib/backend";
+import type { AppError } from "../../lib/backend";
+import { t } from "../../i18n";
 
-/** One plain sentence per error code; the backend's own message is the technical detail. */
-const PLAIN: Record<ErrorCode, string> = {
-  not_found: "This item is no longer in your queue.",
-  invalid_decision: "The decision was not accepted as it stands.",
-  already_decided: "This decision was already made or uploaded.",
-  not_signed_in: "Sign in to see your queue.",
-  keyring_unavailable: "The system keyring is not available, so the token cannot be kept.",
-  server_unreachable: "The queue server cannot be reached.",
-  bad_credential: "The credential was not accepted.",
-  storage: "This device could not save the change.",
-  internal: "Something went wrong.",
-};
-
+/** One plain sentence per error code (the catalogue's `error.*`); the backend's message is the detail. */
 export function plainError(error: AppError): string {
-  return PLAIN[error.code] ?? PLAIN.internal;
+  // toAppError already maps an unknown code to `internal`; en.ts checks every code has a sentence.
+  return t(`error.${error.code}`);
 }
 
 /** An error as one plain sentence, with the technical message behind "Details". */
@@ -26,7 +16,7 @@ export function ErrorNotice({ error, testId, className = "error-banner" }: { err
       <span>{plain}</span>
       {details && details !== plain && (
         <details className="error-details">
-          <summary>Details</summary>
+          <summary>{t("error.details")}</summary>
           <span>{details}</span>
         </details>
       )}

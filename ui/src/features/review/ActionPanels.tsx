@@ -1,4 +1,5 @@
 import { useId, useState } from "react";
+import { t } from "../../i18n";
 import { KeyHint } from "../shortcuts/KeyHint";
 import type { Reason } from "./reasons";
 import type { DecisionForm } from "./useDecisionForm";
@@ -10,7 +11,7 @@ function PanelButtons({ confirm, className, testId, onConfirm, onCancel }: { con
         {confirm}
       </button>
       <button type="button" onClick={onCancel}>
-        Cancel <KeyHint command="close" />
+        {t("panel.cancel")} <KeyHint command="close" />
       </button>
     </div>
   );
@@ -54,7 +55,7 @@ export function RejectPanel({ form, reasons }: { form: DecisionForm; reasons: Re
 
   return (
     <div className="action-panel" data-testid="reject-panel">
-      <label htmlFor={`${ids}-reason`}>Reason</label>
+      <label htmlFor={`${ids}-reason`}>{t("panel.reason")}</label>
       <input
         id={`${ids}-reason`}
         ref={refs.reason}
@@ -67,7 +68,7 @@ export function RejectPanel({ form, reasons }: { form: DecisionForm; reasons: Re
         autoComplete="off"
         data-testid="reason-select"
         value={query}
-        placeholder="Type to filter, or press 1–9"
+        placeholder={t("panel.reasonPlaceholder")}
         onChange={(e) => {
           setQuery(e.target.value);
           const best = matchingReasons(reasons, e.target.value)[0];
@@ -75,7 +76,7 @@ export function RejectPanel({ form, reasons }: { form: DecisionForm; reasons: Re
         }}
         onKeyDown={onKeyDown}
       />
-      <ol className="reason-list" id={`${ids}-reasons`} role="listbox" aria-label="Reasons" data-testid="reason-list">
+      <ol className="reason-list" id={`${ids}-reasons`} role="listbox" aria-label={t("panel.reasons")} data-testid="reason-list">
         {shown.map((r) => (
           <li
             key={r.code}
@@ -91,23 +92,23 @@ export function RejectPanel({ form, reasons }: { form: DecisionForm; reasons: Re
             <kbd aria-hidden="true">{reasons.indexOf(r) + 1}</kbd> {r.label}
           </li>
         ))}
-        {shown.length === 0 && <li className="muted">No reason matches “{query}”.</li>}
+        {shown.length === 0 && <li className="muted">{t("panel.noReasonMatches", { query })}</li>}
       </ol>
       <p className="muted small reason-hint" id={`${ids}-reason-hint`}>
-        Press a number or type to choose; Enter rejects with the chosen reason.
+        {t("panel.reasonHint")}
       </p>
-      <label htmlFor={`${ids}-note`}>Note</label>
+      <label htmlFor={`${ids}-note`}>{t("panel.note")}</label>
       <textarea
         id={`${ids}-note`}
         ref={refs.note}
         data-testid="note-field"
         rows={2}
         value={fields.note}
-        placeholder="Optional: what should the model have done?"
+        placeholder={t("panel.notePlaceholder")}
         onChange={(e) => fields.setNote(e.target.value)}
         onKeyDown={(e) => form.panelKeys(e, commands.reject)}
       />
-      <PanelButtons confirm="Reject" className="danger" testId="action-reject-confirm" onConfirm={commands.reject} onCancel={() => form.setPanel("none")} />
+      <PanelButtons confirm={t("panel.rejectConfirm")} className="danger" testId="action-reject-confirm" onConfirm={commands.reject} onCancel={() => form.setPanel("none")} />
     </div>
   );
 }
@@ -115,9 +116,9 @@ export function RejectPanel({ form, reasons }: { form: DecisionForm; reasons: Re
 /** Approving an item the AI flags: its warning again, and a deliberate second step. */
 export function ConfirmPanel({ form }: { form: DecisionForm }) {
   return (
-    <div className="action-panel confirm-panel" data-testid="confirm-panel" role="group" aria-label="Confirm approval">
+    <div className="action-panel confirm-panel" data-testid="confirm-panel" role="group" aria-label={t("panel.confirmApproval")}>
       <p className="confirm-text">
-        {form.words.caution} Approve anyway?
+        {form.words.caution} {t("panel.approveAnywayQuestion")}
       </p>
       <div className="panel-buttons">
         <button
@@ -128,10 +129,10 @@ export function ConfirmPanel({ form }: { form: DecisionForm }) {
           onClick={form.approveAnyway}
           onKeyDown={(e) => form.panelKeys(e, form.approveAnyway)}
         >
-          {form.words.labels.approve} anyway
+          {t("panel.approveAnyway", { label: form.words.labels.approve })}
         </button>
         <button type="button" onClick={() => form.setPanel("none")}>
-          Cancel <KeyHint command="close" />
+          {t("panel.cancel")} <KeyHint command="close" />
         </button>
       </div>
     </div>
@@ -184,9 +185,9 @@ export function EscalatePanel({ form }: { form: DecisionForm }) {
     <TextPanel
       form={form}
       testId="escalate-panel"
-      label="Note for the senior reviewer"
-      field={{ ref: refs.note, testId: "note-field", rows: 2, value: fields.note, onChange: fields.setNote, placeholder: "Why does this need a senior?" }}
-      confirm={{ label: "Escalate", className: "warn", testId: "action-escalate-confirm", run: commands.escalate }}
+      label={t("panel.escalateNote")}
+      field={{ ref: refs.note, testId: "note-field", rows: 2, value: fields.note, onChange: fields.setNote, placeholder: t("panel.escalatePlaceholder") }}
+      confirm={{ label: t("panel.escalateConfirm"), className: "warn", testId: "action-escalate-confirm", run: commands.escalate }}
     />
   );
 }
@@ -198,9 +199,9 @@ export function EditPanel({ form }: { form: DecisionForm }) {
     <TextPanel
       form={form}
       testId="edit-panel"
-      label="Corrected output (same shape as the AI's)"
+      label={t("panel.correction")}
       field={{ ref: refs.json, testId: "correction-editor", rows: 8, value: fields.json, onChange: fields.setJson, className: "mono" }}
-      confirm={{ label: "Approve with edits", className: "primary", testId: "action-edit-confirm", run: commands.edit }}
+      confirm={{ label: t("decision.edit"), className: "primary", testId: "action-edit-confirm", run: commands.edit }}
     />
   );
 }

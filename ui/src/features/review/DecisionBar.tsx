@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { t } from "../../i18n";
 import type { AppError } from "../../lib/backend";
 import { ErrorNotice } from "../announce/ErrorNotice";
 import { KeyHint } from "../shortcuts/KeyHint";
@@ -40,11 +41,11 @@ export function DecisionBar({ decidable, words, signOff, notice, error, onComman
   // The primary action comes first, so a flagged item leads with the safe choice.
   const buttons = [...BUTTONS].sort((a, b) => Number(b.command === words.primary) - Number(a.command === words.primary));
   return (
-    <footer className="action-bar" aria-label="Decision" data-testid="decision-bar">
+    <footer className="action-bar" aria-label={t("decision.label")} data-testid="decision-bar">
       {words.caution && decidable && (
         <p className="caution" data-testid="ai-caution">
           <span aria-hidden="true">⚠ </span>
-          {words.caution} {signOff ? "Signing off confirms you have checked it." : "Approving asks you to confirm."}
+          {words.caution} {signOff ? t("decision.signOffConfirms") : t("decision.asksToConfirm")}
         </p>
       )}
       {error && <ErrorNotice error={error} testId="decision-error" />}
@@ -54,7 +55,7 @@ export function DecisionBar({ decidable, words, signOff, notice, error, onComman
         </div>
       )}
       {children}
-      <div className="actions" role="group" aria-label="Actions">
+      <div className="actions" role="group" aria-label={t("decision.actions")}>
         {buttons.map((b) => (
           <button
             key={b.command}
@@ -70,11 +71,11 @@ export function DecisionBar({ decidable, words, signOff, notice, error, onComman
         ))}
         <span className="spacer" />
         <span className="muted small hint">
-          <KeyHint command="next" />/<KeyHint command="previous" /> next/previous
+          <KeyHint command="next" />/<KeyHint command="previous" /> {t("decision.nextPrevious")}
           {singleKeys && (
             <>
               {" · "}
-              <KeyHint command="help" /> shortcuts
+              <KeyHint command="help" /> {t("decision.shortcuts")}
             </>
           )}
         </span>

@@ -1,14 +1,11 @@
 import { useId, useState } from "react";
+import { t } from "../../i18n";
 
-/** What the AI's numbers mean, one sentence each (shown by InfoTip). */
-export const EXPLAIN = {
-  risk: "Risk is how much harm a wrong decision on this case could do, as the AI rates it: low, medium, high or critical.",
-  confidence: "Confidence is how sure the model is of its own proposal; it says nothing about how risky the case is.",
-  score: "Score is the model's rating of this payment from 0 (looks legitimate) to 1 (looks fraudulent); its verdict follows from it.",
-} as const;
+/** What the AI's numbers mean, one sentence each (the catalogue's `explain.*`, shown by InfoTip). */
+export type Explained = "risk" | "confidence" | "score";
 
 /** An "i" button that shows one explaining sentence: on hover, on focus and on click; Escape hides it. */
-export function InfoTip({ about, text }: { about: string; text: string }) {
+export function InfoTip({ topic }: { topic: Explained }) {
   const [open, setOpen] = useState(false);
   const id = useId();
   return (
@@ -16,7 +13,7 @@ export function InfoTip({ about, text }: { about: string; text: string }) {
       <button
         type="button"
         className="info-button"
-        aria-label={`About ${about}`}
+        aria-label={t(`explain.${topic}Label`)}
         aria-expanded={open}
         aria-describedby={id}
         onClick={() => setOpen((o) => !o)}
@@ -32,7 +29,7 @@ export function InfoTip({ about, text }: { about: string; text: string }) {
         i
       </button>
       <span role="tooltip" id={id} className="info-pop" hidden={!open}>
-        {text}
+        {t(`explain.${topic}`)}
       </span>
     </span>
   );

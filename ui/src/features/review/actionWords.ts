@@ -1,4 +1,5 @@
 import type { Item } from "../../lib/backend";
+import { t } from "../../i18n";
 import type { ItemCommand } from "../shortcuts/keymap";
 import { kindSpec } from "./kinds/registry";
 import { asRecord } from "./StructuredValue";
@@ -11,19 +12,21 @@ export interface ActionWords {
   caution: string | null;
 }
 
-export const DEFAULT_LABELS: Record<ItemCommand, string> = {
-  approve: "Approve",
-  edit: "Approve with edits",
-  reject: "Reject…",
-  escalate: "Escalate…",
-  release: "Release",
-};
+export function defaultLabels(): Record<ItemCommand, string> {
+  return {
+    approve: t("decision.approve"),
+    edit: t("decision.edit"),
+    reject: t("decision.reject"),
+    escalate: t("decision.escalate"),
+    release: t("decision.release"),
+  };
+}
 
 /** What the AI itself flags about the case: the first warning in its output, else a high or critical risk. */
 export function aiCaution(item: Item): string | null {
   const warnings = asRecord(item.ai.output).warnings;
-  if (Array.isArray(warnings) && warnings.length > 0) return `The AI flags: ${String(warnings[0])}.`;
-  if (item.ai.risk === "high" || item.ai.risk === "critical") return `The AI rates this case ${item.ai.risk} risk.`;
+  if (Array.isArray(warnings) && warnings.length > 0) return t("decision.aiFlags", { warning: String(warnings[0]) });
+  if (item.ai.risk === "high" || item.ai.risk === "critical") return t("decision.aiRisk", { level: t(`risk.${item.ai.risk}`).toLowerCase() });
   return null;
 }
 
@@ -34,7 +37,7 @@ export function aiCaution(item: Item): string | null {
  */
 export function actionWords(item: Item): ActionWords {
   const spec = kindSpec(item.kind);
-  const labels = { ...DEFAULT_LABELS, ...spec.labels?.(item) };
+  const labels = { ...defaultLabels(), ...spec.labels?.(item) };
   const flagged = aiCaution(item);
   const caution = flagged && !spec.acceptIsSafe?.(item) ? flagged : null;
   return { labels, primary: caution ? "reject" : "approve", caution };

@@ -3,7 +3,8 @@ import type { Action, AssignmentView, DecisionRequest } from "../../lib/backend"
 import { matches, type ItemCommand } from "../shortcuts/keymap";
 import { actionWords } from "./actionWords";
 import { isTextDraft } from "./kinds/registry";
-import { ATTESTATION_STATEMENT } from "./SignOffPanel";
+import { attestationStatement } from "./SignOffPanel";
+import { t } from "../../i18n";
 import { asRecord } from "./StructuredValue";
 
 /** The action panel open under the item: a reason to give, a note to write or a correction to make. */
@@ -72,16 +73,16 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
   const signOff = (): Partial<DecisionRequest> | null => {
     if (!needsAttestation) return {};
     if (!attested) {
-      setNotice("Confirm the attestation statement to sign off this suggestion.");
+      setNotice(t("notice.attest"));
       refs.attest.current?.focus();
       return null;
     }
     if (!credential.trim()) {
-      setNotice("Re-enter your credential to sign off.");
+      setNotice(t("notice.credential"));
       refs.credential.current?.focus();
       return null;
     }
-    return { attestation: ATTESTATION_STATEMENT, credential };
+    return { attestation: attestationStatement(), credential };
   };
 
   const submit = (req: DecisionRequest) => {
@@ -104,7 +105,7 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
   const approveWithEdits = () => {
     if (isDraft) {
       if (!edited) {
-        setNotice("Edit the draft first (the editor has focus); Ctrl+Enter approves your version.");
+        setNotice(t("notice.editDraft"));
         refs.editor.current?.focus();
         return;
       }
@@ -120,16 +121,16 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
     try {
       correction = JSON.parse(json);
     } catch {
-      setNotice("The corrected output is not valid JSON.");
+      setNotice(t("notice.invalidJson"));
       refs.json.current?.focus();
       return;
     }
     if (Array.isArray(correction) !== Array.isArray(item.ai.output) || typeof correction !== typeof item.ai.output) {
-      setNotice("The corrected output must have the same shape as the AI's output.");
+      setNotice(t("notice.sameShape"));
       return;
     }
     if (JSON.stringify(correction) === JSON.stringify(item.ai.output)) {
-      setNotice("Nothing was changed: use Approve instead.");
+      setNotice(t("notice.unchanged"));
       return;
     }
     const s = signOff();
@@ -142,7 +143,7 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
       return;
     }
     if (!reason) {
-      setNotice("Choose a reason for the rejection.");
+      setNotice(t("notice.reason"));
       refs.reason.current?.focus();
       return;
     }

@@ -4,7 +4,7 @@ import { humanizeKey } from "../../../lib/format";
 import { t } from "../../../i18n";
 import type { ItemCommand } from "../../shortcuts/keymap";
 import { asRecord, asString } from "../StructuredValue";
-import { COMMON_REASONS, GENERIC_REASONS, type Reason } from "../reasons";
+import { COMMON_REASONS, GENERIC_REASONS, reason, type Reason } from "../reasons";
 import { ClinicalView } from "./ClinicalView";
 import { ContentDraftView } from "./ContentDraftView";
 import { GenericView } from "./GenericView";
@@ -49,16 +49,10 @@ export const KINDS: readonly KindSpec[] = [
     View: TransactionView,
     labels: (item) => {
       const verdict = verdictOf(item);
-      return verdict ? { approve: `Accept: ${humanizeKey(verdict)}`, edit: "Change the verdict…", reject: "Override…" } : {};
+      return verdict ? { approve: t("decision.acceptVerdict", { verdict: humanizeKey(verdict) }), edit: t("decision.changeVerdict"), reject: t("decision.override") } : {};
     },
     acceptIsSafe: (item) => verdictOf(item) === "block",
-    reasons: [
-      { code: "false_positive", label: "False positive: legitimate customer activity" },
-      { code: "confirmed_fraud", label: "Confirmed fraud: stronger action needed" },
-      { code: "wrong_verdict", label: "Wrong verdict for the evidence" },
-      { code: "customer_contacted", label: "Customer contacted: outcome differs" },
-      ...COMMON_REASONS,
-    ],
+    reasons: [...["false_positive", "confirmed_fraud", "wrong_verdict", "customer_contacted"].map(reason), ...COMMON_REASONS],
   },
   {
     kind: "content_draft",
@@ -70,15 +64,8 @@ export const KINDS: readonly KindSpec[] = [
     },
     View: ContentDraftView,
     textDraft: true,
-    labels: () => ({ approve: "Approve draft", edit: "Approve my edits" }),
-    reasons: [
-      { code: "off_brief", label: "Off brief: misses key points or audience" },
-      { code: "unsubstantiated_claim", label: "Unsubstantiated or absolute claim" },
-      { code: "factual_error", label: "Factual error" },
-      { code: "tone_or_brand", label: "Wrong tone or brand voice" },
-      { code: "too_long", label: "Over the word limit" },
-      ...COMMON_REASONS,
-    ],
+    labels: () => ({ approve: t("decision.approveDraft"), edit: t("decision.approveMyEdits") }),
+    reasons: [...["off_brief", "unsubstantiated_claim", "factual_error", "tone_or_brand", "too_long"].map(reason), ...COMMON_REASONS],
   },
   {
     kind: "clinical_suggestion",
@@ -89,15 +76,11 @@ export const KINDS: readonly KindSpec[] = [
       return t("kinds.clinical_suggestion");
     },
     View: ClinicalView,
-    labels: (item) => (asRecord(item.payload).requires_attestation === true ? { approve: "Sign off", edit: "Sign off with changes…" } : { approve: "Accept order", edit: "Change the order…" }),
-    reasons: [
-      { code: "contraindicated", label: "Contraindicated for this patient" },
-      { code: "allergy", label: "Conflicts with a recorded allergy" },
-      { code: "interaction", label: "Drug interaction" },
-      { code: "wrong_dose", label: "Wrong dose, route or frequency" },
-      { code: "not_indicated", label: "Not indicated / different treatment preferred" },
-      ...COMMON_REASONS,
-    ],
+    labels: (item) =>
+      asRecord(item.payload).requires_attestation === true
+        ? { approve: t("decision.signOff"), edit: t("decision.signOffChanged") }
+        : { approve: t("decision.acceptOrder"), edit: t("decision.changeOrder") },
+    reasons: [...["contraindicated", "allergy", "interaction", "wrong_dose", "not_indicated"].map(reason), ...COMMON_REASONS],
   },
 ];
 
