@@ -130,7 +130,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
             <span className="logo" aria-hidden="true">
               ✓
             </span>
-            Countersign
+            {t("app.brand")}
           </h1>
           <div className="topbar-actions">
             <button type="button" className="quiet" onClick={() => setConflicts((c) => !c)} data-testid="open-conflicts" aria-pressed={conflicts}>

@@ -3,6 +3,7 @@ import type { ErrorCode } from "../lib/backend";
 
 export const en = {
   app: {
+    brand: "Countersign",
     skip: "Skip to the item",
     conflicts: "Conflicts",
     shortcuts: "Shortcuts",
@@ -144,6 +145,7 @@ export const en = {
     seeConflicts: "see the conflicts view",
     refused: "The server refused the last decision: {{message}}. You can decide again.",
     earlier: "Earlier decisions",
+    details: "Item details",
     byAt: "by {{by}} · {{at}}",
   },
   session: {
@@ -275,6 +277,31 @@ export const en = {
     other: "Other (explain in the note)",
     incorrect: "The AI's output is incorrect",
     policy_violation: "Violates policy",
+  },
+  keys: {
+    title: "Keyboard shortcuts",
+    off: "off",
+    singleOff: "Single-key shortcuts are switched off in Settings.",
+    keyboard: "Keyboard",
+    singleKeys: "Single-key shortcuts ({{keys}})",
+    singleKeysHelp: "Switch them off if you use speech input or press keys by accident. Arrow keys, Ctrl+Z, Ctrl+Enter and Esc keep working, and every action has a button.",
+    next: "Next item",
+    previous: "Previous item",
+    pageDown: "Scroll the item down a page",
+    pageUp: "Scroll the item up a page",
+    nextSection: "Next section of the item (Signals, Evidence…)",
+    previousSection: "Previous section of the item",
+    approve: "Accept the AI's proposal (the button names it: Accept: Block, Sign off…)",
+    edit: "Approve with edits (drafts: focus the editor; Ctrl+Enter approves)",
+    reject: "Reject or override: press a reason's number (or type), Enter confirms",
+    escalate: "Escalate to a senior: Ctrl+Enter confirms",
+    release: "Release back to the queue",
+    undo: "Undo the last decision (until it is uploaded)",
+    conflicts: "Conflicts",
+    theme: "Toggle light / dark theme",
+    help: "This sheet",
+    confirm: "Confirm the open panel; approve an edited draft",
+    close: "Close a panel or dialog; leave a text field",
   },
   generic: { output: "AI proposal", details: "Details" },
   panel: {

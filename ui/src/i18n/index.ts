@@ -26,6 +26,7 @@ void i18next.init({
   interpolation: { escapeValue: false },
   initAsync: false,
   returnNull: false,
+  showSupportNotice: false,
 });
 
 /** Looks a message up in the catalogue; `{{name}}` placeholders are filled from `values`. */

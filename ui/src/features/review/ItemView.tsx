@@ -9,6 +9,7 @@ import { kindSpec, viewFor } from "./kinds/registry";
 import { ProposalHeader } from "./ProposalPanel";
 import { SignOffPanel } from "./SignOffPanel";
 import { useMediaQuery } from "../../lib/useMediaQuery";
+import { t } from "../../i18n";
 
 /** From this window width the case and the decision sit side by side. */
 export const WIDE_LAYOUT = "(min-width: 1200px)";
@@ -88,7 +89,7 @@ export function ItemView({ view, now, onDecide, onUndo, error, demo = false, ref
       <DecisionStatus view={view} onUndo={() => onUndo(itemId)} />
       <div className={`item-columns${wide ? " wide" : ""}`}>
         {/* Focusable so the keyboard scrolls it (Space, Page Down); the keymap's section keys move through it. */}
-        <div className="item-body" ref={body} tabIndex={0} role="region" aria-label="Item details" data-scroll-body>
+        <div className="item-body" ref={body} tabIndex={0} role="region" aria-label={t("item.details")} data-scroll-body>
           <EarlierDecisions decisions={item.decisions} headingId={`${ids}-earlier`} />
           <KindView item={item} now={now} editor={isDraft ? <DraftEditor itemId={itemId} form={form} onConfirm={form.commands.edit} /> : null} />
           {!wide && proposal}

@@ -1,4 +1,5 @@
-// The one keymap: App's key handler, the hints on buttons and the shortcut sheet all read this table.
+// The one keymap: App's key handler, the hints on buttons and the shortcut sheet all read this table
+// (what each binding does, in words, is the catalogue's `keys.<command>`).
 
 /** What a shortcut does. The item commands act on the open item (ItemView). */
 export type ItemCommand = "approve" | "edit" | "reject" | "escalate" | "release";
@@ -10,8 +11,6 @@ export interface Binding {
   command: Command;
   /** KeyboardEvent.key values; "Ctrl+" means Ctrl or ⌘. The first one is the hint on buttons. */
   keys: readonly string[];
-  /** What the shortcut sheet says. */
-  label: string;
   /** Acts outside the review pane too (signed out, conflicts open). */
   global?: boolean;
   /** Handled by the focused panel or text field, not by the window's key handler. */
@@ -19,23 +18,23 @@ export interface Binding {
 }
 
 export const KEYMAP: readonly Binding[] = [
-  { command: "next", keys: ["j", "ArrowDown"], label: "Next item" },
-  { command: "previous", keys: ["k", "ArrowUp"], label: "Previous item" },
-  { command: "pageDown", keys: ["PageDown", " "], label: "Scroll the item down a page" },
-  { command: "pageUp", keys: ["PageUp"], label: "Scroll the item up a page" },
-  { command: "nextSection", keys: ["]"], label: "Next section of the item (Signals, Evidence…)" },
-  { command: "previousSection", keys: ["["], label: "Previous section of the item" },
-  { command: "approve", keys: ["a"], label: "Accept the AI's proposal (the button names it: Accept: Block, Sign off…)" },
-  { command: "edit", keys: ["e"], label: "Approve with edits (drafts: focus the editor; Ctrl+Enter approves)" },
-  { command: "reject", keys: ["r"], label: "Reject or override: press a reason's number (or type), Enter confirms" },
-  { command: "escalate", keys: ["s"], label: "Escalate to a senior: Ctrl+Enter confirms" },
-  { command: "release", keys: ["l"], label: "Release back to the queue" },
-  { command: "undo", keys: ["u", "Ctrl+z"], label: "Undo the last decision (until it is uploaded)" },
-  { command: "conflicts", keys: ["c"], label: "Conflicts", global: true },
-  { command: "theme", keys: ["t"], label: "Toggle light / dark theme", global: true },
-  { command: "help", keys: ["?"], label: "This sheet", global: true },
-  { command: "confirm", keys: ["Ctrl+Enter"], label: "Confirm the open panel; approve an edited draft", inPanel: true },
-  { command: "close", keys: ["Escape"], label: "Close a panel or dialog; leave a text field", global: true },
+  { command: "next", keys: ["j", "ArrowDown"] },
+  { command: "previous", keys: ["k", "ArrowUp"] },
+  { command: "pageDown", keys: ["PageDown", " "] },
+  { command: "pageUp", keys: ["PageUp"] },
+  { command: "nextSection", keys: ["]"] },
+  { command: "previousSection", keys: ["["] },
+  { command: "approve", keys: ["a"] },
+  { command: "edit", keys: ["e"] },
+  { command: "reject", keys: ["r"] },
+  { command: "escalate", keys: ["s"] },
+  { command: "release", keys: ["l"] },
+  { command: "undo", keys: ["u", "Ctrl+z"] },
+  { command: "conflicts", keys: ["c"], global: true },
+  { command: "theme", keys: ["t"], global: true },
+  { command: "help", keys: ["?"], global: true },
+  { command: "confirm", keys: ["Ctrl+Enter"], inPanel: true },
+  { command: "close", keys: ["Escape"], global: true },
 ];
 
 interface Chord {
