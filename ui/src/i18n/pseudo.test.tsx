@@ -88,10 +88,22 @@ describe("pseudo-locale", () => {
     }
   });
 
-  it("translates the shortcut sheet", async () => {
+  it("translates the shortcut sheet and the settings dialog", async () => {
     const backend = new FakeBackend({ count: 5, uploadDelayMs: null });
     render(<App backend={backend} initialPanel="shortcuts" />);
-    const sheet = await screen.findByRole("dialog");
-    expect(hardCoded(sheet, [])).toEqual([]);
+    expect(hardCoded(await screen.findByRole("dialog"), [])).toEqual([]);
+    fireEvent.keyDown(document.body, { key: "Escape" });
+    fireEvent.click(screen.getByTestId("open-settings"));
+    const settings = await screen.findByRole("dialog");
+    await within(settings).findByTestId("sign-in-current");
+    expect(hardCoded(settings, dataStrings([await backend.appStatus()]))).toEqual([]);
+  });
+
+  it("translates the conflicts view", async () => {
+    const backend = new FakeBackend({ count: 5, uploadDelayMs: null });
+    render(<App backend={backend} initialPanel="conflicts" />);
+    const view = await screen.findByTestId("conflicts-view");
+    await within(view).findAllByTestId("conflict");
+    expect(hardCoded(view, dataStrings([await backend.listConflicts()]))).toEqual([]);
   });
 });
