@@ -325,6 +325,7 @@ export const en = {
     currentSignedIn: "Currently: {{server}}, signed in as {{name}}.",
     currentSignedOut: "Currently: {{server}}, signed out.",
   },
+  keyName: { escape: "Esc", enter: "Enter", pageDown: "Page Down", pageUp: "Page Up", space: "Space", ctrl: "Ctrl" },
   generic: { output: "AI proposal", details: "Details" },
   panel: {
     cancel: "Cancel",

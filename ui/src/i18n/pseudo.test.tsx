@@ -44,8 +44,7 @@ function hardCoded(root: HTMLElement, data: string[]): string[] {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
-    // Key names on key caps (Esc, Ctrl+Enter) are written as on the keyboard.
-    if (!parent || parent.closest("kbd, script, style")) continue;
+    if (!parent || parent.closest("script, style")) continue;
     const text = node.textContent ?? "";
     // A message cut short would lose its closing mark.
     if (text.split(PSEUDO_OPEN).length !== text.split(PSEUDO_CLOSE).length) found.push(`truncated: ${text}`);

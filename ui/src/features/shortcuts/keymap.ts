@@ -1,3 +1,5 @@
+import { t } from "../../i18n";
+
 // The one keymap: App's key handler, the hints on buttons and the shortcut sheet all read this table
 // (what each binding does, in words, is the catalogue's `keys.<command>`).
 
@@ -61,13 +63,16 @@ export function activeKeys(command: Command, singleKeys: boolean): string[] {
   return binding ? binding.keys.filter((k) => singleKeys || !isCharacterKey(k)) : [];
 }
 
-const SHOWN: Record<string, string> = { ArrowDown: "↓", ArrowUp: "↑", Escape: "Esc", Enter: "Enter", PageDown: "Page Down", PageUp: "Page Up", " ": "Space" };
+/** Keys written as symbols; the named ones (Esc, Space, Page Down, Ctrl) come from the catalogue's `keyName.*`. */
+const SYMBOLS: Record<string, string> = { ArrowDown: "↓", ArrowUp: "↑" };
+const NAMED: Record<string, string> = { Escape: "escape", Enter: "enter", PageDown: "pageDown", PageUp: "pageUp", " ": "space" };
 
 /** "Ctrl+z" → "Ctrl+Z", "ArrowDown" → "↓": how a key is written in hints and the sheet. */
 export function keyLabel(key: string): string {
   const c = chord(key);
-  const shown = SHOWN[c.key] ?? (c.ctrl ? c.key.toUpperCase() : c.key);
-  return c.ctrl ? `Ctrl+${shown}` : shown;
+  const named = NAMED[c.key];
+  const shown = SYMBOLS[c.key] ?? (named ? t(`keyName.${named}`) : c.ctrl ? c.key.toUpperCase() : c.key);
+  return c.ctrl ? `${t("keyName.ctrl")}+${shown}` : shown;
 }
 
 /** The aria-keyshortcuts value of the command's active keys ("Control+Z", "ArrowDown"). */
