@@ -1,6 +1,7 @@
 import { fireEvent, render, screen, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
-import type { AssignmentView, DecisionRequest, Item } from "../../lib/backend";
+import type { AssignmentView, DecisionRequest } from "../../lib/backend";
+import { testItem } from "../../test/testItem";
 import { BackendContext } from "../../lib/backend/context";
 import { FakeBackend } from "../../lib/backend/fake";
 import { summaryOf } from "../../lib/backend/fakeItems";
@@ -10,25 +11,12 @@ import { ItemView } from "./ItemView";
 const NOW = Date.parse("2026-11-25T12:00:00Z");
 
 function viewOf(kind: string, output: unknown, status: AssignmentView["summary"]["status"] = "open"): AssignmentView {
-  const item: Item = {
-    id: "0192f5a1-0000-7000-8000-0000000000a1",
-    producer: "p",
-    created_at: "2026-11-25T11:00:00Z",
-    external_id: "x-1",
+  const item = testItem(
     kind,
-    title: "Refund for a damaged order",
-    payload: { ticket: 42 },
-    ai: { output, confidence: 0.7, risk: "medium", signals: [], evidence: [] },
-    priority: 50,
-    due_at: null,
-    callback_url: null,
-    route: "review",
-    routing_rule: "default: review",
-    approvals_required: 1,
-    status: "pending",
-    outcome: null,
-    decisions: [],
-  };
+    output,
+    { id: "0192f5a1-0000-7000-8000-0000000000a1", created_at: "2026-11-25T11:00:00Z", title: "Refund for a damaged order", payload: { ticket: 42 } },
+    { confidence: 0.7, risk: "medium" },
+  );
   const decision =
     status === "open"
       ? null

@@ -4,6 +4,7 @@ import type { AssignmentView, DecisionRequest, Item, Risk } from "../../lib/back
 import { BackendContext } from "../../lib/backend/context";
 import { FakeBackend } from "../../lib/backend/fake";
 import { summaryOf } from "../../lib/backend/fakeItems";
+import { testItem } from "../../test/testItem";
 import { actionWords } from "./actionWords";
 import { ItemView } from "./ItemView";
 import { kindSpec } from "./kinds/registry";
@@ -11,25 +12,7 @@ import { kindSpec } from "./kinds/registry";
 const NOW = Date.parse("2026-11-25T12:00:00Z");
 
 function itemOf(kind: string, output: unknown, risk: Risk = "medium", payload: Record<string, unknown> = {}): Item {
-  return {
-    id: "0192f5a1-0000-7000-8000-0000000000b2",
-    producer: "p",
-    created_at: "2026-11-25T11:00:00Z",
-    external_id: "x-2",
-    kind,
-    title: "Card payment at an electronics shop",
-    payload,
-    ai: { output, confidence: 0.5, risk, signals: [], evidence: [] },
-    priority: 50,
-    due_at: null,
-    callback_url: null,
-    route: "review",
-    routing_rule: "default: review",
-    approvals_required: 1,
-    status: "pending",
-    outcome: null,
-    decisions: [],
-  };
+  return testItem(kind, output, { title: "Card payment at an electronics shop", payload }, { risk });
 }
 
 function renderItem(item: Item) {
