@@ -32,11 +32,15 @@ describe("Toast", () => {
     expect(screen.queryByTestId("toast")).toBeNull();
   });
 
-  it("can be dismissed, and shows the next message", () => {
+  it("can be dismissed, and the next message still goes away by itself", () => {
     const { rerender } = render(<Toast message={{ text: "One", undoable: false, n: 1 }} undoLabel={null} onUndo={null} />);
+    // Dismissed with the pointer on it: no mouseleave follows, and nothing may stay held.
+    fireEvent.mouseEnter(screen.getByTestId("toast"));
     fireEvent.click(screen.getByRole("button", { name: "Dismiss" }));
     expect(screen.queryByTestId("toast")).toBeNull();
     rerender(<Toast message={{ text: "One", undoable: false, n: 2 }} undoLabel={null} onUndo={null} />);
     expect(screen.getByTestId("toast").textContent).toMatch(/One/);
+    act(() => vi.advanceTimersByTime(TOAST_MS + 1));
+    expect(screen.queryByTestId("toast")).toBeNull();
   });
 });

@@ -20,8 +20,10 @@ export const UNDO_TOAST_MS = 10_000;
  */
 export function Toast({ message, undoLabel, onUndo }: { message: ToastMessage | null; undoLabel: string | null; onUndo: (() => void) | null }) {
   const [dismissed, setDismissed] = useState<number | null>(null);
-  const [held, setHeld] = useState(false);
+  // Held for one message only: a toast removed under the pointer or the focus never holds the next one.
+  const [heldFor, setHeldFor] = useState<number | null>(null);
   const n = message?.n ?? null;
+  const held = n !== null && heldFor === n;
   const undoable = message?.undoable ?? false;
 
   useEffect(() => {
@@ -38,10 +40,10 @@ export function Toast({ message, undoLabel, onUndo }: { message: ToastMessage | 
           className="toast"
           key={message.n}
           data-testid="toast"
-          onMouseEnter={() => setHeld(true)}
-          onMouseLeave={() => setHeld(false)}
-          onFocus={() => setHeld(true)}
-          onBlur={() => setHeld(false)}
+          onMouseEnter={() => setHeldFor(message.n)}
+          onMouseLeave={() => setHeldFor(null)}
+          onFocus={() => setHeldFor(message.n)}
+          onBlur={() => setHeldFor(null)}
         >
           <span>
             {message.text}
