@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { createPortal } from "react-dom";
 import { t } from "../../i18n";
 
@@ -14,11 +14,12 @@ export function Dialog({ title, onClose, children, testId }: { title: string; on
   const titleId = useId();
   const close = useRef(onClose);
   close.current = onClose;
+  // Where the focus was before the dialog opened (read once, before any effect moved it).
+  const [previous] = useState(() => document.activeElement as HTMLElement | null);
 
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const previous = document.activeElement as HTMLElement | null;
     const host = el.closest(".backdrop");
     const background = [...document.body.children].filter((c) => c !== host && !c.hasAttribute("inert"));
     for (const b of background) b.setAttribute("inert", "");
@@ -37,7 +38,7 @@ export function Dialog({ title, onClose, children, testId }: { title: string; on
       for (const b of background) b.removeAttribute("inert");
       previous?.focus?.();
     };
-  }, []);
+  }, [previous]);
 
   // Tab and Shift+Tab wrap around inside the dialog (inert already keeps focus out of the window).
   const trap = (e: React.KeyboardEvent) => {
