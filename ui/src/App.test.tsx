@@ -72,10 +72,12 @@ describe("review flow", () => {
     const id = openId()!;
     const kind = screen.getByRole("article").getAttribute("data-kind")!;
     press("r");
-    const select = await screen.findByRole("combobox", { name: "Reason" });
-    expect(document.activeElement).toBe(select);
-    const firstReason = within(select).getAllByRole("option")[1]!.getAttribute("value")!;
-    fireEvent.change(select, { target: { value: firstReason } });
+    const field = await screen.findByRole("combobox", { name: "Reason" });
+    expect(document.activeElement).toBe(field);
+    // The reasons are a visible numbered list: 1 picks the first.
+    const firstReason = within(screen.getByRole("listbox", { name: "Reasons" })).getAllByRole("option")[0]!.getAttribute("data-code")!;
+    fireEvent.keyDown(field, { key: "1" });
+    expect(within(screen.getByRole("listbox", { name: "Reasons" })).getByRole("option", { selected: true }).getAttribute("data-code")).toBe(firstReason);
     fireEvent.change(screen.getByRole("textbox", { name: "Note" }), { target: { value: "Seen this customer before" } });
     fireEvent.click(screen.getByRole("button", { name: "Reject" }));
     await waitFor(() => expect(backend.calls.some((c) => c.command === "decide")).toBe(true));
@@ -106,17 +108,17 @@ describe("review flow", () => {
     const id = row.getAttribute("data-item-id")!;
     await screen.findByTestId("view-clinical_suggestion");
     press("a");
-    expect(screen.getByRole("alert").textContent).toMatch(/attestation/);
+    expect(screen.getByTestId("decision-notice").textContent).toMatch(/attestation/);
     expect(backend.calls.some((c) => c.command === "decide")).toBe(false);
     fireEvent.click(screen.getByRole("checkbox", { name: /clinical responsibility/ }));
     fireEvent.change(screen.getByLabelText("Re-enter your credential to sign"), { target: { value: "wrong" } });
-    fireEvent.click(screen.getByRole("button", { name: "Approve a" }));
+    fireEvent.click(screen.getByTestId("action-approve"));
     // a refused credential brings the reviewer back to the item with the message
     await waitFor(() => expect(openId()).toBe(id));
     await waitFor(() => expect(screen.getByRole("alert").textContent).toMatch(/credential/));
     fireEvent.click(screen.getByRole("checkbox", { name: /clinical responsibility/ }));
     fireEvent.change(screen.getByLabelText("Re-enter your credential to sign"), { target: { value: FAKE_DEMO_CREDENTIAL } });
-    fireEvent.click(screen.getByRole("button", { name: "Approve a" }));
+    fireEvent.click(screen.getByTestId("action-approve"));
     await waitFor(() => expect(screen.getByTestId("announcer").textContent).toMatch(/Approved/));
     const decide = backend.calls.filter((c) => c.command === "decide").at(-1)!;
     expect(decide.args[1]).toMatchObject({ action: "approve", credential: FAKE_DEMO_CREDENTIAL, attestation: expect.stringMatching(/clinical responsibility/) });
@@ -172,10 +174,59 @@ describe("review flow", () => {
     expect(screen.queryByRole("dialog")).toBeNull();
   });
 
+  it("keeps Tab inside an open dialog and makes the window behind it inert", async () => {
+    await setup();
+    fireEvent.click(screen.getByRole("button", { name: "Settings" }));
+    const dialog = await screen.findByRole("dialog", { name: "Settings" });
+    expect(screen.getByRole("article").closest("[inert]")).not.toBeNull();
+    expect(dialog.closest("[inert]")).toBeNull();
+    const focusable = [...dialog.querySelectorAll<HTMLElement>("button:not(:disabled), input:not(:disabled)")];
+    const [first, last] = [focusable[0]!, focusable[focusable.length - 1]!];
+    last.focus();
+    fireEvent.keyDown(last, { key: "Tab" });
+    expect(document.activeElement).toBe(first);
+    fireEvent.keyDown(first, { key: "Tab", shiftKey: true });
+    expect(document.activeElement).toBe(last);
+    // Escape closes it from anywhere, and the window is usable again.
+    fireEvent.keyDown(document.body, { key: "Escape" });
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(screen.getByRole("article").closest("[inert]")).toBeNull();
+  });
+
+  it("scrolls the item body with Page Down and Space, and jumps between its sections", async () => {
+    await setup();
+    const body = screen.getByRole("region", { name: "Item details" });
+    expect(body).toHaveAttribute("tabindex", "0");
+    const scrolled: number[] = [];
+    body.scrollBy = ((options: ScrollToOptions) => scrolled.push(options.top ?? 0)) as typeof body.scrollBy;
+    act(() => (document.activeElement as HTMLElement | null)?.blur());
+    press("PageDown");
+    press(" ");
+    press("PageUp");
+    expect(scrolled).toHaveLength(3);
+    expect(scrolled[0]).toBeGreaterThan(0);
+    expect(scrolled[2]).toBeLessThan(0);
+    // A focused button keeps Space for itself.
+    const approve = screen.getByTestId("action-approve");
+    approve.focus();
+    press(" ");
+    expect(scrolled).toHaveLength(3);
+    // From a section heading, ] and [ move to the next and the previous one.
+    const headings = within(body).getAllByRole("heading", { level: 3 });
+    act(() => {
+      headings[0]!.tabIndex = -1;
+      headings[0]!.focus();
+    });
+    press("]");
+    expect(document.activeElement).toBe(headings[1]);
+    press("[");
+    expect(document.activeElement).toBe(headings[0]);
+  });
+
   it("switches single-key shortcuts off in Settings, and remembers it after a restart", async () => {
     const backend = await setup();
     const ids = rowIds();
-    expect(screen.getByRole("button", { name: "Approve a" })).toHaveAttribute("aria-keyshortcuts", "a");
+    expect(screen.getByTestId("action-approve")).toHaveAttribute("aria-keyshortcuts", "a");
     fireEvent.click(screen.getByRole("button", { name: "Settings" }));
     const dialog = await screen.findByRole("dialog", { name: "Settings" });
     const toggle = within(dialog).getByRole("checkbox", { name: /Single-key shortcuts/ });
@@ -193,7 +244,7 @@ describe("review flow", () => {
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(screen.queryByRole("combobox", { name: "Reason" })).toBeNull();
     expect(screen.queryByRole("region", { name: "Conflicts" })).toBeNull();
-    const approve = screen.getByRole("button", { name: "Approve" });
+    const approve = screen.getByTestId("action-approve");
     expect(approve).not.toHaveAttribute("aria-keyshortcuts");
     expect(approve.querySelector("kbd")).toBeNull();
     press("ArrowDown");
@@ -313,6 +364,49 @@ describe("navigation while the inbox changes", () => {
     // Shown synchronously from the (now stale) cache, while a fresh copy is fetched behind it.
     expect(openId()).toBe(ids[1]);
     await waitFor(() => expect(backend.calls.filter((c) => c.command === "get_assignment" && c.args[0] === ids[1]).length).toBeGreaterThan(1));
+  });
+});
+
+describe("a calm list", () => {
+  it("shows new arrivals as an “N new” pill and keeps the open row where it was", async () => {
+    const backend = await setup();
+    press("j");
+    press("j");
+    const ids = rowIds();
+    await waitFor(() => expect(openId()).toBe(ids[2]));
+    const list = inboxList();
+    let scrollTop = 0;
+    Object.defineProperty(list, "scrollTop", { configurable: true, get: () => scrollTop, set: (v: number) => (scrollTop = v) });
+    const selectedAt = () => Number(within(list).getByRole("option", { selected: true }).getAttribute("aria-posinset"));
+    expect(selectedAt()).toBe(3);
+    act(() => backend.arrive(2));
+    const pill = await screen.findByRole("button", { name: /2 new/ });
+    // The open item stays open; the list scrolled by the two rows that arrived above it.
+    expect(openId()).toBe(ids[2]);
+    expect(selectedAt()).toBe(5);
+    expect(scrollTop).toBe(2 * 62);
+    fireEvent.click(pill);
+    expect(screen.queryByRole("button", { name: /new/ })).toBeNull();
+  });
+
+  it("offers to clear filters when nothing matches", async () => {
+    await setup();
+    fireEvent.change(screen.getByRole("combobox", { name: "Status" }), { target: { value: "conflict" } });
+    const empty = await screen.findByTestId("inbox-empty");
+    fireEvent.click(within(empty).getByRole("button", { name: "Clear filters" }));
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    expect(screen.getByRole("combobox", { name: "Status" })).toHaveValue("open");
+  });
+
+  it("lists the outbox from the status bar's “waiting to upload”", async () => {
+    await setup();
+    const id = openId()!;
+    press("l");
+    await waitFor(() => expect(screen.getByTestId("status-pending").textContent).toBe("1"));
+    fireEvent.click(screen.getByRole("button", { name: /1 decision waiting to upload/ }));
+    await waitFor(() => expect(rowIds()).toEqual([id]));
+    expect(rows()[0]).toHaveAttribute("data-status", "decided");
+    expect(screen.getByRole("combobox", { name: "Status" })).toHaveValue("decided");
   });
 });
 

@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useEffectEvent, useRef, useState } from "react";
 import { toAppError, type Backend } from "./lib/backend";
+import { t } from "./i18n";
 import { BackendContext } from "./lib/backend/context";
 import { useNow } from "./lib/useNow";
 import { useTheme } from "./lib/theme";
-import { Inbox } from "./features/inbox/Inbox";
+import { Inbox, isFiltered, OUTBOX_FILTERS } from "./features/inbox/Inbox";
 import { DEFAULT_FILTERS, usePagedInbox, type InboxFilters } from "./features/inbox/usePagedInbox";
 import { ItemView, type ItemViewHandle } from "./features/review/ItemView";
 import { useReviewSession } from "./features/review/useReviewSession";
@@ -14,12 +15,21 @@ import { SignInForm } from "./features/settings/Settings";
 import { Dialog } from "./features/shortcuts/Dialog";
 import { ShortcutSheet } from "./features/shortcuts/ShortcutSheet";
 import { KeyHint } from "./features/shortcuts/KeyHint";
-import { activeKeys, ariaKeys, keyLabel, shortcutFor, type Command, type ItemCommand } from "./features/shortcuts/keymap";
+import { activeKeys, ariaKeys, keyLabel, shortcutFor, type Command, type ItemCommand, type ReadCommand } from "./features/shortcuts/keymap";
+import { Toast, type ToastMessage } from "./features/announce/Toast";
+import { ErrorNotice, plainError } from "./features/announce/ErrorNotice";
 import { ShortcutSettings, SingleKeysContext, useSingleKeysPreference } from "./features/shortcuts/preference";
 
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+}
+
+/** Where Page Down and Space already do something: a control, the inbox list, the scrolling item body. */
+const OWN_PAGE_KEYS = "button, a[href], summary, [role=listbox], [role=option], [data-scroll-body]";
+
+function ownsPageKeys(target: EventTarget | null): boolean {
+  return target instanceof Element && target.closest(OWN_PAGE_KEYS) !== null;
 }
 
 export type Panel = "conflicts" | "shortcuts" | "settings" | null;
@@ -48,7 +58,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
   const [filters, setFilters] = useState<InboxFilters>(initialFilters);
   const inbox = usePagedInbox(backend, filters, signedIn);
   const [singleKeys, setSingleKeys] = useSingleKeysPreference();
-  const [message, setMessage] = useState<{ text: string; undoable: boolean; n: number } | null>(null);
+  const [message, setMessage] = useState<ToastMessage | null>(null);
   const announce = useCallback((text: string, undoable = false) => setMessage((m) => ({ text, undoable, n: (m?.n ?? 0) + 1 })), []);
   const session = useReviewSession(backend, inbox, announce);
   const [sheet, setSheet] = useState(initialPanel === "shortcuts");
@@ -66,6 +76,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
   }, [session.view]);
 
   const item = (command: ItemCommand) => () => itemRef.current?.command(command);
+  const read = (command: ReadCommand) => () => itemRef.current?.read(command);
   // What each window shortcut does; Ctrl+Enter ("confirm") belongs to the focused panel.
   const actions: Record<Exclude<Command, "confirm">, () => void> = {
     next: () => void session.move(1),
@@ -80,6 +91,10 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     reject: item("reject"),
     escalate: item("escalate"),
     release: item("release"),
+    pageDown: read("pageDown"),
+    pageUp: read("pageUp"),
+    nextSection: read("nextSection"),
+    previousSection: read("previousSection"),
   };
   // One window listener for the app's lifetime, always calling the latest handler: re-adding it on
   // every render could drop a key press that arrives while React runs the effects of a render.
@@ -91,6 +106,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     // has something to close when the conflicts view is open.
     if (!shortcut.anywhere && (conflicts || !signedIn)) return;
     if (shortcut.command === "close" && !conflicts) return;
+    if ((shortcut.command === "pageDown" || shortcut.command === "pageUp") && ownsPageKeys(e.target)) return;
     if (shortcut.command !== "close") e.preventDefault();
     if (shortcut.command !== "confirm") actions[shortcut.command]();
   });
@@ -107,39 +123,39 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     <SingleKeysContext.Provider value={singleKeys}>
       <div className="app">
         <a className="skip-link" href="#review">
-          Skip to the item
+          {t("app.skip")}
         </a>
         <header className="topbar">
-          <div className="brand">
+          <h1 className="brand">
             <span className="logo" aria-hidden="true">
               ✓
             </span>
-            Countersign
-          </div>
+            {t("app.brand")}
+          </h1>
           <div className="topbar-actions">
             <button type="button" className="quiet" onClick={() => setConflicts((c) => !c)} data-testid="open-conflicts" aria-pressed={conflicts}>
-              Conflicts
+              {t("app.conflicts")}
             </button>
             <button type="button" className="quiet" onClick={() => setSheet(true)} data-testid="open-shortcuts" aria-keyshortcuts={ariaKeys("help", singleKeys)}>
-              Shortcuts <KeyHint command="help" />
+              {t("app.shortcuts")} <KeyHint command="help" />
             </button>
             <button type="button" className="quiet" onClick={() => setSettings(true)} data-testid="open-settings">
-              Settings
+              {t("app.settings")}
             </button>
             <button
               type="button"
               className="quiet"
               onClick={toggleTheme}
               data-testid="theme-toggle"
-              aria-label={theme === "dark" ? "Switch to light theme" : "Switch to dark theme"}
+              aria-label={theme === "dark" ? t("app.toLight") : t("app.toDark")}
             >
-              {theme === "dark" ? "Light" : "Dark"}
+              {theme === "dark" ? t("app.themeLight") : t("app.themeDark")}
             </button>
           </div>
         </header>
 
         {status && !signedIn ? (
-          <main className="center-pane" id="review" aria-label="Sign in">
+          <main className="center-pane" id="review" aria-label={t("app.signIn")}>
             <SignInForm status={status} onStatus={setStatus} />
           </main>
         ) : (
@@ -153,7 +169,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
               onSelect={(id) => session.select(id)}
               now={now}
             />
-            <main className="review-pane" id="review" aria-label="Review">
+            <main className="review-pane" id="review" aria-label={t("app.review")}>
               {conflicts ? (
                 <ConflictsView
                   onClose={() => setConflicts(false)}
@@ -179,14 +195,21 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
               ) : (
                 <div className="empty big" data-testid="review-empty">
                   {session.error ? (
-                    <span role="alert">{session.error}</span>
+                    <ErrorNotice error={session.error} className="error-plain" />
+                  ) : inbox.loaded && inbox.total === 0 && isFiltered(filters) ? (
+                    <>
+                      <strong>{t("app.nothingMatches")}</strong>
+                      <button type="button" onClick={() => setFilters({ ...DEFAULT_FILTERS, sort: filters.sort })}>
+                        {t("app.clearFilters")}
+                      </button>
+                    </>
                   ) : inbox.loaded && inbox.total === 0 ? (
                     <>
-                      <strong>All caught up.</strong>
-                      <span>New assignments appear here as they arrive.</span>
+                      <strong>{t("app.caughtUp")}</strong>
+                      <span>{t("app.caughtUpHint")}</span>
                     </>
                   ) : (
-                    <span>Loading…</span>
+                    <span>{t("app.loading")}</span>
                   )}
                 </div>
               )}
@@ -194,33 +217,27 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
           </div>
         )}
 
-        <div className="toast-region" role="status" aria-live="polite" data-testid="announcer">
-          {message && (
-            <div className="toast" key={message.n}>
-              <span>
-                {message.text}
-                {message.undoable && undoKey !== undefined && ` Press ${keyLabel(undoKey)} to undo.`}
-              </span>
-              {lastUndo && message.undoable && (
-                <button type="button" className="link" data-testid="toast-undo" onClick={() => void session.undo()}>
-                  Undo
-                </button>
-              )}
-            </div>
-          )}
-        </div>
+        <Toast
+          message={message}
+          undoLabel={undoKey === undefined ? null : keyLabel(undoKey)}
+          onUndo={lastUndo ? () => void session.undo() : null}
+        />
 
         <StatusBar
           status={status}
           now={now}
-          onSync={() => void backend.syncNow().then(setStatus, (e: unknown) => announce(toAppError(e).message))}
+          onSync={() => void backend.syncNow().then(setStatus, (e: unknown) => announce(plainError(toAppError(e))))}
           onConflicts={() => setConflicts(true)}
+          onOutbox={() => {
+            setConflicts(false);
+            setFilters(OUTBOX_FILTERS);
+          }}
           onSettings={() => setSettings(true)}
         />
 
         {sheet && <ShortcutSheet onClose={() => setSheet(false)} />}
         {settings && (
-          <Dialog title="Settings" onClose={() => setSettings(false)} testId="settings-dialog">
+          <Dialog title={t("app.settings")} onClose={() => setSettings(false)} testId="settings-dialog">
             <SignInForm
               status={status}
               onStatus={(s) => {

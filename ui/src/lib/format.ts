@@ -1,4 +1,6 @@
-// Pure formatting helpers; everything here returns plain text.
+// Pure formatting helpers; everything here returns plain text, in the reviewer's locale (i18n/).
+import type { Action, Stage } from "./backend";
+import { locale, t } from "../i18n";
 
 export interface SlaLabel {
   text: string;
@@ -13,47 +15,58 @@ export interface SlaLabel {
 
 function span(ms: number): string {
   const minutes = Math.floor(ms / 60_000);
-  if (minutes < 1) return "<1m";
+  if (minutes < 1) return t("time.lessThanMinute");
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);
   const mins = minutes % 60;
-  if (days > 0) return hours > 0 ? `${days}d ${hours}h` : `${days}d`;
-  if (hours > 0) return mins > 0 ? `${hours}h ${mins}m` : `${hours}h`;
-  return `${mins}m`;
+  if (days > 0) return hours > 0 ? t("time.daysHours", { d: days, h: hours }) : t("time.days", { d: days });
+  if (hours > 0) return mins > 0 ? t("time.hoursMinutes", { h: hours, m: mins }) : t("time.hours", { h: hours });
+  return t("time.minutes", { m: mins });
 }
 
 /** The SLA countdown for an item due at `dueAt`, seen at `now` (ms). */
 export function formatSla(dueAt: string | null, now: number): SlaLabel {
-  if (!dueAt) return { text: "—", span: "—", long: "no deadline", overdue: false, urgent: false };
+  const none = { text: t("value.empty"), span: t("value.empty"), long: t("time.noDeadline"), overdue: false, urgent: false };
+  if (!dueAt) return none;
   const due = Date.parse(dueAt);
-  if (Number.isNaN(due)) return { text: "—", span: "—", long: "no deadline", overdue: false, urgent: false };
+  if (Number.isNaN(due)) return none;
   const left = due - now;
   if (left < 0) {
     const s = span(-left);
-    return { text: `${s} over`, span: s, long: `overdue by ${s}`, overdue: true, urgent: true };
+    return { text: t("time.over", { span: s }), span: s, long: t("time.overdueByLong", { span: s }), overdue: true, urgent: true };
   }
   const s = span(left);
-  return { text: s, span: s, long: `due in ${s}`, overdue: false, urgent: left < 3_600_000 };
+  return { text: s, span: s, long: t("time.dueInLong", { span: s }), overdue: false, urgent: left < 3_600_000 };
+}
+
+/** How old a dated fact is, with its date and year: "12 Nov 2026, 17 days ago". */
+export function formatAge(time: string | null | undefined, now: number): string {
+  if (!time) return t("value.empty");
+  const at = Date.parse(time);
+  if (Number.isNaN(at)) return String(time);
+  const days = Math.floor((now - at) / 86_400_000);
+  const date = new Date(at).toLocaleDateString(locale(), { day: "numeric", month: "short", year: "numeric" });
+  return t("time.dateAge", { date, age: days <= 0 ? t("time.today") : t("time.daysAgo", { count: days }) });
 }
 
 /** "just now", "3 min ago", "2 h ago", or a date. */
 export function formatAgo(time: string | null, now: number): string {
-  if (!time) return "never";
-  const t = Date.parse(time);
-  if (Number.isNaN(t)) return "unknown";
-  const s = Math.round((now - t) / 1000);
-  if (s < 10) return "just now";
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
-  return new Date(t).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
+  if (!time) return t("time.never");
+  const at = Date.parse(time);
+  if (Number.isNaN(at)) return t("time.unknown");
+  const s = Math.round((now - at) / 1000);
+  if (s < 10) return t("time.justNow");
+  if (s < 60) return t("time.secondsAgo", { n: s });
+  if (s < 3600) return t("time.minutesAgo", { n: Math.floor(s / 60) });
+  if (s < 86_400) return t("time.hoursAgo", { n: Math.floor(s / 3600) });
+  return new Date(at).toLocaleDateString(locale(), { day: "numeric", month: "short", year: "numeric" });
 }
 
 export function formatDateTime(time: string | null | undefined): string {
-  if (!time) return "—";
-  const t = Date.parse(time);
-  if (Number.isNaN(t)) return String(time);
-  return new Date(t).toLocaleString("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  if (!time) return t("value.empty");
+  const at = Date.parse(time);
+  if (Number.isNaN(at)) return String(time);
+  return new Date(at).toLocaleString(locale(), { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
 const ACRONYMS = new Set(["id", "mcc", "os", "alt", "egfr", "sla", "ai", "url", "api", "hba1c", "ip"]);
@@ -75,7 +88,7 @@ export function formatMoney(amount: unknown, currency: unknown): string {
   const cur = typeof currency === "string" && /^[A-Z]{3}$/.test(currency) ? currency : undefined;
   if (!Number.isFinite(n)) return String(amount ?? "—");
   try {
-    return new Intl.NumberFormat("en-GB", cur ? { style: "currency", currency: cur } : { minimumFractionDigits: 2 }).format(n);
+    return new Intl.NumberFormat(locale(), cur ? { style: "currency", currency: cur } : { minimumFractionDigits: 2 }).format(n);
   } catch {
     return `${cur ?? ""} ${n.toFixed(2)}`.trim();
   }
@@ -83,23 +96,27 @@ export function formatMoney(amount: unknown, currency: unknown): string {
 
 /** A scalar JSON value as text. */
 export function formatScalar(value: unknown): string {
-  if (value === null || value === undefined) return "—";
-  if (typeof value === "boolean") return value ? "Yes" : "No";
-  if (typeof value === "number") return Number.isInteger(value) ? value.toLocaleString("en-GB") : String(Math.round(value * 1000) / 1000);
+  if (value === null || value === undefined) return t("value.empty");
+  if (typeof value === "boolean") return value ? t("value.yes") : t("value.no");
+  if (typeof value === "number") return Number.isInteger(value) ? value.toLocaleString(locale()) : String(Math.round(value * 1000) / 1000);
   if (typeof value === "string") return value;
   return JSON.stringify(value);
 }
 
 export function formatPercent(x: number): string {
-  return `${Math.round(x * 100)}%`;
+  return new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 0 }).format(x);
 }
 
-export const STAGE_LABELS = { review: "Review", escalation: "Escalation", second_approval: "Second approval" } as const;
+/** 1234 → "1,234" in the reviewer's locale. */
+export function formatCount(n: number): string {
+  return n.toLocaleString(locale());
+}
 
-export const ACTION_LABELS = {
-  approve: "Approved",
-  approve_with_edits: "Approved with edits",
-  reject: "Rejected",
-  escalate: "Escalated",
-  release: "Released",
-} as const;
+export function stageLabel(stage: Stage): string {
+  return t(`stage.${stage}`);
+}
+
+/** What a decision did, in the past tense ("Approved"). */
+export function actionDoneLabel(action: Action): string {
+  return t(`actionDone.${action}`);
+}

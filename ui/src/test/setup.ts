@@ -27,3 +27,5 @@ if (!window.matchMedia) {
   window.matchMedia = (query: string) =>
     ({ matches: false, media: query, addEventListener() {}, removeEventListener() {}, onchange: null, addListener() {}, removeListener() {}, dispatchEvent: () => false }) as MediaQueryList;
 }
+Element.prototype.scrollBy = function () {};
+Element.prototype.scrollIntoView = function () {};

@@ -1,10 +1,12 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useRef } from "react";
+import { useEffect, useLayoutEffect, useRef } from "react";
 import type { AssignmentStatus, Risk, SortOrder, Stage } from "../../lib/backend";
-import { formatPercent, formatSla, STAGE_LABELS } from "../../lib/format";
+import { formatCount, formatPercent, formatSla, stageLabel } from "../../lib/format";
+import { t } from "../../i18n";
 import { kindLabel, KINDS } from "../review/kinds/registry";
 import { RiskBadge } from "../review/RiskBadge";
-import type { InboxFilters, PagedInbox } from "./usePagedInbox";
+import { plainError } from "../announce/ErrorNotice";
+import { DEFAULT_FILTERS, type InboxFilters, type PagedInbox } from "./usePagedInbox";
 
 const ROW_HEIGHT = 62;
 
@@ -18,17 +20,20 @@ interface Props {
   now: number;
 }
 
-const STATUS_LABELS: Record<AssignmentStatus, string> = {
-  open: "To do",
-  decided: "Waiting to upload",
-  uploaded: "Uploaded",
-  conflict: "Conflict",
-  rejected: "Refused by server",
-};
+/** The filters that list the outbox: decisions saved on this device and not uploaded yet. */
+export const OUTBOX_FILTERS: InboxFilters = { ...DEFAULT_FILTERS, status: "decided" };
+
+/** Whether the filters differ from the default view (sort order aside): an empty list can clear them. */
+export function isFiltered(filters: InboxFilters): boolean {
+  return filters.kind !== null || filters.stage !== null || filters.risk !== null || filters.status !== DEFAULT_FILTERS.status;
+}
+
+const STATUSES: AssignmentStatus[] = ["open", "decided", "uploaded", "conflict", "rejected"];
+const statusLabel = (status: AssignmentStatus) => t(`status.${status}`);
 
 /** 1234 → "1,234"; 70060 → "70k": keeps the stage tabs on one line with huge queues. */
 export function compactCount(n: number): string {
-  if (n < 10_000) return n.toLocaleString("en-GB");
+  if (n < 10_000) return formatCount(n);
   if (n < 1_000_000) return `${Math.floor(n / 1000)}k`;
   return `${(n / 1_000_000).toFixed(1)}M`;
 }
@@ -51,16 +56,33 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
     ensureRange(first, Math.max(last, first + 20));
   }, [first, last, ensureRange, inbox.total]);
 
+  // When rows arrive or leave above the open one, scroll by as much: the open row stays under the
+  // reviewer's eyes and pointer instead of sliding away (the "N new" pill says what arrived).
+  const anchor = useRef<{ id: string | null; index: number }>({ id: null, index: -1 });
+  useLayoutEffect(() => {
+    const before = anchor.current;
+    anchor.current = { id: selectedId, index: selectedIndex };
+    const el = scrollRef.current;
+    if (el && selectedId !== null && before.id === selectedId && before.index >= 0 && selectedIndex >= 0 && selectedIndex !== before.index) {
+      el.scrollTop += (selectedIndex - before.index) * ROW_HEIGHT;
+    }
+  }, [selectedId, selectedIndex]);
+
   useEffect(() => {
     if (selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: "auto" });
   }, [selectedIndex, virtualizer]);
+
+  const showArrivals = () => {
+    inbox.clearArrivals();
+    scrollRef.current?.scrollTo({ top: 0 });
+  };
 
   const set = <K extends keyof InboxFilters>(key: K, value: InboxFilters[K]) => onFilters({ ...filters, [key]: value });
   const totalOpen = inbox.counts.review + inbox.counts.escalation + inbox.counts.second_approval;
 
   return (
-    <nav className="inbox" aria-label="Inbox">
-      <div className="stage-tabs" role="group" aria-label="Stage">
+    <nav className="inbox" aria-label={t("inbox.label")}>
+      <div className="stage-tabs" role="group" aria-label={t("inbox.stage")}>
         {([null, "review", "escalation", "second_approval"] as (Stage | null)[]).map((stage) => (
           <button
             key={stage ?? "all"}
@@ -70,7 +92,7 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
             data-testid={`stage-${stage ?? "all"}`}
             onClick={() => set("stage", stage)}
           >
-            <span>{stage === "second_approval" ? "2nd approval" : stage ? STAGE_LABELS[stage] : "All"}</span>
+            <span>{stage === "second_approval" ? t("inbox.secondApprovalShort") : stage ? stageLabel(stage) : t("inbox.all")}</span>
             <span className="count" data-testid={`stage-count-${stage ?? "all"}`}>
               {compactCount(stage ? inbox.counts[stage] : totalOpen)}
             </span>
@@ -79,9 +101,9 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
       </div>
       <div className="filters">
         <label>
-          <span className="sr-only">Kind</span>
-          <select data-testid="filter-kind" aria-label="Kind" value={filters.kind ?? ""} onChange={(e) => set("kind", e.target.value || null)}>
-            <option value="">All kinds</option>
+          <span className="sr-only">{t("inbox.kind")}</span>
+          <select data-testid="filter-kind" aria-label={t("inbox.kind")} value={filters.kind ?? ""} onChange={(e) => set("kind", e.target.value || null)}>
+            <option value="">{t("inbox.allKinds")}</option>
             {KINDS.map((k) => (
               <option key={k.kind} value={k.kind}>
                 {k.plural}
@@ -90,56 +112,75 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
           </select>
         </label>
         <label>
-          <span className="sr-only">Risk</span>
-          <select data-testid="filter-risk" aria-label="Risk" value={filters.risk ?? ""} onChange={(e) => set("risk", (e.target.value || null) as Risk | null)}>
-            <option value="">Any risk</option>
-            <option value="critical">Critical</option>
-            <option value="high">High</option>
-            <option value="medium">Medium</option>
-            <option value="low">Low</option>
-          </select>
-        </label>
-        <label>
-          <span className="sr-only">Status</span>
-          <select
-            data-testid="filter-status"
-            aria-label="Status"
-            value={filters.status ?? ""}
-            onChange={(e) => set("status", (e.target.value || null) as AssignmentStatus | null)}
-          >
-            <option value="">Any status</option>
-            {(Object.keys(STATUS_LABELS) as AssignmentStatus[]).map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABELS[s]}
+          <span className="sr-only">{t("inbox.risk")}</span>
+          <select data-testid="filter-risk" aria-label={t("inbox.risk")} value={filters.risk ?? ""} onChange={(e) => set("risk", (e.target.value || null) as Risk | null)}>
+            <option value="">{t("inbox.anyRisk")}</option>
+            {(["critical", "high", "medium", "low"] as const).map((r) => (
+              <option key={r} value={r}>
+                {t(`risk.${r}`)}
               </option>
             ))}
           </select>
         </label>
         <label>
-          <span className="sr-only">Sort</span>
-          <select data-testid="filter-sort" aria-label="Sort" value={filters.sort} onChange={(e) => set("sort", e.target.value as SortOrder)}>
-            <option value="priority">By priority</option>
-            <option value="due">By due date</option>
-            <option value="risk">By risk</option>
+          <span className="sr-only">{t("inbox.status")}</span>
+          <select
+            data-testid="filter-status"
+            aria-label={t("inbox.status")}
+            value={filters.status ?? ""}
+            onChange={(e) => set("status", (e.target.value || null) as AssignmentStatus | null)}
+          >
+            <option value="">{t("inbox.anyStatus")}</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {statusLabel(s)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span className="sr-only">{t("inbox.sort")}</span>
+          <select data-testid="filter-sort" aria-label={t("inbox.sort")} value={filters.sort} onChange={(e) => set("sort", e.target.value as SortOrder)}>
+            <option value="priority">{t("inbox.byPriority")}</option>
+            <option value="due">{t("inbox.byDue")}</option>
+            <option value="risk">{t("inbox.byRisk")}</option>
           </select>
         </label>
       </div>
       <div className="inbox-summary" aria-live="polite">
-        {inbox.error ? <span className="error-text">{inbox.error}</span> : <span data-testid="inbox-total">{inbox.total.toLocaleString("en-GB")} {inbox.total === 1 ? "item" : "items"}</span>}
+        {inbox.error ? <span className="error-text">{plainError(inbox.error)}</span> : <span data-testid="inbox-total">{t("inbox.items", { count: inbox.total, formatted: formatCount(inbox.total) })}</span>}
+        {filters.status === "decided" && <span className="outbox-label">{t("inbox.outbox")}</span>}
+        {inbox.arrivals > 0 && (
+          <button type="button" className="new-pill" data-testid="new-arrivals" onClick={showArrivals}>
+            {t("inbox.newArrivals", { count: inbox.arrivals })}
+          </button>
+        )}
       </div>
       <div
         ref={scrollRef}
         className="inbox-scroll"
         role="listbox"
-        aria-label="Assignments"
+        aria-label={t("inbox.assignments")}
         tabIndex={0}
         aria-activedescendant={selectedId ? `row-${selectedId}` : undefined}
         data-testid="inbox-list"
       >
         {inbox.loaded && inbox.total === 0 && !inbox.error && (
-          <div className="empty">
-            <strong>Nothing here.</strong>
-            <span>No assignments match these filters.</span>
+          <div className="empty" data-testid="inbox-empty">
+            {isFiltered(filters) ? (
+              <>
+                <strong>{t("inbox.nothingHere")}</strong>
+                <span>{filters.status === "decided" ? t("inbox.outboxEmpty") : t("inbox.noMatch")}</span>
+                <button type="button" data-testid="clear-filters" onClick={() => onFilters({ ...DEFAULT_FILTERS, sort: filters.sort })}>
+                  {t("app.clearFilters")}
+                </button>
+              </>
+            ) : (
+              <>
+                <strong>{t("app.caughtUp")}</strong>
+                <span>{t("app.caughtUpHint")}</span>
+              </>
+            )}
           </div>
         )}
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
@@ -175,19 +216,19 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
                 <div className="row-meta">
                   <RiskBadge risk={row.risk} compact />
                   <span className="kind-chip">{kindLabel(row.kind)}</span>
-                  {row.stage !== "review" && <span className="stage-chip">{STAGE_LABELS[row.stage]}</span>}
-                  {row.status !== "open" && <span className={`status-chip status-${row.status}`}>{STATUS_LABELS[row.status]}</span>}
-                  <span className="row-conf" title="AI confidence">
+                  {row.stage !== "review" && <span className="stage-chip">{stageLabel(row.stage)}</span>}
+                  {row.status !== "open" && <span className={`status-chip status-${row.status}`}>{statusLabel(row.status)}</span>}
+                  <span className="row-conf" title={t("inbox.aiConfidence")}>
                     {formatPercent(row.confidence)}
                   </span>
-                  <span className="row-prio" title="Priority">
-                    P{row.priority}
+                  <span className="row-prio" title={t("inbox.priority")}>
+                    {t("inbox.priorityShort", { n: row.priority })}
                   </span>
                   <span
                     className={`sla${sla.overdue ? " overdue" : sla.urgent ? " urgent" : ""}`}
                     data-testid="row-sla"
                     aria-label={sla.long}
-                    title={row.due_at ?? "No deadline"}
+                    title={row.due_at ?? t("inbox.noDeadline")}
                   >
                     {sla.text}
                   </span>

@@ -53,6 +53,11 @@ export class PageCache<Row> {
     return -1;
   }
 
+  /** Every loaded row, page by page. */
+  loadedRows(): Row[] {
+    return [...this.pages.values()].flat();
+  }
+
   get loadedPages(): number {
     return this.pages.size;
   }

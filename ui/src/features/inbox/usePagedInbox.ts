@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { toAppError, type AssignmentSummary, type Backend, type InboxQuery, type StageCounts } from "../../lib/backend";
+import { toAppError, type AppError, type AssignmentSummary, type Backend, type InboxQuery, type StageCounts } from "../../lib/backend";
 import { useBackendEvent } from "../../lib/backend/useBackendEvent";
 import { PageCache } from "./pageCache";
 
@@ -15,9 +15,12 @@ export interface PagedInbox {
   total: number;
   counts: StageCounts;
   loaded: boolean;
-  error: string | null;
+  error: AppError | null;
   /** Bumped whenever rows arrive; use it to re-render. */
   version: number;
+  /** Rows that appeared since the reviewer last looked (new arrivals), for the "N new" pill. */
+  arrivals: number;
+  clearArrivals(): void;
   getRow(index: number): AssignmentSummary | undefined;
   indexOf(itemId: string): number;
   /** Tells the list which rows are visible; fetches the pages they need. */
@@ -29,7 +32,7 @@ export interface PagedInbox {
 
 /** The inbox as pages of a filtered, sorted query; the backend does the filtering. */
 export function usePagedInbox(backend: Backend, filters: InboxFilters, enabled = true): PagedInbox {
-  const [state, setState] = useState({ total: 0, counts: { review: 0, escalation: 0, second_approval: 0 }, loaded: false, error: null as string | null, version: 0 });
+  const [state, setState] = useState({ total: 0, counts: { review: 0, escalation: 0, second_approval: 0 }, loaded: false, error: null as AppError | null, version: 0, arrivals: 0 });
   const cache = useRef(new PageCache<AssignmentSummary>(PAGE_SIZE));
   const generation = useRef(0);
   const range = useRef<[number, number]>([0, 30]);
@@ -44,27 +47,31 @@ export function usePagedInbox(backend: Backend, filters: InboxFilters, enabled =
         if (gen !== generation.current) return;
         into.set(page, result.rows);
         totalRef.current = result.total;
-        setState((s) => ({ total: result.total, counts: result.counts, loaded: true, error: null, version: s.version + 1 }));
+        setState((s) => ({ ...s, total: result.total, counts: result.counts, loaded: true, error: null, version: s.version + 1 }));
       } catch (error) {
         into.fail(page);
         if (gen !== generation.current) return;
-        setState((s) => ({ ...s, loaded: true, error: toAppError(error).message, version: s.version + 1 }));
+        setState((s) => ({ ...s, loaded: true, error: toAppError(error), version: s.version + 1 }));
       }
     },
     [backend],
   );
 
-  const refresh = useCallback(async () => {
+  /** Refetches the visible pages; `countArrivals` counts the rows that were not there before. */
+  const reload = useCallback(async (countArrivals: boolean) => {
     // Fetch the visible pages into a fresh cache, then swap: no flicker, no stale rows kept.
     const gen = ++generation.current;
+    const before = new Set(cache.current.loadedRows().map((r) => r.item_id));
     const fresh = new PageCache<AssignmentSummary>(PAGE_SIZE);
     const [start, end] = range.current;
     const pages = fresh.pagesFor(start, end, Math.max(totalRef.current, end + 1));
     await Promise.all((pages.length ? pages : [0]).map((p) => fetchPage(p, fresh, gen)));
     if (gen !== generation.current) return;
     cache.current = fresh;
-    setState((s) => ({ ...s, version: s.version + 1 }));
+    const added = countArrivals && before.size > 0 ? fresh.loadedRows().filter((r) => !before.has(r.item_id)).length : 0;
+    setState((s) => ({ ...s, version: s.version + 1, arrivals: countArrivals ? s.arrivals + added : 0 }));
   }, [fetchPage]);
+  const refresh = useCallback(() => reload(false), [reload]);
 
   const filterKey = JSON.stringify(filters);
   useEffect(() => {
@@ -74,7 +81,8 @@ export function usePagedInbox(backend: Backend, filters: InboxFilters, enabled =
     void refresh();
   }, [filterKey, refresh, enabled]);
 
-  useBackendEvent(backend, "inbox", () => void refresh(), enabled);
+  useBackendEvent(backend, "inbox", () => void reload(true), enabled);
+  const clearArrivals = useCallback(() => setState((s) => (s.arrivals ? { ...s, arrivals: 0 } : s)), []);
 
   const ensureRange = useCallback(
     (start: number, end: number) => {
@@ -111,5 +119,5 @@ export function usePagedInbox(backend: Backend, filters: InboxFilters, enabled =
   const getRow = useCallback((index: number) => cache.current.get(index), []);
   const indexOf = useCallback((itemId: string) => cache.current.findIndex((r) => r.item_id === itemId), []);
 
-  return { ...state, getRow, indexOf, ensureRange, fetchRow, refresh };
+  return { ...state, getRow, indexOf, ensureRange, fetchRow, refresh, clearArrivals };
 }

@@ -1,4 +1,5 @@
-import { useId } from "react";
+import { useId, useState } from "react";
+import { t } from "../../i18n";
 import { KeyHint } from "../shortcuts/KeyHint";
 import type { Reason } from "./reasons";
 import type { DecisionForm } from "./useDecisionForm";
@@ -10,51 +11,130 @@ function PanelButtons({ confirm, className, testId, onConfirm, onCancel }: { con
         {confirm}
       </button>
       <button type="button" onClick={onCancel}>
-        Cancel <KeyHint command="close" />
+        {t("panel.cancel")} <KeyHint command="close" />
       </button>
     </div>
   );
 }
 
-/** A reason (required) and a note; Enter on a chosen reason confirms. */
+/** The reasons whose label matches what was typed (start of the label first, then anywhere in it). */
+export function matchingReasons(reasons: Reason[], query: string): Reason[] {
+  const q = query.trim().toLowerCase();
+  if (!q) return reasons;
+  const starts = reasons.filter((r) => r.label.toLowerCase().startsWith(q));
+  return [...starts, ...reasons.filter((r) => !starts.includes(r) && r.label.toLowerCase().includes(q))];
+}
+
+/**
+ * A reason (required) from a visible numbered list, and a note. In the reason field, 1-9 picks a reason
+ * by its number, typing filters the list and picks the best match, ↑/↓ move, Enter confirms.
+ */
 export function RejectPanel({ form, reasons }: { form: DecisionForm; reasons: Reason[] }) {
   const ids = useId();
   const { fields, refs, commands } = form;
+  const [query, setQuery] = useState("");
+  const shown = matchingReasons(reasons, query);
+  const optionId = (code: string) => `${ids}-reason-${code}`;
+
+  const onKeyDown = (e: React.KeyboardEvent<HTMLInputElement>) => {
+    const digit = /^[1-9]$/.test(e.key) && !e.ctrlKey && !e.metaKey && !e.altKey && query === "" ? Number(e.key) : 0;
+    if (digit) {
+      e.preventDefault();
+      const picked = reasons[digit - 1];
+      if (picked) fields.setReason(picked.code);
+    } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      const at = shown.findIndex((r) => r.code === fields.reason);
+      const next = shown[Math.min(shown.length - 1, Math.max(0, at + (e.key === "ArrowDown" ? 1 : -1)))];
+      if (next) fields.setReason(next.code);
+    } else if (e.key === "Enter" && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      commands.reject();
+    } else form.panelKeys(e, commands.reject);
+  };
+
   return (
     <div className="action-panel" data-testid="reject-panel">
-      <label htmlFor={`${ids}-reason`}>Reason</label>
-      <select
+      <label htmlFor={`${ids}-reason`}>{t("panel.reason")}</label>
+      <input
         id={`${ids}-reason`}
         ref={refs.reason}
+        role="combobox"
+        aria-expanded="true"
+        aria-controls={`${ids}-reasons`}
+        aria-autocomplete="list"
+        aria-activedescendant={fields.reason ? optionId(fields.reason) : undefined}
+        aria-describedby={`${ids}-reason-hint`}
+        autoComplete="off"
         data-testid="reason-select"
-        value={fields.reason}
-        onChange={(e) => fields.setReason(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === "Enter" && !e.ctrlKey && fields.reason) {
-            e.preventDefault();
-            commands.reject();
-          } else form.panelKeys(e, commands.reject);
+        value={query}
+        placeholder={t("panel.reasonPlaceholder")}
+        onChange={(e) => {
+          setQuery(e.target.value);
+          const best = matchingReasons(reasons, e.target.value)[0];
+          fields.setReason(e.target.value.trim() && best ? best.code : "");
         }}
-      >
-        <option value="">Choose a reason…</option>
-        {reasons.map((r) => (
-          <option key={r.code} value={r.code}>
-            {r.label}
-          </option>
+        onKeyDown={onKeyDown}
+      />
+      <ol className="reason-list" id={`${ids}-reasons`} role="listbox" aria-label={t("panel.reasons")} data-testid="reason-list">
+        {shown.map((r) => (
+          <li
+            key={r.code}
+            id={optionId(r.code)}
+            role="option"
+            aria-selected={r.code === fields.reason}
+            data-code={r.code}
+            onClick={() => {
+              fields.setReason(r.code);
+              refs.reason.current?.focus();
+            }}
+          >
+            <kbd aria-hidden="true">{reasons.indexOf(r) + 1}</kbd> {r.label}
+          </li>
         ))}
-      </select>
-      <label htmlFor={`${ids}-note`}>Note</label>
+        {shown.length === 0 && <li className="muted">{t("panel.noReasonMatches", { query })}</li>}
+      </ol>
+      <p className="muted small reason-hint" id={`${ids}-reason-hint`}>
+        {t("panel.reasonHint")}
+      </p>
+      <label htmlFor={`${ids}-note`}>{t("panel.note")}</label>
       <textarea
         id={`${ids}-note`}
         ref={refs.note}
         data-testid="note-field"
         rows={2}
         value={fields.note}
-        placeholder="Optional: what should the model have done?"
+        placeholder={t("panel.notePlaceholder")}
         onChange={(e) => fields.setNote(e.target.value)}
         onKeyDown={(e) => form.panelKeys(e, commands.reject)}
       />
-      <PanelButtons confirm="Reject" className="danger" testId="action-reject-confirm" onConfirm={commands.reject} onCancel={() => form.setPanel("none")} />
+      <PanelButtons confirm={t("panel.rejectConfirm")} className="danger" testId="action-reject-confirm" onConfirm={commands.reject} onCancel={() => form.setPanel("none")} />
+    </div>
+  );
+}
+
+/** Approving an item the AI flags: its warning again, and a deliberate second step. */
+export function ConfirmPanel({ form }: { form: DecisionForm }) {
+  return (
+    <div className="action-panel confirm-panel" data-testid="confirm-panel" role="group" aria-label={t("panel.confirmApproval")}>
+      <p className="confirm-text">
+        {form.words.caution} {t("panel.approveAnywayQuestion")}
+      </p>
+      <div className="panel-buttons">
+        <button
+          type="button"
+          ref={form.refs.confirm}
+          className="danger"
+          data-testid="action-approve-confirm"
+          onClick={form.approveAnyway}
+          onKeyDown={(e) => form.panelKeys(e, form.approveAnyway)}
+        >
+          {t("panel.approveAnyway", { label: form.words.labels.approve })}
+        </button>
+        <button type="button" onClick={() => form.setPanel("none")}>
+          {t("panel.cancel")} <KeyHint command="close" />
+        </button>
+      </div>
     </div>
   );
 }
@@ -105,9 +185,9 @@ export function EscalatePanel({ form }: { form: DecisionForm }) {
     <TextPanel
       form={form}
       testId="escalate-panel"
-      label="Note for the senior reviewer"
-      field={{ ref: refs.note, testId: "note-field", rows: 2, value: fields.note, onChange: fields.setNote, placeholder: "Why does this need a senior?" }}
-      confirm={{ label: "Escalate", className: "warn", testId: "action-escalate-confirm", run: commands.escalate }}
+      label={t("panel.escalateNote")}
+      field={{ ref: refs.note, testId: "note-field", rows: 2, value: fields.note, onChange: fields.setNote, placeholder: t("panel.escalatePlaceholder") }}
+      confirm={{ label: t("panel.escalateConfirm"), className: "warn", testId: "action-escalate-confirm", run: commands.escalate }}
     />
   );
 }
@@ -119,9 +199,9 @@ export function EditPanel({ form }: { form: DecisionForm }) {
     <TextPanel
       form={form}
       testId="edit-panel"
-      label="Corrected output (same shape as the AI's)"
+      label={t("panel.correction")}
       field={{ ref: refs.json, testId: "correction-editor", rows: 8, value: fields.json, onChange: fields.setJson, className: "mono" }}
-      confirm={{ label: "Approve with edits", className: "primary", testId: "action-edit-confirm", run: commands.edit }}
+      confirm={{ label: t("decision.edit"), className: "primary", testId: "action-edit-confirm", run: commands.edit }}
     />
   );
 }

@@ -1,3 +1,4 @@
+import { t } from "../../i18n";
 import { diffWordsWithSpace, type Change } from "diff";
 import { useMemo } from "react";
 
@@ -14,9 +15,9 @@ export function DraftDiff({ before, after }: { before: string; after: string }) 
   return (
     <section className="panel" aria-labelledby="diff-h">
       <div className="panel-head">
-        <h3 id="diff-h">Your changes against the AI draft</h3>
+        <h3 id="diff-h">{t("draft.diffTitle")}</h3>
         <span className="muted" data-testid="diff-stats">
-          {changed ? `+${added} / −${removed} words` : "No changes"}
+          {changed ? t("draft.diffCount", { added, removed }) : t("draft.noChanges")}
         </span>
       </div>
       <div className="diff" data-testid="draft-diff">

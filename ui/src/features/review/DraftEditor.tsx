@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { useBackend } from "../../lib/backend/context";
+import { t } from "../../i18n";
 import { KeyHint } from "../shortcuts/KeyHint";
 import { DraftDiff } from "./DraftDiff";
 import type { DecisionForm } from "./useDecisionForm";
@@ -28,7 +29,7 @@ function useDraftAutosave(itemId: string, draft: string, enabled: boolean): Save
   return state;
 }
 
-const SAVE_TEXT: Record<SaveState, string> = { idle: "", saving: " · saving…", saved: " · draft saved", failed: " · not saved" };
+const saveText = (state: SaveState) => (state === "idle" ? "" : ` · ${t(`draft.save.${state}`)}`);
 
 /** The reviewer's version of a text draft, autosaved, with its word-level diff against the AI's. */
 export function DraftEditor({ itemId, form, onConfirm }: { itemId: string; form: DecisionForm; onConfirm(): void }) {
@@ -40,17 +41,17 @@ export function DraftEditor({ itemId, form, onConfirm }: { itemId: string; form:
     <>
       <section className="panel editor-panel" aria-labelledby={`${ids}-ed`}>
         <div className="panel-head">
-          <h3 id={`${ids}-ed`}>Draft</h3>
+          <h3 id={`${ids}-ed`}>{t("draft.title")}</h3>
           <span className="muted" aria-live="polite" data-testid="draft-save-state">
-            {draft.trim().split(/\s+/).filter(Boolean).length} words
-            {SAVE_TEXT[saved]}
+            {t("draft.words", { count: draft.trim().split(/\s+/).filter(Boolean).length })}
+            {saveText(saved)}
           </span>
         </div>
         <textarea
           ref={refs.editor}
           className="draft-editor"
           data-testid="draft-editor"
-          aria-label="Draft text (your version)"
+          aria-label={t("draft.editorLabel")}
           value={draft}
           readOnly={!decidable}
           spellCheck
@@ -60,11 +61,11 @@ export function DraftEditor({ itemId, form, onConfirm }: { itemId: string; form:
         />
         <div className="editor-foot">
           <span className="muted">
-            <KeyHint command="confirm" /> approves your version · <KeyHint command="close" /> leaves the editor
+            <KeyHint command="confirm" /> {t("draft.confirmHint")} · <KeyHint command="close" /> {t("draft.closeHint")}
           </span>
           {edited && decidable && (
             <button type="button" className="link" onClick={() => setDraft(aiText)}>
-              Reset to the AI version
+              {t("draft.reset")}
             </button>
           )}
         </div>

@@ -1,5 +1,6 @@
 import type { AssignmentView, DecisionRecord } from "../../lib/backend";
-import { ACTION_LABELS, formatDateTime, formatSla, STAGE_LABELS } from "../../lib/format";
+import { actionDoneLabel, formatDateTime, formatSla, stageLabel } from "../../lib/format";
+import { t } from "../../i18n";
 import { KeyHint } from "../shortcuts/KeyHint";
 import { kindLabel } from "./kinds/registry";
 
@@ -11,18 +12,18 @@ export function ItemHeader({ view, now, titleId }: { view: AssignmentView; now: 
     <header className="item-head">
       <div className="item-kicker">
         <span className="kind-chip">{kindLabel(item.kind)}</span>
-        <span>{STAGE_LABELS[summary.stage]}</span>
-        <span>Priority {item.priority}</span>
-        {item.approvals_required > 1 && <span className="stage-chip">Two approvals</span>}
+        <span>{stageLabel(summary.stage)}</span>
+        <span>{t("item.priority", { n: item.priority })}</span>
+        {item.approvals_required > 1 && <span className="stage-chip">{t("item.twoApprovals")}</span>}
         <span className={`sla${sla.overdue ? " overdue" : sla.urgent ? " urgent" : ""}`} data-testid="item-sla">
-          {item.due_at ? (sla.overdue ? `Overdue by ${sla.span}` : `Due in ${sla.span}`) : "No deadline"}
+          {item.due_at ? (sla.overdue ? t("time.overdueBy", { span: sla.span }) : t("time.dueIn", { span: sla.span })) : t("inbox.noDeadline")}
         </span>
       </div>
       <h2 id={titleId} className="item-title" data-testid="item-title" tabIndex={-1}>
         {item.title}
       </h2>
       <div className="item-sub muted">
-        {item.producer} · {item.external_id} · received {formatDateTime(item.created_at)} · rule: {item.routing_rule}
+        {t("item.provenance", { producer: item.producer, external: item.external_id, received: formatDateTime(item.created_at), rule: item.routing_rule })}
       </div>
     </header>
   );
@@ -36,26 +37,26 @@ export function DecisionStatus({ view, onUndo }: { view: AssignmentView; onUndo(
     <>
       {!decidable && decision && (
         <div className={`decided-banner status-${summary.status}`} role="status" data-testid="decided-banner">
-          <strong>{ACTION_LABELS[decision.action]}</strong>
+          <strong>{actionDoneLabel(decision.action)}</strong>
           <span>
             {summary.status === "decided"
-              ? "Saved on this device, waiting to upload."
+              ? t("item.savedWaiting")
               : summary.status === "uploaded"
-                ? "Uploaded to the queue."
+                ? t("item.uploaded")
                 : summary.status === "conflict"
-                  ? `Conflict: ${summary.status_message ?? "see the conflicts view"}`
+                  ? t("item.conflict", { message: summary.status_message ?? t("item.seeConflicts") })
                   : (summary.status_message ?? "")}
           </span>
           {summary.status === "decided" && (
             <button type="button" data-testid="action-undo" onClick={onUndo}>
-              Undo <KeyHint command="undo" />
+              {t("toast.undo")} <KeyHint command="undo" />
             </button>
           )}
         </div>
       )}
       {summary.status === "rejected" && summary.status_message && (
         <div className="error-banner" role="alert">
-          The server refused the last decision: {summary.status_message}. You can decide again.
+          {t("item.refused", { message: summary.status_message })}
         </div>
       )}
     </>
@@ -67,11 +68,11 @@ export function EarlierDecisions({ decisions, headingId }: { decisions: Decision
   if (decisions.length === 0) return null;
   return (
     <section className="panel earlier" aria-labelledby={headingId} data-testid="earlier-decisions">
-      <h3 id={headingId}>Earlier decisions</h3>
+      <h3 id={headingId}>{t("item.earlier")}</h3>
       <ol className="earlier-list">
         {decisions.map((d, i) => (
           <li key={i}>
-            <strong>{ACTION_LABELS[d.action] ?? d.action}</strong> by {d.by} · {formatDateTime(d.at)}
+            <strong>{actionDoneLabel(d.action)}</strong> {t("item.byAt", { by: d.by, at: formatDateTime(d.at) })}
             {d.reason_code && <span className="status-chip">{d.reason_code}</span>}
             {d.note && <div className="muted">“{d.note}”</div>}
           </li>

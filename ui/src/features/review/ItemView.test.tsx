@@ -1,6 +1,7 @@
 import { fireEvent, render, screen, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
-import type { AssignmentView, DecisionRequest, Item } from "../../lib/backend";
+import type { AssignmentView, DecisionRequest } from "../../lib/backend";
+import { testItem } from "../../test/testItem";
 import { BackendContext } from "../../lib/backend/context";
 import { FakeBackend } from "../../lib/backend/fake";
 import { summaryOf } from "../../lib/backend/fakeItems";
@@ -10,27 +11,12 @@ import { ItemView } from "./ItemView";
 const NOW = Date.parse("2026-11-25T12:00:00Z");
 
 function viewOf(kind: string, output: unknown, status: AssignmentView["summary"]["status"] = "open"): AssignmentView {
-  const item: Item = {
-    id: "0192f5a1-0000-7000-8000-0000000000a1",
-    producer: "p",
-    created_at: "2026-11-25T11:00:00Z",
-    external_id: "x-1",
+  const item = testItem(
     kind,
-    title: "Refund for a damaged order",
-    payload: { ticket: 42 },
-    ai: { output, confidence: 0.7, risk: "medium", signals: [], evidence: [] },
-    priority: 50,
-    due_at: null,
-    callback_url: null,
-    route: "review",
-    routing_rule: "default: review",
-    approvals_required: 1,
-    status: "pending",
-    outcome: null,
-    decisions: [],
-    team: null,
-    warn_at: null,
-  };
+    output,
+    { id: "0192f5a1-0000-7000-8000-0000000000a1", created_at: "2026-11-25T11:00:00Z", title: "Refund for a damaged order", payload: { ticket: 42 } },
+    { confidence: 0.7, risk: "medium" },
+  );
   const decision =
     status === "open"
       ? null
@@ -53,14 +39,15 @@ describe("ItemView", () => {
   it("shows an unknown kind in the generic view, with the generic reject reasons", () => {
     const { onDecide } = renderView(viewOf("support_reply", { reply: "Refunded." }));
     expect(screen.getByTestId("view-generic")).toBeInTheDocument();
-    fireEvent.click(screen.getByRole("button", { name: "Reject r" }));
-    const reasons = within(screen.getByRole("combobox", { name: "Reason" })).getAllByRole("option").slice(1);
-    expect(reasons.map((o) => o.getAttribute("value"))).toEqual(GENERIC_REASONS.map((r) => r.code));
+    fireEvent.click(screen.getByRole("button", { name: "Reject… r" }));
+    const reasons = within(screen.getByRole("listbox", { name: "Reasons" })).getAllByRole("option");
+    expect(reasons.map((o) => o.getAttribute("data-code"))).toEqual(GENERIC_REASONS.map((r) => r.code));
     // A rejection needs a reason.
     fireEvent.click(screen.getByRole("button", { name: "Reject" }));
-    expect(screen.getByRole("alert").textContent).toMatch(/Choose a reason/);
+    expect(screen.getByTestId("decision-notice").textContent).toMatch(/Choose a reason/);
+    expect(screen.queryByRole("alert")).toBeNull();
     expect(onDecide).not.toHaveBeenCalled();
-    fireEvent.change(screen.getByRole("combobox", { name: "Reason" }), { target: { value: "incorrect" } });
+    fireEvent.change(screen.getByRole("combobox", { name: "Reason" }), { target: { value: "The AI's output" } });
     fireEvent.click(screen.getByRole("button", { name: "Reject" }));
     expect(onDecide).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ action: "reject", reason_code: "incorrect", note: null }));
   });
@@ -72,13 +59,13 @@ describe("ItemView", () => {
     expect(document.activeElement).toBe(editor);
     const confirm = () => fireEvent.keyDown(editor, { key: "Enter", ctrlKey: true });
     confirm();
-    expect(screen.getByRole("alert").textContent).toMatch(/Nothing was changed/);
+    expect(screen.getByTestId("decision-notice").textContent).toMatch(/Nothing was changed/);
     fireEvent.change(editor, { target: { value: "{ not json" } });
     confirm();
-    expect(screen.getByRole("alert").textContent).toMatch(/not valid JSON/);
+    expect(screen.getByTestId("decision-notice").textContent).toMatch(/not valid JSON/);
     fireEvent.change(editor, { target: { value: '"just text"' } });
     confirm();
-    expect(screen.getByRole("alert").textContent).toMatch(/same shape/);
+    expect(screen.getByTestId("decision-notice").textContent).toMatch(/same shape/);
     expect(onDecide).not.toHaveBeenCalled();
     fireEvent.change(editor, { target: { value: '{"reply": "Partly refunded.", "amount": 40}' } });
     confirm();
@@ -92,7 +79,7 @@ describe("ItemView", () => {
     expect(screen.getByTestId("decided-banner").textContent).toMatch(/Saved on this device, waiting to upload/);
     fireEvent.click(screen.getByRole("button", { name: "Undo u" }));
     expect(onUndo).toHaveBeenCalledWith("0192f5a1-0000-7000-8000-0000000000a1");
-    expect(screen.getByRole("button", { name: "Approve a" })).toBeDisabled();
+    expect(screen.getByRole("button", { name: "Accept: Block a" })).toBeDisabled();
     expect(onDecide).not.toHaveBeenCalled();
   });
 });

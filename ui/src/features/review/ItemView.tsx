@@ -1,16 +1,46 @@
-import { useId, useImperativeHandle, type Ref } from "react";
-import type { AssignmentView, DecisionRequest } from "../../lib/backend";
-import type { ItemCommand } from "../shortcuts/keymap";
-import { EditPanel, EscalatePanel, RejectPanel } from "./ActionPanels";
+import { useId, useImperativeHandle, useRef, type Ref } from "react";
+import type { AppError, AssignmentView, DecisionRequest } from "../../lib/backend";
+import type { ItemCommand, ReadCommand } from "../shortcuts/keymap";
+import { ConfirmPanel, EditPanel, EscalatePanel, RejectPanel } from "./ActionPanels";
 import { DecisionBar } from "./DecisionBar";
 import { DraftEditor } from "./DraftEditor";
 import { DecisionStatus, EarlierDecisions, ItemHeader } from "./ItemHeader";
 import { kindSpec, viewFor } from "./kinds/registry";
+import { ProposalHeader } from "./ProposalPanel";
 import { SignOffPanel } from "./SignOffPanel";
+import { useMediaQuery } from "../../lib/useMediaQuery";
+import { t } from "../../i18n";
+
+/** From this window width the case and the decision sit side by side. */
+export const WIDE_LAYOUT = "(min-width: 1200px)";
 import { useDecisionForm } from "./useDecisionForm";
 
 export interface ItemViewHandle {
   command(command: ItemCommand): void;
+  read(command: ReadCommand): void;
+}
+
+/** Scrolls the item body a page, or focuses the next or previous section heading in it. */
+function readBody(body: HTMLElement, command: ReadCommand) {
+  if (command === "pageDown" || command === "pageUp") {
+    const page = Math.max(40, body.clientHeight - 40);
+    body.scrollBy({ top: command === "pageDown" ? page : -page });
+    return;
+  }
+  const headings = [...body.querySelectorAll<HTMLElement>("h3")];
+  const current = headings.findIndex((h) => h === document.activeElement);
+  const top = body.getBoundingClientRect().top;
+  const offset = (h: HTMLElement) => h.getBoundingClientRect().top - top;
+  const target =
+    current >= 0
+      ? headings[current + (command === "nextSection" ? 1 : -1)]
+      : command === "nextSection"
+        ? headings.find((h) => offset(h) > 8)
+        : headings.filter((h) => offset(h) < -8).pop();
+  if (!target) return;
+  target.tabIndex = -1;
+  target.focus({ preventScroll: true });
+  target.scrollIntoView({ block: "start" });
 }
 
 interface Props {
@@ -18,7 +48,7 @@ interface Props {
   now: number;
   onDecide(itemId: string, request: DecisionRequest): void;
   onUndo(itemId: string): void;
-  error: string | null;
+  error: AppError | null;
   /** The built-in demo queue: its sign-off credential is "demo" (the real token is never shown). */
   demo?: boolean;
   /** Lets the window's key handler run the item commands. */
@@ -31,24 +61,52 @@ export function ItemView({ view, now, onDecide, onUndo, error, demo = false, ref
   const itemId = item.id;
   const form = useDecisionForm(view, (request) => onDecide(itemId, request));
   const ids = useId();
-  useImperativeHandle(ref, () => ({ command: form.run }));
+  const body = useRef<HTMLDivElement>(null);
+  useImperativeHandle(ref, () => ({
+    command: form.run,
+    read: (command) => {
+      if (body.current) readBody(body.current, command);
+    },
+  }));
 
+  // Wide windows keep the AI's proposal, the sign-off and the decision controls in view beside the case.
+  const wide = useMediaQuery(WIDE_LAYOUT);
   const KindView = viewFor(item);
   const { panel, decidable, isDraft } = form;
+  const proposal = <ProposalHeader item={item} />;
+  const signOff = form.needsAttestation && <SignOffPanel form={form} onConfirm={form.commands.approve} demo={demo} />;
+  const decisionBar = (
+    <DecisionBar decidable={decidable} words={form.words} signOff={form.needsAttestation} notice={form.notice} error={error} onCommand={form.run}>
+      {panel === "confirm" && decidable && <ConfirmPanel form={form} />}
+      {panel === "reject" && decidable && <RejectPanel form={form} reasons={kindSpec(item.kind).reasons} />}
+      {panel === "escalate" && decidable && <EscalatePanel form={form} />}
+      {panel === "edit" && decidable && !isDraft && <EditPanel form={form} />}
+    </DecisionBar>
+  );
   return (
     <article className="item-view" aria-labelledby={`${ids}-title`} data-testid="item-view" data-item-id={itemId} data-kind={item.kind}>
       <ItemHeader view={view} now={now} titleId={`${ids}-title`} />
       <DecisionStatus view={view} onUndo={() => onUndo(itemId)} />
-      <div className="item-body">
-        <EarlierDecisions decisions={item.decisions} headingId={`${ids}-earlier`} />
-        <KindView item={item} editor={isDraft ? <DraftEditor itemId={itemId} form={form} onConfirm={form.commands.edit} /> : null} />
-        {form.needsAttestation && <SignOffPanel form={form} onConfirm={form.commands.approve} demo={demo} />}
+      <div className={`item-columns${wide ? " wide" : ""}`}>
+        {/* Focusable so the keyboard scrolls it (Space, Page Down); the keymap's section keys move through it. */}
+        <div className="item-body" ref={body} tabIndex={0} role="region" aria-label={t("item.details")} data-scroll-body>
+          <EarlierDecisions decisions={item.decisions} headingId={`${ids}-earlier`} />
+          <KindView item={item} now={now} editor={isDraft ? <DraftEditor itemId={itemId} form={form} onConfirm={form.commands.edit} /> : null} />
+          {!wide && proposal}
+          {!wide && signOff}
+        </div>
+        {wide ? (
+          <div className="item-side">
+            <div className="side-scroll">
+              {proposal}
+              {signOff}
+            </div>
+            {decisionBar}
+          </div>
+        ) : (
+          decisionBar
+        )}
       </div>
-      <DecisionBar decidable={decidable} error={form.error ?? error} onCommand={form.run}>
-        {panel === "reject" && decidable && <RejectPanel form={form} reasons={kindSpec(item.kind).reasons} />}
-        {panel === "escalate" && decidable && <EscalatePanel form={form} />}
-        {panel === "edit" && decidable && !isDraft && <EditPanel form={form} />}
-      </DecisionBar>
     </article>
   );
 }

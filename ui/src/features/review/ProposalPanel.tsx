@@ -1,5 +1,7 @@
 import type { Item } from "../../lib/backend";
 import { formatScalar, humanizeKey } from "../../lib/format";
+import { InfoTip } from "./InfoTip";
+import { t } from "../../i18n";
 import { ConfidenceMeter, RiskBadge } from "./RiskBadge";
 
 export function Signals({ signals }: { signals: Item["ai"]["signals"] }) {
@@ -7,13 +9,13 @@ export function Signals({ signals }: { signals: Item["ai"]["signals"] }) {
   const max = Math.max(0.05, ...signals.map((s) => Math.abs(s.weight ?? 0)));
   return (
     <section className="panel" aria-labelledby="signals-h">
-      <h3 id="signals-h">Signals</h3>
+      <h3 id="signals-h">{t("proposal.signals")}</h3>
       <table className="signals" data-testid="signals">
         <thead>
           <tr>
-            <th scope="col">Signal</th>
-            <th scope="col">Value</th>
-            <th scope="col">Weight</th>
+            <th scope="col">{t("proposal.signal")}</th>
+            <th scope="col">{t("proposal.value")}</th>
+            <th scope="col">{t("proposal.weight")}</th>
           </tr>
         </thead>
         <tbody>
@@ -43,13 +45,13 @@ export function EvidenceList({ evidence }: { evidence: Item["ai"]["evidence"] })
   if (!evidence.length) return null;
   return (
     <section className="panel" aria-labelledby="evidence-h">
-      <h3 id="evidence-h">Evidence</h3>
+      <h3 id="evidence-h">{t("proposal.evidence")}</h3>
       <ul className="evidence" data-testid="evidence">
         {evidence.map((e, i) => (
           <li key={i}>
             <div className="ev-label">{e.label}</div>
             <div className="ev-text">{e.text}</div>
-            {e.source && <div className="ev-source">Source: {e.source}</div>}
+            {e.source && <div className="ev-source">{t("proposal.source", { source: e.source })}</div>}
           </li>
         ))}
       </ul>
@@ -62,14 +64,20 @@ export function ProposalHeader({ item }: { item: Item }) {
   return (
     <section className="panel proposal" aria-labelledby="proposal-h" data-testid="ai-proposal">
       <div className="proposal-top">
-        <h3 id="proposal-h">AI assessment</h3>
-        <span className="model" data-testid="ai-model" title="Model">
-          {item.ai.model ?? "unknown model"}
+        <h3 id="proposal-h">{t("proposal.title")}</h3>
+        <span className="model" data-testid="ai-model" title={t("proposal.model")}>
+          {item.ai.model ?? t("proposal.unknownModel")}
         </span>
       </div>
       <div className="proposal-metrics">
-        <RiskBadge risk={item.ai.risk} />
-        <ConfidenceMeter value={item.ai.confidence} />
+        <span className="metric">
+          <RiskBadge risk={item.ai.risk} />
+          <InfoTip topic="risk" />
+        </span>
+        <span className="metric">
+          <ConfidenceMeter value={item.ai.confidence} />
+          <InfoTip topic="confidence" />
+        </span>
       </div>
       {item.ai.reasoning && (
         <p className="reasoning" data-testid="ai-reasoning">

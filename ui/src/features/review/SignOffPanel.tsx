@@ -1,8 +1,11 @@
 import { useId } from "react";
+import { t } from "../../i18n";
 import type { DecisionForm } from "./useDecisionForm";
 
-export const ATTESTATION_STATEMENT =
-  "I have reviewed this suggestion against the patient's record, checked the contraindications, and take clinical responsibility for this order.";
+/** What the reviewer attests, in their language; the same words are recorded with the decision. */
+export function attestationStatement(): string {
+  return t("signOff.statement");
+}
 
 /** The attestation and the re-entered credential an approval of this item needs. */
 export function SignOffPanel({ form, onConfirm, demo }: { form: DecisionForm; onConfirm(): void; demo: boolean }) {
@@ -10,7 +13,7 @@ export function SignOffPanel({ form, onConfirm, demo }: { form: DecisionForm; on
   const { fields, refs, decidable } = form;
   return (
     <section className="panel sign-off" aria-labelledby={`${ids}-so`} data-testid="sign-off">
-      <h3 id={`${ids}-so`}>Clinical sign-off</h3>
+      <h3 id={`${ids}-so`}>{t("signOff.title")}</h3>
       <label className="attest">
         <input
           ref={refs.attest}
@@ -20,10 +23,10 @@ export function SignOffPanel({ form, onConfirm, demo }: { form: DecisionForm; on
           disabled={!decidable}
           onChange={(e) => fields.setAttested(e.target.checked)}
         />
-        <span>{ATTESTATION_STATEMENT}</span>
+        <span>{attestationStatement()}</span>
       </label>
       <label className="field-label" htmlFor={`${ids}-cred`}>
-        Re-enter your credential to sign
+        {t("signOff.credential")}
       </label>
       <input
         ref={refs.credential}
@@ -37,8 +40,8 @@ export function SignOffPanel({ form, onConfirm, demo }: { form: DecisionForm; on
         onKeyDown={(e) => form.panelKeys(e, onConfirm)}
       />
       <p className="muted small">
-        Required to approve. Your credential is checked on this device and never stored with the decision.
-        {demo && " In the built-in demo queue the credential is “demo”."}
+        {t("signOff.help")}
+        {demo && ` ${t("signOff.demo")}`}
       </p>
     </section>
   );

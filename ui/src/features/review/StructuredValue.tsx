@@ -1,4 +1,5 @@
 import { formatScalar, humanizeKey } from "../../lib/format";
+import { t } from "../../i18n";
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -16,7 +17,7 @@ export function StructuredValue({ value, depth = 0 }: { value: unknown; depth?: 
     return <span className={`sv-scalar${typeof value === "string" && text.includes("\n") ? " multiline" : ""}`}>{text}</span>;
   }
   if (Array.isArray(value)) {
-    if (value.length === 0) return <span className="sv-empty">None</span>;
+    if (value.length === 0) return <span className="sv-empty">{t("value.none")}</span>;
     if (value.every(isScalar)) {
       return (
         <ul className="sv-chips">
@@ -38,7 +39,7 @@ export function StructuredValue({ value, depth = 0 }: { value: unknown; depth?: 
   }
   if (isRecord(value)) {
     const entries = Object.entries(value);
-    if (entries.length === 0) return <span className="sv-empty">Empty</span>;
+    if (entries.length === 0) return <span className="sv-empty">{t("value.emptyObject")}</span>;
     return (
       <dl className={`sv-dl depth-${Math.min(depth, 3)}`}>
         {entries.map(([k, v]) => (

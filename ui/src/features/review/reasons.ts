@@ -1,18 +1,23 @@
+import { t } from "../../i18n";
+
 /** A reject reason: what the reviewer disagrees with. Each kind lists its own (kinds/registry.tsx). */
 export interface Reason {
   code: string;
-  label: string;
+  /** In the reviewer's language (the catalogue's `reason.<code>`). */
+  readonly label: string;
+}
+
+export function reason(code: string): Reason {
+  return {
+    code,
+    get label() {
+      return t(`reason.${code}`);
+    },
+  };
 }
 
 /** Offered for every kind, after the kind's own reasons. */
-export const COMMON_REASONS: Reason[] = [
-  { code: "insufficient_evidence", label: "Not enough evidence to accept" },
-  { code: "other", label: "Other (explain in the note)" },
-];
+export const COMMON_REASONS: Reason[] = ["insufficient_evidence", "other"].map(reason);
 
 /** For kinds without a list of their own. */
-export const GENERIC_REASONS: Reason[] = [
-  { code: "incorrect", label: "The AI's output is incorrect" },
-  { code: "policy_violation", label: "Violates policy" },
-  ...COMMON_REASONS,
-];
+export const GENERIC_REASONS: Reason[] = [...["incorrect", "policy_violation"].map(reason), ...COMMON_REASONS];

@@ -1,12 +1,14 @@
 import { useEffect, useRef, useState } from "react";
 import type { Action, AssignmentView, DecisionRequest } from "../../lib/backend";
 import { matches, type ItemCommand } from "../shortcuts/keymap";
+import { actionWords } from "./actionWords";
 import { isTextDraft } from "./kinds/registry";
-import { ATTESTATION_STATEMENT } from "./SignOffPanel";
+import { attestationStatement } from "./SignOffPanel";
+import { t } from "../../i18n";
 import { asRecord } from "./StructuredValue";
 
 /** The action panel open under the item: a reason to give, a note to write or a correction to make. */
-export type Panel = "none" | "reject" | "escalate" | "edit";
+export type Panel = "none" | "reject" | "escalate" | "edit" | "confirm";
 
 const request = (action: Action, patch: Partial<DecisionRequest> = {}): DecisionRequest => ({
   action,
@@ -34,6 +36,9 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
   const needsAttestation = asRecord(item.payload).requires_attestation === true;
   const aiText = typeof item.ai.output === "string" ? item.ai.output : "";
   const decidable = summary.status === "open" || summary.status === "rejected";
+  const words = actionWords(item);
+  // A sign-off is itself the confirmation (its statement covers the contraindications).
+  const confirmApproval = words.caution !== null && !needsAttestation;
 
   const [panel, setPanel] = useState<Panel>("none");
   const [draft, setDraft] = useState(() => initialDraft(view));
@@ -42,15 +47,17 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
   const [note, setNote] = useState("");
   const [attested, setAttested] = useState(false);
   const [credential, setCredential] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  // What the reviewer still has to do (an instruction, never shown as an error).
+  const [notice, setNotice] = useState<string | null>(null);
 
   const refs = {
     editor: useRef<HTMLTextAreaElement>(null),
-    reason: useRef<HTMLSelectElement>(null),
+    reason: useRef<HTMLInputElement>(null),
     note: useRef<HTMLTextAreaElement>(null),
     json: useRef<HTMLTextAreaElement>(null),
     attest: useRef<HTMLInputElement>(null),
     credential: useRef<HTMLInputElement>(null),
+    confirm: useRef<HTMLButtonElement>(null),
   };
   const edited = isDraft && draft !== aiText;
 
@@ -58,6 +65,7 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
     if (panel === "reject") refs.reason.current?.focus();
     else if (panel === "escalate") refs.note.current?.focus();
     else if (panel === "edit") refs.json.current?.focus();
+    else if (panel === "confirm") refs.confirm.current?.focus();
     // The refs are stable; only a newly opened panel moves the focus.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [panel]);
@@ -65,32 +73,39 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
   const signOff = (): Partial<DecisionRequest> | null => {
     if (!needsAttestation) return {};
     if (!attested) {
-      setError("Confirm the attestation statement to sign off this suggestion.");
+      setNotice(t("notice.attest"));
       refs.attest.current?.focus();
       return null;
     }
     if (!credential.trim()) {
-      setError("Re-enter your credential to sign off.");
+      setNotice(t("notice.credential"));
       refs.credential.current?.focus();
       return null;
     }
-    return { attestation: ATTESTATION_STATEMENT, credential };
+    return { attestation: attestationStatement(), credential };
   };
 
   const submit = (req: DecisionRequest) => {
-    setError(null);
+    setNotice(null);
     onSubmit(req);
   };
 
-  const approve = () => {
+  const approveAnyway = () => {
     const s = signOff();
     if (s) submit(request("approve", s));
+  };
+
+  /** Approves; on an item the AI flags, first asks (the confirmation panel), and only its button submits. */
+  const approve = () => {
+    if (!confirmApproval) approveAnyway();
+    else if (panel !== "confirm") setPanel("confirm");
+    else refs.confirm.current?.focus();
   };
 
   const approveWithEdits = () => {
     if (isDraft) {
       if (!edited) {
-        setError("Edit the draft first (the editor has focus); Ctrl+Enter approves your version.");
+        setNotice(t("notice.editDraft"));
         refs.editor.current?.focus();
         return;
       }
@@ -106,16 +121,16 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
     try {
       correction = JSON.parse(json);
     } catch {
-      setError("The corrected output is not valid JSON.");
+      setNotice(t("notice.invalidJson"));
       refs.json.current?.focus();
       return;
     }
     if (Array.isArray(correction) !== Array.isArray(item.ai.output) || typeof correction !== typeof item.ai.output) {
-      setError("The corrected output must have the same shape as the AI's output.");
+      setNotice(t("notice.sameShape"));
       return;
     }
     if (JSON.stringify(correction) === JSON.stringify(item.ai.output)) {
-      setError("Nothing was changed: use Approve instead.");
+      setNotice(t("notice.unchanged"));
       return;
     }
     const s = signOff();
@@ -128,7 +143,7 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
       return;
     }
     if (!reason) {
-      setError("Choose a reason for the rejection.");
+      setNotice(t("notice.reason"));
       refs.reason.current?.focus();
       return;
     }
@@ -152,7 +167,7 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
 
   const closePanel = () => {
     setPanel("none");
-    setError(null);
+    setNotice(null);
   };
 
   /** Keys inside a panel's fields: the keymap's confirm submits, its close leaves the panel. */
@@ -173,13 +188,15 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
     aiText,
     decidable,
     edited,
+    words,
     panel,
     setPanel,
     fields: { draft, setDraft, json, setJson, reason, setReason, note, setNote, attested, setAttested, credential, setCredential },
     refs,
-    error,
+    notice,
     run,
     commands,
+    approveAnyway,
     panelKeys,
   };
 }

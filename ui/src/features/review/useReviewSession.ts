@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { toAppError, type Action, type AssignmentView, type Backend, type DecisionRequest } from "../../lib/backend";
+import { toAppError, type Action, type AppError, type AssignmentView, type Backend, type DecisionRequest } from "../../lib/backend";
+import { plainError } from "../announce/ErrorNotice";
 import { useBackendEvent } from "../../lib/backend/useBackendEvent";
-import { ACTION_LABELS } from "../../lib/format";
+import { actionDoneLabel } from "../../lib/format";
+import { t } from "../../i18n";
 import type { PagedInbox } from "../inbox/usePagedInbox";
 
 export interface UndoEntry {
@@ -15,7 +17,7 @@ export interface ReviewSession {
   selectedIndex: number;
   view: AssignmentView | null;
   loadingView: boolean;
-  error: string | null;
+  error: AppError | null;
   undoStack: UndoEntry[];
   select(itemId: string): void;
   move(delta: number): Promise<void>;
@@ -37,7 +39,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [view, setView] = useState<AssignmentView | null>(null);
   const [loadingView, setLoadingView] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
   const [undoStack, setUndoStack] = useState<UndoEntry[]>([]);
   // Views opened or prefetched; `stale` ones (the inbox changed since) are shown at once and refreshed.
   const cache = useRef(new Map<string, { view: AssignmentView; stale: boolean }>());
@@ -67,7 +69,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
         cache.current.delete(itemId);
         if (selectedRef.current === itemId && !quiet) {
           setView(null);
-          setError(toAppError(e).message);
+          setError(toAppError(e));
         }
       } finally {
         if (inflight.current.get(itemId) === generation) inflight.current.delete(itemId);
@@ -134,7 +136,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
         const row = getRow(target) ?? (await fetchRow(target));
         if (row && row.item_id !== selectedRef.current) select(row.item_id);
       } catch (e) {
-        setError(toAppError(e).message);
+        setError(toAppError(e));
       }
     },
     [inbox, getRow, fetchRow, select],
@@ -143,7 +145,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
   const decide = useCallback(
     async (itemId: string, request: DecisionRequest) => {
       const index = inbox.indexOf(itemId);
-      const title = (cache.current.get(itemId)?.view ?? view)?.item.title ?? "item";
+      const title = (cache.current.get(itemId)?.view ?? view)?.item.title ?? t("session.theItem");
       const next = index >= 0 ? (getRow(index + 1) ?? (index > 0 ? getRow(index - 1) : undefined)) : undefined;
       // Optimistic: the next item opens now; the decision is confirmed when the store has it.
       if (next) select(next.item_id);
@@ -152,18 +154,18 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
         selectedRef.current = null;
         setView(null);
       }
-      const label = ACTION_LABELS[request.action];
+      const label = actionDoneLabel(request.action);
       try {
         await backend.decide(itemId, request);
         cache.current.delete(itemId);
         setUndoStack((s) => [...s.slice(-49), { itemId, title, action: request.action }]);
-        announce(`${label}: “${title}”. Saved on this device.`, true);
+        announce(t("session.decided", { label, title }), true);
       } catch (e) {
         const err = toAppError(e);
         cache.current.delete(itemId);
         select(itemId);
-        setError(err.message);
-        announce(`Not saved: ${err.message}`);
+        setError(err);
+        announce(t("session.notSaved", { error: plainError(err) }));
       }
     },
     [backend, inbox, getRow, select, view, announce],
@@ -174,7 +176,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
       const entry = itemId ? undoStack.find((u) => u.itemId === itemId) : undoStack[undoStack.length - 1];
       const target = entry?.itemId ?? itemId;
       if (!target) {
-        announce("Nothing to undo.");
+        announce(t("session.nothingToUndo"));
         return;
       }
       setUndoStack((s) => s.filter((u) => u.itemId !== target));
@@ -182,9 +184,9 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
         await backend.undoDecision(target);
         cache.current.delete(target);
         select(target);
-        announce(`Undone: “${entry?.title ?? "item"}” is open again.`);
+        announce(t("session.undone", { title: entry?.title ?? t("session.theItem") }));
       } catch (e) {
-        announce(`Cannot undo: ${toAppError(e).message}`);
+        announce(t("session.cannotUndo", { error: plainError(toAppError(e)) }));
       }
     },
     [backend, undoStack, select, announce],

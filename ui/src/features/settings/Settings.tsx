@@ -1,6 +1,8 @@
 import { useId, useState } from "react";
-import { toAppError, type AppStatus } from "../../lib/backend";
+import { toAppError, type AppError, type AppStatus } from "../../lib/backend";
+import { ErrorNotice } from "../announce/ErrorNotice";
 import { useBackend } from "../../lib/backend/context";
+import { t } from "../../i18n";
 
 /** Server URL + token (kept in the OS keyring by the shell), or the embedded demo queue. */
 export function SignInForm({ status, onStatus }: { status: AppStatus | null; onStatus(s: AppStatus): void }) {
@@ -9,7 +11,7 @@ export function SignInForm({ status, onStatus }: { status: AppStatus | null; onS
   const [server, setServer] = useState(status?.mode === "remote" ? status.server : "https://");
   const [token, setToken] = useState("");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
 
   const run = async (f: () => Promise<AppStatus>) => {
     setBusy(true);
@@ -18,7 +20,7 @@ export function SignInForm({ status, onStatus }: { status: AppStatus | null; onS
       onStatus(await f());
       setToken("");
     } catch (e) {
-      setError(toAppError(e).message);
+      setError(toAppError(e));
     } finally {
       setBusy(false);
     }
@@ -34,9 +36,9 @@ export function SignInForm({ status, onStatus }: { status: AppStatus | null; onS
         void run(() => backend.signIn(server.trim(), token));
       }}
     >
-      <h2 id={`${ids}-h`}>Connect to a queue</h2>
-      <p className="muted">Your token is stored in the system keyring, never in a file.</p>
-      <label htmlFor={`${ids}-server`}>Server URL</label>
+      <h2 id={`${ids}-h`}>{t("signIn.title")}</h2>
+      <p className="muted">{t("signIn.keyring")}</p>
+      <label htmlFor={`${ids}-server`}>{t("signIn.server")}</label>
       <input
         id={`${ids}-server`}
         data-testid="sign-in-server"
@@ -46,7 +48,7 @@ export function SignInForm({ status, onStatus }: { status: AppStatus | null; onS
         value={server}
         onChange={(e) => setServer(e.target.value)}
       />
-      <label htmlFor={`${ids}-token`}>Token</label>
+      <label htmlFor={`${ids}-token`}>{t("signIn.token")}</label>
       <input
         id={`${ids}-token`}
         data-testid="sign-in-token"
@@ -56,28 +58,25 @@ export function SignInForm({ status, onStatus }: { status: AppStatus | null; onS
         value={token}
         onChange={(e) => setToken(e.target.value)}
       />
-      {error && (
-        <div className="error-banner" role="alert" data-testid="sign-in-error">
-          {error}
-        </div>
-      )}
+      {error && <ErrorNotice error={error} testId="sign-in-error" />}
       <div className="panel-buttons">
         <button type="submit" className="primary" disabled={busy} data-testid="sign-in-submit">
-          {busy ? "Signing in…" : "Sign in"}
+          {busy ? t("signIn.busy") : t("app.signIn")}
         </button>
         <button type="button" disabled={busy} data-testid="use-demo" onClick={() => void run(() => backend.useEmbeddedDemo())}>
-          Use the built-in demo queue
+          {t("signIn.demo")}
         </button>
         {status?.signed_in_as && (
           <button type="button" className="quiet" disabled={busy} data-testid="sign-out" onClick={() => void run(() => backend.signOut())}>
-            Sign out
+            {t("signIn.signOut")}
           </button>
         )}
       </div>
       {status && (
         <p className="muted small" data-testid="sign-in-current">
-          Currently: {status.mode === "embedded" ? "built-in demo queue" : status.server}
-          {status.signed_in_as ? `, signed in as ${status.signed_in_as.name}` : ", signed out"}.
+          {status.signed_in_as
+            ? t("signIn.currentSignedIn", { server: status.mode === "embedded" ? t("signIn.demoQueue") : status.server, name: status.signed_in_as.name })
+            : t("signIn.currentSignedOut", { server: status.mode === "embedded" ? t("signIn.demoQueue") : status.server })}
         </p>
       )}
     </form>

@@ -1,3 +1,4 @@
+import { t } from "../../i18n";
 import { Dialog } from "./Dialog";
 import { activeKeys, KEYMAP, keyLabel } from "./keymap";
 import { useSingleKeys } from "./preference";
@@ -5,8 +6,8 @@ import { useSingleKeys } from "./preference";
 export function ShortcutSheet({ onClose }: { onClose(): void }) {
   const singleKeys = useSingleKeys();
   return (
-    <Dialog title="Keyboard shortcuts" onClose={onClose} testId="shortcut-sheet">
-      {!singleKeys && <p className="muted">Single-key shortcuts are switched off in Settings.</p>}
+    <Dialog title={t("keys.title")} onClose={onClose} testId="shortcut-sheet">
+      {!singleKeys && <p className="muted">{t("keys.singleOff")}</p>}
       <table className="shortcut-table">
         <tbody>
           {KEYMAP.map((binding) => {
@@ -15,7 +16,7 @@ export function ShortcutSheet({ onClose }: { onClose(): void }) {
               <tr key={binding.command}>
                 <th scope="row">
                   {keys.length === 0
-                    ? "off"
+                    ? t("keys.off")
                     : keys.map((key, i) => (
                         <span key={key}>
                           {i > 0 && " / "}
@@ -23,7 +24,7 @@ export function ShortcutSheet({ onClose }: { onClose(): void }) {
                         </span>
                       ))}
                 </th>
-                <td>{binding.label}</td>
+                <td>{t(`keys.${binding.command}`)}</td>
               </tr>
             );
           })}

@@ -28,9 +28,10 @@ describe("keymap", () => {
   });
 
   it("switches off exactly the single-character shortcuts (WCAG 2.1.4)", () => {
-    expect(KEYMAP.flatMap((b) => b.keys).filter(isCharacterKey).sort()).toEqual(["?", "a", "c", "e", "j", "k", "l", "r", "s", "t", "u"]);
-    for (const k of ["j", "k", "a", "e", "r", "s", "l", "u", "c", "t", "?"]) expect(shortcutFor(key(k), false)).toBeNull();
+    expect(KEYMAP.flatMap((b) => b.keys).filter(isCharacterKey).sort()).toEqual([" ", "?", "[", "]", "a", "c", "e", "j", "k", "l", "r", "s", "t", "u"]);
+    for (const k of ["j", "k", "a", "e", "r", "s", "l", "u", "c", "t", "?", " ", "[", "]"]) expect(shortcutFor(key(k), false)).toBeNull();
     expect(shortcutFor(key("ArrowDown"), false)).toEqual({ command: "next", anywhere: false });
+    expect(shortcutFor(key("PageDown"), false)).toEqual({ command: "pageDown", anywhere: false });
     expect(shortcutFor(key("z", { ctrlKey: true }), false)).toEqual({ command: "undo", anywhere: true });
     expect(matches(key("Escape"), "close", false)).toBe(true);
     expect(activeKeys("approve", false)).toEqual([]);
@@ -40,6 +41,7 @@ describe("keymap", () => {
     expect(keyLabel("ArrowDown")).toBe("↓");
     expect(keyLabel("Ctrl+z")).toBe("Ctrl+Z");
     expect(keyLabel("Escape")).toBe("Esc");
+    expect(keyLabel(" ")).toBe("Space");
     expect(keyLabel("Ctrl+Enter")).toBe("Ctrl+Enter");
     expect(ariaKeys("undo", true)).toBe("u Control+Z");
     expect(ariaKeys("undo", false)).toBe("Control+Z");

@@ -1,15 +1,18 @@
-// The one keymap: App's key handler, the hints on buttons and the shortcut sheet all read this table.
+import { t } from "../../i18n";
+
+// The one keymap: App's key handler, the hints on buttons and the shortcut sheet all read this table
+// (what each binding does, in words, is the catalogue's `keys.<command>`).
 
 /** What a shortcut does. The item commands act on the open item (ItemView). */
 export type ItemCommand = "approve" | "edit" | "reject" | "escalate" | "release";
-export type Command = ItemCommand | "next" | "previous" | "undo" | "conflicts" | "theme" | "help" | "confirm" | "close";
+/** Moving through the open item's body: a page at a time, or from one section heading to the next. */
+export type ReadCommand = "pageDown" | "pageUp" | "nextSection" | "previousSection";
+export type Command = ItemCommand | ReadCommand | "next" | "previous" | "undo" | "conflicts" | "theme" | "help" | "confirm" | "close";
 
 export interface Binding {
   command: Command;
   /** KeyboardEvent.key values; "Ctrl+" means Ctrl or ⌘. The first one is the hint on buttons. */
   keys: readonly string[];
-  /** What the shortcut sheet says. */
-  label: string;
   /** Acts outside the review pane too (signed out, conflicts open). */
   global?: boolean;
   /** Handled by the focused panel or text field, not by the window's key handler. */
@@ -17,19 +20,23 @@ export interface Binding {
 }
 
 export const KEYMAP: readonly Binding[] = [
-  { command: "next", keys: ["j", "ArrowDown"], label: "Next item" },
-  { command: "previous", keys: ["k", "ArrowUp"], label: "Previous item" },
-  { command: "approve", keys: ["a"], label: "Approve" },
-  { command: "edit", keys: ["e"], label: "Approve with edits (drafts: focus the editor; Ctrl+Enter approves)" },
-  { command: "reject", keys: ["r"], label: "Reject: choose a reason, Enter confirms" },
-  { command: "escalate", keys: ["s"], label: "Escalate to a senior: Ctrl+Enter confirms" },
-  { command: "release", keys: ["l"], label: "Release back to the queue" },
-  { command: "undo", keys: ["u", "Ctrl+z"], label: "Undo the last decision (until it is uploaded)" },
-  { command: "conflicts", keys: ["c"], label: "Conflicts", global: true },
-  { command: "theme", keys: ["t"], label: "Toggle light / dark theme", global: true },
-  { command: "help", keys: ["?"], label: "This sheet", global: true },
-  { command: "confirm", keys: ["Ctrl+Enter"], label: "Confirm the open panel; approve an edited draft", inPanel: true },
-  { command: "close", keys: ["Escape"], label: "Close a panel or dialog; leave a text field", global: true },
+  { command: "next", keys: ["j", "ArrowDown"] },
+  { command: "previous", keys: ["k", "ArrowUp"] },
+  { command: "pageDown", keys: ["PageDown", " "] },
+  { command: "pageUp", keys: ["PageUp"] },
+  { command: "nextSection", keys: ["]"] },
+  { command: "previousSection", keys: ["["] },
+  { command: "approve", keys: ["a"] },
+  { command: "edit", keys: ["e"] },
+  { command: "reject", keys: ["r"] },
+  { command: "escalate", keys: ["s"] },
+  { command: "release", keys: ["l"] },
+  { command: "undo", keys: ["u", "Ctrl+z"] },
+  { command: "conflicts", keys: ["c"], global: true },
+  { command: "theme", keys: ["t"], global: true },
+  { command: "help", keys: ["?"], global: true },
+  { command: "confirm", keys: ["Ctrl+Enter"], inPanel: true },
+  { command: "close", keys: ["Escape"], global: true },
 ];
 
 interface Chord {
@@ -56,13 +63,16 @@ export function activeKeys(command: Command, singleKeys: boolean): string[] {
   return binding ? binding.keys.filter((k) => singleKeys || !isCharacterKey(k)) : [];
 }
 
-const SHOWN: Record<string, string> = { ArrowDown: "↓", ArrowUp: "↑", Escape: "Esc", Enter: "Enter" };
+/** Keys written as symbols; the named ones (Esc, Space, Page Down, Ctrl) come from the catalogue's `keyName.*`. */
+const SYMBOLS: Record<string, string> = { ArrowDown: "↓", ArrowUp: "↑" };
+const NAMED: Record<string, string> = { Escape: "escape", Enter: "enter", PageDown: "pageDown", PageUp: "pageUp", " ": "space" };
 
 /** "Ctrl+z" → "Ctrl+Z", "ArrowDown" → "↓": how a key is written in hints and the sheet. */
 export function keyLabel(key: string): string {
   const c = chord(key);
-  const shown = SHOWN[c.key] ?? (c.ctrl ? c.key.toUpperCase() : c.key);
-  return c.ctrl ? `Ctrl+${shown}` : shown;
+  const named = NAMED[c.key];
+  const shown = SYMBOLS[c.key] ?? (named ? t(`keyName.${named}`) : c.ctrl ? c.key.toUpperCase() : c.key);
+  return c.ctrl ? `${t("keyName.ctrl")}+${shown}` : shown;
 }
 
 /** The aria-keyshortcuts value of the command's active keys ("Control+Z", "ArrowDown"). */

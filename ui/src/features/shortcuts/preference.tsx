@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useId, useState } from "react";
 import { isCharacterKey, KEYMAP, keyLabel } from "./keymap";
+import { t } from "../../i18n";
 
 const STORAGE_KEY = "countersign.singleKeyShortcuts";
 
@@ -37,14 +38,13 @@ export function ShortcutSettings({ singleKeys, onChange }: { singleKeys: boolean
   const id = useId();
   return (
     <section className="shortcut-settings" aria-labelledby={`${id}-h`}>
-      <h3 id={`${id}-h`}>Keyboard</h3>
+      <h3 id={`${id}-h`}>{t("keys.keyboard")}</h3>
       <label className="attest">
         <input type="checkbox" data-testid="single-key-shortcuts" checked={singleKeys} onChange={(e) => onChange(e.target.checked)} />
-        <span>Single-key shortcuts ({CHARACTER_KEYS})</span>
+        <span>{t("keys.singleKeys", { keys: CHARACTER_KEYS })}</span>
       </label>
       <p className="muted small">
-        Switch them off if you use speech input or press keys by accident. Arrow keys, Ctrl+Z, Ctrl+Enter and Esc keep working,
-        and every action has a button.
+        {t("keys.singleKeysHelp")}
       </p>
     </section>
   );

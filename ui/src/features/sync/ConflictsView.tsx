@@ -1,19 +1,21 @@
 import { useCallback, useEffect, useState } from "react";
-import { toAppError, type ConflictRecord } from "../../lib/backend";
+import { toAppError, type AppError, type ConflictRecord } from "../../lib/backend";
+import { ErrorNotice } from "../announce/ErrorNotice";
 import { useBackend } from "../../lib/backend/context";
 import { useBackendEvent } from "../../lib/backend/useBackendEvent";
 import { formatDateTime, humanizeKey } from "../../lib/format";
 import { StructuredValue } from "../review/StructuredValue";
 import { KeyHint } from "../shortcuts/KeyHint";
+import { t } from "../../i18n";
 
 /** Decisions the server kept only as late opinions: both versions side by side. */
 export function ConflictsView({ onClose, onOpenItem }: { onClose(): void; onOpenItem(itemId: string): void }) {
   const backend = useBackend();
   const [conflicts, setConflicts] = useState<ConflictRecord[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
 
   const reload = useCallback(() => {
-    backend.listConflicts().then(setConflicts, (e) => setError(toAppError(e).message));
+    backend.listConflicts().then(setConflicts, (e) => setError(toAppError(e)));
   }, [backend]);
 
   useEffect(() => reload(), [reload]);
@@ -24,7 +26,7 @@ export function ConflictsView({ onClose, onOpenItem }: { onClose(): void; onOpen
       await backend.resolveConflict(id);
       reload();
     } catch (e) {
-      setError(toAppError(e).message);
+      setError(toAppError(e));
     }
   };
 
@@ -32,22 +34,17 @@ export function ConflictsView({ onClose, onOpenItem }: { onClose(): void; onOpen
     <section className="conflicts" data-testid="conflicts-view" aria-labelledby="conflicts-h">
       <header className="item-head row">
         <h2 id="conflicts-h" tabIndex={-1}>
-          Conflicts
+          {t("conflicts.title")}
         </h2>
         <button type="button" onClick={onClose} data-testid="conflicts-close">
-          Back to review <KeyHint command="close" />
+          {t("conflicts.back")} <KeyHint command="close" />
         </button>
       </header>
       <p className="muted">
-        These decisions reached the server after someone else decided the item, or after it was reassigned or cancelled. Nothing was
-        lost: your decision is kept in the audit log as a late opinion.
+        {t("conflicts.intro")}
       </p>
-      {error && (
-        <div className="error-banner" role="alert">
-          {error}
-        </div>
-      )}
-      {conflicts?.length === 0 && <div className="empty">No conflicts. Every decision you made was applied.</div>}
+      {error && <ErrorNotice error={error} />}
+      {conflicts?.length === 0 && <div className="empty">{t("conflicts.none")}</div>}
       {conflicts?.map((c) => (
         <article key={c.id} className="conflict" data-testid="conflict" data-conflict-id={c.id}>
           <header className="conflict-head">
@@ -57,13 +54,13 @@ export function ConflictsView({ onClose, onOpenItem }: { onClose(): void; onOpen
           </header>
           <div className="versions">
             <div className="version">
-              <h3>Your decision</h3>
+              <h3>{t("conflicts.yours")}</h3>
               <div data-testid="conflict-local">
                 <StructuredValue value={c.local_version} />
               </div>
             </div>
             <div className="version">
-              <h3>On the server</h3>
+              <h3>{t("conflicts.server")}</h3>
               <div data-testid="conflict-server">
                 <StructuredValue value={c.server_version} />
               </div>
@@ -71,10 +68,10 @@ export function ConflictsView({ onClose, onOpenItem }: { onClose(): void; onOpen
           </div>
           <footer className="panel-buttons">
             <button type="button" onClick={() => onOpenItem(c.item_id)}>
-              Open item
+              {t("conflicts.open")}
             </button>
             <button type="button" className="primary" data-testid="conflict-resolve" onClick={() => void resolve(c.id)}>
-              Mark as seen
+              {t("conflicts.resolve")}
             </button>
           </footer>
         </article>

@@ -1,5 +1,6 @@
 import type { AppStatus } from "../../lib/backend";
 import { formatAgo } from "../../lib/format";
+import { t } from "../../i18n";
 import { ariaKeys } from "../shortcuts/keymap";
 import { useSingleKeys } from "../shortcuts/preference";
 
@@ -8,28 +9,30 @@ interface Props {
   now: number;
   onSync(): void;
   onConflicts(): void;
+  /** Lists the decisions waiting to upload (the inbox's outbox filter). */
+  onOutbox(): void;
   onSettings(): void;
 }
 
 /** Always visible: connection, uploads waiting, last sync, conflicts. */
-export function StatusBar({ status, now, onSync, onConflicts, onSettings }: Props) {
+export function StatusBar({ status, now, onSync, onConflicts, onOutbox, onSettings }: Props) {
   const singleKeys = useSingleKeys();
-  if (!status) return <footer className="status-bar" aria-label="Sync status" />;
+  if (!status) return <footer className="status-bar" aria-label={t("statusBar.label")} />;
   const online = status.online;
   return (
-    <footer className="status-bar" aria-label="Sync status">
+    <footer className="status-bar" aria-label={t("statusBar.label")}>
       <span className={`sb-item conn ${online ? "online" : "offline"}`} data-testid="status-online" data-online={online} role="status">
         <span className="dot" aria-hidden="true" />
-        {online ? "Online" : "Offline"}
+        {online ? t("statusBar.online") : t("statusBar.offline")}
       </span>
-      <span className={`sb-item${status.pending > 0 ? " has-pending" : ""}`} data-testid="status-pending-wrap">
+      <button type="button" className={`sb-item sb-button${status.pending > 0 ? " has-pending" : ""}`} data-testid="status-pending-wrap" onClick={onOutbox} title={t("statusBar.listOutbox")}>
         <span data-testid="status-pending" data-count={status.pending}>
           {status.pending}
         </span>{" "}
-        {status.pending === 1 ? "decision" : "decisions"} waiting to upload
-      </span>
-      <span className="sb-item" data-testid="status-last-sync" title={status.last_sync ?? "never"}>
-        Last sync {formatAgo(status.last_sync, now)}
+        {t("statusBar.waiting", { count: status.pending })}
+      </button>
+      <span className="sb-item" data-testid="status-last-sync" title={status.last_sync ?? t("time.never")}>
+        {t("statusBar.lastSync", { ago: formatAgo(status.last_sync, now) })}
       </span>
       <button
         type="button"
@@ -39,7 +42,7 @@ export function StatusBar({ status, now, onSync, onConflicts, onSettings }: Prop
         onClick={onConflicts}
         aria-keyshortcuts={ariaKeys("conflicts", singleKeys)}
       >
-        {status.conflicts} {status.conflicts === 1 ? "conflict" : "conflicts"}
+        {t("statusBar.conflicts", { count: status.conflicts })}
       </button>
       {status.last_error && (
         <span className="sb-item sb-error" data-testid="status-error" title={status.last_error}>
@@ -49,15 +52,15 @@ export function StatusBar({ status, now, onSync, onConflicts, onSettings }: Prop
       <span className="spacer" />
       {status.notifications.state === "not_working" && (
         <span className="sb-item muted" data-testid="status-notifications" title={status.notifications.reason}>
-          Notifications off
+          {t("statusBar.notificationsOff")}
         </span>
       )}
-      <button type="button" className="sb-item sb-button" data-testid="status-server" onClick={onSettings} title="Server settings">
-        {status.mode === "embedded" ? "Demo queue" : status.server}
-        {status.signed_in_as ? ` · ${status.signed_in_as.name} (${status.signed_in_as.role})` : " · signed out"}
+      <button type="button" className="sb-item sb-button" data-testid="status-server" onClick={onSettings} title={t("statusBar.serverSettings")}>
+        {status.mode === "embedded" ? t("statusBar.demoQueue") : status.server}
+        {status.signed_in_as ? t("statusBar.signedInAs", { name: status.signed_in_as.name, role: status.signed_in_as.role }) : t("statusBar.signedOut")}
       </button>
       <button type="button" className="sb-item sb-button" data-testid="sync-now" onClick={onSync}>
-        Sync now
+        {t("statusBar.syncNow")}
       </button>
     </footer>
   );

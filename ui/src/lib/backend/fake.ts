@@ -151,6 +151,16 @@ export class FakeBackend implements Backend {
     return f();
   }
 
+  /** New work pulled by a sync round: `count` more items at the top priority, then the inbox event. */
+  arrive(count = 1) {
+    const now = this.opts.now();
+    for (let i = 0; i < count; i++) {
+      const { summary, item } = this.sample(this.summaries.length, now);
+      this.add({ summary: { ...summary, priority: 1000 }, item: { ...item, priority: 1000 } });
+    }
+    this.emitInbox();
+  }
+
   /** Tells the UI the inbox changed, as a sync round that pulled or uploaded something does. */
   emitInbox() {
     this.version++;

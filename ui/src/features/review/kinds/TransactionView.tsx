@@ -1,5 +1,7 @@
 import { formatDateTime, formatMoney, humanizeKey } from "../../../lib/format";
-import { EvidenceList, ProposalHeader, Signals } from "../ProposalPanel";
+import { InfoTip } from "../InfoTip";
+import { t } from "../../../i18n";
+import { EvidenceList, Signals } from "../ProposalPanel";
 import { asRecord, asString } from "../StructuredValue";
 import { Card, Field, list, text } from "./fields";
 import type { KindViewProps } from "./registry";
@@ -24,49 +26,52 @@ export function TransactionView({ item }: KindViewProps) {
         <div className="hero-sub">
           <strong>{text(merchant.name)}</strong>
           <span>{text(merchant.category)}</span>
-          {merchant.mcc !== undefined && <span>MCC {text(merchant.mcc)}</span>}
+          {merchant.mcc !== undefined && <span>{t("txn.mcc", { mcc: text(merchant.mcc) })}</span>}
           <span className={abroad ? "flag-warn" : undefined} data-testid="txn-country">
             {country ?? "—"}
-            {abroad ? " (outside usual countries)" : ""}
+            {abroad ? ` ${t("txn.abroad")}` : ""}
           </span>
-          <span>{p.card_present === true ? "Card present" : "Card not present"}</span>
+          <span>{p.card_present === true ? t("txn.cardPresent") : t("txn.cardNotPresent")}</span>
           {p.attempted_at !== undefined && <span>{formatDateTime(asString(p.attempted_at))}</span>}
         </div>
         {verdict && (
           <div className={`verdict verdict-${verdict}`} data-testid="ai-output">
-            <span className="verdict-label">AI proposes</span>
+            <span className="verdict-label">{t("txn.aiProposes")}</span>
             <strong>{humanizeKey(verdict)}</strong>
-            {typeof out.score === "number" && <span className="muted">score {out.score.toFixed(2)}</span>}
+            {typeof out.score === "number" && (
+              <span className="score">
+                {t("txn.score", { score: out.score.toFixed(2) })} <InfoTip topic="score" />
+              </span>
+            )}
           </div>
         )}
       </section>
-      <ProposalHeader item={item} />
       <div className="cards">
-        <Card title="Device">
-          <Field label="Status">
+        <Card title={t("txn.device")}>
+          <Field label={t("txn.deviceStatus")}>
             <span className={device.status === "new" ? "flag-warn" : undefined}>{text(device.status)}</span>
           </Field>
-          <Field label="OS">{text(device.os)}</Field>
-          <Field label="First seen">{device.first_seen_days_ago === 0 ? "Today" : `${text(device.first_seen_days_ago)} days ago`}</Field>
-          <Field label="Fingerprint">
+          <Field label={t("txn.os")}>{text(device.os)}</Field>
+          <Field label={t("txn.firstSeen")}>{device.first_seen_days_ago === 0 ? t("txn.today") : t("time.daysAgo", { count: Number(device.first_seen_days_ago) })}</Field>
+          <Field label={t("txn.fingerprint")}>
             <code>{text(device.fingerprint)}</code>
           </Field>
         </Card>
-        <Card title="Customer history">
-          <Field label="Account age">{text(customer.account_age_days)} days</Field>
-          <Field label="Usual countries">{list(customer.usual_countries)}</Field>
-          <Field label="Average ticket">{formatMoney(customer.avg_ticket, p.currency)}</Field>
-          <Field label="Chargebacks">
+        <Card title={t("txn.customer")}>
+          <Field label={t("txn.accountAge")}>{t("txn.days", { count: Number(customer.account_age_days), n: text(customer.account_age_days) })}</Field>
+          <Field label={t("txn.usualCountries")}>{list(customer.usual_countries)}</Field>
+          <Field label={t("txn.averageTicket")}>{formatMoney(customer.avg_ticket, p.currency)}</Field>
+          <Field label={t("txn.chargebacks")}>
             <span className={Number(customer.chargebacks) > 0 ? "flag-warn" : undefined}>{text(customer.chargebacks)}</span>
           </Field>
         </Card>
-        <Card title="Payment">
-          <Field label="Channel">{humanizeKey(asString(p.channel) ?? "—")}</Field>
-          <Field label="Card">
+        <Card title={t("txn.payment")}>
+          <Field label={t("txn.channel")}>{humanizeKey(asString(p.channel) ?? "—")}</Field>
+          <Field label={t("txn.card")}>
             {text(card.network)} •••• {text(card.last4)}
           </Field>
-          <Field label="Merchant country">{text(merchant.country)}</Field>
-          {Array.isArray(out.reason_codes) && <Field label="AI reason codes">{out.reason_codes.map((c) => humanizeKey(String(c))).join(", ") || "None"}</Field>}
+          <Field label={t("txn.merchantCountry")}>{text(merchant.country)}</Field>
+          {Array.isArray(out.reason_codes) && <Field label={t("txn.reasonCodes")}>{out.reason_codes.map((c) => humanizeKey(String(c))).join(", ") || t("value.none")}</Field>}
         </Card>
       </div>
       <Signals signals={item.ai.signals} />

@@ -1,4 +1,5 @@
 import { formatScalar } from "../../../lib/format";
+import { t } from "../../../i18n";
 
 // The building blocks of the kind views: labelled fields in cards, scalars as text.
 export function Field({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
@@ -20,4 +21,4 @@ export function Card({ title, children, className = "" }: { title: string; child
 }
 
 export const text = (v: unknown) => formatScalar(v);
-export const list = (v: unknown) => (Array.isArray(v) ? v.map(formatScalar).join(", ") || "None" : formatScalar(v));
+export const list = (v: unknown) => (Array.isArray(v) ? v.map(formatScalar).join(", ") || t("value.none") : formatScalar(v));

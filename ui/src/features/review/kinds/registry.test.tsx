@@ -1,31 +1,11 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import type { Item } from "../../../lib/backend";
+import { testItem } from "../../../test/testItem";
 import { GENERIC_REASONS } from "../reasons";
 import { GenericView } from "./GenericView";
 import { isTextDraft, kindLabel, kindSpec, KINDS, viewFor } from "./registry";
 
-const item = (kind: string, output: unknown): Item => ({
-  id: "0192f5a1-0000-7000-8000-000000000001",
-  producer: "p",
-  created_at: "2026-11-25T12:00:00Z",
-  external_id: "x-1",
-  kind,
-  title: "An item",
-  payload: { account: "A-17" },
-  ai: { output, confidence: 0.5, risk: "low", signals: [], evidence: [] },
-  priority: 50,
-  due_at: null,
-  callback_url: null,
-  route: "review",
-  routing_rule: "default: review",
-  approvals_required: 1,
-  status: "pending",
-  outcome: null,
-  decisions: [],
-  team: null,
-  warn_at: null,
-});
+const item = (kind: string, output: unknown) => testItem(kind, output, { payload: { account: "A-17" } });
 
 describe("kind registry", () => {
   it("gives each known kind its own view, label and reasons", () => {
@@ -44,7 +24,7 @@ describe("kind registry", () => {
     expect(spec.reasons).toBe(GENERIC_REASONS);
     const View = viewFor(item("support_reply", { reply: "Refunded." }));
     expect(View).toBe(GenericView);
-    render(<View item={item("support_reply", { reply: "Refunded." })} editor={null} />);
+    render(<View item={item("support_reply", { reply: "Refunded." })} editor={null} now={0} />);
     expect(screen.getByRole("heading", { name: "AI proposal" })).toBeInTheDocument();
     expect(screen.getByText("Refunded.")).toBeInTheDocument();
   });

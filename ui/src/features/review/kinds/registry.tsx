@@ -1,7 +1,10 @@
 import type { ComponentType, ReactNode } from "react";
 import type { Item } from "../../../lib/backend";
 import { humanizeKey } from "../../../lib/format";
-import { COMMON_REASONS, GENERIC_REASONS, type Reason } from "../reasons";
+import { t } from "../../../i18n";
+import type { ItemCommand } from "../../shortcuts/keymap";
+import { asRecord, asString } from "../StructuredValue";
+import { COMMON_REASONS, GENERIC_REASONS, reason, type Reason } from "../reasons";
 import { ClinicalView } from "./ClinicalView";
 import { ContentDraftView } from "./ContentDraftView";
 import { GenericView } from "./GenericView";
@@ -11,6 +14,8 @@ export interface KindViewProps {
   item: Item;
   /** The draft editor and its diff, for a kind whose AI output is a text draft (else null). */
   editor: ReactNode;
+  /** The current time (ms), for the age of dated facts. */
+  now: number;
 }
 
 /** Everything the interface knows about one item kind; a new kind is one entry in KINDS. */
@@ -24,50 +29,58 @@ export interface KindSpec {
   reasons: Reason[];
   /** The AI's output is a text the reviewer edits in the draft editor (when it is a string). */
   textDraft?: boolean;
+  /** Decision button labels that name what happens for this kind (the rest are the defaults). */
+  labels?(item: Item): Partial<Record<ItemCommand, string>>;
+  /** Accepting the AI's proposal is itself the cautious choice (blocking a payment), even when flagged. */
+  acceptIsSafe?(item: Item): boolean;
 }
+
+const verdictOf = (item: Item) => asString(asRecord(item.ai.output).verdict);
 
 export const KINDS: readonly KindSpec[] = [
   {
     kind: "transaction",
-    label: "Transaction",
-    plural: "Transactions",
+    get label() {
+      return t("kinds.transaction");
+    },
+    get plural() {
+      return t("kinds.transactions");
+    },
     View: TransactionView,
-    reasons: [
-      { code: "false_positive", label: "False positive: legitimate customer activity" },
-      { code: "confirmed_fraud", label: "Confirmed fraud: stronger action needed" },
-      { code: "wrong_verdict", label: "Wrong verdict for the evidence" },
-      { code: "customer_contacted", label: "Customer contacted: outcome differs" },
-      ...COMMON_REASONS,
-    ],
+    labels: (item) => {
+      const verdict = verdictOf(item);
+      return verdict ? { approve: t("decision.acceptVerdict", { verdict: humanizeKey(verdict) }), edit: t("decision.changeVerdict"), reject: t("decision.override") } : {};
+    },
+    acceptIsSafe: (item) => verdictOf(item) === "block",
+    reasons: [...["false_positive", "confirmed_fraud", "wrong_verdict", "customer_contacted"].map(reason), ...COMMON_REASONS],
   },
   {
     kind: "content_draft",
-    label: "Content draft",
-    plural: "Content drafts",
+    get label() {
+      return t("kinds.content_draft");
+    },
+    get plural() {
+      return t("kinds.content_drafts");
+    },
     View: ContentDraftView,
     textDraft: true,
-    reasons: [
-      { code: "off_brief", label: "Off brief: misses key points or audience" },
-      { code: "unsubstantiated_claim", label: "Unsubstantiated or absolute claim" },
-      { code: "factual_error", label: "Factual error" },
-      { code: "tone_or_brand", label: "Wrong tone or brand voice" },
-      { code: "too_long", label: "Over the word limit" },
-      ...COMMON_REASONS,
-    ],
+    labels: () => ({ approve: t("decision.approveDraft"), edit: t("decision.approveMyEdits") }),
+    reasons: [...["off_brief", "unsubstantiated_claim", "factual_error", "tone_or_brand", "too_long"].map(reason), ...COMMON_REASONS],
   },
   {
     kind: "clinical_suggestion",
-    label: "Clinical",
-    plural: "Clinical",
+    get label() {
+      return t("kinds.clinical_suggestion");
+    },
+    get plural() {
+      return t("kinds.clinical_suggestion");
+    },
     View: ClinicalView,
-    reasons: [
-      { code: "contraindicated", label: "Contraindicated for this patient" },
-      { code: "allergy", label: "Conflicts with a recorded allergy" },
-      { code: "interaction", label: "Drug interaction" },
-      { code: "wrong_dose", label: "Wrong dose, route or frequency" },
-      { code: "not_indicated", label: "Not indicated / different treatment preferred" },
-      ...COMMON_REASONS,
-    ],
+    labels: (item) =>
+      asRecord(item.payload).requires_attestation === true
+        ? { approve: t("decision.signOff"), edit: t("decision.signOffChanged") }
+        : { approve: t("decision.acceptOrder"), edit: t("decision.changeOrder") },
+    reasons: [...["contraindicated", "allergy", "interaction", "wrong_dose", "not_indicated"].map(reason), ...COMMON_REASONS],
   },
 ];
 
