@@ -2,7 +2,7 @@
 //! queue service, under random schedules of decisions, undos, network cuts, lost answers, replayed
 //! requests, a second process on the same data directory, lease expiry and reassignment, client kills
 //! and server restarts. After every step and at quiescence the server's database, each client's
-//! SQLite file and a small reference model are checked against the invariants of protocol.md.
+//! SQLite file and a small reference model are checked against the invariants of docs/protocol.md.
 //!
 //! CI runs a fixed seed and `COUNTERSIGN_MODEL_CASES` (default 300) schedules on SQLite; the long mode
 //! is e.g. `COUNTERSIGN_MODEL_CASES=10000 cargo test -p countersign-tests --test integration
