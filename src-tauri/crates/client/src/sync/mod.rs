@@ -165,12 +165,13 @@ impl SyncEngine {
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         let mut full_snapshot = cursor.is_none();
+        let opened = self.store.opened_unreported().await?;
         let response = match self
             .remote
             .pull(&PullRequest {
                 client_id,
                 cursor,
-                opened: Vec::new(),
+                opened: opened.clone(),
             })
             .await
         {
@@ -185,12 +186,13 @@ impl SyncEngine {
                     .pull(&PullRequest {
                         client_id,
                         cursor: None,
-                        opened: Vec::new(),
+                        opened: opened.clone(),
                     })
                     .await?
             }
             other => other?,
         };
+        self.store.forget_reported_openings(&opened).await?;
         plan::check_server_counter(
             response.last_mutation_id,
             self.store.next_mutation_id().await?,
