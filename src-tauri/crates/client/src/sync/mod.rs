@@ -192,7 +192,6 @@ impl SyncEngine {
             }
             other => other?,
         };
-        self.store.forget_reported_openings(&opened).await?;
         plan::check_server_counter(
             response.last_mutation_id,
             self.store.next_mutation_id().await?,
@@ -201,6 +200,8 @@ impl SyncEngine {
             .store
             .apply_pull(&response, full_snapshot, self.clock.now(), DUE_SOON_WITHIN)
             .await?;
+        // Only an answer the store accepted counts as reported: a refused one leaves the store as it was.
+        self.store.forget_reported_openings(&opened).await?;
         report.pulled += applied.upserted;
         report.removed += applied.removed;
         report.kept_with_unsent_decision += applied.kept_with_unsent_decision;
