@@ -183,3 +183,38 @@ async fn a_cancelled_write_never_leaves_the_store_locked() {
         "a decision after the cancellations: {decided:?}"
     );
 }
+
+#[tokio::test]
+async fn every_removal_reason_keeps_an_unsent_decision_marked_with_it() {
+    // `timed_out` (the deadline's `on_breach = "timeout_reject"`) is kept like the others.
+    for &reason in <RemovalReason as strum::VariantArray>::VARIANTS {
+        let (_dir, store, ids) = store_with(2).await;
+        store
+            .decide(ids[0], &approve(), now())
+            .await
+            .expect("decide");
+        let removed = ids
+            .iter()
+            .map(|id| Removal {
+                item_id: *id,
+                reason,
+            })
+            .collect();
+        let applied = store
+            .apply_pull(&pull(vec![], removed), false, now(), Duration::hours(1))
+            .await
+            .expect("pull");
+        assert_eq!(
+            (applied.removed, applied.kept_with_unsent_decision),
+            (1, 1),
+            "{reason:?}"
+        );
+        let kept = store.get(ids[0]).await.expect("get").expect("kept");
+        assert_eq!(kept.summary.removed_reason, Some(reason));
+        assert!(
+            store.get(ids[1]).await.expect("get").is_none(),
+            "{reason:?}"
+        );
+        assert_counts_agree(&store).await;
+    }
+}
