@@ -1,18 +1,24 @@
 //! The embedded default: with no server configured the app runs the queue service in-process on
 //! loopback, over SQLite in the app's data directory, with demo work and a demo producer, so a newcomer
-//! sees the whole loop on first start.
+//! sees the whole loop on first start. It serves `Policy::demo` (three teams, each with its kind and
+//! deadlines; docs/protocol.md, "Teams") and signs in as a senior of all three teams, so every kind
+//! and every escalation still reaches the one demo reviewer.
 
 use std::path::Path;
 use std::time::Duration;
 
 use countersign_client::remote::Token;
 use countersign_demo::DEMO_PRODUCER;
-use countersign_domain::{Risk, Role};
+use countersign_domain::Risk;
 use countersign_queue::auth::{self, UserError};
+use countersign_queue::error::StoreError;
 use countersign_queue::items::{self, ProduceError};
-use countersign_queue::{RunningServer, ServeOptions};
+use countersign_queue::teams::{self, TeamError};
+use countersign_queue::users;
+use countersign_queue::{Db, Policy, RunningServer, ServeOptions};
 
-/// The reviewer the app signs in as: a senior, so escalations reach the inbox too.
+/// The reviewer the app signs in as: a senior of every demo team, so every kind and its escalations
+/// reach the inbox.
 pub const DEMO_REVIEWER: &str = "demo-senior";
 /// Demo items seeded at every start; resubmitting an external id returns the existing item, so this
 /// seeds once per data directory.
@@ -25,6 +31,10 @@ pub const PRODUCER_INTERVAL: Duration = Duration::from_secs(45);
 pub enum EmbeddedError {
     #[error("the built-in demo queue could not start: {0}")]
     Start(#[from] countersign_queue::StartError),
+    #[error("the built-in demo queue could not open its database: {0}")]
+    Open(#[from] StoreError),
+    #[error("the built-in demo queue could not set up its teams: {0}")]
+    Team(#[from] TeamError),
     #[error("the built-in demo queue could not set up its users: {0}")]
     User(#[from] UserError),
     #[error("the built-in demo queue could not store its demo work: {0}")]
@@ -35,10 +45,16 @@ pub enum EmbeddedError {
 /// demo reviewer's token. The token lives only in memory: it is re-issued at each start and never stored.
 pub async fn start(dir: &Path) -> Result<(RunningServer, Token), EmbeddedError> {
     let url = format!("sqlite://{}", dir.join("queue.db").display());
-    let server = countersign_queue::start(ServeOptions::new(url)).await?;
+    let mut options = ServeOptions::new(url);
+    options.policy = Policy::demo();
+    // The demo policy names the demo teams, and a policy naming a missing team is refused at start.
+    let db = Db::open(&options.database_url).await?;
+    teams::ensure(&db, &teams::DEMO_TEAMS, options.clock.now()).await?;
+    db.pool.close().await;
+    let server = countersign_queue::start(options).await?;
     let state = &server.state;
     let now = state.now();
-    let token = match auth::ensure_user(&state.db, DEMO_REVIEWER, Role::Senior, now).await? {
+    let token = match users::ensure_demo_senior(&state.db, DEMO_REVIEWER, now).await? {
         Some(token) => token,
         None => auth::rotate_token(&state.db, DEMO_REVIEWER).await?,
     };

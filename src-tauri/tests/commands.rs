@@ -64,6 +64,11 @@ fn the_embedded_demo_answers_every_command_the_ui_uses() {
         .map(|stage| page["counts"][stage].as_i64().expect("count"))
         .sum();
     assert_eq!(page["total"].as_i64(), Some(open), "{page}");
+    // The demo routes each kind to its own team, and the app signs in as a senior of all three.
+    for kind in ["transaction", "content_draft", "clinical_suggestion"] {
+        let page = invoke(&window, "list_assignments", query(Some(kind), 1)).expect("page");
+        assert!(page["total"].as_i64() > Some(0), "no {kind} held: {page}");
+    }
 
     // A clinical suggestion asks for a sign-off: without the right credential it is refused, by code.
     let clinical = invoke(

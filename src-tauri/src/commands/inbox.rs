@@ -22,12 +22,20 @@ pub async fn list_assignments(
     })
 }
 
+/// Opening an item records it, so the next pull reports it and its lease keeps renewing
+/// (docs/protocol.md, "Pull").
 #[tauri::command]
 pub async fn get_assignment(
     shell: State<'_, Shell>,
     item_id: ItemId,
 ) -> Result<AssignmentView, AppError> {
-    let detail = shell.current().await.core.store.get(item_id).await?;
+    let detail = shell
+        .current()
+        .await
+        .core
+        .store
+        .open_assignment(item_id)
+        .await?;
     detail.map(AssignmentView::from).ok_or_else(|| {
         AppError::new(
             ErrorCode::NotFound,

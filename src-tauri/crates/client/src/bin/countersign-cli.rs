@@ -77,7 +77,8 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         offset: u32,
     },
-    /// One assignment with its whole item.
+    /// One assignment with its whole item. Counts as opening it: the next sync reports that, so
+    /// its lease keeps renewing (docs/protocol.md, "Pull").
     Show {
         id: String,
         #[arg(long)]
@@ -405,7 +406,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Show { id, json } => {
             let item_id = parse_item_id(&id)?;
-            let Some(detail) = store.get(item_id).await? else {
+            let Some(detail) = store.open_assignment(item_id).await? else {
                 return Err(StoreError::NotHeld(item_id).into());
             };
             if json {

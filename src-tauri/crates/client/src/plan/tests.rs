@@ -400,17 +400,27 @@ fn removal_table() {
         ("a conflict stays shown", Some(Conflict), false, true),
         ("unknown to us: nothing", None, false, false),
     ];
-    for (case, status, deleted, kept) in cases {
-        let local = local(&status.map(|s| vec![(1, s, 10)]).unwrap_or_default());
-        let plan = plan_pull(
-            &local,
-            &response(vec![], vec![(1, RemovalReason::DecidedElsewhere)]),
-            false,
-            now(),
-            Duration::hours(1),
-        );
-        assert_eq!(!plan.delete.is_empty(), deleted, "{case}");
-        assert_eq!(!plan.keep_marked_removed.is_empty(), kept, "{case}");
+    // Every reason alike, `timed_out` (a deadline's `timeout_reject`) included.
+    for &reason in <RemovalReason as strum::VariantArray>::VARIANTS {
+        for (case, status, deleted, kept) in cases {
+            let local = local(&status.map(|s| vec![(1, s, 10)]).unwrap_or_default());
+            let plan = plan_pull(
+                &local,
+                &response(vec![], vec![(1, reason)]),
+                false,
+                now(),
+                Duration::hours(1),
+            );
+            assert_eq!(!plan.delete.is_empty(), deleted, "{case}, {reason:?}");
+            assert_eq!(
+                !plan.keep_marked_removed.is_empty(),
+                kept,
+                "{case}, {reason:?}"
+            );
+            if kept {
+                assert_eq!(plan.keep_marked_removed[0].1, reason, "{case}");
+            }
+        }
     }
 }
 

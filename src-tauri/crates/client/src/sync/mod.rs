@@ -165,12 +165,13 @@ impl SyncEngine {
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         let mut full_snapshot = cursor.is_none();
+        let opened = self.store.opened_unreported().await?;
         let response = match self
             .remote
             .pull(&PullRequest {
                 client_id,
                 cursor,
-                opened: Vec::new(),
+                opened: opened.clone(),
             })
             .await
         {
@@ -185,7 +186,7 @@ impl SyncEngine {
                     .pull(&PullRequest {
                         client_id,
                         cursor: None,
-                        opened: Vec::new(),
+                        opened: opened.clone(),
                     })
                     .await?
             }
@@ -199,6 +200,8 @@ impl SyncEngine {
             .store
             .apply_pull(&response, full_snapshot, self.clock.now(), DUE_SOON_WITHIN)
             .await?;
+        // Only an answer the store accepted counts as reported: a refused one leaves the store as it was.
+        self.store.forget_reported_openings(&opened).await?;
         report.pulled += applied.upserted;
         report.removed += applied.removed;
         report.kept_with_unsent_decision += applied.kept_with_unsent_decision;

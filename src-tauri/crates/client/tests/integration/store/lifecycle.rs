@@ -5,34 +5,44 @@ use super::*;
 
 #[tokio::test]
 async fn removal_keeps_items_with_an_unsent_decision() {
-    let (_dir, store, ids) = store_with(2).await;
-    store
-        .decide(ids[0], &approve(), now())
-        .await
-        .expect("decide");
-    let removed = ids
-        .iter()
-        .map(|id| Removal {
-            item_id: *id,
-            reason: RemovalReason::DecidedElsewhere,
-        })
-        .collect();
-    let applied = store
-        .apply_pull(&pull(vec![], removed), false, now(), Duration::hours(1))
-        .await
-        .expect("pull");
-    assert_eq!((applied.removed, applied.kept_with_unsent_decision), (1, 1));
-    let kept = store.get(ids[0]).await.expect("get").expect("kept");
-    assert_eq!(
-        kept.summary.removed_reason,
-        Some(RemovalReason::DecidedElsewhere)
-    );
-    assert!(store.get(ids[1]).await.expect("get").is_none());
-    assert_counts_agree(&store).await;
-    // Undoing it now leaves nothing to work on.
-    store.undo(ids[0], now()).await.expect("undo");
-    assert!(store.get(ids[0]).await.expect("get").is_none());
-    assert_counts_agree(&store).await;
+    // Every reason alike, `timed_out` (a deadline's `on_breach = "timeout_reject"`) included.
+    for &reason in <RemovalReason as strum::VariantArray>::VARIANTS {
+        let (_dir, store, ids) = store_with(2).await;
+        store
+            .decide(ids[0], &approve(), now())
+            .await
+            .expect("decide");
+        let removed = ids
+            .iter()
+            .map(|id| Removal {
+                item_id: *id,
+                reason,
+            })
+            .collect();
+        let applied = store
+            .apply_pull(&pull(vec![], removed), false, now(), Duration::hours(1))
+            .await
+            .expect("pull");
+        assert_eq!(
+            (applied.removed, applied.kept_with_unsent_decision),
+            (1, 1),
+            "{reason:?}"
+        );
+        let kept = store.get(ids[0]).await.expect("get").expect("kept");
+        assert_eq!(kept.summary.removed_reason, Some(reason));
+        assert!(
+            store.get(ids[1]).await.expect("get").is_none(),
+            "{reason:?}"
+        );
+        assert_counts_agree(&store).await;
+        // Undoing it now leaves nothing to work on.
+        store.undo(ids[0], now()).await.expect("undo");
+        assert!(
+            store.get(ids[0]).await.expect("get").is_none(),
+            "{reason:?}"
+        );
+        assert_counts_agree(&store).await;
+    }
 }
 
 #[tokio::test]

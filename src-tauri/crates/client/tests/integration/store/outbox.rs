@@ -275,3 +275,46 @@ async fn results_are_recorded_per_code() {
     assert_eq!(store.unresolved_conflict_count().await.expect("count"), 0);
     assert_counts_agree(&store).await;
 }
+
+#[tokio::test]
+async fn a_timed_out_decision_is_a_conflict_with_its_code() {
+    let (_dir, store, ids) = store_with(1).await;
+    store
+        .decide(ids[0], &approve(), now())
+        .await
+        .expect("decide");
+    let batch = store
+        .claim_push_batch(BatchLimits::default())
+        .await
+        .expect("claim")
+        .expect("batch");
+    let m = &batch.mutations;
+    let outcome = PushOutcome {
+        acks: vec![ack(
+            m[0].id,
+            MutationStatus::Conflict,
+            Some(ResultCode::TimedOut),
+            Some("The deadline passed and the item was rejected by timeout."),
+        )],
+        unanswered: vec![],
+        last_acked: MutationId(1),
+    };
+    let applied = store
+        .apply_push_outcome(m, &outcome, now())
+        .await
+        .expect("apply");
+    assert_eq!(
+        (applied.applied, applied.conflicts, applied.rejected),
+        (0, 1, 0)
+    );
+    let summary = store.get(ids[0]).await.expect("get").expect("held").summary;
+    assert_eq!(summary.status, AssignmentStatus::Conflict);
+    let conflicts = store.conflicts(false).await.expect("conflicts");
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].code, ResultCode::TimedOut);
+    assert_eq!(
+        conflicts[0].message,
+        "The deadline passed and the item was rejected by timeout."
+    );
+    assert_eq!(store.pending_count().await.expect("count"), 0);
+}
