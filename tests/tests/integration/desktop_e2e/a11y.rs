@@ -75,7 +75,7 @@ impl Axe {
             }
             self.summary.push(format!(
                 "{screen} [{theme}]: critical {}, serious {}, moderate {}, minor {}; \
-                 contrast left for a person to judge on {} elements",
+                 contrast left for a person to judge: {}",
                 counts[0], counts[1], counts[2], counts[3], result["undecided"]
             ));
         }
@@ -128,7 +128,7 @@ impl Axe {
                    violations: r.violations.map(v => ({ \
                      id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length, \
                      target: v.nodes.length ? v.nodes[0].target : null })), \
-                   undecided: r.incomplete.filter(v => v.id === 'color-contrast').map(v => v.nodes.length)[0] || 0 \
+                   undecided: r.incomplete.filter(v => v.id === 'color-contrast').flatMap(v => v.nodes.map(n => n.target)) \
                  }), e => done({error: String(e)}));",
             )
             .await?;
