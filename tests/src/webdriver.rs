@@ -150,6 +150,29 @@ impl WebDriver {
         .await
     }
 
+    /// Runs `script` as an asynchronous WebDriver script: it calls `arguments[arguments.length - 1]`
+    /// with its result.
+    pub async fn execute_async(&self, script: &str) -> Result<Value> {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    /// Clicks the first element matching `css`.
+    pub async fn click(&self, css: &str) -> Result<()> {
+        let element = self.find(css).await?;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        )
+        .await?;
+        Ok(())
+    }
+
     pub async fn find(&self, css: &str) -> Result<String> {
         let found = self
             .call(
@@ -308,13 +331,9 @@ impl WebDriver {
                  .then(v => v.summary.status);"
             );
             let status = self
-                .call(
-                    reqwest::Method::POST,
-                    "/execute/async",
-                    Some(json!({"script": format!(
-                        "const done = arguments[arguments.length - 1]; (function() {{ {script} }})().then(done, e => done('error: ' + JSON.stringify(e)));"
-                    ), "args": []})),
-                )
+                .execute_async(&format!(
+                    "const done = arguments[arguments.length - 1]; (function() {{ {script} }})().then(done, e => done('error: ' + JSON.stringify(e)));"
+                ))
                 .await?;
             Ok(status.as_str().is_some_and(|s| wanted.contains(&s)))
         })

@@ -5,6 +5,10 @@
 //! Run it with `scripts/desktop-e2e.sh`, which builds what it needs and provides the display and the
 //! session bus. It is `#[ignore]`d so that a plain `cargo test` without a display reports it as ignored
 //! instead of hanging; the script runs it with `--ignored`, and there anything missing is a failure.
+//!
+//! On the way it checks accessibility in the same window (issue 14, item 5; `a11y`).
+
+mod a11y;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -211,6 +215,7 @@ async fn drive(
     else {
         bail!("expected 10 items");
     };
+    let mut axe = a11y::Axe::load()?;
     sign_in(wd, &server, &fixture.reviewer_token).await?;
     wd.wait_for(r#"[data-testid="inbox-row"]"#, Duration::from_secs(60))
         .await?;
@@ -228,6 +233,7 @@ async fn drive(
     })
     .await?;
     wd.screenshot(&output.join("inbox.png")).await?;
+    axe.check(wd, "inbox").await?;
 
     // Untrusted content is shown as text and never runs.
     wd.select_by_keyboard(&injection.0).await?;
@@ -254,6 +260,16 @@ async fn drive(
         "nothing injected ran or rendered: {probe}"
     );
     wd.screenshot(&output.join("injection.png")).await?;
+    axe.check(wd, "transaction (injection)").await?;
+
+    // The dialogs are modal, and the conflicts view passes axe too.
+    a11y::dialog(wd, &mut axe, "open-shortcuts", "shortcut-sheet").await?;
+    a11y::dialog(wd, &mut axe, "open-settings", "settings-dialog").await?;
+    wd.click(r#"[data-testid="open-conflicts"]"#).await?;
+    wd.wait_for(r#"[data-testid="conflicts-view"]"#, Duration::from_secs(10))
+        .await?;
+    axe.check(wd, "conflicts").await?;
+    wd.click(r#"[data-testid="conflicts-close"]"#).await?;
 
     // Approve with edits: a content draft, edited in its editor, Ctrl+Enter.
     wd.select_by_keyboard(&draft.0).await?;
@@ -263,7 +279,9 @@ async fn drive(
     )
     .await?;
     wd.screenshot(&output.join("content_draft.png")).await?;
+    axe.check(wd, "content_draft").await?;
     wd.keys(&["e"]).await?;
+    axe.check(wd, "content_draft editing").await?;
     wd.type_into(
         r#"[data-testid="draft-editor"]"#,
         &format!(" {EDIT_MARKER}"),
@@ -271,6 +289,7 @@ async fn drive(
     .await?;
     wd.keys(&[CONTROL, ENTER]).await?;
     wd.wait_status(&draft.0, "decided|uploaded").await?;
+    a11y::toast_clear_of_decision_bar(wd).await?;
 
     // Reject with a reason: r, pick the reason by typing, Enter.
     wd.select_by_keyboard(&txn_reject.0).await?;
@@ -280,14 +299,31 @@ async fn drive(
     )
     .await?;
     wd.screenshot(&output.join("transaction.png")).await?;
+    axe.check(wd, "transaction").await?;
     wd.keys(&["r"]).await?;
+    wd.wait_for(r#"[data-testid="reject-panel"]"#, Duration::from_secs(10))
+        .await?;
+    axe.check(wd, "reject panel").await?;
     wd.type_into(r#"[data-testid="reason-select"]"#, "False")
         .await?;
     wd.keys(&[ENTER]).await?;
     wd.wait_status(&txn_reject.0, "decided|uploaded").await?;
+    a11y::toast_clear_of_decision_bar(wd).await?;
 
     // Escalate with a note: s, type, Ctrl+Enter.
     wd.select_by_keyboard(&txn_escalate.0).await?;
+    // The JSON edit panel passes axe; Escape closes it untouched.
+    wd.keys(&["e"]).await?;
+    wd.wait_for(r#"[data-testid="edit-panel"]"#, Duration::from_secs(10))
+        .await?;
+    axe.check(wd, "edit panel").await?;
+    wd.keys(&[ESCAPE]).await?;
+    wd.wait_until(
+        "Escape closes the edit panel",
+        Duration::from_secs(5),
+        || async { Ok(wd.count(r#"[data-testid="edit-panel"]"#).await? == 0) },
+    )
+    .await?;
     wd.keys(&["s"]).await?;
     wd.type_into(r#"[data-testid="note-field"]"#, ESCALATION_NOTE)
         .await?;
@@ -300,6 +336,8 @@ async fn drive(
         .await?;
     wd.screenshot(&output.join("clinical_suggestion.png"))
         .await?;
+    axe.check(wd, "clinical_suggestion with sign-off").await?;
+    a11y::page_down_scrolls_the_body(wd).await?;
     wd.keys(&["a"]).await?; // focuses the attestation first
     wd.keys(&[" "]).await?;
     wd.type_into(
@@ -309,6 +347,7 @@ async fn drive(
     .await?;
     wd.keys(&[CONTROL, ENTER]).await?;
     wd.wait_status(&clinical.0, "decided|uploaded").await?;
+    a11y::toast_clear_of_decision_bar(wd).await?;
     wd.wait_until(
         "the four decisions uploaded",
         Duration::from_secs(30),
@@ -365,6 +404,11 @@ async fn drive(
     )
     .await?;
     wd.screenshot(&output.join("synced.png")).await?;
+
+    // The one item left open at the window's minimum size.
+    wd.select_by_keyboard(&injection.0).await?;
+    a11y::minimum_window(wd, output).await?;
+    axe.print();
     Ok(restarted)
 }
 
@@ -400,3 +444,4 @@ async fn sign_in(wd: &WebDriver, server: &RunningServer, token: &str) -> Result<
 
 const CONTROL: &str = "\u{E009}";
 const ENTER: &str = "\u{E007}";
+const ESCAPE: &str = "\u{E00C}";
