@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use countersign_client::model::{AssignmentStatus, DecisionInput, ListQuery, SortOrder};
-use countersign_client::notify::{Notice, Notifier};
+use countersign_client::notify;
 use countersign_client::remote::{QueueClient, Token};
 use countersign_client::store::Store;
 use countersign_client::sync::SyncEngine;
@@ -32,18 +32,6 @@ const COLD_ROWS: usize = 10_000;
 const DRAIN_DECISIONS: usize = 1_000;
 const INBOX_ROWS: usize = 100_000;
 const PAGE_READS: usize = 200;
-
-/// Benchmarks measure sync, not a desktop's notification server.
-struct SilentNotifier;
-
-impl Notifier for SilentNotifier {
-    fn show(&self, _: &Notice) -> Result<(), String> {
-        Ok(())
-    }
-    fn probe(&self) -> Result<String, String> {
-        Ok("silent".into())
-    }
-}
 
 fn assignment(n: usize) -> Assignment {
     let mut a = fixtures::assignment(ItemId::new_v7(), LeaseId::new_v7(), SystemClock.now());
@@ -283,7 +271,7 @@ async fn drain_figure() -> Duration {
     let engine = SyncEngine::new(
         store.clone(),
         QueueClient::new(&queue.url(), Token::new(token)).expect("client"),
-        Arc::new(SilentNotifier),
+        Arc::new(notify::Silent),
         Arc::new(SystemClock),
     );
     engine.sync_once().await.expect("cold sync");

@@ -32,6 +32,17 @@ pub trait Clock: Send + Sync {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
+/// Any function of no arguments is a clock: a test or a shell can hand in another service's clock
+/// (`move || manual.now()`) without a wrapper type.
+impl<F> Clock for F
+where
+    F: Fn() -> DateTime<Utc> + Send + Sync,
+{
+    fn now(&self) -> DateTime<Utc> {
+        self()
+    }
+}
+
 impl Clock for SystemClock {
     #[allow(clippy::disallowed_methods)] // the core's one place the wall clock is read
     fn now(&self) -> DateTime<Utc> {

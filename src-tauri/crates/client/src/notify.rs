@@ -26,6 +26,19 @@ pub trait Notifier: Send + Sync + 'static {
     fn probe(&self) -> Result<String, String>;
 }
 
+/// Shows nothing, for runs with no desktop to show on (benchmarks, tests of sync rather than popups).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl Notifier for Silent {
+    fn show(&self, _notice: &Notice) -> Result<(), String> {
+        Ok(())
+    }
+    fn probe(&self) -> Result<String, String> {
+        Ok("silent: nothing is shown".into())
+    }
+}
+
 /// The OS notification service through notify-rust (a D-Bus notification server on Linux).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct DesktopNotifier;

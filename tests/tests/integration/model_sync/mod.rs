@@ -16,9 +16,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use countersign_client::model::{DecisionInput, ListQuery};
-use countersign_client::notify::{Notice, Notifier};
+use countersign_client::notify;
 use countersign_client::remote::{QueueClient, Token};
 use countersign_client::store::{Store as ClientStore, StoreError};
 use countersign_client::sync::{SyncEngine, SyncError};
@@ -137,25 +137,6 @@ fn step_strategy() -> impl Strategy<Value = Step> {
         1 => Just(Step::RestartServer),
         1 => any::<bool>().prop_map(|high_risk| Step::Submit { high_risk }),
     ]
-}
-
-struct NoNotifier;
-
-impl Notifier for NoNotifier {
-    fn show(&self, _notice: &Notice) -> Result<(), String> {
-        Ok(())
-    }
-    fn probe(&self) -> Result<String, String> {
-        Ok("test".into())
-    }
-}
-
-struct ClientClock(Arc<ManualClock>);
-
-impl countersign_client::Clock for ClientClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0.now()
-    }
 }
 
 /// A decision the client showed as recorded (decide returned Ok).
@@ -287,8 +268,11 @@ fn engine_for(store: &ClientStore, url: &str, token: &str, clock: &Arc<ManualClo
     SyncEngine::new(
         store.clone(),
         remote,
-        Arc::new(NoNotifier),
-        Arc::new(ClientClock(clock.clone())),
+        Arc::new(notify::Silent),
+        Arc::new({
+            let clock = clock.clone();
+            move || clock.now()
+        }),
     )
 }
 

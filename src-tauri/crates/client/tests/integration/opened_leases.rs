@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use countersign_client::notify::{Notice, Notifier};
+use countersign_client::notify;
 use countersign_client::remote::{QueueClient, Token};
 use countersign_client::store::Store;
 use countersign_client::sync::SyncEngine;
@@ -14,27 +14,6 @@ use countersign_testkit::fixtures::item;
 use countersign_testkit::{Backend, Queue, QueueOptions, TestDb, on_both_backends};
 
 on_both_backends!(opened_leases_keep_renewing_and_unopened_ones_stop);
-
-/// This test is about leases, not popups.
-struct NoPopups;
-
-impl Notifier for NoPopups {
-    fn show(&self, _notice: &Notice) -> Result<(), String> {
-        Ok(())
-    }
-    fn probe(&self) -> Result<String, String> {
-        Ok("none in this test".into())
-    }
-}
-
-/// The client's clock reads the queue's manual one, so both sides agree on the time.
-struct SharedClock(Arc<ManualClock>);
-
-impl countersign_client::Clock for SharedClock {
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.now()
-    }
-}
 
 const LEASE_SECONDS: i64 = 3600;
 
@@ -77,8 +56,12 @@ async fn opened_leases_keep_renewing_and_unopened_ones_stop(backend: Backend) {
     let engine = SyncEngine::new(
         store.clone(),
         remote,
-        Arc::new(NoPopups),
-        Arc::new(SharedClock(clock.clone())),
+        Arc::new(notify::Silent),
+        // The client reads the queue's manual clock, so both sides agree on the time.
+        Arc::new({
+            let clock = clock.clone();
+            move || clock.now()
+        }),
     );
     let report = engine.sync_once().await.expect("first pull");
     assert_eq!(report.pulled, 2);
