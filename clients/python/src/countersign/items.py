@@ -58,6 +58,29 @@ class NewItem:
     due_at: str | None = None
     callback_url: str | None = None
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NewItem:
+        """The inverse of :meth:`to_json`."""
+        ai = data["ai"]
+        return cls(
+            external_id=data["external_id"],
+            kind=data["kind"],
+            title=data["title"],
+            payload=data.get("payload", {}),
+            ai=Ai(
+                output=ai["output"],
+                confidence=ai["confidence"],
+                risk=ai["risk"],
+                model=ai.get("model"),
+                reasoning=ai.get("reasoning"),
+                signals=[Signal(**s) for s in ai.get("signals", [])],
+                evidence=[Evidence(**e) for e in ai.get("evidence", [])],
+            ),
+            priority=data.get("priority"),
+            due_at=data.get("due_at"),
+            callback_url=data.get("callback_url"),
+        )
+
     def to_json(self) -> dict[str, Any]:
         """The request body, leaving out optional fields that were not given."""
         ai: dict[str, Any] = {
