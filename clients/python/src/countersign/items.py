@@ -150,6 +150,17 @@ class Item:
         """True once the item can no longer change: decided, auto-approved or cancelled."""
         return self.status in FINAL_STATUSES
 
+    @property
+    def last_decision(self) -> Decision | None:
+        """The latest decision, or None when nobody decided (pending, auto-approved, cancelled)."""
+        return self.decisions[-1] if self.decisions else None
+
+    @property
+    def correction(self) -> Any:
+        """The person's version of ``ai.output`` when the outcome is ``approved_with_edits``: the
+        last correction made (a second approver approves the first approver's edits as they are)."""
+        return next((d.correction for d in reversed(self.decisions) if d.correction is not None), None)
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Item:
         return cls(

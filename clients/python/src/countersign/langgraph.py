@@ -55,15 +55,14 @@ class Review:
 
     @classmethod
     def from_item(cls, item: Item) -> Review:
-        last = item.decisions[-1] if item.decisions else None
+        last = item.last_decision
         return cls(
             item_id=item.id,
             status=item.status,
             outcome=item.outcome,
             action=last.action if last else None,
             by=last.by if last else None,
-            # The last correction: a second approver approves the first approver's edits as they are.
-            correction=next((d.correction for d in reversed(item.decisions) if d.correction is not None), None),
+            correction=item.correction,
             note=last.note if last else None,
             reason_code=last.reason_code if last else None,
         )
