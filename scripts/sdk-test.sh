@@ -17,5 +17,7 @@ fi
 "$venv/bin/pip" install --quiet --no-build-isolation "./clients/python[test]"
 export COUNTERSIGN_QUEUE_BIN="${COUNTERSIGN_QUEUE_BIN:-${CARGO_TARGET_DIR:-target}/debug/countersign-queue}"
 [ -x "$COUNTERSIGN_QUEUE_BIN" ] || cargo build --locked -q -p countersign-queue
+# Lint, format and strict typing (the package is typed: py.typed), with the settings in its pyproject.toml.
+(cd clients/python && "../../$venv/bin/ruff" check . && "../../$venv/bin/ruff" format --check . && "../../$venv/bin/mypy" src tests examples)
 # pytest exits 5 when it collected no tests: that is a failure here too, as is every other non-zero.
 "$venv/bin/pytest" -q clients/python/tests

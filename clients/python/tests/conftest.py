@@ -27,7 +27,9 @@ def queue_binary() -> Path:
     configured = os.environ.get("COUNTERSIGN_QUEUE_BIN")
     path = Path(configured) if configured else REPO_ROOT / "target" / "debug" / "countersign-queue"
     if not path.is_file():
-        pytest.fail(f"no queue binary at {path}: build it (cargo build -p countersign-queue) or set COUNTERSIGN_QUEUE_BIN")
+        pytest.fail(
+            f"no queue binary at {path}: build it (cargo build -p countersign-queue) or set COUNTERSIGN_QUEUE_BIN"
+        )
     return path
 
 

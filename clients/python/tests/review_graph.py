@@ -43,8 +43,10 @@ def ask_a_person(state: State) -> State:
         payload={"amount": state["amount"], "currency": "EUR"},
         ai=Ai(output=state["proposal"], confidence=0.8, risk="medium", model="rules-v1"),
     )
-    return {"review": {"outcome": review.outcome, "by": review.by, "note": review.note, "item_id": review.item_id},
-            "action": review.output(state["proposal"]) if review.approved else {"verdict": "escalate_to_ops"}}
+    return {
+        "review": {"outcome": review.outcome, "by": review.by, "note": review.note, "item_id": review.item_id},
+        "action": review.output(state["proposal"]) if review.approved else {"verdict": "escalate_to_ops"},
+    }
 
 
 def build_graph(checkpointer: BaseCheckpointSaver[Any]) -> Pregel[Any, Any, Any, Any]:

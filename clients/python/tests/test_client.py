@@ -11,7 +11,9 @@ from conftest import Queue, Reviewer, WebhookReceiver
 from countersign import Ai, Client, CountersignError, DecisionTimeout, NewItem, WebhookVerificationError, verify_webhook
 
 
-def proposal(callback_url: str | None = None, title: str = "Card payment EUR 4,980", confidence: float = 0.8) -> NewItem:
+def proposal(
+    callback_url: str | None = None, title: str = "Card payment EUR 4,980", confidence: float = 0.8
+) -> NewItem:
     """A medium-risk transaction the built-in policy routes to review."""
     return NewItem(
         external_id=f"sdk-{uuid.uuid4()}",

@@ -32,7 +32,12 @@ def test_graph_resumes_with_the_decision(client: Client, reviewer: Reviewer) -> 
     reviewer.decide(item.id, "approve_with_edits", correction={"verdict": "allow"}, note="known customer")
     final = reviewed.resume(config)
     assert final["action"] == {"verdict": "allow"}
-    assert final["review"] == {"outcome": "approved_with_edits", "by": "sdk-reviewer", "note": "known customer", "item_id": item.id}
+    assert final["review"] == {
+        "outcome": "approved_with_edits",
+        "by": "sdk-reviewer",
+        "note": "known customer",
+        "item_id": item.id,
+    }
 
 
 def test_a_rejection_reaches_the_graph(client: Client, reviewer: Reviewer) -> None:
@@ -53,7 +58,9 @@ def test_graph_resumes_after_the_process_restarted(queue: Queue, reviewer: Revie
     env = {**os.environ, "COUNTERSIGN_URL": queue.url, "COUNTERSIGN_TOKEN": queue.producer_token}
 
     def phase(name: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, str(script), name, checkpoint_db, thread_id], env=env, capture_output=True, text=True)
+        return subprocess.run(
+            [sys.executable, str(script), name, checkpoint_db, thread_id], env=env, capture_output=True, text=True
+        )
 
     started = phase("start")
     assert started.returncode == 3, started.stderr
@@ -64,4 +71,9 @@ def test_graph_resumes_after_the_process_restarted(queue: Queue, reviewer: Revie
     assert resumed.returncode == 0, resumed.stderr
     final = json.loads(resumed.stdout)
     assert final["action"] == {"verdict": "block"}
-    assert final["review"] == {"outcome": "approved", "by": "sdk-reviewer", "note": "fine after a call", "item_id": item_id}
+    assert final["review"] == {
+        "outcome": "approved",
+        "by": "sdk-reviewer",
+        "note": "fine after a call",
+        "item_id": item_id,
+    }

@@ -52,7 +52,12 @@ def test_request_human_review_returns_the_decision(queue: Queue, reviewer: Revie
     }
 
     def decide(results: list[Any]) -> None:
-        reviewer.decide(results[0]["item_id"], "approve_with_edits", correction="Your refund of EUR 40 was sent today.", note="warmer")
+        reviewer.decide(
+            results[0]["item_id"],
+            "approve_with_edits",
+            correction="Your refund of EUR 40 was sent today.",
+            note="warmer",
+        )
 
     first, again = call_tools(
         queue,

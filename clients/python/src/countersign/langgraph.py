@@ -82,7 +82,9 @@ def request_review(
     every LangGraph ``interrupt()``, the node runs again from its start when the graph resumes, so
     the code before this call must be safe to repeat.
     """
-    proposal = NewItem(external_id="", kind=kind, title=title, ai=ai, payload=payload or {}, priority=priority, due_at=due_at)
+    proposal = NewItem(
+        external_id="", kind=kind, title=title, ai=ai, payload=payload or {}, priority=priority, due_at=due_at
+    )
     body = proposal.to_json()
     del body["external_id"]
     return Review(**interrupt({INTERRUPT_KEY: body}))

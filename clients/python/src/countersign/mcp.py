@@ -53,7 +53,9 @@ def answer_of(item: Item) -> ReviewAnswer:
 
 def build_server(client: Client) -> MCPServer:
     """The MCP server, its tools talking to the queue through ``client``."""
-    server = MCPServer("countersign", instructions="Ask a person to approve, correct or reject a proposal before acting on it.")
+    server = MCPServer(
+        "countersign", instructions="Ask a person to approve, correct or reject a proposal before acting on it."
+    )
 
     @server.tool()
     def request_human_review(
