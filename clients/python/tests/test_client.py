@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import uuid
 
+import httpx
 import pytest
 
 from conftest import Queue, Reviewer, WebhookReceiver
@@ -83,6 +85,22 @@ def test_wait_for_decision_times_out_and_leaves_the_item_pending(client: Client)
         client.wait_for_decision(item.id, timeout=0.5)
     assert waited.value.item_id == item.id
     assert client.get(item.id).status == "pending"
+
+
+def test_wait_for_decision_outlasts_an_unreachable_queue_and_says_why_it_gave_up() -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        closed_port = unused.getsockname()[1]
+    with Client(f"http://127.0.0.1:{closed_port}", "cs_unused") as unreachable:
+        with pytest.raises(DecisionTimeout) as waited:
+            unreachable.wait_for_decision(str(uuid.uuid4()), timeout=0.5)
+    assert isinstance(waited.value.__cause__, httpx.ConnectError)
+
+
+def test_wait_for_decision_raises_a_refusal_at_once(queue: Queue) -> None:
+    with Client(queue.url, "cs_not-a-token") as stranger, pytest.raises(CountersignError) as refused:
+        stranger.wait_for_decision(str(uuid.uuid4()), timeout=60)
+    assert refused.value.code == "unauthorized"
 
 
 def test_cancel(client: Client, reviewer: Reviewer) -> None:

@@ -82,20 +82,31 @@ class Client:
 
         Polls ``GET /v1/items/{id}``: the queue's event stream (``GET /v1/events``) is for reviewers
         and seniors only, so a producer token cannot listen to it. The interval starts at
-        ``poll_interval`` and doubles up to ``max_interval`` seconds. Raises
-        :class:`~countersign.DecisionTimeout` when ``timeout`` seconds pass first; the item stays in
-        the queue, and waiting again later is safe. Check ``item.status``: a ``cancelled`` item has
-        no outcome.
+        ``poll_interval`` and doubles up to ``max_interval`` seconds. A connection failure or a 5xx
+        answer (the queue restarting, its database briefly away) is retried like a pending item; a
+        4xx (a wrong token, an unknown item) raises at once. Raises
+        :class:`~countersign.DecisionTimeout` when ``timeout`` seconds pass first, chained to the
+        last transient failure if there was one; the item stays in the queue, and waiting again
+        later is safe. Check ``item.status``: a ``cancelled`` item has no outcome.
         """
         deadline = time.monotonic() + timeout
         interval = poll_interval
+        last_failure: Exception | None = None
         while True:
-            item = self.get(item_id)
-            if item.is_final:
-                return item
+            try:
+                item = self.get(item_id)
+                if item.is_final:
+                    return item
+                last_failure = None
+            except httpx.TransportError as failure:
+                last_failure = failure
+            except CountersignError as refusal:
+                if refusal.status < 500:
+                    raise
+                last_failure = refusal
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise DecisionTimeout(item_id, timeout)
+                raise DecisionTimeout(item_id, timeout) from last_failure
             time.sleep(min(interval, remaining))
             interval = min(interval * 2, max_interval)
 
