@@ -31,6 +31,7 @@ cargo clippy --workspace --all-targets --features "$COUNTERSIGN_CARGO_FEATURES" 
 echo "== build"
 # The binaries too: tests run countersign-queue and countersign-cli as real processes.
 cargo build --workspace --bins --features "$COUNTERSIGN_CARGO_FEATURES" --locked
+scripts/sdk-test.sh
 echo "== fuzz the queue API (schemathesis against /openapi.json)"
 scripts/fuzz-api.sh
 echo "== test"
