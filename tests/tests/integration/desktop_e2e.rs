@@ -16,7 +16,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail, ensure};
 use countersign_client::secrets::{OsKeyring, Secrets};
 use countersign_domain::{NewItem, Risk, Role};
-use countersign_queue::{RunningServer, ServeOptions, auth, items};
+use countersign_queue::{AppState, RunningServer, ServeOptions, auth, items};
 use countersign_tests::webdriver::{TauriDriver, WebDriver};
 use serde_json::{Value, json};
 
@@ -28,6 +28,8 @@ const INJECTED_SCRIPT: &str = "<script>window.__pwned='payload'</script>";
 const INJECTED_REASONING: &str = r#"Looks fine <iframe src="https://example.com"></iframe><a href="javascript:window.__pwned='link'">x</a>"#;
 const EDIT_MARKER: &str = "Edited by the e2e reviewer.";
 const ESCALATION_NOTE: &str = "Needs a senior: the amount is unusual";
+/// Open items below the ten the reviewer decides: enough rows for the inbox to scroll.
+const WAITING: usize = 12;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs a display, WebKitWebDriver and tauri-driver: run scripts/desktop-e2e.sh"]
@@ -39,6 +41,8 @@ async fn a_reviewer_works_through_the_queue_online_and_offline() {
 
 struct Fixture {
     items: Vec<(String, &'static str)>,
+    /// Items left open below the ten, so that the inbox scrolls (a new arrival has rows to push).
+    waiting: usize,
     producer_token: String,
     reviewer_token: String,
 }
@@ -147,7 +151,7 @@ fn env(name: &str) -> Result<String> {
 }
 
 /// Ten items in a known order (highest priority first): the injection, one of each kind to decide,
-/// and five to decide offline.
+/// and five to decide offline; below them, `WAITING` items nobody decides.
 async fn seed(server: &RunningServer) -> Result<Fixture> {
     let state = &server.state;
     let now = state.now();
@@ -178,21 +182,41 @@ async fn seed(server: &RunningServer) -> Result<Fixture> {
     for n in 0..5 {
         planned.push((of_kind("transaction", 3 + n)?, "offline"));
     }
+    let waiting: Vec<NewItem> = pool.iter().rev().take(WAITING).cloned().collect();
+    ensure!(
+        waiting.len() == WAITING,
+        "the demo pool has {WAITING} items"
+    );
     let mut fixture = Fixture {
         items: Vec::new(),
+        waiting: waiting.len(),
         producer_token,
         reviewer_token,
     };
-    for (index, (mut item, role)) in planned.into_iter().enumerate() {
-        // Routed to review (not auto-approved, not escalated), in a fixed order.
-        item.ai.confidence = 0.7;
-        item.ai.risk = Risk::Medium;
-        item.priority = 99 - i64::try_from(index)?;
-        item.external_id = format!("e2e-{index}");
-        let submitted = items::submit(state, PRODUCER, &item).await?;
-        fixture.items.push((submitted.item.id.to_string(), role));
+    for (index, (item, role)) in planned.into_iter().enumerate() {
+        let priority = 99 - i64::try_from(index)?;
+        let id = submit_for_review(state, item, priority, &format!("e2e-{index}")).await?;
+        fixture.items.push((id, role));
+    }
+    for (index, item) in waiting.into_iter().enumerate() {
+        submit_for_review(state, item, 10, &format!("e2e-waiting-{index}")).await?;
     }
     Ok(fixture)
+}
+
+/// Submits `item` so that it is routed to review (not auto-approved, not escalated) at `priority`.
+async fn submit_for_review(
+    state: &AppState,
+    mut item: NewItem,
+    priority: i64,
+    external_id: &str,
+) -> Result<String> {
+    item.ai.confidence = 0.7;
+    item.ai.risk = Risk::Medium;
+    item.priority = priority;
+    item.external_id = external_id.to_owned();
+    let submitted = items::submit(state, PRODUCER, &item).await?;
+    Ok(submitted.item.id.to_string())
 }
 
 /// Drives the window; stops `server` half-way and returns the one restarted on its port.
@@ -278,7 +302,7 @@ async fn drive(
         Duration::from_secs(10),
     )
     .await?;
-    wd.screenshot(&output.join("content_draft.png")).await?;
+    screenshots(wd, output, "content_draft").await?;
     axe.check(wd, "content_draft").await?;
     wd.keys(&["e"]).await?;
     axe.check(wd, "content_draft editing").await?;
@@ -298,7 +322,7 @@ async fn drive(
         Duration::from_secs(10),
     )
     .await?;
-    wd.screenshot(&output.join("transaction.png")).await?;
+    screenshots(wd, output, "transaction").await?;
     axe.check(wd, "transaction").await?;
     wd.keys(&["r"]).await?;
     wd.wait_for(r#"[data-testid="reject-panel"]"#, Duration::from_secs(10))
@@ -334,8 +358,7 @@ async fn drive(
     wd.select_by_keyboard(&clinical.0).await?;
     wd.wait_for(r#"[data-testid="sign-off"]"#, Duration::from_secs(10))
         .await?;
-    wd.screenshot(&output.join("clinical_suggestion.png"))
-        .await?;
+    screenshots(wd, output, "clinical_suggestion").await?;
     axe.check(wd, "clinical_suggestion with sign-off").await?;
     a11y::page_down_scrolls_the_body(wd).await?;
     wd.keys(&["a"]).await?; // focuses the attestation first
@@ -405,11 +428,100 @@ async fn drive(
     .await?;
     wd.screenshot(&output.join("synced.png")).await?;
 
-    // The one item left open at the window's minimum size.
+    // A new arrival of higher priority shows as the "N new" pill and leaves the open row where it is.
     wd.select_by_keyboard(&injection.0).await?;
+    new_arrival_keeps_the_selected_row(wd, &restarted, &injection.0, fixture.waiting).await?;
+
+    // The one item left open at the window's minimum size.
     a11y::minimum_window(wd, output).await?;
     axe.print();
     Ok(restarted)
+}
+
+/// Saves what the window shows as `{name}-light.png` and `{name}-dark.png`, putting back the theme
+/// it had.
+async fn screenshots(wd: &WebDriver, output: &Path, name: &str) -> Result<()> {
+    let original = a11y::current_theme(wd).await?;
+    for theme in ["light", "dark"] {
+        a11y::set_theme(wd, theme).await?;
+        wd.screenshot(&output.join(format!("{name}-{theme}.png")))
+            .await?;
+    }
+    a11y::restore_theme(wd, &original).await
+}
+
+/// With `selected` open and its row selected, a producer submits an item that sorts above it; once the
+/// app has synced, the "N new" pill shows and the selected row is still at the same height on screen
+/// (issue 14, item 4: new arrivals do not reorder the list under the cursor).
+async fn new_arrival_keeps_the_selected_row(
+    wd: &WebDriver,
+    server: &RunningServer,
+    selected: &str,
+    waiting: usize,
+) -> Result<()> {
+    let row = format!("row-{selected}");
+    let measure = || async {
+        let rect = wd
+            .execute(&format!(
+                "const r = document.getElementById('{row}'); const l = document.querySelector('.inbox-scroll');                  return r && l ? {{ top: r.getBoundingClientRect().top, index: Number(r.getAttribute('aria-posinset')),                    selected: r.getAttribute('aria-selected'), room: l.scrollHeight - l.clientHeight - l.scrollTop }} : null;"
+            ))
+            .await?;
+        ensure!(rect.is_object(), "the row of {selected} is on screen");
+        Ok::<Value, anyhow::Error>(rect)
+    };
+    wd.wait_until(
+        "the selected row and the waiting items listed",
+        Duration::from_secs(30),
+        || async {
+            let rect = measure().await?;
+            Ok(rect["selected"] == "true"
+                && wd.count(r#"[data-testid="inbox-row"]"#).await? > waiting)
+        },
+    )
+    .await?;
+    // Rows the first syncs brought after the first listing may have counted as arrivals: seen now.
+    if wd.count(r#"[data-testid="new-arrivals"]"#).await? > 0 {
+        wd.click(r#"[data-testid="new-arrivals"]"#).await?;
+        wd.wait_until("the pill gone", Duration::from_secs(5), || async {
+            Ok(wd.count(r#"[data-testid="new-arrivals"]"#).await? == 0)
+        })
+        .await?;
+        a11y::two_frames(wd).await?;
+    }
+    let before = measure().await?;
+    ensure!(
+        before["room"].as_f64().unwrap_or(0.0) > 0.0,
+        "the inbox can scroll further down, so an arrival above need not move the row: {before}"
+    );
+
+    let pool = countersign_demo::demo_items(1, 12, server.state.now());
+    let arrival = pool.into_iter().next().context("a demo item")?;
+    submit_for_review(&server.state, arrival, 100, "e2e-arrival").await?;
+    wd.execute_async(
+        "const done = arguments[arguments.length - 1]; \
+         window.__TAURI_INTERNALS__.invoke('sync_now').then(() => done(null), e => done(String(e)));",
+    )
+    .await?;
+    wd.wait_until(
+        "the arrival listed above the selected row, with the \"N new\" pill",
+        Duration::from_secs(30),
+        || async {
+            let rect = measure().await?;
+            Ok(
+                rect["index"].as_f64() == before["index"].as_f64().map(|i| i + 1.0)
+                    && wd.count(r#"[data-testid="new-arrivals"]"#).await? == 1,
+            )
+        },
+    )
+    .await?;
+    // A scroll compensation (or its absence) painted.
+    a11y::two_frames(wd).await?;
+    let after = measure().await?;
+    ensure!(
+        after["top"].as_f64() == before["top"].as_f64() && after["selected"] == "true",
+        "the selected row stays where it was when an item arrives above it: before {before}, after {after}"
+    );
+    Ok(())
 }
 
 /// Signs in through the form the app opens with no token, and checks that the token went into the

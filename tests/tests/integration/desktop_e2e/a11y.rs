@@ -39,21 +39,10 @@ impl Axe {
     /// `data-theme` attribute of the root element), which also works while a modal dialog makes the
     /// header's toggle inert; the theme the window had is put back afterwards.
     pub async fn check(&mut self, wd: &WebDriver, screen: &str) -> Result<()> {
-        let original = wd
-            .execute("return document.documentElement.dataset.theme || '';")
-            .await?;
+        let original = current_theme(wd).await?;
         let mut failures = Vec::new();
         for theme in ["light", "dark"] {
-            wd.execute(&format!(
-                "document.documentElement.dataset.theme = '{theme}'; return null;"
-            ))
-            .await?;
-            // Two frames, so the new colours are computed before axe reads them.
-            wd.execute_async(
-                "const done = arguments[arguments.length - 1]; \
-                 requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
-            )
-            .await?;
+            set_theme(wd, theme).await?;
             let result = self.run(wd).await?;
             let mut counts = [0usize; 4];
             for v in result["violations"].as_array().into_iter().flatten() {
@@ -79,10 +68,7 @@ impl Axe {
                 counts[0], counts[1], counts[2], counts[3], result["undecided"]
             ));
         }
-        wd.execute(&format!(
-            "document.documentElement.dataset.theme = {original}; return null;"
-        ))
-        .await?;
+        restore_theme(wd, &original).await?;
         ensure!(
             failures.is_empty(),
             "axe found critical or serious violations:\n{}",
@@ -146,6 +132,41 @@ impl Axe {
             println!("  {line}");
         }
     }
+}
+
+/// The theme the window shows now (the root element's `data-theme`, as `ui/src/lib/theme.ts` sets it).
+pub async fn current_theme(wd: &WebDriver) -> Result<Value> {
+    wd.execute("return document.documentElement.dataset.theme || '';")
+        .await
+}
+
+/// Switches the theme the way `ui/src/lib/theme.ts` does, and waits two frames so that the new colours
+/// are computed before anything reads or photographs them.
+pub async fn set_theme(wd: &WebDriver, theme: &str) -> Result<()> {
+    wd.execute(&format!(
+        "document.documentElement.dataset.theme = '{theme}'; return null;"
+    ))
+    .await?;
+    two_frames(wd).await
+}
+
+/// Waits two animation frames: what a script changed has been laid out and painted.
+pub async fn two_frames(wd: &WebDriver) -> Result<()> {
+    wd.execute_async(
+        "const done = arguments[arguments.length - 1]; \
+         requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
+    )
+    .await?;
+    Ok(())
+}
+
+/// Puts back a theme read by `current_theme`.
+pub async fn restore_theme(wd: &WebDriver, original: &Value) -> Result<()> {
+    wd.execute(&format!(
+        "document.documentElement.dataset.theme = {original}; return null;"
+    ))
+    .await?;
+    Ok(())
 }
 
 /// Opens a dialog by its header button, checks that Tab keeps the focus inside it and that Escape
