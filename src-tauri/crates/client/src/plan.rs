@@ -77,11 +77,14 @@ pub enum PlanError {
 }
 
 /// Chooses the next push: every unacknowledged mutation again under its own id, then unsent decisions
-/// numbered from `next_mutation_id`, within `limits`. `None` when there is nothing to send.
+/// made at or before `due_by` numbered from `next_mutation_id`, within `limits`. `None` when there is
+/// nothing to send. A decision made after `due_by` is still in its undo window: it and every later one
+/// wait, so decisions keep their local order.
 pub fn plan_push(
     unacked: &[OutboxEntry],
     next_mutation_id: MutationId,
     limits: BatchLimits,
+    due_by: DateTime<Utc>,
 ) -> Result<Option<PushBatch>, PlanError> {
     let mut in_flight: Vec<&OutboxEntry> =
         unacked.iter().filter(|e| e.mutation_id.is_some()).collect();
@@ -122,7 +125,8 @@ pub fn plan_push(
     }
     for entry in pending {
         let size = approximate_size(&entry.mutation);
-        if !fits(&batch, bytes, size) {
+        let due = entry.mutation.client_time.is_none_or(|made| made <= due_by);
+        if !due || !fits(&batch, bytes, size) {
             break;
         }
         bytes += size;

@@ -107,7 +107,8 @@ fn push_plan_table() {
         ),
     ];
     for (case, outbox, next, limits, sent, numbered, next_after) in cases {
-        let plan = plan_push(&outbox, MutationId(next), limits).expect(case);
+        let plan =
+            plan_push(&outbox, MutationId(next), limits, DateTime::<Utc>::MAX_UTC).expect(case);
         match plan {
             None => assert!(sent.is_empty(), "{case}"),
             Some(batch) => {
@@ -132,7 +133,12 @@ fn a_gap_in_numbered_mutations_is_refused() {
         (vec![entry(1, Some(3))], 3),
     ] {
         assert!(matches!(
-            plan_push(&outbox, MutationId(next), BatchLimits::default()),
+            plan_push(
+                &outbox,
+                MutationId(next),
+                BatchLimits::default(),
+                DateTime::<Utc>::MAX_UTC
+            ),
             Err(PlanError::NonContiguousIds(..))
         ));
     }
@@ -144,9 +150,14 @@ fn byte_limit_still_sends_one_oversized_mutation() {
         max_mutations: 10,
         max_bytes: 10,
     };
-    let batch = plan_push(&[entry(1, None), entry(2, None)], MutationId(1), tiny)
-        .expect("plan")
-        .expect("batch");
+    let batch = plan_push(
+        &[entry(1, None), entry(2, None)],
+        MutationId(1),
+        tiny,
+        DateTime::<Utc>::MAX_UTC,
+    )
+    .expect("plan")
+    .expect("batch");
     assert_eq!(ids(&batch), vec![1]);
 }
 
@@ -527,4 +538,37 @@ fn notification_table() {
         let got: Vec<NotifyReason> = plan.notify.iter().map(|n| n.reason).collect();
         assert_eq!(got, want, "{case}");
     }
+}
+
+#[test]
+fn decisions_inside_the_undo_window_wait_and_keep_their_order() {
+    let at = |seconds: i64| Utc.timestamp_opt(1_700_000_000 + seconds, 0).single();
+    let made = |seq: i64, mutation_id: Option<u64>, seconds: i64| {
+        let mut entry = entry(seq, mutation_id);
+        entry.mutation.client_time = at(seconds);
+        entry
+    };
+    // Already in flight (3), due (4), inside the window (5), due again but after one that waits (6).
+    let outbox = [
+        made(3, Some(1), 9),
+        made(4, None, 0),
+        made(5, None, 6),
+        made(6, None, 1),
+    ];
+    let due_by = at(5).expect("a time");
+    let batch = plan_push(&outbox, MutationId(2), BatchLimits::default(), due_by)
+        .expect("plan")
+        .expect("batch");
+    assert_eq!(
+        ids(&batch),
+        vec![1, 2],
+        "the in-flight one resent, the due one numbered"
+    );
+    assert_eq!(batch.newly_numbered, vec![(4, MutationId(2))]);
+
+    let nothing_due = [made(1, None, 6)];
+    assert_eq!(
+        plan_push(&nothing_due, MutationId(1), BatchLimits::default(), due_by),
+        Ok(None)
+    );
 }

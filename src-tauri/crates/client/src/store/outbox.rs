@@ -177,12 +177,34 @@ impl Store {
         )
     }
 
-    /// Numbers the next batch of unsent decisions and marks them in flight, atomically, then returns
-    /// everything to send (earlier unacknowledged ones again, under their ids). Only after this commit may
-    /// the batch leave the machine: from here on an undo is refused.
+    /// [`claim_due_push_batch`](Self::claim_due_push_batch) with no undo window: every decision is due.
     pub async fn claim_push_batch(
         &self,
         limits: BatchLimits,
+    ) -> Result<Option<PushBatch>, StoreError> {
+        self.claim_due_push_batch(limits, DateTime::<Utc>::MAX_UTC)
+            .await
+    }
+
+    /// When the oldest decision not yet sent was made, if any: the sync engine sends it once its undo
+    /// window has passed.
+    pub async fn oldest_unsent_time(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let made: Option<String> = sqlx::query_scalar(
+            "SELECT client_time FROM outbox WHERE state = ? ORDER BY seq LIMIT 1",
+        )
+        .bind(OutboxState::Pending.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        made.map(|made| parse_time(&made)).transpose()
+    }
+
+    /// Numbers the next batch of unsent decisions made at or before `due_by` and marks them in flight,
+    /// atomically, then returns everything to send (earlier unacknowledged ones again, under their ids).
+    /// Only after this commit may the batch leave the machine: from here on an undo is refused.
+    pub async fn claim_due_push_batch(
+        &self,
+        limits: BatchLimits,
+        due_by: DateTime<Utc>,
     ) -> Result<Option<PushBatch>, StoreError> {
         let mut tx = self.begin_immediate().await?;
         let next: i64 = sqlx::query_scalar("SELECT next_mutation_id FROM sync_state WHERE id = 1")
@@ -196,7 +218,8 @@ impl Store {
             .iter()
             .map(read_outbox_entry)
             .collect::<Result<Vec<_>, _>>()?;
-        let Some(batch) = plan::plan_push(&unacked, MutationId(non_negative(next)?), limits)?
+        let Some(batch) =
+            plan::plan_push(&unacked, MutationId(non_negative(next)?), limits, due_by)?
         else {
             return Ok(None);
         };

@@ -69,6 +69,8 @@ pub struct SyncEngine {
     notifier: Arc<dyn Notifier>,
     clock: Arc<dyn Clock>,
     limits: BatchLimits,
+    /// How long a decision waits in the outbox before it is sent: the time it can still be undone online.
+    undo_window: chrono::Duration,
 }
 
 impl SyncEngine {
@@ -84,7 +86,16 @@ impl SyncEngine {
             notifier,
             clock,
             limits: BatchLimits::default(),
+            undo_window: chrono::Duration::zero(),
         }
+    }
+
+    /// Holds each decision back for `window` after it was made, so it can still be undone while online.
+    /// The decision is durable in the outbox at once; only sending waits, so a crash inside the window
+    /// sends it at the next start.
+    pub fn with_undo_window(mut self, window: chrono::Duration) -> Self {
+        self.undo_window = window.max(chrono::Duration::zero());
+        self
     }
 
     /// One push of everything unacknowledged, then one pull. Records online/offline either way.
@@ -121,7 +132,8 @@ impl SyncEngine {
         client_id: countersign_domain::ClientId,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        while let Some(batch) = self.store.claim_push_batch(self.limits).await? {
+        let due_by = self.clock.now() - self.undo_window;
+        while let Some(batch) = self.store.claim_due_push_batch(self.limits, due_by).await? {
             // Read before sending: another process syncing the same directory may record a higher mark
             // meanwhile, and the server's answer to this push is only bound to be at or above this one.
             let acked = self.store.sync_state().await?.last_acked_mutation_id;
@@ -265,14 +277,15 @@ impl SyncEngine {
         }
     }
 
-    /// Returns when a server event arrives, a local decision waits to be sent, or a periodic pull is due.
+    /// Returns when a server event arrives, a local decision's undo window has passed, or a periodic
+    /// pull is due.
     async fn wait_for_work(&self, wake: &Notify) {
         let outbox_has_work = async {
             loop {
                 tokio::time::sleep(OUTBOX_POLL).await;
-                match self.store.unsent_count().await {
-                    Ok(0) => {}
-                    Ok(_) => return,
+                match self.store.oldest_unsent_time().await {
+                    Ok(Some(made)) if made + self.undo_window <= self.clock.now() => return,
+                    Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "cannot read the outbox"),
                 }
             }
