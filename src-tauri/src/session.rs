@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use countersign_client::remote::{QueueClient, Token};
 use countersign_client::secrets::OsKeyring;
-use countersign_client::session::{self, Change, Session, Settings};
+use countersign_client::session::{self, Change, Session, Settings, UNDO_WINDOW_MAX_SECONDS};
 use countersign_client::store::Store;
 use tokio::sync::{RwLock, mpsc};
 
@@ -50,6 +50,9 @@ impl AppSession {
             last_sync: state.last_sync,
             last_error: state.last_error,
             notifications: state.notification_status,
+            undo_window_seconds: self.core.engine.as_ref().map(|engine| {
+                u32::try_from(engine.undo_window().num_seconds()).unwrap_or(UNDO_WINDOW_MAX_SECONDS)
+            }),
         })
     }
 }
@@ -102,6 +105,7 @@ impl Shell {
         let signed_in = session::sign_in(&OsKeyring, server, token).await?;
         Settings {
             server: Some(signed_in.server.clone()),
+            ..Settings::load(&self.data_dir)
         }
         .save(&self.data_dir)?;
         let core = Session::open(
@@ -127,8 +131,27 @@ impl Shell {
         Ok(())
     }
 
+    /// Keeps the undo window in the settings (capped at [`UNDO_WINDOW_MAX_SECONDS`]) and applies it to the
+    /// running sync at once.
+    pub async fn set_undo_window(&self, seconds: u32) -> Result<(), AppError> {
+        let settings = Settings {
+            undo_window_seconds: Some(seconds.min(UNDO_WINDOW_MAX_SECONDS)),
+            ..Settings::load(&self.data_dir)
+        };
+        settings.save(&self.data_dir)?;
+        if let Some(engine) = &self.current().await.core.engine {
+            engine.set_undo_window(settings.undo_window());
+        }
+        self.changed(false);
+        Ok(())
+    }
+
     pub async fn use_embedded_demo(&self) -> Result<(), AppError> {
-        Settings::default().save(&self.data_dir)?;
+        Settings {
+            server: None,
+            ..Settings::load(&self.data_dir)
+        }
+        .save(&self.data_dir)?;
         // The old session (perhaps an embedded queue holding the database) must stop first.
         let placeholder = Session::signed_out(&self.data_dir, "").await?;
         self.replace(AppSession::remote(placeholder)).await;
@@ -158,6 +181,7 @@ async fn embedded_session(
         remote,
         Some(me),
         Token::new(DEMO_CREDENTIAL),
+        Settings::load(data_dir).undo_window(),
         changes,
     );
     core.keep_running(tokio::spawn(embedded::run_producer(server.state.clone())));

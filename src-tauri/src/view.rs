@@ -36,6 +36,9 @@ pub struct AppStatus {
     pub last_sync: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub notifications: NotificationStatus,
+    /// How long a decision waits before upload (the undo toast counts it down); `None` when signed out,
+    /// where nothing is uploaded.
+    pub undo_window_seconds: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -11,7 +11,7 @@ import { useReviewSession } from "./features/review/useReviewSession";
 import { ConflictsView } from "./features/sync/ConflictsView";
 import { StatusBar } from "./features/sync/StatusBar";
 import { useAppStatus } from "./features/sync/useAppStatus";
-import { SignInForm } from "./features/settings/Settings";
+import { SignInForm, UndoWindowSetting } from "./features/settings/Settings";
 import { Dialog } from "./features/shortcuts/Dialog";
 import { ShortcutSheet } from "./features/shortcuts/ShortcutSheet";
 import { KeyHint } from "./features/shortcuts/KeyHint";
@@ -59,7 +59,11 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
   const inbox = usePagedInbox(backend, filters, signedIn);
   const [singleKeys, setSingleKeys] = useSingleKeysPreference();
   const [message, setMessage] = useState<ToastMessage | null>(null);
-  const announce = useCallback((text: string, undoable = false) => setMessage((m) => ({ text, undoable, n: (m?.n ?? 0) + 1 })), []);
+  const announce = useCallback(
+    (text: string, undoable = false, decidedAt?: string) =>
+      setMessage((m) => ({ text, undoable, decidedAt: decidedAt === undefined ? undefined : Date.parse(decidedAt), n: (m?.n ?? 0) + 1 })),
+    [],
+  );
   const session = useReviewSession(backend, inbox, announce);
   const [sheet, setSheet] = useState(initialPanel === "shortcuts");
   const [settings, setSettings] = useState(initialPanel === "settings");
@@ -221,6 +225,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
           message={message}
           undoLabel={undoKey === undefined ? null : keyLabel(undoKey)}
           onUndo={lastUndo ? () => void session.undo() : null}
+          undoWindowSeconds={status?.online ? (status.undo_window_seconds ?? 0) : 0}
         />
 
         <StatusBar
@@ -245,6 +250,12 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
                 setSettings(false);
               }}
             />
+            {status?.undo_window_seconds != null && (
+              <UndoWindowSetting
+                seconds={status.undo_window_seconds}
+                onChange={(seconds) => void backend.setUndoWindow(seconds).then(setStatus, (e: unknown) => announce(plainError(toAppError(e))))}
+              />
+            )}
             <ShortcutSettings singleKeys={singleKeys} onChange={setSingleKeys} />
           </Dialog>
         )}

@@ -23,6 +23,7 @@ commands!(
     session::sign_in,
     session::sign_out,
     session::use_embedded_demo,
+    session::set_undo_window,
     inbox::list_assignments,
     inbox::get_assignment,
     inbox::decide,

@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "sign_in",
     "sign_out",
     "use_embedded_demo",
+    "set_undo_window",
     "list_assignments",
     "get_assignment",
     "decide",

@@ -43,3 +43,10 @@ pub async fn use_embedded_demo(shell: State<'_, Shell>) -> Result<AppStatus, App
     shell.use_embedded_demo().await?;
     shell.current().await.status().await
 }
+
+/// How long a decision waits before upload, kept across restarts.
+#[tauri::command]
+pub async fn set_undo_window(shell: State<'_, Shell>, seconds: u32) -> Result<AppStatus, AppError> {
+    shell.set_undo_window(seconds).await?;
+    shell.current().await.status().await
+}

@@ -23,6 +23,7 @@ export const en = {
   toast: {
     pressToUndo: "Press {{key}} to undo.",
     undo: "Undo",
+    undoCountdown: "Undo ({{seconds}} s)",
     dismiss: "Dismiss",
   },
   dialog: { close: "Close" },
@@ -312,6 +313,11 @@ export const en = {
     server: "On the server",
     open: "Open item",
     resolve: "Mark as seen",
+  },
+  undoWindow: {
+    title: "Undo window",
+    label: "Seconds a decision waits before upload (0–30)",
+    help: "Your decision is saved on this computer at once; it is uploaded when this time has passed, and can be undone until then.",
   },
   signIn: {
     title: "Connect to a queue",

@@ -61,13 +61,32 @@ pub struct Change {
     pub inbox: bool,
 }
 
-/// Not secret: the server the user chose. The token is in the keyring.
+/// The app's undo window when the user has not chosen one, and the longest it may be.
+pub const UNDO_WINDOW_DEFAULT_SECONDS: u32 = 5;
+pub const UNDO_WINDOW_MAX_SECONDS: u32 = 30;
+
+/// Not secret: the server the user chose, and how long a decision waits before upload. The token is in
+/// the keyring.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     pub server: Option<String>,
+    /// `None`: [`UNDO_WINDOW_DEFAULT_SECONDS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo_window_seconds: Option<u32>,
 }
 
 impl Settings {
+    /// The chosen undo window in seconds, within 0..=[`UNDO_WINDOW_MAX_SECONDS`].
+    pub fn undo_window_seconds(&self) -> u32 {
+        self.undo_window_seconds
+            .unwrap_or(UNDO_WINDOW_DEFAULT_SECONDS)
+            .min(UNDO_WINDOW_MAX_SECONDS)
+    }
+
+    pub fn undo_window(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::from(self.undo_window_seconds()))
+    }
+
     /// The settings kept in `data_dir`; none when missing or unreadable.
     pub fn load(data_dir: &Path) -> Self {
         let Ok(text) = std::fs::read_to_string(data_dir.join(SETTINGS_FILE)) else {
@@ -256,24 +275,27 @@ impl Session {
                 Err(error) => return Err(error.into()),
             },
         };
-        let mut session = Self::syncing(server, store, remote, me, token, changes);
+        let undo_window = Settings::load(data_dir).undo_window();
+        let mut session = Self::syncing(server, store, remote, me, token, undo_window, changes);
         session.tasks.extend(recheck.map(AbortOnDrop));
         Ok(session)
     }
 
-    /// Keeps `store` in sync with `remote` as `me`, reporting each round to `changes`; `sign_off` is the
-    /// credential a sign-off must repeat.
+    /// Keeps `store` in sync with `remote` as `me`, holding each decision back for `undo_window`,
+    /// reporting each round to `changes`; `sign_off` is the credential a sign-off must repeat.
     pub fn syncing(
         server: &str,
         store: Store,
         remote: QueueClient,
         me: Option<Me>,
         sign_off: Token,
+        undo_window: chrono::Duration,
         changes: &mpsc::UnboundedSender<Change>,
     ) -> Self {
         let notifier: Arc<dyn Notifier> = Arc::new(DesktopNotifier);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let engine = SyncEngine::new(store.clone(), remote, notifier, clock);
+        let engine =
+            SyncEngine::new(store.clone(), remote, notifier, clock).with_undo_window(undo_window);
         let tasks = background(&engine, store.clone(), changes.clone());
         Self {
             server: server.to_owned(),
@@ -418,10 +440,27 @@ mod tests {
         assert_eq!(Settings::load(dir.path()), Settings::default());
         let chosen = Settings {
             server: Some("https://queue.example.org".to_owned()),
+            undo_window_seconds: Some(12),
         };
         chosen.save(dir.path()).expect("save");
         assert_eq!(Settings::load(dir.path()), chosen);
+        assert_eq!(Settings::load(dir.path()).undo_window_seconds(), 12);
         std::fs::write(dir.path().join(SETTINGS_FILE), "{not json").expect("write");
         assert_eq!(Settings::load(dir.path()), Settings::default());
+    }
+
+    #[test]
+    fn the_undo_window_defaults_to_five_seconds_and_is_capped() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // A settings file written before the window existed.
+        std::fs::write(dir.path().join(SETTINGS_FILE), r#"{"server": null}"#).expect("write");
+        let before = Settings::load(dir.path());
+        assert_eq!(before.undo_window_seconds, None);
+        assert_eq!(before.undo_window(), chrono::Duration::seconds(5));
+        let too_long = Settings {
+            undo_window_seconds: Some(600),
+            ..Settings::default()
+        };
+        assert_eq!(too_long.undo_window_seconds(), UNDO_WINDOW_MAX_SECONDS);
     }
 }

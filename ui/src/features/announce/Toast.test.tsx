@@ -1,6 +1,6 @@
 import { act, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Toast, TOAST_MS, UNDO_TOAST_MS } from "./Toast";
+import { secondsUntilUpload, Toast, TOAST_MS, UNDO_TOAST_MS } from "./Toast";
 
 describe("Toast", () => {
   beforeEach(() => vi.useFakeTimers());
@@ -42,5 +42,24 @@ describe("Toast", () => {
     expect(screen.getByTestId("toast").textContent).toMatch(/One/);
     act(() => vi.advanceTimersByTime(TOAST_MS + 1));
     expect(screen.queryByTestId("toast")).toBeNull();
+  });
+
+  it("counts Undo down to the upload, from the decision's time and the window", () => {
+    const decidedAt = Date.now();
+    render(
+      <Toast message={{ text: "Approved: “Card payment”.", undoable: true, decidedAt, n: 1 }} undoLabel="u" onUndo={vi.fn()} undoWindowSeconds={5} />,
+    );
+    expect(screen.getByTestId("toast-undo").textContent).toBe("Undo (5 s)");
+    act(() => vi.advanceTimersByTime(1_000));
+    expect(screen.getByTestId("toast-undo").textContent).toBe("Undo (4 s)");
+    act(() => vi.advanceTimersByTime(4_000));
+    expect(screen.getByTestId("toast-undo").textContent).toBe("Undo");
+  });
+
+  it("shows no countdown without a window", () => {
+    expect(secondsUntilUpload(1_000, 0, 1_000)).toBe(0);
+    expect(secondsUntilUpload(undefined, 5, 1_000)).toBe(0);
+    expect(secondsUntilUpload(1_000, 5, 0)).toBe(5);
+    expect(secondsUntilUpload(1_000, 5, 4_500)).toBe(2);
   });
 });

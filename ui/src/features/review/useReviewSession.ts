@@ -33,7 +33,8 @@ const VIEW_CACHE_SIZE = 200;
  * without waiting for the backend or for sync) and undoing decisions that were not uploaded yet.
  */
 /** Says something in the app's live region; `undoable` offers to undo the last decision with it. */
-export type Announce = (message: string, undoable?: boolean) => void;
+/** `decidedAt`: when the undoable decision was recorded (its upload countdown starts there). */
+export type Announce = (message: string, undoable?: boolean, decidedAt?: string) => void;
 
 export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: Announce): ReviewSession {
   const [selectedId, setSelectedId] = useState<string | null>(null);
@@ -156,10 +157,10 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
       }
       const label = actionDoneLabel(request.action);
       try {
-        await backend.decide(itemId, request);
+        const recorded = await backend.decide(itemId, request);
         cache.current.delete(itemId);
         setUndoStack((s) => [...s.slice(-49), { itemId, title, action: request.action }]);
-        announce(t("session.decided", { label, title }), true);
+        announce(t("session.decided", { label, title }), true, recorded.client_time);
       } catch (e) {
         const err = toAppError(e);
         cache.current.delete(itemId);

@@ -1,5 +1,6 @@
 import { useId, useState } from "react";
 import { toAppError, type AppError, type AppStatus } from "../../lib/backend";
+import { UNDO_WINDOW_MAX_SECONDS } from "../announce/Toast";
 import { ErrorNotice } from "../announce/ErrorNotice";
 import { useBackend } from "../../lib/backend/context";
 import { t } from "../../i18n";
@@ -80,5 +81,40 @@ export function SignInForm({ status, onStatus }: { status: AppStatus | null; onS
         </p>
       )}
     </form>
+  );
+}
+
+/** How long a decision waits before upload, 0-30 s; the shell keeps it in the core's settings file. */
+export function UndoWindowSetting({ seconds, onChange }: { seconds: number; onChange(seconds: number): void }) {
+  const id = useId();
+  const [value, setValue] = useState(String(seconds));
+  const commit = () => {
+    const n = Math.round(Number(value));
+    if (Number.isFinite(n) && n >= 0 && n <= UNDO_WINDOW_MAX_SECONDS && n !== seconds) onChange(n);
+    else setValue(String(seconds));
+  };
+  return (
+    <section className="undo-window-setting" aria-labelledby={`${id}-h`}>
+      <h3 id={`${id}-h`}>{t("undoWindow.title")}</h3>
+      <label htmlFor={`${id}-s`}>{t("undoWindow.label")}</label>
+      <input
+        id={`${id}-s`}
+        data-testid="undo-window-seconds"
+        type="number"
+        min={0}
+        max={UNDO_WINDOW_MAX_SECONDS}
+        step={1}
+        value={value}
+        onChange={(e) => setValue(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") {
+            e.preventDefault();
+            commit();
+          }
+        }}
+      />
+      <p className="muted small">{t("undoWindow.help")}</p>
+    </section>
   );
 }

@@ -26,6 +26,7 @@ export interface Backend {
   signIn(server: string, token: string): Promise<AppStatus>;
   signOut(): Promise<AppStatus>;
   useEmbeddedDemo(): Promise<AppStatus>;
+  setUndoWindow(seconds: number): Promise<AppStatus>;
   onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten>;
   onInboxChanged(handler: () => void): Promise<Unlisten>;
 }

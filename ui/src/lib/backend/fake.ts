@@ -90,6 +90,8 @@ export class FakeBackend implements Backend {
       last_sync: new Date(now - 40_000).toISOString(),
       last_error: null,
       notifications: { state: "working" },
+      // The fake uploads nothing by itself, so it keeps no window: a decision is undoable until synced.
+      undo_window_seconds: 0,
     };
     const first = this.summaries[Math.min(3, this.summaries.length - 1)];
     if (first) this.seedConflict(first, now);
@@ -377,6 +379,13 @@ export class FakeBackend implements Backend {
       this.token = FAKE_DEMO_CREDENTIAL;
       this.setStatus({ mode: "embedded", server: "http://127.0.0.1:8470 (embedded)", signed_in_as: { name: "Demo Senior", role: "senior", teams: ["fraud", "editorial", "clinical"] } });
       this.emitInbox();
+      return this.status;
+    });
+  }
+
+  setUndoWindow(seconds: number) {
+    return this.tick("set_undo_window", [seconds], () => {
+      this.setStatus({ undo_window_seconds: seconds });
       return this.status;
     });
   }

@@ -58,6 +58,9 @@ export class TauriBackend implements Backend {
   useEmbeddedDemo() {
     return call<AppStatus>("use_embedded_demo");
   }
+  setUndoWindow(seconds: number) {
+    return call<AppStatus>("set_undo_window", { seconds });
+  }
   async onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten> {
     return listen<AppStatus>("status-changed", (event) => handler(event.payload));
   }

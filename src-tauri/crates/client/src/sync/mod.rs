@@ -1,6 +1,7 @@
 //! The sync engine: thin I/O around the planning functions in [`crate::plan`].
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
@@ -69,8 +70,9 @@ pub struct SyncEngine {
     notifier: Arc<dyn Notifier>,
     clock: Arc<dyn Clock>,
     limits: BatchLimits,
-    /// How long a decision waits in the outbox before it is sent: the time it can still be undone online.
-    undo_window: chrono::Duration,
+    /// How long a decision waits in the outbox before it is sent, in milliseconds: the time it can still
+    /// be undone online. Shared by every clone, so a changed setting reaches the running watch loop.
+    undo_window_ms: Arc<AtomicI64>,
 }
 
 impl SyncEngine {
@@ -86,16 +88,26 @@ impl SyncEngine {
             notifier,
             clock,
             limits: BatchLimits::default(),
-            undo_window: chrono::Duration::zero(),
+            undo_window_ms: Arc::new(AtomicI64::new(0)),
         }
     }
 
     /// Holds each decision back for `window` after it was made, so it can still be undone while online.
     /// The decision is durable in the outbox at once; only sending waits, so a crash inside the window
     /// sends it at the next start.
-    pub fn with_undo_window(mut self, window: chrono::Duration) -> Self {
-        self.undo_window = window.max(chrono::Duration::zero());
+    pub fn with_undo_window(self, window: chrono::Duration) -> Self {
+        self.set_undo_window(window);
         self
+    }
+
+    /// Changes the window for this engine and its clones, from their next round on.
+    pub fn set_undo_window(&self, window: chrono::Duration) {
+        self.undo_window_ms
+            .store(window.num_milliseconds().max(0), Ordering::Relaxed);
+    }
+
+    pub fn undo_window(&self) -> chrono::Duration {
+        chrono::Duration::milliseconds(self.undo_window_ms.load(Ordering::Relaxed))
     }
 
     /// One push of everything unacknowledged, then one pull. Records online/offline either way.
@@ -132,7 +144,7 @@ impl SyncEngine {
         client_id: countersign_domain::ClientId,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let due_by = self.clock.now() - self.undo_window;
+        let due_by = self.clock.now() - self.undo_window();
         while let Some(batch) = self.store.claim_due_push_batch(self.limits, due_by).await? {
             // Read before sending: another process syncing the same directory may record a higher mark
             // meanwhile, and the server's answer to this push is only bound to be at or above this one.
@@ -284,7 +296,7 @@ impl SyncEngine {
             loop {
                 tokio::time::sleep(OUTBOX_POLL).await;
                 match self.store.oldest_unsent_time().await {
-                    Ok(Some(made)) if made + self.undo_window <= self.clock.now() => return,
+                    Ok(Some(made)) if made + self.undo_window() <= self.clock.now() => return,
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "cannot read the outbox"),
                 }

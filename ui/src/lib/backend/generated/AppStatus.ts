@@ -11,4 +11,9 @@ online: boolean,
 /**
  * Decisions not yet acknowledged by the server.
  */
-pending: number, conflicts: number, last_sync: string | null, last_error: string | null, notifications: NotificationStatus, };
+pending: number, conflicts: number, last_sync: string | null, last_error: string | null, notifications: NotificationStatus, 
+/**
+ * How long a decision waits before upload (the undo toast counts it down); `None` when signed out,
+ * where nothing is uploaded.
+ */
+undo_window_seconds: number | null, };
