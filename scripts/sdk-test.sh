@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Python SDK's tests (clients/python/tests) against a real queue service, started from the
-# binary `cargo build` made, on SQLite and, when COUNTERSIGN_TEST_POSTGRES_URL is set, on PostgreSQL.
+# binary `cargo build` made, on SQLite and on PostgreSQL (COUNTERSIGN_TEST_POSTGRES_URL; unset, those tests fail rather than skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== Python SDK against a real queue (clients/python)"

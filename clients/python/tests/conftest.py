@@ -57,7 +57,11 @@ def _postgres_database() -> Iterator[str]:
     database itself; ``scripts/postgres.sh`` drops ``cs_test_%`` leftovers of interrupted runs."""
     server = os.environ.get("COUNTERSIGN_TEST_POSTGRES_URL")
     if not server:
-        pytest.skip("COUNTERSIGN_TEST_POSTGRES_URL is not set")
+        # Like the Rust suites: PostgreSQL tests never skip (scripts/test.sh sets it).
+        pytest.fail(
+            "COUNTERSIGN_TEST_POSTGRES_URL is not set: run scripts/test.sh, "
+            "or export COUNTERSIGN_TEST_POSTGRES_URL=$(scripts/postgres.sh)"
+        )
     name = f"cs_test_sdk_{uuid.uuid4().hex}"
     yield f"{server.rstrip('/')}/{name}"
     import psycopg
