@@ -12,8 +12,9 @@ mod tests {
         RecordedDecision, StageCounts,
     };
     use countersign_domain::{
-        Action, AiProposal, ApiErrorCode, DecisionRecord, Evidence, Item, ItemStatus, Me,
-        MutationStatus, Outcome, RemovalReason, ResultCode, Risk, Role, Route, Signal, Stage,
+        Action, AiProposal, ApiErrorCode, DecisionRecord, Evidence, Handoff, IssuedToken, Item,
+        ItemStatus, KindDefinition, KindList, Me, MutationStatus, Outcome, QueueHealth,
+        RemovalReason, ResultCode, Risk, Role, Route, Signal, Stage,
     };
     use ts_rs::TS;
 
@@ -73,6 +74,11 @@ mod tests {
             ResultCode,
             RemovalReason,
             ApiErrorCode,
+            Handoff,
+            KindDefinition,
+            KindList,
+            IssuedToken,
+            QueueHealth,
         );
         Ok(())
     }

@@ -21,6 +21,7 @@ export function testItem(kind: string, output: unknown, patch: Partial<Omit<Item
     decisions: [],
     team: null,
     warn_at: null,
+    handoff: null,
     ...patch,
     ai: { output, confidence: 0.5, risk: "low", signals: [], evidence: [], ...ai },
   };

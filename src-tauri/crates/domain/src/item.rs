@@ -260,6 +260,19 @@ pub struct Item {
     /// When the holder should be warned that `due_at` is near (the rule's `warn_before`).
     #[serde(default)]
     pub warn_at: Option<DateTime<Utc>>,
+    /// The note the last holder left when they released the item (at the end of a shift, say).
+    #[serde(default)]
+    pub handoff: Option<Handoff>,
+}
+
+/// A note for the next holder, left by a release (`Mutation.note` on a `release`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Handoff {
+    pub by: String,
+    pub note: String,
+    pub at: DateTime<Utc>,
 }
 
 #[cfg(test)]

@@ -1,18 +1,25 @@
 //! Countersign's domain and wire types, shared by the queue service and the desktop core.
 //! Serde only, no I/O: the JSON shapes here are the ones docs/protocol.md spells out.
 
+pub mod admin;
 pub mod codes;
 pub mod ids;
 pub mod item;
+pub mod kind;
 pub mod sync;
 
 use serde::{Deserialize, Serialize};
 
+pub use admin::{IssuedToken, QueueHealth, QueueHealthRow, TokenRequest};
 pub use codes::{ApiErrorCode, ResultCode};
 pub use ids::{ClientId, DecisionId, Epoch, ItemId, LeaseId, MutationId};
 pub use item::{
-    Action, AiProposal, DecisionRecord, Evidence, Item, ItemStatus, ItemValidationError, NewItem,
-    Outcome, Risk, Route, Signal,
+    Action, AiProposal, DecisionRecord, Evidence, Handoff, Item, ItemStatus, ItemValidationError,
+    NewItem, Outcome, Risk, Route, Signal,
+};
+pub use kind::{
+    DisplayHints, FieldFormat, FieldHint, IdentifierHint, KindDefaults, KindDefinition, KindList,
+    KindSpec, ReasonCode,
 };
 pub use sync::{
     Assignment, Lease, Mutation, MutationResult, MutationStatus, PullRequest, PullResponse,

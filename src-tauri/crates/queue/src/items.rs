@@ -74,6 +74,7 @@ impl ItemRow {
             decisions: Vec::new(),
             team: col(row, "team")?,
             warn_at: col::<Option<i64>>(row, "warn_at")?.map(from_micros),
+            handoff: None,
         };
         Ok(ItemRow {
             item,
@@ -323,6 +324,7 @@ async fn submit_in(
         decisions: Vec::new(),
         team: routing.team.clone(),
         warn_at,
+        handoff: None,
     };
     let inserted = sqlx::query(
         "INSERT INTO items (id, producer, external_id, kind, title, payload, ai, priority, \

@@ -87,6 +87,7 @@ pub fn assignment(item: ItemId, lease: LeaseId, now: DateTime<Utc>) -> Assignmen
             decisions: vec![],
             team: None,
             warn_at: None,
+            handoff: None,
         },
         stage: Stage::Review,
         lease: Lease {

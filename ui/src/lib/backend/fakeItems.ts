@@ -80,6 +80,7 @@ export function assignmentFrom(submission: NewItem, index: number, now: number, 
         : [],
     team: null,
     warn_at: null,
+    handoff: null,
   };
   return { item, summary: summaryOf(item, stage, now) };
 }
