@@ -446,7 +446,7 @@ impl utoipa::Modify for BearerAuth {
 #[openapi(
     info(title = "Countersign queue", description = "The review queue that AI systems feed and reviewers sync from (protocol v1)."),
     paths(healthz, metrics, openapi_json, me, create_user, admin::list_users, admin::patch_user,
-        admin::list_teams, admin::create_team, submit_item, get_item, cancel_item,
+        admin::issue_token, admin::list_teams, admin::create_team, admin::queue_health, submit_item, get_item, cancel_item,
         pull, push, events, audit_log, export_feedback),
     modifiers(&BearerAuth)
 )]
@@ -461,6 +461,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/me", get(me))
         .route("/v1/users", post(create_user).get(admin::list_users))
         .route("/v1/users/{name}", patch(admin::patch_user))
+        .route("/v1/users/{name}/token", post(admin::issue_token))
+        .route("/v1/queue/health", get(admin::queue_health))
         .route("/v1/teams", get(admin::list_teams).post(admin::create_team))
         .route("/v1/items", post(submit_item))
         .route("/v1/items/{id}", get(get_item))
