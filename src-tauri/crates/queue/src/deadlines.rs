@@ -92,8 +92,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                         ));
                     }
                     OnBreach::TimeoutReject => {
-                        row.item.status = ItemStatus::Decided;
-                        row.item.outcome = Some(Outcome::Rejected);
+                        row.finish(Outcome::Rejected);
                         row.item.decisions.push(DecisionRecord {
                             by: TIMEOUT_ACTOR.to_owned(),
                             action: Action::Reject,
@@ -102,8 +101,6 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                             note: None,
                             at: now,
                         });
-                        row.stage = None;
-                        row.audience = None;
                         released.push(id.clone());
                         sqlx::query(
                             "INSERT INTO decisions (item_id, decision_id, by_user, action, \

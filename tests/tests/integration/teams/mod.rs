@@ -5,6 +5,7 @@
 
 mod admin;
 mod breaches;
+mod handoff;
 mod routing;
 mod users;
 
