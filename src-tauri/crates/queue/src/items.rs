@@ -422,7 +422,7 @@ async fn submit_in(
     if let Some(audience) = audience {
         state
             .events
-            .announce(db, tx, [Recipients::from(audience)])
+            .announce(db, tx, [Recipients::work(audience, item.team.as_deref())])
             .await?;
     }
     Ok(Submitted {

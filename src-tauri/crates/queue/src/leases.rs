@@ -205,18 +205,19 @@ pub(crate) async fn return_all_held(
     holder: &str,
     audit_events: &mut Vec<AuditEvent>,
 ) -> Result<HashSet<Recipients>, StoreError> {
-    let rows =
-        sqlx::query("SELECT id, audience FROM items WHERE holder = $1 AND status = 'pending'")
-            .bind(holder)
-            .fetch_all(&mut **tx)
-            .await?;
+    let rows = sqlx::query(
+        "SELECT id, audience, team FROM items WHERE holder = $1 AND status = 'pending'",
+    )
+    .bind(holder)
+    .fetch_all(&mut **tx)
+    .await?;
     let mut recipients = HashSet::from([Recipients::User(holder.to_owned())]);
     let mut ids = Vec::with_capacity(rows.len());
     for row in rows {
         let id: String = col(&row, "id")?;
-        recipients.insert(Recipients::from(parse_wire::<Audience>(&col::<String>(
-            &row, "audience",
-        )?)?));
+        let audience: Audience = parse_wire(&col::<String>(&row, "audience")?)?;
+        let team: Option<String> = col(&row, "team")?;
+        recipients.insert(Recipients::work(audience, team.as_deref()));
         audit_events.push(AuditEvent::new(
             "system",
             "reclaim",
@@ -328,7 +329,7 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
             ));
             reclaimed.push(id);
             recipients.insert(Recipients::User(holder));
-            recipients.insert(Recipients::from(audience));
+            recipients.insert(Recipients::work(audience, team.as_deref()));
         }
         release(&mut tx, &reclaimed).await?;
         audit::append(db, &mut tx, now, &audit_events).await?;

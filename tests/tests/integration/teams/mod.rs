@@ -5,6 +5,7 @@
 
 mod admin;
 mod breaches;
+mod events;
 mod handoff;
 mod routing;
 mod users;

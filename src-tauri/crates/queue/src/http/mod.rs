@@ -21,7 +21,6 @@ use countersign_domain::{
 };
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
-use tokio_stream::wrappers::BroadcastStream;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -288,20 +287,17 @@ struct ServerSentEvent {
 async fn events(
     State(state): State<AppState>,
     Reviewer(caller): Reviewer,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let assignments = || Ok(Event::default().event("assignments").data("{}"));
-    let updates = BroadcastStream::new(state.events.subscribe()).filter_map(move |message| {
-        let relevant = match message {
-            Ok(recipients) => recipients.includes(&caller.name, caller.role),
-            // Missed some: say so, the client pulls and catches up.
-            Err(_lagged) => true,
-        };
-        futures::future::ready(relevant.then(assignments))
-    });
+    let updates = state
+        .events
+        .subscribe_for(&state.db, caller)
+        .await?
+        .map(move |()| assignments());
     let stream = futures::stream::once(futures::future::ready(assignments()))
         .chain(updates)
         .take_until(state.shutdown.clone().cancelled_owned());
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 const MAX_AUDIT_PAGE: i64 = 10_000;
