@@ -1,9 +1,12 @@
 //! Prometheus metrics served at `GET /metrics`.
 
-use countersign_domain::MutationStatus;
+use std::sync::Mutex;
+
+use countersign_domain::{MutationStatus, QueueHealth};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -19,6 +22,11 @@ pub struct Metrics {
     pub pushes: Counter,
     pub webhooks_delivered: Counter,
     pub webhooks_failed: Counter,
+    queue_depth: Family<Labels, Gauge>,
+    queue_oldest_age: Family<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>,
+    /// Held while the queue gauges are replaced and while rendering, so that a scrape never sees
+    /// them half replaced.
+    queue_gauges: Mutex<()>,
 }
 
 impl Default for Metrics {
@@ -62,8 +70,24 @@ impl Default for Metrics {
             "Webhook attempts that failed and will be retried",
             webhooks_failed.clone(),
         );
+        let queue_depth = Family::<Labels, Gauge>::default();
+        let queue_oldest_age =
+            Family::<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
+        registry.register(
+            "depth",
+            "Undecided items per team and stage (team=\"\": no team), as of the scrape",
+            queue_depth.clone(),
+        );
+        registry.register(
+            "oldest_age_seconds",
+            "Age of the oldest undecided item per team and stage, as of the scrape",
+            queue_oldest_age.clone(),
+        );
         Metrics {
             registry,
+            queue_depth,
+            queue_oldest_age,
+            queue_gauges: Mutex::new(()),
             http_requests,
             http_seconds,
             mutations,
@@ -101,7 +125,39 @@ impl Metrics {
             .inc();
     }
 
+    /// Replaces the queue gauges with `health` (a team and stage without undecided items has none)
+    /// and renders everything.
+    pub fn render_with(&self, health: &QueueHealth) -> String {
+        let _gauges = self
+            .queue_gauges
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.queue_depth.clear();
+        self.queue_oldest_age.clear();
+        for row in &health.rows {
+            let labels = vec![
+                ("team", row.team.clone().unwrap_or_default()),
+                ("stage", row.stage.as_str().to_owned()),
+            ];
+            self.queue_depth.get_or_create(&labels).set(row.depth);
+            if let Some(oldest) = row.oldest_created_at {
+                let age = (health.server_time - oldest).num_milliseconds() as f64 / 1000.0;
+                self.queue_oldest_age.get_or_create(&labels).set(age);
+            }
+        }
+        self.encode_all()
+    }
+
+    /// Renders everything, the queue gauges as last set.
     pub fn render(&self) -> String {
+        let _gauges = self
+            .queue_gauges
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.encode_all()
+    }
+
+    fn encode_all(&self) -> String {
         let mut text = String::new();
         if let Err(error) = encode(&mut text, &self.registry) {
             tracing::error!(%error, "could not encode metrics");

@@ -1,5 +1,5 @@
 //! What the admin view reads and changes: token rotation (`POST /v1/users/{name}/token`) and the
-//! queue's health per team and stage (`GET /v1/queue/health`).
+//! queue's health per team and stage (`GET /v1/queue/health`, and as gauges on `/metrics`).
 
 use super::*;
 
@@ -222,5 +222,39 @@ async fn queue_health_counts_each_team_and_stage(backend: Backend) {
             row(Some("fraud"), "review", 3, 2, "t-1", 1),
             row(Some("fraud"), "escalation", 1, 0, "t-4", 1),
         ])
+    );
+
+    // The same counts as Prometheus gauges (team="" for no team).
+    let metrics = queue
+        .http()
+        .get(format!("{}/metrics", queue.url))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    let gauge = |name: &str, team: &str, stage: &str| -> f64 {
+        let prefix = format!("countersign_queue_{name}{{team=\"{team}\",stage=\"{stage}\"}} ");
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("{prefix} in {metrics}"))
+    };
+    let age = |external_id: &str| {
+        (time(&health.body["server_time"]) - created[external_id]).num_milliseconds() as f64
+            / 1000.0
+    };
+    assert_eq!(gauge("depth", "fraud", "review"), 3.0);
+    assert_eq!(gauge("depth", "", "review"), 1.0);
+    assert_eq!(gauge("oldest_age_seconds", "fraud", "review"), age("t-1"));
+    assert_eq!(
+        gauge("oldest_age_seconds", "fraud", "escalation"),
+        age("t-4")
+    );
+    assert!(
+        !metrics.contains("stage=\"second_approval\""),
+        "no row, no gauge"
     );
 }

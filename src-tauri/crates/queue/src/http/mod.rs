@@ -82,12 +82,21 @@ async fn healthz() -> Json<Health> {
     responses((status = 200, description = "Prometheus (OpenMetrics) text format", body = String,
         content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8")))]
 async fn metrics(State(state): State<AppState>) -> Response {
+    // The queue gauges come from the same count as GET /v1/queue/health; without the database
+    // the rest is still served, and the gauges keep their last values.
+    let text = match crate::health::of_queue(&state.db, state.now()).await {
+        Ok(health) => state.metrics.render_with(&health),
+        Err(error) => {
+            tracing::warn!(%error, "queue gauges not updated: the database failed");
+            state.metrics.render()
+        }
+    };
     (
         [(
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.metrics.render(),
+        text,
     )
         .into_response()
 }
