@@ -50,7 +50,7 @@ async fn tokens_are_rotated(backend: Backend) {
     );
     assert_eq!(me(second.clone()).await, 200);
 
-    let lasting = issue(None).await;
+    let lasting = issue(Some(Value::Null)).await;
     assert_eq!(lasting.status, 201, "{lasting:?}");
     assert_eq!(lasting.body["expires_at"], Value::Null);
     let third = lasting.body["token"].as_str().expect("token").to_owned();

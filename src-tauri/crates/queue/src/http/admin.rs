@@ -152,7 +152,7 @@ pub(super) async fn create_team(
 
 #[utoipa::path(post, path = "/v1/users/{name}/token", tag = "users", security(("bearer" = [])),
     params(("name" = String, Path, description = "User name")),
-    request_body(content = TokenRequest, description = "Optional: no body gives a token that never expires"),
+    request_body(content = Option<TokenRequest>, description = "Optional: no body gives a token that never expires"),
     responses((status = 201, body = IssuedToken), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),

@@ -94,7 +94,8 @@ role_extractor!(
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct Body<T>(pub T);
 
-/// A JSON body that may be left out altogether (None then); one that is sent is read as [`Body`].
+/// A JSON body that may be left out altogether or sent as `null` (None then); any other is read
+/// as [`Body`].
 pub struct OptionalBody<T>(pub Option<T>);
 
 impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for OptionalBody<T> {
@@ -115,8 +116,8 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for OptionalBody<T> {
             return Ok(OptionalBody(None));
         }
         let request = Request::from_parts(parts, axum::body::Body::from(bytes));
-        let Body(value) = Body::<T>::from_request(request, state).await?;
-        Ok(OptionalBody(Some(value)))
+        let Body(value) = Body::<Option<T>>::from_request(request, state).await?;
+        Ok(OptionalBody(value))
     }
 }
 
