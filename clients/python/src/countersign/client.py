@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from types import TracebackType
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from countersign.errors import CountersignError, DecisionTimeout
 from countersign.items import Item, NewItem
+from countersign.kinds import KindDefinition
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,24 @@ class Client:
         :class:`~countersign.CountersignError` with code ``not_pending`` (409).
         """
         return Item.from_json(self._request("POST", f"/v1/items/{item_id}/cancel").json())
+
+    def register_kind(self, kind: str, spec: Mapping[str, Any]) -> KindDefinition:
+        """Registers or replaces a kind (``PUT /v1/kinds/{kind}``; needs an admin token).
+
+        ``spec`` holds ``label``, ``plural``, ``payload_schema`` and ``output_schema`` (JSON Schemas),
+        ``hints``, ``reason_codes`` and ``defaults``, as ``docs/protocol.md`` ("Kinds") spells them.
+        From then on the queue validates every submission of that kind against the schemas and
+        refuses a reject reason the kind does not list. A schema that is not valid JSON Schema, or a
+        re-registration that would make items already queued invalid, raises
+        :class:`~countersign.CountersignError` and changes nothing.
+        """
+        response = self._request("PUT", f"/v1/kinds/{kind}", json=dict(spec))
+        return KindDefinition.from_json(response.json())
+
+    def kinds(self) -> list[KindDefinition]:
+        """Every registered kind (``GET /v1/kinds``)."""
+        listed = self._request("GET", "/v1/kinds").json()["kinds"]
+        return [KindDefinition.from_json(entry) for entry in listed]
 
     def wait_for_decision(
         self, item_id: str, timeout: float, poll_interval: float = 0.25, max_interval: float = 5.0

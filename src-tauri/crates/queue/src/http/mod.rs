@@ -96,7 +96,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 #[utoipa::path(get, path = "/openapi.json", tag = "service",
     responses((status = 200, description = "This document")))]
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    Json(openapi_document())
 }
 
 #[utoipa::path(get, path = "/v1/me", tag = "users", security(("bearer" = [])),
@@ -451,6 +451,11 @@ impl utoipa::Modify for BearerAuth {
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// The OpenAPI document of every route (served at /openapi.json, printed by `countersign-queue openapi`).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
 
 /// The service's routes over `state`; no I/O happens until it is served.
 pub fn router(state: AppState) -> Router {
