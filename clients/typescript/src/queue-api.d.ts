@@ -703,7 +703,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-sent events: `assignments` when the caller's assignments change (and once on connect) */
+            /** @description Server-sent events: for a reviewer, `assignments` when the caller's assignments change; for a producer, `items` when one of its items was decided; each also once on connect */
             200: {
                 headers: {
                     [name: string]: unknown;

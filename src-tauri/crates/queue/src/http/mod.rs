@@ -25,7 +25,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use self::extract::{Admin, Body, Params, PathId, Producer, ProducerOrAdmin, Reviewer};
+use self::extract::{Admin, Body, Listener, Params, PathId, Producer, ProducerOrAdmin, Reviewer};
 use crate::AppState;
 use crate::audit::{self, AuditEntry};
 use crate::auth::{self, Caller};
@@ -283,13 +283,18 @@ struct ServerSentEvent {
 }
 
 #[utoipa::path(get, path = "/v1/events", tag = "sync", security(("bearer" = [])),
-    responses((status = 200, description = "Server-sent events: `assignments` when the caller's assignments change (and once on connect)", content_type = "text/event-stream", body = ServerSentEvent),
+    responses((status = 200, description = "Server-sent events: for a reviewer, `assignments` when the caller's assignments change; for a producer, `items` when one of its items was decided; each also once on connect", content_type = "text/event-stream", body = ServerSentEvent),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn events(
     State(state): State<AppState>,
-    Reviewer(caller): Reviewer,
+    Listener(caller): Listener,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let assignments = || Ok(Event::default().event("assignments").data("{}"));
+    let name = if caller.role == Role::Producer {
+        "items"
+    } else {
+        "assignments"
+    };
+    let assignments = move || Ok(Event::default().event(name).data("{}"));
     let updates = BroadcastStream::new(state.events.subscribe()).filter_map(move |message| {
         let relevant = match message {
             Ok(recipients) => recipients.includes(&caller.name, caller.role),
