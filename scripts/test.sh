@@ -32,6 +32,7 @@ echo "== build"
 # The binaries too: tests run countersign-queue and countersign-cli as real processes.
 cargo build --workspace --bins --features "$COUNTERSIGN_CARGO_FEATURES" --locked
 scripts/sdk-test.sh
+scripts/openapi-types.sh
 echo "== fuzz the queue API (schemathesis against /openapi.json)"
 scripts/fuzz-api.sh
 echo "== test"

@@ -42,6 +42,7 @@ class Queue:
     url: str
     producer_token: str
     reviewer_token: str
+    admin_token: str
 
     def cli(self, *args: str) -> str:
         return subprocess.run(
@@ -78,9 +79,10 @@ def queue(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         databases = _postgres_database()
     database = next(databases)
     binary = queue_binary()
-    service = Queue(binary, database, "", "", "")
+    service = Queue(binary, database, "", "", "", "")
     service.producer_token = service.cli("user", "add", "sdk-producer", "--role", "producer")
     service.reviewer_token = service.cli("user", "add", "sdk-reviewer", "--role", "reviewer")
+    service.admin_token = service.cli("user", "add", "sdk-admin", "--role", "admin")
     process = subprocess.Popen(
         [str(binary), "serve", "--database", database, "--listen", "127.0.0.1:0"],
         stdout=subprocess.PIPE,
@@ -122,6 +124,12 @@ class Reviewer:
         self._http.close()
 
     def decide(self, item_id: str, action: str, **fields: Any) -> dict[str, Any]:
+        result = self.push(item_id, action, **fields)
+        assert result["status"] == "applied", result
+        return result
+
+    def push(self, item_id: str, action: str, **fields: Any) -> dict[str, Any]:
+        """Pushes one decision and returns the server's result, whatever it is."""
         client_id = str(uuid.uuid4())
         pulled = self._http.post("/v1/sync/pull", json={"client_id": client_id, "cursor": None})
         pulled.raise_for_status()
@@ -138,7 +146,6 @@ class Reviewer:
         pushed = self._http.post("/v1/sync/push", json={"client_id": client_id, "mutations": [mutation]})
         pushed.raise_for_status()
         result: dict[str, Any] = pushed.json()["results"][0]
-        assert result["status"] == "applied", result
         return result
 
 

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 import uuid
 
 import httpx
 import pytest
 
 from conftest import Queue, Reviewer, WebhookReceiver
-from countersign import Ai, Client, CountersignError, DecisionTimeout, NewItem, WebhookVerificationError, verify_webhook
+from countersign import (
+    Ai,
+    Client,
+    CountersignError,
+    DecisionTimeout,
+    Item,
+    NewItem,
+    WebhookVerificationError,
+    verify_webhook,
+)
 
 
 def proposal(
@@ -140,3 +150,20 @@ def test_webhook_delivery_verifies_and_a_tampered_one_is_refused(
     other_secret = "whsec_" + "A" * 43 + "="
     with pytest.raises(WebhookVerificationError):
         verify_webhook(delivery.body, delivery.headers, other_secret)
+
+
+def test_wait_for_decision_wakes_on_the_event_stream(client: Client, reviewer: Reviewer) -> None:
+    item = client.submit(proposal()).item
+    results: list[Item] = []
+    # Polling alone would read the item at 0 s and next after an hour: only the queue's `items`
+    # event can wake the waiter before the join below gives up.
+    waiter = threading.Thread(
+        target=lambda: results.append(client.wait_for_decision(item.id, timeout=3600, poll_interval=3600)),
+        daemon=True,
+    )
+    waiter.start()
+    time.sleep(1)  # the waiter has read the item (pending) and is listening
+    reviewer.decide(item.id, "approve")
+    waiter.join(timeout=60)
+    assert not waiter.is_alive(), "the decision's event did not wake the waiter"
+    assert [decided.outcome for decided in results] == ["approved"]

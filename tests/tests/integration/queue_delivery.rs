@@ -230,18 +230,19 @@ async fn webhooks_are_signed_retried_and_survive_restarts(backend: Backend) {
     assert_eq!(delivered(&receiver).len(), count);
 }
 
-/// Reads server-sent events until `wanted` `assignments` events arrived.
-async fn read_events(response: reqwest::Response, wanted: usize) -> usize {
+/// Reads server-sent events until `wanted` events named `name` arrived.
+async fn read_events(response: reqwest::Response, name: &'static str, wanted: usize) -> usize {
+    let line = format!("event: {name}");
     let mut stream = response.bytes_stream();
     let mut text = String::new();
     while let Some(chunk) = stream.next().await {
         let Ok(chunk) = chunk else { break };
         text.push_str(&String::from_utf8_lossy(&chunk));
-        if text.matches("event: assignments").count() >= wanted {
+        if text.matches(&line).count() >= wanted {
             break;
         }
     }
-    text.matches("event: assignments").count()
+    text.matches(&line).count()
 }
 
 async fn events_announce_new_work(backend: Backend) {
@@ -265,7 +266,7 @@ async fn events_announce_new_work(backend: Backend) {
     };
     let senior_stream = open(&senior).await.expect("events stream");
     assert_eq!(senior_stream.status(), 200);
-    let senior_events = tokio::spawn(read_events(senior_stream, 2));
+    let senior_events = tokio::spawn(read_events(senior_stream, "assignments", 2));
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     // The reviewer escalates: seniors are told to pull.
@@ -278,12 +279,31 @@ async fn events_announce_new_work(backend: Backend) {
         .expect("reader");
     assert_eq!(seen, 2, "one on connect, one for the escalation");
 
-    // Producers have no assignments to hear about.
-    assert_eq!(open(&producer).await.expect("reply").status(), 403);
+    // A producer hears `items` when a decision on one of its items lands (and nothing named
+    // `assignments`); an admin has nothing to listen to.
+    let producer_stream = open(&producer).await.expect("events stream");
+    assert_eq!(producer_stream.status(), 200);
+    let producer_events = tokio::spawn(read_events(producer_stream, "items", 2));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let escalated = assignments(&queue.pull(&senior, Uuid::now_v7(), None).await);
+    queue
+        .push(
+            &senior,
+            Uuid::now_v7(),
+            &[mutation(1, &escalated[0], "approve")],
+        )
+        .await;
+    let heard = tokio::time::timeout(Duration::from_secs(10), producer_events)
+        .await
+        .expect("an event within 10 s")
+        .expect("reader");
+    assert_eq!(heard, 2, "one on connect, one for the decision");
+    let admin = queue.user("root", Role::Admin).await;
+    assert_eq!(open(&admin).await.expect("reply").status(), 403);
 
     // Shutdown closes open streams and finishes within the grace period.
     let reviewer_stream = open(&reviewer).await.expect("events stream");
-    let reader = tokio::spawn(read_events(reviewer_stream, usize::MAX));
+    let reader = tokio::spawn(read_events(reviewer_stream, "assignments", usize::MAX));
     tokio::time::sleep(Duration::from_millis(200)).await;
     let started = Instant::now();
     queue.stop().await;

@@ -6,6 +6,7 @@ The wire contract is ``docs/protocol.md`` in the Countersign repository.
 from countersign.client import Client, Submission
 from countersign.errors import CountersignError, DecisionTimeout
 from countersign.items import Ai, Decision, Evidence, Item, NewItem, Signal
+from countersign.kinds import KindDefinition
 from countersign.webhooks import WebhookVerificationError, verify_webhook
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "DecisionTimeout",
     "Evidence",
     "Item",
+    "KindDefinition",
     "NewItem",
     "Signal",
     "Submission",

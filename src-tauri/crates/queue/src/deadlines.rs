@@ -135,6 +135,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                                    "outcome": "rejected", "due_at": row.item.due_at,
                                    "holder": holder}),
                         ));
+                        recipients.insert(Recipients::User(row.item.producer.clone()));
                         if let Some(event) = webhook::enqueue_if_wanted(&mut tx, &row.item, now).await? {
                             audit_events.push(event);
                         }

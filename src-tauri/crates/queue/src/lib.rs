@@ -37,7 +37,7 @@ use tokio_util::sync::CancellationToken;
 use crate::callbacks::CallbackAllow;
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::db::{Backend, Db};
-pub use crate::http::router;
+pub use crate::http::{openapi_document, router};
 pub use crate::policy::Policy;
 use crate::webhook::WebhookSecret;
 

@@ -99,6 +99,8 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArg,
     },
+    /// Print the OpenAPI document the service serves at /openapi.json (for client generators).
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -336,6 +338,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let db = open(&database).await?;
             let secret = webhook::WebhookSecret::resolve(&db, None).await?;
             println!("{}", secret.as_text());
+        }
+        Command::Openapi => {
+            let document = countersign_queue::openapi_document()
+                .to_pretty_json()
+                .context("serialising the OpenAPI document")?;
+            println!("{document}");
         }
     }
     Ok(ExitCode::SUCCESS)

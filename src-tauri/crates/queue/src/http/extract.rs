@@ -80,6 +80,10 @@ role_extractor!(
     Producer: Producer
 );
 role_extractor!(
+    /// Who may listen to `GET /v1/events`: reviewers for their assignments, producers for their items.
+    Listener: Producer | Reviewer | Senior
+);
+role_extractor!(
     /// Manages users and teams, reads the audit log, exports feedback.
     Admin: Admin
 );

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use self::extract::{Admin, Body, Params, PathId, Producer, ProducerOrAdmin, Reviewer};
+use self::extract::{Admin, Body, Listener, Params, PathId, Producer, ProducerOrAdmin, Reviewer};
 use crate::AppState;
 use crate::audit::{self, AuditEntry};
 use crate::auth::{self, Caller};
@@ -104,7 +104,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 #[utoipa::path(get, path = "/openapi.json", tag = "service",
     responses((status = 200, description = "This document")))]
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    Json(openapi_document())
 }
 
 #[utoipa::path(get, path = "/v1/me", tag = "users", security(("bearer" = [])),
@@ -291,13 +291,18 @@ struct ServerSentEvent {
 }
 
 #[utoipa::path(get, path = "/v1/events", tag = "sync", security(("bearer" = [])),
-    responses((status = 200, description = "Server-sent events: `assignments` when the caller's assignments change (and once on connect)", content_type = "text/event-stream", body = ServerSentEvent),
+    responses((status = 200, description = "Server-sent events: for a reviewer, `assignments` when the caller's assignments change; for a producer, `items` when one of its items was decided; each also once on connect", content_type = "text/event-stream", body = ServerSentEvent),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn events(
     State(state): State<AppState>,
-    Reviewer(caller): Reviewer,
+    Listener(caller): Listener,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let assignments = || Ok(Event::default().event("assignments").data("{}"));
+    let name = if caller.role == Role::Producer {
+        "items"
+    } else {
+        "assignments"
+    };
+    let assignments = move || Ok(Event::default().event(name).data("{}"));
     let updates = state
         .events
         .subscribe_for(&state.db, caller)
@@ -456,6 +461,11 @@ impl utoipa::Modify for BearerAuth {
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// The OpenAPI document of every route (served at /openapi.json, printed by `countersign-queue openapi`).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
 
 /// The service's routes over `state`; no I/O happens until it is served.
 pub fn router(state: AppState) -> Router {

@@ -360,9 +360,11 @@ async fn apply_batch(
         delete.execute(&mut **tx).await?;
     }
     for id in decided {
-        if let Some(row) = rows.get(&id)
-            && let Some(event) = webhook::enqueue_if_wanted(tx, &row.item, now).await?
-        {
+        let Some(row) = rows.get(&id) else { continue };
+        // The producer's event stream tells a waiting SDK to read its item (docs/protocol.md, "Events").
+        ctx.recipients
+            .insert(Recipients::User(row.item.producer.clone()));
+        if let Some(event) = webhook::enqueue_if_wanted(tx, &row.item, now).await? {
             ctx.audit.push(event);
         }
     }
