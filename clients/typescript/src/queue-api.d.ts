@@ -164,6 +164,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/queue/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["queue_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sync/pull": {
         parameters: {
             query?: never;
@@ -244,6 +260,22 @@ export interface paths {
         patch: operations["patch_user"];
         trace?: never;
     };
+    "/v1/users/{name}/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["issue_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -269,7 +301,7 @@ export interface components {
          * @description `ErrorBody.error.code`: why an HTTP request failed.
          * @enum {string}
          */
-        ApiErrorCode: "malformed_json" | "invalid_query" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "user_exists" | "not_pending" | "payload_too_large" | "unsupported_media_type" | "invalid_request" | "invalid_item" | "invalid_name" | "invalid_format" | "invalid_cursor" | "too_many_mutations" | "unknown_team" | "team_exists" | "last_admin" | "callback_url_not_allowed" | "internal" | "storage_unavailable" | "unknown";
+        ApiErrorCode: "malformed_json" | "invalid_query" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "user_exists" | "not_pending" | "payload_too_large" | "unsupported_media_type" | "invalid_request" | "invalid_item" | "invalid_name" | "invalid_format" | "invalid_cursor" | "too_many_mutations" | "unknown_team" | "team_exists" | "last_admin" | "callback_url_not_allowed" | "invalid_duration" | "internal" | "storage_unavailable" | "unknown";
         Assignment: {
             item: components["schemas"]["Item"];
             lease: components["schemas"]["Lease"];
@@ -346,6 +378,16 @@ export interface components {
         };
         Health: {
             status: string;
+        };
+        /**
+         * @description `POST /v1/users/{name}/token`: a new token for the user; every older token of theirs stops
+         *     working at once. The token is shown this once and never stored in clear on the server.
+         */
+        IssuedToken: {
+            /** Format: date-time */
+            expires_at?: string | null;
+            name: string;
+            token: string;
         };
         /** @description An item as the queue returns it everywhere. */
         Item: {
@@ -499,6 +541,37 @@ export interface components {
             last_mutation_id: components["schemas"]["MutationId"];
             results: components["schemas"]["MutationResult"][];
         };
+        /** @description `GET /v1/queue/health` (admins): one row per team and stage that has undecided items. */
+        QueueHealth: {
+            rows: components["schemas"]["QueueHealthRow"][];
+            /** Format: date-time */
+            server_time: string;
+        };
+        QueueHealthRow: {
+            /**
+             * Format: int64
+             * @description Undecided items in this team and stage, held or waiting.
+             */
+            depth: number;
+            /**
+             * Format: int64
+             * @description Of those, how many a reviewer holds now.
+             */
+            held: number;
+            /**
+             * Format: date-time
+             * @description The oldest one's submission time.
+             */
+            oldest_created_at?: string | null;
+            /**
+             * Format: int64
+             * @description Of those, how many are past `due_at`.
+             */
+            past_due: number;
+            stage: components["schemas"]["Stage"];
+            /** @description Null: items whose rule names no team (offered to everyone). */
+            team?: string | null;
+        };
         Removal: {
             item_id: components["schemas"]["ItemId"];
             reason: components["schemas"]["RemovalReason"];
@@ -549,6 +622,11 @@ export interface components {
         Stage: "review" | "escalation" | "second_approval";
         TeamList: {
             teams: string[];
+        };
+        /** @description The optional body of `POST /v1/users/{name}/token`. */
+        TokenRequest: {
+            /** @description A duration such as `90d`; none: the token does not expire. */
+            expires_in?: string | null;
         };
         UserList: {
             users: components["schemas"]["UserSummary"][];
@@ -993,6 +1071,41 @@ export interface operations {
             };
         };
     };
+    queue_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueHealth"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     pull: {
         parameters: {
             query?: never;
@@ -1420,6 +1533,89 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    issue_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: no body gives a token that never expires */
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedToken"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
