@@ -65,6 +65,8 @@ pub enum ApiErrorCode {
     LastAdmin,
     /// 422: the `callback_url`'s host is outside the service's `--callback-allow` list.
     CallbackUrlNotAllowed,
+    /// 422: a duration such as `expires_in` that is not a whole number and s, m, h or d.
+    InvalidDuration,
     /// 500.
     Internal,
     /// 503: the database failed; nothing was changed.

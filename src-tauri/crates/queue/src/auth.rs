@@ -4,12 +4,14 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use countersign_domain::Role;
+use countersign_domain::{IssuedToken, Role};
 use rand::RngCore;
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use chrono::{DateTime, Utc};
 
+use crate::audit::{self, AuditEvent};
 use crate::clock::{Clock, SystemClock};
 use crate::db::{Db, col, parse_wire, to_micros};
 use crate::error::StoreError;
@@ -152,30 +154,56 @@ pub async fn ensure_user(
 }
 
 /// Gives a user a new token (returned, shown once) that never expires; the old one stops
-/// working at once.
+/// working at once. Audited with the actor `system`.
 pub async fn rotate_token(db: &Db, name: &str) -> Result<String, UserError> {
-    rotate_token_until(db, name, None).await
+    Ok(issue_token(db, "system", name, None, SystemClock.now())
+        .await?
+        .token)
 }
 
-/// Gives a user a new token (returned, shown once) working until `expires_at`.
-pub async fn rotate_token_until(
+/// Gives `name` a new token working until `expires_at` (None: for ever) by `actor`, audited, and
+/// returns it (shown this once): every older token of the user stops working at once. A disabled
+/// user may be given one; it is refused like any of theirs until the user is enabled. The one
+/// path for `POST /v1/users/{name}/token` and `countersign-queue user token`.
+pub async fn issue_token(
     db: &Db,
+    actor: &str,
     name: &str,
     expires_at: Option<DateTime<Utc>>,
-) -> Result<String, UserError> {
+    now: DateTime<Utc>,
+) -> Result<IssuedToken, UserError> {
     let token = new_token();
-    let updated =
-        sqlx::query("UPDATE users SET token_hash = $1, token_expires_at = $2 WHERE name = $3")
-            .bind(hash_token(&token))
+    let hash = hash_token(&token);
+    db.write(|mut tx| {
+        let hash = hash.clone();
+        async move {
+            let updated = sqlx::query(
+                "UPDATE users SET token_hash = $1, token_expires_at = $2 WHERE name = $3",
+            )
+            .bind(hash)
             .bind(expires_at.map(to_micros))
             .bind(name)
-            .execute(&db.pool)
-            .await
-            .map_err(StoreError::from)?;
-    if updated.rows_affected() == 0 {
-        return Err(UserError::Unknown(name.to_owned()));
-    }
-    Ok(token)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                return Ok((Err(UserError::Unknown(name.to_owned())), tx));
+            }
+            let event = AuditEvent::new(
+                actor,
+                "token_issued",
+                None,
+                json!({"user": name, "expires_at": expires_at}),
+            );
+            audit::append(db, &mut tx, now, &[event]).await?;
+            Ok((Ok(()), tx))
+        }
+    })
+    .await??;
+    Ok(IssuedToken {
+        name: name.to_owned(),
+        token,
+        expires_at,
+    })
 }
 
 /// Why a token was refused (all answered 401).

@@ -65,6 +65,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                     continue;
                 };
                 let holder = row.holder.clone();
+                let team = row.item.team.clone();
                 if let Some(holder) = &holder {
                     recipients.insert(Recipients::User(holder.clone()));
                 }
@@ -72,7 +73,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                     OnBreach::Escalate if row.stage == Some(Stage::Review) => {
                         row.stage = Some(Stage::Escalation);
                         row.audience = Some(Audience::Seniors);
-                        recipients.insert(Audience::Seniors.into());
+                        recipients.insert(Recipients::work(Audience::Seniors, team.as_deref()));
                         released.push(id.clone());
                         audit_events.push(AuditEvent::new(
                             DEADLINE_ACTOR,
@@ -83,7 +84,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                     }
                     OnBreach::Escalate => {
                         // Already seniors' work: it stays where it is, and they hear of it again.
-                        recipients.insert(Audience::Seniors.into());
+                        recipients.insert(Recipients::work(Audience::Seniors, team.as_deref()));
                         audit_events.push(AuditEvent::new(
                             DEADLINE_ACTOR,
                             "deadline_missed",
@@ -92,8 +93,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                         ));
                     }
                     OnBreach::TimeoutReject => {
-                        row.item.status = ItemStatus::Decided;
-                        row.item.outcome = Some(Outcome::Rejected);
+                        row.finish(Outcome::Rejected);
                         row.item.decisions.push(DecisionRecord {
                             by: TIMEOUT_ACTOR.to_owned(),
                             action: Action::Reject,
@@ -102,8 +102,6 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                             note: None,
                             at: now,
                         });
-                        row.stage = None;
-                        row.audience = None;
                         released.push(id.clone());
                         sqlx::query(
                             "INSERT INTO decisions (item_id, decision_id, by_user, action, \

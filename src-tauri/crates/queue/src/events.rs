@@ -2,11 +2,21 @@
 //! `NOTIFY` so that every replica hears them; on SQLite there is one process and they stay in it.
 
 use countersign_domain::Role;
+use futures::{Stream, StreamExt};
 use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
 
 use crate::audience::Audience;
+use crate::auth::Caller;
 use crate::db::{Backend, Db, Tx};
 use crate::error::StoreError;
+use crate::teams;
+
+/// The teams `user` belongs to, on a connection of its own.
+async fn member_teams(db: &Db, user: &str) -> Result<Vec<String>, StoreError> {
+    let mut conn = db.pool.acquire().await?;
+    teams::of_user(&mut conn, user).await
+}
 
 const CHANNEL: &str = "countersign_assignments";
 
@@ -14,37 +24,58 @@ const CHANNEL: &str = "countersign_assignments";
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Recipients {
     User(String),
-    /// Everyone in an audience: new work exists for it.
-    Audience(Audience),
+    /// Work exists for an audience: for everyone in it when the item has no team, else only for
+    /// the audience's members of that team (docs/protocol.md, "Events").
+    Work {
+        audience: Audience,
+        team: Option<String>,
+    },
 }
 
 impl Recipients {
-    pub fn includes(&self, name: &str, role: Role) -> bool {
-        match self {
-            Recipients::User(user) => user == name,
-            Recipients::Audience(audience) => audience.admits(role),
+    /// The people who may take an item of `audience` and `team` (None: no team).
+    pub fn work(audience: Audience, team: Option<&str>) -> Recipients {
+        Recipients::Work {
+            audience,
+            team: team.map(str::to_owned),
         }
     }
 
-    /// `user:NAME`, or the audience's name: what travels in a PostgreSQL NOTIFY.
+    /// Whether the user `name` with `role`, a member of `teams`, is among them.
+    pub fn includes(&self, name: &str, role: Role, teams: &[String]) -> bool {
+        match self {
+            Recipients::User(user) => user == name,
+            Recipients::Work { audience, team } => {
+                audience.admits(role) && team.as_ref().is_none_or(|team| teams.contains(team))
+            }
+        }
+    }
+
+    /// `user:NAME`, the audience's name, or `AUDIENCE:TEAM`: what travels in a PostgreSQL NOTIFY.
+    /// Audience and team names have no `:`.
     fn encode(&self) -> String {
         match self {
             Recipients::User(name) => format!("user:{name}"),
-            Recipients::Audience(audience) => audience.as_str().to_owned(),
+            Recipients::Work {
+                audience,
+                team: None,
+            } => audience.as_str().to_owned(),
+            Recipients::Work {
+                audience,
+                team: Some(team),
+            } => format!("{}:{team}", audience.as_str()),
         }
     }
 
     fn decode(text: &str) -> Option<Recipients> {
-        match text.strip_prefix("user:") {
-            Some(name) => Some(Recipients::User(name.to_owned())),
-            None => text.parse().ok().map(Recipients::Audience),
+        if let Some(name) = text.strip_prefix("user:") {
+            return Some(Recipients::User(name.to_owned()));
         }
-    }
-}
-
-impl From<Audience> for Recipients {
-    fn from(audience: Audience) -> Self {
-        Recipients::Audience(audience)
+        let (audience, team) = match text.split_once(':') {
+            Some((audience, team)) => (audience, Some(team)),
+            None => (text, None),
+        };
+        Some(Recipients::work(audience.parse().ok()?, team))
     }
 }
 
@@ -62,8 +93,48 @@ impl Default for Events {
 }
 
 impl Events {
-    pub fn subscribe(&self) -> broadcast::Receiver<Recipients> {
-        self.sender.subscribe()
+    /// The wake-ups meant for `caller`: those naming them, and those for work they may take (their
+    /// role's audience, at large or in one of their teams); one too whenever some were missed. A
+    /// wake-up naming the caller reads their teams again first: a change of teams announces the
+    /// user.
+    pub async fn subscribe_for(
+        &self,
+        db: &Db,
+        caller: Caller,
+    ) -> Result<impl Stream<Item = ()> + use<>, StoreError> {
+        // Subscribed before the teams are read, so nothing sent meanwhile is lost.
+        let receiver = BroadcastStream::new(self.sender.subscribe());
+        let teams = member_teams(db, &caller.name).await?;
+        let db = db.clone();
+        Ok(futures::stream::unfold(
+            (receiver, teams),
+            move |(mut receiver, mut teams)| {
+                let (db, caller) = (db.clone(), caller.clone());
+                async move {
+                    loop {
+                        let relevant = match receiver.next().await? {
+                            Ok(Recipients::User(name)) if name == caller.name => {
+                                match member_teams(&db, &caller.name).await {
+                                    Ok(fresh) => teams = fresh,
+                                    Err(error) => {
+                                        tracing::warn!(%error, "could not re-read a subscriber's teams")
+                                    }
+                                }
+                                true
+                            }
+                            Ok(recipients) => {
+                                recipients.includes(&caller.name, caller.role, &teams)
+                            }
+                            // Missed some: say so, the client pulls and catches up.
+                            Err(_lagged) => true,
+                        };
+                        if relevant {
+                            return Some(((), (receiver, teams)));
+                        }
+                    }
+                }
+            },
+        ))
     }
 
     /// Announces changes from inside the transaction that makes them. PostgreSQL delivers a
@@ -126,19 +197,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn recipients_round_trip_and_match_roles() {
+    fn recipients_round_trip_and_match_roles_and_teams() {
         for recipients in [
             Recipients::User("ana".into()),
-            Recipients::Audience(Audience::Reviewers),
-            Recipients::Audience(Audience::Seniors),
+            Recipients::User("a.b@c:d".into()),
+            Recipients::work(Audience::Reviewers, None),
+            Recipients::work(Audience::Seniors, None),
+            Recipients::work(Audience::Seniors, Some("fraud")),
+            Recipients::work(Audience::Reviewers, Some("team-2.x_y")),
         ] {
             assert_eq!(Recipients::decode(&recipients.encode()), Some(recipients));
         }
-        assert_eq!(Recipients::from(Audience::Seniors).encode(), "seniors");
-        assert!(Recipients::from(Audience::Reviewers).includes("x", Role::Senior));
-        assert!(!Recipients::from(Audience::Seniors).includes("x", Role::Reviewer));
-        assert!(!Recipients::from(Audience::Reviewers).includes("x", Role::Producer));
-        assert!(Recipients::User("ana".into()).includes("ana", Role::Reviewer));
-        assert!(!Recipients::User("ana".into()).includes("bo", Role::Reviewer));
+        assert_eq!(
+            Recipients::work(Audience::Seniors, None).encode(),
+            "seniors"
+        );
+        assert_eq!(
+            Recipients::work(Audience::Seniors, Some("fraud")).encode(),
+            "seniors:fraud"
+        );
+        assert_eq!(Recipients::decode("nobody"), None);
+        let fraud = ["fraud".to_owned()];
+        let everyone = Recipients::work(Audience::Reviewers, None);
+        assert!(everyone.includes("x", Role::Senior, &[]));
+        assert!(!Recipients::work(Audience::Seniors, None).includes("x", Role::Reviewer, &fraud));
+        assert!(!everyone.includes("x", Role::Producer, &[]));
+        let fraud_seniors = Recipients::work(Audience::Seniors, Some("fraud"));
+        assert!(fraud_seniors.includes("x", Role::Senior, &fraud));
+        assert!(!fraud_seniors.includes("x", Role::Senior, &["clinical".to_owned()]));
+        assert!(!fraud_seniors.includes("x", Role::Reviewer, &fraud));
+        let fraud_reviews = Recipients::work(Audience::Reviewers, Some("fraud"));
+        assert!(fraud_reviews.includes("x", Role::Reviewer, &fraud));
+        assert!(!fraud_reviews.includes("x", Role::Reviewer, &[]));
+        assert!(Recipients::User("ana".into()).includes("ana", Role::Reviewer, &[]));
+        assert!(!Recipients::User("ana".into()).includes("bo", Role::Reviewer, &fraud));
     }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use countersign_domain::{
-    Action, DecisionRecord, Item, ItemId, ItemStatus, NewItem, Outcome, Role, Route, Stage,
+    Action, DecisionRecord, Handoff, Item, ItemId, ItemStatus, NewItem, Outcome, Role, Route, Stage,
 };
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -28,7 +28,7 @@ use crate::webhook;
 pub(crate) const ITEM_COLUMNS: &str = "id, producer, external_id, kind, title, payload, ai, priority, \
     due_at, callback_url, created_at, route, routing_rule, approvals_required, status, outcome, \
     stage, audience, holder, lease_id, epoch, lease_expires_at, first_approver, first_action, team, \
-    warn_at";
+    warn_at, handoff_by, handoff_note, handoff_at";
 
 /// An item with the queue's bookkeeping beside it.
 #[derive(Debug, Clone)]
@@ -74,7 +74,18 @@ impl ItemRow {
             decisions: Vec::new(),
             team: col(row, "team")?,
             warn_at: col::<Option<i64>>(row, "warn_at")?.map(from_micros),
-            handoff: None,
+            handoff: match (
+                col::<Option<String>>(row, "handoff_by")?,
+                col::<Option<String>>(row, "handoff_note")?,
+                col::<Option<i64>>(row, "handoff_at")?,
+            ) {
+                (Some(by), Some(note), Some(at)) => Some(Handoff {
+                    by,
+                    note,
+                    at: from_micros(at),
+                }),
+                _ => None,
+            },
         };
         Ok(ItemRow {
             item,
@@ -87,6 +98,16 @@ impl ItemRow {
             first_approver: col(row, "first_approver")?,
             first_action: parse_optional_wire(col(row, "first_action")?)?,
         })
+    }
+
+    /// Decides the item: final `outcome`, no stage or audience any more, and no hand-off note
+    /// (it was for a next holder; there is none). The caller ends the lease.
+    pub fn finish(&mut self, outcome: Outcome) {
+        self.item.status = ItemStatus::Decided;
+        self.item.outcome = Some(outcome);
+        self.item.handoff = None;
+        self.stage = None;
+        self.audience = None;
     }
 }
 
@@ -167,23 +188,25 @@ pub(crate) async fn load_many(
     Ok(rows)
 }
 
-/// Writes the review state of each row back, in one statement per batch. The lease columns are
-/// not among them: [`leases`] writes those.
+/// Writes the review state of each row back (with its hand-off note), in one statement per
+/// batch. The lease columns are not among them: [`leases`] writes those.
 pub(crate) async fn store_state(
     conn: &mut AnyConnection,
     rows: &[&ItemRow],
 ) -> Result<(), StoreError> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "WITH v (id, status, outcome, stage, audience, first_approver, first_action) \
-             AS (VALUES {}) \
+            "WITH v (id, status, outcome, stage, audience, first_approver, first_action, \
+             handoff_by, handoff_note, handoff_at) AS (VALUES {}) \
              UPDATE items SET status = v.status, outcome = v.outcome, stage = v.stage, \
              audience = v.audience, first_approver = v.first_approver, \
-             first_action = v.first_action FROM v WHERE items.id = v.id",
-            values_rows(chunk.len(), 7)
+             first_action = v.first_action, handoff_by = v.handoff_by, \
+             handoff_note = v.handoff_note, handoff_at = v.handoff_at FROM v WHERE items.id = v.id",
+            values_rows(chunk.len(), 10)
         );
         let mut query = sqlx::query(&sql);
         for row in chunk {
+            let handoff = row.item.handoff.as_ref();
             query = query
                 .bind(row.item.id.to_string())
                 .bind(wire_name(&row.item.status))
@@ -191,7 +214,10 @@ pub(crate) async fn store_state(
                 .bind(row.stage.as_ref().map(wire_name))
                 .bind(row.audience.map(Audience::as_str))
                 .bind(row.first_approver.as_deref())
-                .bind(row.first_action.as_ref().map(wire_name));
+                .bind(row.first_action.as_ref().map(wire_name))
+                .bind(handoff.map(|handoff| handoff.by.clone()))
+                .bind(handoff.map(|handoff| handoff.note.clone()))
+                .bind(handoff.map(|handoff| to_micros(handoff.at)));
         }
         query.execute(&mut *conn).await?;
     }
@@ -396,7 +422,7 @@ async fn submit_in(
     if let Some(audience) = audience {
         state
             .events
-            .announce(db, tx, [Recipients::from(audience)])
+            .announce(db, tx, [Recipients::work(audience, item.team.as_deref())])
             .await?;
     }
     Ok(Submitted {

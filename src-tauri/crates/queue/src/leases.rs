@@ -55,7 +55,7 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
          ORDER BY priority DESC, due_at ASC NULLS LAST, created_at LIMIT $3{}",
         state.db.backend.skip_locked()
     );
-    let cooldown_since = to_micros(now - state.policy.release_cooldown.0);
+    let cooldown_since = to_micros(cooldown_since(state, now));
     let mut rows = Vec::new();
     for audience in audiences {
         let limit = match audience {
@@ -205,18 +205,19 @@ pub(crate) async fn return_all_held(
     holder: &str,
     audit_events: &mut Vec<AuditEvent>,
 ) -> Result<HashSet<Recipients>, StoreError> {
-    let rows =
-        sqlx::query("SELECT id, audience FROM items WHERE holder = $1 AND status = 'pending'")
-            .bind(holder)
-            .fetch_all(&mut **tx)
-            .await?;
+    let rows = sqlx::query(
+        "SELECT id, audience, team FROM items WHERE holder = $1 AND status = 'pending'",
+    )
+    .bind(holder)
+    .fetch_all(&mut **tx)
+    .await?;
     let mut recipients = HashSet::from([Recipients::User(holder.to_owned())]);
     let mut ids = Vec::with_capacity(rows.len());
     for row in rows {
         let id: String = col(&row, "id")?;
-        recipients.insert(Recipients::from(parse_wire::<Audience>(&col::<String>(
-            &row, "audience",
-        )?)?));
+        let audience: Audience = parse_wire(&col::<String>(&row, "audience")?)?;
+        let team: Option<String> = col(&row, "team")?;
+        recipients.insert(Recipients::work(audience, team.as_deref()));
         audit_events.push(AuditEvent::new(
             "system",
             "reclaim",
@@ -234,6 +235,11 @@ fn active_since(state: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
     now - chrono::Duration::seconds(
         i64::try_from(state.policy.active_window_seconds).unwrap_or(i64::MAX / 2_000_000),
     )
+}
+
+/// Since when a release keeps the item from its releaser (the release cool-down).
+fn cooldown_since(state: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
+    now - state.policy.release_cooldown.0
 }
 
 /// Ends the current lease of each item (decided, escalated, released, cancelled or reclaimed).
@@ -255,7 +261,8 @@ pub(crate) async fn release(tx: &mut Tx, item_ids: &[String]) -> Result<(), Stor
 }
 
 /// Puts expired leases back in their audience's work, but only when an active reviewer who may
-/// take the item has room for more work: an idle queue leaves offline work with its holder. The
+/// take the item has room for more work (not one who released it within the cool-down): an idle
+/// queue leaves offline work with its holder. The
 /// next grant bumps the epoch, which fences the old holder out. Returns how many leases were
 /// reclaimed.
 pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
@@ -264,7 +271,7 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
         let now = state.now();
         let active_since = active_since(state, now);
         let expired = sqlx::query(&format!(
-            "SELECT id, holder, audience, first_approver, team FROM items \
+            "SELECT id, holder, audience, first_approver, team, released_by, released_at FROM items \
              WHERE status = 'pending' AND holder IS NOT NULL AND lease_expires_at < $1 \
              ORDER BY lease_expires_at LIMIT 500{}",
             db.backend.skip_locked()
@@ -300,6 +307,7 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
                 .iter()
                 .map(|row| Ok((col(row, "user_name")?, col(row, "team")?)))
                 .collect::<Result<_, StoreError>>()?;
+        let cooldown_since = to_micros(cooldown_since(state, now));
         let mut audit_events = Vec::new();
         let mut recipients = HashSet::new();
         let mut reclaimed = Vec::new();
@@ -309,9 +317,17 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
             let audience: Audience = parse_wire(&col::<String>(&row, "audience")?)?;
             let first_approver: Option<String> = col(&row, "first_approver")?;
             let team: Option<String> = col(&row, "team")?;
+            // Whoever released the item within the cool-down would not be granted it back while
+            // someone else eligible is active, so they do not count as waiting for it.
+            let cooling = col::<Option<i64>>(&row, "released_at")?
+                .is_some_and(|at| at >= cooldown_since)
+                .then(|| col::<Option<String>>(&row, "released_by"))
+                .transpose()?
+                .flatten();
             let needed = wanting.iter().any(|(name, role)| {
                 *name != holder
                     && first_approver.as_deref() != Some(name.as_str())
+                    && cooling.as_deref() != Some(name.as_str())
                     && audience.admits(*role)
                     && team
                         .as_ref()
@@ -328,7 +344,7 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
             ));
             reclaimed.push(id);
             recipients.insert(Recipients::User(holder));
-            recipients.insert(Recipients::from(audience));
+            recipients.insert(Recipients::work(audience, team.as_deref()));
         }
         release(&mut tx, &reclaimed).await?;
         audit::append(db, &mut tx, now, &audit_events).await?;

@@ -16,6 +16,7 @@ pub mod deadlines;
 pub mod error;
 mod events;
 pub mod feedback;
+pub mod health;
 mod http;
 pub mod items;
 pub mod leases;

@@ -18,6 +18,8 @@ use countersign_queue::{
 use strum::VariantArray;
 
 const DEFAULT_DATABASE: &str = "sqlite://countersign-queue.db";
+/// The actor the audit log names for changes made with this command.
+const CLI_ACTOR: &str = "cli";
 
 #[derive(Parser)]
 #[command(
@@ -125,8 +127,10 @@ enum UserCommand {
         #[command(flatten)]
         database: DatabaseArg,
     },
-    /// Give a user a new token and print it as the only line on stdout; the old one stops working.
-    RotateToken {
+    /// Give a user a new token and print it as the only line on stdout; every older one stops
+    /// working at once.
+    #[command(visible_alias = "rotate-token")]
+    Token {
         name: String,
         /// The new token stops working after this long. Unset: never.
         #[arg(long, value_parser = parse_span)]
@@ -261,18 +265,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::User {
             command:
-                UserCommand::RotateToken {
+                UserCommand::Token {
                     name,
                     expires_in,
                     database,
                 },
         } => {
             let db = open(&database).await?;
-            let expires_at = expires_in.map(|span| SystemClock.now() + span.0);
-            println!(
-                "{}",
-                auth::rotate_token_until(&db, &name, expires_at).await?
-            );
+            let now = SystemClock.now();
+            let expires_at = expires_in.map(|span| now + span.0);
+            let issued = auth::issue_token(&db, CLI_ACTOR, &name, expires_at, now).await?;
+            println!("{}", issued.token);
+            if let Some(at) = issued.expires_at {
+                eprintln!("the token expires at {}", at.to_rfc3339());
+            }
         }
         Command::User {
             command: UserCommand::Disable { name, database },
@@ -342,7 +348,7 @@ async fn set_disabled(db: Db, name: &str, disabled: bool) -> Result<()> {
         disabled: Some(disabled),
         ..Default::default()
     };
-    users::update(&state, "cli", name, &change).await?;
+    users::update(&state, CLI_ACTOR, name, &change).await?;
     eprintln!(
         "user {name} {}",
         if disabled { "disabled" } else { "enabled" }

@@ -25,6 +25,8 @@ async fn roles_and_tokens(backend: Backend) {
     let push = json!({"client_id": Uuid::now_v7(), "mutations": []});
     let new_item = item("t-2", "transaction", 0.8, "medium");
     let new_user = json!({"name": "newbie", "role": "reviewer"});
+    // Given new tokens by the table below, so that the four callers keep theirs.
+    queue.user("spare", Role::Reviewer).await;
 
     let endpoints: Vec<(Method, String, Option<Value>, &[&str])> = vec![
         (
@@ -60,6 +62,13 @@ async fn roles_and_tokens(backend: Backend) {
             &["admin"],
         ),
         (Method::POST, "/v1/users".into(), Some(new_user), &["admin"]),
+        (
+            Method::POST,
+            "/v1/users/spare/token".into(),
+            None,
+            &["admin"],
+        ),
+        (Method::GET, "/v1/queue/health".into(), None, &["admin"]),
         (Method::POST, cancel_path, None, &["producer"]),
     ];
     let tokens = [

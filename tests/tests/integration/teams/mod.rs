@@ -3,7 +3,10 @@
 //! (escalate or timeout_reject, and a decision made offline in time still stands), disabled
 //! users and expired tokens are refused, the callback allow-list holds, bad input changes nothing.
 
+mod admin;
 mod breaches;
+mod events;
+mod handoff;
 mod routing;
 mod users;
 

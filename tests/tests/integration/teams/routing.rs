@@ -1,5 +1,6 @@
 //! Who gets the work: team membership, escalations beyond the prefetch target, the release
-//! cool-down, claim order by deadline, reclaiming expired leases within the team.
+//! cool-down (in grants and in the sweeper), claim order by deadline, reclaiming expired leases
+//! within the team.
 
 use super::*;
 
@@ -9,6 +10,7 @@ on_both_backends!(
     the_releaser_waits_while_another_member_pulls,
     claims_keep_the_earliest_deadline_first,
     expired_leases_are_reclaimed_only_for_the_team,
+    the_sweeper_reclaims_for_a_releaser_only_after_the_cool_down,
 );
 
 async fn members_only_ever_hold_their_teams_work(backend: Backend) {
@@ -305,6 +307,77 @@ async fn expired_leases_are_reclaimed_only_for_the_team(backend: Backend) {
     );
     assert_eq!(
         assignments(&queue.pull(&fred, fred_client, None).await).len(),
+        1
+    );
+}
+
+async fn the_sweeper_reclaims_for_a_releaser_only_after_the_cool_down(backend: Backend) {
+    let db = TestDb::new(backend);
+    let clock = ManualClock::new(SystemClock.now());
+    let queue = Queue::start(
+        &db,
+        QueueOptions {
+            clock: clock.clone(),
+            policy: policy("lease_seconds = 60\nrelease_cooldown = \"30m\""),
+            ..Default::default()
+        },
+    )
+    .await;
+    let producer = queue.user("bot", Role::Producer).await;
+    let ana = queue.user("ana", Role::Reviewer).await;
+    let ben = queue.user("ben", Role::Reviewer).await;
+    let cara = queue.user("cara", Role::Reviewer).await;
+    queue
+        .submit(&producer, &item("t-1", "transaction", 0.7, "medium"))
+        .await;
+    let (ana_client, ben_client) = (Uuid::now_v7(), Uuid::now_v7());
+    let held = assignments(&queue.pull(&ana, ana_client, None).await);
+    assert_eq!(held.len(), 1);
+    assert!(assignments(&queue.pull(&ben, ben_client, None).await).is_empty());
+    let released = queue
+        .push(&ana, ana_client, &[mutation(1, &held[0], "release")])
+        .await;
+    assert_eq!(released["results"][0]["status"], "applied", "{released}");
+    assert_eq!(
+        assignments(&queue.pull(&ben, ben_client, None).await).len(),
+        1
+    );
+
+    // Ben's lease expires while he is away; Ana, who released the item, is active with room.
+    clock.advance(chrono::Duration::minutes(2));
+    assert!(assignments(&queue.pull(&ana, ana_client, None).await).is_empty());
+    let sweep = || countersign_queue::leases::sweep_expired(queue.state());
+    assert_eq!(
+        sweep().await.expect("sweep"),
+        0,
+        "the releaser, in her cool-down, is not waiting for it"
+    );
+    assert_eq!(
+        queue
+            .count("SELECT COUNT(*) FROM items WHERE holder = 'ben'")
+            .await,
+        1
+    );
+
+    // Someone else waiting is.
+    let cara_client = Uuid::now_v7();
+    assert!(assignments(&queue.pull(&cara, cara_client, None).await).is_empty());
+    assert_eq!(sweep().await.expect("sweep"), 1);
+    assert_eq!(
+        assignments(&queue.pull(&cara, cara_client, None).await).len(),
+        1
+    );
+
+    // After the cool-down the releaser counts again.
+    clock.advance(chrono::Duration::minutes(31));
+    assert!(assignments(&queue.pull(&ana, ana_client, None).await).is_empty());
+    assert_eq!(
+        sweep().await.expect("sweep"),
+        1,
+        "Cara's lease expired and Ana, past her cool-down, waits"
+    );
+    assert_eq!(
+        assignments(&queue.pull(&ana, ana_client, None).await).len(),
         1
     );
 }

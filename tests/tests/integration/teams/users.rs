@@ -116,13 +116,16 @@ async fn tokens_expire(backend: Backend) {
             .unwrap_or("")
             .contains("expired")
     );
-    let rotated = auth::rotate_token_until(
+    let rotated = auth::issue_token(
         &queue.state().db,
+        "root",
         "temp",
         Some(clock.now() + chrono::Duration::hours(1)),
+        clock.now(),
     )
     .await
-    .expect("rotated");
+    .expect("rotated")
+    .token;
     assert_eq!(queue.get("/v1/me", &rotated).await.status, 200);
     assert_eq!(queue.get("/v1/me", &token).await.status, 401);
 }

@@ -1,16 +1,21 @@
-//! Admin endpoints for people and teams: list and change users, list and create teams.
+//! Admin endpoints for people, teams and the queue: list and change users, issue tokens, list and
+//! create teams, read the queue's health.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use countersign_domain::{ApiErrorCode, ErrorBody, Role, UserSummary};
+use countersign_domain::{
+    ApiErrorCode, ErrorBody, IssuedToken, QueueHealth, Role, TokenRequest, UserSummary,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::extract::{Admin, Body};
+use super::extract::{Admin, Body, OptionalBody};
 use crate::AppState;
-use crate::auth::UserError;
+use crate::auth::{self, UserError};
 use crate::error::ApiError;
+use crate::health;
+use crate::policy::Span;
 use crate::teams::{self, TeamError};
 use crate::users::{self, UserChange};
 
@@ -143,4 +148,50 @@ pub(super) async fn create_team(
 ) -> Result<(StatusCode, Json<NewTeam>), ApiError> {
     teams::add(&state.db, &team.name, state.now()).await?;
     Ok((StatusCode::CREATED, Json(team)))
+}
+
+#[utoipa::path(post, path = "/v1/users/{name}/token", tag = "users", security(("bearer" = [])),
+    params(("name" = String, Path, description = "User name")),
+    request_body(content = TokenRequest, description = "Optional: no body gives a token that never expires"),
+    responses((status = 201, body = IssuedToken), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn issue_token(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(name): Path<String>,
+    OptionalBody(request): OptionalBody<serde_json::Map<String, serde_json::Value>>,
+) -> Result<(StatusCode, Json<IssuedToken>), ApiError> {
+    // Read as an object first: a derived struct would also accept a JSON array of its fields.
+    let request: TokenRequest = match request {
+        Some(fields) => {
+            serde_json::from_value(serde_json::Value::Object(fields)).map_err(|error| {
+                ApiError::validation(ApiErrorCode::InvalidRequest, error.to_string())
+            })?
+        }
+        None => TokenRequest::default(),
+    };
+    let now = state.now();
+    let expires_at = request
+        .expires_in
+        .map(|text| text.parse::<Span>())
+        .transpose()
+        .map_err(|message| ApiError::validation(ApiErrorCode::InvalidDuration, message))?
+        .map(|span| now + span.0);
+    let issued = super::detached(async move {
+        Ok(auth::issue_token(&state.db, &admin.name, &name, expires_at, now).await?)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+#[utoipa::path(get, path = "/v1/queue/health", tag = "queue", security(("bearer" = [])),
+    responses((status = 200, body = QueueHealth), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub(super) async fn queue_health(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Result<Json<QueueHealth>, ApiError> {
+    Ok(Json(health::of_queue(&state.db, state.now()).await?))
 }

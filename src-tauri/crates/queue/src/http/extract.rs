@@ -3,7 +3,7 @@
 //! leaves as the app's error body (`{"error": {"code", "message"}}`, docs/protocol.md).
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use countersign_domain::{ApiErrorCode, Role};
@@ -93,6 +93,32 @@ role_extractor!(
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct Body<T>(pub T);
+
+/// A JSON body that may be left out altogether (None then); one that is sent is read as [`Body`].
+pub struct OptionalBody<T>(pub Option<T>);
+
+impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for OptionalBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let (parts, body) = request.into_parts();
+        let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ApiErrorCode::PayloadTooLarge,
+                format!(
+                    "the body could not be read whole; bodies are limited to {BODY_LIMIT} bytes"
+                ),
+            )
+        })?;
+        if bytes.is_empty() {
+            return Ok(OptionalBody(None));
+        }
+        let request = Request::from_parts(parts, axum::body::Body::from(bytes));
+        let Body(value) = Body::<T>::from_request(request, state).await?;
+        Ok(OptionalBody(Some(value)))
+    }
+}
 
 /// Query parameters; a rejection is 400 `invalid_query`.
 #[derive(FromRequestParts)]

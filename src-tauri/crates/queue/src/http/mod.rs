@@ -21,7 +21,6 @@ use countersign_domain::{
 };
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
-use tokio_stream::wrappers::BroadcastStream;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -288,20 +287,17 @@ struct ServerSentEvent {
 async fn events(
     State(state): State<AppState>,
     Reviewer(caller): Reviewer,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let assignments = || Ok(Event::default().event("assignments").data("{}"));
-    let updates = BroadcastStream::new(state.events.subscribe()).filter_map(move |message| {
-        let relevant = match message {
-            Ok(recipients) => recipients.includes(&caller.name, caller.role),
-            // Missed some: say so, the client pulls and catches up.
-            Err(_lagged) => true,
-        };
-        futures::future::ready(relevant.then(assignments))
-    });
+    let updates = state
+        .events
+        .subscribe_for(&state.db, caller)
+        .await?
+        .map(move |()| assignments());
     let stream = futures::stream::once(futures::future::ready(assignments()))
         .chain(updates)
         .take_until(state.shutdown.clone().cancelled_owned());
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 const MAX_AUDIT_PAGE: i64 = 10_000;
@@ -446,7 +442,7 @@ impl utoipa::Modify for BearerAuth {
 #[openapi(
     info(title = "Countersign queue", description = "The review queue that AI systems feed and reviewers sync from (protocol v1)."),
     paths(healthz, metrics, openapi_json, me, create_user, admin::list_users, admin::patch_user,
-        admin::list_teams, admin::create_team, submit_item, get_item, cancel_item,
+        admin::issue_token, admin::list_teams, admin::create_team, admin::queue_health, submit_item, get_item, cancel_item,
         pull, push, events, audit_log, export_feedback),
     modifiers(&BearerAuth)
 )]
@@ -461,6 +457,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/me", get(me))
         .route("/v1/users", post(create_user).get(admin::list_users))
         .route("/v1/users/{name}", patch(admin::patch_user))
+        .route("/v1/users/{name}/token", post(admin::issue_token))
+        .route("/v1/queue/health", get(admin::queue_health))
         .route("/v1/teams", get(admin::list_teams).post(admin::create_team))
         .route("/v1/items", post(submit_item))
         .route("/v1/items/{id}", get(get_item))

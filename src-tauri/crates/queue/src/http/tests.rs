@@ -154,6 +154,10 @@ async fn each_endpoint_admits_its_roles_only() {
     for role in [Role::Producer, Role::Reviewer, Role::Senior, Role::Admin] {
         tokens.push((role, app.token(role).await));
     }
+    // Given new tokens by the table, so that the callers keep theirs.
+    auth::add_user(&app.state.db, "spare", Role::Reviewer, app.state.now())
+        .await
+        .expect("user");
     // A client id belongs to the first user who syncs with it: one per role.
     let pull = br#"{"client_id": "0190e0a0-0000-7000-8000-00000000000R", "cursor": null}"#;
     let push = br#"{"client_id": "0190e0a0-0000-7000-8000-00000000000R", "mutations": []}"#;
@@ -202,6 +206,20 @@ async fn each_endpoint_admits_its_roles_only() {
             Some(br#"{"name": "new", "role": "reviewer"}"#),
             &[Role::Admin],
             StatusCode::CREATED,
+        ),
+        (
+            Method::POST,
+            "/v1/users/spare/token",
+            Some(br#"{"expires_in": "90d"}"#),
+            &[Role::Admin],
+            StatusCode::CREATED,
+        ),
+        (
+            Method::GET,
+            "/v1/queue/health",
+            None,
+            &[Role::Admin],
+            StatusCode::OK,
         ),
     ];
     for (method, path, body, admitted, status) in cases {

@@ -288,6 +288,7 @@ async fn apply_batch(
             }
         };
         let audience = row.audience.unwrap_or(Audience::Reviewers);
+        let team = row.item.team.clone();
         let supersedes_timeout = item_state
             .as_ref()
             .is_some_and(|state| state.timed_out.is_some());
@@ -303,15 +304,18 @@ async fn apply_batch(
             }
             Transition::AwaitSecondApproval => {
                 data["awaiting"] = json!("second_approval");
-                ctx.recipients.insert(audience.into());
+                ctx.recipients
+                    .insert(Recipients::work(audience, team.as_deref()));
                 "decide"
             }
             Transition::Escalate => {
-                ctx.recipients.insert(Audience::Seniors.into());
+                ctx.recipients
+                    .insert(Recipients::work(Audience::Seniors, team.as_deref()));
                 "escalate"
             }
             Transition::Release => {
-                ctx.recipients.insert(audience.into());
+                ctx.recipients
+                    .insert(Recipients::work(audience, team.as_deref()));
                 released_by_caller.push(item_id.clone());
                 "release"
             }

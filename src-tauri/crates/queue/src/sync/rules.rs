@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use countersign_domain::{
-    Action, DecisionRecord, ItemStatus, Mutation, Outcome, RemovalReason, ResultCode, Stage,
+    Action, DecisionRecord, Handoff, ItemStatus, Mutation, Outcome, RemovalReason, ResultCode,
+    Stage,
 };
 use serde_json::Value;
 
@@ -282,10 +283,7 @@ pub(crate) fn transition(
     };
     match transition {
         Transition::Final(outcome) => {
-            row.item.status = ItemStatus::Decided;
-            row.item.outcome = Some(outcome);
-            row.stage = None;
-            row.audience = None;
+            row.finish(outcome);
             release(row);
         }
         Transition::AwaitSecondApproval => {
@@ -300,6 +298,19 @@ pub(crate) fn transition(
             release(row);
         }
         Transition::Release => {
+            // The last note stays until a later release leaves another (docs/protocol.md,
+            // "Shift hand-off"); a blank one is no note.
+            if let Some(note) = mutation
+                .note
+                .as_deref()
+                .filter(|note| !note.trim().is_empty())
+            {
+                row.item.handoff = Some(Handoff {
+                    by: caller.to_owned(),
+                    note: note.to_owned(),
+                    at: now,
+                });
+            }
             if row.holder.as_deref() == Some(caller) {
                 release(row);
             }

@@ -96,7 +96,7 @@ fn user_add_prints_only_the_token_and_refuses_duplicates() {
     assert!(stdout(&again).is_empty());
 
     let old = out.trim().to_owned();
-    let rotated = run(&["user", "rotate-token", "rita", "--database", &database]);
+    let rotated = run(&["user", "token", "rita", "--database", &database]);
     assert!(rotated.status.success(), "{}", stderr(&rotated));
     let new = stdout(&rotated).trim().to_owned();
     assert!(new.starts_with("cs_") && new != old);
