@@ -32,7 +32,8 @@ pub enum ErrorCode {
     LastAdmin,
     /// The signed-in user may not do this (an admin call without the admin role).
     NotAllowed,
-    /// What was typed cannot be used (an unknown team, an empty hand-off note); nothing changed.
+    /// What was typed cannot be used (an unknown team, a malformed expiry, an empty hand-off note);
+    /// nothing changed.
     InvalidInput,
     Storage,
     Internal,
@@ -109,7 +110,7 @@ impl From<AdminError> for AppError {
         let code = match error {
             AdminError::Remote(remote) => return remote.into(),
             AdminError::LastAdmin(_) => ErrorCode::LastAdmin,
-            AdminError::UnknownTeam(_) => ErrorCode::InvalidInput,
+            AdminError::BadInput(_) => ErrorCode::InvalidInput,
             AdminError::UnknownUser(_) => ErrorCode::NotFound,
             AdminError::NotAdmin(_) => ErrorCode::NotAllowed,
         };

@@ -30,9 +30,9 @@ pub enum AdminError {
     /// 409 `last_admin`: the change would leave no enabled admin.
     #[error("{0}")]
     LastAdmin(String),
-    /// 422 `unknown_team`.
+    /// 422: an unknown team, a malformed `expires_in` (`invalid_duration`), any input the server refused.
     #[error("{0}")]
-    UnknownTeam(String),
+    BadInput(String),
     /// 404: no such user.
     #[error("{0}")]
     UnknownUser(String),
@@ -52,10 +52,10 @@ impl From<RemoteError> for AdminError {
                 ..
             } => AdminError::LastAdmin(message),
             RemoteError::Server {
-                code: ApiErrorCode::UnknownTeam,
+                status: 422,
                 message,
                 ..
-            } => AdminError::UnknownTeam(message),
+            } => AdminError::BadInput(message),
             RemoteError::Server {
                 status: 404,
                 message,
@@ -115,7 +115,8 @@ mod tests {
         };
         let cases = [
             (server(409, ApiErrorCode::LastAdmin), "LastAdmin"),
-            (server(422, ApiErrorCode::UnknownTeam), "UnknownTeam"),
+            (server(422, ApiErrorCode::UnknownTeam), "BadInput"),
+            (server(422, ApiErrorCode::InvalidDuration), "BadInput"),
             (server(404, ApiErrorCode::NotFound), "UnknownUser"),
             (
                 RemoteError::Forbidden {
