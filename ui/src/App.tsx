@@ -147,9 +147,11 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
                 {t("shift.end")}
               </button>
             )}
-            <button type="button" className="quiet" onClick={() => setConflicts((c) => !c)} data-testid="open-conflicts" aria-pressed={conflicts}>
-              {t("app.conflicts")}
-            </button>
+            {!admin && (
+              <button type="button" className="quiet" onClick={() => setConflicts((c) => !c)} data-testid="open-conflicts" aria-pressed={conflicts}>
+                {t("app.conflicts")}
+              </button>
+            )}
             <button type="button" className="quiet" onClick={() => setSheet(true)} data-testid="open-shortcuts" aria-keyshortcuts={ariaKeys("help", singleKeys)}>
               {t("app.shortcuts")} <KeyHint command="help" />
             </button>
@@ -240,17 +242,20 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
           undoWindowSeconds={status?.online ? (status.undo_window_seconds ?? 0) : 0}
         />
 
-        <StatusBar
-          status={status}
-          now={now}
-          onSync={() => void backend.syncNow().then(setStatus, (e: unknown) => announce(plainError(toAppError(e))))}
-          onConflicts={() => setConflicts(true)}
-          onOutbox={() => {
-            setConflicts(false);
-            setFilters(OUTBOX_FILTERS);
-          }}
-          onSettings={() => setSettings(true)}
-        />
+        {/* An admin holds no work: nothing to upload or sync (the admin view says when it last read). */}
+        {!admin && (
+          <StatusBar
+            status={status}
+            now={now}
+            onSync={() => void backend.syncNow().then(setStatus, (e: unknown) => announce(plainError(toAppError(e))))}
+            onConflicts={() => setConflicts(true)}
+            onOutbox={() => {
+              setConflicts(false);
+              setFilters(OUTBOX_FILTERS);
+            }}
+            onSettings={() => setSettings(true)}
+          />
+        )}
 
         {sheet && <ShortcutSheet onClose={() => setSheet(false)} />}
         {shift && (

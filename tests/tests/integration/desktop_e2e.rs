@@ -6,9 +6,11 @@
 //! session bus. It is `#[ignore]`d so that a plain `cargo test` without a display reports it as ignored
 //! instead of hanging; the script runs it with `--ignored`, and there anything missing is a failure.
 //!
-//! On the way it checks accessibility in the same window (issue 14, item 5; `a11y`).
+//! On the way it checks accessibility in the same window (issue 14, item 5; `a11y`). The admin view and
+//! the end of a shift have a scenario of their own (`admin`).
 
 mod a11y;
+mod admin;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -29,7 +29,7 @@ export const en = {
   dialog: { close: "Close" },
   admin: {
     title: "Administration",
-    signedInAs: "Signed in as {{name}}, admin.",
+    signedInAs: "Signed in to {{server}} as {{name}}, admin.",
     refresh: "Refresh",
     refreshed: "Updated {{ago}}.",
     health: "Queue health",

@@ -170,6 +170,16 @@ pub async fn sign_in(
     Ok(SignedIn { server, token, me })
 }
 
+/// Keeps who signed in beside the server's store, so that the session opened next starts as them (an
+/// admin's without sync) and not as whoever signed in to that server before.
+pub fn remember_sign_in(data_dir: &Path, signed_in: &SignedIn) {
+    let dir = store_dir(data_dir, &signed_in.server);
+    match std::fs::create_dir_all(&dir) {
+        Ok(()) => remember_me(&dir, &signed_in.me),
+        Err(error) => tracing::warn!(%error, "cannot remember who is signed in"),
+    }
+}
+
 /// Deletes the token of `server`, so the next start is signed out too. The local store and its outbox
 /// stay: nothing decided is lost, and signing in again resumes the upload.
 pub fn sign_out(secrets: &dyn Secrets, server: &str) -> Result<(), SessionError> {

@@ -21,6 +21,9 @@ describe("admin view", () => {
     const backend = await asAdmin();
     expect(screen.queryByRole("listbox", { name: "Assignments" })).toBeNull();
     expect(screen.queryByTestId("open-shift-end")).toBeNull();
+    // An admin holds no work: no outbox, no conflicts, no sync status.
+    expect(screen.queryByTestId("open-conflicts")).toBeNull();
+    expect(screen.queryByTestId("status-online")).toBeNull();
     expect(backend.calls.some((c) => c.command === "list_assignments")).toBe(false);
     expect(within(row("ana")).getByTestId("user-role")).toHaveValue("reviewer");
     expect(row("bo").textContent).toContain("fraud, clinical");

@@ -14,7 +14,7 @@ export function AdminView({ backend, status, now, onMessage }: { backend: Backen
       <div className="admin-head">
         <div>
           <h2 id="admin-title">{t("admin.title")}</h2>
-          <p className="muted">{t("admin.signedInAs", { name: status.signed_in_as?.name ?? "" })}</p>
+          <p className="muted">{t("admin.signedInAs", { name: status.signed_in_as?.name ?? "", server: status.server })}</p>
         </div>
         <div className="admin-refresh">
           {admin.loadedAt !== null && (

@@ -66,16 +66,18 @@ export function UsersTable({ users, teams, onChange, onDone }: Props) {
               <td>
                 <span className={`status-chip${user.disabled ? " off" : ""}`}>{user.disabled ? t("admin.disabled") : t("admin.active")}</span>
               </td>
-              <td className="admin-actions">
-                <button type="button" className="quiet" data-testid="user-teams" onClick={() => setPending({ kind: "teams", user })}>
-                  {t("admin.editTeams")}
-                </button>
-                <button type="button" className="quiet" data-testid="user-toggle" onClick={() => setPending({ kind: "toggle", user })}>
-                  {user.disabled ? t("admin.enable") : t("admin.disable")}
-                </button>
-                <button type="button" className="quiet" data-testid="user-rotate" onClick={() => setPending({ kind: "token", user })}>
-                  {t("admin.rotate")}
-                </button>
+              <td>
+                <div className="admin-actions">
+                  <button type="button" className="quiet" data-testid="user-teams" onClick={() => setPending({ kind: "teams", user })}>
+                    {t("admin.editTeams")}
+                  </button>
+                  <button type="button" className="quiet" data-testid="user-toggle" onClick={() => setPending({ kind: "toggle", user })}>
+                    {user.disabled ? t("admin.enable") : t("admin.disable")}
+                  </button>
+                  <button type="button" className="quiet" data-testid="user-rotate" onClick={() => setPending({ kind: "token", user })}>
+                    {t("admin.rotate")}
+                  </button>
+                </div>
               </td>
             </tr>
           ))}
