@@ -5,17 +5,17 @@
 //! pull carries that note as the item's `handoff`. The admin view's screenshot is `admin.png`
 //! (README.md shows it from docs/screenshots/).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use countersign_domain::Role;
 use countersign_queue::auth::{self, UserSpec};
 use countersign_queue::{Clock, Db, Policy, RunningServer, ServeOptions, SystemClock, teams};
-use countersign_tests::webdriver::{TauriDriver, WebDriver};
+use countersign_tests::webdriver::WebDriver;
 use serde_json::{Value, json};
 
-use super::{ENTER, PRODUCER, env, sign_in, submit_for_review};
+use super::{ENTER, PRODUCER, sign_in, submit_for_review};
 
 const ADMIN: &str = "e2e-admin";
 const LEAVING: &str = "e2e-ana";
@@ -37,11 +37,7 @@ struct Tokens {
 }
 
 async fn scenario() -> Result<()> {
-    let app = PathBuf::from(env("COUNTERSIGN_DESKTOP_APP")?);
-    ensure!(app.is_file(), "no app binary at {}", app.display());
-    let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_owned());
-    let output = Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-output/desktop-e2e");
-    std::fs::create_dir_all(&output)?;
+    let setup = super::setup()?;
     let work = tempfile::tempdir()?;
     let db_url = format!("sqlite://{}", work.path().join("queue.db").display());
     // The demo policy routes each kind to its team; the teams exist before it is loaded.
@@ -53,20 +49,8 @@ async fn scenario() -> Result<()> {
     let server = countersign_queue::start(options).await?;
     let tokens = seed(&server).await?;
 
-    let driver = TauriDriver::start(
-        &driver_bin,
-        &[
-            ("COUNTERSIGN_SERVER", server.url()),
-            (
-                "COUNTERSIGN_DATA_DIR",
-                work.path().join("app").display().to_string(),
-            ),
-        ],
-        false,
-    )?;
-    driver.wait_ready().await?;
-    let wd = WebDriver::new(driver.port, &app).await?;
-    let result = drive(&wd, &server, &output, tokens).await;
+    let (driver, wd) = super::launch(&setup, &server.url(), &work.path().join("app")).await?;
+    let result = drive(&wd, &server, &setup.output, tokens).await;
     let _ = wd.quit().await;
     result?;
     server.shutdown().await;

@@ -223,14 +223,16 @@ async fn the_cli_ends_a_shift_and_says_what_it_did(backend: Backend) {
     let first = queue.submit("r-1").await;
     queue.submit("r-2").await;
     ana.ok(&["sync"]).await;
-    queue
-        .http(
+    // A first pull by a new client of bo's: he is active, and what he is granted.
+    let bo_pull = || {
+        queue.http(
             "POST",
             "/v1/sync/pull",
             &bo,
             Some(serde_json::json!({"client_id": uuid::Uuid::now_v7()})),
         )
-        .await;
+    };
+    assert!(assignments(&bo_pull().await).is_empty(), "ana holds both");
     ana.ok(&["decide", &first, "approve"]).await;
 
     for args in [&["shift", "end"][..], &["shift", "end", "--note", "  "]] {
@@ -248,14 +250,7 @@ async fn the_cli_ends_a_shift_and_says_what_it_did(backend: Backend) {
         "shift ended: 1 items released with your note, 2 uploaded, 0 still pending"
     );
     assert_eq!(queue.item(&first).await["status"], "decided");
-    let pull = queue
-        .http(
-            "POST",
-            "/v1/sync/pull",
-            &bo,
-            Some(serde_json::json!({"client_id": uuid::Uuid::now_v7()})),
-        )
-        .await;
+    let pull = bo_pull().await;
     let granted = assignments(&pull);
     assert_eq!(granted.len(), 1, "{pull}");
     assert_eq!(granted[0]["item"]["handoff"]["note"], NOTE);
