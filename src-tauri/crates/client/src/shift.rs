@@ -30,7 +30,8 @@ pub enum ShiftError {
 pub struct ShiftEnd {
     /// Held items given back with the note.
     pub released: u32,
-    /// Decisions and releases the server answered during the shift's end.
+    /// Decisions and releases waiting when the shift ended (or queued by it) that the server has
+    /// answered since: by this call's uploads or the app's own sync, whichever sent them first.
     pub uploaded: u32,
     /// Decisions and releases still in the outbox (offline): they are sent by the next sync.
     pub pending: u32,
@@ -74,6 +75,7 @@ pub async fn end_shift(
         return Err(ShiftError::NoteTooLong);
     }
     let mut end = ShiftEnd::default();
+    let waiting = store.pending_count().await?;
     // Decisions first: an item decided in the undo window is not released, and goes up now.
     upload(engine, &mut end).await;
     let release = DecisionInput {
@@ -91,16 +93,17 @@ pub async fn end_shift(
     if end.upload_error.is_none() {
         upload(engine, &mut end).await;
     }
-    end.pending = u32::try_from(store.pending_count().await?).unwrap_or(u32::MAX);
+    // Counted from the outbox, not from this call's pushes: a sync running beside it (the app's) may
+    // send some of them first, and a resent batch is answered to both.
+    let pending = store.pending_count().await?;
+    let answered = (waiting + i64::from(end.released) - pending).max(0);
+    end.uploaded = u32::try_from(answered).unwrap_or(u32::MAX);
+    end.pending = u32::try_from(pending).unwrap_or(u32::MAX);
     Ok(end)
 }
 
 async fn upload(engine: &SyncEngine, end: &mut ShiftEnd) {
-    match engine.upload_now().await {
-        Ok(report) => {
-            let answered = report.applied + report.conflicts + report.rejected;
-            end.uploaded += u32::try_from(answered).unwrap_or(u32::MAX);
-        }
-        Err(error) => end.upload_error = Some(error.to_string()),
+    if let Err(error) = engine.upload_now().await {
+        end.upload_error = Some(error.to_string());
     }
 }

@@ -9,7 +9,8 @@ export type ShiftEnd = {
  */
 released: number, 
 /**
- * Decisions and releases the server answered during the shift's end.
+ * Decisions and releases waiting when the shift ended (or queued by it) that the server has
+ * answered since: by this call's uploads or the app's own sync, whichever sent them first.
  */
 uploaded: number, 
 /**
