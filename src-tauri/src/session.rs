@@ -108,6 +108,7 @@ impl Shell {
             ..Settings::load(&self.data_dir)
         }
         .save(&self.data_dir)?;
+        session::remember_sign_in(&self.data_dir, &signed_in);
         let core = Session::open(
             &self.data_dir,
             &signed_in.server,

@@ -1,5 +1,6 @@
 //! The commands the UI invokes: a few lines each over the desktop core, taking typed ids.
 
+pub mod admin;
 pub mod inbox;
 pub mod session;
 
@@ -31,6 +32,12 @@ commands!(
     inbox::save_draft,
     inbox::list_conflicts,
     inbox::resolve_conflict,
+    admin::admin_directory,
+    admin::change_user,
+    admin::rotate_token,
+    admin::queue_health,
+    admin::shift_items,
+    admin::end_shift,
 );
 
 #[cfg(test)]

@@ -16,4 +16,10 @@ const COMMANDS: &[&str] = &[
     "save_draft",
     "list_conflicts",
     "resolve_conflict",
+    "admin_directory",
+    "change_user",
+    "rotate_token",
+    "queue_health",
+    "shift_items",
+    "end_shift",
 ];

@@ -6,9 +6,11 @@
 //! session bus. It is `#[ignore]`d so that a plain `cargo test` without a display reports it as ignored
 //! instead of hanging; the script runs it with `--ignored`, and there anything missing is a failure.
 //!
-//! On the way it checks accessibility in the same window (issue 14, item 5; `a11y`).
+//! On the way it checks accessibility in the same window (issue 14, item 5; `a11y`). The admin view and
+//! the end of a shift have a scenario of their own (`admin`).
 
 mod a11y;
+mod admin;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -47,12 +49,40 @@ struct Fixture {
     reviewer_token: String,
 }
 
-async fn scenario() -> Result<()> {
+/// The app binary and the screenshots' folder, from what scripts/desktop-e2e.sh sets.
+struct Setup {
+    app: PathBuf,
+    output: PathBuf,
+}
+
+fn setup() -> Result<Setup> {
     let app = PathBuf::from(env("COUNTERSIGN_DESKTOP_APP")?);
     ensure!(app.is_file(), "no app binary at {}", app.display());
-    let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_owned());
     let output = Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-output/desktop-e2e");
     std::fs::create_dir_all(&output)?;
+    Ok(Setup { app, output })
+}
+
+/// Starts the app for `server` with its data in `data_dir`, and a WebDriver session on its window.
+/// No token in the environment: the app finds none in the keyring and opens on the sign-in form.
+async fn launch(setup: &Setup, server: &str, data_dir: &Path) -> Result<(TauriDriver, WebDriver)> {
+    let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_owned());
+    let driver = TauriDriver::start(
+        &driver_bin,
+        &[
+            ("COUNTERSIGN_SERVER", server.to_owned()),
+            ("COUNTERSIGN_DATA_DIR", data_dir.display().to_string()),
+        ],
+        false,
+    )?;
+    driver.wait_ready().await?;
+    let wd = WebDriver::new(driver.port, &setup.app).await?;
+    Ok((driver, wd))
+}
+
+async fn scenario() -> Result<()> {
+    let setup = setup()?;
+    let output = &setup.output;
     let work = tempfile::tempdir()?;
     let db_url = format!("sqlite://{}", work.path().join("queue.db").display());
 
@@ -70,21 +100,8 @@ async fn scenario() -> Result<()> {
         bail!("expected 10 items");
     };
 
-    // No token in the environment: the app finds none in the keyring and the reviewer signs in.
-    let driver = TauriDriver::start(
-        &driver_bin,
-        &[
-            ("COUNTERSIGN_SERVER", server.url()),
-            (
-                "COUNTERSIGN_DATA_DIR",
-                work.path().join("app").display().to_string(),
-            ),
-        ],
-        false,
-    )?;
-    driver.wait_ready().await?;
-    let wd = WebDriver::new(driver.port, &app).await?;
-    let result = drive(&wd, server, &output, &fixture, &db_url).await;
+    let (driver, wd) = launch(&setup, &server.url(), &work.path().join("app")).await?;
+    let result = drive(&wd, server, output, &fixture, &db_url).await;
     let _ = wd.quit().await;
     let server = result?;
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use countersign_domain::{ItemId, Me};
+use countersign_domain::{ItemId, Me, Role};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
@@ -170,6 +170,16 @@ pub async fn sign_in(
     Ok(SignedIn { server, token, me })
 }
 
+/// Keeps who signed in beside the server's store, so that the session opened next starts as them (an
+/// admin's without sync) and not as whoever signed in to that server before.
+pub fn remember_sign_in(data_dir: &Path, signed_in: &SignedIn) {
+    let dir = store_dir(data_dir, &signed_in.server);
+    match std::fs::create_dir_all(&dir) {
+        Ok(()) => remember_me(&dir, &signed_in.me),
+        Err(error) => tracing::warn!(%error, "cannot remember who is signed in"),
+    }
+}
+
 /// Deletes the token of `server`, so the next start is signed out too. The local store and its outbox
 /// stay: nothing decided is lost, and signing in again resumes the upload.
 pub fn sign_out(secrets: &dyn Secrets, server: &str) -> Result<(), SessionError> {
@@ -197,6 +207,8 @@ pub struct Session {
     pub store: Store,
     pub me: Option<Me>,
     pub engine: Option<SyncEngine>,
+    /// The server with this token, when signed in: the admin view's calls go through it.
+    pub remote: Option<QueueClient>,
     /// What the reviewer re-enters to sign off; `None` when signed out.
     sign_off_credential: Option<Token>,
     tasks: Vec<AbortOnDrop>,
@@ -215,6 +227,7 @@ impl Session {
             store: Store::open(&dir).await?,
             me: None,
             engine: None,
+            remote: None,
             sign_off_credential: None,
             tasks: Vec::new(),
         })
@@ -275,6 +288,11 @@ impl Session {
                 Err(error) => return Err(error.into()),
             },
         };
+        if me.as_ref().is_some_and(|me| me.role == Role::Admin) {
+            let mut session = Self::administering(server, store, remote, me);
+            session.tasks.extend(recheck.map(AbortOnDrop));
+            return Ok(session);
+        }
         let undo_window = Settings::load(data_dir).undo_window();
         let mut session = Self::syncing(server, store, remote, me, token, undo_window, changes);
         session.tasks.extend(recheck.map(AbortOnDrop));
@@ -294,16 +312,31 @@ impl Session {
     ) -> Self {
         let notifier: Arc<dyn Notifier> = Arc::new(DesktopNotifier);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let engine =
-            SyncEngine::new(store.clone(), remote, notifier, clock).with_undo_window(undo_window);
+        let engine = SyncEngine::new(store.clone(), remote.clone(), notifier, clock)
+            .with_undo_window(undo_window);
         let tasks = background(&engine, store.clone(), changes.clone());
         Self {
             server: server.to_owned(),
             store,
             me,
             engine: Some(engine),
+            remote: Some(remote),
             sign_off_credential: Some(sign_off),
             tasks,
+        }
+    }
+
+    /// An admin's session: the admin view's calls, and no sync (an admin holds no work; the queue
+    /// refuses them a pull).
+    fn administering(server: &str, store: Store, remote: QueueClient, me: Option<Me>) -> Self {
+        Self {
+            server: server.to_owned(),
+            store,
+            me,
+            engine: None,
+            remote: Some(remote),
+            sign_off_credential: None,
+            tasks: Vec::new(),
         }
     }
 
@@ -374,7 +407,6 @@ fn background(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use countersign_domain::Role;
 
     #[test]
     fn an_offline_start_shows_who_signed_in_last_time() {

@@ -4,6 +4,7 @@ import type { ItemCommand, ReadCommand } from "../shortcuts/keymap";
 import { ConfirmPanel, EditPanel, EscalatePanel, RejectPanel } from "./ActionPanels";
 import { DecisionBar } from "./DecisionBar";
 import { DraftEditor } from "./DraftEditor";
+import { HandoffNote } from "./HandoffNote";
 import { DecisionStatus, EarlierDecisions, ItemHeader } from "./ItemHeader";
 import { kindSpec, viewFor } from "./kinds/registry";
 import { ProposalHeader } from "./ProposalPanel";
@@ -90,6 +91,7 @@ export function ItemView({ view, now, onDecide, onUndo, error, demo = false, ref
       <div className={`item-columns${wide ? " wide" : ""}`}>
         {/* Focusable so the keyboard scrolls it (Space, Page Down); the keymap's section keys move through it. */}
         <div className="item-body" ref={body} tabIndex={0} role="region" aria-label={t("item.details")} data-scroll-body>
+          <HandoffNote handoff={item.handoff} />
           <EarlierDecisions decisions={item.decisions} headingId={`${ids}-earlier`} />
           <KindView item={item} now={now} editor={isDraft ? <DraftEditor itemId={itemId} form={form} onConfirm={form.commands.edit} /> : null} />
           {!wide && proposal}

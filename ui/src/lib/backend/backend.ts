@@ -4,10 +4,17 @@ import type {
   AssignmentView,
   ConflictRecord,
   DecisionRequest,
+  Directory,
   ErrorCode,
   InboxPage,
   InboxQuery,
+  IssuedToken,
+  QueueHealth,
   RecordedDecision,
+  ShiftEnd,
+  TokenRequest,
+  UserChange,
+  UserSummary,
 } from "./types";
 
 export type Unlisten = () => void;
@@ -27,6 +34,15 @@ export interface Backend {
   signOut(): Promise<AppStatus>;
   useEmbeddedDemo(): Promise<AppStatus>;
   setUndoWindow(seconds: number): Promise<AppStatus>;
+  /** Admin view (admin tokens only): users and teams, a user's change, token rotation, queue health. */
+  adminDirectory(): Promise<Directory>;
+  changeUser(name: string, change: UserChange): Promise<UserSummary>;
+  /** The new token is shown once by the caller and kept nowhere. */
+  rotateToken(name: string, request: TokenRequest): Promise<IssuedToken>;
+  queueHealth(): Promise<QueueHealth>;
+  /** How many held items an end of shift would give back now. */
+  shiftItems(): Promise<number>;
+  endShift(note: string): Promise<ShiftEnd>;
   onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten>;
   onInboxChanged(handler: () => void): Promise<Unlisten>;
 }
@@ -49,6 +65,9 @@ const ERROR_CODES = {
   keyring_unavailable: true,
   server_unreachable: true,
   bad_credential: true,
+  last_admin: true,
+  not_allowed: true,
+  invalid_input: true,
   storage: true,
   internal: true,
 } satisfies Record<ErrorCode, true>;

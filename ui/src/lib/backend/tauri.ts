@@ -6,9 +6,16 @@ import type {
   AssignmentView,
   ConflictRecord,
   DecisionRequest,
+  Directory,
   InboxPage,
   InboxQuery,
+  IssuedToken,
+  QueueHealth,
   RecordedDecision,
+  ShiftEnd,
+  TokenRequest,
+  UserChange,
+  UserSummary,
 } from "./types";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -60,6 +67,24 @@ export class TauriBackend implements Backend {
   }
   setUndoWindow(seconds: number) {
     return call<AppStatus>("set_undo_window", { seconds });
+  }
+  adminDirectory() {
+    return call<Directory>("admin_directory");
+  }
+  changeUser(name: string, change: UserChange) {
+    return call<UserSummary>("change_user", { name, change });
+  }
+  rotateToken(name: string, request: TokenRequest) {
+    return call<IssuedToken>("rotate_token", { name, request });
+  }
+  queueHealth() {
+    return call<QueueHealth>("queue_health");
+  }
+  shiftItems() {
+    return call<number>("shift_items");
+  }
+  endShift(note: string) {
+    return call<ShiftEnd>("end_shift", { note });
   }
   async onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten> {
     return listen<AppStatus>("status-changed", (event) => handler(event.payload));

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
+use chrono::{DateTime, Utc};
 use countersign_domain::{ApiErrorCode, PullRequest, PushRequest};
 use serde::Serialize;
 use tokio::sync::Notify;
@@ -113,7 +114,12 @@ impl SyncEngine {
     /// One push of everything unacknowledged, then one pull. Records online/offline either way.
     pub async fn sync_once(&self) -> Result<SyncReport, SyncError> {
         let result = self.round().await;
-        let (online, error) = match &result {
+        self.record_round(&result).await;
+        result
+    }
+
+    async fn record_round(&self, result: &Result<SyncReport, SyncError>) {
+        let (online, error) = match result {
             Ok(_) => (true, None),
             Err(SyncError::Remote(e)) if e.is_transient() => (false, Some(e.to_string())),
             Err(e) => (true, Some(e.to_string())),
@@ -126,6 +132,22 @@ impl SyncEngine {
         {
             tracing::warn!(%record_error, "could not record the sync state");
         }
+    }
+
+    /// Sends every decision and release in the outbox now, the undo window's wait skipped (each is
+    /// already durable), without a pull: ending a shift must not fetch new work. Records online/offline
+    /// like a round.
+    pub async fn upload_now(&self) -> Result<SyncReport, SyncError> {
+        let result = async {
+            self.store.bind_server(self.remote.server_url()).await?;
+            let client_id = self.store.sync_state().await?.client_id;
+            let mut report = SyncReport::default();
+            self.push_all(client_id, DateTime::<Utc>::MAX_UTC, &mut report)
+                .await?;
+            Ok(report)
+        }
+        .await;
+        self.record_round(&result).await;
         result
     }
 
@@ -133,7 +155,8 @@ impl SyncEngine {
         self.store.bind_server(self.remote.server_url()).await?;
         let state = self.store.sync_state().await?;
         let mut report = SyncReport::default();
-        self.push_all(state.client_id, &mut report).await?;
+        let due_by = self.clock.now() - self.undo_window();
+        self.push_all(state.client_id, due_by, &mut report).await?;
         self.pull(state.client_id, state.cursor, &mut report)
             .await?;
         Ok(report)
@@ -142,9 +165,9 @@ impl SyncEngine {
     async fn push_all(
         &self,
         client_id: countersign_domain::ClientId,
+        due_by: DateTime<Utc>,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let due_by = self.clock.now() - self.undo_window();
         while let Some(batch) = self.store.claim_due_push_batch(self.limits, due_by).await? {
             // Read before sending: another process syncing the same directory may record a higher mark
             // meanwhile, and the server's answer to this push is only bound to be at or above this one.

@@ -2,16 +2,18 @@
 //! `countersign-cli` against the real queue service (a child process behind the test-kit's fault
 //! proxy): sync end to end, faults, kills, a hostile server, token hygiene, the session bus; and the
 //! sync engine against the queue in this process on a manual clock (lease renewal of opened items, the
-//! undo window). One part runs by its module path, e.g. `cargo test -p countersign-client --test integration faults`.
+//! undo window, ending a shift); the admin view's calls. One part runs by its module path, e.g. `cargo test -p countersign-client --test integration faults`.
 
 mod support;
 
+mod admin_calls;
 mod faults;
 mod hostile_server;
 mod kill_watch;
 mod no_token_leak;
 mod opened_leases;
 mod session_bus;
+mod shift_end;
 mod store;
 mod sync_e2e;
 mod undo_window;
