@@ -13,7 +13,7 @@ use sqlx::AnyConnection;
 
 use crate::AppState;
 use crate::audit::{self, AuditEvent};
-use crate::db::{Backend, col, from_micros, placeholders, to_micros};
+use crate::db::{col, from_micros, placeholders, to_micros};
 use crate::error::StoreError;
 use crate::policy::Span;
 
@@ -285,15 +285,6 @@ fn parse_spec(text: &str) -> Result<KindSpec, StoreError> {
     serde_json::from_str(text).map_err(|error| StoreError::corrupt(format!("kind spec: {error}")))
 }
 
-/// Suffix that keeps a kind row from changing until the transaction ends: submissions and pushes
-/// share it, a registration waits for them (and they for it). SQLite's write lock already does.
-fn share_lock(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR SHARE",
-    }
-}
-
 /// The compiled current revision of each registered kind among `kinds` (unregistered ones are
 /// absent), read inside the caller's transaction.
 pub(crate) async fn compiled_for(
@@ -314,7 +305,8 @@ pub(crate) async fn compiled_for(
     let sql = format!(
         "SELECT kind, revision FROM kinds WHERE kind IN ({}) ORDER BY kind{}",
         placeholders(1, names.len()),
-        share_lock(state.db.backend)
+        // Submissions and pushes share the row; a registration (FOR UPDATE) waits for them, and they for it.
+        state.db.backend.for_share()
     );
     let mut query = sqlx::query(&sql);
     for name in &names {
