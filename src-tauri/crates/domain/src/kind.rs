@@ -31,8 +31,8 @@ pub struct KindSpec {
     pub defaults: KindDefaults,
 }
 
-/// A registered kind as `GET /v1/kinds` lists it. (Its OpenAPI schema is written out in
-/// [`openapi`] below rather than derived.)
+/// A registered kind as `GET /v1/kinds` lists it.
+// Its OpenAPI schema is written out in `openapi` below rather than derived.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct KindDefinition {
