@@ -13,7 +13,7 @@ use sqlx::AnyConnection;
 
 use crate::AppState;
 use crate::audit::{self, AuditEvent};
-use crate::db::{col, from_micros, placeholders, to_micros};
+use crate::db::{Backend, col, from_micros, placeholders, to_micros};
 use crate::error::StoreError;
 use crate::policy::Span;
 
@@ -302,6 +302,14 @@ pub(crate) async fn compiled_for(
     if names.is_empty() {
         return Ok(found);
     }
+    if state.db.backend == Backend::Postgres {
+        // The lock every item write takes anyway, taken before the kind rows: a registration (which
+        // takes SHARE on items first, then its kind row) then either waits for this transaction or
+        // is seen by it, and the two never wait for each other in a cycle.
+        sqlx::query("LOCK TABLE items IN ROW EXCLUSIVE MODE")
+            .execute(&mut *conn)
+            .await?;
+    }
     let sql = format!(
         "SELECT kind, revision FROM kinds WHERE kind IN ({}) ORDER BY kind{}",
         placeholders(1, names.len()),
@@ -374,6 +382,15 @@ pub async fn register(
             let spec_text = spec_text.clone();
             async move {
                 let now = state.now();
+                if db.backend == Backend::Postgres {
+                    // Waits for every item write in flight and holds new ones off until this commits,
+                    // so the check below also sees submissions of a kind not yet registered (they
+                    // find no kind row to lock). Taken before the kind row: see `compiled_for`.
+                    // SQLite's single writer already serialises them.
+                    sqlx::query("LOCK TABLE items IN SHARE MODE")
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 let current = sqlx::query(&format!(
                     "SELECT revision FROM kinds WHERE kind = $1{}",
                     db.backend.for_update()
