@@ -38,6 +38,7 @@ commands!(
     admin::queue_health,
     admin::shift_items,
     admin::end_shift,
+    inbox::kinds,
 );
 
 #[cfg(test)]

@@ -22,4 +22,5 @@ const COMMANDS: &[&str] = &[
     "queue_health",
     "shift_items",
     "end_shift",
+    "kinds",
 ];

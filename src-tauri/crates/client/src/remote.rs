@@ -1,9 +1,11 @@
-//! The queue service over HTTP: pull, push, who-am-I, the events stream, and the admin endpoints.
+//! The queue service over HTTP: pull, push, who-am-I, the registered kinds, the events stream, and
+//! the admin endpoints.
 //! Transport types stop here.
 
 use std::fmt;
 use std::time::Duration;
 
+use countersign_domain::kind::KindList;
 use countersign_domain::{
     ApiErrorCode, ErrorBody, IssuedToken, Me, PullRequest, PullResponse, PushRequest, PushResponse,
     QueueHealth, TokenRequest, UserSummary,
@@ -243,6 +245,12 @@ impl QueueClient {
 
     pub async fn me(&self) -> Result<Me, RemoteError> {
         self.call::<(), _>(Method::GET, self.url("v1/me")?, None)
+            .await
+    }
+
+    /// `GET /v1/kinds`: the registered kinds.
+    pub async fn kinds(&self) -> Result<KindList, RemoteError> {
+        self.call::<(), _>(Method::GET, self.url("v1/kinds")?, None)
             .await
     }
 

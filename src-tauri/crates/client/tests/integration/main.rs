@@ -2,7 +2,7 @@
 //! `countersign-cli` against the real queue service (a child process behind the test-kit's fault
 //! proxy): sync end to end, faults, kills, a hostile server, token hygiene, the session bus; and the
 //! sync engine against the queue in this process on a manual clock (lease renewal of opened items, the
-//! undo window, ending a shift); the admin view's calls. One part runs by its module path, e.g. `cargo test -p countersign-client --test integration faults`.
+//! undo window, ending a shift, synced kinds); the admin view's calls. One part runs by its module path, e.g. `cargo test -p countersign-client --test integration faults`.
 
 mod support;
 
@@ -16,4 +16,5 @@ mod session_bus;
 mod shift_end;
 mod store;
 mod sync_e2e;
+mod synced_kinds;
 mod undo_window;
