@@ -7,6 +7,7 @@ import type {
   ErrorCode,
   InboxPage,
   InboxQuery,
+  KindList,
   RecordedDecision,
 } from "./types";
 
@@ -27,6 +28,8 @@ export interface Backend {
   signOut(): Promise<AppStatus>;
   useEmbeddedDemo(): Promise<AppStatus>;
   setUndoWindow(seconds: number): Promise<AppStatus>;
+  /** The registered kinds as last synced from the queue (`GET /v1/kinds`, docs/protocol.md "Kinds"). */
+  kinds(): Promise<KindList>;
   onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten>;
   onInboxChanged(handler: () => void): Promise<Unlisten>;
 }

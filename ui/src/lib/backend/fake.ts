@@ -1,6 +1,7 @@
 import { BackendError, type Backend, type Unlisten } from "./backend";
 import { assignmentFrom, type NewItem, type SampleAssignment } from "./fakeItems";
 import { HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData";
+import { SAMPLE_KINDS } from "./sampleKinds";
 import type {
   AppStatus,
   AssignmentSummary,
@@ -10,6 +11,7 @@ import type {
   InboxPage,
   InboxQuery,
   Item,
+  KindList,
   RecordedDecision,
   Risk,
 } from "./types";
@@ -27,6 +29,8 @@ export interface FakeOptions {
   online?: boolean;
   /** The submissions the queue is made of, reused in turn when `count` is larger than the pool. */
   submissions?: NewItem[];
+  /** The registered kinds it serves (default: the sample definitions). */
+  kinds?: KindList;
 }
 
 /** The hostile item's id, fixed so tests and screenshots can find it. */
@@ -53,8 +57,9 @@ export class FakeBackend implements Backend {
   private nextMutation = 1;
   private status: AppStatus;
   private token = FAKE_DEMO_CREDENTIAL;
-  private readonly opts: Required<Omit<FakeOptions, "now" | "submissions">> & { now: () => number };
+  private readonly opts: Required<Omit<FakeOptions, "now" | "submissions" | "kinds">> & { now: () => number };
   private readonly pool: NewItem[];
+  private kindList: KindList;
   /** When the queue was made: items rebuilt on demand must match their summaries. */
   private readonly madeAt: number;
   /** Every command the UI sent, for assertions. */
@@ -74,6 +79,7 @@ export class FakeBackend implements Backend {
     // The shared demo fixture (./demoFixture.json, exported by the demo generator) is meant to replace
     // the UI's own generator here; fake.test.ts already checks the fake serves it.
     this.pool = options.submissions ?? sampleSubmissions(now);
+    this.kindList = options.kinds ?? SAMPLE_KINDS;
     if (this.opts.hostile) this.add(assignmentFrom(HOSTILE_SUBMISSION, -1, now, HOSTILE_ITEM_ID));
     for (let i = 0; i < this.opts.count; i++) {
       const sample = this.sample(i, now);
@@ -388,6 +394,16 @@ export class FakeBackend implements Backend {
       this.setStatus({ undo_window_seconds: seconds });
       return this.status;
     });
+  }
+
+  kinds() {
+    return this.tick("kinds", [], () => this.kindList);
+  }
+
+  /** A sync round brought new kind definitions (the status event follows, as after any sync). */
+  setKinds(kinds: KindList) {
+    this.kindList = kinds;
+    this.setStatus({ last_sync: new Date(this.opts.now()).toISOString() });
   }
 
   async onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten> {

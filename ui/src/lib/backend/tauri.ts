@@ -8,6 +8,7 @@ import type {
   DecisionRequest,
   InboxPage,
   InboxQuery,
+  KindList,
   RecordedDecision,
 } from "./types";
 
@@ -60,6 +61,9 @@ export class TauriBackend implements Backend {
   }
   setUndoWindow(seconds: number) {
     return call<AppStatus>("set_undo_window", { seconds });
+  }
+  kinds() {
+    return call<KindList>("kinds");
   }
   async onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten> {
     return listen<AppStatus>("status-changed", (event) => handler(event.payload));

@@ -1,0 +1,77 @@
+import { useId } from "react";
+import type { DisplayHints } from "../../../lib/backend";
+import { t } from "../../../i18n";
+import { FieldView } from "../hints/FieldView";
+import { relativePointer, withoutPointers } from "../hints/pointer";
+import { EvidenceList, Signals } from "../ProposalPanel";
+import { StructuredValue } from "../StructuredValue";
+import { Field } from "./fields";
+import type { KindViewProps } from "./registry";
+
+const NO_HINTS: DisplayHints = { headline: [], sections: [], editable: [], identifiers: [] };
+
+/** What is left of `value` once the hinted pointers under `prefix` are shown; undefined when nothing is. */
+function remaining(value: unknown, prefix: string, pointers: string[]): unknown {
+  if (pointers.includes(prefix)) return undefined;
+  const rest = withoutPointers(
+    value,
+    pointers.map((p) => relativePointer(p, prefix)).filter((p): p is string => p !== null),
+  );
+  const empty = rest === undefined || rest === null || (typeof rest === "object" && Object.keys(rest).length === 0);
+  return empty ? undefined : rest;
+}
+
+/**
+ * Any registered kind without a named renderer, laid out by its display hints: the headline facts,
+ * the reviewer's editor for the editable fields, one section per hinted field in its format, then
+ * whatever the hints do not place, as labelled values.
+ */
+export function HintedView({ item, editor, now, definition }: KindViewProps) {
+  const ids = useId();
+  const hints = definition?.hints ?? NO_HINTS;
+  const placed = [...hints.headline, ...hints.sections, ...hints.editable].map((h) => h.pointer);
+  const restOutput = remaining(item.ai.output, "/ai/output", placed);
+  const restPayload = remaining(item.payload, "/payload", placed);
+  return (
+    <div className="kind-view" data-testid="view-hinted" data-kind={item.kind}>
+      {hints.headline.length > 0 && (
+        <section className="card headline" aria-labelledby={`${ids}-head`} data-testid="hint-headline">
+          <h3 id={`${ids}-head`}>{definition?.label ?? t("generic.details")}</h3>
+          <dl className="fields cols">
+            {hints.headline.map((h) => (
+              <Field key={h.pointer} label={h.label}>
+                <FieldView item={item} hint={h} now={now} />
+              </Field>
+            ))}
+          </dl>
+        </section>
+      )}
+      {editor}
+      {hints.sections.map((h, i) => (
+        <section key={h.pointer} className="panel" aria-labelledby={`${ids}-s${i}`} data-testid="hint-section" data-format={h.format}>
+          <h3 id={`${ids}-s${i}`}>{h.label}</h3>
+          <FieldView item={item} hint={h} now={now} />
+        </section>
+      ))}
+      {/* The editor, when there is one, holds every value of the output. */}
+      {restOutput !== undefined && !editor && (
+        <section className="panel" aria-labelledby={`${ids}-out`}>
+          <h3 id={`${ids}-out`}>{t("generic.output")}</h3>
+          <div data-testid="ai-output">
+            <StructuredValue value={restOutput} />
+          </div>
+        </section>
+      )}
+      {restPayload !== undefined && (
+        <section className="panel" aria-labelledby={`${ids}-rest`}>
+          <h3 id={`${ids}-rest`}>{t("generic.details")}</h3>
+          <div data-testid="payload-view">
+            <StructuredValue value={restPayload} />
+          </div>
+        </section>
+      )}
+      <Signals signals={item.ai.signals} />
+      <EvidenceList evidence={item.ai.evidence} />
+    </div>
+  );
+}
