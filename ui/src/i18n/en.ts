@@ -334,6 +334,7 @@ export const en = {
   generic: { output: "AI proposal", details: "Details" },
   correction: {
     title: "Your correction",
+    more: "Other values of the AI's output",
     element: "{{label}} {{n}}",
     add: "Add to {{label}}",
     remove: "Remove {{label}} {{n}}",

@@ -12,6 +12,14 @@ function dataStrings(values: unknown[]): string[] {
   const walk = (v: unknown) => {
     if (typeof v === "string") {
       out.add(v);
+      // A diff or a long text is shown line by line.
+      // A diff or a long text is shown line by line (a diff's lines without their +/- mark, its files without a/ and b/).
+      if (v.includes("\n"))
+        for (const line of v.split("\n")) {
+          out.add(line);
+          out.add(line.slice(1));
+          out.add(line.replace(/^(?:\+\+\+|---) (?:[ab]\/)?/, ""));
+        }
       out.add(humanizeKey(v));
     } else if (typeof v === "number") out.add(String(v));
     else if (Array.isArray(v)) v.forEach(walk);
@@ -45,11 +53,17 @@ function hardCoded(root: HTMLElement, data: string[]): string[] {
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
     if (!parent || parent.closest("script, style")) continue;
+    // A highlighted line of code is split into tokens: it is checked whole, below.
+    if (parent.closest(".udiff-code")) continue;
     const text = node.textContent ?? "";
     // A message cut short would lose its closing mark.
     if (text.split(PSEUDO_OPEN).length !== text.split(PSEUDO_CLOSE).length) found.push(`truncated: ${text}`);
     const rest = leftover(text, data);
     if (rest) found.push(`${rest}  ←  “${text.trim()}”`);
+  }
+  for (const code of root.querySelectorAll<HTMLElement>(".udiff-code")) {
+    const rest = leftover(code.textContent ?? "", data);
+    if (rest) found.push(`${rest}  ←  code “${code.textContent}”`);
   }
   for (const el of root.querySelectorAll<HTMLElement>("[aria-label], [title], [placeholder]")) {
     for (const attr of ["aria-label", "title", "placeholder"]) {

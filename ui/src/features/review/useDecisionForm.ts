@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import type { Action, AssignmentView, DecisionRequest, KindDefinition } from "../../lib/backend";
 import { matches, type ItemCommand } from "../shortcuts/keymap";
 import { actionWords } from "./actionWords";
-import { isTextDraft } from "./kinds/registry";
+import { isTextDraft, rendererFor } from "./kinds/registry";
 import { attestationStatement } from "./SignOffPanel";
 import { t } from "../../i18n";
 import { asRecord } from "./StructuredValue";
@@ -26,9 +26,14 @@ function initialDraft(view: AssignmentView): string {
   return typeof view.item.ai.output === "string" ? view.item.ai.output : "";
 }
 
-/** The kind has text fields under its output for the reviewer to edit in place (`hints.editable`). */
-export function editsInPlace(output: unknown, definition: KindDefinition | null): boolean {
-  return output !== null && typeof output === "object" && (definition?.hints.editable.some((h) => h.pointer.startsWith("/ai/output/")) ?? false);
+/**
+ * The kind is drawn from its hints (no named renderer) and has text fields under its output for the
+ * reviewer to edit in place (`hints.editable`): the correction editor sits in the view, not in a panel.
+ */
+export function editsInPlace(item: AssignmentView["item"], definition: KindDefinition | null): boolean {
+  const output = item.ai.output;
+  if (rendererFor(item.kind) || output === null || typeof output !== "object") return false;
+  return definition?.hints.editable.some((h) => h.pointer.startsWith("/ai/output/")) ?? false;
 }
 
 /**
@@ -54,7 +59,7 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
   const outputSchema = useMemo(() => definition?.output_schema ?? shapeOf(item.ai.output), [definition, item.ai.output]);
   const check = useMemo(() => schemaChecker(outputSchema), [outputSchema]);
   const problems = useMemo(() => check(isDraft ? draft : correction), [check, isDraft, draft, correction]);
-  const inPlace = !isDraft && editsInPlace(item.ai.output, definition);
+  const inPlace = !isDraft && editsInPlace(item, definition);
   const [reason, setReason] = useState("");
   const [note, setNote] = useState("");
   const [attested, setAttested] = useState(false);

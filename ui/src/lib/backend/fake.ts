@@ -1,7 +1,6 @@
 import { BackendError, type Backend, type Unlisten } from "./backend";
 import { assignmentFrom, type NewItem, type SampleAssignment } from "./fakeItems";
-import { HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData";
-import { SAMPLE_KINDS } from "./sampleKinds";
+import { DEMO_KINDS, HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData";
 import type {
   AppStatus,
   AssignmentSummary,
@@ -29,7 +28,7 @@ export interface FakeOptions {
   online?: boolean;
   /** The submissions the queue is made of, reused in turn when `count` is larger than the pool. */
   submissions?: NewItem[];
-  /** The registered kinds it serves (default: the sample definitions). */
+  /** The registered kinds it serves (default: the demo fixture's). */
   kinds?: KindList;
 }
 
@@ -79,7 +78,7 @@ export class FakeBackend implements Backend {
     // The shared demo fixture (./demoFixture.json, exported by the demo generator) is meant to replace
     // the UI's own generator here; fake.test.ts already checks the fake serves it.
     this.pool = options.submissions ?? sampleSubmissions(now);
-    this.kindList = options.kinds ?? SAMPLE_KINDS;
+    this.kindList = options.kinds ?? DEMO_KINDS;
     if (this.opts.hostile) this.add(assignmentFrom(HOSTILE_SUBMISSION, -1, now, HOSTILE_ITEM_ID));
     for (let i = 0; i < this.opts.count; i++) {
       const sample = this.sample(i, now);

@@ -1,10 +1,24 @@
 // Realistic, fictional sample submissions for the in-memory backend (development and tests only; never
 // in the production bundle): card payments flagged by a fraud model, AI content drafts, clinical order
-// suggestions, one kind the UI has no special view for, and one item carrying script/HTML-injection
+// suggestions, the two kinds that exist only as data (support replies and code changes, taken from the
+// shared demo fixture, whose kind definitions the fake serves), and one item carrying script/HTML-injection
 // payloads (it must render literally). They have the producer's submission shape (`NewItem`,
 // docs/protocol.md), so the shared demo fixture can replace `sampleSubmissions` one for one.
+import demoFixture from "./demoFixture.json";
 import { between, type NewItem, pick, type Rand, rng, round } from "./fakeItems";
-import type { Item, Risk, Signal } from "./types";
+import type { Item, KindDefinition, KindList, Risk, Signal } from "./types";
+
+const FIXTURE = demoFixture as unknown as { kinds: KindDefinition[]; items: NewItem[] };
+
+/** The demo kinds, as the queue lists them once the demo registered them. */
+export const DEMO_KINDS: KindList = { kinds: FIXTURE.kinds };
+
+/** The fixture's `index`-th item of a kind, as a new submission. */
+function fixtureItem(kind: string, index: number): NewItem {
+  const pool = FIXTURE.items.filter((i) => i.kind === kind);
+  const base = pool[Math.floor(index / 20) % pool.length]!;
+  return { ...base, external_id: `demo-${kind}-${String(index).padStart(6, "0")}` };
+}
 
 const MERCHANTS = [
   { name: "Voltaic Electronics", category: "electronics retailer", mcc: "5732", high: true },
@@ -208,78 +222,19 @@ function assess(r: Rand): { risk: Risk; confidence: number } {
   return { risk: "medium", confidence: round(between(r, 0.5, 0.97)) };
 }
 
-function supportReply(r: Rand, confidence: number) {
-  const ticket = Math.floor(between(r, 10000, 99999));
-  return {
-    title: `Support reply for ticket #${ticket}: refund request`,
-    payload: {
-      ticket: { id: ticket, channel: "email", opened_at: "2026-11-24T09:12:00Z", language: "en" },
-      customer: { id: `C-${ticket}`, tier: "gold", lifetime_orders: 31 },
-      currency: "EUR",
-      conversation: [
-        { author: "customer", text: "My order arrived damaged and I would like my money back, please.", at: "2026-11-24T09:12:00Z" },
-        { author: "agent", text: "Sorry to hear that. Could you send a photo of the parcel?", at: "2026-11-24T10:02:00Z" },
-        { author: "customer", text: "Attached. The box was crushed and the lamp inside is broken.", at: "2026-11-24T10:40:00Z" },
-      ],
-    },
-    output: { reply: "We're sorry your order arrived damaged. We have issued a full refund.", action: "refund_full", amount: 89.9, close_ticket: true },
-    reasoning: "Order is within the 30-day window and the customer has a good history.",
-    model: "support-assist-1",
-    signals: [{ name: "refund_amount", value: 89.9, weight: 0.12 }],
-    evidence: [{ label: "Refund policy", text: "Damaged goods are refunded in full within 30 days.", source: "policy wiki" }],
-    confidence,
-  };
-}
-
-const SAMPLE_DIFF = `diff --git a/src/billing/refund.py b/src/billing/refund.py
---- a/src/billing/refund.py
-+++ b/src/billing/refund.py
-@@ -10,7 +10,9 @@ def refund(order, amount):
-     if amount <= 0:
-         raise ValueError("amount must be positive")
--    if amount > order.total:
-+    # Refunds above the order total were silently capped; refuse them instead.
-+    if amount > order.total:
-+        raise ValueError("refund exceeds the order total")
-     return Refund(order.id, amount)
-`;
-
-function codeChange(r: Rand, confidence: number) {
-  const pr = Math.floor(between(r, 100, 999));
-  return {
-    title: `Code change #${pr}: refuse refunds above the order total`,
-    payload: {
-      repository: "shop/backend",
-      branch: `assistant/refund-cap-${pr}`,
-      intent: "Refuse refunds larger than the order total instead of capping them silently.",
-      diff: SAMPLE_DIFF,
-      tests: [
-        { name: "tests/billing/test_refund.py", result: "passed" },
-        { name: "tests/billing/test_refund_limits.py", result: "passed" },
-      ],
-    },
-    output: { merge: true, risk_notes: ["Callers that relied on the cap now get an error."] },
-    reasoning: "The change matches the stated intent and the refund tests pass.",
-    model: "code-assist-2",
-    signals: [{ name: "lines_changed", value: 3, weight: 0.05 }],
-    evidence: [],
-    confidence,
-  };
-}
-
 type Parts = { title: string; payload: unknown; output: unknown; reasoning: string; model: string; signals: Signal[]; evidence: Item["ai"]["evidence"]; confidence: number };
 
 /** One deterministic sample submission. */
 function sampleSubmission(index: number, now: number, seed: number): NewItem {
   const r = rng(seed * 1_000_003 + index);
   const { risk, confidence } = assess(r);
-  const kind = index % 20 === 9 ? "support_reply" : index % 20 === 19 ? "code_change" : ["transaction", "content_draft", "clinical_suggestion"][index % 3]!;
+  if (index % 20 === 9) return fixtureItem("support_reply", index);
+  if (index % 20 === 19) return fixtureItem("code_change", index);
+  const kind = ["transaction", "content_draft", "clinical_suggestion"][index % 3]!;
   let parts: Parts;
   if (kind === "transaction") parts = transaction(r, risk, confidence);
   else if (kind === "content_draft") parts = contentDraft(r, confidence);
-  else if (kind === "clinical_suggestion") parts = clinical(r, risk, confidence, now);
-  else if (kind === "support_reply") parts = supportReply(r, confidence);
-  else parts = codeChange(r, confidence);
+  else parts = clinical(r, risk, confidence, now);
   const priority = Math.floor(
     risk === "low" ? between(r, 5, 45) : risk === "medium" ? between(r, 30, 70) : risk === "high" ? between(r, 55, 90) : between(r, 85, 100),
   );

@@ -1,4 +1,4 @@
-import { formatDateTime, formatScalar, humanizeKey } from "../../../lib/format";
+import { formatDateTime, formatScalar } from "../../../lib/format";
 import { t } from "../../../i18n";
 import { asRecord } from "../StructuredValue";
 
@@ -13,7 +13,7 @@ export function Conversation({ value }: { value: unknown }) {
         return (
           <li key={i} className="message" data-author={formatScalar(m.author)}>
             <div className="message-head">
-              <span className="message-author">{humanizeKey(formatScalar(m.author))}</span>
+              <span className="message-author">{formatScalar(m.author)}</span>
               {at && (
                 <time dateTime={at} className="muted small">
                   {formatDateTime(at)}

@@ -206,12 +206,21 @@ export function CorrectionEditor({ aiOutput, value, onChange, schema, editable, 
   const shared: Shared = { root: value, onChange, problems, readOnly, skip: new Set(texts.map((e) => e.path)), onKeyDown };
   // A problem at a value that is not there (a required one missing) has no field to sit beside.
   const unplaced = problems.filter((p) => resolvePointer(value, p.pointer) === undefined);
+  const leaves = <Leaf path="" label={t("generic.output")} schema={asSchema(schema)} shared={shared} />;
   return (
     <div className="correction-editor" data-testid="correction-editor">
       {texts.map((e) => (
         <EditableText key={e.path} hint={e.hint} path={e.path} aiOutput={aiOutput} shared={shared} />
       ))}
-      <Leaf path="" label={t("generic.output")} schema={asSchema(schema)} shared={shared} />
+      {texts.length > 0 ? (
+        // The texts are what a reviewer corrects; the rest (shown above in the view) stays folded unless refused.
+        <details className="correction-more" open={problems.some((p) => !shared.skip.has(p.pointer)) || undefined}>
+          <summary>{t("correction.more")}</summary>
+          {leaves}
+        </details>
+      ) : (
+        leaves
+      )}
       {unplaced.length > 0 && (
         <ul className="field-error" data-testid="correction-problems">
           {unplaced.map((p, i) => (

@@ -1,7 +1,7 @@
-import { parsePatch, type StructuredPatch } from "diff";
 import { useEffect, useMemo, useState } from "react";
 import { t } from "../../../i18n";
 import type { Piece } from "./highlighter";
+import { parseUnifiedDiff, type FileDiff, type LineKind } from "./patch";
 
 type Highlight = (code: string, language: string | null) => Piece[];
 type Highlighter = { highlight: Highlight; languageOf(fileName: string): string | null };
@@ -24,37 +24,6 @@ function useHighlighter(): Highlighter | null {
   return loaded;
 }
 
-/** `a/src/x.py` → `src/x.py`; /dev/null (a created or deleted file) stays as it is. */
-const stripPrefix = (name: string | undefined) => (name ?? "").replace(/^[ab]\//, "");
-
-function fileName(patch: StructuredPatch): string {
-  const next = stripPrefix(patch.newFileName);
-  return next && next !== "/dev/null" ? next : stripPrefix(patch.oldFileName);
-}
-
-type LineKind = "added" | "removed" | "context";
-interface Row {
-  kind: LineKind;
-  oldNo: number | null;
-  newNo: number | null;
-  code: string;
-}
-
-function rowsOf(hunk: StructuredPatch["hunks"][number]): Row[] {
-  let oldNo = hunk.oldStart;
-  let newNo = hunk.newStart;
-  const rows: Row[] = [];
-  for (const line of hunk.lines) {
-    const mark = line.charAt(0);
-    const code = line.slice(1);
-    if (mark === "+") rows.push({ kind: "added", oldNo: null, newNo: newNo++, code });
-    else if (mark === "-") rows.push({ kind: "removed", oldNo: oldNo++, newNo: null, code });
-    else if (mark === " ") rows.push({ kind: "context", oldNo: oldNo++, newNo: newNo++, code });
-    // "\ No newline at end of file" belongs to the line above; it is not a line of the file.
-  }
-  return rows;
-}
-
 const MARK: Record<LineKind, string> = { added: "+", removed: "−", context: "" };
 
 function Code({ code, language, highlighter }: { code: string; language: string | null; highlighter: Highlighter | null }) {
@@ -75,10 +44,10 @@ function Code({ code, language, highlighter }: { code: string; language: string 
 }
 
 /** One file's hunks as a table: old and new line numbers, a +/− mark (and its word for screen readers), the code. */
-function FileDiff({ patch, highlighter }: { patch: StructuredPatch; highlighter: Highlighter | null }) {
-  const name = fileName(patch);
+function FileTable({ file, highlighter }: { file: FileDiff; highlighter: Highlighter | null }) {
+  const { name } = file;
   const language = highlighter?.languageOf(name) ?? null;
-  const rows = patch.hunks.flatMap((h, k) => [...(k > 0 ? [null] : []), ...rowsOf(h)]);
+  const rows = file.hunks.flatMap((h, k) => [...(k > 0 ? [null] : []), ...h]);
   const added = rows.filter((r) => r?.kind === "added").length;
   const removed = rows.filter((r) => r?.kind === "removed").length;
   return (
@@ -128,19 +97,13 @@ function FileDiff({ patch, highlighter }: { patch: StructuredPatch; highlighter:
 /** A unified diff (FieldFormat `unified_diff`) file by file; what does not parse is shown as plain text. */
 export function UnifiedDiff({ value }: { value: unknown }) {
   const text = typeof value === "string" ? value : "";
-  const patches = useMemo(() => {
-    try {
-      return parsePatch(text).filter((p) => p.hunks.length > 0);
-    } catch {
-      return [];
-    }
-  }, [text]);
+  const files = useMemo(() => parseUnifiedDiff(text), [text]);
   const highlighter = useHighlighter();
-  if (patches.length === 0) return <pre className="udiff-raw">{text || t("value.none")}</pre>;
+  if (files.length === 0) return <pre className="udiff-raw">{text || t("value.none")}</pre>;
   return (
     <div className="udiff-files" data-testid="unified-diff">
-      {patches.map((p, i) => (
-        <FileDiff key={i} patch={p} highlighter={highlighter} />
+      {files.map((f, i) => (
+        <FileTable key={i} file={f} highlighter={highlighter} />
       ))}
     </div>
   );

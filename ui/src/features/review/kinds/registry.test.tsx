@@ -1,6 +1,6 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { SAMPLE_KINDS } from "../../../lib/backend/sampleKinds";
+import { DEMO_KINDS } from "../../../lib/backend/sampleData";
 import { testItem } from "../../../test/testItem";
 import { GENERIC_REASONS } from "../reasons";
 import { GenericView } from "./GenericView";
@@ -9,8 +9,9 @@ import { kindsFrom } from "./KindsContext";
 import { describeKind, isTextDraft, KINDS, rendererFor, viewFor } from "./registry";
 
 const item = (kind: string, output: unknown) => testItem(kind, output, { payload: { account: "A-17" } });
+const demoKind = (kind: string) => DEMO_KINDS.kinds.find((k) => k.kind === kind)!;
 const transactionDefinition = {
-  ...SAMPLE_KINDS.kinds[0]!,
+  ...demoKind("transaction"),
   kind: "transaction",
   label: "Card payment",
   plural: "Card payments",
@@ -34,15 +35,14 @@ describe("kind registry", () => {
     expect(ui.reasons).toEqual([{ code: "chargeback_risk", label: "Chargeback risk" }]);
     // The polished view stays.
     expect(viewFor(item("transaction", {}), transactionDefinition)).toBe(rendererFor("transaction")!.View);
-    const kinds = kindsFrom({ kinds: [transactionDefinition, ...SAMPLE_KINDS.kinds] });
+    const kinds = kindsFrom({ kinds: [transactionDefinition, demoKind("support_reply"), demoKind("code_change")] });
     expect(kinds.all.map((k) => k.plural)).toEqual(["Content drafts", "Clinical", "Card payments", "Support replies", "Code changes"]);
-    expect(kinds.describe("code_change").reasons.map((r) => r.code)).toEqual(SAMPLE_KINDS.kinds[1]!.reason_codes.map((r) => r.code));
+    expect(kinds.describe("code_change").reasons).toEqual(demoKind("code_change").reason_codes);
     expect(kinds.definition("nothing")).toBeNull();
   });
 
   it("draws a registered kind without a renderer from its hints, and an unknown one generically", () => {
-    const codeChange = SAMPLE_KINDS.kinds[1]!;
-    expect(viewFor(item("code_change", { merge: true }), codeChange)).toBe(HintedView);
+    expect(viewFor(item("code_change", { summary: "Fix" }), demoKind("code_change"))).toBe(HintedView);
     const spec = describeKind("something_new");
     expect(spec.label).toBe("Something new");
     expect(spec.reasons).toBe(GENERIC_REASONS);
