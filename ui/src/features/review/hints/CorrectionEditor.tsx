@@ -179,7 +179,8 @@ function EditableText({ hint, path, aiOutput, shared }: { hint: FieldHint; path:
         onKeyDown={shared.onKeyDown}
       />
       <Problems id={`${id}-err`} problems={mine} />
-      <DraftDiff before={typeof before === "string" ? before : ""} after={text} />
+      {/* Unchanged, the diff would only repeat the text above. */}
+      {text !== before && <DraftDiff before={typeof before === "string" ? before : ""} after={text} />}
     </div>
   );
 }

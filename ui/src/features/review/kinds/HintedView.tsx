@@ -23,7 +23,7 @@ function remaining(value: unknown, prefix: string, pointers: string[]): unknown 
 
 /**
  * Any registered kind without a named renderer, laid out by its display hints: the headline facts,
- * the reviewer's editor for the editable fields, one section per hinted field in its format, then
+ * one section per hinted field in its format, the reviewer's editor for the editable fields, then
  * whatever the hints do not place, as labelled values.
  */
 export function HintedView({ item, editor, now, definition }: KindViewProps) {
@@ -46,14 +46,14 @@ export function HintedView({ item, editor, now, definition }: KindViewProps) {
           </dl>
         </section>
       )}
-      {editor}
       {hints.sections.map((h, i) => (
         <section key={h.pointer} className="panel" aria-labelledby={`${ids}-s${i}`} data-testid="hint-section" data-format={h.format}>
           <h3 id={`${ids}-s${i}`}>{h.label}</h3>
           <FieldView item={item} hint={h} now={now} />
         </section>
       ))}
-      {/* The editor, when there is one, holds every value of the output. */}
+      {/* After what it answers (a conversation, a diff); it holds every value of the output. */}
+      {editor}
       {restOutput !== undefined && !editor && (
         <section className="panel" aria-labelledby={`${ids}-out`}>
           <h3 id={`${ids}-out`}>{t("generic.output")}</h3>
