@@ -51,7 +51,11 @@ function Leaf({ path, label, schema, shared }: { path: string; label: string; sc
   if (kind === "object") {
     const record = value !== null && typeof value === "object" ? (value as Record<string, unknown>) : {};
     const order = Object.keys(schema?.properties ?? {});
-    const keys = [...order.filter((k) => k in record), ...Object.keys(record).filter((k) => !order.includes(k))];
+    const isGroup = (k: string) => record[k] !== null && typeof record[k] === "object";
+    // Schema order (else the value's), single values before lists and groups: the choice first.
+    const keys = [...order.filter((k) => k in record), ...Object.keys(record).filter((k) => !order.includes(k))].sort(
+      (a, b) => Number(isGroup(a)) - Number(isGroup(b)),
+    );
     const children = keys
       .map((k) => ({ key: k, path: `${path}/${escapeToken(k)}` }))
       .filter((c) => !shared.skip.has(c.path));
