@@ -1,13 +1,9 @@
-import { fireEvent, render, screen, within } from "@testing-library/react";
-import { describe, expect, it, vi } from "vitest";
-import type { AssignmentView, DecisionRequest, Item, KindDefinition } from "../../../lib/backend";
-import { BackendContext } from "../../../lib/backend/context";
-import { FakeBackend } from "../../../lib/backend/fake";
-import { summaryOf } from "../../../lib/backend/fakeItems";
+import { fireEvent, screen, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import type { Item, KindDefinition } from "../../../lib/backend";
 import { DEMO_KINDS } from "../../../lib/backend/sampleData";
+import { renderHintedItem } from "../../../test/renderItemView";
 import { testItem } from "../../../test/testItem";
-import { ItemView } from "../ItemView";
-import { KindsProvider } from "../kinds/KindsContext";
 
 const NOW = Date.parse("2026-03-04T12:00:00Z");
 const supportReply = DEMO_KINDS.kinds.find((k) => k.kind === "support_reply")!;
@@ -32,20 +28,7 @@ const ticketTriage: KindDefinition = {
   hints: { headline: [], sections: [], editable: [], identifiers: [] },
 };
 
-async function renderItem(item: Item) {
-  const view: AssignmentView = { item, summary: summaryOf(item, "review", NOW), decision: null, draft: null };
-  const onDecide = vi.fn<(itemId: string, request: DecisionRequest) => void>();
-  const backend = new FakeBackend({ count: 0, uploadDelayMs: null, kinds: { kinds: [supportReply, ticketTriage] } });
-  render(
-    <BackendContext.Provider value={backend}>
-      <KindsProvider backend={backend}>
-        <ItemView view={view} now={NOW} onDecide={onDecide} onUndo={() => {}} error={null} />
-      </KindsProvider>
-    </BackendContext.Provider>,
-  );
-  await screen.findByTestId("view-hinted");
-  return onDecide;
-}
+const renderItem = async (item: Item) => (await renderHintedItem(item, [supportReply, ticketTriage], NOW)).onDecide;
 
 const replyOutput = { reply: "Hi Maren,\nWe refunded the duplicate payment.", tone: "apologetic", intent: "refund" };
 const triageOutput = { queue: "billing", priority: 2, urgent: false, tags: ["refund", "duplicate"] };

@@ -1,14 +1,10 @@
-import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it, vi } from "vitest";
-import type { AssignmentView, DecisionRequest, Item, KindDefinition } from "../../../lib/backend";
-import { BackendContext } from "../../../lib/backend/context";
-import { FakeBackend } from "../../../lib/backend/fake";
-import { summaryOf } from "../../../lib/backend/fakeItems";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import type { Item, KindDefinition } from "../../../lib/backend";
 import demoFixture from "../../../lib/backend/demoFixture.json";
 import { DEMO_KINDS } from "../../../lib/backend/sampleData";
+import { renderHintedItem } from "../../../test/renderItemView";
 import { testItem } from "../../../test/testItem";
-import { ItemView } from "../ItemView";
-import { KindsProvider } from "../kinds/KindsContext";
 
 const NOW = Date.parse("2026-03-04T12:00:00Z");
 const FIXTURE = demoFixture as unknown as { items: Pick<Item, "kind" | "title" | "payload" | "ai">[] };
@@ -19,21 +15,7 @@ function demoItem(kind: string): Item {
   return testItem(kind, submission.ai.output, { title: submission.title, payload: submission.payload }, submission.ai);
 }
 
-/** The item view inside the app's kinds: the fake serves the demo kinds (or those given). */
-async function renderItem(item: Item, kinds = DEMO_KINDS.kinds) {
-  const view: AssignmentView = { item, summary: summaryOf(item, "review", NOW), decision: null, draft: null };
-  const onDecide = vi.fn<(itemId: string, request: DecisionRequest) => void>();
-  const backend = new FakeBackend({ count: 0, uploadDelayMs: null, kinds: { kinds } });
-  render(
-    <BackendContext.Provider value={backend}>
-      <KindsProvider backend={backend}>
-        <ItemView view={view} now={NOW} onDecide={onDecide} onUndo={() => {}} error={null} />
-      </KindsProvider>
-    </BackendContext.Provider>,
-  );
-  await screen.findByTestId("view-hinted");
-  return { onDecide, backend };
-}
+const renderItem = (item: Item, kinds = DEMO_KINDS.kinds) => renderHintedItem(item, kinds, NOW);
 
 describe("a registered kind drawn from its hints", () => {
   it("shows a support reply: headline facts by their labels, the conversation with authors and times, the reply in its editor", async () => {

@@ -21,6 +21,19 @@ function remaining(value: unknown, prefix: string, pointers: string[]): unknown 
   return empty ? undefined : rest;
 }
 
+/** What the hints leave out, as labelled values (nothing when nothing is left). */
+function Rest({ id, title, testId, value }: { id: string; title: string; testId: string; value: unknown }) {
+  if (value === undefined) return null;
+  return (
+    <section className="panel" aria-labelledby={id}>
+      <h3 id={id}>{title}</h3>
+      <div data-testid={testId}>
+        <StructuredValue value={value} />
+      </div>
+    </section>
+  );
+}
+
 /**
  * Any registered kind without a named renderer, laid out by its display hints: the headline facts,
  * one section per hinted field in its format, the reviewer's editor for the editable fields, then
@@ -54,22 +67,8 @@ export function HintedView({ item, editor, now, definition }: KindViewProps) {
       ))}
       {/* After what it answers (a conversation, a diff); it holds every value of the output. */}
       {editor}
-      {restOutput !== undefined && !editor && (
-        <section className="panel" aria-labelledby={`${ids}-out`}>
-          <h3 id={`${ids}-out`}>{t("generic.output")}</h3>
-          <div data-testid="ai-output">
-            <StructuredValue value={restOutput} />
-          </div>
-        </section>
-      )}
-      {restPayload !== undefined && (
-        <section className="panel" aria-labelledby={`${ids}-rest`}>
-          <h3 id={`${ids}-rest`}>{t("generic.details")}</h3>
-          <div data-testid="payload-view">
-            <StructuredValue value={restPayload} />
-          </div>
-        </section>
-      )}
+      {!editor && <Rest id={`${ids}-out`} title={t("generic.output")} testId="ai-output" value={restOutput} />}
+      <Rest id={`${ids}-rest`} title={t("generic.details")} testId="payload-view" value={restPayload} />
       <Signals signals={item.ai.signals} />
       <EvidenceList evidence={item.ai.evidence} />
     </div>
