@@ -18,6 +18,7 @@ mod events;
 pub mod feedback;
 mod http;
 pub mod items;
+pub mod kinds;
 pub mod leases;
 mod metrics;
 pub mod policy;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub(crate) webhook_wake: Arc<Notify>,
     /// Which `callback_url`s submissions may give.
     pub callback_allow: Arc<CallbackAllow>,
+    /// Registered kinds' compiled schemas, one per kind at its latest revision seen.
+    pub(crate) kinds: Arc<kinds::KindCache>,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
             shutdown: CancellationToken::new(),
             webhook_wake: Arc::new(Notify::new()),
             callback_allow: Arc::new(CallbackAllow::default()),
+            kinds: Arc::default(),
         }
     }
 }
