@@ -52,7 +52,7 @@ export function HintedView({ item, editor, now, definition }: KindViewProps) {
           <h3 id={`${ids}-head`}>{definition?.label ?? t("generic.details")}</h3>
           <dl className="fields cols">
             {hints.headline.map((h) => (
-              <Field key={h.pointer} label={h.label}>
+              <Field key={h.pointer} label={h.label} wide={h.format === "text"}>
                 <FieldView item={item} hint={h} now={now} />
               </Field>
             ))}
