@@ -425,17 +425,7 @@ async fn drive(
     wd.keys(&[CONTROL, ENTER]).await?;
     wd.wait_status(&clinical.0, "decided|uploaded").await?;
     a11y::toast_clear_of_decision_bar(wd).await?;
-    wd.wait_until(
-        "the four decisions uploaded",
-        Duration::from_secs(30),
-        || async {
-            Ok(wd
-                .attr(r#"[data-testid="status-pending"]"#, "data-count")
-                .await?
-                == "0")
-        },
-    )
-    .await?;
+    all_uploaded(wd, "the four decisions uploaded").await?;
 
     // Offline: the queue goes away, five more decisions are kept and counted.
     server.shutdown().await;
@@ -490,6 +480,17 @@ async fn drive(
     a11y::minimum_window(wd, output).await?;
     axe.print();
     Ok(restarted)
+}
+
+/// Waits until the status bar counts no decision waiting to upload.
+async fn all_uploaded(wd: &WebDriver, what: &str) -> Result<()> {
+    wd.wait_until(what, Duration::from_secs(30), || async {
+        Ok(wd
+            .attr(r#"[data-testid="status-pending"]"#, "data-count")
+            .await?
+            == "0")
+    })
+    .await
 }
 
 /// Saves what the window shows as `{name}-light.png` and `{name}-dark.png`, putting back the theme

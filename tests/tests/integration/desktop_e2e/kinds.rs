@@ -13,8 +13,8 @@ use countersign_tests::webdriver::WebDriver;
 use serde_json::Value;
 
 use super::{
-    CONTROL, ENTER, Harness, PRODUCER, a11y, item_as_producer, one_decision, screenshots,
-    submit_for_review,
+    CONTROL, ENTER, Harness, PRODUCER, a11y, all_uploaded, item_as_producer, one_decision,
+    screenshots, submit_for_review,
 };
 
 const REVIEWER: &str = "e2e-kinds-reviewer";
@@ -188,17 +188,7 @@ async fn drive(wd: &WebDriver, output: &Path, seeded: &Seeded) -> Result<()> {
         .await?;
     wd.keys(&[ENTER]).await?;
     wd.wait_status(&seeded.change, "decided|uploaded").await?;
-    wd.wait_until(
-        "both decisions uploaded",
-        Duration::from_secs(30),
-        || async {
-            Ok(wd
-                .attr(r#"[data-testid="status-pending"]"#, "data-count")
-                .await?
-                == "0")
-        },
-    )
-    .await?;
+    all_uploaded(wd, "both decisions uploaded").await?;
     axe.print();
     Ok(())
 }
