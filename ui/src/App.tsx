@@ -2,6 +2,7 @@ import { useCallback, useEffect, useEffectEvent, useRef, useState } from "react"
 import { toAppError, type Backend } from "./lib/backend";
 import { t } from "./i18n";
 import { BackendContext } from "./lib/backend/context";
+import { KindsProvider } from "./features/review/kinds/KindsContext";
 import { useNow } from "./lib/useNow";
 import { useTheme } from "./lib/theme";
 import { Inbox, isFiltered, OUTBOX_FILTERS } from "./features/inbox/Inbox";
@@ -47,7 +48,9 @@ export function App({
 }) {
   return (
     <BackendContext.Provider value={backend}>
-      <Shell backend={backend} initialFilters={initialFilters} initialPanel={initialPanel} />
+      <KindsProvider backend={backend}>
+        <Shell backend={backend} initialFilters={initialFilters} initialPanel={initialPanel} />
+      </KindsProvider>
     </BackendContext.Provider>
   );
 }

@@ -11,6 +11,7 @@
 
 mod a11y;
 mod admin;
+mod kinds;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -49,40 +50,9 @@ struct Fixture {
     reviewer_token: String,
 }
 
-/// The app binary and the screenshots' folder, from what scripts/desktop-e2e.sh sets.
-struct Setup {
-    app: PathBuf,
-    output: PathBuf,
-}
-
-fn setup() -> Result<Setup> {
-    let app = PathBuf::from(env("COUNTERSIGN_DESKTOP_APP")?);
-    ensure!(app.is_file(), "no app binary at {}", app.display());
-    let output = Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-output/desktop-e2e");
-    std::fs::create_dir_all(&output)?;
-    Ok(Setup { app, output })
-}
-
-/// Starts the app for `server` with its data in `data_dir`, and a WebDriver session on its window.
-/// No token in the environment: the app finds none in the keyring and opens on the sign-in form.
-async fn launch(setup: &Setup, server: &str, data_dir: &Path) -> Result<(TauriDriver, WebDriver)> {
-    let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_owned());
-    let driver = TauriDriver::start(
-        &driver_bin,
-        &[
-            ("COUNTERSIGN_SERVER", server.to_owned()),
-            ("COUNTERSIGN_DATA_DIR", data_dir.display().to_string()),
-        ],
-        false,
-    )?;
-    driver.wait_ready().await?;
-    let wd = WebDriver::new(driver.port, &setup.app).await?;
-    Ok((driver, wd))
-}
-
 async fn scenario() -> Result<()> {
-    let setup = setup()?;
-    let output = &setup.output;
+    let harness = Harness::from_env()?;
+    let output = &harness.output;
     let work = tempfile::tempdir()?;
     let db_url = format!("sqlite://{}", work.path().join("queue.db").display());
 
@@ -100,62 +70,66 @@ async fn scenario() -> Result<()> {
         bail!("expected 10 items");
     };
 
-    let (driver, wd) = launch(&setup, &server.url(), &work.path().join("app")).await?;
+    // No token in the environment: the app finds none in the keyring and the reviewer signs in.
+    let (driver, wd) = harness
+        .launch(&[
+            ("COUNTERSIGN_SERVER", server.url()),
+            (
+                "COUNTERSIGN_DATA_DIR",
+                work.path().join("app").display().to_string(),
+            ),
+        ])
+        .await?;
     let result = drive(&wd, server, output, &fixture, &db_url).await;
     let _ = wd.quit().await;
     let server = result?;
 
     // Every decision on the server exactly once, with its correction, reason and note.
-    let http = countersign_testkit::http_client();
-    let get = |id: &str| {
-        let http = http.clone();
-        let url = format!("{}/v1/items/{id}", server.url());
-        let token = fixture.producer_token.clone();
-        async move {
-            let response = http.get(url).bearer_auth(token).send().await?;
-            ensure!(
-                response.status().is_success(),
-                "GET item: {}",
-                response.status()
-            );
-            Ok::<Value, anyhow::Error>(response.json().await?)
-        }
-    };
-    let mine = |item: &Value| -> Vec<Value> {
-        item["decisions"]
-            .as_array()
-            .map(|d| d.iter().filter(|d| d["by"] == REVIEWER).cloned().collect())
-            .unwrap_or_default()
-    };
-    let expect_one = |item: &Value, action: &str| -> Result<Value> {
-        let decisions = mine(item);
-        ensure!(
-            decisions.len() == 1 && decisions[0]["action"] == action,
-            "item {} should hold exactly one {action} by {REVIEWER}, holds {decisions:?}",
-            item["id"]
-        );
-        Ok(decisions[0].clone())
-    };
-    let d = expect_one(&get(&draft.0).await?, "approve_with_edits")?;
+    let token = &fixture.producer_token;
+    let d = one_decision(
+        &item_as_producer(&server, token, &draft.0).await?,
+        REVIEWER,
+        "approve_with_edits",
+    )?;
     ensure!(
         d["correction"]
             .as_str()
             .is_some_and(|c| c.contains(EDIT_MARKER)),
         "the correction arrived: {d}"
     );
-    let d = expect_one(&get(&txn_reject.0).await?, "reject")?;
+    let d = one_decision(
+        &item_as_producer(&server, token, &txn_reject.0).await?,
+        REVIEWER,
+        "reject",
+    )?;
     ensure!(
         d["reason_code"] == "false_positive",
         "the reason arrived: {d}"
     );
-    let d = expect_one(&get(&txn_escalate.0).await?, "escalate")?;
+    let d = one_decision(
+        &item_as_producer(&server, token, &txn_escalate.0).await?,
+        REVIEWER,
+        "escalate",
+    )?;
     ensure!(d["note"] == ESCALATION_NOTE, "the note arrived: {d}");
-    expect_one(&get(&clinical.0).await?, "approve")?;
+    one_decision(
+        &item_as_producer(&server, token, &clinical.0).await?,
+        REVIEWER,
+        "approve",
+    )?;
     for (id, _) in offline {
-        expect_one(&get(id).await?, "approve")?;
+        one_decision(
+            &item_as_producer(&server, token, id).await?,
+            REVIEWER,
+            "approve",
+        )?;
     }
     ensure!(
-        mine(&get(&injection.0).await?).is_empty(),
+        decisions_by(
+            &item_as_producer(&server, token, &injection.0).await?,
+            REVIEWER
+        )
+        .is_empty(),
         "the injection item was only looked at"
     );
     server.shutdown().await;
@@ -165,6 +139,71 @@ async fn scenario() -> Result<()> {
 
 fn env(name: &str) -> Result<String> {
     std::env::var(name).with_context(|| format!("{name} is not set; run scripts/desktop-e2e.sh"))
+}
+
+/// What `scripts/desktop-e2e.sh` provides: the app binary, tauri-driver, and where screenshots go.
+struct Harness {
+    app: PathBuf,
+    driver_bin: String,
+    output: PathBuf,
+}
+
+impl Harness {
+    fn from_env() -> Result<Self> {
+        let app = PathBuf::from(env("COUNTERSIGN_DESKTOP_APP")?);
+        ensure!(app.is_file(), "no app binary at {}", app.display());
+        let driver_bin =
+            std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_owned());
+        let output = Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-output/desktop-e2e");
+        std::fs::create_dir_all(&output)?;
+        Ok(Self {
+            app,
+            driver_bin,
+            output,
+        })
+    }
+
+    /// Starts tauri-driver with the app's environment and opens a WebDriver session on the app.
+    async fn launch(&self, env: &[(&str, String)]) -> Result<(TauriDriver, WebDriver)> {
+        let driver = TauriDriver::start(&self.driver_bin, env, false)?;
+        driver.wait_ready().await?;
+        let wd = WebDriver::new(driver.port, &self.app).await?;
+        Ok((driver, wd))
+    }
+}
+
+/// The item as its producer reads it back from the queue.
+async fn item_as_producer(server: &RunningServer, token: &str, id: &str) -> Result<Value> {
+    let response = countersign_testkit::http_client()
+        .get(format!("{}/v1/items/{id}", server.url()))
+        .bearer_auth(token)
+        .send()
+        .await?;
+    ensure!(
+        response.status().is_success(),
+        "GET item: {}",
+        response.status()
+    );
+    Ok(response.json().await?)
+}
+
+/// The decisions `reviewer` made on `item`.
+fn decisions_by(item: &Value, reviewer: &str) -> Vec<Value> {
+    item["decisions"]
+        .as_array()
+        .map(|d| d.iter().filter(|d| d["by"] == reviewer).cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The one decision `reviewer` made on `item`, which must be `action`.
+fn one_decision(item: &Value, reviewer: &str, action: &str) -> Result<Value> {
+    let decisions = decisions_by(item, reviewer);
+    ensure!(
+        decisions.len() == 1 && decisions[0]["action"] == action,
+        "item {} should hold exactly one {action} by {reviewer}, holds {decisions:?}",
+        item["id"]
+    );
+    Ok(decisions[0].clone())
 }
 
 /// Ten items in a known order (highest priority first): the injection, one of each kind to decide,
@@ -388,17 +427,7 @@ async fn drive(
     wd.keys(&[CONTROL, ENTER]).await?;
     wd.wait_status(&clinical.0, "decided|uploaded").await?;
     a11y::toast_clear_of_decision_bar(wd).await?;
-    wd.wait_until(
-        "the four decisions uploaded",
-        Duration::from_secs(30),
-        || async {
-            Ok(wd
-                .attr(r#"[data-testid="status-pending"]"#, "data-count")
-                .await?
-                == "0")
-        },
-    )
-    .await?;
+    all_uploaded(wd, "the four decisions uploaded").await?;
 
     // Offline: the queue goes away, five more decisions are kept and counted.
     server.shutdown().await;
@@ -453,6 +482,17 @@ async fn drive(
     a11y::minimum_window(wd, output).await?;
     axe.print();
     Ok(restarted)
+}
+
+/// Waits until the status bar counts no decision waiting to upload.
+async fn all_uploaded(wd: &WebDriver, what: &str) -> Result<()> {
+    wd.wait_until(what, Duration::from_secs(30), || async {
+        Ok(wd
+            .attr(r#"[data-testid="status-pending"]"#, "data-count")
+            .await?
+            == "0")
+    })
+    .await
 }
 
 /// Saves what the window shows as `{name}-light.png` and `{name}-dark.png`, putting back the theme

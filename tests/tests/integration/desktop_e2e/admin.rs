@@ -37,7 +37,7 @@ struct Tokens {
 }
 
 async fn scenario() -> Result<()> {
-    let setup = super::setup()?;
+    let harness = super::Harness::from_env()?;
     let work = tempfile::tempdir()?;
     let db_url = format!("sqlite://{}", work.path().join("queue.db").display());
     // The demo policy routes each kind to its team; the teams exist before it is loaded.
@@ -49,8 +49,16 @@ async fn scenario() -> Result<()> {
     let server = countersign_queue::start(options).await?;
     let tokens = seed(&server).await?;
 
-    let (driver, wd) = super::launch(&setup, &server.url(), &work.path().join("app")).await?;
-    let result = drive(&wd, &server, &setup.output, tokens).await;
+    let (driver, wd) = harness
+        .launch(&[
+            ("COUNTERSIGN_SERVER", server.url()),
+            (
+                "COUNTERSIGN_DATA_DIR",
+                work.path().join("app").display().to_string(),
+            ),
+        ])
+        .await?;
+    let result = drive(&wd, &server, &harness.output, tokens).await;
     let _ = wd.quit().await;
     result?;
     server.shutdown().await;

@@ -10,6 +10,7 @@ import type {
   InboxQuery,
   IssuedToken,
   QueueHealth,
+  KindList,
   RecordedDecision,
   ShiftEnd,
   TokenRequest,
@@ -43,6 +44,8 @@ export interface Backend {
   /** How many held items an end of shift would give back now. */
   shiftItems(): Promise<number>;
   endShift(note: string): Promise<ShiftEnd>;
+  /** The registered kinds as last synced from the queue (`GET /v1/kinds`, docs/protocol.md "Kinds"). */
+  kinds(): Promise<KindList>;
   onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten>;
   onInboxChanged(handler: () => void): Promise<Unlisten>;
 }

@@ -1,7 +1,7 @@
 import { BackendError, type Backend, type Unlisten } from "./backend";
 import { FakeDirectory } from "./fakeAdmin";
 import { assignmentFrom, type NewItem, type SampleAssignment } from "./fakeItems";
-import { HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData";
+import { DEMO_KINDS, HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData";
 import type {
   AppStatus,
   AssignmentSummary,
@@ -12,6 +12,7 @@ import type {
   InboxQuery,
   Item,
   Me,
+  KindList,
   RecordedDecision,
   Risk,
   ShiftEnd,
@@ -34,6 +35,8 @@ export interface FakeOptions {
   submissions?: NewItem[];
   /** Signed in to a remote queue as this user instead of the embedded demo's senior. */
   signedInAs?: Me;
+  /** The registered kinds it serves (default: the demo fixture's). */
+  kinds?: KindList;
 }
 
 /** The hostile item's id, fixed so tests and screenshots can find it. */
@@ -67,9 +70,10 @@ export class FakeBackend implements Backend {
   private nextMutation = 1;
   private status: AppStatus;
   private token = FAKE_DEMO_CREDENTIAL;
-  private readonly opts: Required<Omit<FakeOptions, "now" | "submissions" | "signedInAs">> & { now: () => number };
+  private readonly opts: Required<Omit<FakeOptions, "now" | "submissions" | "signedInAs" | "kinds">> & { now: () => number };
   private readonly people = new FakeDirectory();
   private readonly pool: NewItem[];
+  private kindList: KindList;
   /** When the queue was made: items rebuilt on demand must match their summaries. */
   private readonly madeAt: number;
   /** Every command the UI sent, for assertions. */
@@ -89,6 +93,7 @@ export class FakeBackend implements Backend {
     // The shared demo fixture (./demoFixture.json, exported by the demo generator) is meant to replace
     // the UI's own generator here; fake.test.ts already checks the fake serves it.
     this.pool = options.submissions ?? sampleSubmissions(now);
+    this.kindList = options.kinds ?? DEMO_KINDS;
     if (this.opts.hostile) this.add(assignmentFrom(HOSTILE_SUBMISSION, -1, now, HOSTILE_ITEM_ID));
     for (let i = 0; i < this.opts.count; i++) {
       const sample = this.sample(i, now);
@@ -471,6 +476,16 @@ export class FakeBackend implements Backend {
         upload_error: online ? null : OFFLINE,
       };
     });
+  }
+
+  kinds() {
+    return this.tick("kinds", [], () => this.kindList);
+  }
+
+  /** A sync round brought new kind definitions (the status event follows, as after any sync). */
+  setKinds(kinds: KindList) {
+    this.kindList = kinds;
+    this.setStatus({ last_sync: new Date(this.opts.now()).toISOString() });
   }
 
   async onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten> {

@@ -11,6 +11,7 @@ import type {
   InboxQuery,
   IssuedToken,
   QueueHealth,
+  KindList,
   RecordedDecision,
   ShiftEnd,
   TokenRequest,
@@ -85,6 +86,9 @@ export class TauriBackend implements Backend {
   }
   endShift(note: string) {
     return call<ShiftEnd>("end_shift", { note });
+  }
+  kinds() {
+    return call<KindList>("kinds");
   }
   async onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten> {
     return listen<AppStatus>("status-changed", (event) => handler(event.payload));
