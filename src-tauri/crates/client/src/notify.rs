@@ -183,6 +183,9 @@ mod tests {
             item_id: ItemId(Uuid::from_u128(n)),
             reason,
             title: format!("item {n}"),
+            kind: "transaction".to_owned(),
+            team: None,
+            due_at: None,
         }
     }
 

@@ -7,12 +7,13 @@
 //! before the call returns, even across a power cut.
 //!
 //! One module per job: `inbox` (reading pages), `outbox` (deciding, undoing, pushing), `pull` (applying
-//! what the server sent), `opened` (openings the next pull reports), `conflicts`, `drafts`, and `codec` (columns to model values and back).
+//! what the server sent), `opened` (openings the next pull reports), `notices` (notifications raised once per item), `conflicts`, `drafts`, and `codec` (columns to model values and back).
 
 mod codec;
 mod conflicts;
 mod drafts;
 mod inbox;
+mod notices;
 mod opened;
 mod outbox;
 mod pull;

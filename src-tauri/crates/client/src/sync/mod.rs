@@ -16,9 +16,12 @@ use crate::plan::{self, BatchLimits, PlanError};
 use crate::remote::{QueueClient, RemoteError};
 use crate::store::{Store, StoreError};
 
-/// Items due within this window raise a "due soon" notification.
+/// Items the server gave no `warn_at` raise a "due soon" notification when due within this window.
 pub const DUE_SOON_WITHIN: chrono::Duration = chrono::Duration::hours(1);
-/// In watch mode, how often the outbox is checked for decisions made by another process.
+/// In watch mode, how often the outbox is checked for decisions whose undo window has passed (or made by
+/// another process) and the store for "due soon" warnings whose `warn_at` has come. A poll of the
+/// injected clock rather than a timer until the earliest time, so a clock that jumps (a suspended
+/// laptop, a test's manual clock) is followed within this.
 const OUTBOX_POLL: Duration = Duration::from_secs(1);
 /// In watch mode, a pull at least this often even without events: it renews the leases.
 const PERIODIC_PULL: Duration = Duration::from_secs(60);
@@ -61,6 +64,22 @@ pub struct SyncReport {
     pub kept_with_unsent_decision: usize,
     pub notified: usize,
     pub notifications: Option<NotificationStatus>,
+}
+
+/// Notices shown by one step of a round.
+#[derive(Debug, Default)]
+struct Notified {
+    count: usize,
+    status: Option<NotificationStatus>,
+}
+
+impl SyncReport {
+    fn add(&mut self, notified: Notified) {
+        self.notified += notified.count;
+        if notified.status.is_some() {
+            self.notifications = notified.status;
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -111,8 +130,9 @@ impl SyncEngine {
     }
 
     /// One push of everything unacknowledged, then one pull. Records online/offline either way.
+    /// Then raises the "due soon" warnings whose time has come, online or not.
     pub async fn sync_once(&self) -> Result<SyncReport, SyncError> {
-        let result = self.round().await;
+        let mut result = self.round().await;
         let (online, error) = match &result {
             Ok(_) => (true, None),
             Err(SyncError::Remote(e)) if e.is_transient() => (false, Some(e.to_string())),
@@ -126,7 +146,39 @@ impl SyncEngine {
         {
             tracing::warn!(%record_error, "could not record the sync state");
         }
+        // Warnings need no server: an offline round raises them as well.
+        let warned = self.warn_due().await;
+        match (&mut result, warned) {
+            (Ok(report), Ok(warned)) => report.add(warned),
+            (Ok(_), Err(error)) => return Err(error),
+            (Err(_), Ok(_)) => {}
+            (Err(_), Err(error)) => tracing::warn!(%error, "cannot raise due-soon warnings"),
+        }
         result
+    }
+
+    /// Raises the "due soon" warnings of open items whose `warn_at` has passed.
+    async fn warn_due(&self) -> Result<Notified, SyncError> {
+        let due = self.store.raise_due_warnings(self.clock.now()).await?;
+        self.notify(due).await
+    }
+
+    /// Shows notices for `requests` (already recorded as raised) and records whether that worked.
+    async fn notify(&self, requests: Vec<plan::NotifyRequest>) -> Result<Notified, SyncError> {
+        if requests.is_empty() {
+            return Ok(Notified::default());
+        }
+        let status = notify::deliver(
+            self.notifier.clone(),
+            notify::notices_for(&requests),
+            notify::NOTIFY_TIMEOUT,
+        )
+        .await;
+        self.store.record_notification_status(&status).await?;
+        Ok(Notified {
+            count: requests.len(),
+            status: Some(status),
+        })
     }
 
     async fn round(&self) -> Result<SyncReport, SyncError> {
@@ -229,17 +281,7 @@ impl SyncEngine {
         report.pulled += applied.upserted;
         report.removed += applied.removed;
         report.kept_with_unsent_decision += applied.kept_with_unsent_decision;
-        if !applied.notify.is_empty() {
-            report.notified += applied.notify.len();
-            let status = notify::deliver(
-                self.notifier.clone(),
-                notify::notices_for(&applied.notify),
-                notify::NOTIFY_TIMEOUT,
-            )
-            .await;
-            self.store.record_notification_status(&status).await?;
-            report.notifications = Some(status);
-        }
+        report.add(self.notify(applied.notify).await?);
         Ok(())
     }
 
@@ -283,14 +325,27 @@ impl SyncEngine {
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
                         () = wake.notified() => {}
+                        () = self.warning_due() => {}
                     }
                 }
             }
         }
     }
 
-    /// Returns when a server event arrives, a local decision's undo window has passed, or a periodic
-    /// pull is due.
+    /// Returns once an open item's `warn_at` has come and its warning is not raised yet.
+    async fn warning_due(&self) {
+        loop {
+            tokio::time::sleep(OUTBOX_POLL).await;
+            match self.store.warning_due(self.clock.now()).await {
+                Ok(true) => return,
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%error, "cannot read the due-soon warnings"),
+            }
+        }
+    }
+
+    /// Returns when a server event arrives, a local decision's undo window has passed, a "due soon"
+    /// warning is due, or a periodic pull is due.
     async fn wait_for_work(&self, wake: &Notify) {
         let outbox_has_work = async {
             loop {
@@ -305,6 +360,7 @@ impl SyncEngine {
         tokio::select! {
             () = wake.notified() => {}
             () = outbox_has_work => {}
+            () = self.warning_due() => {}
             () = tokio::time::sleep(PERIODIC_PULL) => {}
         }
     }
