@@ -11,6 +11,7 @@ mod tests {
         AssignmentStatus, AssignmentSummary, ConflictRecord, ListQuery, OutboxState,
         RecordedDecision, StageCounts,
     };
+    use countersign_client::preferences::NotificationPreferences;
     use countersign_domain::{
         Action, AiProposal, ApiErrorCode, DecisionRecord, Evidence, Handoff, IssuedToken, Item,
         ItemStatus, KindDefinition, KindList, Me, MutationStatus, Outcome, QueueHealth,
@@ -79,6 +80,7 @@ mod tests {
             KindList,
             IssuedToken,
             QueueHealth,
+            NotificationPreferences,
         );
         Ok(())
     }

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use crate::decision;
 use crate::model::{DecisionInput, RecordedDecision};
 use crate::notify::{self, DesktopNotifier, Notifier};
+use crate::preferences::NotificationPreferences;
 use crate::remote::{QueueClient, RemoteError, Token, normalise_server_url};
 use crate::secrets::{CredentialError, Secrets, TOKEN_ENV, resolve_token};
 use crate::store::{Store, StoreError};
@@ -65,14 +66,16 @@ pub struct Change {
 pub const UNDO_WINDOW_DEFAULT_SECONDS: u32 = 5;
 pub const UNDO_WINDOW_MAX_SECONDS: u32 = 30;
 
-/// Not secret: the server the user chose, and how long a decision waits before upload. The token is in
-/// the keyring.
+/// Not secret: the server the user chose, how long a decision waits before upload, and which
+/// notifications to show. The token is in the keyring.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     pub server: Option<String>,
     /// `None`: [`UNDO_WINDOW_DEFAULT_SECONDS`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo_window_seconds: Option<u32>,
+    #[serde(default)]
+    pub notifications: NotificationPreferences,
 }
 
 impl Settings {
@@ -275,27 +278,29 @@ impl Session {
                 Err(error) => return Err(error.into()),
             },
         };
-        let undo_window = Settings::load(data_dir).undo_window();
-        let mut session = Self::syncing(server, store, remote, me, token, undo_window, changes);
+        let settings = Settings::load(data_dir);
+        let mut session = Self::syncing(server, store, remote, me, token, &settings, changes);
         session.tasks.extend(recheck.map(AbortOnDrop));
         Ok(session)
     }
 
-    /// Keeps `store` in sync with `remote` as `me`, holding each decision back for `undo_window`,
-    /// reporting each round to `changes`; `sign_off` is the credential a sign-off must repeat.
+    /// Keeps `store` in sync with `remote` as `me`, holding each decision back for the settings' undo
+    /// window and showing the notices their preferences let through, reporting each round to `changes`;
+    /// `sign_off` is the credential a sign-off must repeat.
     pub fn syncing(
         server: &str,
         store: Store,
         remote: QueueClient,
         me: Option<Me>,
         sign_off: Token,
-        undo_window: chrono::Duration,
+        settings: &Settings,
         changes: &mpsc::UnboundedSender<Change>,
     ) -> Self {
         let notifier: Arc<dyn Notifier> = Arc::new(DesktopNotifier);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let engine =
-            SyncEngine::new(store.clone(), remote, notifier, clock).with_undo_window(undo_window);
+        let engine = SyncEngine::new(store.clone(), remote, notifier, clock)
+            .with_undo_window(settings.undo_window())
+            .with_notification_preferences(settings.notifications.clone());
         let tasks = background(&engine, store.clone(), changes.clone());
         Self {
             server: server.to_owned(),
@@ -441,6 +446,10 @@ mod tests {
         let chosen = Settings {
             server: Some("https://queue.example.org".to_owned()),
             undo_window_seconds: Some(12),
+            notifications: NotificationPreferences {
+                muted_teams: vec!["editorial".to_owned()],
+                ..NotificationPreferences::default()
+            },
         };
         chosen.save(dir.path()).expect("save");
         assert_eq!(Settings::load(dir.path()), chosen);

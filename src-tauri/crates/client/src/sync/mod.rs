@@ -1,7 +1,7 @@
 //! The sync engine: thin I/O around the planning functions in [`crate::plan`].
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
@@ -13,6 +13,7 @@ use crate::Clock;
 use crate::model::NotificationStatus;
 use crate::notify::{self, Notifier};
 use crate::plan::{self, BatchLimits, PlanError};
+use crate::preferences::NotificationPreferences;
 use crate::remote::{QueueClient, RemoteError};
 use crate::store::{Store, StoreError};
 
@@ -92,6 +93,8 @@ pub struct SyncEngine {
     /// How long a decision waits in the outbox before it is sent, in milliseconds: the time it can still
     /// be undone online. Shared by every clone, so a changed setting reaches the running watch loop.
     undo_window_ms: Arc<AtomicI64>,
+    /// Which notices are shown; shared by every clone like the undo window.
+    preferences: Arc<RwLock<NotificationPreferences>>,
 }
 
 impl SyncEngine {
@@ -108,6 +111,28 @@ impl SyncEngine {
             clock,
             limits: BatchLimits::default(),
             undo_window_ms: Arc::new(AtomicI64::new(0)),
+            preferences: Arc::default(),
+        }
+    }
+
+    pub fn with_notification_preferences(self, preferences: NotificationPreferences) -> Self {
+        self.set_notification_preferences(preferences);
+        self
+    }
+
+    /// Changes which notices this engine and its clones show, from the next notice on.
+    pub fn set_notification_preferences(&self, preferences: NotificationPreferences) {
+        match self.preferences.write() {
+            Ok(mut current) => *current = preferences,
+            // A panic elsewhere while holding the lock left a whole value there: replace it.
+            Err(poisoned) => *poisoned.into_inner() = preferences,
+        }
+    }
+
+    pub fn notification_preferences(&self) -> NotificationPreferences {
+        match self.preferences.read() {
+            Ok(current) => current.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
@@ -163,8 +188,16 @@ impl SyncEngine {
         self.notify(due).await
     }
 
-    /// Shows notices for `requests` (already recorded as raised) and records whether that worked.
+    /// Shows notices for those of `requests` (already recorded as raised) the reviewer's preferences let
+    /// through, and records whether that worked. The rest stay unseen but in the inbox.
     async fn notify(&self, requests: Vec<plan::NotifyRequest>) -> Result<Notified, SyncError> {
+        let now = self.clock.now();
+        let local_time = now.with_timezone(&chrono::Local).time();
+        let preferences = self.notification_preferences();
+        let requests: Vec<plan::NotifyRequest> = requests
+            .into_iter()
+            .filter(|request| preferences.shows(request, now, local_time))
+            .collect();
         if requests.is_empty() {
             return Ok(Notified::default());
         }
