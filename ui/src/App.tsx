@@ -11,7 +11,7 @@ import { useReviewSession } from "./features/review/useReviewSession";
 import { ConflictsView } from "./features/sync/ConflictsView";
 import { StatusBar } from "./features/sync/StatusBar";
 import { useAppStatus } from "./features/sync/useAppStatus";
-import { SignInForm, UndoWindowSetting } from "./features/settings/Settings";
+import { NotificationSettings, SignInForm, UndoWindowSetting } from "./features/settings/Settings";
 import { Dialog } from "./features/shortcuts/Dialog";
 import { ShortcutSheet } from "./features/shortcuts/ShortcutSheet";
 import { KeyHint } from "./features/shortcuts/KeyHint";
@@ -256,6 +256,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
                 onChange={(seconds) => void backend.setUndoWindow(seconds).then(setStatus, (e: unknown) => announce(plainError(toAppError(e))))}
               />
             )}
+            {status?.signed_in_as && <NotificationSettings teams={status.signed_in_as.teams} />}
             <ShortcutSettings singleKeys={singleKeys} onChange={setSingleKeys} />
           </Dialog>
         )}

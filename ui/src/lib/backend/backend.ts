@@ -7,6 +7,7 @@ import type {
   ErrorCode,
   InboxPage,
   InboxQuery,
+  NotificationPreferences,
   RecordedDecision,
 } from "./types";
 
@@ -27,6 +28,8 @@ export interface Backend {
   signOut(): Promise<AppStatus>;
   useEmbeddedDemo(): Promise<AppStatus>;
   setUndoWindow(seconds: number): Promise<AppStatus>;
+  notificationPreferences(): Promise<NotificationPreferences>;
+  setNotificationPreferences(preferences: NotificationPreferences): Promise<NotificationPreferences>;
   onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten>;
   onInboxChanged(handler: () => void): Promise<Unlisten>;
 }

@@ -10,6 +10,7 @@ import type {
   InboxPage,
   InboxQuery,
   Item,
+  NotificationPreferences,
   RecordedDecision,
   Risk,
 } from "./types";
@@ -53,6 +54,7 @@ export class FakeBackend implements Backend {
   private nextMutation = 1;
   private status: AppStatus;
   private token = FAKE_DEMO_CREDENTIAL;
+  private preferences: NotificationPreferences = { muted_kinds: [], muted_teams: [], quiet_hours: null };
   private readonly opts: Required<Omit<FakeOptions, "now" | "submissions">> & { now: () => number };
   private readonly pool: NewItem[];
   /** When the queue was made: items rebuilt on demand must match their summaries. */
@@ -387,6 +389,17 @@ export class FakeBackend implements Backend {
     return this.tick("set_undo_window", [seconds], () => {
       this.setStatus({ undo_window_seconds: seconds });
       return this.status;
+    });
+  }
+
+  notificationPreferences() {
+    return this.tick("notification_preferences", [], () => structuredClone(this.preferences));
+  }
+
+  setNotificationPreferences(preferences: NotificationPreferences) {
+    return this.tick("set_notification_preferences", [preferences], () => {
+      this.preferences = structuredClone(preferences);
+      return structuredClone(this.preferences);
     });
   }
 

@@ -8,6 +8,7 @@ import type {
   DecisionRequest,
   InboxPage,
   InboxQuery,
+  NotificationPreferences,
   RecordedDecision,
 } from "./types";
 
@@ -60,6 +61,12 @@ export class TauriBackend implements Backend {
   }
   setUndoWindow(seconds: number) {
     return call<AppStatus>("set_undo_window", { seconds });
+  }
+  notificationPreferences() {
+    return call<NotificationPreferences>("notification_preferences");
+  }
+  setNotificationPreferences(preferences: NotificationPreferences) {
+    return call<NotificationPreferences>("set_notification_preferences", { preferences });
   }
   async onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten> {
     return listen<AppStatus>("status-changed", (event) => handler(event.payload));
