@@ -11,6 +11,7 @@ mod tests {
         AssignmentStatus, AssignmentSummary, ConflictRecord, ListQuery, OutboxState,
         RecordedDecision, StageCounts,
     };
+    use countersign_client::notify::NoticeTarget;
     use countersign_client::preferences::NotificationPreferences;
     use countersign_domain::{
         Action, AiProposal, ApiErrorCode, DecisionRecord, Evidence, Handoff, IssuedToken, Item,
@@ -81,6 +82,7 @@ mod tests {
             IssuedToken,
             QueueHealth,
             NotificationPreferences,
+            NoticeTarget,
         );
         Ok(())
     }

@@ -93,7 +93,10 @@ impl Shell {
 
     pub fn changed(&self, inbox: bool) {
         // The publisher lives as long as the app; a closed channel means the app is quitting.
-        let _ = self.changes.send(Change { inbox });
+        let _ = self.changes.send(Change {
+            inbox,
+            ..Change::default()
+        });
     }
 
     async fn replace(&self, session: AppSession) {

@@ -453,3 +453,19 @@ describe("notification settings", () => {
     });
   });
 });
+
+describe("a clicked desktop notification", () => {
+  it("opens its item over the open panel, and a summary opens the escalations", async () => {
+    const backend = await setup();
+    const target = rowIds()[7]!;
+    expect(openId()).not.toBe(target);
+    fireEvent.click(screen.getByTestId("open-conflicts"));
+    act(() => backend.clickNotice({ open: "item", item_id: target }));
+    await waitFor(() => expect(openId()).toBe(target));
+    expect(screen.getByTestId("open-conflicts")).toHaveAttribute("aria-pressed", "false");
+
+    act(() => backend.clickNotice({ open: "escalations" }));
+    await waitFor(() => expect(screen.getByTestId("stage-escalation")).toHaveAttribute("aria-pressed", "true"));
+    await waitFor(() => expect(rows().map((r) => r.querySelector(".stage-chip")?.textContent)).toEqual(rows().map(() => "Escalation")));
+  });
+});

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useEffectEvent, useRef, useState } from "react"
 import { toAppError, type Backend } from "./lib/backend";
 import { t } from "./i18n";
 import { BackendContext } from "./lib/backend/context";
+import { useBackendEvent } from "./lib/backend/useBackendEvent";
 import { useNow } from "./lib/useNow";
 import { useTheme } from "./lib/theme";
 import { Inbox, isFiltered, OUTBOX_FILTERS } from "./features/inbox/Inbox";
@@ -119,6 +120,25 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     window.addEventListener("keydown", listener);
     return () => window.removeEventListener("keydown", listener);
   }, []);
+
+  // A clicked desktop notification (the shell has brought the window forward): open its item, or the
+  // inbox (filtered to escalations for a summary that has some), over whatever panel was open.
+  useBackendEvent(
+    backend,
+    "notice",
+    (target) => {
+      setConflicts(false);
+      setSheet(false);
+      setSettings(false);
+      if (target.open === "item") {
+        setFilters((f) => ({ ...DEFAULT_FILTERS, sort: f.sort }));
+        session.select(target.item_id);
+      } else {
+        setFilters((f) => ({ ...DEFAULT_FILTERS, stage: target.open === "escalations" ? "escalation" : null, sort: f.sort }));
+      }
+    },
+    signedIn,
+  );
 
   const lastUndo = session.undoStack[session.undoStack.length - 1];
   const undoKey = activeKeys("undo", singleKeys)[0];

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::decision;
 use crate::model::{DecisionInput, RecordedDecision};
-use crate::notify::{self, DesktopNotifier, Notifier};
+use crate::notify::{self, DesktopNotifier, NoticeTarget, Notifier};
 use crate::preferences::NotificationPreferences;
 use crate::remote::{QueueClient, RemoteError, Token, normalise_server_url};
 use crate::secrets::{CredentialError, Secrets, TOKEN_ENV, resolve_token};
@@ -56,10 +56,12 @@ impl SessionError {
 }
 
 /// What changed, for whoever shows it (the app's events, its tray).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Change {
     /// The inbox may show other rows now; otherwise only the status changed.
     pub inbox: bool,
+    /// The reviewer clicked a notice: the app comes forward and opens this.
+    pub open: Option<NoticeTarget>,
 }
 
 /// The app's undo window when the user has not chosen one, and the longest it may be.
@@ -296,7 +298,15 @@ impl Session {
         settings: &Settings,
         changes: &mpsc::UnboundedSender<Change>,
     ) -> Self {
-        let notifier: Arc<dyn Notifier> = Arc::new(DesktopNotifier);
+        let clicks = changes.clone();
+        let notifier: Arc<dyn Notifier> =
+            Arc::new(DesktopNotifier::reporting_clicks(move |target| {
+                // The receiver lives as long as the app; a closed channel means it is quitting.
+                let _ = clicks.send(Change {
+                    inbox: false,
+                    open: Some(target),
+                });
+            }));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let engine = SyncEngine::new(store.clone(), remote, notifier, clock)
             .with_undo_window(settings.undo_window())
@@ -362,16 +372,20 @@ fn background(
                 let inbox = result
                     .is_ok_and(|r| r.pulled + r.removed + r.applied + r.conflicts + r.rejected > 0);
                 // The receiver lives as long as the app; a closed channel means it is quitting.
-                let _ = round_changes.send(Change { inbox });
+                let _ = round_changes.send(Change {
+                    inbox,
+                    ..Change::default()
+                });
             })
             .await;
     });
     let probe = tokio::spawn(async move {
-        let status = notify::probe(Arc::new(DesktopNotifier), notify::NOTIFY_TIMEOUT).await;
+        let status =
+            notify::probe(Arc::new(DesktopNotifier::default()), notify::NOTIFY_TIMEOUT).await;
         if let Err(error) = store.record_notification_status(&status).await {
             tracing::warn!(%error, "cannot record the notification status");
         }
-        let _ = changes.send(Change { inbox: false });
+        let _ = changes.send(Change::default());
     });
     vec![AbortOnDrop(sync), AbortOnDrop(probe)]
 }

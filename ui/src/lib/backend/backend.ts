@@ -7,6 +7,7 @@ import type {
   ErrorCode,
   InboxPage,
   InboxQuery,
+  NoticeTarget,
   NotificationPreferences,
   RecordedDecision,
 } from "./types";
@@ -32,6 +33,8 @@ export interface Backend {
   setNotificationPreferences(preferences: NotificationPreferences): Promise<NotificationPreferences>;
   onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten>;
   onInboxChanged(handler: () => void): Promise<Unlisten>;
+  /** The reviewer clicked a desktop notification; the shell has brought the window forward. */
+  onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten>;
 }
 
 export class BackendError extends Error {

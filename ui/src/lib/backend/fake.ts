@@ -10,6 +10,7 @@ import type {
   InboxPage,
   InboxQuery,
   Item,
+  NoticeTarget,
   NotificationPreferences,
   RecordedDecision,
   Risk,
@@ -48,6 +49,7 @@ export class FakeBackend implements Backend {
   private conflicts: ConflictRecord[] = [];
   private readonly statusListeners = new Set<(s: AppStatus) => void>();
   private readonly inboxListeners = new Set<() => void>();
+  private readonly noticeListeners = new Set<(target: NoticeTarget) => void>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private sortedCache: { key: string; version: number; rows: AssignmentSummary[] } | null = null;
   private version = 0;
@@ -411,6 +413,16 @@ export class FakeBackend implements Backend {
   async onInboxChanged(handler: () => void): Promise<Unlisten> {
     this.inboxListeners.add(handler);
     return () => this.inboxListeners.delete(handler);
+  }
+
+  async onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten> {
+    this.noticeListeners.add(handler);
+    return () => this.noticeListeners.delete(handler);
+  }
+
+  /** Plays the reviewer clicking a desktop notification. */
+  clickNotice(target: NoticeTarget) {
+    for (const listener of this.noticeListeners) listener(target);
   }
 }
 

@@ -8,6 +8,7 @@ import type {
   DecisionRequest,
   InboxPage,
   InboxQuery,
+  NoticeTarget,
   NotificationPreferences,
   RecordedDecision,
 } from "./types";
@@ -73,6 +74,9 @@ export class TauriBackend implements Backend {
   }
   async onInboxChanged(handler: () => void): Promise<Unlisten> {
     return listen<null>("inbox-changed", () => handler());
+  }
+  async onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten> {
+    return listen<NoticeTarget>("notice-clicked", (event) => handler(event.payload));
   }
 }
 

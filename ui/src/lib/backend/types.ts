@@ -20,6 +20,7 @@ export type { ItemStatus } from "./generated/ItemStatus";
 export type { Me } from "./generated/Me";
 export type { Mode } from "./generated/Mode";
 export type { MutationStatus } from "./generated/MutationStatus";
+export type { NoticeTarget } from "./generated/NoticeTarget";
 export type { NotificationPreferences } from "./generated/NotificationPreferences";
 export type { Outcome } from "./generated/Outcome";
 export type { QuietHours } from "./generated/QuietHours";

@@ -342,7 +342,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let engine = SyncEngine::new(
                 store,
                 remote,
-                Arc::new(DesktopNotifier),
+                Arc::new(DesktopNotifier::default()),
                 Arc::new(SystemClock),
             );
             if watch {
@@ -494,7 +494,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = status_report(
                 &store,
                 &server,
-                Arc::new(DesktopNotifier),
+                Arc::new(DesktopNotifier::default()),
                 STATUS_PROBE_TIMEOUT,
             )
             .await?;
