@@ -6,9 +6,11 @@
 //! session bus. It is `#[ignore]`d so that a plain `cargo test` without a display reports it as ignored
 //! instead of hanging; the script runs it with `--ignored`, and there anything missing is a failure.
 //!
-//! On the way it checks accessibility in the same window (issue 14, item 5; `a11y`).
+//! On the way it checks accessibility in the same window (issue 14, item 5; `a11y`). Notifications
+//! and the undo countdown have a scenario of their own (`notifications`); one app runs at a time.
 
 mod a11y;
+mod notifications;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,6 +21,9 @@ use countersign_domain::{NewItem, Risk, Role};
 use countersign_queue::{AppState, RunningServer, ServeOptions, auth, items};
 use countersign_tests::webdriver::{TauriDriver, WebDriver};
 use serde_json::{Value, json};
+
+/// The scenarios share one display and one session bus: they run one after the other.
+static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const REVIEWER: &str = "e2e-reviewer";
 const PRODUCER: &str = "e2e-producer";
@@ -34,6 +39,7 @@ const WAITING: usize = 12;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs a display, WebKitWebDriver and tauri-driver: run scripts/desktop-e2e.sh"]
 async fn a_reviewer_works_through_the_queue_online_and_offline() {
+    let _alone = ONE_APP_AT_A_TIME.lock().await;
     if let Err(error) = scenario().await {
         panic!("desktop end-to-end test failed: {error:#}");
     }
@@ -48,9 +54,7 @@ struct Fixture {
 }
 
 async fn scenario() -> Result<()> {
-    let app = PathBuf::from(env("COUNTERSIGN_DESKTOP_APP")?);
-    ensure!(app.is_file(), "no app binary at {}", app.display());
-    let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_owned());
+    let app = app_binary()?;
     let output = Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-output/desktop-e2e");
     std::fs::create_dir_all(&output)?;
     let work = tempfile::tempdir()?;
@@ -71,8 +75,8 @@ async fn scenario() -> Result<()> {
     };
 
     // No token in the environment: the app finds none in the keyring and the reviewer signs in.
-    let driver = TauriDriver::start(
-        &driver_bin,
+    let (driver, wd) = launch(
+        &app,
         &[
             ("COUNTERSIGN_SERVER", server.url()),
             (
@@ -80,10 +84,8 @@ async fn scenario() -> Result<()> {
                 work.path().join("app").display().to_string(),
             ),
         ],
-        false,
-    )?;
-    driver.wait_ready().await?;
-    let wd = WebDriver::new(driver.port, &app).await?;
+    )
+    .await?;
     let result = drive(&wd, server, &output, &fixture, &db_url).await;
     let _ = wd.quit().await;
     let server = result?;
@@ -148,6 +150,22 @@ async fn scenario() -> Result<()> {
 
 fn env(name: &str) -> Result<String> {
     std::env::var(name).with_context(|| format!("{name} is not set; run scripts/desktop-e2e.sh"))
+}
+
+/// The app binary scripts/desktop-e2e.sh built.
+fn app_binary() -> Result<PathBuf> {
+    let app = PathBuf::from(env("COUNTERSIGN_DESKTOP_APP")?);
+    ensure!(app.is_file(), "no app binary at {}", app.display());
+    Ok(app)
+}
+
+/// The app started by tauri-driver with `env` added to its environment, and a WebDriver session on it.
+async fn launch(app: &Path, env: &[(&str, String)]) -> Result<(TauriDriver, WebDriver)> {
+    let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_owned());
+    let driver = TauriDriver::start(&driver_bin, env, false)?;
+    driver.wait_ready().await?;
+    let wd = WebDriver::new(driver.port, app).await?;
+    Ok((driver, wd))
 }
 
 /// Ten items in a known order (highest priority first): the injection, one of each kind to decide,
