@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
+
 /// The mock's log of every Notify call, one line each, set by `with-session-bus.sh`.
 pub const LOG_ENV: &str = "COUNTERSIGN_NOTIFICATION_LOG";
 
@@ -16,6 +18,14 @@ pub struct Shown {
     pub id: u32,
     /// The log line, e.g. `1795995753.644 Notify "Countersign" 0 "" "summary" "body" ["default", "Open"] {} -1`.
     pub line: String,
+}
+
+impl Shown {
+    /// When the mock took the call (the log line's Unix time, in milliseconds).
+    pub fn at(&self) -> Option<DateTime<Utc>> {
+        let seconds: f64 = self.line.split_whitespace().next()?.parse().ok()?;
+        DateTime::from_timestamp_micros((seconds * 1e6).round() as i64)
+    }
 }
 
 fn log_path() -> PathBuf {
