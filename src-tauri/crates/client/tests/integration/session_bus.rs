@@ -77,24 +77,33 @@ async fn notifications_reach_the_session_bus_server() {
         NotificationStatus::Working
     );
     let summary = format!("Escalated to you {}", uuid::Uuid::now_v7());
-    let status = notify::deliver(
-        notifier,
-        vec![Notice {
-            summary: summary.clone(),
-            body: "Card payment EUR 4,980".into(),
-            opens: NoticeTarget::Inbox,
-        }],
-        Duration::from_secs(5),
-    )
-    .await;
-    assert_eq!(status, NotificationStatus::Working);
-    let shown = notification_daemon::wait_for(&summary, Duration::from_secs(5))
-        .unwrap_or_else(|| panic!("Notify call not seen: {:?}", notification_daemon::shown()));
+    let shown = show(notifier, &summary, NoticeTarget::Inbox).await;
     assert!(
         !shown.line.contains("\"default\""),
         "no click handler, no action: {}",
         shown.line
     );
+}
+
+/// Shows one notice through `notifier` and finds its Notify call in the mock's log.
+async fn show(
+    notifier: Arc<dyn Notifier>,
+    summary: &str,
+    opens: NoticeTarget,
+) -> notification_daemon::Shown {
+    let status = notify::deliver(
+        notifier,
+        vec![Notice {
+            summary: summary.to_owned(),
+            body: "Card payment EUR 4,980".into(),
+            opens,
+        }],
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(status, NotificationStatus::Working);
+    notification_daemon::wait_for(summary, Duration::from_secs(5))
+        .unwrap_or_else(|| panic!("Notify call not seen: {:?}", notification_daemon::shown()))
 }
 
 /// A click on a notice (the server's `ActionInvoked` with the default action) reaches the handler
@@ -110,19 +119,7 @@ async fn a_clicked_notice_reports_its_item() {
     }));
     let item_id = ItemId(uuid::Uuid::now_v7());
     let summary = format!("Escalated to you {item_id}");
-    let status = notify::deliver(
-        notifier,
-        vec![Notice {
-            summary: summary.clone(),
-            body: "Card payment EUR 4,980".into(),
-            opens: NoticeTarget::Item { item_id },
-        }],
-        Duration::from_secs(5),
-    )
-    .await;
-    assert_eq!(status, NotificationStatus::Working);
-    let shown = notification_daemon::wait_for(&summary, Duration::from_secs(5))
-        .unwrap_or_else(|| panic!("Notify call not seen: {:?}", notification_daemon::shown()));
+    let shown = show(notifier, &summary, NoticeTarget::Item { item_id }).await;
     assert!(
         shown.line.contains(r#"["default", "Open"]"#),
         "the notice carries the default action: {}",
