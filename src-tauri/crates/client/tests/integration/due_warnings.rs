@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use countersign_client::notify::{Notice, Notifier};
+use countersign_client::preferences::NotificationPreferences;
 use countersign_client::remote::{QueueClient, Token};
 use countersign_client::store::Store;
 use countersign_client::sync::SyncEngine;
@@ -14,7 +15,10 @@ use countersign_queue::{Clock, ManualClock, SystemClock};
 use countersign_testkit::fixtures::review_item;
 use countersign_testkit::{Backend, Queue, QueueOptions, TestDb, on_both_backends};
 
-on_both_backends!(an_item_past_its_warn_at_is_warned_once_offline_too);
+on_both_backends!(
+    an_item_past_its_warn_at_is_warned_once_offline_too,
+    a_muted_kind_is_warned_without_a_popup
+);
 
 /// Keeps what it was asked to show; the real notifier on D-Bus is tested in session_bus.rs.
 #[derive(Default)]
@@ -128,4 +132,54 @@ async fn an_item_past_its_warn_at_is_warned_once_offline_too(backend: Backend) {
     );
     assert!(!store.warning_due(clock.now()).await.expect("read"));
     assert_eq!(shown.summaries().len(), 1, "raised once");
+}
+
+/// The engine applies the reviewer's preferences: a warning about a muted kind is raised (once, the
+/// item stays in the inbox) but not shown.
+async fn a_muted_kind_is_warned_without_a_popup(backend: Backend) {
+    let db = TestDb::new(backend);
+    let clock = ManualClock::new(SystemClock.now());
+    let queue = Queue::start(
+        &db,
+        QueueOptions {
+            policy: Policy::parse(POLICY, "test policy").expect("policy"),
+            clock: clock.clone(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let producer = queue.user("bot", Role::Producer).await;
+    let ana = queue.user("ana", Role::Reviewer).await;
+    queue.submit(&producer, &review_item("t-1")).await;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).await.expect("store");
+    let shown = Arc::new(Recording::default());
+    let engine = SyncEngine::new(
+        store.clone(),
+        QueueClient::new(&queue.url, Token::new(ana)).expect("client"),
+        shown.clone(),
+        Arc::new({
+            let clock = clock.clone();
+            move || clock.now()
+        }),
+    )
+    .with_notification_preferences(NotificationPreferences {
+        muted_kinds: vec!["transaction".to_owned()],
+        ..NotificationPreferences::default()
+    });
+    assert_eq!(engine.sync_once().await.expect("first pull").pulled, 1);
+    clock.advance(chrono::Duration::hours(3) + chrono::Duration::minutes(31));
+    let report = engine.sync_once().await.expect("sync");
+    assert_eq!(report.notified, 0, "nothing shown");
+    assert!(shown.summaries().is_empty());
+    assert!(
+        !store.warning_due(clock.now()).await.expect("read"),
+        "raised all the same: not raised again when the kind is unmuted"
+    );
+    assert_eq!(
+        store.stage_counts().await.expect("read").review,
+        1,
+        "the item is in the inbox as always"
+    );
 }
