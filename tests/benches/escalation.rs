@@ -2,7 +2,8 @@
 //! escalation (the escalating reviewer's push answered) the senior's desktop core has shown the
 //! notification (the Notify call in the session bus's mock notification server's log), beside the same
 //! run's SSE latency (the `assignments` event read by a plain SSE client of the same senior) as the
-//! baseline. A real queue service (in process, SQLite), a real sync engine with the DesktopNotifier,
+//! baseline. A real queue service (in process, on SQLite, and on PostgreSQL too when
+//! COUNTERSIGN_TEST_POSTGRES_URL is set), a real sync engine with the DesktopNotifier,
 //! and a senior who already holds the prefetch target; 50 escalations idle, then 50 while 200 simulated
 //! reviewers pull and push against the same queue (testkit::load). Prints p50/p95/max; target p95 ≤ 2 s.
 //!
@@ -49,14 +50,30 @@ fn main() {
 
 async fn bench() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("queue.db").display());
+    let mut runs = vec![(
+        "SQLite",
+        format!("sqlite://{}", dir.path().join("queue.db").display()),
+    )];
+    if let Ok(base) = std::env::var("COUNTERSIGN_TEST_POSTGRES_URL") {
+        let name = format!("cs_escalation_{}", uuid::Uuid::now_v7().simple());
+        runs.push((
+            "PostgreSQL",
+            format!("{}/{name}", base.trim_end_matches('/')),
+        ));
+    }
+    for (backend, url) in runs {
+        run(backend, &url).await;
+    }
+}
+
+async fn run(backend: &str, url: &str) {
     // Enough review work for the reviewers to hold their prefetch and keep deciding all along.
     let work = REVIEWERS * 50 + 800 * LOADED.as_secs() as usize;
     println!(
-        "escalation → notification: {ESCALATIONS} escalations idle, {ESCALATIONS} under {REVIEWERS} \
-         reviewers, SQLite ({work} review items seeded)"
+        "escalation → notification on {backend}: {ESCALATIONS} escalations idle, {ESCALATIONS} under \
+         {REVIEWERS} reviewers ({work} review items seeded)"
     );
-    let (server, reviewers) = load::seeded_queue(&url, work, REVIEWERS).await;
+    let (server, reviewers) = load::seeded_queue(url, work, REVIEWERS).await;
     let idle = phase(&server, "idle", None).await;
     idle.print("idle");
     let loaded = phase(&server, "loaded", Some(reviewers)).await;
