@@ -92,6 +92,8 @@ struct Figures {
 
 impl Figures {
     fn print(mut self, name: &str) {
+        // In escalation order, to tell a slow start from a slow tail.
+        let order: Vec<String> = self.notify_ms.iter().map(|ms| format!("{ms:.0}")).collect();
         let line = |what: &str, values: &mut Vec<f64>| {
             values.sort_by(f64::total_cmp);
             let at = |q: f64| {
@@ -112,6 +114,10 @@ impl Figures {
         line("apply → Notify on D-Bus", &mut self.notify_ms);
         line("apply → SSE event (baseline)", &mut self.sse_ms);
         println!("  missed: {}", self.missed);
+        println!(
+            "  apply → Notify in escalation order (ms): {}",
+            order.join(" ")
+        );
         if let Some(load) = &self.load {
             println!(
                 "  load meanwhile: {:.0} decisions/s ({} in {:.1} s), {} errors",
