@@ -12,6 +12,8 @@ mod tests {
         AssignmentStatus, AssignmentSummary, ConflictRecord, ListQuery, OutboxState,
         RecordedDecision, StageCounts,
     };
+    use countersign_client::notify::NoticeTarget;
+    use countersign_client::preferences::NotificationPreferences;
     use countersign_client::shift::ShiftEnd;
     use countersign_domain::{
         Action, AiProposal, ApiErrorCode, DecisionRecord, Evidence, Handoff, IssuedToken, Item,
@@ -86,6 +88,8 @@ mod tests {
             Directory,
             UserChange,
             ShiftEnd,
+            NotificationPreferences,
+            NoticeTarget,
         );
         Ok(())
     }

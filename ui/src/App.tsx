@@ -3,6 +3,7 @@ import { toAppError, type Backend } from "./lib/backend";
 import { t } from "./i18n";
 import { BackendContext } from "./lib/backend/context";
 import { KindsProvider } from "./features/review/kinds/KindsContext";
+import { useBackendEvent } from "./lib/backend/useBackendEvent";
 import { useNow } from "./lib/useNow";
 import { useTheme } from "./lib/theme";
 import { Inbox, isFiltered, OUTBOX_FILTERS } from "./features/inbox/Inbox";
@@ -12,7 +13,7 @@ import { useReviewSession } from "./features/review/useReviewSession";
 import { ConflictsView } from "./features/sync/ConflictsView";
 import { StatusBar } from "./features/sync/StatusBar";
 import { useAppStatus } from "./features/sync/useAppStatus";
-import { SignInForm, UndoWindowSetting } from "./features/settings/Settings";
+import { NotificationSettings, SignInForm, UndoWindowSetting } from "./features/settings/Settings";
 import { Dialog } from "./features/shortcuts/Dialog";
 import { ShortcutSheet } from "./features/shortcuts/ShortcutSheet";
 import { KeyHint } from "./features/shortcuts/KeyHint";
@@ -127,6 +128,25 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     window.addEventListener("keydown", listener);
     return () => window.removeEventListener("keydown", listener);
   }, []);
+
+  // A clicked desktop notification (the shell has brought the window forward): open its item, or the
+  // inbox (filtered to escalations for a summary that has some), over whatever panel was open.
+  useBackendEvent(
+    backend,
+    "notice",
+    (target) => {
+      setConflicts(false);
+      setSheet(false);
+      setSettings(false);
+      if (target.open === "item") {
+        setFilters((f) => ({ ...DEFAULT_FILTERS, sort: f.sort }));
+        session.select(target.item_id);
+      } else {
+        setFilters((f) => ({ ...DEFAULT_FILTERS, stage: target.open === "escalations" ? "escalation" : null, sort: f.sort }));
+      }
+    },
+    signedIn,
+  );
 
   const lastUndo = session.undoStack[session.undoStack.length - 1];
   const undoKey = activeKeys("undo", singleKeys)[0];
@@ -285,6 +305,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
                 onChange={(seconds) => void backend.setUndoWindow(seconds).then(setStatus, (e: unknown) => announce(plainError(toAppError(e))))}
               />
             )}
+            {status?.signed_in_as && <NotificationSettings teams={status.signed_in_as.teams} />}
             <ShortcutSettings singleKeys={singleKeys} onChange={setSingleKeys} />
           </Dialog>
         )}

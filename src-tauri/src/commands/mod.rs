@@ -25,6 +25,8 @@ commands!(
     session::sign_out,
     session::use_embedded_demo,
     session::set_undo_window,
+    session::notification_preferences,
+    session::set_notification_preferences,
     inbox::list_assignments,
     inbox::get_assignment,
     inbox::decide,

@@ -9,6 +9,8 @@ const COMMANDS: &[&str] = &[
     "sign_out",
     "use_embedded_demo",
     "set_undo_window",
+    "notification_preferences",
+    "set_notification_preferences",
     "list_assignments",
     "get_assignment",
     "decide",

@@ -390,6 +390,15 @@ export const en = {
     label: "Seconds a decision waits before upload (0–30)",
     help: "Your decision is saved on this computer at once; it is uploaded when this time has passed, and can be undone until then.",
   },
+  notifications: {
+    title: "Notifications",
+    mutedTeams: "Mute these teams",
+    mutedKinds: "Mute these kinds (comma-separated, e.g. transaction, content_draft)",
+    quiet: "Do not disturb",
+    from: "From",
+    until: "Until",
+    help: "Escalations already past their due date always break through. Muted notices are only not shown: the items are in the inbox as always.",
+  },
   signIn: {
     title: "Connect to a queue",
     keyring: "Your token is stored in the system keyring, never in a file.",

@@ -5,7 +5,8 @@
 //! `store` (SQLite: inbox, outbox, pulls, conflicts, drafts), `plan` (what to send and how to
 //! apply answers, pure; it imports `model` only), `sync` (the engine), `remote` (HTTP), `secrets`
 //! (the token), `session` (server, token, per-server store and sync task, for both shells), `notify`,
-//! `status`, `admin` (the admin view's calls) and `shift` (ending a shift: upload, release with a note).
+//! `preferences` (which notices to show), `status`, `admin` (the admin view's calls) and `shift` (ending a
+//! shift: upload, release with a note).
 //!
 //! The promise it keeps: a decision the reviewer saw recorded reaches the queue exactly once. It is written
 //! to the store and the outbox in one durable transaction before the call returns; it gets its mutation id
@@ -16,6 +17,7 @@ pub mod decision;
 pub mod model;
 pub mod notify;
 pub mod plan;
+pub mod preferences;
 pub mod remote;
 pub mod secrets;
 pub mod session;

@@ -13,7 +13,8 @@ use tokio::sync::mpsc;
 
 use crate::decision;
 use crate::model::{DecisionInput, RecordedDecision};
-use crate::notify::{self, DesktopNotifier, Notifier};
+use crate::notify::{self, DesktopNotifier, NoticeTarget, Notifier};
+use crate::preferences::NotificationPreferences;
 use crate::remote::{QueueClient, RemoteError, Token, normalise_server_url};
 use crate::secrets::{CredentialError, Secrets, TOKEN_ENV, resolve_token};
 use crate::store::{Store, StoreError};
@@ -55,24 +56,28 @@ impl SessionError {
 }
 
 /// What changed, for whoever shows it (the app's events, its tray).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Change {
     /// The inbox may show other rows now; otherwise only the status changed.
     pub inbox: bool,
+    /// The reviewer clicked a notice: the app comes forward and opens this.
+    pub open: Option<NoticeTarget>,
 }
 
 /// The app's undo window when the user has not chosen one, and the longest it may be.
 pub const UNDO_WINDOW_DEFAULT_SECONDS: u32 = 5;
 pub const UNDO_WINDOW_MAX_SECONDS: u32 = 30;
 
-/// Not secret: the server the user chose, and how long a decision waits before upload. The token is in
-/// the keyring.
+/// Not secret: the server the user chose, how long a decision waits before upload, and which
+/// notifications to show. The token is in the keyring.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     pub server: Option<String>,
     /// `None`: [`UNDO_WINDOW_DEFAULT_SECONDS`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo_window_seconds: Option<u32>,
+    #[serde(default)]
+    pub notifications: NotificationPreferences,
 }
 
 impl Settings {
@@ -293,27 +298,37 @@ impl Session {
             session.tasks.extend(recheck.map(AbortOnDrop));
             return Ok(session);
         }
-        let undo_window = Settings::load(data_dir).undo_window();
-        let mut session = Self::syncing(server, store, remote, me, token, undo_window, changes);
+        let settings = Settings::load(data_dir);
+        let mut session = Self::syncing(server, store, remote, me, token, &settings, changes);
         session.tasks.extend(recheck.map(AbortOnDrop));
         Ok(session)
     }
 
-    /// Keeps `store` in sync with `remote` as `me`, holding each decision back for `undo_window`,
-    /// reporting each round to `changes`; `sign_off` is the credential a sign-off must repeat.
+    /// Keeps `store` in sync with `remote` as `me`, holding each decision back for the settings' undo
+    /// window and showing the notices their preferences let through, reporting each round to `changes`;
+    /// `sign_off` is the credential a sign-off must repeat.
     pub fn syncing(
         server: &str,
         store: Store,
         remote: QueueClient,
         me: Option<Me>,
         sign_off: Token,
-        undo_window: chrono::Duration,
+        settings: &Settings,
         changes: &mpsc::UnboundedSender<Change>,
     ) -> Self {
-        let notifier: Arc<dyn Notifier> = Arc::new(DesktopNotifier);
+        let clicks = changes.clone();
+        let notifier: Arc<dyn Notifier> =
+            Arc::new(DesktopNotifier::reporting_clicks(move |target| {
+                // The receiver lives as long as the app; a closed channel means it is quitting.
+                let _ = clicks.send(Change {
+                    inbox: false,
+                    open: Some(target),
+                });
+            }));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let engine = SyncEngine::new(store.clone(), remote.clone(), notifier, clock)
-            .with_undo_window(undo_window);
+            .with_undo_window(settings.undo_window())
+            .with_notification_preferences(settings.notifications.clone());
         let tasks = background(&engine, store.clone(), changes.clone());
         Self {
             server: server.to_owned(),
@@ -390,16 +405,20 @@ fn background(
                 let inbox = result
                     .is_ok_and(|r| r.pulled + r.removed + r.applied + r.conflicts + r.rejected > 0);
                 // The receiver lives as long as the app; a closed channel means it is quitting.
-                let _ = round_changes.send(Change { inbox });
+                let _ = round_changes.send(Change {
+                    inbox,
+                    ..Change::default()
+                });
             })
             .await;
     });
     let probe = tokio::spawn(async move {
-        let status = notify::probe(Arc::new(DesktopNotifier), notify::NOTIFY_TIMEOUT).await;
+        let status =
+            notify::probe(Arc::new(DesktopNotifier::default()), notify::NOTIFY_TIMEOUT).await;
         if let Err(error) = store.record_notification_status(&status).await {
             tracing::warn!(%error, "cannot record the notification status");
         }
-        let _ = changes.send(Change { inbox: false });
+        let _ = changes.send(Change::default());
     });
     vec![AbortOnDrop(sync), AbortOnDrop(probe)]
 }
@@ -473,6 +492,10 @@ mod tests {
         let chosen = Settings {
             server: Some("https://queue.example.org".to_owned()),
             undo_window_seconds: Some(12),
+            notifications: NotificationPreferences {
+                muted_teams: vec!["editorial".to_owned()],
+                ..NotificationPreferences::default()
+            },
         };
         chosen.save(dir.path()).expect("save");
         assert_eq!(Settings::load(dir.path()), chosen);

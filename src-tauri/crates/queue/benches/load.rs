@@ -4,7 +4,7 @@
 //!
 //!   COUNTERSIGN_TEST_POSTGRES_URL=$(scripts/postgres.sh) cargo bench -p countersign-queue --bench load
 
-mod common;
+use countersign_testkit::load as common;
 
 const REVIEWERS: usize = 200;
 const PER_PUSH: usize = 5;

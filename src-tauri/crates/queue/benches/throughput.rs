@@ -6,7 +6,7 @@
 //!
 //! BENCH_SECONDS (default 10) sets how long each measurement runs.
 
-mod common;
+use countersign_testkit::load as common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

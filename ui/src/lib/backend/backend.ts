@@ -11,6 +11,8 @@ import type {
   IssuedToken,
   QueueHealth,
   KindList,
+  NoticeTarget,
+  NotificationPreferences,
   RecordedDecision,
   ShiftEnd,
   TokenRequest,
@@ -46,8 +48,12 @@ export interface Backend {
   endShift(note: string): Promise<ShiftEnd>;
   /** The registered kinds as last synced from the queue (`GET /v1/kinds`, docs/protocol.md "Kinds"). */
   kinds(): Promise<KindList>;
+  notificationPreferences(): Promise<NotificationPreferences>;
+  setNotificationPreferences(preferences: NotificationPreferences): Promise<NotificationPreferences>;
   onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten>;
   onInboxChanged(handler: () => void): Promise<Unlisten>;
+  /** The reviewer clicked a desktop notification; the shell has brought the window forward. */
+  onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten>;
 }
 
 export class BackendError extends Error {

@@ -13,6 +13,8 @@ import type {
   Item,
   Me,
   KindList,
+  NoticeTarget,
+  NotificationPreferences,
   RecordedDecision,
   Risk,
   ShiftEnd,
@@ -64,12 +66,14 @@ export class FakeBackend implements Backend {
   private conflicts: ConflictRecord[] = [];
   private readonly statusListeners = new Set<(s: AppStatus) => void>();
   private readonly inboxListeners = new Set<() => void>();
+  private readonly noticeListeners = new Set<(target: NoticeTarget) => void>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private sortedCache: { key: string; version: number; rows: AssignmentSummary[] } | null = null;
   private version = 0;
   private nextMutation = 1;
   private status: AppStatus;
   private token = FAKE_DEMO_CREDENTIAL;
+  private preferences: NotificationPreferences = { muted_kinds: [], muted_teams: [], quiet_hours: null };
   private readonly opts: Required<Omit<FakeOptions, "now" | "submissions" | "signedInAs" | "kinds">> & { now: () => number };
   private readonly people = new FakeDirectory();
   private readonly pool: NewItem[];
@@ -488,6 +492,17 @@ export class FakeBackend implements Backend {
     this.setStatus({ last_sync: new Date(this.opts.now()).toISOString() });
   }
 
+  notificationPreferences() {
+    return this.tick("notification_preferences", [], () => structuredClone(this.preferences));
+  }
+
+  setNotificationPreferences(preferences: NotificationPreferences) {
+    return this.tick("set_notification_preferences", [preferences], () => {
+      this.preferences = structuredClone(preferences);
+      return structuredClone(this.preferences);
+    });
+  }
+
   async onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten> {
     this.statusListeners.add(handler);
     return () => this.statusListeners.delete(handler);
@@ -496,6 +511,16 @@ export class FakeBackend implements Backend {
   async onInboxChanged(handler: () => void): Promise<Unlisten> {
     this.inboxListeners.add(handler);
     return () => this.inboxListeners.delete(handler);
+  }
+
+  async onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten> {
+    this.noticeListeners.add(handler);
+    return () => this.noticeListeners.delete(handler);
+  }
+
+  /** Plays the reviewer clicking a desktop notification. */
+  clickNotice(target: NoticeTarget) {
+    for (const listener of this.noticeListeners) listener(target);
   }
 }
 

@@ -12,6 +12,8 @@ import type {
   IssuedToken,
   QueueHealth,
   KindList,
+  NoticeTarget,
+  NotificationPreferences,
   RecordedDecision,
   ShiftEnd,
   TokenRequest,
@@ -90,11 +92,20 @@ export class TauriBackend implements Backend {
   kinds() {
     return call<KindList>("kinds");
   }
+  notificationPreferences() {
+    return call<NotificationPreferences>("notification_preferences");
+  }
+  setNotificationPreferences(preferences: NotificationPreferences) {
+    return call<NotificationPreferences>("set_notification_preferences", { preferences });
+  }
   async onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten> {
     return listen<AppStatus>("status-changed", (event) => handler(event.payload));
   }
   async onInboxChanged(handler: () => void): Promise<Unlisten> {
     return listen<null>("inbox-changed", () => handler());
+  }
+  async onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten> {
+    return listen<NoticeTarget>("notice-clicked", (event) => handler(event.payload));
   }
 }
 

@@ -367,7 +367,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let engine = SyncEngine::new(
                 store,
                 remote,
-                Arc::new(DesktopNotifier),
+                Arc::new(DesktopNotifier::default()),
                 Arc::new(SystemClock),
             );
             if watch {
@@ -519,7 +519,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = status_report(
                 &store,
                 &server,
-                Arc::new(DesktopNotifier),
+                Arc::new(DesktopNotifier::default()),
                 STATUS_PROBE_TIMEOUT,
             )
             .await?;
@@ -581,7 +581,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let engine = SyncEngine::new(
                 store.clone(),
                 remote,
-                Arc::new(DesktopNotifier),
+                Arc::new(DesktopNotifier::default()),
                 Arc::new(SystemClock),
             );
             let end = tokio::time::timeout(

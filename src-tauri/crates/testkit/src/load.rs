@@ -1,16 +1,17 @@
-//! Simulated reviewers for the queue benchmarks: an in-process queue service seeded with review
-//! work, and clients that pull, decide and push over HTTP, recording latencies and errors.
+//! Simulated reviewers for the benchmarks (the queue's throughput and load, the escalation →
+//! notification latency under load): an in-process queue service seeded with review work, and
+//! clients that pull, decide and push over HTTP, recording latencies and errors.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::fixtures;
 use countersign_domain::{
     Action, ClientId, Mutation, MutationId, MutationStatus, NewItem, PullResponse, PushResponse,
     Role,
 };
 use countersign_queue::{AppState, RunningServer, ServeOptions};
-use countersign_testkit::fixtures;
 use serde_json::json;
 use tokio::sync::Mutex;
 
