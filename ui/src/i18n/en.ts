@@ -393,7 +393,7 @@ export const en = {
   notifications: {
     title: "Notifications",
     mutedTeams: "Mute these teams",
-    mutedKinds: "Mute these kinds (comma-separated, e.g. transaction, content_draft)",
+    mutedKinds: "Mute these kinds",
     quiet: "Do not disturb",
     from: "From",
     until: "Until",

@@ -3,6 +3,7 @@ import { toAppError, type AppError, type AppStatus, type NotificationPreferences
 import { UNDO_WINDOW_MAX_SECONDS } from "../announce/Toast";
 import { ErrorNotice } from "../announce/ErrorNotice";
 import { useBackend } from "../../lib/backend/context";
+import { useKinds } from "../review/kinds/KindsContext";
 import { t } from "../../i18n";
 
 /** Server URL + token (kept in the OS keyring by the shell), or the embedded demo queue. */
@@ -126,10 +127,6 @@ function hhmm(time: string): string {
   return time.slice(0, 5);
 }
 
-function kindList(text: string): string[] {
-  return [...new Set(text.split(",").map((k) => k.trim()).filter((k) => k !== ""))];
-}
-
 /**
  * Which desktop notifications are shown: muted teams and kinds, do-not-disturb hours. The core applies
  * them (an escalation past due always breaks through); the shell keeps them in the core's settings file.
@@ -138,7 +135,7 @@ export function NotificationSettings({ teams }: { teams: string[] }) {
   const backend = useBackend();
   const id = useId();
   const [preferences, setPreferences] = useState<NotificationPreferences | null>(null);
-  const [kinds, setKinds] = useState("");
+  const kinds = useKinds();
   const [error, setError] = useState<AppError | null>(null);
 
   useEffect(() => {
@@ -147,7 +144,6 @@ export function NotificationSettings({ teams }: { teams: string[] }) {
       (p) => {
         if (!live) return;
         setPreferences(p);
-        setKinds(p.muted_kinds.join(", "));
       },
       (e: unknown) => live && setError(toAppError(e)),
     );
@@ -165,6 +161,10 @@ export function NotificationSettings({ teams }: { teams: string[] }) {
   };
   const toggleTeam = (team: string, muted: boolean) =>
     save({ ...preferences, muted_teams: muted ? [...preferences.muted_teams, team] : preferences.muted_teams.filter((t) => t !== team) });
+  const toggleKind = (kind: string, muted: boolean) =>
+    save({ ...preferences, muted_kinds: muted ? [...preferences.muted_kinds, kind] : preferences.muted_kinds.filter((k) => k !== kind) });
+  // The known kinds, and any muted one the server no longer lists (so it can be unmuted).
+  const kindChoices = [...kinds.all.map((k) => k.kind), ...preferences.muted_kinds.filter((k) => !kinds.all.some((known) => known.kind === k))];
   const quiet = preferences.quiet_hours;
 
   return (
@@ -186,15 +186,20 @@ export function NotificationSettings({ teams }: { teams: string[] }) {
           ))}
         </fieldset>
       )}
-      <label htmlFor={`${id}-kinds`}>{t("notifications.mutedKinds")}</label>
-      <input
-        id={`${id}-kinds`}
-        data-testid="mute-kinds"
-        type="text"
-        value={kinds}
-        onChange={(e) => setKinds(e.target.value)}
-        onBlur={() => save({ ...preferences, muted_kinds: kindList(kinds) })}
-      />
+      <fieldset>
+        <legend>{t("notifications.mutedKinds")}</legend>
+        {kindChoices.map((kind) => (
+          <label key={kind} className="check">
+            <input
+              type="checkbox"
+              data-testid={`mute-kind-${kind}`}
+              checked={preferences.muted_kinds.includes(kind)}
+              onChange={(e) => toggleKind(kind, e.target.checked)}
+            />
+            {kinds.describe(kind).plural}
+          </label>
+        ))}
+      </fieldset>
       <label className="check">
         <input
           type="checkbox"
