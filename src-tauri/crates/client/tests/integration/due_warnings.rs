@@ -59,10 +59,22 @@ due_in = "4h"
 warn_before = "30m"
 "#;
 
-async fn an_item_past_its_warn_at_is_warned_once_offline_too(backend: Backend) {
+/// A queue on a manual clock (the policy above) holding one review item due in 4 h, and Ana's store
+/// and engine (a recording notifier, the same clock) that have not synced yet.
+struct Setting {
+    _db: TestDb,
+    clock: Arc<ManualClock>,
+    queue: Queue,
+    _dir: tempfile::TempDir,
+    store: Store,
+    shown: Arc<Recording>,
+    engine: SyncEngine,
+}
+
+async fn setting(backend: Backend) -> Setting {
     let db = TestDb::new(backend);
     let clock = ManualClock::new(SystemClock.now());
-    let mut queue = Queue::start(
+    let queue = Queue::start(
         &db,
         QueueOptions {
             policy: Policy::parse(POLICY, "test policy").expect("policy"),
@@ -87,6 +99,27 @@ async fn an_item_past_its_warn_at_is_warned_once_offline_too(backend: Backend) {
             move || clock.now()
         }),
     );
+    Setting {
+        _db: db,
+        clock,
+        queue,
+        _dir: dir,
+        store,
+        shown,
+        engine,
+    }
+}
+
+async fn an_item_past_its_warn_at_is_warned_once_offline_too(backend: Backend) {
+    let Setting {
+        _db,
+        clock,
+        mut queue,
+        _dir,
+        store,
+        shown,
+        engine,
+    } = setting(backend).await;
     let report = engine.sync_once().await.expect("first pull");
     assert_eq!(report.pulled, 1);
     assert_eq!(
@@ -137,34 +170,16 @@ async fn an_item_past_its_warn_at_is_warned_once_offline_too(backend: Backend) {
 /// The engine applies the reviewer's preferences: a warning about a muted kind is raised (once, the
 /// item stays in the inbox) but not shown.
 async fn a_muted_kind_is_warned_without_a_popup(backend: Backend) {
-    let db = TestDb::new(backend);
-    let clock = ManualClock::new(SystemClock.now());
-    let queue = Queue::start(
-        &db,
-        QueueOptions {
-            policy: Policy::parse(POLICY, "test policy").expect("policy"),
-            clock: clock.clone(),
-            ..Default::default()
-        },
-    )
-    .await;
-    let producer = queue.user("bot", Role::Producer).await;
-    let ana = queue.user("ana", Role::Reviewer).await;
-    queue.submit(&producer, &review_item("t-1")).await;
-
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path()).await.expect("store");
-    let shown = Arc::new(Recording::default());
-    let engine = SyncEngine::new(
-        store.clone(),
-        QueueClient::new(&queue.url, Token::new(ana)).expect("client"),
-        shown.clone(),
-        Arc::new({
-            let clock = clock.clone();
-            move || clock.now()
-        }),
-    )
-    .with_notification_preferences(NotificationPreferences {
+    let Setting {
+        _db,
+        clock,
+        queue: _queue,
+        _dir,
+        store,
+        shown,
+        engine,
+    } = setting(backend).await;
+    let engine = engine.with_notification_preferences(NotificationPreferences {
         muted_kinds: vec!["transaction".to_owned()],
         ..NotificationPreferences::default()
     });
