@@ -438,19 +438,12 @@ async fn drive(
         wd.keys(&["a"]).await?;
         wd.wait_status(id, "decided").await?;
     }
-    wd.wait_until(
+    status_bar_shows(
+        wd,
         "offline with five pending",
+        Some(false),
+        5,
         Duration::from_secs(60),
-        || async {
-            Ok(wd
-                .attr(r#"[data-testid="status-online"]"#, "data-online")
-                .await?
-                == "false"
-                && wd
-                    .attr(r#"[data-testid="status-pending"]"#, "data-count")
-                    .await?
-                    == "5")
-        },
     )
     .await?;
     wd.screenshot(&output.join("offline.png")).await?;
@@ -459,19 +452,12 @@ async fn drive(
     let mut options = ServeOptions::new(db_url.to_owned());
     options.listen = format!("127.0.0.1:{port}");
     let restarted = countersign_queue::start(options).await?;
-    wd.wait_until(
+    status_bar_shows(
+        wd,
         "back online, nothing pending",
+        Some(true),
+        0,
         Duration::from_secs(120),
-        || async {
-            Ok(wd
-                .attr(r#"[data-testid="status-online"]"#, "data-online")
-                .await?
-                == "true"
-                && wd
-                    .attr(r#"[data-testid="status-pending"]"#, "data-count")
-                    .await?
-                    == "0")
-        },
     )
     .await?;
     wd.screenshot(&output.join("synced.png")).await?;
@@ -488,11 +474,32 @@ async fn drive(
 
 /// Waits until the status bar counts no decision waiting to upload.
 async fn all_uploaded(wd: &WebDriver, what: &str) -> Result<()> {
-    wd.wait_until(what, Duration::from_secs(30), || async {
-        Ok(wd
-            .attr(r#"[data-testid="status-pending"]"#, "data-count")
-            .await?
-            == "0")
+    status_bar_shows(wd, what, None, 0, Duration::from_secs(30)).await
+}
+
+/// Waits until the status bar shows `pending` decisions waiting to upload and, when given, that
+/// the app is online or offline.
+async fn status_bar_shows(
+    wd: &WebDriver,
+    what: &str,
+    online: Option<bool>,
+    pending: usize,
+    within: Duration,
+) -> Result<()> {
+    wd.wait_until(what, within, || async {
+        let connection_matches = match online {
+            Some(online) => {
+                wd.attr(r#"[data-testid="status-online"]"#, "data-online")
+                    .await?
+                    == online.to_string()
+            }
+            None => true,
+        };
+        Ok(connection_matches
+            && wd
+                .attr(r#"[data-testid="status-pending"]"#, "data-count")
+                .await?
+                == pending.to_string())
     })
     .await
 }
