@@ -223,7 +223,7 @@ async fn phase(server: &RunningServer, name: &str, reviewers: Option<Vec<String>
         async move {
             let mut stream = remote.events().await.expect("events");
             while let Ok(Some(event)) = stream.next().await {
-                if event == "assignments" {
+                if event.known_name() == Some(countersign_domain::EventName::Assignments) {
                     let _ = events.send(SystemClock.now());
                 }
             }

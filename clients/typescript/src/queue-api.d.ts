@@ -414,6 +414,17 @@ export interface components {
              */
             path?: string | null;
         };
+        /**
+         * @description The data of an `escalation` event: which item was escalated, enough for the senior's desktop to
+         *     tell them at once, before the pull that brings the item.
+         */
+        EscalationNotice: {
+            item_id: components["schemas"]["ItemId"];
+            kind: string;
+            team?: string | null;
+            /** @description The item's title, cut to [`EscalationNotice::TITLE_CHARS`] characters. */
+            title: string;
+        };
         /** @description A piece of evidence the AI cites. */
         Evidence: {
             label: string;
@@ -728,9 +739,9 @@ export interface components {
         Route: "auto_approved" | "review" | "escalation";
         /** @description One server-sent event as it appears on the stream. */
         ServerSentEvent: {
-            /** @description `{}`. */
+            /** @description `{}`; for `escalation`, an `EscalationNotice`. */
             data: string;
-            /** @description Always `assignments`: pull now. */
+            /** @description `assignments` (pull now), `items` (a producer's item may be decided) or `escalation`. */
             event: string;
         };
         /** @description One named input to the AI's judgement, e.g. `velocity_24h`. */
@@ -906,7 +917,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-sent events: for a reviewer, `assignments` when the caller's assignments change; for a producer, `items` when one of its items was decided; each also once on connect */
+            /** @description Server-sent events: for a reviewer, `assignments` when the caller's assignments change, and for a senior `escalation` (data: an EscalationNotice) followed by `assignments` when an item is escalated to them; for a producer, `items` when one of its items was decided; `assignments` or `items` also once on connect */
             200: {
                 headers: {
                     [name: string]: unknown;

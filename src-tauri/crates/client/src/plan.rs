@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use countersign_domain::kind::KindList;
 use countersign_domain::{
-    Assignment, Item, ItemId, LeaseId, Mutation, MutationId, MutationStatus, PullResponse,
-    PushResponse, RemovalReason, ResultCode, Stage,
+    Assignment, EscalationNotice, Item, ItemId, LeaseId, Mutation, MutationId, MutationStatus,
+    PullResponse, PushResponse, RemovalReason, ResultCode, Stage,
 };
 
 use crate::model::{AssignmentStatus, wire_enum};
@@ -308,6 +308,18 @@ impl NotifyRequest {
             kind: item.kind.clone(),
             team: item.team.clone(),
             due_at: item.due_at,
+        }
+    }
+
+    /// The escalation notice of an `escalation` event, before the pull brings the item.
+    pub fn escalation(notice: EscalationNotice) -> Self {
+        Self {
+            item_id: notice.item_id,
+            reason: NotifyReason::Escalation,
+            title: notice.title,
+            kind: notice.kind,
+            team: notice.team,
+            due_at: notice.due_at,
         }
     }
 }

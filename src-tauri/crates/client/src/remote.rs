@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use countersign_domain::kind::KindList;
 use countersign_domain::{
-    ApiErrorCode, ErrorBody, IssuedToken, Me, PullRequest, PullResponse, PushRequest, PushResponse,
-    QueueHealth, TokenRequest, UserSummary,
+    ApiErrorCode, ErrorBody, EventName, IssuedToken, Me, PullRequest, PullResponse, PushRequest,
+    PushResponse, QueueHealth, TokenRequest, UserSummary,
 };
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -354,16 +354,32 @@ impl QueueClient {
     }
 }
 
-/// Server-sent events from the queue; only event names matter to the client (they say "pull now").
+/// Server-sent events from the queue: their names say "pull now"; an `escalation` event's data names
+/// the escalated item (docs/protocol.md, "Events").
 pub struct EventStream {
     response: reqwest::Response,
     parser: SseParser,
     url: String,
 }
 
+/// One event off the stream: its name (`message` when it came without one) and its data lines,
+/// joined by newlines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerEvent {
+    pub name: String,
+    pub data: String,
+}
+
+impl ServerEvent {
+    /// The event's name when it is one of the protocol's.
+    pub fn known_name(&self) -> Option<EventName> {
+        self.name.parse().ok()
+    }
+}
+
 impl EventStream {
-    /// The next event's name; `Ok(None)` when the server closed the stream.
-    pub async fn next(&mut self) -> Result<Option<String>, RemoteError> {
+    /// The next event; `Ok(None)` when the server closed the stream.
+    pub async fn next(&mut self) -> Result<Option<ServerEvent>, RemoteError> {
         loop {
             if let Some(event) = self.parser.next_event() {
                 return Ok(Some(event));
@@ -382,13 +398,14 @@ impl EventStream {
     }
 }
 
-/// A minimal text/event-stream reader: collects `event:` names per blank-line-terminated block.
+/// A minimal text/event-stream reader: collects `event:` names and `data:` lines per
+/// blank-line-terminated block.
 #[derive(Default)]
 struct SseParser {
     buffer: Vec<u8>,
     current: Option<String>,
-    has_data: bool,
-    ready: std::collections::VecDeque<String>,
+    data: Option<String>,
+    ready: std::collections::VecDeque<ServerEvent>,
 }
 
 impl SseParser {
@@ -400,22 +417,36 @@ impl SseParser {
             let line = line.trim_end_matches(['\n', '\r']);
             if line.is_empty() {
                 // End of an event: "message" is the SSE default name when data came without one.
-                match self.current.take() {
-                    Some(name) => self.ready.push_back(name),
-                    None if self.has_data => self.ready.push_back("message".to_owned()),
-                    None => {}
+                let data = self.data.take();
+                match (self.current.take(), data) {
+                    (Some(name), data) => self.ready.push_back(ServerEvent {
+                        name,
+                        data: data.unwrap_or_default(),
+                    }),
+                    (None, Some(data)) => self.ready.push_back(ServerEvent {
+                        name: "message".to_owned(),
+                        data,
+                    }),
+                    (None, None) => {}
                 }
-                self.has_data = false;
             } else if let Some(name) = line.strip_prefix("event:") {
                 self.current = Some(name.trim().to_owned());
-            } else if line.starts_with("data:") {
-                self.has_data = true;
+            } else if let Some(value) = line.strip_prefix("data:") {
+                // One optional space after the colon belongs to the syntax (WHATWG HTML, SSE).
+                let value = value.strip_prefix(' ').unwrap_or(value);
+                match &mut self.data {
+                    Some(data) => {
+                        data.push('\n');
+                        data.push_str(value);
+                    }
+                    None => self.data = Some(value.to_owned()),
+                }
             }
             // Comments (":keep-alive"), id: and retry: lines need no action here.
         }
     }
 
-    fn next_event(&mut self) -> Option<String> {
+    fn next_event(&mut self) -> Option<ServerEvent> {
         self.ready.pop_front()
     }
 }
@@ -426,23 +457,29 @@ mod tests {
 
     #[test]
     fn sse_parser_table() {
-        // (chunks as they arrive, event names expected)
-        let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        // (chunks as they arrive, (name, data) of the events expected)
+        type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>);
+        let cases: Vec<Case> = vec![
             (
                 vec!["event: assignments\ndata: {}\n\n"],
-                vec!["assignments"],
+                vec![("assignments", "{}")],
             ),
             (
                 vec!["event: assign", "ments\r\ndata: x\r\n", "\r\n"],
-                vec!["assignments"],
+                vec![("assignments", "x")],
             ),
             (vec![": keep-alive\n\n"], vec![]),
-            (vec!["data: hello\n\n"], vec!["message"]),
+            (vec!["data: hello\n\n"], vec![("message", "hello")]),
             (
                 vec!["event: assignments\ndata: 1\n\nevent: assignments\ndata: 2\n\n"],
-                vec!["assignments", "assignments"],
+                vec![("assignments", "1"), ("assignments", "2")],
             ),
             (vec!["event: assignments\ndata: 1\n"], vec![]),
+            (
+                vec!["event: escalation\ndata: {\"a\":\n", "data:1}\n\n"],
+                vec![("escalation", "{\"a\":\n1}")],
+            ),
+            (vec!["event: items\n\n"], vec![("items", "")]),
         ];
         for (chunks, expected) in cases {
             let mut parser = SseParser::default();
@@ -451,10 +488,24 @@ mod tests {
             }
             let mut got = Vec::new();
             while let Some(event) = parser.next_event() {
-                got.push(event);
+                got.push((event.name, event.data));
             }
+            let expected: Vec<(String, String)> = expected
+                .into_iter()
+                .map(|(name, data)| (name.to_owned(), data.to_owned()))
+                .collect();
             assert_eq!(got, expected, "{chunks:?}");
         }
+        let escalation = ServerEvent {
+            name: "escalation".to_owned(),
+            data: String::new(),
+        };
+        assert_eq!(escalation.known_name(), Some(EventName::Escalation));
+        let other = ServerEvent {
+            name: "message".to_owned(),
+            data: String::new(),
+        };
+        assert_eq!(other.known_name(), None);
     }
 
     /// A one-shot HTTP server on a thread answering every connection with `response`.

@@ -22,8 +22,8 @@ pub use kind::{
     KindSpec, ReasonCode,
 };
 pub use sync::{
-    Assignment, Lease, Mutation, MutationResult, MutationStatus, PullRequest, PullResponse,
-    PushRequest, PushResponse, Removal, RemovalReason, Stage,
+    Assignment, EscalationNotice, EventName, Lease, Mutation, MutationResult, MutationStatus,
+    PullRequest, PullResponse, PushRequest, PushResponse, Removal, RemovalReason, Stage,
 };
 
 /// Who a token belongs to and what it may do.

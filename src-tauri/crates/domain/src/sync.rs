@@ -189,3 +189,51 @@ impl From<RemovalReason> for ResultCode {
         }
     }
 }
+
+/// The event names of `GET /v1/events` (docs/protocol.md, "Events").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+pub enum EventName {
+    /// A reviewer's or senior's assignments may have changed: pull.
+    Assignments,
+    /// One of a producer's items may have reached its outcome.
+    Items,
+    /// An item was just escalated to the caller's queue ([`EscalationNotice`]); a pull follows.
+    Escalation,
+}
+
+impl EventName {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// The data of an `escalation` event: which item was escalated, enough for the senior's desktop to
+/// tell them at once, before the pull that brings the item.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EscalationNotice {
+    pub item_id: ItemId,
+    /// The item's title, cut to [`EscalationNotice::TITLE_CHARS`] characters.
+    pub title: String,
+    pub kind: String,
+    pub team: Option<String>,
+    /// A past-due escalation is shown even in quiet hours or for a muted kind.
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+impl EscalationNotice {
+    /// A notification shows one line; the cut also keeps a PostgreSQL NOTIFY payload far below its
+    /// 8,000-byte limit.
+    pub const TITLE_CHARS: usize = 200;
+
+    pub fn of(item: &Item) -> Self {
+        EscalationNotice {
+            item_id: item.id,
+            title: item.title.chars().take(Self::TITLE_CHARS).collect(),
+            kind: item.kind.clone(),
+            team: item.team.clone(),
+            due_at: item.due_at,
+        }
+    }
+}

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use countersign_domain::{
-    Action, DecisionId, DecisionRecord, ItemStatus, Outcome, RemovalReason, Stage,
+    Action, DecisionId, DecisionRecord, EscalationNotice, ItemStatus, Outcome, RemovalReason, Stage,
 };
 use serde_json::json;
 
@@ -73,7 +73,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                     OnBreach::Escalate if row.stage == Some(Stage::Review) => {
                         row.stage = Some(Stage::Escalation);
                         row.audience = Some(Audience::Seniors);
-                        recipients.insert(Recipients::work(Audience::Seniors, team.as_deref()));
+                        recipients.insert(Recipients::Escalated(EscalationNotice::of(&row.item)));
                         released.push(id.clone());
                         audit_events.push(AuditEvent::new(
                             DEADLINE_ACTOR,

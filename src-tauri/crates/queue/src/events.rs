@@ -1,7 +1,7 @@
 //! "Your assignments changed" signals for `GET /v1/events`. On PostgreSQL they travel through
 //! `NOTIFY` so that every replica hears them; on SQLite there is one process and they stay in it.
 
-use countersign_domain::Role;
+use countersign_domain::{EscalationNotice, Role};
 use futures::{Stream, StreamExt};
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
@@ -30,6 +30,16 @@ pub enum Recipients {
         audience: Audience,
         team: Option<String>,
     },
+    /// An item was escalated: the seniors who may take it (as `Work` for seniors of its team) pull,
+    /// and are told which item it is.
+    Escalated(EscalationNotice),
+}
+
+/// What a subscriber is woken for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wake {
+    Pull,
+    Escalated(EscalationNotice),
 }
 
 impl Recipients {
@@ -45,17 +55,22 @@ impl Recipients {
     pub fn includes(&self, name: &str, role: Role, teams: &[String]) -> bool {
         match self {
             Recipients::User(user) => user == name,
-            Recipients::Work { audience, team } => {
-                audience.admits(role) && team.as_ref().is_none_or(|team| teams.contains(team))
+            Recipients::Work { audience, team } => work_includes(*audience, team, role, teams),
+            Recipients::Escalated(notice) => {
+                work_includes(Audience::Seniors, &notice.team, role, teams)
             }
         }
     }
 
-    /// `user:NAME`, the audience's name, or `AUDIENCE:TEAM`: what travels in a PostgreSQL NOTIFY.
-    /// Audience and team names have no `:`.
+    /// `user:NAME`, the audience's name, `AUDIENCE:TEAM`, or `escalated:` and the notice's JSON:
+    /// what travels in a PostgreSQL NOTIFY. Audience and team names have no `:`.
     fn encode(&self) -> String {
         match self {
             Recipients::User(name) => format!("user:{name}"),
+            Recipients::Escalated(notice) => format!(
+                "escalated:{}",
+                serde_json::to_string(notice).unwrap_or_default()
+            ),
             Recipients::Work {
                 audience,
                 team: None,
@@ -71,12 +86,20 @@ impl Recipients {
         if let Some(name) = text.strip_prefix("user:") {
             return Some(Recipients::User(name.to_owned()));
         }
+        if let Some(notice) = text.strip_prefix("escalated:") {
+            return serde_json::from_str(notice).ok().map(Recipients::Escalated);
+        }
         let (audience, team) = match text.split_once(':') {
             Some((audience, team)) => (audience, Some(team)),
             None => (text, None),
         };
         Some(Recipients::work(audience.parse().ok()?, team))
     }
+}
+
+/// Whether work for `audience`, of `team` (None: no team), is for a user with `role` in `teams`.
+fn work_includes(audience: Audience, team: &Option<String>, role: Role, teams: &[String]) -> bool {
+    audience.admits(role) && team.as_ref().is_none_or(|team| teams.contains(team))
 }
 
 #[derive(Clone)]
@@ -101,7 +124,7 @@ impl Events {
         &self,
         db: &Db,
         caller: Caller,
-    ) -> Result<impl Stream<Item = ()> + use<>, StoreError> {
+    ) -> Result<impl Stream<Item = Wake> + use<>, StoreError> {
         // Subscribed before the teams are read, so nothing sent meanwhile is lost.
         let receiver = BroadcastStream::new(self.sender.subscribe());
         let teams = member_teams(db, &caller.name).await?;
@@ -112,7 +135,7 @@ impl Events {
                 let (db, caller) = (db.clone(), caller.clone());
                 async move {
                     loop {
-                        let relevant = match receiver.next().await? {
+                        let wake = match receiver.next().await? {
                             Ok(Recipients::User(name)) if name == caller.name => {
                                 match member_teams(&db, &caller.name).await {
                                     Ok(fresh) => teams = fresh,
@@ -120,16 +143,22 @@ impl Events {
                                         tracing::warn!(%error, "could not re-read a subscriber's teams")
                                     }
                                 }
-                                true
+                                Some(Wake::Pull)
                             }
-                            Ok(recipients) => {
-                                recipients.includes(&caller.name, caller.role, &teams)
+                            Ok(recipients)
+                                if recipients.includes(&caller.name, caller.role, &teams) =>
+                            {
+                                Some(match recipients {
+                                    Recipients::Escalated(notice) => Wake::Escalated(notice),
+                                    _ => Wake::Pull,
+                                })
                             }
+                            Ok(_) => None,
                             // Missed some: say so, the client pulls and catches up.
-                            Err(_lagged) => true,
+                            Err(_lagged) => Some(Wake::Pull),
                         };
-                        if relevant {
-                            return Some(((), (receiver, teams)));
+                        if let Some(wake) = wake {
+                            return Some((wake, (receiver, teams)));
                         }
                     }
                 }
@@ -196,6 +225,17 @@ impl Events {
 mod tests {
     use super::*;
 
+    /// A notice whose title has the characters the NOTIFY payload's other forms split on.
+    fn escalated(team: Option<&str>) -> EscalationNotice {
+        EscalationNotice {
+            item_id: countersign_domain::ItemId::new_v7(),
+            title: "user:x seniors:fraud \"quoted\" ünïcode".to_owned(),
+            kind: "transaction".to_owned(),
+            team: team.map(str::to_owned),
+            due_at: chrono::DateTime::from_timestamp(1_795_000_000, 0),
+        }
+    }
+
     #[test]
     fn recipients_round_trip_and_match_roles_and_teams() {
         for recipients in [
@@ -205,6 +245,8 @@ mod tests {
             Recipients::work(Audience::Seniors, None),
             Recipients::work(Audience::Seniors, Some("fraud")),
             Recipients::work(Audience::Reviewers, Some("team-2.x_y")),
+            Recipients::Escalated(escalated(Some("fraud"))),
+            Recipients::Escalated(escalated(None)),
         ] {
             assert_eq!(Recipients::decode(&recipients.encode()), Some(recipients));
         }
@@ -229,6 +271,11 @@ mod tests {
         let fraud_reviews = Recipients::work(Audience::Reviewers, Some("fraud"));
         assert!(fraud_reviews.includes("x", Role::Reviewer, &fraud));
         assert!(!fraud_reviews.includes("x", Role::Reviewer, &[]));
+        let fraud_escalation = Recipients::Escalated(escalated(Some("fraud")));
+        assert!(fraud_escalation.includes("x", Role::Senior, &fraud));
+        assert!(!fraud_escalation.includes("x", Role::Senior, &["clinical".to_owned()]));
+        assert!(!fraud_escalation.includes("x", Role::Reviewer, &fraud));
+        assert!(Recipients::Escalated(escalated(None)).includes("x", Role::Senior, &[]));
         assert!(Recipients::User("ana".into()).includes("ana", Role::Reviewer, &[]));
         assert!(!Recipients::User("ana".into()).includes("bo", Role::Reviewer, &fraud));
     }

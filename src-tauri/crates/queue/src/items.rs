@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use countersign_domain::kind::KindSpec;
 use countersign_domain::{
-    Action, DecisionRecord, Handoff, Item, ItemId, ItemStatus, NewItem, Outcome, Role, Route, Stage,
+    Action, DecisionRecord, EscalationNotice, Handoff, Item, ItemId, ItemStatus, NewItem, Outcome,
+    Role, Route, Stage,
 };
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -450,10 +451,13 @@ async fn submit_in(
     }
     audit::append(db, tx, now, &audit_events).await?;
     if let Some(audience) = audience {
-        state
-            .events
-            .announce(db, tx, [Recipients::work(audience, item.team.as_deref())])
-            .await?;
+        // Work routed straight to the escalation stage is an escalation for its seniors.
+        let recipients = if routing.route == Route::Escalation {
+            Recipients::Escalated(EscalationNotice::of(&item))
+        } else {
+            Recipients::work(audience, item.team.as_deref())
+        };
+        state.events.announce(db, tx, [recipients]).await?;
     }
     Ok(Submitted {
         item,

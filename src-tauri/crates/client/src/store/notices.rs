@@ -78,6 +78,17 @@ impl Store {
         Ok(raised)
     }
 
+    /// Records `request` as raised at `now`; false when it was raised before (it is not raised again).
+    /// For a notice that comes before its item (an `escalation` event).
+    pub async fn raise_notice(
+        &self,
+        request: &NotifyRequest,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        mark_raised(&mut conn, request, &timestamp(now)).await
+    }
+
     /// Whether some open item's "due soon" warning is due at `now` and not raised yet.
     pub async fn warning_due(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
         Ok(self.unwarned_times().await?.iter().any(|at| *at <= now))

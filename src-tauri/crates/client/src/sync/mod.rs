@@ -7,7 +7,7 @@ use std::time::Duration;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use chrono::{DateTime, Utc};
 use countersign_domain::kind::KindList;
-use countersign_domain::{ApiErrorCode, PullRequest, PushRequest};
+use countersign_domain::{ApiErrorCode, EscalationNotice, EventName, PullRequest, PushRequest};
 use serde::Serialize;
 use tokio::sync::Notify;
 
@@ -237,6 +237,30 @@ impl SyncEngine {
         })
     }
 
+    /// Shows the notice of an `escalation` event's item now (once per item: the pull that brings it
+    /// raises nothing more), so a senior hears of it without waiting for that pull. Malformed data is
+    /// logged and dropped: the pull still brings the item and its notice.
+    async fn notify_escalation(&self, data: &str) {
+        let notice: EscalationNotice = match serde_json::from_str(data) {
+            Ok(notice) => notice,
+            Err(error) => {
+                tracing::warn!(%error, "an escalation event with unreadable data");
+                return;
+            }
+        };
+        let request = plan::NotifyRequest::escalation(notice);
+        let raised = match self.store.raise_notice(&request, self.clock.now()).await {
+            Ok(raised) => raised,
+            Err(error) => {
+                tracing::warn!(%error, "cannot record an escalation's notice");
+                return;
+            }
+        };
+        if raised && let Err(error) = self.notify(vec![request]).await {
+            tracing::warn!(%error, "cannot show an escalation's notice");
+        }
+    }
+
     async fn round(&self) -> Result<SyncReport, SyncError> {
         self.store.bind_server(self.remote.server_url()).await?;
         let state = self.store.sync_state().await?;
@@ -394,10 +418,7 @@ impl SyncEngine {
     ) {
         let wake = Arc::new(Notify::new());
         // Aborted when this future is dropped, so the listener never outlives the loop.
-        let _events = AbortOnDrop(tokio::spawn(listen_for_events(
-            self.remote.clone(),
-            wake.clone(),
-        )));
+        let _events = AbortOnDrop(tokio::spawn(listen_for_events(self.clone(), wake.clone())));
         let mut backoff = retry_delays();
         loop {
             let result = self.sync_once().await;
@@ -478,20 +499,27 @@ fn retry_delays() -> impl Iterator<Item = Duration> {
         .build()
 }
 
-/// Holds `GET /v1/events` open and wakes the sync loop on each `assignments` event; reconnects with
-/// backoff. An event lost while disconnected costs only latency: the periodic pull catches up.
-async fn listen_for_events(remote: QueueClient, wake: Arc<Notify>) {
+/// Holds `GET /v1/events` open and wakes the sync loop on each `assignments` event, telling the
+/// reviewer at once of an `escalation` event's item; reconnects with backoff. An event lost while
+/// disconnected costs only latency: the periodic pull catches up (and raises any notice missed).
+async fn listen_for_events(engine: SyncEngine, wake: Arc<Notify>) {
     let mut backoff = retry_delays();
     loop {
-        match remote.events().await {
+        match engine.remote.events().await {
             Ok(mut stream) => {
                 backoff = retry_delays();
                 // Anything may have changed while we were not listening.
                 wake.notify_one();
                 loop {
                     match stream.next().await {
-                        Ok(Some(event)) if event == "assignments" => wake.notify_one(),
-                        Ok(Some(_)) => {}
+                        Ok(Some(event)) => match event.known_name() {
+                            Some(EventName::Assignments) => wake.notify_one(),
+                            Some(EventName::Escalation) => {
+                                engine.notify_escalation(&event.data).await;
+                                wake.notify_one();
+                            }
+                            Some(EventName::Items) | None => {}
+                        },
                         Ok(None) => break,
                         Err(error) => {
                             tracing::debug!(%error, "events stream broke");

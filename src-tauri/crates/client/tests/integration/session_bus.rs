@@ -278,3 +278,68 @@ async fn login_then_sync_uses_the_keyring_and_notifies_an_escalation_once() {
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status JSON");
     assert_eq!(status["notifications"]["state"], "working");
 }
+
+/// A watching senior hears of an escalation from its `escalation` event, and the pull that then
+/// brings the item raises nothing more: one notice for the item, and it is held.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_escalation_event_is_shown_once_and_the_pull_brings_the_item() {
+    if !session_bus_required() {
+        return;
+    }
+    use countersign_client::SystemClock;
+    use countersign_client::remote::QueueClient;
+    use countersign_client::store::Store;
+    use countersign_client::sync::SyncEngine;
+
+    let queue = QueueProcess::start(None).await;
+    let token = queue.add_user("sana", "senior").await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).await.expect("store");
+    let engine = SyncEngine::new(
+        store.clone(),
+        QueueClient::new(&queue.url(), Token::new(token)).expect("client"),
+        Arc::new(DesktopNotifier::default()),
+        Arc::new(SystemClock),
+    );
+    engine.sync_once().await.expect("first sync");
+    let watching = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.watch().await }
+    });
+    // Let the watch loop open its event stream before the escalation is submitted.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let title = format!("Escalated wire {}", uuid::Uuid::now_v7());
+    // Low confidence and high risk: an escalation under the built-in policy.
+    let mut escalation = fixtures::item("escalate-event", "transaction", 0.3, "high");
+    escalation["title"] = serde_json::json!(title);
+    let item_id: ItemId = queue
+        .submit_with(escalation)
+        .await
+        .parse()
+        .expect("an item id");
+
+    let shown = notification_daemon::wait_for(&title, Duration::from_secs(20));
+    assert!(
+        shown.is_some(),
+        "no notice: {:?}",
+        notification_daemon::shown()
+    );
+    let mut held = None;
+    for _ in 0..100 {
+        held = store.get(item_id).await.expect("store read");
+        if held.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(held.is_some(), "the pull after the event brings the item");
+    // Another round, with the item held: still nothing more to tell.
+    engine.sync_once().await.expect("a later sync");
+    watching.abort();
+    let notices = notification_daemon::shown()
+        .into_iter()
+        .filter(|shown| shown.line.contains(&title))
+        .count();
+    assert_eq!(notices, 1, "{:?}", notification_daemon::shown());
+}

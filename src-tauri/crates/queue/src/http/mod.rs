@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use countersign_domain::{
-    ApiErrorCode, ErrorBody, Item, ItemId, Me, NewItem, PullRequest, PullResponse, PushRequest,
-    PushResponse, Role,
+    ApiErrorCode, ErrorBody, EscalationNotice, EventName, Item, ItemId, Me, NewItem, PullRequest,
+    PullResponse, PushRequest, PushResponse, Role,
 };
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,7 @@ use crate::AppState;
 use crate::audit::{self, AuditEntry};
 use crate::auth::{self, Caller};
 use crate::error::{ApiError, StoreError};
+use crate::events::Wake;
 use crate::feedback::{self, FeedbackFormat};
 use crate::items::{self, CancelOutcome};
 use crate::sync::{self, SyncError};
@@ -285,31 +286,44 @@ async fn push(
 #[derive(ToSchema)]
 #[allow(dead_code)] // documents the stream's shape in /openapi.json; events are written by axum
 struct ServerSentEvent {
-    /// Always `assignments`: pull now.
+    /// `assignments` (pull now), `items` (a producer's item may be decided) or `escalation`.
     event: String,
-    /// `{}`.
+    /// `{}`; for `escalation`, an `EscalationNotice`.
     data: String,
 }
 
 #[utoipa::path(get, path = "/v1/events", tag = "sync", security(("bearer" = [])),
-    responses((status = 200, description = "Server-sent events: for a reviewer, `assignments` when the caller's assignments change; for a producer, `items` when one of its items was decided; each also once on connect", content_type = "text/event-stream", body = ServerSentEvent),
+    responses((status = 200, description = "Server-sent events: for a reviewer, `assignments` when the caller's assignments change, and for a senior `escalation` (data: an EscalationNotice) followed by `assignments` when an item is escalated to them; for a producer, `items` when one of its items was decided; `assignments` or `items` also once on connect", content_type = "text/event-stream", body = ServerSentEvent),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn events(
     State(state): State<AppState>,
     Listener(caller): Listener,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let name = if caller.role == Role::Producer {
-        "items"
+    let pull = if caller.role == Role::Producer {
+        EventName::Items
     } else {
-        "assignments"
+        EventName::Assignments
     };
-    let assignments = move || Ok(Event::default().event(name).data("{}"));
+    let pull_event = move || Event::default().event(pull.as_str()).data("{}");
     let updates = state
         .events
         .subscribe_for(&state.db, caller)
         .await?
-        .map(move |()| assignments());
-    let stream = futures::stream::once(futures::future::ready(assignments()))
+        .flat_map(move |wake| {
+            let events = match wake {
+                Wake::Pull => vec![pull_event()],
+                Wake::Escalated(notice) => {
+                    let named = Event::default().event(EventName::Escalation.as_str());
+                    match named.json_data(&notice) {
+                        Ok(escalation) => vec![escalation, pull_event()],
+                        // Not expected for a plain struct; the pull still brings the item.
+                        Err(_) => vec![pull_event()],
+                    }
+                }
+            };
+            futures::stream::iter(events.into_iter().map(Ok))
+        });
+    let stream = futures::stream::once(futures::future::ready(Ok(pull_event())))
         .chain(updates)
         .take_until(state.shutdown.clone().cancelled_owned());
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
@@ -460,6 +474,8 @@ impl utoipa::Modify for BearerAuth {
         admin::issue_token, admin::list_teams, admin::create_team, admin::queue_health,
         kinds::put_kind, kinds::list_kinds, kinds::get_kind, submit_item, get_item, cancel_item,
         pull, push, events, audit_log, export_feedback),
+    // The `escalation` event's data: not a request or response body, so named here.
+    components(schemas(EscalationNotice)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

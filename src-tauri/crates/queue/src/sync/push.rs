@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use countersign_domain::{
-    Action, ClientId, Mutation, MutationId, MutationResult, MutationStatus, PushResponse,
-    ResultCode,
+    Action, ClientId, EscalationNotice, Mutation, MutationId, MutationResult, MutationStatus,
+    PushResponse, ResultCode,
 };
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
@@ -316,7 +316,7 @@ async fn apply_batch(
             }
             Transition::Escalate => {
                 ctx.recipients
-                    .insert(Recipients::work(Audience::Seniors, team.as_deref()));
+                    .insert(Recipients::Escalated(EscalationNotice::of(&row.item)));
                 "escalate"
             }
             Transition::Release => {
