@@ -1,8 +1,8 @@
 //! Escalation → desktop notification (issue 9, item 4): how long after the server applied an
-//! escalation (the escalating reviewer's push answered) the senior's desktop core has shown the
-//! notification (the Notify call in the session bus's mock notification server's log), beside the same
-//! run's SSE latency (the `assignments` event read by a plain SSE client of the same senior) as the
-//! baseline. A real queue service (in process, on SQLite, and on PostgreSQL too when
+//! escalation (the time its transaction recorded on the item's escalate decision, `at`) the senior's
+//! desktop core has shown the notification (the Notify call in the session bus's mock notification
+//! server's log), beside the same run's SSE latency (the `assignments` event read by a plain SSE client
+//! of the same senior) as the baseline. Both include the escalation's own commit. A real queue service (in process, on SQLite, and on PostgreSQL too when
 //! COUNTERSIGN_TEST_POSTGRES_URL is set), a real sync engine with the DesktopNotifier,
 //! and a senior who already holds the prefetch target; 50 escalations idle, then 50 while 200 simulated
 //! reviewers pull and push against the same queue (testkit::load), once all of them have had their
@@ -22,7 +22,7 @@ use countersign_client::remote::{QueueClient, Token};
 use countersign_client::store::Store;
 use countersign_client::sync::SyncEngine;
 use countersign_client::{Clock, SystemClock};
-use countersign_domain::{Action, ClientId, MutationId, PullResponse, PushResponse, Role};
+use countersign_domain::{Action, ClientId, Item, MutationId, PullResponse, PushResponse, Role};
 use countersign_queue::{RunningServer, auth, items};
 use countersign_testkit::{fixtures, load, notification_daemon};
 use serde_json::json;
@@ -115,11 +115,11 @@ impl Figures {
             );
         };
         println!("{name}:");
-        line("apply → Notify on D-Bus", &mut self.notify_ms);
-        line("apply → SSE event (baseline)", &mut self.sse_ms);
+        line("applied → Notify on D-Bus", &mut self.notify_ms);
+        line("applied → SSE event (baseline)", &mut self.sse_ms);
         println!("  missed: {}", self.missed);
         println!(
-            "  apply → Notify in escalation order (ms): {}",
+            "  applied → Notify in escalation order (ms): {}",
             order.join(" ")
         );
         if let Some(load) = &self.load {
@@ -151,6 +151,14 @@ async fn phase(server: &RunningServer, name: &str, reviewers: Option<Vec<String>
     )
     .await
     .expect("senior");
+    let admin = auth::add_user(
+        &state.db,
+        &format!("admin-{name}"),
+        Role::Admin,
+        state.now(),
+    )
+    .await
+    .expect("admin");
     let escalator = auth::add_user(
         &state.db,
         &format!("escalator-{name}"),
@@ -272,12 +280,27 @@ async fn phase(server: &RunningServer, name: &str, reviewers: Option<Vec<String>
         .json()
         .await
         .expect("push response");
-        let applied = SystemClock.now();
         assert_eq!(
             pushed.results.first().map(|r| r.status),
             Some(countersign_domain::MutationStatus::Applied),
             "escalation {n} applied"
         );
+        let escalated: Item = http
+            .get(format!("{url}/v1/items/{}", assignment.item.id))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("read the item")
+            .json()
+            .await
+            .expect("the item");
+        let applied = escalated
+            .decisions
+            .iter()
+            .rev()
+            .find(|decision| decision.action == Action::Escalate)
+            .expect("the escalate decision")
+            .at;
         let wanted = title(n);
         let shown = tokio::task::spawn_blocking(move || {
             notification_daemon::wait_for(&wanted, Duration::from_secs(30))
