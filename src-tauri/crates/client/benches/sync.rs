@@ -1,16 +1,16 @@
 //! Prints the sync figures the README quotes:
-//! 1. cold sync of 10,000 assignments into the local cache (`Store::apply_pull`), against the ceiling of
-//!    a raw batched SQLite insert of the same rows into the same table, in the same run (targets: ≤ 1 s,
-//!    ≤ 3× the ceiling);
-//! 2. draining 1,000 offline decisions to the real queue service after reconnecting (target: ≤ 2 s);
+//! 1. the cold sync of 10,000 assignments, end to end and in its parts, each beside its baseline
+//!    (sync/cold.rs);
+//! 2. draining 1,000 offline decisions to the real queue service after reconnecting (target: <= 2 s);
 //! 3. one inbox page (what the app's `list_assignments` reads: 100 rows, the filtered total and the
 //!    per-stage counts) on a cache of 100,000 assignments, for the first page, a deep page, filters and
 //!    each sort order, against reading 100 rows straight off the table in the same run (target: p99
 //!    within one 60 Hz frame, 16 ms, so scrolling stays smooth).
 //!
-//! Run: `cargo build --release -p countersign-queue && cargo bench -p countersign-client --bench sync`
-//! (the queue binary is found as countersign-testkit finds it: COUNTERSIGN_QUEUE_BIN, else in the
-//! bench's target directory).
+//! Run: `cargo bench -p countersign-client --bench sync` (the queue service runs in process).
+
+#[path = "sync/cold.rs"]
+mod cold;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,11 +24,10 @@ use countersign_client::{Clock, SystemClock};
 use countersign_domain::{
     Action, Assignment, ItemId, LeaseId, MutationId, PullResponse, Risk, Stage,
 };
-use countersign_testkit::{QueueProcess, fixtures};
+use countersign_queue::{Policy, ServeOptions};
+use countersign_testkit::{fixtures, load};
 use serde_json::json;
-use sqlx::{QueryBuilder, Sqlite};
 
-const COLD_ROWS: usize = 10_000;
 const DRAIN_DECISIONS: usize = 1_000;
 const INBOX_ROWS: usize = 100_000;
 const PAGE_READS: usize = 200;
@@ -185,92 +184,26 @@ async fn inbox_page_figures() {
     }
 }
 
-async fn cold_sync_figures() -> (Duration, Duration) {
-    let assignments: Vec<Assignment> = (0..COLD_ROWS).map(assignment).collect();
-    let response = PullResponse {
-        cursor: "bench".into(),
-        last_mutation_id: MutationId(0),
-        server_time: SystemClock.now(),
-        assignments: assignments.clone(),
-        removed: vec![],
-    };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path()).await.expect("open store");
-    let started = Instant::now();
-    store
-        .apply_pull(
-            &response,
-            true,
-            SystemClock.now(),
-            chrono::Duration::hours(1),
-        )
-        .await
-        .expect("apply pull");
-    let cold = started.elapsed();
-    assert_eq!(
-        store.count_assignments().await.expect("count"),
-        COLD_ROWS as i64
-    );
-
-    // The ceiling: the same rows, already serialised per row as apply_pull must, inserted with
-    // multi-row INSERTs in one transaction into an identical fresh store.
-    let ceiling_dir = tempfile::tempdir().expect("temp dir");
-    Store::open(ceiling_dir.path())
-        .await
-        .expect("create schema");
-    let pool = sqlx::SqlitePool::connect_with(
-        sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(
-                ceiling_dir
-                    .path()
-                    .join(countersign_client::store::DATABASE_FILE),
-            )
-            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-            .synchronous(sqlx::sqlite::SqliteSynchronous::Full),
-    )
-    .await
-    .expect("open ceiling db");
-    let started = Instant::now();
-    let mut tx = pool.begin().await.expect("begin");
-    for chunk in assignments.chunks(500) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO assignments (item_id, item_json, kind, title, stage, priority, risk, risk_rank, \
-             confidence, due_at, status, lease_id, lease_epoch, lease_expires_at, pulled_at) ",
-        );
-        insert.push_values(chunk, |mut row, a| {
-            row.push_bind(a.item.id.to_string())
-                .push_bind(serde_json::to_string(&a.item).unwrap_or_default())
-                .push_bind(a.item.kind.clone())
-                .push_bind(a.item.title.clone())
-                .push_bind("review")
-                .push_bind(a.item.priority)
-                .push_bind("medium")
-                .push_bind(1_i64)
-                .push_bind(a.item.ai.confidence)
-                .push_bind(a.item.due_at.map(|t| t.to_rfc3339()))
-                .push_bind("open")
-                .push_bind(a.lease.id.to_string())
-                .push_bind(a.lease.epoch.0 as i64)
-                .push_bind(a.lease.expires_at.to_rfc3339())
-                .push_bind(SystemClock.now().to_rfc3339());
-        });
-        insert.build().execute(&mut *tx).await.expect("raw insert");
-    }
-    tx.commit().await.expect("commit");
-    (cold, started.elapsed())
-}
-
 async fn drain_figure() -> Duration {
-    let queue = QueueProcess::start(Some("prefetch = 2000\n")).await;
-    for n in 0..DRAIN_DECISIONS {
-        queue.submit(&format!("drain-{n}")).await;
-    }
-    let token = queue.add_user("bench-reviewer", "reviewer").await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = format!("sqlite://{}", dir.path().join("queue.db").display());
+    let options = |listen: &str| {
+        let mut policy = Policy::builtin();
+        policy.prefetch = 2000;
+        ServeOptions {
+            policy,
+            listen: listen.to_owned(),
+            ..ServeOptions::new(&database)
+        }
+    };
+    let (server, tokens) =
+        load::seeded_queue_with(options("127.0.0.1:0"), DRAIN_DECISIONS, 1).await;
+    let url = server.url();
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(dir.path()).await.expect("open store");
     let engine = SyncEngine::new(
         store.clone(),
-        QueueClient::new(&queue.url(), Token::new(token)).expect("client"),
+        QueueClient::new(&url, Token::new(tokens[0].clone())).expect("client"),
         Arc::new(notify::Silent),
         Arc::new(SystemClock),
     );
@@ -278,8 +211,7 @@ async fn drain_figure() -> Duration {
     let held = store.list_all(&ListQuery::default()).await.expect("list");
     assert_eq!(held.len(), DRAIN_DECISIONS);
 
-    let mut queue = queue;
-    queue.stop().await;
+    server.shutdown().await;
     for row in &held {
         store
             .decide(
@@ -290,25 +222,22 @@ async fn drain_figure() -> Duration {
             .await
             .expect("decide offline");
     }
-    queue.restart().await;
+    // Back at the same address, as a restarted service would be.
+    let server = countersign_queue::start(options(url.trim_start_matches("http://")))
+        .await
+        .expect("the queue restarts");
     let started = Instant::now();
     let report = engine.sync_once().await.expect("drain");
     let drained = started.elapsed();
     assert_eq!(report.applied, DRAIN_DECISIONS);
     assert_eq!(store.pending_count().await.expect("pending"), 0);
+    server.shutdown().await;
     drained
 }
 
 #[tokio::main]
 async fn main() {
-    let (cold, ceiling) = cold_sync_figures().await;
-    println!(
-        "cold sync of {COLD_ROWS} assignments into the cache: {:.0} ms; raw batched insert ceiling: {:.0} ms; \
-         ratio {:.2}x (targets: <= 1000 ms, <= 3x)",
-        cold.as_secs_f64() * 1000.0,
-        ceiling.as_secs_f64() * 1000.0,
-        cold.as_secs_f64() / ceiling.as_secs_f64()
-    );
+    cold::cold_sync_figures().await;
     let drained = drain_figure().await;
     println!(
         "drain of {DRAIN_DECISIONS} offline decisions after reconnect (push + pull): {:.0} ms (target: <= 2000 ms)",

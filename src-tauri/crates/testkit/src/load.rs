@@ -40,9 +40,16 @@ pub async fn seeded_queue(
     items: usize,
     reviewers: usize,
 ) -> (RunningServer, Vec<String>) {
-    let server = countersign_queue::start(ServeOptions::new(database_url))
-        .await
-        .expect("server");
+    seeded_queue_with(ServeOptions::new(database_url), items, reviewers).await
+}
+
+/// [`seeded_queue`] with other options (a larger prefetch, say).
+pub async fn seeded_queue_with(
+    options: ServeOptions,
+    items: usize,
+    reviewers: usize,
+) -> (RunningServer, Vec<String>) {
+    let server = countersign_queue::start(options).await.expect("server");
     let state: &AppState = &server.state;
     countersign_queue::auth::add_user(&state.db, "bench-producer", Role::Producer, state.now())
         .await

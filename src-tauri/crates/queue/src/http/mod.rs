@@ -254,13 +254,30 @@ async fn pull(
     State(state): State<AppState>,
     Reviewer(caller): Reviewer,
     Body(request): Body<PullRequest>,
-) -> Result<Json<PullResponse>, ApiError> {
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
     let response = detached(async move {
         let cursor = request.cursor.as_deref();
         Ok(sync::pull(&state, &caller, request.client_id, cursor, &request.opened).await?)
     })
     .await?;
-    Ok(Json(response))
+    let pulled = started.elapsed();
+    let body = serde_json::to_vec(&response).map_err(StoreError::from)?;
+    let encoded = started.elapsed() - pulled;
+    // The server's share of a sync, for clients and benchmarks (docs/protocol.md, "Pull").
+    let timing = format!(
+        "pull;dur={:.1}, encode;dur={:.1}",
+        pulled.as_secs_f64() * 1000.0,
+        encoded.as_secs_f64() * 1000.0
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (header::HeaderName::from_static("server-timing"), timing),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 #[utoipa::path(post, path = "/v1/sync/push", tag = "sync", security(("bearer" = [])),

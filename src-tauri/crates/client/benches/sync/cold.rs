@@ -1,0 +1,274 @@
+//! The cold sync of `COLD_ROWS` assignments, end to end and in its parts, each beside its own
+//! baseline, median and spread of `BENCH_RUNS` (default 5) runs against one in-process queue service
+//! (SQLite) whose policy lets a reviewer hold them all at once:
+//! - server: the pull's transaction (grant and renew) and writing its JSON, from the answer's
+//!   `Server-Timing` header (docs/protocol.md, "Pull");
+//! - transfer: the rest of the request's time, beside a bare HTTP GET of the same bytes from a
+//!   server that only returns them;
+//! - decode: `serde_json` of the body into a `PullResponse`;
+//! - store write: `Store::apply_pull` into a fresh cache, beside a raw batched insert of the same rows
+//!   into an identical fresh cache;
+//! - end to end: a fresh desktop core's first `sync_once` (another fresh reviewer, same size).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use countersign_client::notify;
+use countersign_client::remote::{QueueClient, Token};
+use countersign_client::store::{DATABASE_FILE, Store};
+use countersign_client::sync::SyncEngine;
+use countersign_client::{Clock, SystemClock};
+use countersign_domain::{Assignment, ClientId, PullRequest, PullResponse};
+use countersign_queue::{Policy, ServeOptions};
+use countersign_testkit::load;
+use sqlx::{QueryBuilder, Sqlite};
+
+pub const COLD_ROWS: usize = 10_000;
+
+/// One run's figures.
+struct Run {
+    server: Duration,
+    transfer: Duration,
+    bare_transfer: Duration,
+    decode: Duration,
+    store_write: Duration,
+    raw_insert: Duration,
+    end_to_end: Duration,
+    bytes: usize,
+}
+
+pub async fn cold_sync_figures() {
+    let runs = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5usize)
+        .max(1);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut policy = Policy::builtin();
+    policy.prefetch = u32::try_from(COLD_ROWS).expect("prefetch fits");
+    let options = ServeOptions {
+        policy,
+        ..ServeOptions::new(format!(
+            "sqlite://{}",
+            dir.path().join("queue.db").display()
+        ))
+    };
+    let seeding = Instant::now();
+    // Two fresh reviewers a run, each taking COLD_ROWS items of their own.
+    let (server, tokens) = load::seeded_queue_with(options, 2 * runs * COLD_ROWS, 2 * runs).await;
+    println!(
+        "cold sync: {runs} runs of {COLD_ROWS} assignments (queue seeded in {:.1} s)",
+        seeding.elapsed().as_secs_f64()
+    );
+    let mut figures = Vec::with_capacity(runs);
+    for pair in tokens.chunks(2) {
+        figures.push(run(&server.url(), &pair[0], &pair[1]).await);
+    }
+    server.shutdown().await;
+    report(&figures);
+}
+
+async fn run(url: &str, parts_token: &str, engine_token: &str) -> Run {
+    let http = countersign_testkit::http_client();
+    let started = Instant::now();
+    let answer = http
+        .post(format!("{url}/v1/sync/pull"))
+        .bearer_auth(parts_token)
+        .json(&PullRequest {
+            client_id: ClientId::new_v7(),
+            cursor: None,
+            opened: Vec::new(),
+        })
+        .send()
+        .await
+        .expect("pull");
+    let server = server_time(
+        answer
+            .headers()
+            .get("server-timing")
+            .and_then(|value| value.to_str().ok())
+            .expect("a Server-Timing header"),
+    );
+    let body = answer.bytes().await.expect("pull body");
+    let received = started.elapsed();
+
+    let decoding = Instant::now();
+    let response: PullResponse = serde_json::from_slice(&body).expect("a pull response");
+    let decode = decoding.elapsed();
+    assert_eq!(
+        response.assignments.len(),
+        COLD_ROWS,
+        "the reviewer holds them all"
+    );
+
+    let store_dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(store_dir.path()).await.expect("open store");
+    let writing = Instant::now();
+    store
+        .apply_pull(
+            &response,
+            true,
+            SystemClock.now(),
+            chrono::Duration::hours(1),
+        )
+        .await
+        .expect("apply pull");
+    let store_write = writing.elapsed();
+
+    let raw_insert = raw_insert(&response.assignments).await;
+    let bare_transfer = bare_transfer(body.to_vec()).await;
+
+    let engine_dir = tempfile::tempdir().expect("temp dir");
+    let engine_store = Store::open(engine_dir.path()).await.expect("open store");
+    let engine = SyncEngine::new(
+        engine_store.clone(),
+        QueueClient::new(url, Token::new(engine_token.to_owned())).expect("client"),
+        Arc::new(notify::Silent),
+        Arc::new(SystemClock),
+    );
+    let syncing = Instant::now();
+    engine.sync_once().await.expect("cold sync");
+    let end_to_end = syncing.elapsed();
+    assert_eq!(
+        engine_store.count_assignments().await.expect("count"),
+        COLD_ROWS as i64
+    );
+
+    Run {
+        server,
+        transfer: received.saturating_sub(server),
+        bare_transfer,
+        decode,
+        store_write,
+        raw_insert,
+        end_to_end,
+        bytes: body.len(),
+    }
+}
+
+/// The sum of the `dur` values of a `Server-Timing` header.
+fn server_time(header: &str) -> Duration {
+    let millis: f64 = header
+        .split(',')
+        .filter_map(|metric| {
+            metric
+                .split(';')
+                .find_map(|p| p.trim().strip_prefix("dur="))
+        })
+        .filter_map(|dur| dur.parse::<f64>().ok())
+        .sum();
+    Duration::from_secs_f64(millis / 1000.0)
+}
+
+/// The baseline of the transfer: the same bytes from a server that does nothing but return them.
+async fn bare_transfer(bytes: Vec<u8>) -> Duration {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(move || {
+            let bytes = bytes.clone();
+            async move { ([("content-type", "application/json")], bytes) }
+        }),
+    );
+    let serving = tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = countersign_testkit::http_client();
+    let started = Instant::now();
+    let body = http
+        .post(format!("http://{addr}/"))
+        .body("{}")
+        .send()
+        .await
+        .expect("bare request")
+        .bytes()
+        .await
+        .expect("bare body");
+    let took = started.elapsed();
+    assert!(!body.is_empty());
+    serving.abort();
+    took
+}
+
+/// The baseline of the store write: the same rows, serialised per row as apply_pull must, inserted
+/// with multi-row INSERTs in one transaction into an identical fresh store.
+async fn raw_insert(assignments: &[Assignment]) -> Duration {
+    let dir = tempfile::tempdir().expect("temp dir");
+    Store::open(dir.path()).await.expect("create schema");
+    let pool = sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.path().join(DATABASE_FILE))
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Full),
+    )
+    .await
+    .expect("open ceiling db");
+    let started = Instant::now();
+    let mut tx = pool.begin().await.expect("begin");
+    for chunk in assignments.chunks(500) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO assignments (item_id, item_json, kind, title, stage, priority, risk, risk_rank, \
+             confidence, due_at, status, lease_id, lease_epoch, lease_expires_at, pulled_at) ",
+        );
+        insert.push_values(chunk, |mut row, a| {
+            row.push_bind(a.item.id.to_string())
+                .push_bind(serde_json::to_string(&a.item).unwrap_or_default())
+                .push_bind(a.item.kind.clone())
+                .push_bind(a.item.title.clone())
+                .push_bind("review")
+                .push_bind(a.item.priority)
+                .push_bind("medium")
+                .push_bind(1_i64)
+                .push_bind(a.item.ai.confidence)
+                .push_bind(a.item.due_at.map(|t| t.to_rfc3339()))
+                .push_bind("open")
+                .push_bind(a.lease.id.to_string())
+                .push_bind(a.lease.epoch.0 as i64)
+                .push_bind(a.lease.expires_at.to_rfc3339())
+                .push_bind(SystemClock.now().to_rfc3339());
+        });
+        insert.build().execute(&mut *tx).await.expect("raw insert");
+    }
+    tx.commit().await.expect("commit");
+    started.elapsed()
+}
+
+/// Median and spread (min to max) in milliseconds.
+fn spread(values: impl Iterator<Item = Duration>) -> (f64, f64, f64) {
+    let mut ms: Vec<f64> = values.map(|d| d.as_secs_f64() * 1000.0).collect();
+    ms.sort_by(f64::total_cmp);
+    (ms[ms.len() / 2], ms[0], ms[ms.len() - 1])
+}
+
+fn report(runs: &[Run]) {
+    let line = |what: &str, part: fn(&Run) -> Duration| {
+        let (median, low, high) = spread(runs.iter().map(part));
+        println!("  {what:<44} median {median:>7.1} ms  (spread {low:.1}-{high:.1})");
+        median
+    };
+    println!(
+        "cold sync of {COLD_ROWS} assignments ({:.1} MB of JSON), median of {} runs:",
+        runs[0].bytes as f64 / 1e6,
+        runs.len()
+    );
+    let server = line("server: pull transaction + JSON", |r| r.server);
+    let transfer = line("transfer", |r| r.transfer);
+    let bare = line("  baseline: bare HTTP of the same bytes", |r| {
+        r.bare_transfer
+    });
+    let decode = line("client decode", |r| r.decode);
+    let write = line("client store write (apply_pull)", |r| r.store_write);
+    let raw = line("  baseline: raw batched insert", |r| r.raw_insert);
+    let total = line("end to end (a fresh core's first sync_once)", |r| {
+        r.end_to_end
+    });
+    println!(
+        "  parts sum {:.0} ms; store write / raw insert {:.2}x (target <= 1.5x); transfer / bare {:.2}x; \
+         end to end {:.0} ms (target <= 600 ms)",
+        server + transfer + decode + write,
+        write / raw,
+        transfer / bare,
+        total
+    );
+}
