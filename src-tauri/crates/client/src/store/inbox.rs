@@ -29,45 +29,108 @@ fn push_filters(sql: &mut QueryBuilder<'_, Sqlite>, query: &ListQuery) {
     }
 }
 
+/// The number of rows matching `query`'s filters, from the counts kept by migrations/0002's triggers.
+fn count_sql<'q>(query: &ListQuery) -> QueryBuilder<'q, Sqlite> {
+    let mut sql = QueryBuilder::<Sqlite>::new(
+        "SELECT COALESCE(SUM(n), 0) FROM assignment_counts WHERE 1 = 1",
+    );
+    push_filters(&mut sql, query);
+    sql
+}
+
+/// Which end of its sort order a page is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    /// From the first row: `LIMIT page OFFSET offset`.
+    Forward,
+    /// From the last row, the order reversed: a page past the middle walks the index from the near
+    /// end (`skip` rows) instead of from the far one, and is turned back in memory.
+    Backward { skip: u32, take: u32 },
+}
+
 /// `verb` (SELECT, or EXPLAIN QUERY PLAN SELECT) one page of the inbox, read through the index of its
-/// sort order (migrations/0002, each ORDER BY spelled exactly as its index): the page walks the index,
-/// filters on the columns it carries and reads only the rows it returns. Named, not left to the planner,
-/// which without fresh statistics sorts every match instead: 0.5 to 2 s a page at 100,000 rows.
-fn page_sql<'q>(verb: &str, query: &ListQuery) -> QueryBuilder<'q, Sqlite> {
-    let (index, order) = match query.sort {
+/// sort order (migrations/0002, each ORDER BY spelled exactly as its index, or exactly reversed): the
+/// page walks the index, filters on the columns it carries and reads only the rows it returns. Named,
+/// not left to the planner, which without fresh statistics sorts every match instead: 0.5 to 2 s a
+/// page at 100,000 rows.
+fn page_sql<'q>(verb: &str, query: &ListQuery, direction: Direction) -> QueryBuilder<'q, Sqlite> {
+    let (index, forward, backward) = match query.sort {
         SortOrder::Priority => (
             "assignments_page_by_priority",
             "priority DESC, due_at IS NULL, due_at, item_id",
+            "priority ASC, due_at IS NULL DESC, due_at DESC, item_id DESC",
         ),
         SortOrder::Due => (
             "assignments_page_by_due",
             "due_at IS NULL, due_at, priority DESC, item_id",
+            "due_at IS NULL DESC, due_at DESC, priority ASC, item_id DESC",
         ),
         SortOrder::Risk => (
             "assignments_page_by_risk",
             "risk_rank DESC, priority DESC, item_id",
+            "risk_rank ASC, priority ASC, item_id DESC",
         ),
     };
     let mut sql = QueryBuilder::<Sqlite>::new(format!(
         "{verb} {SUMMARY_COLUMNS} FROM assignments INDEXED BY {index} WHERE 1 = 1"
     ));
     push_filters(&mut sql, query);
+    let (order, limit, offset) = match direction {
+        Direction::Forward => (forward, query.page_size(), query.offset),
+        Direction::Backward { skip, take } => (backward, take, skip),
+    };
     sql.push(format!(" ORDER BY {order}"));
     sql.push(" LIMIT ")
-        .push_bind(i64::from(query.page_size()))
+        .push_bind(i64::from(limit))
         .push(" OFFSET ")
-        .push_bind(i64::from(query.offset));
+        .push_bind(i64::from(offset));
     sql
+}
+
+/// How to read `query`'s page when `total` rows match: from the nearer end of the sort order.
+fn direction(query: &ListQuery, total: i64) -> Direction {
+    let offset = i64::from(query.offset);
+    let after = total - offset;
+    if offset <= after || after <= 0 {
+        return Direction::Forward;
+    }
+    let take = after.min(i64::from(query.page_size()));
+    match (u32::try_from(after - take), u32::try_from(take)) {
+        (Ok(skip), Ok(take)) => Direction::Backward { skip, take },
+        _ => Direction::Forward,
+    }
 }
 
 impl Store {
     /// One page of the inbox.
     pub async fn list(&self, query: &ListQuery) -> Result<Vec<AssignmentSummary>, StoreError> {
-        let rows = page_sql("SELECT", query)
-            .build()
-            .fetch_all(&self.pool)
+        if query.offset == 0 {
+            let rows = page_sql("SELECT", query, Direction::Forward)
+                .build()
+                .fetch_all(&self.pool)
+                .await?;
+            return rows.iter().map(read_summary).collect();
+        }
+        // The total and the page from one snapshot, so a backward page ends where the list does.
+        let mut read = self.pool.begin().await?;
+        let total = count_sql(query)
+            .build_query_scalar::<i64>()
+            .fetch_one(&mut *read)
             .await?;
-        rows.iter().map(read_summary).collect()
+        let direction = direction(query, total);
+        let rows = page_sql("SELECT", query, direction)
+            .build()
+            .fetch_all(&mut *read)
+            .await?;
+        read.commit().await?;
+        let mut page = rows
+            .iter()
+            .map(read_summary)
+            .collect::<Result<Vec<_>, _>>()?;
+        if direction != Direction::Forward {
+            page.reverse();
+        }
+        Ok(page)
     }
 
     /// Every row matching `query`'s filters, read page by page (the query's limit and offset are ignored).
@@ -92,11 +155,10 @@ impl Store {
     /// How many rows match `query`'s filters (its sort, limit and offset are ignored): the inbox's total,
     /// summed from the counts the triggers of migrations/0002 keep, whose columns the filters share.
     pub async fn count(&self, query: &ListQuery) -> Result<i64, StoreError> {
-        let mut sql = QueryBuilder::<Sqlite>::new(
-            "SELECT COALESCE(SUM(n), 0) FROM assignment_counts WHERE 1 = 1",
-        );
-        push_filters(&mut sql, query);
-        Ok(sql.build_query_scalar().fetch_one(&self.pool).await?)
+        Ok(count_sql(query)
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Open assignments per stage, from the kept counts.
@@ -161,6 +223,30 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn pages_past_the_middle_are_read_from_the_end() {
+        let page = |offset: u32| ListQuery {
+            offset,
+            limit: 100,
+            ..ListQuery::default()
+        };
+        assert_eq!(direction(&page(0), 1_000), Direction::Forward);
+        assert_eq!(direction(&page(500), 1_000), Direction::Forward);
+        assert_eq!(
+            direction(&page(600), 1_000),
+            Direction::Backward {
+                skip: 300,
+                take: 100
+            }
+        );
+        assert_eq!(
+            direction(&page(950), 1_000),
+            Direction::Backward { skip: 0, take: 50 }
+        );
+        assert_eq!(direction(&page(1_000), 1_000), Direction::Forward);
+        assert_eq!(direction(&page(5_000), 1_000), Direction::Forward);
+    }
+
     /// Guards the inbox at scale (100,000 cached items), where a page used to sort the whole table
     /// (0.5 to 2 s a page before migration 0002): whatever the filters, a page walks the index of its
     /// sort order and sorts nothing, so each ORDER BY must stay spelled as its index. Plans depend on
@@ -194,21 +280,24 @@ mod tests {
                     sort,
                     ..filter.clone()
                 };
-                let plan: Vec<String> = page_sql("EXPLAIN QUERY PLAN SELECT", &query)
-                    .build()
-                    .fetch_all(&store.pool)
-                    .await
-                    .expect("explain")
-                    .iter()
-                    .map(|row| row.try_get::<String, _>("detail").expect("detail"))
-                    .collect();
-                assert!(
-                    plan.iter().all(|step| !step.contains("TEMP B-TREE"))
-                        && plan
+                for direction in [Direction::Forward, Direction::Backward { skip: 7, take: 3 }] {
+                    let plan: Vec<String> =
+                        page_sql("EXPLAIN QUERY PLAN SELECT", &query, direction)
+                            .build()
+                            .fetch_all(&store.pool)
+                            .await
+                            .expect("explain")
                             .iter()
-                            .any(|step| step.contains("INDEX assignments_page_by_")),
-                    "{query:?} is read as {plan:?}"
-                );
+                            .map(|row| row.try_get::<String, _>("detail").expect("detail"))
+                            .collect();
+                    assert!(
+                        plan.iter().all(|step| !step.contains("TEMP B-TREE"))
+                            && plan
+                                .iter()
+                                .any(|step| step.contains("INDEX assignments_page_by_")),
+                        "{query:?} {direction:?} is read as {plan:?}"
+                    );
+                }
             }
         }
     }

@@ -213,6 +213,96 @@ async fn the_inbox_counts_agree_with_its_pages() {
     assert_counts_agree(&store).await;
 }
 
+/// Every page at every offset holds the rows the whole ordered list holds there, whichever end it is
+/// read from (pages past the middle are read backwards), for each sort order and filter, with ties in
+/// priority and due date and items without one.
+#[tokio::test]
+async fn pages_at_any_offset_match_the_whole_list() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).await.expect("open");
+    let assignments: Vec<Assignment> = (0..230)
+        .map(|n| {
+            let mut a = assignment(n, json!({"verdict": "fraud"}));
+            a.item.priority = i64::from(n % 7);
+            a.item.due_at =
+                (!n.is_multiple_of(3)).then(|| now() + Duration::hours(i64::from(n % 5)));
+            a
+        })
+        .collect();
+    store
+        .apply_pull(&pull(assignments, vec![]), true, now(), Duration::hours(1))
+        .await
+        .expect("pull");
+    let decided = store
+        .list(&ListQuery {
+            limit: 10,
+            ..ListQuery::default()
+        })
+        .await
+        .expect("list");
+    for row in &decided {
+        store
+            .decide(row.item_id, &approve(), now())
+            .await
+            .expect("decide");
+    }
+    let filters = [
+        ListQuery::default(),
+        ListQuery {
+            status: Some(AssignmentStatus::Open),
+            ..ListQuery::default()
+        },
+        ListQuery {
+            kind: Some("transaction".into()),
+            risk: Some(Risk::High),
+            ..ListQuery::default()
+        },
+    ];
+    for sort in [SortOrder::Priority, SortOrder::Due, SortOrder::Risk] {
+        for filter in &filters {
+            let whole: Vec<ItemId> = store
+                .list(&ListQuery {
+                    sort,
+                    offset: 0,
+                    limit: 1000,
+                    ..filter.clone()
+                })
+                .await
+                .expect("whole list")
+                .iter()
+                .map(|r| r.item_id)
+                .collect();
+            assert_eq!(
+                whole.len() as i64,
+                store.count(filter).await.expect("count")
+            );
+            for limit in [7u32, 50] {
+                for offset in (0..whole.len() as u32 + 10).step_by(13) {
+                    let page: Vec<ItemId> = store
+                        .list(&ListQuery {
+                            sort,
+                            offset,
+                            limit,
+                            ..filter.clone()
+                        })
+                        .await
+                        .expect("page")
+                        .iter()
+                        .map(|r| r.item_id)
+                        .collect();
+                    let from = (offset as usize).min(whole.len());
+                    let to = (from + limit as usize).min(whole.len());
+                    assert_eq!(
+                        page,
+                        whole[from..to],
+                        "{sort:?} {filter:?} offset {offset} limit {limit}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// A store made before the kept counts existed (migration 1 only, assignments of every status) is
 /// upgraded on open with counts that agree with its rows.
 #[tokio::test]
