@@ -16,6 +16,7 @@ pub mod model;
 pub mod notify;
 pub mod plan;
 pub mod remote;
+pub mod search;
 pub mod secrets;
 pub mod session;
 pub mod status;
