@@ -12,9 +12,17 @@ fn fts(text: &str) -> (Option<String>, Option<String>, Vec<(String, String)>) {
     (query.fts_match(), query.fts_excluded(), filters)
 }
 
+/// User text, the FTS5 every result must match, the FTS5 none may match, and the field filters.
+type Row<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    &'a [(&'a str, &'a str)],
+);
+
 #[test]
 fn user_text_becomes_quoted_fts5() {
-    let table: &[(&str, Option<&str>, Option<&str>, &[(&str, &str)])] = &[
+    let table: &[Row<'_>] = &[
         ("acme", Some(r#"("acme")"#), None, &[]),
         (
             "  acme   refund ",

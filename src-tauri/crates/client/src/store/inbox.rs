@@ -14,7 +14,7 @@ use crate::model::{
 
 /// The WHERE conditions of a [`ListQuery`], shared by the page and its count so they always agree (the
 /// count reads `assignment_counts`, which has the same filter columns).
-fn push_filters(sql: &mut QueryBuilder<'_, Sqlite>, query: &ListQuery) {
+pub(super) fn push_filters(sql: &mut QueryBuilder<'_, Sqlite>, query: &ListQuery) {
     if let Some(status) = query.status {
         sql.push(" AND status = ").push_bind(status.as_str());
     }

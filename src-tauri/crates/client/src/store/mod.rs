@@ -7,7 +7,7 @@
 //! before the call returns, even across a power cut.
 //!
 //! One module per job: `inbox` (reading pages), `outbox` (deciding, undoing, pushing), `pull` (applying
-//! what the server sent), `opened` (openings the next pull reports), `conflicts`, `drafts`, and `codec` (columns to model values and back).
+//! what the server sent), `opened` (openings the next pull reports), `search` (the full-text index), `conflicts`, `drafts`, and `codec` (columns to model values and back).
 
 mod codec;
 mod conflicts;
@@ -16,6 +16,7 @@ mod inbox;
 mod opened;
 mod outbox;
 mod pull;
+mod search;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -30,10 +31,12 @@ use sqlx::sqlite::{
 use crate::decision::DecisionError;
 use crate::model::{AssignmentStatus, NotificationStatus, SyncState};
 use crate::plan::PlanError;
+use crate::search::QueryError;
 use codec::{read_sync_state, timestamp};
 
 pub use outbox::PushApplied;
 pub use pull::PullApplied;
+pub use search::SearchHit;
 
 /// The database file inside a data directory.
 pub const DATABASE_FILE: &str = "countersign.db";
@@ -87,6 +90,8 @@ pub enum StoreError {
     ServerMismatch { bound: String, requested: String },
     #[error(transparent)]
     Plan(#[from] PlanError),
+    #[error("cannot search for that: {0}")]
+    Query(#[from] QueryError),
 }
 
 /// Handle on one data directory's database; cheap to clone.

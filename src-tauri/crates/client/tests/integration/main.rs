@@ -11,6 +11,7 @@ mod hostile_server;
 mod kill_watch;
 mod no_token_leak;
 mod opened_leases;
+mod search;
 mod session_bus;
 mod store;
 mod sync_e2e;

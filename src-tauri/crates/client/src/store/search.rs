@@ -1,0 +1,140 @@
+//! Searching the cache: the full-text index of migrations/0008_search.sql (kept by triggers in the
+//! transaction of every write), a parsed [`SearchQuery`], the kinds' field filters and the inbox's filters.
+
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::codec::{SUMMARY_COLUMNS, read_summary};
+use super::inbox::push_filters;
+use super::{Store, StoreError};
+use crate::model::{AssignmentSummary, ListQuery};
+use crate::search::{FieldPath, IdentifierFields, SearchQuery, Term, TextSegment, segments};
+
+/// Relative weight of a match in the title, the payload and AI text, and the reviewer's notes (bm25).
+const BM25_WEIGHTS: &str = "10.0, 1.0, 5.0";
+/// Words of context an excerpt shows around its match.
+const EXCERPT_WORDS: u32 = 12;
+
+/// One result, best first: the row as the inbox shows it, its title and an excerpt around the match,
+/// in segments with the matched words marked.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SearchHit {
+    pub summary: AssignmentSummary,
+    pub title: Vec<TextSegment>,
+    pub excerpt: Vec<TextSegment>,
+}
+
+impl Store {
+    /// Searches the assignments held here for the user's `text` (src/search.rs has its syntax), among
+    /// those `filters` lets through (kind, stage, status, risk; its limit and offset page the results;
+    /// its sort is replaced by relevance). `fields` says where each `name:value` filter looks.
+    pub async fn search(
+        &self,
+        text: &str,
+        fields: &IdentifierFields,
+        filters: &ListQuery,
+    ) -> Result<Vec<SearchHit>, StoreError> {
+        let query = SearchQuery::parse(text)?;
+        let resolved = query
+            .filters
+            .iter()
+            .map(|filter| Ok((filter, fields.paths(&filter.name)?)))
+            .collect::<Result<Vec<_>, crate::search::QueryError>>()?;
+
+        // A filter on a field the index holds also narrows by the index: its value's words must be there.
+        let mut narrowed = query.clone();
+        for (filter, paths) in &resolved {
+            if paths.iter().all(|path| path.indexed)
+                && filter.value.chars().any(char::is_alphanumeric)
+            {
+                narrowed.groups.push(vec![Term {
+                    text: filter.value.clone(),
+                    prefix: false,
+                }]);
+            }
+        }
+
+        let mut sql = match narrowed.fts_match() {
+            Some(expression) => {
+                let mut sql = QueryBuilder::<Sqlite>::new(format!(
+                    "SELECT {SUMMARY_COLUMNS}, \
+                     highlight(search_index, 0, char(1), char(2)) AS title_marked, \
+                     snippet(search_index, -1, char(1), char(2), '…', {EXCERPT_WORDS}) AS excerpt_marked \
+                     FROM search_index JOIN search_rows ON search_rows.id = search_index.rowid \
+                     JOIN assignments USING (item_id) WHERE search_index MATCH "
+                ));
+                sql.push_bind(expression);
+                sql
+            }
+            None => {
+                let mut sql = QueryBuilder::<Sqlite>::new(format!(
+                    "SELECT {SUMMARY_COLUMNS}, NULL AS title_marked, NULL AS excerpt_marked \
+                     FROM assignments WHERE 1 = 1"
+                ));
+                if let Some(excluded) = narrowed.fts_excluded() {
+                    sql.push(
+                        " AND item_id NOT IN (SELECT item_id FROM search_rows WHERE id IN \
+                         (SELECT rowid FROM search_index WHERE search_index MATCH ",
+                    )
+                    .push_bind(excluded)
+                    .push("))");
+                }
+                sql
+            }
+        };
+        push_filters(&mut sql, filters);
+        for (filter, paths) in &resolved {
+            push_field_filter(&mut sql, paths, &filter.value);
+        }
+        if narrowed.groups.is_empty() {
+            sql.push(" ORDER BY priority DESC, due_at IS NULL, due_at, item_id");
+        } else {
+            sql.push(format!(
+                " ORDER BY bm25(search_index, {BM25_WEIGHTS}), item_id"
+            ));
+        }
+        sql.push(" LIMIT ")
+            .push_bind(i64::from(filters.page_size()))
+            .push(" OFFSET ")
+            .push_bind(i64::from(filters.offset));
+
+        let rows = sql.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let summary = read_summary(row)?;
+                let title = match row.try_get::<Option<String>, _>("title_marked")? {
+                    Some(marked) => segments(&marked),
+                    None => vec![TextSegment {
+                        text: summary.title.clone(),
+                        matched: false,
+                    }],
+                };
+                let excerpt = row
+                    .try_get::<Option<String>, _>("excerpt_marked")?
+                    .map(|marked| segments(&marked))
+                    .unwrap_or_default();
+                Ok(SearchHit {
+                    summary,
+                    title,
+                    excerpt,
+                })
+            })
+            .collect()
+    }
+}
+
+/// `name:value`: for one of the kinds naming the filter, that field equals the value, ignoring ASCII
+/// case. Items of other kinds never match.
+fn push_field_filter(sql: &mut QueryBuilder<'_, Sqlite>, paths: &[FieldPath], value: &str) {
+    sql.push(" AND (0");
+    for path in paths {
+        sql.push(" OR (kind = ")
+            .push_bind(path.kind.clone())
+            .push(" AND lower(json_extract(item_json, ")
+            .push_bind(path.path.clone())
+            .push(")) = lower(")
+            .push_bind(value.to_owned())
+            .push("))");
+    }
+    sql.push(")");
+}
