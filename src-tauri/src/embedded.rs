@@ -20,8 +20,9 @@ use countersign_queue::{Db, Policy, RunningServer, ServeOptions};
 /// The reviewer the app signs in as: a senior of every demo team, so every kind and its escalations
 /// reach the inbox.
 pub const DEMO_REVIEWER: &str = "demo-senior";
-/// Demo items seeded at every start; resubmitting an external id returns the existing item, so this
-/// seeds once per data directory.
+/// Generated demo items seeded at every start, beside the fixed support replies and code changes,
+/// after the demo kinds are registered; resubmitting an external id returns the existing item, so
+/// this seeds once per data directory.
 const SEED_ITEMS: usize = 24;
 const SEED: u64 = 7;
 /// How often the demo producer adds an item.
@@ -58,8 +59,10 @@ pub async fn start(dir: &Path) -> Result<(RunningServer, Token), EmbeddedError> 
         Some(token) => token,
         None => auth::rotate_token(&state.db, DEMO_REVIEWER).await?,
     };
-    let batch = countersign_demo::demo_items(SEED_ITEMS, SEED, now);
-    items::submit_as_producer(state, DEMO_PRODUCER, &batch).await?;
+    let mut batch = countersign_demo::demo_items(SEED_ITEMS, SEED, now);
+    batch.extend(countersign_demo::assistant_items(now));
+    let kinds = countersign_demo::demo_kinds();
+    items::submit_as_producer(state, DEMO_PRODUCER, &kinds, &batch).await?;
     Ok((server, Token::new(token)))
 }
 
@@ -81,7 +84,8 @@ pub async fn run_producer(state: countersign_queue::AppState) {
         if produced.is_multiple_of(3) {
             item.ai.risk = Risk::High;
         }
-        if let Err(error) = items::submit_as_producer(&state, DEMO_PRODUCER, &[item]).await {
+        // The kinds were registered at start.
+        if let Err(error) = items::submit_as_producer(&state, DEMO_PRODUCER, &[], &[item]).await {
             tracing::warn!(%error, "the demo producer could not add an item");
         }
     }

@@ -11,7 +11,7 @@ const dist = join(root, "dist");
 const markers = ["FakeBackend", "__countersignFake", "Demo Senior", "Voltaic Electronics", "Quietline headphones", "clin-assist-2", "hostile-1"];
 const fixture = join(root, "src/lib/backend/demoFixture.json");
 if (existsSync(fixture)) {
-  const items = JSON.parse(readFileSync(fixture, "utf8"));
+  const { items } = JSON.parse(readFileSync(fixture, "utf8"));
   for (const item of items.slice(0, 5)) markers.push(item.title);
 }
 

@@ -1,8 +1,9 @@
-//! The inbox, one assignment, deciding and undoing, drafts and conflicts.
+//! The inbox, one assignment, deciding and undoing, drafts and conflicts, and the synced kinds.
 
 use countersign_client::model::{ConflictRecord, Draft, ListQuery, RecordedDecision};
 use countersign_client::{Clock, SystemClock};
 use countersign_domain::ItemId;
+use countersign_domain::kind::KindList;
 use tauri::State;
 
 use crate::error::{AppError, ErrorCode};
@@ -104,4 +105,11 @@ pub async fn resolve_conflict(shell: State<'_, Shell>, id: i64) -> Result<(), Ap
         .await?;
     shell.changed(true);
     Ok(())
+}
+
+/// The kinds the server registered, as last synced (docs/protocol.md, "Kinds"): how to lay out each
+/// kind's items and the reasons a reject may carry. Served from the local store, so it works offline.
+#[tauri::command]
+pub async fn kinds(shell: State<'_, Shell>) -> Result<KindList, AppError> {
+    Ok(shell.current().await.core.store.kinds().await?)
 }

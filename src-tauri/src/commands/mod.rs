@@ -31,6 +31,7 @@ commands!(
     inbox::save_draft,
     inbox::list_conflicts,
     inbox::resolve_conflict,
+    inbox::kinds,
 );
 
 #[cfg(test)]

@@ -16,4 +16,5 @@ const COMMANDS: &[&str] = &[
     "save_draft",
     "list_conflicts",
     "resolve_conflict",
+    "kinds",
 ];

@@ -22,6 +22,10 @@ pub enum DecisionError {
     UnexpectedCorrection,
     #[error("reject needs a reason code")]
     MissingReason,
+    #[error(
+        "{code:?} is not a reason this kind of item may be rejected with; use one of: {allowed}"
+    )]
+    UnknownReason { code: String, allowed: String },
     #[error("this item asks for an attestation before it is approved")]
     MissingAttestation,
 }
@@ -34,8 +38,13 @@ pub fn needs_sign_off(item: &Item, action: Action) -> bool {
         && item.payload.get("requires_attestation") == Some(&Value::Bool(true))
 }
 
-/// Checks `input` against `item`.
-pub fn validate(input: &DecisionInput, item: &Item) -> Result<(), DecisionError> {
+/// Checks `input` against `item`; `reasons` are the reject reasons of the item's kind when it is a
+/// synced registered kind (the server refuses any other, docs/protocol.md "Kinds").
+pub fn validate(
+    input: &DecisionInput,
+    item: &Item,
+    reasons: Option<&[String]>,
+) -> Result<(), DecisionError> {
     match (&input.correction, input.action) {
         (None, Action::ApproveWithEdits) => return Err(DecisionError::MissingCorrection),
         (Some(correction), Action::ApproveWithEdits) => {
@@ -54,6 +63,15 @@ pub fn validate(input: &DecisionInput, item: &Item) -> Result<(), DecisionError>
             .is_none_or(|r| r.trim().is_empty())
     {
         return Err(DecisionError::MissingReason);
+    }
+    if input.action == Action::Reject
+        && let (Some(code), Some(reasons)) = (input.reason_code.as_deref(), reasons)
+        && !reasons.iter().any(|reason| reason == code)
+    {
+        return Err(DecisionError::UnknownReason {
+            code: code.to_owned(),
+            allowed: reasons.join(", "),
+        });
     }
     if needs_sign_off(item, input.action) && input.attestation.as_ref().is_none_or(Value::is_null) {
         return Err(DecisionError::MissingAttestation);

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
+use countersign_domain::kind::KindList;
 use countersign_domain::{
     Assignment, ItemId, LeaseId, Mutation, MutationId, MutationStatus, PullResponse, PushResponse,
     RemovalReason, ResultCode, Stage,
@@ -74,6 +75,49 @@ pub enum PlanError {
     },
     #[error("the server answered for mutation {0} beyond its own last_mutation_id {1}")]
     ResultBeyondLast(MutationId, MutationId),
+    #[error("the server's list of kinds cannot be kept: {0}; nothing was changed")]
+    BadKinds(String),
+}
+
+/// How long the synced kinds are trusted before they are fetched again, so a new revision's reason
+/// codes and hints arrive without waiting for a full sync.
+pub const KINDS_REFRESH: Duration = Duration::minutes(15);
+
+/// Whether a sync round fetches `GET /v1/kinds` after its pull: at a full snapshot (a first sync after
+/// signing in, a refused cursor), when a pulled item's kind is unknown here, when they were never
+/// fetched, or when the last fetch is older than [`KINDS_REFRESH`].
+pub fn kinds_due(
+    full_snapshot: bool,
+    unknown_kind_pulled: bool,
+    fetched_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    full_snapshot
+        || unknown_kind_pulled
+        || fetched_at.is_none_or(|at| now - at >= KINDS_REFRESH || at > now)
+}
+
+/// Refuses a kinds answer that cannot be kept as one list: a blank or repeated name, a revision below 1.
+pub fn check_kinds(list: &KindList) -> Result<(), PlanError> {
+    let mut names = HashSet::new();
+    for definition in &list.kinds {
+        let name = definition.kind.as_str();
+        if name.trim().is_empty() {
+            return Err(PlanError::BadKinds("a kind has a blank name".into()));
+        }
+        if !names.insert(name) {
+            return Err(PlanError::BadKinds(format!(
+                "kind {name:?} is listed twice"
+            )));
+        }
+        if definition.revision < 1 {
+            return Err(PlanError::BadKinds(format!(
+                "kind {name:?} has revision {}",
+                definition.revision
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Chooses the next push: every unacknowledged mutation again under its own id, then unsent decisions

@@ -1,8 +1,10 @@
-//! The queue service over HTTP: pull, push, who-am-I, and the events stream. Transport types stop here.
+//! The queue service over HTTP: pull, push, who-am-I, the registered kinds, and the events stream.
+//! Transport types stop here.
 
 use std::fmt;
 use std::time::Duration;
 
+use countersign_domain::kind::KindList;
 use countersign_domain::{
     ApiErrorCode, ErrorBody, Me, PullRequest, PullResponse, PushRequest, PushResponse,
 };
@@ -229,6 +231,11 @@ impl QueueClient {
 
     pub async fn me(&self) -> Result<Me, RemoteError> {
         self.call::<(), _>(Method::GET, "v1/me", None).await
+    }
+
+    /// `GET /v1/kinds`: the registered kinds.
+    pub async fn kinds(&self) -> Result<KindList, RemoteError> {
+        self.call::<(), _>(Method::GET, "v1/kinds", None).await
     }
 
     /// Liveness only: no token needed, answers fast.

@@ -1,8 +1,10 @@
-//! Fictional demo work for Countersign: card payments flagged by a fraud model, AI content drafts
-//! and clinical order suggestions. Everything here is made up: merchants, brands, products and
-//! patients. `countersign-queue seed-demo` and the desktop app's embedded queue submit these items;
-//! [`fixture`] is the same generator's small, fixed sample for the UI's in-memory backend. The queue
-//! service's library does not depend on this crate.
+//! Fictional demo work for Countersign: card payments flagged by a fraud model, AI content drafts,
+//! clinical order suggestions, support reply drafts and a coding assistant's changes. Everything here
+//! is made up: merchants, brands, products, customers, repositories and patients. The five kinds are
+//! data ([`demo_kinds`], from the JSON files in `kinds/`, the bodies of `PUT /v1/kinds/{kind}`;
+//! docs/protocol.md, "Kinds"). `countersign-queue seed-demo` and the desktop app's embedded queue
+//! register them and submit these items; [`fixture`] is the same generator's small, fixed sample for
+//! the UI's in-memory backend. The queue service's library does not depend on this crate.
 //!
 //! Each item is built from its own random stream, derived from the seed and the item's index, so a
 //! larger `count` extends a smaller one with the same seed and an index always keeps its external id.
@@ -10,10 +12,13 @@
 //! reviews and escalates a realistic share); the rest of the item is then made consistent with them.
 
 mod clinical;
+mod code_change;
 mod content_draft;
+mod support_reply;
 mod transaction;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use countersign_domain::kind::{KindDefinition, KindSpec};
 use countersign_domain::{AiProposal, Evidence, NewItem, Risk, Signal};
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
@@ -34,16 +39,70 @@ pub fn demo_items(count: usize, seed: u64, now: DateTime<Utc>) -> Vec<NewItem> {
         .collect()
 }
 
+/// The fixed handful of `support_reply` and `code_change` items, the kinds added as data only. Their
+/// external ids never change, so seeding them again adds nothing; they carry no `due_at`, so their
+/// kinds' `defaults.due_in` sets it.
+pub fn assistant_items(now: DateTime<Utc>) -> Vec<NewItem> {
+    let mut items = support_reply::support_replies(now);
+    items.extend(code_change::code_changes());
+    items
+}
+
+/// Every demo kind as `PUT /v1/kinds/{kind}` registers it: `(kind, spec)`, from `kinds/<kind>.json`.
+/// The seeding paths register these before they submit any item.
+pub fn demo_kinds() -> Vec<(&'static str, KindSpec)> {
+    KIND_FILES
+        .iter()
+        .map(|(kind, text)| {
+            // The files are part of this crate; the `kinds_are_valid` test parses every one.
+            let spec = serde_json::from_str(text).expect("kinds/*.json are valid kind specs");
+            (*kind, spec)
+        })
+        .collect()
+}
+
+const KIND_FILES: [(&str, &str); 5] = [
+    ("transaction", include_str!("../kinds/transaction.json")),
+    ("content_draft", include_str!("../kinds/content_draft.json")),
+    (
+        "clinical_suggestion",
+        include_str!("../kinds/clinical_suggestion.json"),
+    ),
+    ("support_reply", include_str!("../kinds/support_reply.json")),
+    ("code_change", include_str!("../kinds/code_change.json")),
+];
+
 /// The instant [`fixture`] treats as now: fixed, so the fixture never changes by itself.
 pub const FIXTURE_NOW: &str = "2026-03-02T09:30:00Z";
 
-/// A small deterministic sample for the UI's in-memory backend (`ui/src/lib/backend/demoFixture.json`,
-/// kept current by this crate's `ui_fixture` test): [`demo_items`] as of [`FIXTURE_NOW`].
-pub fn fixture(count: usize, seed: u64) -> Vec<NewItem> {
-    let now = DateTime::parse_from_rfc3339(FIXTURE_NOW)
+fn fixture_now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(FIXTURE_NOW)
         .map(|at| at.with_timezone(&Utc))
-        .unwrap_or_default();
-    demo_items(count, seed, now)
+        .unwrap_or_default()
+}
+
+/// A small deterministic sample for the UI's in-memory backend (`ui/src/lib/backend/demoFixture.json`,
+/// kept current by this crate's `ui_fixture` test): [`demo_items`] then [`assistant_items`], as of
+/// [`FIXTURE_NOW`].
+pub fn fixture(count: usize, seed: u64) -> Vec<NewItem> {
+    let now = fixture_now();
+    let mut items = demo_items(count, seed, now);
+    items.extend(assistant_items(now));
+    items
+}
+
+/// The kinds of the UI's in-memory backend: [`demo_kinds`] as `GET /v1/kinds` lists them after one
+/// registration each at [`FIXTURE_NOW`].
+pub fn fixture_kinds() -> Vec<KindDefinition> {
+    demo_kinds()
+        .into_iter()
+        .map(|(kind, spec)| KindDefinition {
+            kind: kind.to_owned(),
+            spec,
+            revision: 1,
+            updated_at: fixture_now(),
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,7 +424,9 @@ mod tests {
 
     #[test]
     fn the_fixture_is_the_generator_at_a_fixed_instant() {
-        assert_eq!(fixture(12, 7), demo_items(12, 7, now()));
+        let fixture = fixture(12, 7);
+        assert_eq!(fixture[..12], demo_items(12, 7, now())[..]);
+        assert_eq!(fixture[12..], assistant_items(now())[..]);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The UI's in-memory backend shows the same demo work as the embedded queue: its sample items are
-//! `countersign_demo::fixture`, written to ui/src/lib/backend/demoFixture.json. This test fails when
-//! the committed file differs from what the generator makes now; run it once with
-//! `COUNTERSIGN_UPDATE_FIXTURE=1` to rewrite the file, then review and commit it.
+//! `countersign_demo::fixture` and its kinds `countersign_demo::fixture_kinds` (as `GET /v1/kinds`
+//! lists them), written to ui/src/lib/backend/demoFixture.json as `{"kinds": [...], "items": [...]}`.
+//! This test fails when the committed file differs from what the generator makes now; run it once
+//! with `COUNTERSIGN_UPDATE_FIXTURE=1` to rewrite the file, then review and commit it.
 
 use std::path::{Path, PathBuf};
 
@@ -14,8 +15,11 @@ fn fixture_path() -> PathBuf {
 }
 
 fn expected_text() -> String {
-    let items = countersign_demo::fixture(COUNT, SEED);
-    let mut text = serde_json::to_string_pretty(&items).expect("NewItem serializes");
+    let fixture = serde_json::json!({
+        "kinds": countersign_demo::fixture_kinds(),
+        "items": countersign_demo::fixture(COUNT, SEED),
+    });
+    let mut text = serde_json::to_string_pretty(&fixture).expect("the fixture serializes");
     text.push('\n');
     text
 }
@@ -47,4 +51,13 @@ fn ui_fixture_covers_every_kind() {
         let count = items.iter().filter(|item| item.kind == kind).count();
         assert!(count >= 5, "{count} items of kind {kind}");
     }
+    for kind in ["support_reply", "code_change"] {
+        let count = items.iter().filter(|item| item.kind == kind).count();
+        assert!(count >= 4, "{count} items of kind {kind}");
+    }
+    let kinds: Vec<String> = countersign_demo::fixture_kinds()
+        .into_iter()
+        .map(|definition| definition.kind)
+        .collect();
+    assert!(items.iter().all(|item| kinds.contains(&item.kind)));
 }

@@ -67,6 +67,12 @@ pub enum ApiErrorCode {
     CallbackUrlNotAllowed,
     /// 422: a duration such as `expires_in` that is not a whole number and s, m, h or d.
     InvalidDuration,
+    /// 422: a kind spec that breaks a rule (not a JSON Schema, a bad pointer, reason codes, `due_in`).
+    InvalidKind,
+    /// 409: re-registering the kind would make queued (undecided) items invalid; the message says how many.
+    KindBreaksQueuedItems,
+    /// 422: a submission does not satisfy its registered kind's schemas; `path` says where.
+    SchemaViolation,
     /// 500.
     Internal,
     /// 503: the database failed; nothing was changed.
@@ -111,6 +117,10 @@ pub enum ResultCode {
     MutationIdReused,
     /// Conflict: the deadline passed and the item was rejected by timeout.
     TimedOut,
+    /// Rejected: a reject's reason code is not one the item's registered kind lists.
+    UnknownReasonCode,
+    /// Rejected: an approve_with_edits whose correction does not satisfy the kind's output schema.
+    InvalidCorrection,
     /// A code this build does not know.
     #[serde(other)]
     Unknown,

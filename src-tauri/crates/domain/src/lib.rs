@@ -103,4 +103,8 @@ pub struct ErrorDetail {
     pub code: ApiErrorCode,
     /// A sentence for a person.
     pub message: String,
+    /// For `schema_violation`: the JSON Pointer, from the item's root, of the value that failed
+    /// (`/payload/amount`, `/ai/output/reply`). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }

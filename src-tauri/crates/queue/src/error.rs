@@ -58,6 +58,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: ApiErrorCode,
     pub message: String,
+    /// Where in the request the problem is (`ErrorDetail.path`).
+    pub path: Option<String>,
 }
 
 impl ApiError {
@@ -66,7 +68,13 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            path: None,
         }
+    }
+
+    pub fn at_path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
@@ -115,6 +123,7 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.code,
                 message: self.message,
+                path: self.path,
             },
         };
         (self.status, axum::Json(body)).into_response()

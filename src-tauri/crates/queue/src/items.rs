@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use countersign_domain::kind::KindSpec;
 use countersign_domain::{
     Action, DecisionRecord, Handoff, Item, ItemId, ItemStatus, NewItem, Outcome, Role, Route, Stage,
 };
@@ -21,6 +22,7 @@ use crate::db::{
 };
 use crate::error::StoreError;
 use crate::events::Recipients;
+use crate::kinds::{self, CompiledKind, KindError, SchemaViolation};
 use crate::leases;
 use crate::webhook;
 
@@ -230,57 +232,81 @@ pub struct Submitted {
     pub created: bool,
 }
 
+/// Why a submission was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The item does not satisfy its registered kind's schemas (422 `schema_violation`).
+    #[error("the item does not satisfy its kind's schema at {0}")]
+    Schema(#[from] SchemaViolation),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Stores a new item routed by the policy, or returns the one this producer already submitted
-/// under the same external id.
+/// under the same external id. An item of a registered kind must satisfy its schemas first.
 pub async fn submit(
     state: &AppState,
     producer: &str,
     new: &NewItem,
-) -> Result<Submitted, StoreError> {
-    state
-        .db
-        .write(|mut tx| async move {
-            let submitted = submit_in(state, &mut tx, producer, new).await?;
-            Ok((submitted, tx))
-        })
-        .await
+) -> Result<Submitted, SubmitError> {
+    let mut submitted = submit_all(state, producer, std::slice::from_ref(new)).await?;
+    submitted
+        .pop()
+        .ok_or_else(|| StoreError::corrupt("a submission of one item stored none").into())
 }
 
-/// Submits many items in one transaction (seeding, benchmarks): all or none are stored.
+/// Submits many items in one transaction (seeding, benchmarks): all or none are stored, and none
+/// when one does not satisfy its kind.
 pub async fn submit_all(
     state: &AppState,
     producer: &str,
     batch: &[NewItem],
-) -> Result<Vec<Submitted>, StoreError> {
-    state
+) -> Result<Vec<Submitted>, SubmitError> {
+    let outcome = state
         .db
         .write(|mut tx| async move {
+            let names: Vec<&str> = batch.iter().map(|new| new.kind.as_str()).collect();
+            let compiled = kinds::compiled_for(state, &mut tx, &names).await?;
+            // Every item is checked before any is written, so a refusal leaves nothing behind.
+            if let Some(violation) = batch
+                .iter()
+                .find_map(|new| kinds::check_item(&compiled, new).err())
+            {
+                return Ok((Err(violation), tx));
+            }
             let mut submitted = Vec::with_capacity(batch.len());
             for new in batch {
-                submitted.push(submit_in(state, &mut tx, producer, new).await?);
+                let kind = compiled.get(&new.kind).map(|kind| kind.as_ref());
+                submitted.push(submit_in(state, &mut tx, producer, new, kind).await?);
             }
-            Ok((submitted, tx))
+            Ok((Ok(submitted), tx))
         })
-        .await
+        .await?;
+    Ok(outcome?)
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProduceError {
     #[error("cannot set up the producer: {0}")]
     Producer(#[from] UserError),
+    #[error("cannot register the demo kinds: {0}")]
+    Kind(#[from] KindError),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Submit(#[from] SubmitError),
 }
 
-/// Submits `batch` as `producer`, creating that producer first when it does not exist: the one
-/// path for seeding demo work (`countersign-queue seed-demo`, the desktop app's embedded queue).
-/// Returns how many of the items were new.
+/// Registers `kinds` (those not registered as they are) and submits `batch` as `producer`,
+/// creating that producer first when it does not exist: the one path for seeding demo work
+/// (`countersign-queue seed-demo`, the desktop app's embedded queue). Returns how many of the
+/// items were new.
 pub async fn submit_as_producer(
     state: &AppState,
     producer: &str,
+    kinds: &[(&str, KindSpec)],
     batch: &[NewItem],
 ) -> Result<usize, ProduceError> {
     auth::ensure_user(&state.db, producer, Role::Producer, state.now()).await?;
+    kinds::ensure(state, producer, kinds).await?;
     let submitted = submit_all(state, producer, batch).await?;
     Ok(submitted.iter().filter(|item| item.created).count())
 }
@@ -311,6 +337,7 @@ async fn submit_in(
     tx: &mut Tx,
     producer: &str,
     new: &NewItem,
+    kind: Option<&CompiledKind>,
 ) -> Result<Submitted, StoreError> {
     let db = &state.db;
     let now = state.now();
@@ -324,9 +351,11 @@ async fn submit_in(
         Route::Escalation => (ItemStatus::Pending, None, Some(Stage::Escalation)),
     };
     let audience = Audience::for_route(routing.route);
+    // The producer's date, else the policy rule's, else the kind's default.
     let due_at = new
         .due_at
-        .or_else(|| routing.due_in.map(|due_in| now + due_in));
+        .or_else(|| routing.due_in.map(|due_in| now + due_in))
+        .or_else(|| kind.and_then(|kind| kind.due_in).map(|due_in| now + due_in));
     let warn_at = due_at
         .zip(routing.warn_before)
         .map(|(due, before)| due - before);
@@ -400,6 +429,7 @@ async fn submit_in(
                 "external_id": item.external_id, "kind": item.kind, "title": item.title,
                 "priority": item.priority, "model": item.ai.model,
                 "confidence": item.ai.confidence, "risk": item.ai.risk,
+                "kind_revision": kind.map(|kind| kind.revision),
             }),
         ),
         AuditEvent::new(

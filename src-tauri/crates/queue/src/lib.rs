@@ -19,6 +19,7 @@ pub mod feedback;
 pub mod health;
 mod http;
 pub mod items;
+pub mod kinds;
 pub mod leases;
 mod metrics;
 pub mod policy;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub(crate) webhook_wake: Arc<Notify>,
     /// Which `callback_url`s submissions may give.
     pub callback_allow: Arc<CallbackAllow>,
+    /// Registered kinds' compiled schemas, one per kind at its latest revision seen.
+    pub(crate) kinds: Arc<kinds::KindCache>,
 }
 
 impl AppState {
@@ -73,6 +76,7 @@ impl AppState {
             shutdown: CancellationToken::new(),
             webhook_wake: Arc::new(Notify::new()),
             callback_allow: Arc::new(CallbackAllow::default()),
+            kinds: Arc::default(),
         }
     }
 }

@@ -296,9 +296,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             database,
         } => {
             let db = open(&database).await?;
-            let created = seed_demo(db, count, seed, teams).await?;
+            let (created, fixed) = seed_demo(db, count, seed, teams).await?;
             eprintln!(
-                "seeded {created} new demo items ({count} requested; existing ones are kept)"
+                "seeded {created} new demo items ({count} requested, plus {fixed} support replies and code changes; existing ones are kept)"
             );
         }
         Command::Audit {
@@ -364,10 +364,12 @@ async fn set_disabled(db: Db, name: &str, disabled: bool) -> Result<()> {
     Ok(())
 }
 
-/// Submits demo items as the demo producer (created when missing); with `teams`, routed by the
-/// demo policy to the demo teams (created when missing). Returns how many were new.
+/// Registers the demo kinds and submits demo items as the demo producer (created when missing):
+/// `count` generated ones and the fixed support replies and code changes; with `teams`, routed by
+/// the demo policy to the demo teams (created when missing). Returns how many were new, and how
+/// many fixed items there are.
 #[cfg(feature = "demo")]
-async fn seed_demo(db: Db, count: usize, seed: u64, with_teams: bool) -> Result<usize> {
+async fn seed_demo(db: Db, count: usize, seed: u64, with_teams: bool) -> Result<(usize, usize)> {
     let clock = Arc::new(SystemClock);
     let policy = if with_teams {
         teams::ensure(&db, &teams::DEMO_TEAMS, clock.now()).await?;
@@ -376,9 +378,16 @@ async fn seed_demo(db: Db, count: usize, seed: u64, with_teams: bool) -> Result<
         Policy::builtin()
     };
     let state = countersign_queue::AppState::new(db, policy, clock.clone());
-    let batch = countersign_demo::demo_items(count, seed, clock.now());
+    let now = clock.now();
+    let mut batch = countersign_demo::demo_items(count, seed, now);
+    let fixed = countersign_demo::assistant_items(now);
+    let fixed_count = fixed.len();
+    batch.extend(fixed);
     let producer = countersign_demo::DEMO_PRODUCER;
-    Ok(countersign_queue::items::submit_as_producer(&state, producer, &batch).await?)
+    let kinds = countersign_demo::demo_kinds();
+    let created =
+        countersign_queue::items::submit_as_producer(&state, producer, &kinds, &batch).await?;
+    Ok((created, fixed_count))
 }
 
 async fn shutdown_signal() {

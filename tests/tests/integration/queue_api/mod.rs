@@ -1,7 +1,8 @@
 //! The queue service over HTTP, on SQLite and on PostgreSQL: submission, routing, sync,
-//! fencing, four-eyes, roles, audit.
+//! fencing, four-eyes, roles, audit, kinds as data.
 
 mod access;
+mod kinds;
 mod routing;
 mod submission;
 mod sync;

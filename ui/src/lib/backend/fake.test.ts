@@ -6,7 +6,7 @@ import type { InboxQuery } from "./types";
 // The shared demo fixture, written by the demo generator (src-tauri/crates/demo, checked for staleness there).
 import demoFixtureJson from "./demoFixture.json";
 
-const demoFixture = demoFixtureJson as NewItem[];
+const demoFixture = demoFixtureJson.items as NewItem[];
 
 const q = (patch: Partial<InboxQuery> = {}): InboxQuery => ({ kind: null, stage: null, risk: null, status: "open", sort: "priority", offset: 0, limit: 100, ...patch });
 const req = { correction: null, reason_code: null, note: null, attestation: null, credential: null };

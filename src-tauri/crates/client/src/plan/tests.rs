@@ -572,3 +572,56 @@ fn decisions_inside_the_undo_window_wait_and_keep_their_order() {
         Ok(None)
     );
 }
+
+#[test]
+fn when_kinds_are_fetched() {
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
+        .single()
+        .expect("time");
+    let fresh = Some(now - Duration::minutes(1));
+    let stale = Some(now - KINDS_REFRESH);
+    // (full snapshot, unknown kind pulled, fetched at, due)
+    let cases = [
+        (false, false, fresh, false),
+        (true, false, fresh, true),
+        (false, true, fresh, true),
+        (false, false, None, true),
+        (false, false, stale, true),
+        (false, false, Some(now + Duration::hours(1)), true),
+    ];
+    for (full, unknown, fetched_at, due) in cases {
+        assert_eq!(
+            kinds_due(full, unknown, fetched_at, now),
+            due,
+            "{full} {unknown} {fetched_at:?}"
+        );
+    }
+}
+
+#[test]
+fn a_kinds_list_that_cannot_be_kept_is_refused() {
+    let definition = |kind: &str, revision: i64| -> countersign_domain::kind::KindDefinition {
+        serde_json::from_value(json!({
+            "kind": kind, "label": "L", "plural": "Ls", "payload_schema": {}, "output_schema": {},
+            "reason_codes": [{"code": "other", "label": "Other"}],
+            "revision": revision, "updated_at": "2026-01-01T00:00:00Z",
+        }))
+        .expect("a kind definition")
+    };
+    let list = |kinds| KindList { kinds };
+    assert_eq!(
+        check_kinds(&list(vec![definition("a", 1), definition("b", 3)])),
+        Ok(())
+    );
+    for (name, kinds) in [
+        ("twice", vec![definition("a", 1), definition("a", 2)]),
+        ("blank", vec![definition(" ", 1)]),
+        ("revision 0", vec![definition("a", 0)]),
+    ] {
+        assert!(
+            matches!(check_kinds(&list(kinds)), Err(PlanError::BadKinds(_))),
+            "{name}"
+        );
+    }
+}

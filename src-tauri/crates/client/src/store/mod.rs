@@ -7,12 +7,15 @@
 //! before the call returns, even across a power cut.
 //!
 //! One module per job: `inbox` (reading pages), `outbox` (deciding, undoing, pushing), `pull` (applying
-//! what the server sent), `opened` (openings the next pull reports), `search` (the full-text index), `conflicts`, `drafts`, and `codec` (columns to model values and back).
+//! what the server sent), `opened` (openings the next pull reports), `kinds` (the server's registered
+//! kinds as last fetched), `search` (the full-text index), `conflicts`, `drafts`, and `codec` (columns
+//! to model values and back).
 
 mod codec;
 mod conflicts;
 mod drafts;
 mod inbox;
+mod kinds;
 mod opened;
 mod outbox;
 mod pull;

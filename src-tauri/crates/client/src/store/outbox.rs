@@ -48,7 +48,8 @@ impl Store {
             return Err(StoreError::AlreadyDecided(item_id, status));
         }
         let item: Item = from_json("item", row.try_get("item_json")?)?;
-        decision::validate(input, &item)?;
+        let reasons = super::kinds::reason_codes(&mut tx, &item.kind).await?;
+        decision::validate(input, &item, reasons.as_deref())?;
         let decision = RecordedDecision {
             decision_id: DecisionId::new_v7(),
             item_id,

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
+use countersign_domain::kind::KindList;
 use countersign_domain::{ApiErrorCode, PullRequest, PushRequest};
 use serde::Serialize;
 use tokio::sync::Notify;
@@ -220,10 +221,23 @@ impl SyncEngine {
             response.last_mutation_id,
             self.store.next_mutation_id().await?,
         )?;
+        // The kinds are fetched before anything is applied, so a refused kinds answer leaves the store
+        // as it was, and the pulled items render with their kinds at once.
+        let pulled_kinds: Vec<String> = response
+            .assignments
+            .iter()
+            .map(|assignment| assignment.item.kind.clone())
+            .collect();
+        let kinds = self.kinds_if_due(full_snapshot, &pulled_kinds).await?;
         let applied = self
             .store
             .apply_pull(&response, full_snapshot, self.clock.now(), DUE_SOON_WITHIN)
             .await?;
+        if let Some(kinds) = kinds {
+            self.store
+                .replace_kinds(&kinds, &pulled_kinds, self.clock.now())
+                .await?;
+        }
         // Only an answer the store accepted counts as reported: a refused one leaves the store as it was.
         self.store.forget_reported_openings(&opened).await?;
         report.pulled += applied.upserted;
@@ -241,6 +255,31 @@ impl SyncEngine {
             report.notifications = Some(status);
         }
         Ok(())
+    }
+
+    /// The registered kinds, fetched when [`plan::kinds_due`] says so; a malformed answer is an error.
+    async fn kinds_if_due(
+        &self,
+        full_snapshot: bool,
+        pulled: &[String],
+    ) -> Result<Option<KindList>, SyncError> {
+        let unknown = self.store.unknown_kinds(pulled).await?;
+        let fetched_at = self.store.kinds_fetched_at().await?;
+        if !plan::kinds_due(
+            full_snapshot,
+            !unknown.is_empty(),
+            fetched_at,
+            self.clock.now(),
+        ) {
+            return Ok(None);
+        }
+        let list = match self.remote.kinds().await {
+            // A queue from before kinds as data has no such endpoint: it registers none.
+            Err(RemoteError::Server { status: 404, .. }) => KindList { kinds: Vec::new() },
+            other => other?,
+        };
+        plan::check_kinds(&list)?;
+        Ok(Some(list))
     }
 
     /// Keeps syncing until the future returned is dropped: after local decisions, on server events,

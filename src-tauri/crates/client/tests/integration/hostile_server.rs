@@ -307,6 +307,28 @@ fn hostile_pulls(template: &Value) -> Vec<(&'static str, Mode)> {
             mutate(&|p| p["last_mutation_id"] = json!(1_000_000)),
         ),
         ("payload nested 100 000 deep", json_200(&deep_pull)),
+        // An item of a kind this client does not know makes it fetch GET /v1/kinds, which the fake
+        // answers with the same body: a pull that also carries a bad `kinds` list. Nothing is applied.
+        (
+            "kinds answer malformed",
+            mutate(&|p| {
+                p["assignments"][0]["item"]["kind"] = json!("support_reply");
+                p["kinds"] = json!([{"kind": 5, "label": ["not", "text"]}]);
+            }),
+        ),
+        (
+            "kinds answer lists a kind twice",
+            mutate(&|p| {
+                p["assignments"][0]["item"]["kind"] = json!("support_reply");
+                let definition = json!({
+                    "kind": "support_reply", "label": "Support reply", "plural": "Support replies",
+                    "payload_schema": {"type": "object"}, "output_schema": {"type": "object"},
+                    "reason_codes": [{"code": "other", "label": "Other"}],
+                    "revision": 1, "updated_at": "2026-01-01T00:00:00Z",
+                });
+                p["kinds"] = json!([definition.clone(), definition]);
+            }),
+        ),
     ]
 }
 

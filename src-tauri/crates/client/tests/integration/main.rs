@@ -2,7 +2,7 @@
 //! `countersign-cli` against the real queue service (a child process behind the test-kit's fault
 //! proxy): sync end to end, faults, kills, a hostile server, token hygiene, the session bus; and the
 //! sync engine against the queue in this process on a manual clock (lease renewal of opened items, the
-//! undo window). One part runs by its module path, e.g. `cargo test -p countersign-client --test integration faults`.
+//! undo window, synced kinds). One part runs by its module path, e.g. `cargo test -p countersign-client --test integration faults`.
 
 mod support;
 
@@ -15,4 +15,5 @@ mod search;
 mod session_bus;
 mod store;
 mod sync_e2e;
+mod synced_kinds;
 mod undo_window;

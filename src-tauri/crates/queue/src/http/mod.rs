@@ -2,6 +2,7 @@
 
 mod admin;
 mod extract;
+mod kinds;
 #[cfg(test)]
 mod tests;
 
@@ -13,7 +14,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use countersign_domain::{
     ApiErrorCode, ErrorBody, Item, ItemId, Me, NewItem, PullRequest, PullResponse, PushRequest,
@@ -456,7 +457,8 @@ impl utoipa::Modify for BearerAuth {
 #[openapi(
     info(title = "Countersign queue", description = "The review queue that AI systems feed and reviewers sync from (protocol v1)."),
     paths(healthz, metrics, openapi_json, me, create_user, admin::list_users, admin::patch_user,
-        admin::issue_token, admin::list_teams, admin::create_team, admin::queue_health, submit_item, get_item, cancel_item,
+        admin::issue_token, admin::list_teams, admin::create_team, admin::queue_health,
+        kinds::put_kind, kinds::list_kinds, kinds::get_kind, submit_item, get_item, cancel_item,
         pull, push, events, audit_log, export_feedback),
     modifiers(&BearerAuth)
 )]
@@ -479,6 +481,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/users/{name}/token", post(admin::issue_token))
         .route("/v1/queue/health", get(admin::queue_health))
         .route("/v1/teams", get(admin::list_teams).post(admin::create_team))
+        .route("/v1/kinds", get(kinds::list_kinds))
+        .route(
+            "/v1/kinds/{kind}",
+            put(kinds::put_kind).get(kinds::get_kind),
+        )
         .route("/v1/items", post(submit_item))
         .route("/v1/items/{id}", get(get_item))
         .route("/v1/items/{id}/cancel", post(cancel_item))

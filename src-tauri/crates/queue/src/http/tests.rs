@@ -147,6 +147,33 @@ async fn tokens_are_required_and_checked() {
     }
 }
 
+const ALL_ROLES: [Role; 4] = [Role::Producer, Role::Reviewer, Role::Senior, Role::Admin];
+
+/// A kind's spec as `PUT /v1/kinds/{kind}` takes it: the least a valid one has.
+const KIND_SPEC: &[u8] =
+    br#"{"label": "Memo", "plural": "Memos", "payload_schema": {"type": "object"},
+    "output_schema": true, "reason_codes": [{"code": "other", "label": "Other"}]}"#;
+
+#[tokio::test]
+async fn the_kinds_endpoints_need_a_token() {
+    let app = App::new().await;
+    let cases: [(Method, &str, Option<&[u8]>); 3] = [
+        (Method::PUT, "/v1/kinds/memo", Some(KIND_SPEC)),
+        (Method::GET, "/v1/kinds", None),
+        (Method::GET, "/v1/kinds/memo", None),
+    ];
+    for (method, path, body) in cases {
+        let answer = app
+            .send(method.clone(), path, None, body.map(<[u8]>::to_vec))
+            .await;
+        assert_eq!(
+            answer,
+            (StatusCode::UNAUTHORIZED, Some(ApiErrorCode::Unauthorized)),
+            "{method} {path}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn each_endpoint_admits_its_roles_only() {
     let app = App::new().await;
@@ -221,6 +248,21 @@ async fn each_endpoint_admits_its_roles_only() {
             &[Role::Admin],
             StatusCode::OK,
         ),
+        (
+            Method::PUT,
+            "/v1/kinds/memo",
+            Some(KIND_SPEC),
+            &[Role::Admin],
+            StatusCode::CREATED,
+        ),
+        (Method::GET, "/v1/kinds", None, &ALL_ROLES, StatusCode::OK),
+        (
+            Method::GET,
+            "/v1/kinds/unregistered",
+            None,
+            &ALL_ROLES,
+            StatusCode::NOT_FOUND,
+        ),
     ];
     for (method, path, body, admitted, status) in cases {
         for (n, (role, token)) in tokens.iter().enumerate() {
@@ -270,6 +312,22 @@ async fn the_openapi_document_names_the_typed_codes() {
     };
     assert!(values("ApiErrorCode").contains(&"payload_too_large".to_owned()));
     assert!(values("ResultCode").contains(&"mutation_id_reused".to_owned()));
+    for code in [
+        "invalid_kind",
+        "kind_breaks_queued_items",
+        "schema_violation",
+    ] {
+        assert!(values("ApiErrorCode").contains(&code.to_owned()), "{code}");
+    }
+    for code in ["unknown_reason_code", "invalid_correction"] {
+        assert!(values("ResultCode").contains(&code.to_owned()), "{code}");
+    }
+    let paths = &document["paths"];
+    assert!(paths["/v1/kinds"]["get"].is_object());
+    assert!(paths["/v1/kinds/{kind}"]["put"].is_object());
+    assert!(paths["/v1/kinds/{kind}"]["get"].is_object());
+    assert!(schemas["KindSpec"].is_object() && schemas["KindList"].is_object());
+    assert!(schemas["ErrorDetail"]["properties"]["path"].is_object());
     assert_eq!(
         schemas["ErrorDetail"]["properties"]["code"]["$ref"],
         "#/components/schemas/ApiErrorCode"

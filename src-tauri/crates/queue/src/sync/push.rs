@@ -24,7 +24,7 @@ use crate::db::{
 use crate::error::StoreError;
 use crate::events::Recipients;
 use crate::items::{self, ItemRow};
-use crate::{leases, webhook};
+use crate::{kinds, leases, webhook};
 
 /// Mutations accepted in one push.
 pub const MAX_MUTATIONS_PER_PUSH: usize = 500;
@@ -241,6 +241,8 @@ async fn apply_batch(
             .into_iter()
             .map(|row| (row.item.id.to_string(), row))
             .collect();
+    let kind_names: Vec<&str> = rows.values().map(|row| row.item.kind.as_str()).collect();
+    let kinds = kinds::compiled_for(state, tx, &kind_names).await?;
     let mut results = Vec::with_capacity(mutations.len());
     let mut changed: Vec<String> = Vec::new();
     let mut decided: Vec<String> = Vec::new();
@@ -250,7 +252,11 @@ async fn apply_batch(
         let lease = leases.get(&mutation.lease_id.to_string());
         let row = rows.get_mut(&item_id);
         let item_state = row.as_deref().map(ItemState::from);
-        let verdict = judge(caller, mutation, lease, item_state.as_ref());
+        let kind = row
+            .as_deref()
+            .and_then(|row| kinds.get(&row.item.kind))
+            .map(AsRef::as_ref);
+        let verdict = judge(caller, mutation, lease, item_state.as_ref(), kind);
         let mut data = mutation_data(client_id, mutation);
         let audit_item = row.as_ref().map(|_| item_id.clone());
         let result = |status, code: Option<ResultCode>, message: Option<String>| MutationResult {

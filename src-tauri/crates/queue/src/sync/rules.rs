@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::audience::Audience;
 use crate::items::ItemRow;
+use crate::kinds::CompiledKind;
 
 const MAX_NOTE_CHARS: usize = 20_000;
 const MAX_CODE_CHARS: usize = 200;
@@ -63,12 +64,14 @@ fn too_long(text: Option<&str>, limit: usize) -> bool {
 }
 
 /// The rule book for one mutation. Validity is checked before conflicts: an invalid mutation is
-/// `Rejected` whatever happened to the item meanwhile.
+/// `Rejected` whatever happened to the item meanwhile. `kind` is the item's registered kind, if
+/// any: its reason codes and output schema bind rejects and corrections.
 pub(crate) fn judge(
     caller: &str,
     mutation: &Mutation,
     lease: Option<&LeaseGrant>,
     item: Option<&ItemState>,
+    kind: Option<&CompiledKind>,
 ) -> Verdict {
     let item_id = mutation.item_id.to_string();
     let (Some(lease), Some(item)) = (lease, item) else {
@@ -125,7 +128,19 @@ pub(crate) fn judge(
                     "the correction must have the same JSON type as the AI output".into(),
                 );
             }
-            Some(_) => {}
+            Some(correction) => {
+                if let Some(kind) = kind
+                    && let Err(violation) = kind.check_output(correction)
+                {
+                    return Verdict::Rejected(
+                        ResultCode::InvalidCorrection,
+                        format!(
+                            "the correction does not satisfy kind {:?}'s output schema: {violation}",
+                            kind.kind
+                        ),
+                    );
+                }
+            }
         },
         Action::Reject => {
             if mutation
@@ -136,6 +151,18 @@ pub(crate) fn judge(
                 return Verdict::Rejected(
                     ResultCode::InvalidMutation,
                     "reject needs a reason_code".into(),
+                );
+            }
+            if let (Some(kind), Some(code)) = (kind, mutation.reason_code.as_deref())
+                && !kind.allows_reason(code)
+            {
+                return Verdict::Rejected(
+                    ResultCode::UnknownReasonCode,
+                    format!(
+                        "reason code {code:?} is not one of kind {:?}'s: {}",
+                        kind.kind,
+                        kind.reason_list()
+                    ),
                 );
             }
         }
@@ -649,8 +676,62 @@ mod tests {
             ),
         ];
         for (name, mutation, lease, item, expected) in cases {
-            let verdict = judge("ana", &mutation, lease.as_ref(), Some(&item));
+            let verdict = judge("ana", &mutation, lease.as_ref(), Some(&item), None);
             assert_eq!(code(&verdict), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_registered_kind_binds_reject_reasons_and_corrections() {
+        let spec = serde_json::from_value(json!({
+            "label": "Transaction", "plural": "Transactions",
+            "payload_schema": {"type": "object"},
+            "output_schema": {"type": "object", "required": ["verdict"],
+                "properties": {"verdict": {"enum": ["allow", "block"]}}},
+            "reason_codes": [{"code": "false_positive", "label": "False positive"}],
+        }))
+        .expect("a kind spec");
+        let kind = CompiledKind::compile("transaction", 1, &spec).expect("a valid kind");
+        let rejecting = |code: &str| Mutation {
+            reason_code: Some(code.into()),
+            ..mutation(Action::Reject)
+        };
+        let correcting = |correction: Value| Mutation {
+            correction: Some(correction),
+            ..mutation(Action::ApproveWithEdits)
+        };
+        // (name, mutation, with the kind, without it)
+        let cases = [
+            (
+                "listed reason",
+                rejecting("false_positive"),
+                "apply Final(Rejected)",
+                "apply Final(Rejected)",
+            ),
+            (
+                "reason the kind does not list",
+                rejecting("suspected_fraud"),
+                "rejected unknown_reason_code",
+                "apply Final(Rejected)",
+            ),
+            (
+                "correction within the output schema",
+                correcting(json!({"verdict": "allow"})),
+                "apply Final(ApprovedWithEdits)",
+                "apply Final(ApprovedWithEdits)",
+            ),
+            (
+                "correction outside the output schema",
+                correcting(json!({"verdict": "maybe"})),
+                "rejected invalid_correction",
+                "apply Final(ApprovedWithEdits)",
+            ),
+        ];
+        let (lease, item) = (lease(Stage::Review), item(Stage::Review));
+        for (name, mutation, with_kind, without) in cases {
+            let judged = |kind| code(&judge("ana", &mutation, Some(&lease), Some(&item), kind));
+            assert_eq!(judged(Some(&kind)), with_kind, "{name}");
+            assert_eq!(judged(None), without, "{name}, unregistered kind");
         }
     }
 }

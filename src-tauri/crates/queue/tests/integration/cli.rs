@@ -198,7 +198,7 @@ fn serve_answers_and_stops_on_sigterm_within_ten_seconds() {
             .iter()
             .filter_map(|a| a["item"]["kind"].as_str())
             .collect();
-        assert_eq!(kinds.len(), 3, "demo work of all three kinds: {kinds:?}");
+        assert_eq!(kinds.len(), 5, "demo work of all five kinds: {kinds:?}");
         // An open event stream must not hold up shutdown.
         http.get(format!("{url}/v1/events"))
             .bearer_auth(&token)

@@ -186,7 +186,10 @@ fn seed_demo_with_teams_routes_each_kind_to_its_team() {
                 "clinical_suggestion".to_owned(),
                 Some("clinical".to_owned())
             ),
+            // The demo policy names no team for the kinds added as data: everyone gets them.
+            ("code_change".to_owned(), None),
             ("content_draft".to_owned(), Some("editorial".to_owned())),
+            ("support_reply".to_owned(), None),
             ("transaction".to_owned(), Some("fraud".to_owned())),
         ]
     );

@@ -3,4 +3,4 @@
 /**
  * `ErrorBody.error.code`: why an HTTP request failed.
  */
-export type ApiErrorCode = "malformed_json" | "invalid_query" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "user_exists" | "not_pending" | "payload_too_large" | "unsupported_media_type" | "invalid_request" | "invalid_item" | "invalid_name" | "invalid_format" | "invalid_cursor" | "too_many_mutations" | "unknown_team" | "team_exists" | "last_admin" | "callback_url_not_allowed" | "invalid_duration" | "internal" | "storage_unavailable" | "unknown";
+export type ApiErrorCode = "malformed_json" | "invalid_query" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "user_exists" | "not_pending" | "payload_too_large" | "unsupported_media_type" | "invalid_request" | "invalid_item" | "invalid_name" | "invalid_format" | "invalid_cursor" | "too_many_mutations" | "unknown_team" | "team_exists" | "last_admin" | "callback_url_not_allowed" | "invalid_duration" | "invalid_kind" | "kind_breaks_queued_items" | "schema_violation" | "internal" | "storage_unavailable" | "unknown";
