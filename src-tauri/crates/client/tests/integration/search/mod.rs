@@ -13,6 +13,7 @@ use countersign_testkit::fixtures;
 use serde_json::{Value, json};
 
 mod agreement;
+mod cli;
 mod upgrade;
 
 fn now() -> DateTime<Utc> {
