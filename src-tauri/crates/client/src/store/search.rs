@@ -13,6 +13,11 @@ use crate::search::{FieldPath, IdentifierFields, SearchQuery, Term, TextSegment,
 const BM25_WEIGHTS: &str = "10.0, 1.0, 5.0";
 /// Words of context an excerpt shows around its match.
 const EXCERPT_WORDS: u32 = 12;
+/// Up to this many matches are ranked by relevance; a search matching more (a word in every third
+/// item) lists the most recently received first instead. bm25 reads each match's statistics, about
+/// 10 to 30 µs a match: ranking 30,000 matches took 150 to 400 ms, past the 50 ms a keystroke may take
+/// (README.md, Benchmarks), while listing in the index's own order stops after one page.
+pub const RANKED_MATCHES: u32 = 1_000;
 
 /// One result, best first: the row as the inbox shows it, its title and an excerpt around the match,
 /// in segments with the matched words marked.
@@ -54,7 +59,22 @@ impl Store {
             }
         }
 
-        let mut sql = match narrowed.fts_match() {
+        let expression = narrowed.fts_match();
+        let ranked = match &expression {
+            Some(expression) => {
+                let matches: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM (SELECT rowid FROM search_index \
+                     WHERE search_index MATCH ? LIMIT ?)",
+                )
+                .bind(expression)
+                .bind(i64::from(RANKED_MATCHES) + 1)
+                .fetch_one(&self.pool)
+                .await?;
+                matches <= i64::from(RANKED_MATCHES)
+            }
+            None => false,
+        };
+        let mut sql = match expression {
             Some(expression) => {
                 let mut sql = QueryBuilder::<Sqlite>::new(format!(
                     "SELECT {SUMMARY_COLUMNS}, \
@@ -88,10 +108,13 @@ impl Store {
         }
         if narrowed.groups.is_empty() {
             sql.push(" ORDER BY priority DESC, due_at IS NULL, due_at, item_id");
-        } else {
+        } else if ranked {
             sql.push(format!(
                 " ORDER BY bm25(search_index, {BM25_WEIGHTS}), item_id"
             ));
+        } else {
+            // The index's own order (search_rows.id grows as items arrive): read one page, sort nothing.
+            sql.push(" ORDER BY search_index.rowid DESC");
         }
         sql.push(" LIMIT ")
             .push_bind(i64::from(filters.page_size()))

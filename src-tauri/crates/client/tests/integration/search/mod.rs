@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use countersign_client::model::{AssignmentStatus, DecisionInput, Draft, ListQuery};
 use countersign_client::search::{IdentifierFields, QueryError, TextSegment};
-use countersign_client::store::{SearchHit, Store, StoreError};
+use countersign_client::store::{RANKED_MATCHES, SearchHit, Store, StoreError};
 use countersign_domain::kind::KindDefinition;
 use countersign_domain::{Action, Assignment, ItemId, LeaseId, MutationId, PullResponse};
 use countersign_testkit::fixtures;
@@ -273,4 +273,36 @@ async fn search_follows_pull_draft_decide_undo_and_removal() {
     assert_eq!(ids(&search(&store, "chargeback").await), vec![]);
     assert_eq!(ids(&search(&store, "merchant:initech").await), vec![]);
     assert_eq!(search(&store, "acme").await.len(), 2);
+}
+
+/// Past `RANKED_MATCHES` matches, results come most recently received first (ranking them all would
+/// cost more than a keystroke may take).
+#[tokio::test]
+async fn a_search_matching_very_many_lists_the_newest_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).await.expect("open");
+    let older: Vec<Assignment> = (0..RANKED_MATCHES)
+        .map(|n| {
+            assignment(
+                "transaction",
+                &format!("Refund refund {n}"),
+                json!({}),
+                json!("x"),
+            )
+        })
+        .collect();
+    apply(&store, older, true).await;
+    let newest = assignment("transaction", "Late refund", json!({}), json!("x"));
+    let newest_id = newest.item.id;
+    apply(&store, vec![newest], false).await;
+    let first = ListQuery {
+        limit: 1,
+        ..ListQuery::default()
+    };
+    // Ranked, the title saying "refund" twice would come first; listed, the newest does.
+    assert_eq!(
+        ids(&search_in(&store, "refund", &first).await),
+        vec![newest_id]
+    );
+    assert_eq!(search(&store, "refund").await.len(), 100);
 }
