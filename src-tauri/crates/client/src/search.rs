@@ -55,7 +55,8 @@ pub struct Term {
 }
 
 /// `name:value`: the field the kinds call `name` equals `value`, ignoring ASCII case.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldFilter {
     pub name: String,
     pub value: String,
@@ -309,6 +310,16 @@ impl IdentifierFields {
             }
         }
         Self { by_filter }
+    }
+
+    /// The identifying fields of `kind`: each filter's name and its JSON Pointer into the item.
+    pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.by_filter.iter().flat_map(move |(filter, fields)| {
+            fields
+                .iter()
+                .filter(move |(k, _)| k == kind)
+                .map(move |(_, pointer)| (filter.as_str(), pointer.as_str()))
+        })
     }
 
     /// The paths `filter` reads, one per kind that names it.

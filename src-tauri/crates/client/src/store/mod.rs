@@ -39,7 +39,7 @@ use codec::{read_sync_state, timestamp};
 
 pub use outbox::PushApplied;
 pub use pull::PullApplied;
-pub use search::{RANKED_MATCHES, SearchHit};
+pub use search::{RANKED_MATCHES, RelatedItem, SearchHit};
 
 /// The database file inside a data directory.
 pub const DATABASE_FILE: &str = "countersign.db";

@@ -3,11 +3,15 @@
 
 use sqlx::{QueryBuilder, Row, Sqlite};
 
-use super::codec::{SUMMARY_COLUMNS, read_summary};
+use countersign_domain::ItemId;
+
+use super::codec::{SUMMARY_COLUMNS, from_json, read_summary};
 use super::inbox::push_filters;
 use super::{Store, StoreError};
-use crate::model::{AssignmentSummary, ListQuery};
-use crate::search::{FieldPath, IdentifierFields, SearchQuery, Term, TextSegment, segments};
+use crate::model::{AssignmentSummary, ListQuery, MAX_PAGE_SIZE};
+use crate::search::{
+    FieldFilter, FieldPath, IdentifierFields, SearchQuery, Term, TextSegment, segments,
+};
 
 /// Relative weight of a match in the title, the payload and AI text, and the reviewer's notes (bm25).
 const BM25_WEIGHTS: &str = "10.0, 1.0, 5.0";
@@ -29,6 +33,14 @@ pub struct SearchHit {
     pub excerpt: Vec<TextSegment>,
 }
 
+/// An assignment related to another: the identifying values the two share.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RelatedItem {
+    pub summary: AssignmentSummary,
+    pub shared: Vec<FieldFilter>,
+}
+
 impl Store {
     /// Searches the assignments held here for the user's `text` (src/search.rs has its syntax), among
     /// those `filters` lets through (kind, stage, status, risk; its limit and offset page the results;
@@ -39,7 +51,77 @@ impl Store {
         fields: &IdentifierFields,
         filters: &ListQuery,
     ) -> Result<Vec<SearchHit>, StoreError> {
-        let query = SearchQuery::parse(text)?;
+        self.run_search(&SearchQuery::parse(text)?, fields, filters)
+            .await
+    }
+
+    /// The other assignments held here that share an identifying field's value with `item_id` (the
+    /// same merchant, card, customer, patient: the kinds' identifiers, through `fields`), each with
+    /// the values it shares, in the inbox's priority order. Works offline.
+    pub async fn related(
+        &self,
+        item_id: ItemId,
+        fields: &IdentifierFields,
+    ) -> Result<Vec<RelatedItem>, StoreError> {
+        let Some(row) = sqlx::query("SELECT kind, item_json FROM assignments WHERE item_id = ?")
+            .bind(item_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Err(StoreError::NotHeld(item_id));
+        };
+        let kind: String = row.try_get("kind")?;
+        let item: serde_json::Value = from_json("item", row.try_get("item_json")?)?;
+        let mut related: Vec<RelatedItem> = Vec::new();
+        for (filter, pointer) in fields.of_kind(&kind) {
+            let value = match item.pointer(pointer) {
+                Some(serde_json::Value::String(text)) => text.clone(),
+                Some(number @ serde_json::Value::Number(_)) => number.to_string(),
+                _ => continue,
+            };
+            let shared = FieldFilter {
+                name: filter.to_owned(),
+                value,
+            };
+            let query = SearchQuery {
+                filters: vec![shared.clone()],
+                ..SearchQuery::default()
+            };
+            let page = ListQuery {
+                limit: MAX_PAGE_SIZE,
+                ..ListQuery::default()
+            };
+            for hit in self.run_search(&query, fields, &page).await? {
+                if hit.summary.item_id == item_id {
+                    continue;
+                }
+                match related
+                    .iter_mut()
+                    .find(|r| r.summary.item_id == hit.summary.item_id)
+                {
+                    Some(known) => known.shared.push(shared.clone()),
+                    None => related.push(RelatedItem {
+                        summary: hit.summary,
+                        shared: vec![shared.clone()],
+                    }),
+                }
+            }
+        }
+        related.sort_by(|a, b| {
+            b.summary
+                .priority
+                .cmp(&a.summary.priority)
+                .then(a.summary.item_id.cmp(&b.summary.item_id))
+        });
+        Ok(related)
+    }
+
+    async fn run_search(
+        &self,
+        query: &SearchQuery,
+        fields: &IdentifierFields,
+        filters: &ListQuery,
+    ) -> Result<Vec<SearchHit>, StoreError> {
         let resolved = query
             .filters
             .iter()

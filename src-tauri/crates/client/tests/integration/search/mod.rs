@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 mod agreement;
 mod cli;
+mod related;
 mod upgrade;
 
 fn now() -> DateTime<Utc> {
