@@ -383,27 +383,16 @@ async fn main() {
 }
 
 fn identifying_fields() -> IdentifierFields {
-    let kind = |name: &str, identifiers: serde_json::Value| {
-        serde_json::from_value(json!({
-            "kind": name, "label": name, "plural": name, "payload_schema": {}, "output_schema": {},
-            "hints": {"identifiers": identifiers}, "reason_codes": [], "revision": 1,
-            "updated_at": "2026-11-25T12:00:00Z",
-        }))
-        .expect("kind definition")
-    };
     IdentifierFields::from_kinds(&[
-        kind(
+        fixtures::kind_with_identifiers(
             "transaction",
-            json!([
-                {"pointer": "/payload/merchant/name", "label": "Merchant", "filter": "merchant"},
-                {"pointer": "/payload/card/last4", "label": "Card", "filter": "card"},
-                {"pointer": "/payload/customer/id", "label": "Customer", "filter": "customer"},
-            ]),
+            &[
+                ("/payload/merchant/name", "merchant"),
+                ("/payload/card/last4", "card"),
+                ("/payload/customer/id", "customer"),
+            ],
         ),
-        kind(
-            "content_draft",
-            json!([{"pointer": "/payload/merchant/name", "label": "Brand", "filter": "brand"}]),
-        ),
+        fixtures::kind_with_identifiers("content_draft", &[("/payload/merchant/name", "brand")]),
     ])
 }
 

@@ -1,5 +1,7 @@
 //! The parser as tables: what each user text becomes in FTS5, and which texts are refused and why.
 
+use countersign_testkit::fixtures::kind_with_identifiers as kind;
+
 use super::*;
 
 fn fts(text: &str) -> (Option<String>, Option<String>, Vec<(String, String)>) {
@@ -127,23 +129,6 @@ fn malformed_text_is_a_typed_error() {
     for (text, error) in table {
         assert_eq!(SearchQuery::parse(text).as_ref(), Err(error), "{text}");
     }
-}
-
-fn kind(name: &str, identifiers: &[(&str, &str)]) -> KindDefinition {
-    serde_json::from_value(serde_json::json!({
-        "kind": name,
-        "label": name,
-        "plural": name,
-        "payload_schema": {},
-        "output_schema": {},
-        "hints": {"identifiers": identifiers.iter().map(|(pointer, filter)| serde_json::json!({
-            "pointer": pointer, "label": filter, "filter": filter
-        })).collect::<Vec<_>>()},
-        "reason_codes": [],
-        "revision": 1,
-        "updated_at": "2026-11-25T12:00:00Z",
-    }))
-    .expect("kind definition")
 }
 
 #[test]

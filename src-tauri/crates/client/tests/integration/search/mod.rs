@@ -7,9 +7,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use countersign_client::model::{AssignmentStatus, DecisionInput, Draft, ListQuery};
 use countersign_client::search::{IdentifierFields, QueryError, TextSegment};
 use countersign_client::store::{RANKED_MATCHES, SearchHit, Store, StoreError};
-use countersign_domain::kind::KindDefinition;
 use countersign_domain::{Action, Assignment, ItemId, LeaseId, MutationId, PullResponse};
-use countersign_testkit::fixtures;
+use countersign_testkit::fixtures::{self, kind_with_identifiers as kind};
 use serde_json::{Value, json};
 
 mod agreement;
@@ -21,24 +20,6 @@ fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
         .single()
         .expect("valid time")
-}
-
-/// A kind whose identifying fields are `(pointer, filter)`, as the kinds' display hints give them.
-fn kind(name: &str, identifiers: &[(&str, &str)]) -> KindDefinition {
-    serde_json::from_value(json!({
-        "kind": name,
-        "label": name,
-        "plural": name,
-        "payload_schema": {},
-        "output_schema": {},
-        "hints": {"identifiers": identifiers.iter().map(|(pointer, filter)| json!({
-            "pointer": pointer, "label": filter, "filter": filter
-        })).collect::<Vec<_>>()},
-        "reason_codes": [],
-        "revision": 1,
-        "updated_at": "2026-11-25T12:00:00Z",
-    }))
-    .expect("kind definition")
 }
 
 fn fields() -> IdentifierFields {
