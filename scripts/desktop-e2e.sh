@@ -20,4 +20,4 @@ COUNTERSIGN_DESKTOP_APP="${CARGO_TARGET_DIR:-$PWD/target}/debug/countersign-desk
   xvfb-run -a -s "-screen 0 1280x800x24" \
   src-tauri/crates/client/scripts/with-session-bus.sh \
   cargo test --workspace --features "${COUNTERSIGN_CARGO_FEATURES:-countersign-desktop/custom-protocol}" \
-    --test integration --locked -- --ignored --nocapture desktop_e2e::
+    --test integration --locked -- --ignored --nocapture --test-threads=1 desktop_e2e::

@@ -52,9 +52,9 @@ if [ "$current" -lt 400 ]; then
   sleep 1
 fi
 # Drop databases left by earlier runs: tests name theirs cs_test_<uuid> (countersign-testkit's
-# postgres module); benchmarks cs_bench_ and cs_load_; cs_client_ is the client tests' former prefix.
+# postgres module); benchmarks cs_bench_, cs_load_ and cs_escalation_; cs_client_ is the client tests' former prefix.
 # `_` is a LIKE wildcard, hence the escapes. A database still in use (another run's) is left alone.
-prefixes=(cs_test_ cs_client_ cs_bench_ cs_load_)
+prefixes=(cs_test_ cs_client_ cs_bench_ cs_load_ cs_escalation_)
 for prefix in "${prefixes[@]}"; do
   pattern=${prefix//_/\\_}%
   for db in $(as_postgres psql -p "$port" -qtAc "SELECT datname FROM pg_database WHERE datname LIKE '$pattern'"); do

@@ -12,7 +12,7 @@ packages=(
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev
   libjavascriptcoregtk-4.1-dev xvfb webkit2gtk-driver xauth
   # Secrets and notifications over a real D-Bus session in tests
-  dbus dbus-x11 gnome-keyring libsecret-tools python3-dbusmock
+  dbus dbus-x11 gnome-keyring libsecret-tools python3-dbusmock libglib2.0-bin
   # Screenshots and misc tools used by scripts; python venv for the API fuzzer (schemathesis)
   imagemagick curl ca-certificates python3-venv python3-pip
 )

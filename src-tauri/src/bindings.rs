@@ -7,14 +7,18 @@ mod tests {
     use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
 
+    use countersign_client::admin::{Directory, UserChange};
     use countersign_client::model::{
         AssignmentStatus, AssignmentSummary, ConflictRecord, ListQuery, OutboxState,
         RecordedDecision, StageCounts,
     };
+    use countersign_client::notify::NoticeTarget;
+    use countersign_client::preferences::NotificationPreferences;
+    use countersign_client::shift::ShiftEnd;
     use countersign_domain::{
         Action, AiProposal, ApiErrorCode, DecisionRecord, Evidence, Handoff, IssuedToken, Item,
         ItemStatus, KindDefinition, KindList, Me, MutationStatus, Outcome, QueueHealth,
-        RemovalReason, ResultCode, Risk, Role, Route, Signal, Stage,
+        RemovalReason, ResultCode, Risk, Role, Route, Signal, Stage, TokenRequest, UserSummary,
     };
     use ts_rs::TS;
 
@@ -79,6 +83,13 @@ mod tests {
             KindList,
             IssuedToken,
             QueueHealth,
+            TokenRequest,
+            UserSummary,
+            Directory,
+            UserChange,
+            ShiftEnd,
+            NotificationPreferences,
+            NoticeTarget,
         );
         Ok(())
     }

@@ -1,9 +1,11 @@
 //! The one error every command returns. The UI shows `message` and branches on `code` only, so codes are
 //! a closed, stable set and never derived from message text; each core error maps to one by its variant.
 
+use countersign_client::admin::AdminError;
 use countersign_client::remote::RemoteError;
 use countersign_client::secrets::CredentialError;
 use countersign_client::session::SessionError;
+use countersign_client::shift::ShiftError;
 use countersign_client::store::StoreError;
 use serde::Serialize;
 
@@ -26,6 +28,13 @@ pub enum ErrorCode {
     KeyringUnavailable,
     ServerUnreachable,
     BadCredential,
+    /// The change would leave the queue without an enabled admin (the server's 409 `last_admin`).
+    LastAdmin,
+    /// The signed-in user may not do this (an admin call without the admin role).
+    NotAllowed,
+    /// What was typed cannot be used (an unknown team, a malformed expiry, an empty hand-off note);
+    /// nothing changed.
+    InvalidInput,
     Storage,
     Internal,
 }
@@ -92,6 +101,30 @@ impl From<SessionError> for AppError {
             SessionError::Credential(error) => error.into(),
             SessionError::Settings(_) => Self::new(ErrorCode::Storage, error.to_string()),
             SessionError::SignOffRefused => Self::new(ErrorCode::BadCredential, error.to_string()),
+        }
+    }
+}
+
+impl From<AdminError> for AppError {
+    fn from(error: AdminError) -> Self {
+        let code = match error {
+            AdminError::Remote(remote) => return remote.into(),
+            AdminError::LastAdmin(_) => ErrorCode::LastAdmin,
+            AdminError::BadInput(_) => ErrorCode::InvalidInput,
+            AdminError::UnknownUser(_) => ErrorCode::NotFound,
+            AdminError::NotAdmin(_) => ErrorCode::NotAllowed,
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<ShiftError> for AppError {
+    fn from(error: ShiftError) -> Self {
+        match error {
+            ShiftError::Store(error) => error.into(),
+            ShiftError::EmptyNote | ShiftError::NoteTooLong => {
+                Self::new(ErrorCode::InvalidInput, error.to_string())
+            }
         }
     }
 }

@@ -1,11 +1,12 @@
 //! The Countersign desktop app: a thin Tauri shell over the desktop core (countersign-client). It runs
-//! the sync engine as a task, pushes `status-changed` and `inbox-changed` to the UI, keeps a tray icon
-//! with the count of open items, and with no server configured runs the queue service in-process.
+//! the sync engine as a task, pushes `status-changed` and `inbox-changed` to the UI, brings the window
+//! forward at a clicked notification (`notice-clicked`), keeps a tray icon with the count of open items, and with no server configured runs the queue service in-process.
 
 mod bindings;
 pub mod commands;
 pub mod embedded;
 pub mod error;
+mod notice_click;
 pub mod session;
 mod tray;
 pub mod view;
@@ -73,15 +74,17 @@ pub fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Turns changes into the UI's events and the tray's count; bursts are folded into one update.
+/// Turns changes into the UI's events and the tray's count; bursts are folded into one update (of
+/// several clicked notices, the last one counts).
 async fn publish<R: Runtime>(
     app: tauri::AppHandle<R>,
     mut received: mpsc::UnboundedReceiver<Change>,
 ) {
     while let Some(first) = received.recv().await {
-        let mut inbox = first.inbox;
+        let (mut inbox, mut open) = (first.inbox, first.open);
         while let Ok(next) = received.try_recv() {
             inbox |= next.inbox;
+            open = next.open.or(open);
         }
         let session = app.state::<Shell>().current().await;
         match session.status().await {
@@ -96,6 +99,9 @@ async fn publish<R: Runtime>(
         }
         if inbox && let Err(error) = app.emit("inbox-changed", ()) {
             tracing::warn!(%error, "cannot emit inbox-changed");
+        }
+        if let Some(target) = open {
+            notice_click::bring_forward(&app, target);
         }
     }
 }

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use countersign_client::preferences::NotificationPreferences;
 use countersign_client::remote::{QueueClient, Token};
 use countersign_client::secrets::OsKeyring;
 use countersign_client::session::{self, Change, Session, Settings, UNDO_WINDOW_MAX_SECONDS};
@@ -92,7 +93,10 @@ impl Shell {
 
     pub fn changed(&self, inbox: bool) {
         // The publisher lives as long as the app; a closed channel means the app is quitting.
-        let _ = self.changes.send(Change { inbox });
+        let _ = self.changes.send(Change {
+            inbox,
+            ..Change::default()
+        });
     }
 
     async fn replace(&self, session: AppSession) {
@@ -108,6 +112,7 @@ impl Shell {
             ..Settings::load(&self.data_dir)
         }
         .save(&self.data_dir)?;
+        session::remember_sign_in(&self.data_dir, &signed_in);
         let core = Session::open(
             &self.data_dir,
             &signed_in.server,
@@ -146,6 +151,26 @@ impl Shell {
         Ok(())
     }
 
+    pub fn notification_preferences(&self) -> NotificationPreferences {
+        Settings::load(&self.data_dir).notifications
+    }
+
+    /// Keeps the notification preferences in the settings and applies them to the running sync at once.
+    pub async fn set_notification_preferences(
+        &self,
+        preferences: NotificationPreferences,
+    ) -> Result<(), AppError> {
+        Settings {
+            notifications: preferences.clone(),
+            ..Settings::load(&self.data_dir)
+        }
+        .save(&self.data_dir)?;
+        if let Some(engine) = &self.current().await.core.engine {
+            engine.set_notification_preferences(preferences);
+        }
+        Ok(())
+    }
+
     pub async fn use_embedded_demo(&self) -> Result<(), AppError> {
         Settings {
             server: None,
@@ -181,7 +206,7 @@ async fn embedded_session(
         remote,
         Some(me),
         Token::new(DEMO_CREDENTIAL),
-        Settings::load(data_dir).undo_window(),
+        &Settings::load(data_dir),
         changes,
     );
     core.keep_running(tokio::spawn(embedded::run_producer(server.state.clone())));

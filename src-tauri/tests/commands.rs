@@ -121,3 +121,43 @@ fn a_draft_comes_back_as_the_text_saved() {
     let view = invoke(&window, "get_assignment", json!({"itemId": id})).expect("view");
     assert_eq!(view["draft"], "half a thought");
 }
+
+#[test]
+fn a_shift_ends_through_the_commands_and_admin_calls_are_refused_to_a_senior() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let (_app, window) = start(data.path());
+    invoke(&window, "sync_now", json!({})).expect("sync");
+    let held = invoke(&window, "shift_items", json!({})).expect("count");
+    assert!(
+        held.as_u64() > Some(0),
+        "the demo senior holds work: {held}"
+    );
+
+    let empty = invoke(&window, "end_shift", json!({"note": "  "})).expect_err("no note");
+    assert_eq!(empty["code"], "invalid_input");
+    let end = invoke(&window, "end_shift", json!({"note": "back at 9"})).expect("ended");
+    // The embedded producer keeps submitting: a sync between the two calls may have pulled more.
+    assert!(end["released"].as_u64() >= held.as_u64(), "{end}");
+    assert!(
+        end["uploaded"].as_u64() >= end["released"].as_u64(),
+        "{end}"
+    );
+    assert_eq!(end["pending"], 0, "{end}");
+    assert_eq!(end["upload_error"], Value::Null, "{end}");
+
+    for (command, args) in [
+        ("admin_directory", json!({})),
+        ("queue_health", json!({})),
+        (
+            "rotate_token",
+            json!({"name": "demo-senior", "request": {}}),
+        ),
+        (
+            "change_user",
+            json!({"name": "demo-senior", "change": {"disabled": true}}),
+        ),
+    ] {
+        let refused = invoke(&window, command, args).expect_err(command);
+        assert_eq!(refused["code"], "not_allowed", "{command}: {refused}");
+    }
+}

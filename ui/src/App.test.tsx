@@ -431,3 +431,41 @@ describe("untrusted content", () => {
     expect(w.__pwned).toBeUndefined();
   });
 });
+
+describe("notification settings", () => {
+  it("mutes a team and kinds and sets do-not-disturb hours through the backend", async () => {
+    const backend = await setup();
+    fireEvent.click(screen.getByTestId("open-settings"));
+    const section = await screen.findByTestId("notification-settings");
+    fireEvent.click(within(section).getByTestId("mute-team-editorial"));
+    await waitFor(async () => expect((await backend.notificationPreferences()).muted_teams).toEqual(["editorial"]));
+    fireEvent.click(within(section).getByTestId("mute-kind-transaction"));
+    await waitFor(async () => expect((await backend.notificationPreferences()).muted_kinds).toEqual(["transaction"]));
+    fireEvent.click(within(section).getByTestId("mute-kind-clinical_suggestion"));
+    await waitFor(async () => expect((await backend.notificationPreferences()).muted_kinds).toEqual(["transaction", "clinical_suggestion"]));
+    fireEvent.click(within(section).getByTestId("quiet-hours"));
+    fireEvent.change(await within(section).findByTestId("quiet-until"), { target: { value: "06:30" } });
+    await waitFor(async () => expect((await backend.notificationPreferences()).quiet_hours).toEqual({ start: "22:00", end: "06:30" }));
+    expect(await backend.notificationPreferences()).toEqual({
+      muted_kinds: ["transaction", "clinical_suggestion"],
+      muted_teams: ["editorial"],
+      quiet_hours: { start: "22:00", end: "06:30" },
+    });
+  });
+});
+
+describe("a clicked desktop notification", () => {
+  it("opens its item over the open panel, and a summary opens the escalations", async () => {
+    const backend = await setup();
+    const target = rowIds()[7]!;
+    expect(openId()).not.toBe(target);
+    fireEvent.click(screen.getByTestId("open-conflicts"));
+    act(() => backend.clickNotice({ open: "item", item_id: target }));
+    await waitFor(() => expect(openId()).toBe(target));
+    expect(screen.getByTestId("open-conflicts")).toHaveAttribute("aria-pressed", "false");
+
+    act(() => backend.clickNotice({ open: "escalations" }));
+    await waitFor(() => expect(screen.getByTestId("stage-escalation")).toHaveAttribute("aria-pressed", "true"));
+    await waitFor(() => expect(rows().map((r) => r.querySelector(".stage-chip")?.textContent)).toEqual(rows().map(() => "Escalation")));
+  });
+});

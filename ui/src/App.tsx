@@ -2,6 +2,8 @@ import { useCallback, useEffect, useEffectEvent, useRef, useState } from "react"
 import { toAppError, type Backend } from "./lib/backend";
 import { t } from "./i18n";
 import { BackendContext } from "./lib/backend/context";
+import { KindsProvider } from "./features/review/kinds/KindsContext";
+import { useBackendEvent } from "./lib/backend/useBackendEvent";
 import { useNow } from "./lib/useNow";
 import { useTheme } from "./lib/theme";
 import { Inbox, isFiltered, OUTBOX_FILTERS } from "./features/inbox/Inbox";
@@ -11,7 +13,7 @@ import { useReviewSession } from "./features/review/useReviewSession";
 import { ConflictsView } from "./features/sync/ConflictsView";
 import { StatusBar } from "./features/sync/StatusBar";
 import { useAppStatus } from "./features/sync/useAppStatus";
-import { SignInForm, UndoWindowSetting } from "./features/settings/Settings";
+import { NotificationSettings, SignInForm, UndoWindowSetting } from "./features/settings/Settings";
 import { Dialog } from "./features/shortcuts/Dialog";
 import { ShortcutSheet } from "./features/shortcuts/ShortcutSheet";
 import { KeyHint } from "./features/shortcuts/KeyHint";
@@ -19,6 +21,8 @@ import { activeKeys, ariaKeys, keyLabel, shortcutFor, type Command, type ItemCom
 import { Toast, type ToastMessage } from "./features/announce/Toast";
 import { ErrorNotice, plainError } from "./features/announce/ErrorNotice";
 import { ShortcutSettings, SingleKeysContext, useSingleKeysPreference } from "./features/shortcuts/preference";
+import { AdminView } from "./features/admin/AdminView";
+import { ShiftEndDialog, shiftEndedText } from "./features/shift/ShiftEndDialog";
 
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -45,7 +49,9 @@ export function App({
 }) {
   return (
     <BackendContext.Provider value={backend}>
-      <Shell backend={backend} initialFilters={initialFilters} initialPanel={initialPanel} />
+      <KindsProvider backend={backend}>
+        <Shell backend={backend} initialFilters={initialFilters} initialPanel={initialPanel} />
+      </KindsProvider>
     </BackendContext.Provider>
   );
 }
@@ -55,8 +61,10 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
   const [theme, toggleTheme] = useTheme();
   const [status, setStatus] = useAppStatus(backend);
   const signedIn = !!status?.signed_in_as;
+  // An admin's app is the admin view; reviewers and seniors never see it (the server refuses them too).
+  const admin = status?.signed_in_as?.role === "admin";
   const [filters, setFilters] = useState<InboxFilters>(initialFilters);
-  const inbox = usePagedInbox(backend, filters, signedIn);
+  const inbox = usePagedInbox(backend, filters, signedIn && !admin);
   const [singleKeys, setSingleKeys] = useSingleKeysPreference();
   const [message, setMessage] = useState<ToastMessage | null>(null);
   const announce = useCallback(
@@ -68,6 +76,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
   const [sheet, setSheet] = useState(initialPanel === "shortcuts");
   const [settings, setSettings] = useState(initialPanel === "settings");
   const [conflicts, setConflicts] = useState(initialPanel === "conflicts");
+  const [shift, setShift] = useState(false);
   const itemRef = useRef<ItemViewHandle>(null);
   const titleFocus = useRef(false);
 
@@ -103,12 +112,12 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
   // One window listener for the app's lifetime, always calling the latest handler: re-adding it on
   // every render could drop a key press that arrives while React runs the effects of a render.
   const onKey = useEffectEvent((e: KeyboardEvent) => {
-    if (e.defaultPrevented || sheet || settings || isTyping(e.target)) return;
+    if (e.defaultPrevented || sheet || settings || shift || isTyping(e.target)) return;
     const shortcut = shortcutFor(e, singleKeys);
     if (!shortcut) return;
     // Outside the review pane (signed out, conflicts open) only the global shortcuts act; Escape only
     // has something to close when the conflicts view is open.
-    if (!shortcut.anywhere && (conflicts || !signedIn)) return;
+    if (!shortcut.anywhere && (conflicts || !signedIn || admin)) return;
     if (shortcut.command === "close" && !conflicts) return;
     if ((shortcut.command === "pageDown" || shortcut.command === "pageUp") && ownsPageKeys(e.target)) return;
     if (shortcut.command !== "close") e.preventDefault();
@@ -119,6 +128,25 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     window.addEventListener("keydown", listener);
     return () => window.removeEventListener("keydown", listener);
   }, []);
+
+  // A clicked desktop notification (the shell has brought the window forward): open its item, or the
+  // inbox (filtered to escalations for a summary that has some), over whatever panel was open.
+  useBackendEvent(
+    backend,
+    "notice",
+    (target) => {
+      setConflicts(false);
+      setSheet(false);
+      setSettings(false);
+      if (target.open === "item") {
+        setFilters((f) => ({ ...DEFAULT_FILTERS, sort: f.sort }));
+        session.select(target.item_id);
+      } else {
+        setFilters((f) => ({ ...DEFAULT_FILTERS, stage: target.open === "escalations" ? "escalation" : null, sort: f.sort }));
+      }
+    },
+    signedIn,
+  );
 
   const lastUndo = session.undoStack[session.undoStack.length - 1];
   const undoKey = activeKeys("undo", singleKeys)[0];
@@ -137,9 +165,16 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
             {t("app.brand")}
           </h1>
           <div className="topbar-actions">
-            <button type="button" className="quiet" onClick={() => setConflicts((c) => !c)} data-testid="open-conflicts" aria-pressed={conflicts}>
-              {t("app.conflicts")}
-            </button>
+            {signedIn && !admin && (
+              <button type="button" className="quiet" onClick={() => setShift(true)} data-testid="open-shift-end">
+                {t("shift.end")}
+              </button>
+            )}
+            {!admin && (
+              <button type="button" className="quiet" onClick={() => setConflicts((c) => !c)} data-testid="open-conflicts" aria-pressed={conflicts}>
+                {t("app.conflicts")}
+              </button>
+            )}
             <button type="button" className="quiet" onClick={() => setSheet(true)} data-testid="open-shortcuts" aria-keyshortcuts={ariaKeys("help", singleKeys)}>
               {t("app.shortcuts")} <KeyHint command="help" />
             </button>
@@ -162,6 +197,8 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
           <main className="center-pane" id="review" aria-label={t("app.signIn")}>
             <SignInForm status={status} onStatus={setStatus} />
           </main>
+        ) : status && admin ? (
+          <AdminView backend={backend} status={status} now={now} onMessage={(text) => announce(text)} />
         ) : (
           <div className="workspace">
             <Inbox
@@ -228,19 +265,31 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
           undoWindowSeconds={status?.online ? (status.undo_window_seconds ?? 0) : 0}
         />
 
-        <StatusBar
-          status={status}
-          now={now}
-          onSync={() => void backend.syncNow().then(setStatus, (e: unknown) => announce(plainError(toAppError(e))))}
-          onConflicts={() => setConflicts(true)}
-          onOutbox={() => {
-            setConflicts(false);
-            setFilters(OUTBOX_FILTERS);
-          }}
-          onSettings={() => setSettings(true)}
-        />
+        {/* An admin holds no work: nothing to upload or sync (the admin view says when it last read). */}
+        {!admin && (
+          <StatusBar
+            status={status}
+            now={now}
+            onSync={() => void backend.syncNow().then(setStatus, (e: unknown) => announce(plainError(toAppError(e))))}
+            onConflicts={() => setConflicts(true)}
+            onOutbox={() => {
+              setConflicts(false);
+              setFilters(OUTBOX_FILTERS);
+            }}
+            onSettings={() => setSettings(true)}
+          />
+        )}
 
         {sheet && <ShortcutSheet onClose={() => setSheet(false)} />}
+        {shift && (
+          <ShiftEndDialog
+            onClose={() => setShift(false)}
+            onEnded={(end) => {
+              setShift(false);
+              announce(shiftEndedText(end));
+            }}
+          />
+        )}
         {settings && (
           <Dialog title={t("app.settings")} onClose={() => setSettings(false)} testId="settings-dialog">
             <SignInForm
@@ -256,6 +305,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
                 onChange={(seconds) => void backend.setUndoWindow(seconds).then(setStatus, (e: unknown) => announce(plainError(toAppError(e))))}
               />
             )}
+            {status?.signed_in_as && <NotificationSettings teams={status.signed_in_as.teams} />}
             <ShortcutSettings singleKeys={singleKeys} onChange={setSingleKeys} />
           </Dialog>
         )}

@@ -148,6 +148,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/kinds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_kinds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/kinds/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_kind"];
+        put: operations["put_kind"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -301,7 +333,7 @@ export interface components {
          * @description `ErrorBody.error.code`: why an HTTP request failed.
          * @enum {string}
          */
-        ApiErrorCode: "malformed_json" | "invalid_query" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "user_exists" | "not_pending" | "payload_too_large" | "unsupported_media_type" | "invalid_request" | "invalid_item" | "invalid_name" | "invalid_format" | "invalid_cursor" | "too_many_mutations" | "unknown_team" | "team_exists" | "last_admin" | "callback_url_not_allowed" | "invalid_duration" | "internal" | "storage_unavailable" | "unknown";
+        ApiErrorCode: "malformed_json" | "invalid_query" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "user_exists" | "not_pending" | "payload_too_large" | "unsupported_media_type" | "invalid_request" | "invalid_item" | "invalid_name" | "invalid_format" | "invalid_cursor" | "too_many_mutations" | "unknown_team" | "team_exists" | "last_admin" | "callback_url_not_allowed" | "invalid_duration" | "invalid_kind" | "kind_breaks_queued_items" | "schema_violation" | "internal" | "storage_unavailable" | "unknown";
         Assignment: {
             item: components["schemas"]["Item"];
             lease: components["schemas"]["Lease"];
@@ -349,6 +381,20 @@ export interface components {
             reason_code?: string | null;
         };
         /**
+         * @description How the app lays out an item of the kind. Every `pointer` is a JSON Pointer (RFC 6901) from the
+         *     item's root: `/payload/merchant`, `/ai/output/reply`.
+         */
+        DisplayHints: {
+            /** @description Text fields under `/ai/output` the reviewer may edit; each edit is shown as a diff from the AI's. */
+            editable?: components["schemas"]["FieldHint"][];
+            /** @description The few facts shown first, in this order. */
+            headline?: components["schemas"]["FieldHint"][];
+            /** @description Fields that identify a customer, patient or account (related cases, search filters). */
+            identifiers?: components["schemas"]["IdentifierHint"][];
+            /** @description Further fields, each in its own labelled section (the rest of the payload is listed below). */
+            sections?: components["schemas"]["FieldHint"][];
+        };
+        /**
          * Format: int64
          * @description Fencing token: grows each time an item is leased to someone.
          */
@@ -362,12 +408,29 @@ export interface components {
             code: components["schemas"]["ApiErrorCode"];
             /** @description A sentence for a person. */
             message: string;
+            /**
+             * @description For `schema_violation`: the JSON Pointer, from the item's root, of the value that failed
+             *     (`/payload/amount`, `/ai/output/reply`). Absent otherwise.
+             */
+            path?: string | null;
         };
         /** @description A piece of evidence the AI cites. */
         Evidence: {
             label: string;
             source?: string | null;
             text: string;
+        };
+        /**
+         * @description How one field's value is shown.
+         * @enum {string}
+         */
+        FieldFormat: "value" | "text" | "money" | "date" | "unified_diff" | "conversation" | "list";
+        FieldHint: {
+            /** @description For `money`: a pointer to the ISO 4217 currency code beside the amount. */
+            currency_pointer?: string | null;
+            format?: components["schemas"]["FieldFormat"];
+            label: string;
+            pointer: string;
         };
         /** @description A note for the next holder, left by a release (`Mutation.note` on a `release`). */
         Handoff: {
@@ -378,6 +441,12 @@ export interface components {
         };
         Health: {
             status: string;
+        };
+        IdentifierHint: {
+            /** @description The search filter it answers to (`customer`, `merchant`, `patient`). */
+            filter: string;
+            label: string;
+            pointer: string;
         };
         /**
          * @description `POST /v1/users/{name}/token`: a new token for the user; every older token of theirs stops
@@ -432,6 +501,57 @@ export interface components {
         ItemId: string;
         /** @enum {string} */
         ItemStatus: "auto_approved" | "pending" | "decided" | "cancelled";
+        /** @description Used when neither the producer nor a policy rule says otherwise. */
+        KindDefaults: {
+            /** @description A duration such as `4h`: the due date of an item submitted without `due_at`. */
+            due_in?: string | null;
+        };
+        /** @description A registered kind as `GET /v1/kinds` lists it: the spec's fields with its name, revision and time of registration. */
+        KindDefinition: {
+            defaults?: components["schemas"]["KindDefaults"];
+            hints?: components["schemas"]["DisplayHints"];
+            /** @description The kind's name. */
+            kind: string;
+            /** @description One item ("Support reply"). */
+            label: string;
+            /** @description A JSON Schema every submission's `ai.output`, and every correction, must satisfy. */
+            output_schema: Record<string, never>;
+            /** @description A JSON Schema (draft 2020-12) every submission's `payload` must satisfy. */
+            payload_schema: Record<string, never>;
+            /** @description The inbox filter's option ("Support replies"). */
+            plural: string;
+            /** @description The codes a reject of this kind may carry, most specific first; the server refuses others. */
+            reason_codes: components["schemas"]["ReasonCode"][];
+            /**
+             * Format: int64
+             * @description Grows by one at each registration of this kind.
+             */
+            revision: number;
+            /**
+             * Format: date-time
+             * @description When this revision was registered.
+             */
+            updated_at: string;
+        };
+        /** @description `GET /v1/kinds`. */
+        KindList: {
+            kinds: components["schemas"]["KindDefinition"][];
+        };
+        /** @description What an admin registers for a kind (the body of `PUT /v1/kinds/{kind}`). */
+        KindSpec: {
+            defaults?: components["schemas"]["KindDefaults"];
+            hints?: components["schemas"]["DisplayHints"];
+            /** @description One item ("Support reply"). */
+            label: string;
+            /** @description A JSON Schema every submission's `ai.output`, and every correction, must satisfy. */
+            output_schema: Record<string, never>;
+            /** @description A JSON Schema (draft 2020-12) every submission's `payload` must satisfy. */
+            payload_schema: Record<string, never>;
+            /** @description The inbox filter's option ("Support replies"). */
+            plural: string;
+            /** @description The codes a reject of this kind may carry, most specific first; the server refuses others. */
+            reason_codes: components["schemas"]["ReasonCode"][];
+        };
         /** @description One grant of an item to one user, fenced by its epoch. */
         Lease: {
             epoch: components["schemas"]["Epoch"];
@@ -572,6 +692,11 @@ export interface components {
             /** @description Null: items whose rule names no team (offered to everyone). */
             team?: string | null;
         };
+        /** @description One reject reason: a stable code and the words the reviewer sees. */
+        ReasonCode: {
+            code: string;
+            label: string;
+        };
         Removal: {
             item_id: components["schemas"]["ItemId"];
             reason: components["schemas"]["RemovalReason"];
@@ -585,7 +710,7 @@ export interface components {
          * @description `MutationResult.code`: why a mutation was a conflict or was rejected.
          * @enum {string}
          */
-        ResultCode: "reassigned" | "decided_elsewhere" | "cancelled" | "forbidden" | "invalid_mutation" | "same_approver" | "mutation_id_reused" | "timed_out" | "unknown";
+        ResultCode: "reassigned" | "decided_elsewhere" | "cancelled" | "forbidden" | "invalid_mutation" | "same_approver" | "mutation_id_reused" | "timed_out" | "unknown_reason_code" | "invalid_correction" | "unknown";
         /**
          * @description How risky the AI judged the case.
          * @enum {string}
@@ -1035,6 +1160,164 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_kinds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KindList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_kind: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The kind's name */
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KindDefinition"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_kind: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The kind's name: 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-' */
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KindSpec"];
+            };
+        };
+        responses: {
+            /** @description Registered as the kind's next revision */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KindDefinition"];
+                };
+            };
+            /** @description Registered for the first time (revision 1) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KindDefinition"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Queued items of the kind would not satisfy the new schemas */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,6 @@
 //! The commands the UI invokes: a few lines each over the desktop core, taking typed ids.
 
+pub mod admin;
 pub mod inbox;
 pub mod session;
 
@@ -24,6 +25,8 @@ commands!(
     session::sign_out,
     session::use_embedded_demo,
     session::set_undo_window,
+    session::notification_preferences,
+    session::set_notification_preferences,
     inbox::list_assignments,
     inbox::get_assignment,
     inbox::decide,
@@ -31,6 +34,12 @@ commands!(
     inbox::save_draft,
     inbox::list_conflicts,
     inbox::resolve_conflict,
+    admin::admin_directory,
+    admin::change_user,
+    admin::rotate_token,
+    admin::queue_health,
+    admin::shift_items,
+    admin::end_shift,
     inbox::kinds,
 );
 

@@ -1,5 +1,6 @@
 //! Status, sync and who the app is signed in as.
 
+use countersign_client::preferences::NotificationPreferences;
 use tauri::State;
 
 use crate::error::AppError;
@@ -49,4 +50,22 @@ pub async fn use_embedded_demo(shell: State<'_, Shell>) -> Result<AppStatus, App
 pub async fn set_undo_window(shell: State<'_, Shell>, seconds: u32) -> Result<AppStatus, AppError> {
     shell.set_undo_window(seconds).await?;
     shell.current().await.status().await
+}
+
+/// Which notifications are shown (muted kinds and teams, do-not-disturb hours).
+#[tauri::command]
+pub async fn notification_preferences(
+    shell: State<'_, Shell>,
+) -> Result<NotificationPreferences, AppError> {
+    Ok(shell.notification_preferences())
+}
+
+/// Keeps the preferences across restarts and applies them to the running sync at once.
+#[tauri::command]
+pub async fn set_notification_preferences(
+    shell: State<'_, Shell>,
+    preferences: NotificationPreferences,
+) -> Result<NotificationPreferences, AppError> {
+    shell.set_notification_preferences(preferences).await?;
+    Ok(shell.notification_preferences())
 }

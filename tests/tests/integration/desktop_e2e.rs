@@ -6,9 +6,14 @@
 //! session bus. It is `#[ignore]`d so that a plain `cargo test` without a display reports it as ignored
 //! instead of hanging; the script runs it with `--ignored`, and there anything missing is a failure.
 //!
-//! On the way it checks accessibility in the same window (issue 14, item 5; `a11y`).
+//! On the way it checks accessibility in the same window (issue 14, item 5; `a11y`). The admin view and
+//! the end of a shift (`admin`), kinds drawn from their hints (`kinds`), and notifications with the undo
+//! countdown (`notifications`) have scenarios of their own; scripts/desktop-e2e.sh runs them one at a time.
 
 mod a11y;
+mod admin;
+mod kinds;
+mod notifications;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -48,11 +53,8 @@ struct Fixture {
 }
 
 async fn scenario() -> Result<()> {
-    let app = PathBuf::from(env("COUNTERSIGN_DESKTOP_APP")?);
-    ensure!(app.is_file(), "no app binary at {}", app.display());
-    let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_owned());
-    let output = Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-output/desktop-e2e");
-    std::fs::create_dir_all(&output)?;
+    let harness = Harness::from_env()?;
+    let output = &harness.output;
     let work = tempfile::tempdir()?;
     let db_url = format!("sqlite://{}", work.path().join("queue.db").display());
 
@@ -71,74 +73,65 @@ async fn scenario() -> Result<()> {
     };
 
     // No token in the environment: the app finds none in the keyring and the reviewer signs in.
-    let driver = TauriDriver::start(
-        &driver_bin,
-        &[
+    let (driver, wd) = harness
+        .launch(&[
             ("COUNTERSIGN_SERVER", server.url()),
             (
                 "COUNTERSIGN_DATA_DIR",
                 work.path().join("app").display().to_string(),
             ),
-        ],
-        false,
-    )?;
-    driver.wait_ready().await?;
-    let wd = WebDriver::new(driver.port, &app).await?;
-    let result = drive(&wd, server, &output, &fixture, &db_url).await;
+        ])
+        .await?;
+    let result = drive(&wd, server, output, &fixture, &db_url).await;
     let _ = wd.quit().await;
     let server = result?;
 
     // Every decision on the server exactly once, with its correction, reason and note.
-    let http = countersign_testkit::http_client();
-    let get = |id: &str| {
-        let http = http.clone();
-        let url = format!("{}/v1/items/{id}", server.url());
-        let token = fixture.producer_token.clone();
-        async move {
-            let response = http.get(url).bearer_auth(token).send().await?;
-            ensure!(
-                response.status().is_success(),
-                "GET item: {}",
-                response.status()
-            );
-            Ok::<Value, anyhow::Error>(response.json().await?)
-        }
-    };
-    let mine = |item: &Value| -> Vec<Value> {
-        item["decisions"]
-            .as_array()
-            .map(|d| d.iter().filter(|d| d["by"] == REVIEWER).cloned().collect())
-            .unwrap_or_default()
-    };
-    let expect_one = |item: &Value, action: &str| -> Result<Value> {
-        let decisions = mine(item);
-        ensure!(
-            decisions.len() == 1 && decisions[0]["action"] == action,
-            "item {} should hold exactly one {action} by {REVIEWER}, holds {decisions:?}",
-            item["id"]
-        );
-        Ok(decisions[0].clone())
-    };
-    let d = expect_one(&get(&draft.0).await?, "approve_with_edits")?;
+    let token = &fixture.producer_token;
+    let d = one_decision(
+        &item_as_producer(&server, token, &draft.0).await?,
+        REVIEWER,
+        "approve_with_edits",
+    )?;
     ensure!(
         d["correction"]
             .as_str()
             .is_some_and(|c| c.contains(EDIT_MARKER)),
         "the correction arrived: {d}"
     );
-    let d = expect_one(&get(&txn_reject.0).await?, "reject")?;
+    let d = one_decision(
+        &item_as_producer(&server, token, &txn_reject.0).await?,
+        REVIEWER,
+        "reject",
+    )?;
     ensure!(
         d["reason_code"] == "false_positive",
         "the reason arrived: {d}"
     );
-    let d = expect_one(&get(&txn_escalate.0).await?, "escalate")?;
+    let d = one_decision(
+        &item_as_producer(&server, token, &txn_escalate.0).await?,
+        REVIEWER,
+        "escalate",
+    )?;
     ensure!(d["note"] == ESCALATION_NOTE, "the note arrived: {d}");
-    expect_one(&get(&clinical.0).await?, "approve")?;
+    one_decision(
+        &item_as_producer(&server, token, &clinical.0).await?,
+        REVIEWER,
+        "approve",
+    )?;
     for (id, _) in offline {
-        expect_one(&get(id).await?, "approve")?;
+        one_decision(
+            &item_as_producer(&server, token, id).await?,
+            REVIEWER,
+            "approve",
+        )?;
     }
     ensure!(
-        mine(&get(&injection.0).await?).is_empty(),
+        decisions_by(
+            &item_as_producer(&server, token, &injection.0).await?,
+            REVIEWER
+        )
+        .is_empty(),
         "the injection item was only looked at"
     );
     server.shutdown().await;
@@ -148,6 +141,71 @@ async fn scenario() -> Result<()> {
 
 fn env(name: &str) -> Result<String> {
     std::env::var(name).with_context(|| format!("{name} is not set; run scripts/desktop-e2e.sh"))
+}
+
+/// What `scripts/desktop-e2e.sh` provides: the app binary, tauri-driver, and where screenshots go.
+struct Harness {
+    app: PathBuf,
+    driver_bin: String,
+    output: PathBuf,
+}
+
+impl Harness {
+    fn from_env() -> Result<Self> {
+        let app = PathBuf::from(env("COUNTERSIGN_DESKTOP_APP")?);
+        ensure!(app.is_file(), "no app binary at {}", app.display());
+        let driver_bin =
+            std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_owned());
+        let output = Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-output/desktop-e2e");
+        std::fs::create_dir_all(&output)?;
+        Ok(Self {
+            app,
+            driver_bin,
+            output,
+        })
+    }
+
+    /// Starts tauri-driver with the app's environment and opens a WebDriver session on the app.
+    async fn launch(&self, env: &[(&str, String)]) -> Result<(TauriDriver, WebDriver)> {
+        let driver = TauriDriver::start(&self.driver_bin, env, false)?;
+        driver.wait_ready().await?;
+        let wd = WebDriver::new(driver.port, &self.app).await?;
+        Ok((driver, wd))
+    }
+}
+
+/// The item as its producer reads it back from the queue.
+async fn item_as_producer(server: &RunningServer, token: &str, id: &str) -> Result<Value> {
+    let response = countersign_testkit::http_client()
+        .get(format!("{}/v1/items/{id}", server.url()))
+        .bearer_auth(token)
+        .send()
+        .await?;
+    ensure!(
+        response.status().is_success(),
+        "GET item: {}",
+        response.status()
+    );
+    Ok(response.json().await?)
+}
+
+/// The decisions `reviewer` made on `item`.
+fn decisions_by(item: &Value, reviewer: &str) -> Vec<Value> {
+    item["decisions"]
+        .as_array()
+        .map(|d| d.iter().filter(|d| d["by"] == reviewer).cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The one decision `reviewer` made on `item`, which must be `action`.
+fn one_decision(item: &Value, reviewer: &str, action: &str) -> Result<Value> {
+    let decisions = decisions_by(item, reviewer);
+    ensure!(
+        decisions.len() == 1 && decisions[0]["action"] == action,
+        "item {} should hold exactly one {action} by {reviewer}, holds {decisions:?}",
+        item["id"]
+    );
+    Ok(decisions[0].clone())
 }
 
 /// Ten items in a known order (highest priority first): the injection, one of each kind to decide,
@@ -371,17 +429,7 @@ async fn drive(
     wd.keys(&[CONTROL, ENTER]).await?;
     wd.wait_status(&clinical.0, "decided|uploaded").await?;
     a11y::toast_clear_of_decision_bar(wd).await?;
-    wd.wait_until(
-        "the four decisions uploaded",
-        Duration::from_secs(30),
-        || async {
-            Ok(wd
-                .attr(r#"[data-testid="status-pending"]"#, "data-count")
-                .await?
-                == "0")
-        },
-    )
-    .await?;
+    all_uploaded(wd, "the four decisions uploaded").await?;
 
     // Offline: the queue goes away, five more decisions are kept and counted.
     server.shutdown().await;
@@ -390,19 +438,12 @@ async fn drive(
         wd.keys(&["a"]).await?;
         wd.wait_status(id, "decided").await?;
     }
-    wd.wait_until(
+    status_bar_shows(
+        wd,
         "offline with five pending",
+        Some(false),
+        5,
         Duration::from_secs(60),
-        || async {
-            Ok(wd
-                .attr(r#"[data-testid="status-online"]"#, "data-online")
-                .await?
-                == "false"
-                && wd
-                    .attr(r#"[data-testid="status-pending"]"#, "data-count")
-                    .await?
-                    == "5")
-        },
     )
     .await?;
     wd.screenshot(&output.join("offline.png")).await?;
@@ -411,19 +452,12 @@ async fn drive(
     let mut options = ServeOptions::new(db_url.to_owned());
     options.listen = format!("127.0.0.1:{port}");
     let restarted = countersign_queue::start(options).await?;
-    wd.wait_until(
+    status_bar_shows(
+        wd,
         "back online, nothing pending",
+        Some(true),
+        0,
         Duration::from_secs(120),
-        || async {
-            Ok(wd
-                .attr(r#"[data-testid="status-online"]"#, "data-online")
-                .await?
-                == "true"
-                && wd
-                    .attr(r#"[data-testid="status-pending"]"#, "data-count")
-                    .await?
-                    == "0")
-        },
     )
     .await?;
     wd.screenshot(&output.join("synced.png")).await?;
@@ -436,6 +470,38 @@ async fn drive(
     a11y::minimum_window(wd, output).await?;
     axe.print();
     Ok(restarted)
+}
+
+/// Waits until the status bar counts no decision waiting to upload.
+async fn all_uploaded(wd: &WebDriver, what: &str) -> Result<()> {
+    status_bar_shows(wd, what, None, 0, Duration::from_secs(30)).await
+}
+
+/// Waits until the status bar shows `pending` decisions waiting to upload and, when given, that
+/// the app is online or offline.
+async fn status_bar_shows(
+    wd: &WebDriver,
+    what: &str,
+    online: Option<bool>,
+    pending: usize,
+    within: Duration,
+) -> Result<()> {
+    wd.wait_until(what, within, || async {
+        let connection_matches = match online {
+            Some(online) => {
+                wd.attr(r#"[data-testid="status-online"]"#, "data-online")
+                    .await?
+                    == online.to_string()
+            }
+            None => true,
+        };
+        Ok(connection_matches
+            && wd
+                .attr(r#"[data-testid="status-pending"]"#, "data-count")
+                .await?
+                == pending.to_string())
+    })
+    .await
 }
 
 /// Saves what the window shows as `{name}-light.png` and `{name}-dark.png`, putting back the theme

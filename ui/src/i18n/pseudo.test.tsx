@@ -12,6 +12,14 @@ function dataStrings(values: unknown[]): string[] {
   const walk = (v: unknown) => {
     if (typeof v === "string") {
       out.add(v);
+      // A diff or a long text is shown line by line.
+      // A diff or a long text is shown line by line (a diff's lines without their +/- mark, its files without a/ and b/).
+      if (v.includes("\n"))
+        for (const line of v.split("\n")) {
+          out.add(line);
+          out.add(line.slice(1));
+          out.add(line.replace(/^(?:\+\+\+|---) (?:[ab]\/)?/, ""));
+        }
       out.add(humanizeKey(v));
     } else if (typeof v === "number") out.add(String(v));
     else if (Array.isArray(v)) v.forEach(walk);
@@ -45,11 +53,17 @@ function hardCoded(root: HTMLElement, data: string[]): string[] {
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
     if (!parent || parent.closest("script, style")) continue;
+    // A highlighted line of code is split into tokens: it is checked whole, below.
+    if (parent.closest(".udiff-code")) continue;
     const text = node.textContent ?? "";
     // A message cut short would lose its closing mark.
     if (text.split(PSEUDO_OPEN).length !== text.split(PSEUDO_CLOSE).length) found.push(`truncated: ${text}`);
     const rest = leftover(text, data);
     if (rest) found.push(`${rest}  ←  “${text.trim()}”`);
+  }
+  for (const code of root.querySelectorAll<HTMLElement>(".udiff-code")) {
+    const rest = leftover(code.textContent ?? "", data);
+    if (rest) found.push(`${rest}  ←  code “${code.textContent}”`);
   }
   for (const el of root.querySelectorAll<HTMLElement>("[aria-label], [title], [placeholder]")) {
     for (const attr of ["aria-label", "title", "placeholder"]) {
@@ -73,16 +87,26 @@ describe("pseudo-locale", () => {
     await within(list).findAllByRole("option");
     const page = await backend.listAssignments({ kind: null, stage: null, risk: null, status: "open", sort: "priority", offset: 0, limit: 100 });
     const status = await backend.appStatus();
-    for (const kind of ["transaction", "clinical_suggestion", "content_draft"]) {
-      const row = within(list).getAllByRole("option").find((r) => r.getAttribute("data-kind") === kind)!;
+    // The registered kinds' labels, reasons and hints are data from the queue, like the items.
+    const kinds = await backend.kinds();
+    // The built-in kinds have their own views; the registered ones are drawn from their hints.
+    for (const [kind, viewName] of [["transaction", "transaction"], ["clinical_suggestion", "clinical_suggestion"], ["content_draft", "content_draft"], ["support_reply", "hinted"], ["code_change", "hinted"]]) {
+      // Through the kind filter, whose options are the kinds' plurals: the row need not be on screen.
+      fireEvent.change(screen.getByTestId("filter-kind"), { target: { value: kind } });
+      const row = await waitFor(() => {
+        const found = within(screen.getByTestId("inbox-list")).getAllByRole("option").find((r) => r.getAttribute("data-kind") === kind);
+        if (!found) throw new Error(`no ${kind} row yet`);
+        return found;
+      });
       fireEvent.click(row);
-      await screen.findByTestId(`view-${kind}`);
+      await waitFor(() => expect(screen.getByTestId("item-view")).toHaveAttribute("data-kind", kind));
+      await screen.findByTestId(`view-${viewName}`);
       const view = await backend.getAssignment(row.getAttribute("data-item-id")!);
       // Open the reject panel too: its reasons and hints are catalogue text.
       act(() => (document.activeElement as HTMLElement | null)?.blur());
       fireEvent.click(screen.getByTestId("action-reject"));
       await waitFor(() => expect(screen.getByTestId("reject-panel")).toBeInTheDocument());
-      const data = dataStrings([page.rows, view, status]);
+      const data = dataStrings([page.rows, view, status, kinds]);
       expect(hardCoded(document.body, data)).toEqual([]);
     }
   });
@@ -95,7 +119,8 @@ describe("pseudo-locale", () => {
     fireEvent.click(screen.getByTestId("open-settings"));
     const settings = await screen.findByRole("dialog");
     await within(settings).findByTestId("sign-in-current");
-    expect(hardCoded(settings, dataStrings([await backend.appStatus()]))).toEqual([]);
+    // The kinds' names in the notification settings are the server's data, not catalogue text.
+    expect(hardCoded(settings, dataStrings([await backend.appStatus(), await backend.kinds()]))).toEqual([]);
   });
 
   it("translates the conflicts view", async () => {

@@ -7,13 +7,14 @@
 #
 #   src-tauri/crates/client/scripts/with-session-bus.sh cargo test -p countersign-client
 #
-# Needs (Debian): apt-get install -y dbus gnome-keyring python3-dbusmock
+# Needs (Debian): apt-get install -y dbus gnome-keyring python3-dbusmock libglib2.0-bin (gdbus, for
+# tests that click a notice through the mock)
 set -euo pipefail
 
 if [[ -z "${COUNTERSIGN_INSIDE_SESSION_BUS:-}" ]]; then
-    for tool in dbus-run-session gnome-keyring-daemon dbus-send; do
+    for tool in dbus-run-session gnome-keyring-daemon dbus-send gdbus; do
         if ! command -v "$tool" >/dev/null; then
-            echo "with-session-bus: $tool is missing; install: apt-get install -y dbus gnome-keyring python3-dbusmock" >&2
+            echo "with-session-bus: $tool is missing; install: apt-get install -y dbus gnome-keyring python3-dbusmock libglib2.0-bin" >&2
             exit 2
         fi
     done

@@ -4,21 +4,25 @@
 //! Where things live: `model` (plain types, no storage), `decision` (the rules a decision must meet),
 //! `store` (SQLite: inbox, outbox, pulls, conflicts, drafts), `plan` (what to send and how to
 //! apply answers, pure; it imports `model` only), `sync` (the engine), `remote` (HTTP), `secrets`
-//! (the token), `session` (server, token, per-server store and sync task, for both shells), `notify`
-//! and `status`.
+//! (the token), `session` (server, token, per-server store and sync task, for both shells), `notify`,
+//! `preferences` (which notices to show), `status`, `admin` (the admin view's calls) and `shift` (ending a
+//! shift: upload, release with a note).
 //!
 //! The promise it keeps: a decision the reviewer saw recorded reaches the queue exactly once. It is written
 //! to the store and the outbox in one durable transaction before the call returns; it gets its mutation id
 //! when first sent and keeps it across every retry; the server applies an id once and replays its result.
 
+pub mod admin;
 pub mod decision;
 pub mod model;
 pub mod notify;
 pub mod plan;
+pub mod preferences;
 pub mod remote;
 pub mod search;
 pub mod secrets;
 pub mod session;
+pub mod shift;
 pub mod status;
 pub mod store;
 pub mod sync;

@@ -2,7 +2,11 @@
 //! status to show, never an error for the caller.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+use countersign_domain::ItemId;
+use serde::Serialize;
 
 use crate::model::NotificationStatus;
 use crate::plan::{NotifyReason, NotifyRequest};
@@ -12,11 +16,32 @@ pub const NOTIFY_TIMEOUT: Duration = Duration::from_secs(5);
 /// More notices than this from one pull become a single summary, not a burst of popups.
 pub const MAX_SEPARATE_NOTICES: usize = 3;
 
+/// Notices shown with a click action whose thread still waits for the click: each waits until its
+/// notice is clicked or closed, so a notification server that never closes them must not pile up
+/// threads. Beyond this, notices are shown without waiting (a click on them does nothing).
+pub const MAX_WAITING_FOR_CLICKS: usize = 32;
+/// The action a click on the notice's body invokes (the Desktop Notifications spec's default action).
+const DEFAULT_ACTION: &str = "default";
+
+/// What clicking a notice opens in the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "open", rename_all = "snake_case")]
+pub enum NoticeTarget {
+    /// The item the notice is about.
+    Item { item_id: ItemId },
+    /// The inbox filtered to escalations: a summary of several notices with escalations among them.
+    Escalations,
+    /// The inbox: a summary of several notices without escalations.
+    Inbox,
+}
+
 /// One popup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub summary: String,
     pub body: String,
+    pub opens: NoticeTarget,
 }
 
 /// A notification server. Blocking calls: the dispatcher runs them on their own thread.
@@ -39,19 +64,90 @@ impl Notifier for Silent {
     }
 }
 
-/// The OS notification service through notify-rust (a D-Bus notification server on Linux).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct DesktopNotifier;
+/// Called with what a clicked notice opens, on the thread that saw the click.
+pub type ClickHandler = Arc<dyn Fn(NoticeTarget) + Send + Sync>;
+
+/// The OS notification service through notify-rust (a D-Bus notification server on Linux). With a
+/// click handler, each notice carries the default action and a thread of its own waits for it (on
+/// the notice's own connection, where some desktops send the click), at most
+/// [`MAX_WAITING_FOR_CLICKS`] at once.
+#[derive(Clone, Default)]
+pub struct DesktopNotifier {
+    on_click: Option<ClickHandler>,
+    waiting: Arc<AtomicUsize>,
+}
+
+impl DesktopNotifier {
+    /// A notifier that reports clicks to `on_click`; the shell brings its window forward there.
+    pub fn reporting_clicks(on_click: impl Fn(NoticeTarget) + Send + Sync + 'static) -> Self {
+        Self {
+            on_click: Some(Arc::new(on_click)),
+            waiting: Arc::default(),
+        }
+    }
+
+    #[cfg(all(unix, not(target_os = "macos")))]
+    fn await_click(&self, handle: notify_rust::NotificationHandle, opens: NoticeTarget) {
+        let Some(on_click) = self.on_click.clone() else {
+            return;
+        };
+        let Some(slot) = WaitingSlot::take(&self.waiting) else {
+            tracing::debug!("too many notices wait for a click; this one is shown without");
+            return;
+        };
+        let spawned = std::thread::Builder::new()
+            .name("countersign-notice-click".to_owned())
+            .spawn(move || {
+                let _slot = slot;
+                handle.wait_for_action(|action| {
+                    if action == DEFAULT_ACTION {
+                        on_click(opens);
+                    }
+                });
+            });
+        if let Err(error) = spawned {
+            tracing::warn!(%error, "cannot wait for a click on the notice");
+        }
+    }
+
+    /// Clicks are reported only through the Desktop Notifications spec (Linux and the BSDs).
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    fn await_click<H>(&self, _handle: H, _opens: NoticeTarget) {}
+}
+
+/// One of the [`MAX_WAITING_FOR_CLICKS`] places, given back when dropped (also by a panicking thread).
+struct WaitingSlot(Arc<AtomicUsize>);
+
+impl WaitingSlot {
+    fn take(waiting: &Arc<AtomicUsize>) -> Option<Self> {
+        waiting
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < MAX_WAITING_FOR_CLICKS).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Self(waiting.clone()))
+    }
+}
+
+impl Drop for WaitingSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 impl Notifier for DesktopNotifier {
     fn show(&self, notice: &Notice) -> Result<(), String> {
-        notify_rust::Notification::new()
+        let mut notification = notify_rust::Notification::new();
+        notification
             .appname("Countersign")
             .summary(&notice.summary)
-            .body(&notice.body)
-            .show()
-            .map(|_| ())
-            .map_err(explain)
+            .body(&notice.body);
+        if self.on_click.is_some() {
+            notification.action(DEFAULT_ACTION, "Open");
+        }
+        let handle = notification.show().map_err(explain)?;
+        self.await_click(handle, notice.opens);
+        Ok(())
     }
 
     #[cfg(all(unix, not(target_os = "macos")))]
@@ -100,14 +196,23 @@ pub fn notices_for(requests: &[NotifyRequest]) -> Vec<Notice> {
         .filter(|(reason, _)| count(*reason) > 0)
         .map(|(reason, label)| format!("{} {label}", count(reason)))
         .collect();
+        let opens = if count(NotifyReason::Escalation) > 0 {
+            NoticeTarget::Escalations
+        } else {
+            NoticeTarget::Inbox
+        };
         return vec![Notice {
             summary: "Countersign: work needs you".to_owned(),
             body: parts.join(", "),
+            opens,
         }];
     }
     requests
         .iter()
         .map(|request| Notice {
+            opens: NoticeTarget::Item {
+                item_id: request.item_id,
+            },
             summary: match request.reason {
                 NotifyReason::Escalation => "Escalated to you",
                 NotifyReason::SecondApproval => "Second approval needed",
@@ -174,7 +279,6 @@ pub async fn probe(notifier: Arc<dyn Notifier>, timeout: Duration) -> Notificati
 #[cfg(test)]
 mod tests {
     use super::*;
-    use countersign_domain::ItemId;
     use std::sync::Mutex;
     use uuid::Uuid;
 
@@ -183,22 +287,34 @@ mod tests {
             item_id: ItemId(Uuid::from_u128(n)),
             reason,
             title: format!("item {n}"),
+            kind: "transaction".to_owned(),
+            team: None,
+            due_at: None,
         }
     }
 
     #[test]
     fn notices_table() {
         use NotifyReason::*;
-        type Case = (Vec<NotifyRequest>, Vec<(&'static str, &'static str)>);
+        let item = |n: u128| NoticeTarget::Item {
+            item_id: ItemId(Uuid::from_u128(n)),
+        };
+        type Case = (
+            Vec<NotifyRequest>,
+            Vec<(&'static str, &'static str, NoticeTarget)>,
+        );
         let cases: Vec<Case> = vec![
             (vec![], vec![]),
             (
                 vec![request(1, Escalation)],
-                vec![("Escalated to you", "item 1")],
+                vec![("Escalated to you", "item 1", item(1))],
             ),
             (
                 vec![request(1, SecondApproval), request(2, DueSoon)],
-                vec![("Second approval needed", "item 1"), ("Due soon", "item 2")],
+                vec![
+                    ("Second approval needed", "item 1", item(1)),
+                    ("Due soon", "item 2", item(2)),
+                ],
             ),
             (
                 vec![
@@ -210,20 +326,46 @@ mod tests {
                 vec![(
                     "Countersign: work needs you",
                     "3 escalations, 1 items due soon",
+                    NoticeTarget::Escalations,
+                )],
+            ),
+            (
+                vec![
+                    request(1, DueSoon),
+                    request(2, SecondApproval),
+                    request(3, DueSoon),
+                    request(4, DueSoon),
+                ],
+                vec![(
+                    "Countersign: work needs you",
+                    "1 second approvals, 3 items due soon",
+                    NoticeTarget::Inbox,
                 )],
             ),
         ];
         for (requests, expected) in cases {
-            let got: Vec<(String, String)> = notices_for(&requests)
+            let got: Vec<(String, String, NoticeTarget)> = notices_for(&requests)
                 .into_iter()
-                .map(|n| (n.summary, n.body))
+                .map(|n| (n.summary, n.body, n.opens))
                 .collect();
-            let expected: Vec<(String, String)> = expected
+            let expected: Vec<(String, String, NoticeTarget)> = expected
                 .into_iter()
-                .map(|(s, b)| (s.to_owned(), b.to_owned()))
+                .map(|(s, b, o)| (s.to_owned(), b.to_owned(), o))
                 .collect();
             assert_eq!(got, expected);
         }
+    }
+
+    #[test]
+    fn click_waiters_are_bounded_and_given_back() {
+        let waiting = Arc::new(AtomicUsize::new(0));
+        let slots: Vec<WaitingSlot> = (0..MAX_WAITING_FOR_CLICKS)
+            .map(|_| WaitingSlot::take(&waiting).expect("a free place"))
+            .collect();
+        assert!(WaitingSlot::take(&waiting).is_none(), "all taken");
+        drop(slots);
+        assert_eq!(waiting.load(Ordering::Acquire), 0);
+        assert!(WaitingSlot::take(&waiting).is_some());
     }
 
     struct FakeNotifier {
@@ -250,6 +392,7 @@ mod tests {
         vec![Notice {
             summary: "s".into(),
             body: "b".into(),
+            opens: NoticeTarget::Inbox,
         }]
     }
 

@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use countersign_domain::kind::KindList;
 use countersign_domain::{
-    Assignment, ItemId, LeaseId, Mutation, MutationId, MutationStatus, PullResponse, PushResponse,
-    RemovalReason, ResultCode, Stage,
+    Assignment, Item, ItemId, LeaseId, Mutation, MutationId, MutationStatus, PullResponse,
+    PushResponse, RemovalReason, ResultCode, Stage,
 };
 
 use crate::model::{AssignmentStatus, wire_enum};
@@ -287,11 +287,38 @@ wire_enum! {
     }
 }
 
+/// One notification to raise, with what the reviewer's preferences look at.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NotifyRequest {
     pub item_id: ItemId,
     pub reason: NotifyReason,
     pub title: String,
+    pub kind: String,
+    /// The item's team (its routing rule's `team`); `None`: offered to everyone.
+    pub team: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+impl NotifyRequest {
+    pub fn new(reason: NotifyReason, item: &Item) -> Self {
+        Self {
+            item_id: item.id,
+            reason,
+            title: item.title.clone(),
+            kind: item.kind.clone(),
+            team: item.team.clone(),
+            due_at: item.due_at,
+        }
+    }
+}
+
+/// Whether an open item is due soon at `now`: from its `warn_at` when the server set one (the routing
+/// rule's `warn_before`), else when it is due within `due_soon_within`.
+pub fn is_due_soon(item: &Item, now: DateTime<Utc>, due_soon_within: Duration) -> bool {
+    match item.warn_at {
+        Some(warn_at) => warn_at <= now,
+        None => item.due_at.is_some_and(|due| due <= now + due_soon_within),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -342,11 +369,8 @@ pub fn plan_pull(
                 Stage::Review => None,
             };
             if let Some(reason) = reason {
-                plan.notify.push(NotifyRequest {
-                    item_id,
-                    reason,
-                    title: assignment.item.title.clone(),
-                });
+                plan.notify
+                    .push(NotifyRequest::new(reason, &assignment.item));
             }
         }
         let open_after = match status {
@@ -355,17 +379,9 @@ pub fn plan_pull(
                 .get(&item_id)
                 .is_some_and(|l| l.status == AssignmentStatus::Open),
         };
-        if open_after
-            && assignment
-                .item
-                .due_at
-                .is_some_and(|due| due <= now + due_soon_within)
-        {
-            plan.notify.push(NotifyRequest {
-                item_id,
-                reason: NotifyReason::DueSoon,
-                title: assignment.item.title.clone(),
-            });
+        if open_after && is_due_soon(&assignment.item, now, due_soon_within) {
+            plan.notify
+                .push(NotifyRequest::new(NotifyReason::DueSoon, &assignment.item));
         }
         plan.upserts.push(Upsert {
             assignment: assignment.clone(),

@@ -1,4 +1,5 @@
-//! The queue service over HTTP: pull, push, who-am-I, the registered kinds, and the events stream.
+//! The queue service over HTTP: pull, push, who-am-I, the registered kinds, the events stream, and
+//! the admin endpoints.
 //! Transport types stop here.
 
 use std::fmt;
@@ -6,11 +7,14 @@ use std::time::Duration;
 
 use countersign_domain::kind::KindList;
 use countersign_domain::{
-    ApiErrorCode, ErrorBody, Me, PullRequest, PullResponse, PushRequest, PushResponse,
+    ApiErrorCode, ErrorBody, IssuedToken, Me, PullRequest, PullResponse, PushRequest, PushResponse,
+    QueueHealth, TokenRequest, UserSummary,
 };
 use reqwest::{Method, StatusCode};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::admin::UserChange;
 
 /// Connecting must not take long: an unreachable server means offline, not a hang.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -153,6 +157,16 @@ impl QueueClient {
             .map_err(|e| RemoteError::BadUrl(path.to_owned(), e.to_string()))
     }
 
+    /// `v1/users/{name}` and the like, with each segment percent-encoded: a name is data, never a path.
+    fn segments_url(&self, segments: &[&str]) -> Result<reqwest::Url, RemoteError> {
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .map_err(|()| RemoteError::BadUrl(self.server_url().to_owned(), "no path".to_owned()))?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url)
+    }
+
     fn unreachable(&self, error: &reqwest::Error) -> RemoteError {
         // reqwest's Display never includes headers, so the token cannot leak through here.
         let mut detail = error.to_string();
@@ -171,12 +185,12 @@ impl QueueClient {
     async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
         method: Method,
-        path: &str,
+        url: reqwest::Url,
         body: Option<&B>,
     ) -> Result<T, RemoteError> {
         let mut request = self
             .http
-            .request(method, self.url(path)?)
+            .request(method, url)
             .bearer_auth(self.token.expose());
         if let Some(body) = body {
             request = request.json(body);
@@ -230,12 +244,14 @@ impl QueueClient {
     }
 
     pub async fn me(&self) -> Result<Me, RemoteError> {
-        self.call::<(), _>(Method::GET, "v1/me", None).await
+        self.call::<(), _>(Method::GET, self.url("v1/me")?, None)
+            .await
     }
 
     /// `GET /v1/kinds`: the registered kinds.
     pub async fn kinds(&self) -> Result<KindList, RemoteError> {
-        self.call::<(), _>(Method::GET, "v1/kinds", None).await
+        self.call::<(), _>(Method::GET, self.url("v1/kinds")?, None)
+            .await
     }
 
     /// Liveness only: no token needed, answers fast.
@@ -250,11 +266,66 @@ impl QueueClient {
     }
 
     pub async fn pull(&self, request: &PullRequest) -> Result<PullResponse, RemoteError> {
-        self.call(Method::POST, "v1/sync/pull", Some(request)).await
+        self.call(Method::POST, self.url("v1/sync/pull")?, Some(request))
+            .await
     }
 
     pub async fn push(&self, request: &PushRequest) -> Result<PushResponse, RemoteError> {
-        self.call(Method::POST, "v1/sync/push", Some(request)).await
+        self.call(Method::POST, self.url("v1/sync/push")?, Some(request))
+            .await
+    }
+
+    // The admin endpoints (admin tokens only; docs/protocol.md, "Endpoints" and "Teams, deadlines and
+    // hand-off"). `crate::admin` gives their refusals types of their own.
+
+    /// `GET /v1/users`.
+    pub async fn users(&self) -> Result<Vec<UserSummary>, RemoteError> {
+        #[derive(Deserialize)]
+        struct UserList {
+            users: Vec<UserSummary>,
+        }
+        let list: UserList = self
+            .call::<(), _>(Method::GET, self.url("v1/users")?, None)
+            .await?;
+        Ok(list.users)
+    }
+
+    /// `PATCH /v1/users/{name}`: the user as changed.
+    pub async fn change_user(
+        &self,
+        name: &str,
+        change: &UserChange,
+    ) -> Result<UserSummary, RemoteError> {
+        let url = self.segments_url(&["v1", "users", name])?;
+        self.call(Method::PATCH, url, Some(change)).await
+    }
+
+    /// `GET /v1/teams`.
+    pub async fn teams(&self) -> Result<Vec<String>, RemoteError> {
+        #[derive(Deserialize)]
+        struct TeamList {
+            teams: Vec<String>,
+        }
+        let list: TeamList = self
+            .call::<(), _>(Method::GET, self.url("v1/teams")?, None)
+            .await?;
+        Ok(list.teams)
+    }
+
+    /// `POST /v1/users/{name}/token`: a new token for `name`; their older tokens stop working.
+    pub async fn rotate_token(
+        &self,
+        name: &str,
+        request: &TokenRequest,
+    ) -> Result<IssuedToken, RemoteError> {
+        let url = self.segments_url(&["v1", "users", name, "token"])?;
+        self.call(Method::POST, url, Some(request)).await
+    }
+
+    /// `GET /v1/queue/health`.
+    pub async fn queue_health(&self) -> Result<QueueHealth, RemoteError> {
+        self.call::<(), _>(Method::GET, self.url("v1/queue/health")?, None)
+            .await
     }
 
     /// Opens `GET /v1/events`. Each `next()` on the result waits for the next event's name.

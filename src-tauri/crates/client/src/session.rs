@@ -7,13 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use countersign_domain::{ItemId, Me};
+use countersign_domain::{ItemId, Me, Role};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::decision;
 use crate::model::{DecisionInput, RecordedDecision};
-use crate::notify::{self, DesktopNotifier, Notifier};
+use crate::notify::{self, DesktopNotifier, NoticeTarget, Notifier};
+use crate::preferences::NotificationPreferences;
 use crate::remote::{QueueClient, RemoteError, Token, normalise_server_url};
 use crate::secrets::{CredentialError, Secrets, TOKEN_ENV, resolve_token};
 use crate::store::{Store, StoreError};
@@ -55,24 +56,28 @@ impl SessionError {
 }
 
 /// What changed, for whoever shows it (the app's events, its tray).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Change {
     /// The inbox may show other rows now; otherwise only the status changed.
     pub inbox: bool,
+    /// The reviewer clicked a notice: the app comes forward and opens this.
+    pub open: Option<NoticeTarget>,
 }
 
 /// The app's undo window when the user has not chosen one, and the longest it may be.
 pub const UNDO_WINDOW_DEFAULT_SECONDS: u32 = 5;
 pub const UNDO_WINDOW_MAX_SECONDS: u32 = 30;
 
-/// Not secret: the server the user chose, and how long a decision waits before upload. The token is in
-/// the keyring.
+/// Not secret: the server the user chose, how long a decision waits before upload, and which
+/// notifications to show. The token is in the keyring.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     pub server: Option<String>,
     /// `None`: [`UNDO_WINDOW_DEFAULT_SECONDS`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo_window_seconds: Option<u32>,
+    #[serde(default)]
+    pub notifications: NotificationPreferences,
 }
 
 impl Settings {
@@ -170,6 +175,16 @@ pub async fn sign_in(
     Ok(SignedIn { server, token, me })
 }
 
+/// Keeps who signed in beside the server's store, so that the session opened next starts as them (an
+/// admin's without sync) and not as whoever signed in to that server before.
+pub fn remember_sign_in(data_dir: &Path, signed_in: &SignedIn) {
+    let dir = store_dir(data_dir, &signed_in.server);
+    match std::fs::create_dir_all(&dir) {
+        Ok(()) => remember_me(&dir, &signed_in.me),
+        Err(error) => tracing::warn!(%error, "cannot remember who is signed in"),
+    }
+}
+
 /// Deletes the token of `server`, so the next start is signed out too. The local store and its outbox
 /// stay: nothing decided is lost, and signing in again resumes the upload.
 pub fn sign_out(secrets: &dyn Secrets, server: &str) -> Result<(), SessionError> {
@@ -197,6 +212,8 @@ pub struct Session {
     pub store: Store,
     pub me: Option<Me>,
     pub engine: Option<SyncEngine>,
+    /// The server with this token, when signed in: the admin view's calls go through it.
+    pub remote: Option<QueueClient>,
     /// What the reviewer re-enters to sign off; `None` when signed out.
     sign_off_credential: Option<Token>,
     tasks: Vec<AbortOnDrop>,
@@ -215,6 +232,7 @@ impl Session {
             store: Store::open(&dir).await?,
             me: None,
             engine: None,
+            remote: None,
             sign_off_credential: None,
             tasks: Vec::new(),
         })
@@ -275,35 +293,65 @@ impl Session {
                 Err(error) => return Err(error.into()),
             },
         };
-        let undo_window = Settings::load(data_dir).undo_window();
-        let mut session = Self::syncing(server, store, remote, me, token, undo_window, changes);
+        if me.as_ref().is_some_and(|me| me.role == Role::Admin) {
+            let mut session = Self::administering(server, store, remote, me);
+            session.tasks.extend(recheck.map(AbortOnDrop));
+            return Ok(session);
+        }
+        let settings = Settings::load(data_dir);
+        let mut session = Self::syncing(server, store, remote, me, token, &settings, changes);
         session.tasks.extend(recheck.map(AbortOnDrop));
         Ok(session)
     }
 
-    /// Keeps `store` in sync with `remote` as `me`, holding each decision back for `undo_window`,
-    /// reporting each round to `changes`; `sign_off` is the credential a sign-off must repeat.
+    /// Keeps `store` in sync with `remote` as `me`, holding each decision back for the settings' undo
+    /// window and showing the notices their preferences let through, reporting each round to `changes`;
+    /// `sign_off` is the credential a sign-off must repeat.
     pub fn syncing(
         server: &str,
         store: Store,
         remote: QueueClient,
         me: Option<Me>,
         sign_off: Token,
-        undo_window: chrono::Duration,
+        settings: &Settings,
         changes: &mpsc::UnboundedSender<Change>,
     ) -> Self {
-        let notifier: Arc<dyn Notifier> = Arc::new(DesktopNotifier);
+        let clicks = changes.clone();
+        let notifier: Arc<dyn Notifier> =
+            Arc::new(DesktopNotifier::reporting_clicks(move |target| {
+                // The receiver lives as long as the app; a closed channel means it is quitting.
+                let _ = clicks.send(Change {
+                    inbox: false,
+                    open: Some(target),
+                });
+            }));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let engine =
-            SyncEngine::new(store.clone(), remote, notifier, clock).with_undo_window(undo_window);
+        let engine = SyncEngine::new(store.clone(), remote.clone(), notifier, clock)
+            .with_undo_window(settings.undo_window())
+            .with_notification_preferences(settings.notifications.clone());
         let tasks = background(&engine, store.clone(), changes.clone());
         Self {
             server: server.to_owned(),
             store,
             me,
             engine: Some(engine),
+            remote: Some(remote),
             sign_off_credential: Some(sign_off),
             tasks,
+        }
+    }
+
+    /// An admin's session: the admin view's calls, and no sync (an admin holds no work; the queue
+    /// refuses them a pull).
+    fn administering(server: &str, store: Store, remote: QueueClient, me: Option<Me>) -> Self {
+        Self {
+            server: server.to_owned(),
+            store,
+            me,
+            engine: None,
+            remote: Some(remote),
+            sign_off_credential: None,
+            tasks: Vec::new(),
         }
     }
 
@@ -357,16 +405,20 @@ fn background(
                 let inbox = result
                     .is_ok_and(|r| r.pulled + r.removed + r.applied + r.conflicts + r.rejected > 0);
                 // The receiver lives as long as the app; a closed channel means it is quitting.
-                let _ = round_changes.send(Change { inbox });
+                let _ = round_changes.send(Change {
+                    inbox,
+                    ..Change::default()
+                });
             })
             .await;
     });
     let probe = tokio::spawn(async move {
-        let status = notify::probe(Arc::new(DesktopNotifier), notify::NOTIFY_TIMEOUT).await;
+        let status =
+            notify::probe(Arc::new(DesktopNotifier::default()), notify::NOTIFY_TIMEOUT).await;
         if let Err(error) = store.record_notification_status(&status).await {
             tracing::warn!(%error, "cannot record the notification status");
         }
-        let _ = changes.send(Change { inbox: false });
+        let _ = changes.send(Change::default());
     });
     vec![AbortOnDrop(sync), AbortOnDrop(probe)]
 }
@@ -374,7 +426,6 @@ fn background(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use countersign_domain::Role;
 
     #[test]
     fn an_offline_start_shows_who_signed_in_last_time() {
@@ -441,6 +492,10 @@ mod tests {
         let chosen = Settings {
             server: Some("https://queue.example.org".to_owned()),
             undo_window_seconds: Some(12),
+            notifications: NotificationPreferences {
+                muted_teams: vec!["editorial".to_owned()],
+                ..NotificationPreferences::default()
+            },
         };
         chosen.save(dir.path()).expect("save");
         assert_eq!(Settings::load(dir.path()), chosen);

@@ -4,7 +4,7 @@
 //!
 //!   COUNTERSIGN_TEST_POSTGRES_URL=$(scripts/postgres.sh) cargo bench -p countersign-queue --bench load
 
-mod common;
+use countersign_testkit::load as common;
 
 const REVIEWERS: usize = 200;
 const PER_PUSH: usize = 5;
@@ -26,7 +26,14 @@ async fn main() {
         duration.as_secs()
     );
     let (server, tokens) = common::seeded_queue(&url, items, REVIEWERS).await;
-    let mut measured = common::run_reviewers(&server.url(), tokens, PER_PUSH, duration).await;
+    let mut measured = common::run_reviewers(
+        &server.url(),
+        tokens,
+        PER_PUSH,
+        duration,
+        Default::default(),
+    )
+    .await;
     server.shutdown().await;
     println!(
         "  throughput: {:.0} decisions/s ({} decisions in {:.1}s)",

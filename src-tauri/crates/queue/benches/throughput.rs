@@ -6,7 +6,7 @@
 //!
 //! BENCH_SECONDS (default 10) sets how long each measurement runs.
 
-mod common;
+use countersign_testkit::load as common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -21,7 +21,8 @@ async fn queue_decisions_per_second(database_url: &str, duration: Duration) -> c
     // Enough for 4,000 decisions/s with every client holding a full prefetch at the end.
     let items = CLIENTS * 50 + 4000 * duration.as_secs() as usize;
     let (server, tokens) = common::seeded_queue(database_url, items, CLIENTS).await;
-    let measured = common::run_reviewers(&server.url(), tokens, 50, duration).await;
+    let measured =
+        common::run_reviewers(&server.url(), tokens, 50, duration, Default::default()).await;
     server.shutdown().await;
     assert_eq!(measured.errors, 0, "every decision applies");
     measured

@@ -34,6 +34,15 @@ impl Backend {
         }
     }
 
+    /// Suffix that keeps the rows a SELECT reads from changing until the transaction ends, while
+    /// letting other readers share them (a registered kind during a submission or a push).
+    pub fn for_share(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR SHARE",
+        }
+    }
+
     /// Suffix for claiming: concurrent claimers skip each other's rows instead of waiting.
     pub fn skip_locked(self) -> &'static str {
         match self {

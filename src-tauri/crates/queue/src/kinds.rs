@@ -285,15 +285,6 @@ fn parse_spec(text: &str) -> Result<KindSpec, StoreError> {
     serde_json::from_str(text).map_err(|error| StoreError::corrupt(format!("kind spec: {error}")))
 }
 
-/// Suffix that keeps a kind row from changing until the transaction ends: submissions and pushes
-/// share it, a registration waits for them (and they for it). SQLite's write lock already does.
-fn share_lock(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Sqlite => "",
-        Backend::Postgres => " FOR SHARE",
-    }
-}
-
 /// The compiled current revision of each registered kind among `kinds` (unregistered ones are
 /// absent), read inside the caller's transaction.
 pub(crate) async fn compiled_for(
@@ -311,10 +302,19 @@ pub(crate) async fn compiled_for(
     if names.is_empty() {
         return Ok(found);
     }
+    if state.db.backend == Backend::Postgres {
+        // The lock every item write takes anyway, taken before the kind rows: a registration (which
+        // takes SHARE on items first, then its kind row) then either waits for this transaction or
+        // is seen by it, and the two never wait for each other in a cycle.
+        sqlx::query("LOCK TABLE items IN ROW EXCLUSIVE MODE")
+            .execute(&mut *conn)
+            .await?;
+    }
     let sql = format!(
         "SELECT kind, revision FROM kinds WHERE kind IN ({}) ORDER BY kind{}",
         placeholders(1, names.len()),
-        share_lock(state.db.backend)
+        // Submissions and pushes share the row; a registration (FOR UPDATE) waits for them, and they for it.
+        state.db.backend.for_share()
     );
     let mut query = sqlx::query(&sql);
     for name in &names {
@@ -382,6 +382,15 @@ pub async fn register(
             let spec_text = spec_text.clone();
             async move {
                 let now = state.now();
+                if db.backend == Backend::Postgres {
+                    // Waits for every item write in flight and holds new ones off until this commits,
+                    // so the check below also sees submissions of a kind not yet registered (they
+                    // find no kind row to lock). Taken before the kind row: see `compiled_for`.
+                    // SQLite's single writer already serialises them.
+                    sqlx::query("LOCK TABLE items IN SHARE MODE")
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 let current = sqlx::query(&format!(
                     "SELECT revision FROM kinds WHERE kind = $1{}",
                     db.backend.for_update()

@@ -2,13 +2,16 @@
 //! core and the queue service (a dev-dependency only): the queue service in this process ([`Queue`])
 //! or as a child process ([`QueueProcess`]), each on a fresh database of either [`Backend`]
 //! ([`on_both_backends!`] runs a scenario on both); one fault-injecting [`Proxy`]; PostgreSQL test
-//! databases; and fixture builders for items, assignments and mutations.
+//! databases; the session bus's mock notification server; simulated reviewers for the benchmarks
+//! (`load`); and fixture builders for items, assignments and mutations.
 //!
 //! It must not depend on `countersign-client`: the client's tests use it, and fixtures made of client
 //! types stay in those tests.
 
 pub mod backend;
 pub mod fixtures;
+pub mod load;
+pub mod notification_daemon;
 pub mod postgres;
 pub mod process;
 pub mod proxy;

@@ -14,6 +14,7 @@ on_both_backends!(
     reasons_and_corrections_outside_the_kind_are_rejected_at_push,
     re_registration_is_refused_while_queued_items_would_break,
     a_bad_spec_is_refused_and_changes_nothing,
+    a_first_registration_racing_submissions_never_leaves_a_misfit_queued,
 );
 
 /// A kind for the testkit's fixture items: a payload with an amount and currency, the fraud
@@ -352,4 +353,41 @@ async fn a_bad_spec_is_refused_and_changes_nothing(backend: Backend) {
             .await,
         0
     );
+}
+
+/// Submissions of a kind not yet registered race its first registration with a schema they break:
+/// whichever wins, a registered kind never has a queued item that does not satisfy it.
+async fn a_first_registration_racing_submissions_never_leaves_a_misfit_queued(backend: Backend) {
+    let db = TestDb::new(backend);
+    let queue = Queue::start(&db, QueueOptions::default()).await;
+    let admin = queue.user("ada", Role::Admin).await;
+    let producer = queue.user("fraudbot", Role::Producer).await;
+    let mut usd_only = transaction_spec();
+    usd_only["payload_schema"]["properties"]["currency"] = json!({"const": "USD"});
+    for round in 0..5 {
+        let kind = format!("race{round}");
+        let submissions = (0..8).map(|n| {
+            let body = item(&format!("{kind}-{n}"), &kind, 0.7, "medium");
+            let (queue, producer) = (&queue, &producer);
+            async move { queue.post("/v1/items", producer, &body).await.status }
+        });
+        let (registered, statuses) = tokio::join!(
+            put_kind(&queue, &admin, &kind, &usd_only),
+            futures::future::join_all(submissions)
+        );
+        let stored = queue
+            .count(&format!(
+                "SELECT COUNT(*) FROM items WHERE kind = '{kind}' AND status = 'pending'"
+            ))
+            .await;
+        match registered.status {
+            // Registered: every EUR item stored is one the registration saw, so none can be.
+            201 => assert_eq!(stored, 0, "round {round}: {statuses:?}"),
+            409 => assert!(stored > 0, "round {round}: refused for queued items"),
+            other => panic!("round {round}: {other} {registered:?}"),
+        }
+        for status in statuses {
+            assert!(status == 201 || status == 422, "round {round}: {status}");
+        }
+    }
 }

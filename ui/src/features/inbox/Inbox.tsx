@@ -3,7 +3,7 @@ import { useEffect, useLayoutEffect, useRef } from "react";
 import type { AssignmentStatus, Risk, SortOrder, Stage } from "../../lib/backend";
 import { formatCount, formatPercent, formatSla, stageLabel } from "../../lib/format";
 import { t } from "../../i18n";
-import { kindLabel, KINDS } from "../review/kinds/registry";
+import { useKinds } from "../review/kinds/KindsContext";
 import { RiskBadge } from "../review/RiskBadge";
 import { plainError } from "../announce/ErrorNotice";
 import { DEFAULT_FILTERS, type InboxFilters, type PagedInbox } from "./usePagedInbox";
@@ -40,6 +40,7 @@ export function compactCount(n: number): string {
 
 export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, onSelect, now }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
+  const kinds = useKinds();
   const virtualizer = useVirtualizer({
     count: inbox.total,
     getScrollElement: () => scrollRef.current,
@@ -104,7 +105,7 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
           <span className="sr-only">{t("inbox.kind")}</span>
           <select data-testid="filter-kind" aria-label={t("inbox.kind")} value={filters.kind ?? ""} onChange={(e) => set("kind", e.target.value || null)}>
             <option value="">{t("inbox.allKinds")}</option>
-            {KINDS.map((k) => (
+            {kinds.all.map((k) => (
               <option key={k.kind} value={k.kind}>
                 {k.plural}
               </option>
@@ -215,7 +216,7 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
                 <div className="row-title">{row.title}</div>
                 <div className="row-meta">
                   <RiskBadge risk={row.risk} compact />
-                  <span className="kind-chip">{kindLabel(row.kind)}</span>
+                  <span className="kind-chip">{kinds.describe(row.kind).label}</span>
                   {row.stage !== "review" && <span className="stage-chip">{stageLabel(row.stage)}</span>}
                   {row.status !== "open" && <span className={`status-chip status-${row.status}`}>{statusLabel(row.status)}</span>}
                   <span className="row-conf" title={t("inbox.aiConfidence")}>

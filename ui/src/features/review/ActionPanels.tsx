@@ -1,6 +1,8 @@
 import { useId, useState } from "react";
 import { t } from "../../i18n";
 import { KeyHint } from "../shortcuts/KeyHint";
+import type { Item, KindDefinition } from "../../lib/backend";
+import { CorrectionEditor } from "./hints/CorrectionEditor";
 import type { Reason } from "./reasons";
 import type { DecisionForm } from "./useDecisionForm";
 
@@ -192,16 +194,41 @@ export function EscalatePanel({ form }: { form: DecisionForm }) {
   );
 }
 
-/** The AI's structured output as JSON, to correct in place (same shape). */
-export function EditPanel({ form }: { form: DecisionForm }) {
-  const { fields, refs, commands } = form;
+/** The correction editor bound to the decision form: the kind's output schema and editable fields. */
+export function FormCorrection({ form, item, definition }: { form: DecisionForm; item: Item; definition: KindDefinition | null }) {
   return (
-    <TextPanel
-      form={form}
-      testId="edit-panel"
-      label={t("panel.correction")}
-      field={{ ref: refs.json, testId: "correction-editor", rows: 8, value: fields.json, onChange: fields.setJson, className: "mono" }}
-      confirm={{ label: t("decision.edit"), className: "primary", testId: "action-edit-confirm", run: commands.edit }}
-    />
+    <div ref={form.refs.correction}>
+      <CorrectionEditor
+        aiOutput={item.ai.output}
+        value={form.fields.correction}
+        onChange={form.fields.setCorrection}
+        schema={form.outputSchema}
+        editable={definition?.hints.editable ?? []}
+        problems={form.problems}
+        readOnly={!form.decidable}
+        onKeyDown={(e) => form.panelKeys(e, form.commands.edit)}
+      />
+    </div>
+  );
+}
+
+/** The AI's structured output, to correct field by field (a kind whose fields are not edited in place). */
+export function EditPanel({ form, item, definition }: { form: DecisionForm; item: Item; definition: KindDefinition | null }) {
+  return (
+    <div className="action-panel" data-testid="edit-panel" role="group" aria-label={t("panel.correction")}>
+      <p className="field-label">{t("panel.correction")}</p>
+      <FormCorrection form={form} item={item} definition={definition} />
+      <PanelButtons
+        confirm={
+          <>
+            {t("decision.edit")} <KeyHint command="confirm" />
+          </>
+        }
+        className="primary"
+        testId="action-edit-confirm"
+        onConfirm={form.commands.edit}
+        onCancel={() => form.setPanel("none")}
+      />
+    </div>
   );
 }

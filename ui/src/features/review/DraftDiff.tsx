@@ -1,6 +1,6 @@
 import { t } from "../../i18n";
 import { diffWordsWithSpace, type Change } from "diff";
-import { useMemo } from "react";
+import { useId, useMemo } from "react";
 
 export function diffDraft(before: string, after: string): Change[] {
   return diffWordsWithSpace(before, after);
@@ -8,14 +8,15 @@ export function diffDraft(before: string, after: string): Change[] {
 
 /** The human version against the AI's, word by word; rendered as text only. */
 export function DraftDiff({ before, after }: { before: string; after: string }) {
+  const id = useId();
   const parts = useMemo(() => diffDraft(before, after), [before, after]);
   const changed = parts.some((p) => p.added || p.removed);
   const added = parts.filter((p) => p.added).reduce((n, p) => n + p.value.trim().split(/\s+/).filter(Boolean).length, 0);
   const removed = parts.filter((p) => p.removed).reduce((n, p) => n + p.value.trim().split(/\s+/).filter(Boolean).length, 0);
   return (
-    <section className="panel" aria-labelledby="diff-h">
+    <section className="panel" aria-labelledby={id}>
       <div className="panel-head">
-        <h3 id="diff-h">{t("draft.diffTitle")}</h3>
+        <h3 id={id}>{t("draft.diffTitle")}</h3>
         <span className="muted" data-testid="diff-stats">
           {changed ? t("draft.diffCount", { added, removed }) : t("draft.noChanges")}
         </span>

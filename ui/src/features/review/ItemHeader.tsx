@@ -2,16 +2,17 @@ import type { AssignmentView, DecisionRecord } from "../../lib/backend";
 import { actionDoneLabel, formatDateTime, formatSla, stageLabel } from "../../lib/format";
 import { t } from "../../i18n";
 import { KeyHint } from "../shortcuts/KeyHint";
-import { kindLabel } from "./kinds/registry";
+import { useKinds } from "./kinds/KindsContext";
 
 /** Kind, stage, deadline, title and provenance of the open item. */
 export function ItemHeader({ view, now, titleId }: { view: AssignmentView; now: number; titleId: string }) {
   const { item, summary } = view;
   const sla = formatSla(item.due_at, now);
+  const kinds = useKinds();
   return (
     <header className="item-head">
       <div className="item-kicker">
-        <span className="kind-chip">{kindLabel(item.kind)}</span>
+        <span className="kind-chip">{kinds.describe(item.kind).label}</span>
         <span>{stageLabel(summary.stage)}</span>
         <span>{t("item.priority", { n: item.priority })}</span>
         {item.approvals_required > 1 && <span className="stage-chip">{t("item.twoApprovals")}</span>}

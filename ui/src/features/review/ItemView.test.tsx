@@ -55,23 +55,26 @@ describe("ItemView", () => {
   it("approves a structured output with edits only when the correction is valid, same-shaped and changed", () => {
     const { onDecide } = renderView(viewOf("support_reply", { reply: "Refunded.", amount: 89.9 }));
     fireEvent.click(screen.getByRole("button", { name: "Approve with edits e" }));
-    const editor = screen.getByRole("textbox", { name: "Corrected output (same shape as the AI's)" });
-    expect(document.activeElement).toBe(editor);
-    const confirm = () => fireEvent.keyDown(editor, { key: "Enter", ctrlKey: true });
+    // Field by field, never raw JSON: the text as text, the number as a number.
+    const reply = screen.getByRole("textbox", { name: "Reply" });
+    const amount = screen.getByRole("spinbutton", { name: "Amount" });
+    expect(document.activeElement).toBe(reply);
+    const confirm = () => fireEvent.keyDown(reply, { key: "Enter", ctrlKey: true });
     confirm();
     expect(screen.getByTestId("decision-notice").textContent).toMatch(/Nothing was changed/);
-    fireEvent.change(editor, { target: { value: "{ not json" } });
+    // A kind the server has not described keeps the AI's shape: an amount that is not a number is refused.
+    fireEvent.change(amount, { target: { value: "" } });
     confirm();
-    expect(screen.getByTestId("decision-notice").textContent).toMatch(/not valid JSON/);
-    fireEvent.change(editor, { target: { value: '"just text"' } });
-    confirm();
-    expect(screen.getByTestId("decision-notice").textContent).toMatch(/same shape/);
+    expect(screen.getByTestId("decision-notice").textContent).toMatch(/does not accept the corrected output/);
+    expect(amount).toHaveAttribute("aria-invalid", "true");
+    expect(document.activeElement).toBe(amount);
     expect(onDecide).not.toHaveBeenCalled();
-    fireEvent.change(editor, { target: { value: '{"reply": "Partly refunded.", "amount": 40}' } });
+    fireEvent.change(reply, { target: { value: "Partly refunded." } });
+    fireEvent.change(amount, { target: { value: "40" } });
     confirm();
     expect(onDecide).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ action: "approve_with_edits", correction: { reply: "Partly refunded.", amount: 40 } }));
-    fireEvent.keyDown(editor, { key: "Escape" });
-    expect(screen.queryByRole("textbox", { name: "Corrected output (same shape as the AI's)" })).toBeNull();
+    fireEvent.keyDown(reply, { key: "Escape" });
+    expect(screen.queryByRole("textbox", { name: "Reply" })).toBeNull();
   });
 
   it("shows a decision waiting to upload, with undo, and no decision buttons that act", () => {

@@ -1,11 +1,13 @@
 import { useId, useImperativeHandle, useRef, type Ref } from "react";
 import type { AppError, AssignmentView, DecisionRequest } from "../../lib/backend";
 import type { ItemCommand, ReadCommand } from "../shortcuts/keymap";
-import { ConfirmPanel, EditPanel, EscalatePanel, RejectPanel } from "./ActionPanels";
+import { ConfirmPanel, EditPanel, EscalatePanel, FormCorrection, RejectPanel } from "./ActionPanels";
 import { DecisionBar } from "./DecisionBar";
 import { DraftEditor } from "./DraftEditor";
+import { HandoffNote } from "./HandoffNote";
 import { DecisionStatus, EarlierDecisions, ItemHeader } from "./ItemHeader";
-import { kindSpec, viewFor } from "./kinds/registry";
+import { useKinds } from "./kinds/KindsContext";
+import { viewFor } from "./kinds/registry";
 import { ProposalHeader } from "./ProposalPanel";
 import { SignOffPanel } from "./SignOffPanel";
 import { useMediaQuery } from "../../lib/useMediaQuery";
@@ -59,7 +61,9 @@ interface Props {
 export function ItemView({ view, now, onDecide, onUndo, error, demo = false, ref }: Props) {
   const { item } = view;
   const itemId = item.id;
-  const form = useDecisionForm(view, (request) => onDecide(itemId, request));
+  const kind = useKinds().describe(item.kind);
+  const { definition } = kind;
+  const form = useDecisionForm(view, definition, (request) => onDecide(itemId, request));
   const ids = useId();
   const body = useRef<HTMLDivElement>(null);
   useImperativeHandle(ref, () => ({
@@ -71,16 +75,24 @@ export function ItemView({ view, now, onDecide, onUndo, error, demo = false, ref
 
   // Wide windows keep the AI's proposal, the sign-off and the decision controls in view beside the case.
   const wide = useMediaQuery(WIDE_LAYOUT);
-  const KindView = viewFor(item);
-  const { panel, decidable, isDraft } = form;
+  const KindView = viewFor(item, definition);
+  const { panel, decidable, isDraft, inPlace } = form;
   const proposal = <ProposalHeader item={item} />;
+  const editor = isDraft ? (
+    <DraftEditor itemId={itemId} form={form} onConfirm={form.commands.edit} />
+  ) : inPlace ? (
+    <section className="panel editor-panel" aria-labelledby={`${ids}-correction`} data-testid="correction-panel">
+      <h3 id={`${ids}-correction`}>{t("correction.title")}</h3>
+      <FormCorrection form={form} item={item} definition={definition} />
+    </section>
+  ) : null;
   const signOff = form.needsAttestation && <SignOffPanel form={form} onConfirm={form.commands.approve} demo={demo} />;
   const decisionBar = (
     <DecisionBar decidable={decidable} words={form.words} signOff={form.needsAttestation} notice={form.notice} error={error} onCommand={form.run}>
       {panel === "confirm" && decidable && <ConfirmPanel form={form} />}
-      {panel === "reject" && decidable && <RejectPanel form={form} reasons={kindSpec(item.kind).reasons} />}
+      {panel === "reject" && decidable && <RejectPanel form={form} reasons={kind.reasons} />}
       {panel === "escalate" && decidable && <EscalatePanel form={form} />}
-      {panel === "edit" && decidable && !isDraft && <EditPanel form={form} />}
+      {panel === "edit" && decidable && !isDraft && !inPlace && <EditPanel form={form} item={item} definition={definition} />}
     </DecisionBar>
   );
   return (
@@ -90,8 +102,9 @@ export function ItemView({ view, now, onDecide, onUndo, error, demo = false, ref
       <div className={`item-columns${wide ? " wide" : ""}`}>
         {/* Focusable so the keyboard scrolls it (Space, Page Down); the keymap's section keys move through it. */}
         <div className="item-body" ref={body} tabIndex={0} role="region" aria-label={t("item.details")} data-scroll-body>
+          <HandoffNote handoff={item.handoff} />
           <EarlierDecisions decisions={item.decisions} headingId={`${ids}-earlier`} />
-          <KindView item={item} now={now} editor={isDraft ? <DraftEditor itemId={itemId} form={form} onConfirm={form.commands.edit} /> : null} />
+          <KindView item={item} now={now} definition={definition} editor={editor} />
           {!wide && proposal}
           {!wide && signOff}
         </div>

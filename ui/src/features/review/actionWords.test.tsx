@@ -7,7 +7,7 @@ import { summaryOf } from "../../lib/backend/fakeItems";
 import { testItem } from "../../test/testItem";
 import { actionWords } from "./actionWords";
 import { ItemView } from "./ItemView";
-import { kindSpec } from "./kinds/registry";
+import { describeKind, rendererFor } from "./kinds/registry";
 
 const NOW = Date.parse("2026-11-25T12:00:00Z");
 
@@ -44,7 +44,7 @@ describe("decision words", () => {
     expect(actionWords(itemOf("clinical_suggestion", {}, "low", { requires_attestation: true })).labels.approve).toBe("Sign off");
     expect(actionWords(itemOf("content_draft", "Hello")).labels.approve).toBe("Approve draft");
     expect(actionWords(itemOf("something_new", {})).labels).toEqual({ approve: "Approve", edit: "Approve with edits", reject: "Reject…", escalate: "Escalate…", release: "Release" });
-    for (const spec of ["transaction", "content_draft", "clinical_suggestion"].map(kindSpec)) expect(spec.labels).toBeDefined();
+    for (const spec of ["transaction", "content_draft", "clinical_suggestion"].map(rendererFor)) expect(spec?.labels).toBeDefined();
   });
 
   it("makes the safe action primary and asks before approving what the AI flags as high risk", () => {
@@ -98,7 +98,7 @@ describe("decision words", () => {
     expect(options[1]!.textContent).toMatch(/^2 /);
     fireEvent.keyDown(field, { key: "2" });
     fireEvent.keyDown(field, { key: "Enter" });
-    expect(onDecide).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ action: "reject", reason_code: kindSpec("transaction").reasons[1]!.code }));
+    expect(onDecide).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ action: "reject", reason_code: describeKind("transaction").reasons[1]!.code }));
   });
 
   it("picks the reason a typed word matches (the desktop e2e types “False”)", () => {

@@ -1,7 +1,7 @@
 import type { Item } from "../../lib/backend";
 import { t } from "../../i18n";
 import type { ItemCommand } from "../shortcuts/keymap";
-import { kindSpec } from "./kinds/registry";
+import { rendererFor } from "./kinds/registry";
 import { asRecord } from "./StructuredValue";
 
 /** What each decision button says on one item, which one is primary, and why approving needs care. */
@@ -36,9 +36,9 @@ export function aiCaution(item: Item): string | null {
  * primary action and approving asks for confirmation.
  */
 export function actionWords(item: Item): ActionWords {
-  const spec = kindSpec(item.kind);
-  const labels = { ...defaultLabels(), ...spec.labels?.(item) };
+  const spec = rendererFor(item.kind);
+  const labels = { ...defaultLabels(), ...spec?.labels?.(item) };
   const flagged = aiCaution(item);
-  const caution = flagged && !spec.acceptIsSafe?.(item) ? flagged : null;
+  const caution = flagged && !spec?.acceptIsSafe?.(item) ? flagged : null;
   return { labels, primary: caution ? "reject" : "approve", caution };
 }

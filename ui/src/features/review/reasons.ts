@@ -1,6 +1,10 @@
 import { t } from "../../i18n";
 
-/** A reject reason: what the reviewer disagrees with. Each kind lists its own (kinds/registry.tsx). */
+/**
+ * A reject reason: what the reviewer disagrees with. A registered kind's come from its definition
+ * (`ReasonCode`, the same shape); the catalogue's below are the fallbacks for kinds the server has not
+ * described (kinds/registry.tsx).
+ */
 export interface Reason {
   code: string;
   /** In the reviewer's language (the catalogue's `reason.<code>`). */

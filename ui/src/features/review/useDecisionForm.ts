@@ -1,11 +1,12 @@
-import { useEffect, useRef, useState } from "react";
-import type { Action, AssignmentView, DecisionRequest } from "../../lib/backend";
+import { useEffect, useMemo, useRef, useState } from "react";
+import type { Action, AssignmentView, DecisionRequest, KindDefinition } from "../../lib/backend";
 import { matches, type ItemCommand } from "../shortcuts/keymap";
 import { actionWords } from "./actionWords";
-import { isTextDraft } from "./kinds/registry";
+import { isTextDraft, rendererFor } from "./kinds/registry";
 import { attestationStatement } from "./SignOffPanel";
 import { t } from "../../i18n";
 import { asRecord } from "./StructuredValue";
+import { schemaChecker, shapeOf } from "./hints/schema";
 
 /** The action panel open under the item: a reason to give, a note to write or a correction to make. */
 export type Panel = "none" | "reject" | "escalate" | "edit" | "confirm";
@@ -26,11 +27,22 @@ function initialDraft(view: AssignmentView): string {
 }
 
 /**
- * What the reviewer is filling in on one item and the rules a decision must meet before it is sent:
- * a reason for a rejection, a real change for approve-with-edits, the attestation and credential for a
- * sign-off. Each command opens its panel first, then submits; a missing piece focuses its field.
+ * The kind is drawn from its hints (no named renderer) and has text fields under its output for the
+ * reviewer to edit in place (`hints.editable`): the correction editor sits in the view, not in a panel.
  */
-export function useDecisionForm(view: AssignmentView, onSubmit: (request: DecisionRequest) => void) {
+export function editsInPlace(item: AssignmentView["item"], definition: KindDefinition | null): boolean {
+  const output = item.ai.output;
+  if (rendererFor(item.kind) || output === null || typeof output !== "object") return false;
+  return definition?.hints.editable.some((h) => h.pointer.startsWith("/ai/output/")) ?? false;
+}
+
+/**
+ * What the reviewer is filling in on one item and the rules a decision must meet before it is sent:
+ * a reason for a rejection, a real change that the kind's output schema accepts for approve-with-edits,
+ * the attestation and credential for a sign-off. Each command opens its panel first, then submits; a
+ * missing piece focuses its field.
+ */
+export function useDecisionForm(view: AssignmentView, definition: KindDefinition | null, onSubmit: (request: DecisionRequest) => void) {
   const { item, summary } = view;
   const isDraft = isTextDraft(item);
   const needsAttestation = asRecord(item.payload).requires_attestation === true;
@@ -42,7 +54,12 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
 
   const [panel, setPanel] = useState<Panel>("none");
   const [draft, setDraft] = useState(() => initialDraft(view));
-  const [json, setJson] = useState(() => JSON.stringify(item.ai.output, null, 2));
+  const [correction, setCorrection] = useState<unknown>(() => item.ai.output);
+  // A kind the server has not described keeps the AI output's own shape.
+  const outputSchema = useMemo(() => definition?.output_schema ?? shapeOf(item.ai.output), [definition, item.ai.output]);
+  const check = useMemo(() => schemaChecker(outputSchema), [outputSchema]);
+  const problems = useMemo(() => check(isDraft ? draft : correction), [check, isDraft, draft, correction]);
+  const inPlace = !isDraft && editsInPlace(item, definition);
   const [reason, setReason] = useState("");
   const [note, setNote] = useState("");
   const [attested, setAttested] = useState(false);
@@ -54,7 +71,8 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
     editor: useRef<HTMLTextAreaElement>(null),
     reason: useRef<HTMLInputElement>(null),
     note: useRef<HTMLTextAreaElement>(null),
-    json: useRef<HTMLTextAreaElement>(null),
+    /** The correction editor (its first field takes the focus). */
+    correction: useRef<HTMLDivElement>(null),
     attest: useRef<HTMLInputElement>(null),
     credential: useRef<HTMLInputElement>(null),
     confirm: useRef<HTMLButtonElement>(null),
@@ -64,11 +82,26 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
   useEffect(() => {
     if (panel === "reject") refs.reason.current?.focus();
     else if (panel === "escalate") refs.note.current?.focus();
-    else if (panel === "edit") refs.json.current?.focus();
+    else if (panel === "edit") focusCorrection();
     else if (panel === "confirm") refs.confirm.current?.focus();
     // The refs are stable; only a newly opened panel moves the focus.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [panel]);
+
+  function focusCorrection(pointer?: string) {
+    const root = refs.correction.current;
+    const field = pointer === undefined ? null : root?.querySelector<HTMLElement>(`[data-pointer="${CSS.escape(pointer)}"]`);
+    (field ?? root?.querySelector<HTMLElement>("textarea, input, select"))?.focus();
+  }
+
+  /** The kind's output schema refuses the correction: say so at the first refused field, send nothing. */
+  const refused = (): boolean => {
+    if (problems.length === 0) return false;
+    setNotice(t("notice.schemaRefused"));
+    if (isDraft) refs.editor.current?.focus();
+    else focusCorrection(problems[0]?.pointer);
+    return true;
+  };
 
   const signOff = (): Partial<DecisionRequest> | null => {
     if (!needsAttestation) return {};
@@ -109,30 +142,21 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
         refs.editor.current?.focus();
         return;
       }
+      if (refused()) return;
       const s = signOff();
       if (s) submit(request("approve_with_edits", { correction: draft, ...s }));
       return;
     }
-    if (panel !== "edit") {
+    if (!inPlace && panel !== "edit") {
       setPanel("edit");
-      return;
-    }
-    let correction: unknown;
-    try {
-      correction = JSON.parse(json);
-    } catch {
-      setNotice(t("notice.invalidJson"));
-      refs.json.current?.focus();
-      return;
-    }
-    if (Array.isArray(correction) !== Array.isArray(item.ai.output) || typeof correction !== typeof item.ai.output) {
-      setNotice(t("notice.sameShape"));
       return;
     }
     if (JSON.stringify(correction) === JSON.stringify(item.ai.output)) {
       setNotice(t("notice.unchanged"));
+      focusCorrection();
       return;
     }
+    if (refused()) return;
     const s = signOff();
     if (s) submit(request("approve_with_edits", { correction, ...s }));
   };
@@ -191,7 +215,10 @@ export function useDecisionForm(view: AssignmentView, onSubmit: (request: Decisi
     words,
     panel,
     setPanel,
-    fields: { draft, setDraft, json, setJson, reason, setReason, note, setNote, attested, setAttested, credential, setCredential },
+    inPlace,
+    problems,
+    outputSchema,
+    fields: { draft, setDraft, correction, setCorrection, reason, setReason, note, setNote, attested, setAttested, credential, setCredential },
     refs,
     notice,
     run,

@@ -4,10 +4,20 @@ import type {
   AssignmentView,
   ConflictRecord,
   DecisionRequest,
+  Directory,
   ErrorCode,
   InboxPage,
   InboxQuery,
+  IssuedToken,
+  QueueHealth,
+  KindList,
+  NoticeTarget,
+  NotificationPreferences,
   RecordedDecision,
+  ShiftEnd,
+  TokenRequest,
+  UserChange,
+  UserSummary,
 } from "./types";
 
 export type Unlisten = () => void;
@@ -27,8 +37,23 @@ export interface Backend {
   signOut(): Promise<AppStatus>;
   useEmbeddedDemo(): Promise<AppStatus>;
   setUndoWindow(seconds: number): Promise<AppStatus>;
+  /** Admin view (admin tokens only): users and teams, a user's change, token rotation, queue health. */
+  adminDirectory(): Promise<Directory>;
+  changeUser(name: string, change: UserChange): Promise<UserSummary>;
+  /** The new token is shown once by the caller and kept nowhere. */
+  rotateToken(name: string, request: TokenRequest): Promise<IssuedToken>;
+  queueHealth(): Promise<QueueHealth>;
+  /** How many held items an end of shift would give back now. */
+  shiftItems(): Promise<number>;
+  endShift(note: string): Promise<ShiftEnd>;
+  /** The registered kinds as last synced from the queue (`GET /v1/kinds`, docs/protocol.md "Kinds"). */
+  kinds(): Promise<KindList>;
+  notificationPreferences(): Promise<NotificationPreferences>;
+  setNotificationPreferences(preferences: NotificationPreferences): Promise<NotificationPreferences>;
   onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten>;
   onInboxChanged(handler: () => void): Promise<Unlisten>;
+  /** The reviewer clicked a desktop notification; the shell has brought the window forward. */
+  onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten>;
 }
 
 export class BackendError extends Error {
@@ -49,6 +74,9 @@ const ERROR_CODES = {
   keyring_unavailable: true,
   server_unreachable: true,
   bad_credential: true,
+  last_admin: true,
+  not_allowed: true,
+  invalid_input: true,
   storage: true,
   internal: true,
 } satisfies Record<ErrorCode, true>;

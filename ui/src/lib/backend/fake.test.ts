@@ -21,7 +21,7 @@ describe("FakeBackend", () => {
     const prios = page.rows.map((r) => r.priority);
     expect([...prios].sort((a, b) => b - a)).toEqual(prios);
     const kinds = new Set((await b.listAssignments(q({ limit: 1000 }))).rows.map((r) => r.kind));
-    expect(kinds).toEqual(new Set(["transaction", "content_draft", "clinical_suggestion", "support_reply"]));
+    expect(kinds).toEqual(new Set(["transaction", "content_draft", "clinical_suggestion", "support_reply", "code_change"]));
     const drafts = await b.listAssignments(q({ kind: "content_draft", risk: "low" }));
     expect(drafts.rows.length).toBeGreaterThan(0);
     expect(drafts.rows.every((r) => r.kind === "content_draft" && r.risk === "low")).toBe(true);

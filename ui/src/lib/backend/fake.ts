@@ -1,6 +1,7 @@
 import { BackendError, type Backend, type Unlisten } from "./backend";
+import { FakeDirectory } from "./fakeAdmin";
 import { assignmentFrom, type NewItem, type SampleAssignment } from "./fakeItems";
-import { HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData";
+import { DEMO_KINDS, HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData";
 import type {
   AppStatus,
   AssignmentSummary,
@@ -10,8 +11,15 @@ import type {
   InboxPage,
   InboxQuery,
   Item,
+  Me,
+  KindList,
+  NoticeTarget,
+  NotificationPreferences,
   RecordedDecision,
   Risk,
+  ShiftEnd,
+  TokenRequest,
+  UserChange,
 } from "./types";
 
 export interface FakeOptions {
@@ -27,6 +35,10 @@ export interface FakeOptions {
   online?: boolean;
   /** The submissions the queue is made of, reused in turn when `count` is larger than the pool. */
   submissions?: NewItem[];
+  /** Signed in to a remote queue as this user instead of the embedded demo's senior. */
+  signedInAs?: Me;
+  /** The registered kinds it serves (default: the demo fixture's). */
+  kinds?: KindList;
 }
 
 /** The hostile item's id, fixed so tests and screenshots can find it. */
@@ -34,6 +46,13 @@ export const HOSTILE_ITEM_ID = "0192f5a1-dead-7bad-8bad-00000000beef";
 
 /** The token the fake accepts as a re-entered credential in demo mode. */
 export const FAKE_DEMO_CREDENTIAL = "demo";
+
+/** Signing in with this token makes the fake's user an admin. */
+export const FAKE_ADMIN_TOKEN = "admin";
+
+const OFFLINE = "The queue service cannot be reached; decisions are kept and sent later.";
+
+const DEMO_SENIOR: Me = { name: "Demo Senior", role: "senior", teams: ["fraud", "editorial", "clinical"] };
 
 const RISK_RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
@@ -47,14 +66,18 @@ export class FakeBackend implements Backend {
   private conflicts: ConflictRecord[] = [];
   private readonly statusListeners = new Set<(s: AppStatus) => void>();
   private readonly inboxListeners = new Set<() => void>();
+  private readonly noticeListeners = new Set<(target: NoticeTarget) => void>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private sortedCache: { key: string; version: number; rows: AssignmentSummary[] } | null = null;
   private version = 0;
   private nextMutation = 1;
   private status: AppStatus;
   private token = FAKE_DEMO_CREDENTIAL;
-  private readonly opts: Required<Omit<FakeOptions, "now" | "submissions">> & { now: () => number };
+  private preferences: NotificationPreferences = { muted_kinds: [], muted_teams: [], quiet_hours: null };
+  private readonly opts: Required<Omit<FakeOptions, "now" | "submissions" | "signedInAs" | "kinds">> & { now: () => number };
+  private readonly people = new FakeDirectory();
   private readonly pool: NewItem[];
+  private kindList: KindList;
   /** When the queue was made: items rebuilt on demand must match their summaries. */
   private readonly madeAt: number;
   /** Every command the UI sent, for assertions. */
@@ -74,6 +97,7 @@ export class FakeBackend implements Backend {
     // The shared demo fixture (./demoFixture.json, exported by the demo generator) is meant to replace
     // the UI's own generator here; fake.test.ts already checks the fake serves it.
     this.pool = options.submissions ?? sampleSubmissions(now);
+    this.kindList = options.kinds ?? DEMO_KINDS;
     if (this.opts.hostile) this.add(assignmentFrom(HOSTILE_SUBMISSION, -1, now, HOSTILE_ITEM_ID));
     for (let i = 0; i < this.opts.count; i++) {
       const sample = this.sample(i, now);
@@ -81,9 +105,9 @@ export class FakeBackend implements Backend {
       this.add(this.opts.count > 5000 ? { summary: sample.summary, item: undefined } : sample);
     }
     this.status = {
-      mode: "embedded",
-      server: "http://127.0.0.1:8470 (embedded)",
-      signed_in_as: { name: "Demo Senior", role: "senior", teams: ["fraud", "editorial", "clinical"] },
+      mode: options.signedInAs ? "remote" : "embedded",
+      server: options.signedInAs ? "https://queue.example.org" : "http://127.0.0.1:8470 (embedded)",
+      signed_in_as: options.signedInAs ?? DEMO_SENIOR,
       online: this.opts.online,
       pending: 0,
       conflicts: 0,
@@ -180,11 +204,16 @@ export class FakeBackend implements Backend {
     if (!this.status.signed_in_as) throw new BackendError("not_signed_in", "Sign in to see your queue.");
   }
 
+  private requireAdmin() {
+    this.requireSignedIn();
+    if (this.status.signed_in_as?.role !== "admin") throw new BackendError("not_allowed", "only an admin may do this");
+  }
+
   // ---- test and dev controls -------------------------------------------------------------------
 
   /** Simulates losing or regaining the connection to the queue service. */
   setOnline(online: boolean) {
-    this.setStatus({ online, last_error: online ? null : "The queue service cannot be reached; decisions are kept and sent later." });
+    this.setStatus({ online, last_error: online ? null : OFFLINE });
     if (online) this.scheduleUpload();
   }
 
@@ -288,29 +317,35 @@ export class FakeBackend implements Backend {
         if (input.credential !== this.token)
           throw new BackendError("bad_credential", "The credential you entered does not match your sign-in. Try again.");
       }
-      const decision: RecordedDecision = {
-        decision_id: `0192f5a1-d0d0-7000-8000-${String(this.nextMutation + this.decisions.size).padStart(12, "0")}`,
-        item_id: itemId,
-        action: input.action,
-        correction: input.correction ?? null,
-        reason_code: input.reason_code,
-        note: input.note,
-        attestation: input.attestation,
-        client_time: new Date(this.opts.now()).toISOString(),
-        mutation_id: null,
-        state: "pending",
-        result_status: null,
-        result_code: null,
-        result_message: null,
-      };
-      this.decisions.set(itemId, decision);
-      this.drafts.delete(itemId);
-      summary.status = "decided";
-      this.setStatus({});
-      this.emitInbox();
-      this.scheduleUpload();
-      return decision;
+      return this.record(summary, input);
     });
+  }
+
+  /** Keeps a decision (or release) as the store would: pending, then uploaded by the next flush. */
+  private record(summary: AssignmentSummary, input: DecisionRequest): RecordedDecision {
+    const itemId = summary.item_id;
+    const decision: RecordedDecision = {
+      decision_id: `0192f5a1-d0d0-7000-8000-${String(this.nextMutation + this.decisions.size).padStart(12, "0")}`,
+      item_id: itemId,
+      action: input.action,
+      correction: input.correction ?? null,
+      reason_code: input.reason_code,
+      note: input.note,
+      attestation: input.attestation,
+      client_time: new Date(this.opts.now()).toISOString(),
+      mutation_id: null,
+      state: "pending",
+      result_status: null,
+      result_code: null,
+      result_message: null,
+    };
+    this.decisions.set(itemId, decision);
+    this.drafts.delete(itemId);
+    summary.status = "decided";
+    this.setStatus({});
+    this.emitInbox();
+    this.scheduleUpload();
+    return decision;
   }
 
   undoDecision(itemId: string): Promise<void> {
@@ -348,7 +383,7 @@ export class FakeBackend implements Backend {
   syncNow() {
     return this.tick("sync_now", [], () => {
       if (!this.status.online) {
-        this.setStatus({ last_error: "The queue service cannot be reached; decisions are kept and sent later." });
+        this.setStatus({ last_error: OFFLINE });
       } else this.flush();
       return this.status;
     });
@@ -360,7 +395,8 @@ export class FakeBackend implements Backend {
       if (!token.trim()) throw new BackendError("bad_credential", "Enter the token your administrator gave you.");
       if (token === "wrong") throw new BackendError("bad_credential", "The server did not accept this token.");
       this.token = token;
-      this.setStatus({ mode: "remote", server, signed_in_as: { name: "Remote Reviewer", role: "reviewer", teams: [] } });
+      const me: Me = token === FAKE_ADMIN_TOKEN ? { name: "admin", role: "admin", teams: [] } : { name: "Remote Reviewer", role: "reviewer", teams: [] };
+      this.setStatus({ mode: "remote", server, signed_in_as: me });
       this.emitInbox();
       return this.status;
     });
@@ -377,7 +413,7 @@ export class FakeBackend implements Backend {
   useEmbeddedDemo() {
     return this.tick("use_embedded_demo", [], () => {
       this.token = FAKE_DEMO_CREDENTIAL;
-      this.setStatus({ mode: "embedded", server: "http://127.0.0.1:8470 (embedded)", signed_in_as: { name: "Demo Senior", role: "senior", teams: ["fraud", "editorial", "clinical"] } });
+      this.setStatus({ mode: "embedded", server: "http://127.0.0.1:8470 (embedded)", signed_in_as: DEMO_SENIOR });
       this.emitInbox();
       return this.status;
     });
@@ -390,6 +426,83 @@ export class FakeBackend implements Backend {
     });
   }
 
+  adminDirectory() {
+    return this.tick("admin_directory", [], () => {
+      this.requireAdmin();
+      return this.people.directory();
+    });
+  }
+
+  changeUser(name: string, change: UserChange) {
+    return this.tick("change_user", [name, change], () => {
+      this.requireAdmin();
+      return this.people.change(name, change);
+    });
+  }
+
+  rotateToken(name: string, request: TokenRequest) {
+    return this.tick("rotate_token", [name, request], () => {
+      this.requireAdmin();
+      return this.people.rotate(name, request.expires_in, this.opts.now());
+    });
+  }
+
+  queueHealth() {
+    return this.tick("queue_health", [], () => {
+      this.requireAdmin();
+      return this.people.health(this.opts.now());
+    });
+  }
+
+  private undecided() {
+    return this.summaries.filter((s) => s.status === "open" || s.status === "rejected");
+  }
+
+  shiftItems() {
+    return this.tick("shift_items", [], () => this.undecided().length);
+  }
+
+  endShift(note: string) {
+    return this.tick("end_shift", [note], (): ShiftEnd => {
+      this.requireSignedIn();
+      if (!note.trim()) throw new BackendError("invalid_input", "a hand-off note is needed: say what the next reviewer should know");
+      const waiting = [...this.decisions.values()].filter((d) => d.state !== "done").length;
+      const held = this.undecided();
+      for (const summary of held) {
+        this.record(summary, { action: "release", correction: null, reason_code: null, note: note.trim(), attestation: null, credential: null });
+      }
+      const online = this.status.online;
+      this.flush();
+      return {
+        released: held.length,
+        uploaded: online ? waiting + held.length : 0,
+        pending: online ? 0 : waiting + held.length,
+        upload_error: online ? null : OFFLINE,
+      };
+    });
+  }
+
+  kinds() {
+    return this.tick("kinds", [], () => this.kindList);
+  }
+
+  /** A sync round brought new kind definitions (the status event follows, as after any sync). */
+  setKinds(kinds: KindList) {
+    this.kindList = kinds;
+    this.setStatus({ last_sync: new Date(this.opts.now()).toISOString() });
+  }
+
+  notificationPreferences() {
+    return this.tick("notification_preferences", [], () => structuredClone(this.preferences));
+  }
+
+  setNotificationPreferences(preferences: NotificationPreferences) {
+    return this.tick("set_notification_preferences", [preferences], () => {
+      this.preferences = structuredClone(preferences);
+      return structuredClone(this.preferences);
+    });
+  }
+
   async onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten> {
     this.statusListeners.add(handler);
     return () => this.statusListeners.delete(handler);
@@ -398,6 +511,16 @@ export class FakeBackend implements Backend {
   async onInboxChanged(handler: () => void): Promise<Unlisten> {
     this.inboxListeners.add(handler);
     return () => this.inboxListeners.delete(handler);
+  }
+
+  async onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten> {
+    this.noticeListeners.add(handler);
+    return () => this.noticeListeners.delete(handler);
+  }
+
+  /** Plays the reviewer clicking a desktop notification. */
+  clickNotice(target: NoticeTarget) {
+    for (const listener of this.noticeListeners) listener(target);
   }
 }
 

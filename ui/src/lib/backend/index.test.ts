@@ -14,4 +14,12 @@ describe("createBackend", () => {
     expect(page.total).toBe(30);
     (backend as FakeBackend).dispose();
   });
+
+  it("signs the fake in as an admin with ?admin", async () => {
+    window.history.replaceState({}, "", "/?admin");
+    const backend = await createBackend();
+    expect((await backend.appStatus()).signed_in_as?.role).toBe("admin");
+    expect((await backend.adminDirectory()).users.length).toBeGreaterThan(0);
+    (backend as FakeBackend).dispose();
+  });
 });

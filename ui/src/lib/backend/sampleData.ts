@@ -1,10 +1,24 @@
 // Realistic, fictional sample submissions for the in-memory backend (development and tests only; never
 // in the production bundle): card payments flagged by a fraud model, AI content drafts, clinical order
-// suggestions, one kind the UI has no special view for, and one item carrying script/HTML-injection
+// suggestions, the two kinds that exist only as data (support replies and code changes, taken from the
+// shared demo fixture, whose kind definitions the fake serves), and one item carrying script/HTML-injection
 // payloads (it must render literally). They have the producer's submission shape (`NewItem`,
 // docs/protocol.md), so the shared demo fixture can replace `sampleSubmissions` one for one.
+import demoFixture from "./demoFixture.json";
 import { between, type NewItem, pick, type Rand, rng, round } from "./fakeItems";
-import type { Item, Risk, Signal } from "./types";
+import type { Item, KindDefinition, KindList, Risk, Signal } from "./types";
+
+const FIXTURE = demoFixture as unknown as { kinds: KindDefinition[]; items: NewItem[] };
+
+/** The demo kinds, as the queue lists them once the demo registered them. */
+export const DEMO_KINDS: KindList = { kinds: FIXTURE.kinds };
+
+/** The fixture's `index`-th item of a kind, as a new submission. */
+function fixtureItem(kind: string, index: number): NewItem {
+  const pool = FIXTURE.items.filter((i) => i.kind === kind);
+  const base = pool[Math.floor(index / 20) % pool.length]!;
+  return { ...base, external_id: `demo-${kind}-${String(index).padStart(6, "0")}` };
+}
 
 const MERCHANTS = [
   { name: "Voltaic Electronics", category: "electronics retailer", mcc: "5732", high: true },
@@ -208,37 +222,19 @@ function assess(r: Rand): { risk: Risk; confidence: number } {
   return { risk: "medium", confidence: round(between(r, 0.5, 0.97)) };
 }
 
-function supportReply(r: Rand, confidence: number) {
-  const ticket = Math.floor(between(r, 10000, 99999));
-  return {
-    title: `Support reply for ticket #${ticket}: refund request`,
-    payload: {
-      ticket: { id: ticket, channel: "email", opened_at: "2026-11-24T09:12:00Z", language: "en" },
-      customer: { tier: "gold", lifetime_orders: 31, previous_refunds: [{ order: "A-88123", amount: 42.5 }] },
-      message: "My order arrived damaged and I would like my money back, please.",
-      policy_flags: { refund_window_open: true, manual_review: false },
-    },
-    output: { reply: "We're sorry your order arrived damaged. We have issued a full refund.", action: "refund_full", amount: 89.9 },
-    reasoning: "Order is within the 30-day window and the customer has a good history.",
-    model: "support-assist-1",
-    signals: [{ name: "refund_amount", value: 89.9, weight: 0.12 }],
-    evidence: [{ label: "Refund policy", text: "Damaged goods are refunded in full within 30 days.", source: "policy wiki" }],
-    confidence,
-  };
-}
-
 type Parts = { title: string; payload: unknown; output: unknown; reasoning: string; model: string; signals: Signal[]; evidence: Item["ai"]["evidence"]; confidence: number };
 
 /** One deterministic sample submission. */
 function sampleSubmission(index: number, now: number, seed: number): NewItem {
   const r = rng(seed * 1_000_003 + index);
   const { risk, confidence } = assess(r);
-  const kind = index % 20 === 9 ? "support_reply" : ["transaction", "content_draft", "clinical_suggestion"][index % 3]!;
+  if (index % 20 === 9) return fixtureItem("support_reply", index);
+  if (index % 20 === 19) return fixtureItem("code_change", index);
+  const kind = ["transaction", "content_draft", "clinical_suggestion"][index % 3]!;
   let parts: Parts;
   if (kind === "transaction") parts = transaction(r, risk, confidence);
   else if (kind === "content_draft") parts = contentDraft(r, confidence);
-  else if (kind === "clinical_suggestion") parts = clinical(r, risk, confidence, now);
-  else parts = supportReply(r, confidence);
+  else parts = clinical(r, risk, confidence, now);
   const priority = Math.floor(
     risk === "low" ? between(r, 5, 45) : risk === "medium" ? between(r, 30, 70) : risk === "high" ? between(r, 55, 90) : between(r, 85, 100),
   );

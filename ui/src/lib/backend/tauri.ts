@@ -6,9 +6,19 @@ import type {
   AssignmentView,
   ConflictRecord,
   DecisionRequest,
+  Directory,
   InboxPage,
   InboxQuery,
+  IssuedToken,
+  QueueHealth,
+  KindList,
+  NoticeTarget,
+  NotificationPreferences,
   RecordedDecision,
+  ShiftEnd,
+  TokenRequest,
+  UserChange,
+  UserSummary,
 } from "./types";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -61,11 +71,41 @@ export class TauriBackend implements Backend {
   setUndoWindow(seconds: number) {
     return call<AppStatus>("set_undo_window", { seconds });
   }
+  adminDirectory() {
+    return call<Directory>("admin_directory");
+  }
+  changeUser(name: string, change: UserChange) {
+    return call<UserSummary>("change_user", { name, change });
+  }
+  rotateToken(name: string, request: TokenRequest) {
+    return call<IssuedToken>("rotate_token", { name, request });
+  }
+  queueHealth() {
+    return call<QueueHealth>("queue_health");
+  }
+  shiftItems() {
+    return call<number>("shift_items");
+  }
+  endShift(note: string) {
+    return call<ShiftEnd>("end_shift", { note });
+  }
+  kinds() {
+    return call<KindList>("kinds");
+  }
+  notificationPreferences() {
+    return call<NotificationPreferences>("notification_preferences");
+  }
+  setNotificationPreferences(preferences: NotificationPreferences) {
+    return call<NotificationPreferences>("set_notification_preferences", { preferences });
+  }
   async onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten> {
     return listen<AppStatus>("status-changed", (event) => handler(event.payload));
   }
   async onInboxChanged(handler: () => void): Promise<Unlisten> {
     return listen<null>("inbox-changed", () => handler());
+  }
+  async onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten> {
+    return listen<NoticeTarget>("notice-clicked", (event) => handler(event.payload));
   }
 }
 

@@ -1,6 +1,6 @@
 import { useEffect, useEffectEvent } from "react";
 import type { Backend, Unlisten } from "./backend";
-import type { AppStatus } from "./types";
+import type { AppStatus, NoticeTarget } from "./types";
 
 /** The backend's events and what each carries. */
 export interface BackendEvents {
@@ -8,11 +8,14 @@ export interface BackendEvents {
   status: AppStatus;
   /** Rows were added, decided, uploaded or taken away. */
   inbox: void;
+  /** A desktop notification was clicked: open what it is about. */
+  notice: NoticeTarget;
 }
 
 const SUBSCRIBE: { [E in keyof BackendEvents]: (backend: Backend, handler: (payload: BackendEvents[E]) => void) => Promise<Unlisten> } = {
   status: (backend, handler) => backend.onStatusChanged(handler),
   inbox: (backend, handler) => backend.onInboxChanged(handler),
+  notice: (backend, handler) => backend.onNoticeClicked(handler),
 };
 
 /**

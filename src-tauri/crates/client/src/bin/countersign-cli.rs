@@ -21,6 +21,7 @@ use countersign_client::remote::{QueueClient, RemoteError, Token, normalise_serv
 use countersign_client::search::{IdentifierFields, QueryError, TextSegment};
 use countersign_client::secrets::{CredentialError, OsKeyring};
 use countersign_client::session::{self, SessionError};
+use countersign_client::shift::{self, ShiftError};
 use countersign_client::status::status_report;
 use countersign_client::store::{SearchHit, Store, StoreError};
 use countersign_client::sync::{SyncEngine, SyncError};
@@ -133,6 +134,22 @@ enum Command {
     },
     /// Store a token in the OS keyring (read from standard input).
     Login,
+    /// The reviewer's shift.
+    Shift {
+        #[command(subcommand)]
+        command: ShiftCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ShiftCommand {
+    /// Upload the decisions made (without waiting), then give back every held item not decided, with
+    /// a note the next holder sees.
+    End {
+        /// What the next reviewer should know (shown with each item given back).
+        #[arg(long, value_name = "TEXT")]
+        note: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -237,6 +254,14 @@ fn hint(error: &anyhow::Error) -> Option<String> {
                 SessionError::Remote(error) => remote_hint(error),
                 SessionError::Credential(error) => credential_hint(error),
                 SessionError::Settings(_) | SessionError::SignOffRefused => None,
+            };
+        }
+        if let Some(error) = cause.downcast_ref::<ShiftError>() {
+            return match error {
+                ShiftError::Store(error) => store_hint(error),
+                ShiftError::EmptyNote | ShiftError::NoteTooLong => {
+                    Some("write the note for the next reviewer with --note TEXT".to_owned())
+                }
             };
         }
         if let Some(error) = cause.downcast_ref::<StoreError>() {
@@ -358,7 +383,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let engine = SyncEngine::new(
                 store,
                 remote,
-                Arc::new(DesktopNotifier),
+                Arc::new(DesktopNotifier::default()),
                 Arc::new(SystemClock),
             );
             if watch {
@@ -529,7 +554,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = status_report(
                 &store,
                 &server,
-                Arc::new(DesktopNotifier),
+                Arc::new(DesktopNotifier::default()),
                 STATUS_PROBE_TIMEOUT,
             )
             .await?;
@@ -582,6 +607,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 signed_in.me.name,
                 signed_in.me.role.as_str()
             );
+        }
+        Command::Shift {
+            command: ShiftCommand::End { note },
+        } => {
+            let server = server_url(server, &store).await?;
+            let remote = QueueClient::new(&server, token_for(&server)?)?;
+            let engine = SyncEngine::new(
+                store.clone(),
+                remote,
+                Arc::new(DesktopNotifier::default()),
+                Arc::new(SystemClock),
+            );
+            let end = tokio::time::timeout(
+                ONE_SHOT_DEADLINE,
+                shift::end_shift(&store, &engine, &note, clock.now()),
+            )
+            .await
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "ending the shift did not finish within {} s; what was queued stays queued, run `shift end` again",
+                    ONE_SHOT_DEADLINE.as_secs()
+                )
+            })??;
+            println!(
+                "shift ended: {} items released with your note, {} uploaded, {} still pending",
+                end.released, end.uploaded, end.pending
+            );
+            if let Some(error) = &end.upload_error {
+                eprintln!("not uploaded yet ({error}); run `sync` when the server is back");
+            }
         }
     }
     Ok(())
@@ -689,6 +744,9 @@ mod tests {
             ),
             ("countersign-cli search", false),
             ("countersign-cli login", true),
+            ("countersign-cli shift end --note back-at-9", true),
+            ("countersign-cli shift end", false),
+            ("countersign-cli shift", false),
             ("countersign-cli list --status lost", false),
             ("countersign-cli", false),
         ];

@@ -541,6 +541,45 @@ fn notification_table() {
 }
 
 #[test]
+fn warn_at_decides_due_soon_when_the_server_set_it() {
+    // (case, due in minutes, warn in minutes, due soon)
+    let cases: Vec<(&str, Option<i64>, Option<i64>, bool)> = vec![
+        ("warn_at passed", Some(120), Some(-1), true),
+        ("warn_at now", Some(120), Some(0), true),
+        (
+            "warn_at ahead, though due within the fixed window",
+            Some(30),
+            Some(10),
+            false,
+        ),
+        ("no warn_at: the fixed window", Some(30), None, true),
+        ("no warn_at, due tomorrow", Some(24 * 60), None, false),
+        ("neither", None, None, false),
+    ];
+    for (case, due, warn, want) in cases {
+        let mut a = assignment(1, 10, Stage::Review, due);
+        a.item.warn_at = warn.map(|m| now() + Duration::minutes(m));
+        assert_eq!(
+            is_due_soon(&a.item, now(), Duration::hours(1)),
+            want,
+            "{case}"
+        );
+        let plan = plan_pull(
+            &local(&[(1, AssignmentStatus::Open, 10)]),
+            &response(vec![a], vec![]),
+            false,
+            now(),
+            Duration::hours(1),
+        );
+        let raised = plan
+            .notify
+            .iter()
+            .any(|n| n.reason == NotifyReason::DueSoon);
+        assert_eq!(raised, want, "{case}: the pull raises it");
+    }
+}
+
+#[test]
 fn decisions_inside_the_undo_window_wait_and_keep_their_order() {
     let at = |seconds: i64| Utc.timestamp_opt(1_700_000_000 + seconds, 0).single();
     let made = |seq: i64, mutation_id: Option<u64>, seconds: i64| {

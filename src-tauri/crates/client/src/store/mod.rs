@@ -8,14 +8,15 @@
 //!
 //! One module per job: `inbox` (reading pages), `outbox` (deciding, undoing, pushing), `pull` (applying
 //! what the server sent), `opened` (openings the next pull reports), `kinds` (the server's registered
-//! kinds as last fetched), `search` (the full-text index), `conflicts`, `drafts`, and `codec` (columns
-//! to model values and back).
+//! kinds as last fetched), `notices` (notifications raised once per item), `search` (the full-text
+//! index), `conflicts`, `drafts`, and `codec` (columns to model values and back).
 
 mod codec;
 mod conflicts;
 mod drafts;
 mod inbox;
 mod kinds;
+mod notices;
 mod opened;
 mod outbox;
 mod pull;

@@ -7,6 +7,7 @@ use countersign_domain::{Assignment, ItemId, PullResponse};
 use sqlx::{Row, SqliteConnection};
 
 use super::codec::{as_i64, parse, risk_rank, timestamp, to_json, wire_name};
+use super::notices::mark_raised;
 use super::{Store, StoreError};
 use crate::model::AssignmentStatus;
 use crate::plan::{self, LocalAssignment, NotifyRequest};
@@ -63,15 +64,7 @@ impl Store {
             result.kept_with_unsent_decision += 1;
         }
         for request in plan.notify {
-            let fresh = sqlx::query(
-                "INSERT OR IGNORE INTO notifications_sent (item_id, reason, sent_at) VALUES (?, ?, ?)",
-            )
-            .bind(request.item_id.to_string())
-            .bind(request.reason.as_str())
-            .bind(&pulled_at)
-            .execute(&mut *tx)
-            .await?;
-            if fresh.rows_affected() == 1 {
+            if mark_raised(&mut tx, &request, &pulled_at).await? {
                 result.notify.push(request);
             }
         }
@@ -113,12 +106,12 @@ async fn write_assignment(
     let item = &assignment.item;
     sqlx::query(
         "INSERT INTO assignments (item_id, item_json, kind, title, stage, priority, risk, risk_rank, \
-         confidence, due_at, status, lease_id, lease_epoch, lease_expires_at, pulled_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         confidence, due_at, warn_at, status, lease_id, lease_epoch, lease_expires_at, pulled_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (item_id) DO UPDATE SET item_json = excluded.item_json, kind = excluded.kind, \
          title = excluded.title, stage = excluded.stage, priority = excluded.priority, \
          risk = excluded.risk, risk_rank = excluded.risk_rank, confidence = excluded.confidence, \
-         due_at = excluded.due_at, lease_id = excluded.lease_id, lease_epoch = excluded.lease_epoch, \
+         due_at = excluded.due_at, warn_at = excluded.warn_at, lease_id = excluded.lease_id, lease_epoch = excluded.lease_epoch, \
          lease_expires_at = excluded.lease_expires_at, pulled_at = excluded.pulled_at, \
          removed_reason = NULL, \
          status = CASE WHEN ? THEN excluded.status ELSE assignments.status END, \
@@ -134,6 +127,7 @@ async fn write_assignment(
     .bind(risk_rank(item.ai.risk))
     .bind(item.ai.confidence)
     .bind(item.due_at.map(timestamp))
+    .bind(item.warn_at.map(timestamp))
     .bind(status.unwrap_or(AssignmentStatus::Open).as_str())
     .bind(assignment.lease.id.to_string())
     .bind(as_i64(assignment.lease.epoch.0)?)

@@ -1,10 +1,11 @@
 //! The sync engine: thin I/O around the planning functions in [`crate::plan`].
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
+use chrono::{DateTime, Utc};
 use countersign_domain::kind::KindList;
 use countersign_domain::{ApiErrorCode, PullRequest, PushRequest};
 use serde::Serialize;
@@ -14,12 +15,16 @@ use crate::Clock;
 use crate::model::NotificationStatus;
 use crate::notify::{self, Notifier};
 use crate::plan::{self, BatchLimits, PlanError};
+use crate::preferences::NotificationPreferences;
 use crate::remote::{QueueClient, RemoteError};
 use crate::store::{Store, StoreError};
 
-/// Items due within this window raise a "due soon" notification.
+/// Items the server gave no `warn_at` raise a "due soon" notification when due within this window.
 pub const DUE_SOON_WITHIN: chrono::Duration = chrono::Duration::hours(1);
-/// In watch mode, how often the outbox is checked for decisions made by another process.
+/// In watch mode, how often the outbox is checked for decisions whose undo window has passed (or made by
+/// another process) and the store for "due soon" warnings whose `warn_at` has come. A poll of the
+/// injected clock rather than a timer until the earliest time, so a clock that jumps (a suspended
+/// laptop, a test's manual clock) is followed within this.
 const OUTBOX_POLL: Duration = Duration::from_secs(1);
 /// In watch mode, a pull at least this often even without events: it renews the leases.
 const PERIODIC_PULL: Duration = Duration::from_secs(60);
@@ -64,6 +69,22 @@ pub struct SyncReport {
     pub notifications: Option<NotificationStatus>,
 }
 
+/// Notices shown by one step of a round.
+#[derive(Debug, Default)]
+struct Notified {
+    count: usize,
+    status: Option<NotificationStatus>,
+}
+
+impl SyncReport {
+    fn add(&mut self, notified: Notified) {
+        self.notified += notified.count;
+        if notified.status.is_some() {
+            self.notifications = notified.status;
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct SyncEngine {
     store: Store,
@@ -74,6 +95,8 @@ pub struct SyncEngine {
     /// How long a decision waits in the outbox before it is sent, in milliseconds: the time it can still
     /// be undone online. Shared by every clone, so a changed setting reaches the running watch loop.
     undo_window_ms: Arc<AtomicI64>,
+    /// Which notices are shown; shared by every clone like the undo window.
+    preferences: Arc<RwLock<NotificationPreferences>>,
 }
 
 impl SyncEngine {
@@ -90,6 +113,28 @@ impl SyncEngine {
             clock,
             limits: BatchLimits::default(),
             undo_window_ms: Arc::new(AtomicI64::new(0)),
+            preferences: Arc::default(),
+        }
+    }
+
+    pub fn with_notification_preferences(self, preferences: NotificationPreferences) -> Self {
+        self.set_notification_preferences(preferences);
+        self
+    }
+
+    /// Changes which notices this engine and its clones show, from the next notice on.
+    pub fn set_notification_preferences(&self, preferences: NotificationPreferences) {
+        match self.preferences.write() {
+            Ok(mut current) => *current = preferences,
+            // A panic elsewhere while holding the lock left a whole value there: replace it.
+            Err(poisoned) => *poisoned.into_inner() = preferences,
+        }
+    }
+
+    pub fn notification_preferences(&self) -> NotificationPreferences {
+        match self.preferences.read() {
+            Ok(current) => current.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
@@ -112,9 +157,23 @@ impl SyncEngine {
     }
 
     /// One push of everything unacknowledged, then one pull. Records online/offline either way.
+    /// Then raises the "due soon" warnings whose time has come, online or not.
     pub async fn sync_once(&self) -> Result<SyncReport, SyncError> {
-        let result = self.round().await;
-        let (online, error) = match &result {
+        let mut result = self.round().await;
+        self.record_round(&result).await;
+        // Warnings need no server: an offline round raises them as well.
+        let warned = self.warn_due().await;
+        match (&mut result, warned) {
+            (Ok(report), Ok(warned)) => report.add(warned),
+            (Ok(_), Err(error)) => return Err(error),
+            (Err(_), Ok(_)) => {}
+            (Err(_), Err(error)) => tracing::warn!(%error, "cannot raise due-soon warnings"),
+        }
+        result
+    }
+
+    async fn record_round(&self, result: &Result<SyncReport, SyncError>) {
+        let (online, error) = match result {
             Ok(_) => (true, None),
             Err(SyncError::Remote(e)) if e.is_transient() => (false, Some(e.to_string())),
             Err(e) => (true, Some(e.to_string())),
@@ -127,14 +186,63 @@ impl SyncEngine {
         {
             tracing::warn!(%record_error, "could not record the sync state");
         }
+    }
+
+    /// Sends every decision and release in the outbox now, the undo window's wait skipped (each is
+    /// already durable), without a pull: ending a shift must not fetch new work. Records online/offline
+    /// like a round.
+    pub async fn upload_now(&self) -> Result<SyncReport, SyncError> {
+        let result = async {
+            self.store.bind_server(self.remote.server_url()).await?;
+            let client_id = self.store.sync_state().await?.client_id;
+            let mut report = SyncReport::default();
+            self.push_all(client_id, DateTime::<Utc>::MAX_UTC, &mut report)
+                .await?;
+            Ok(report)
+        }
+        .await;
+        self.record_round(&result).await;
         result
+    }
+
+    /// Raises the "due soon" warnings of open items whose `warn_at` has passed.
+    async fn warn_due(&self) -> Result<Notified, SyncError> {
+        let due = self.store.raise_due_warnings(self.clock.now()).await?;
+        self.notify(due).await
+    }
+
+    /// Shows notices for those of `requests` (already recorded as raised) the reviewer's preferences let
+    /// through, and records whether that worked. The rest stay unseen but in the inbox.
+    async fn notify(&self, requests: Vec<plan::NotifyRequest>) -> Result<Notified, SyncError> {
+        let now = self.clock.now();
+        let local_time = now.with_timezone(&chrono::Local).time();
+        let preferences = self.notification_preferences();
+        let requests: Vec<plan::NotifyRequest> = requests
+            .into_iter()
+            .filter(|request| preferences.shows(request, now, local_time))
+            .collect();
+        if requests.is_empty() {
+            return Ok(Notified::default());
+        }
+        let status = notify::deliver(
+            self.notifier.clone(),
+            notify::notices_for(&requests),
+            notify::NOTIFY_TIMEOUT,
+        )
+        .await;
+        self.store.record_notification_status(&status).await?;
+        Ok(Notified {
+            count: requests.len(),
+            status: Some(status),
+        })
     }
 
     async fn round(&self) -> Result<SyncReport, SyncError> {
         self.store.bind_server(self.remote.server_url()).await?;
         let state = self.store.sync_state().await?;
         let mut report = SyncReport::default();
-        self.push_all(state.client_id, &mut report).await?;
+        let due_by = self.clock.now() - self.undo_window();
+        self.push_all(state.client_id, due_by, &mut report).await?;
         self.pull(state.client_id, state.cursor, &mut report)
             .await?;
         Ok(report)
@@ -143,9 +251,9 @@ impl SyncEngine {
     async fn push_all(
         &self,
         client_id: countersign_domain::ClientId,
+        due_by: DateTime<Utc>,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let due_by = self.clock.now() - self.undo_window();
         while let Some(batch) = self.store.claim_due_push_batch(self.limits, due_by).await? {
             // Read before sending: another process syncing the same directory may record a higher mark
             // meanwhile, and the server's answer to this push is only bound to be at or above this one.
@@ -243,17 +351,7 @@ impl SyncEngine {
         report.pulled += applied.upserted;
         report.removed += applied.removed;
         report.kept_with_unsent_decision += applied.kept_with_unsent_decision;
-        if !applied.notify.is_empty() {
-            report.notified += applied.notify.len();
-            let status = notify::deliver(
-                self.notifier.clone(),
-                notify::notices_for(&applied.notify),
-                notify::NOTIFY_TIMEOUT,
-            )
-            .await;
-            self.store.record_notification_status(&status).await?;
-            report.notifications = Some(status);
-        }
+        report.add(self.notify(applied.notify).await?);
         Ok(())
     }
 
@@ -322,14 +420,27 @@ impl SyncEngine {
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
                         () = wake.notified() => {}
+                        () = self.warning_due() => {}
                     }
                 }
             }
         }
     }
 
-    /// Returns when a server event arrives, a local decision's undo window has passed, or a periodic
-    /// pull is due.
+    /// Returns once an open item's `warn_at` has come and its warning is not raised yet.
+    async fn warning_due(&self) {
+        loop {
+            tokio::time::sleep(OUTBOX_POLL).await;
+            match self.store.warning_due(self.clock.now()).await {
+                Ok(true) => return,
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%error, "cannot read the due-soon warnings"),
+            }
+        }
+    }
+
+    /// Returns when a server event arrives, a local decision's undo window has passed, a "due soon"
+    /// warning is due, or a periodic pull is due.
     async fn wait_for_work(&self, wake: &Notify) {
         let outbox_has_work = async {
             loop {
@@ -344,6 +455,7 @@ impl SyncEngine {
         tokio::select! {
             () = wake.notified() => {}
             () = outbox_has_work => {}
+            () = self.warning_due() => {}
             () = tokio::time::sleep(PERIODIC_PULL) => {}
         }
     }

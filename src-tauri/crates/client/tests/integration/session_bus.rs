@@ -3,16 +3,17 @@
 //! server); it sets COUNTERSIGN_REQUIRE_DBUS=1, and then these tests never skip.
 //! The no-keyring test needs no bus and always runs.
 
-use countersign_testkit::{QueueProcess, fixtures};
+use countersign_testkit::{QueueProcess, fixtures, notification_daemon};
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
 use countersign_client::model::NotificationStatus;
-use countersign_client::notify::{self, DesktopNotifier, Notice, Notifier};
+use countersign_client::notify::{self, DesktopNotifier, Notice, NoticeTarget, Notifier};
 use countersign_client::remote::Token;
 use countersign_client::secrets::{OsKeyring, Secrets};
+use countersign_domain::ItemId;
 
 /// True when the session bus services are there; false (after saying so loudly) when they are not and
 /// nobody required them. Panics when they were required but are missing.
@@ -70,34 +71,76 @@ async fn notifications_reach_the_session_bus_server() {
     if !session_bus_required() {
         return;
     }
-    let notifier: Arc<dyn Notifier> = Arc::new(DesktopNotifier);
+    let notifier: Arc<dyn Notifier> = Arc::new(DesktopNotifier::default());
     assert_eq!(
         notify::probe(notifier.clone(), Duration::from_secs(5)).await,
         NotificationStatus::Working
     );
     let summary = format!("Escalated to you {}", uuid::Uuid::now_v7());
+    let shown = show(notifier, &summary, NoticeTarget::Inbox).await;
+    assert!(
+        !shown.line.contains("\"default\""),
+        "no click handler, no action: {}",
+        shown.line
+    );
+}
+
+/// Shows one notice through `notifier` and finds its Notify call in the mock's log.
+async fn show(
+    notifier: Arc<dyn Notifier>,
+    summary: &str,
+    opens: NoticeTarget,
+) -> notification_daemon::Shown {
     let status = notify::deliver(
         notifier,
         vec![Notice {
-            summary: summary.clone(),
+            summary: summary.to_owned(),
             body: "Card payment EUR 4,980".into(),
+            opens,
         }],
         Duration::from_secs(5),
     )
     .await;
     assert_eq!(status, NotificationStatus::Working);
-    let log_path = std::env::var("COUNTERSIGN_NOTIFICATION_LOG")
-        .expect("with-session-bus.sh sets COUNTERSIGN_NOTIFICATION_LOG");
-    // dbusmock writes its log line as the call returns; allow it a moment to reach the file.
-    let mut log = String::new();
-    for _ in 0..50 {
-        log = std::fs::read_to_string(&log_path).unwrap_or_default();
-        if log.contains(&summary) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
+    notification_daemon::wait_for(summary, Duration::from_secs(5))
+        .unwrap_or_else(|| panic!("Notify call not seen: {:?}", notification_daemon::shown()))
+}
+
+/// A click on a notice (the server's `ActionInvoked` with the default action) reaches the handler
+/// with the item the notice is about.
+#[tokio::test]
+async fn a_clicked_notice_reports_its_item() {
+    if !session_bus_required() {
+        return;
     }
-    assert!(log.contains(&summary), "Notify call not seen; log:\n{log}");
+    let (clicks, mut clicked) = tokio::sync::mpsc::unbounded_channel();
+    let notifier: Arc<dyn Notifier> = Arc::new(DesktopNotifier::reporting_clicks(move |target| {
+        let _ = clicks.send(target);
+    }));
+    let item_id = ItemId(uuid::Uuid::now_v7());
+    let summary = format!("Escalated to you {item_id}");
+    let shown = show(notifier, &summary, NoticeTarget::Item { item_id }).await;
+    assert!(
+        shown.line.contains(r#"["default", "Open"]"#),
+        "the notice carries the default action: {}",
+        shown.line
+    );
+
+    // The waiting thread subscribes just after the notice is shown; a user is never that quick, and
+    // a click it missed would only leave this test waiting, so click until it is seen.
+    let target = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            notification_daemon::invoke_action(shown.id, "default");
+            if let Ok(Some(target)) =
+                tokio::time::timeout(Duration::from_millis(200), clicked.recv()).await
+            {
+                return target;
+            }
+        }
+    })
+    .await
+    .expect("the click reaches the handler");
+    assert_eq!(target, NoticeTarget::Item { item_id });
 }
 
 /// With no keyring at all, the CLI says what to install or start, and writes no token file.

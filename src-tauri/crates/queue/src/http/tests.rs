@@ -328,6 +328,27 @@ async fn the_openapi_document_names_the_typed_codes() {
     assert!(paths["/v1/kinds/{kind}"]["get"].is_object());
     assert!(schemas["KindSpec"].is_object() && schemas["KindList"].is_object());
     assert!(schemas["ErrorDetail"]["properties"]["path"].is_object());
+    // A definition is one object: the spec's fields beside its own, none of them refused as unknown.
+    let definition = &schemas["KindDefinition"];
+    assert!(definition["allOf"].is_null(), "{definition}");
+    assert_ne!(definition["additionalProperties"], false, "{definition}");
+    for field in [
+        "kind",
+        "revision",
+        "updated_at",
+        "label",
+        "payload_schema",
+        "reason_codes",
+    ] {
+        assert!(
+            definition["properties"][field].is_object(),
+            "{field}: {definition}"
+        );
+    }
+    assert!(
+        schemas["DisplayHints"].is_object(),
+        "the spec's parts are in the document"
+    );
     assert_eq!(
         schemas["ErrorDetail"]["properties"]["code"]["$ref"],
         "#/components/schemas/ApiErrorCode"

@@ -199,6 +199,23 @@ fn serve_answers_and_stops_on_sigterm_within_ten_seconds() {
             .filter_map(|a| a["item"]["kind"].as_str())
             .collect();
         assert_eq!(kinds.len(), 5, "demo work of all five kinds: {kinds:?}");
+        // seed-demo registered every demo kind before submitting.
+        let registered: serde_json::Value = http
+            .get(format!("{url}/v1/kinds"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("kinds")
+            .json()
+            .await
+            .expect("json");
+        let registered: std::collections::HashSet<&str> = registered["kinds"]
+            .as_array()
+            .expect("kinds")
+            .iter()
+            .filter_map(|k| k["kind"].as_str())
+            .collect();
+        assert_eq!(registered, kinds, "every demo kind is registered");
         // An open event stream must not hold up shutdown.
         http.get(format!("{url}/v1/events"))
             .bearer_auth(&token)

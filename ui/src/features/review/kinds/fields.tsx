@@ -2,9 +2,9 @@ import { formatScalar } from "../../../lib/format";
 import { t } from "../../../i18n";
 
 // The building blocks of the kind views: labelled fields in cards, scalars as text.
-export function Field({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
+export function Field({ label, children, testId, wide = false }: { label: string; children: React.ReactNode; testId?: string; wide?: boolean }) {
   return (
-    <div className="field">
+    <div className={wide ? "field wide" : "field"}>
       <dt>{label}</dt>
       <dd data-testid={testId}>{children}</dd>
     </div>

@@ -1,5 +1,5 @@
 import type { ComponentType, ReactNode } from "react";
-import type { Item } from "../../../lib/backend";
+import type { Item, KindDefinition } from "../../../lib/backend";
 import { humanizeKey } from "../../../lib/format";
 import { t } from "../../../i18n";
 import type { ItemCommand } from "../../shortcuts/keymap";
@@ -8,6 +8,7 @@ import { COMMON_REASONS, GENERIC_REASONS, reason, type Reason } from "../reasons
 import { ClinicalView } from "./ClinicalView";
 import { ContentDraftView } from "./ContentDraftView";
 import { GenericView } from "./GenericView";
+import { HintedView } from "./HintedView";
 import { TransactionView } from "./TransactionView";
 
 export interface KindViewProps {
@@ -16,17 +17,21 @@ export interface KindViewProps {
   editor: ReactNode;
   /** The current time (ms), for the age of dated facts. */
   now: number;
+  /** The kind's registered definition (its display hints), when the server has one. */
+  definition: KindDefinition | null;
 }
 
-/** Everything the interface knows about one item kind; a new kind is one entry in KINDS. */
-export interface KindSpec {
+/**
+ * A built-in kind's polished view and decision words (a named renderer). Any other registered kind is
+ * drawn from its definition's hints (HintedView) and needs no entry here.
+ */
+export interface NamedRenderer {
   kind: string;
-  /** One item ("Transaction"), and the kind filter's option ("Transactions"). */
+  /** Used only while the server has no definition of the kind: its label, plural and reasons from the catalogue. */
   label: string;
   plural: string;
-  View: ComponentType<KindViewProps>;
-  /** Reject reasons, most specific first. */
   reasons: Reason[];
+  View: ComponentType<KindViewProps>;
   /** The AI's output is a text the reviewer edits in the draft editor (when it is a string). */
   textDraft?: boolean;
   /** Decision button labels that name what happens for this kind (the rest are the defaults). */
@@ -37,7 +42,7 @@ export interface KindSpec {
 
 const verdictOf = (item: Item) => asString(asRecord(item.ai.output).verdict);
 
-export const KINDS: readonly KindSpec[] = [
+export const KINDS: readonly NamedRenderer[] = [
   {
     kind: "transaction",
     get label() {
@@ -86,23 +91,45 @@ export const KINDS: readonly KindSpec[] = [
 
 const BY_KIND = new Map(KINDS.map((spec) => [spec.kind, spec]));
 
-/** The kind's entry; an unknown kind gets the generic view and reasons, labelled from its name. */
-export function kindSpec(kind: string): KindSpec {
-  const label = humanizeKey(kind);
-  return BY_KIND.get(kind) ?? { kind, label, plural: label, View: GenericView, reasons: GENERIC_REASONS };
+/** The built-in kind's named renderer, if it has one. */
+export function rendererFor(kind: string): NamedRenderer | undefined {
+  return BY_KIND.get(kind);
 }
 
-export function kindLabel(kind: string): string {
-  return kindSpec(kind).label;
+/** What the interface shows of one kind: labels and reject reasons, and the definition they came from. */
+export interface KindUi {
+  kind: string;
+  /** One item ("Transaction"), and the kind filter's option ("Transactions"). */
+  label: string;
+  plural: string;
+  /** Reject reasons, most specific first. */
+  reasons: Reason[];
+  definition: KindDefinition | null;
+}
+
+/**
+ * A registered kind is described by its definition (the server refuses any other reason code); a
+ * built-in kind the server has not sent yet by its catalogue fallback; any other kind by its name.
+ */
+export function describeKind(kind: string, definition?: KindDefinition): KindUi {
+  const renderer = BY_KIND.get(kind);
+  if (definition) return { kind, label: definition.label, plural: definition.plural, reasons: definition.reason_codes, definition };
+  if (renderer) return { kind, label: renderer.label, plural: renderer.plural, reasons: renderer.reasons, definition: null };
+  const label = humanizeKey(kind);
+  return { kind, label, plural: label, reasons: GENERIC_REASONS, definition: null };
 }
 
 /** Whether the item's AI output is a text draft edited in the draft editor. */
 export function isTextDraft(item: Item): boolean {
-  return kindSpec(item.kind).textDraft === true && typeof item.ai.output === "string";
+  return BY_KIND.get(item.kind)?.textDraft === true && typeof item.ai.output === "string";
 }
 
-/** The view for this item: its kind's, or the generic one when the output is not the shape the kind's view expects. */
-export function viewFor(item: Item): ComponentType<KindViewProps> {
-  const spec = kindSpec(item.kind);
-  return spec.textDraft && !isTextDraft(item) ? GenericView : spec.View;
+/**
+ * The view for this item: its kind's named renderer, unless the output is not the shape that view
+ * expects; else the view drawn from the registered definition's hints; else the generic one.
+ */
+export function viewFor(item: Item, definition: KindDefinition | null): ComponentType<KindViewProps> {
+  const renderer = BY_KIND.get(item.kind);
+  if (renderer && !(renderer.textDraft && !isTextDraft(item))) return renderer.View;
+  return definition ? HintedView : GenericView;
 }

@@ -1,16 +1,17 @@
-//! Simulated reviewers for the queue benchmarks: an in-process queue service seeded with review
-//! work, and clients that pull, decide and push over HTTP, recording latencies and errors.
+//! Simulated reviewers for the benchmarks (the queue's throughput and load, the escalation →
+//! notification latency under load): an in-process queue service seeded with review work, and
+//! clients that pull, decide and push over HTTP, recording latencies and errors.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::fixtures;
 use countersign_domain::{
     Action, ClientId, Mutation, MutationId, MutationStatus, NewItem, PullResponse, PushResponse,
     Role,
 };
 use countersign_queue::{AppState, RunningServer, ServeOptions};
-use countersign_testkit::fixtures;
 use serde_json::json;
 use tokio::sync::Mutex;
 
@@ -83,6 +84,14 @@ impl Measured {
     }
 }
 
+/// How far a run of simulated reviewers has got, readable while it runs.
+#[derive(Default)]
+pub struct Progress {
+    /// Reviewers whose first pull was answered. Their first pulls, all at once, are a start-up
+    /// burst; once every reviewer has had one, the load is in its stride.
+    pub first_pulls: AtomicUsize,
+}
+
 /// The `q`-quantile (0..=1) of `latencies`, in milliseconds.
 pub fn quantile_ms(latencies: &mut [Duration], q: f64) -> f64 {
     if latencies.is_empty() {
@@ -101,6 +110,7 @@ pub async fn run_reviewers(
     tokens: Vec<String>,
     per_push: usize,
     duration: Duration,
+    progress: Arc<Progress>,
 ) -> Measured {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(tokens.len())
@@ -120,11 +130,12 @@ pub async fn run_reviewers(
             token,
             client_id: ClientId::new_v7(),
         };
-        let (decided, errors, stop, latencies) = (
+        let (decided, errors, stop, latencies, progress) = (
             decided.clone(),
             errors.clone(),
             stop.clone(),
             latencies.clone(),
+            progress.clone(),
         );
         workers.spawn(async move {
             let mut next_id = 1u64;
@@ -137,6 +148,9 @@ pub async fn run_reviewers(
                     continue;
                 };
                 pulls.push(began.elapsed());
+                if cursor.is_none() {
+                    progress.first_pulls.fetch_add(1, Ordering::Relaxed);
+                }
                 cursor = Some(pull.cursor);
                 if pull.assignments.is_empty() {
                     break;
