@@ -355,7 +355,7 @@ impl IdentifierFields {
     }
 }
 
-/// The parts of an item whose text leaves the full-text index holds (migrations/0008_search.sql).
+/// The parts of an item whose text leaves the full-text index holds (migrations/0007_search.sql).
 const INDEXED_PARTS: [&str; 3] = ["/payload", "/ai/output", "/ai/reasoning"];
 
 /// A JSON Pointer (RFC 6901) as an SQLite JSON path of object keys; `None` for one SQLite cannot spell.
@@ -382,7 +382,7 @@ pub struct TextSegment {
 }
 
 /// Where the store's FTS5 `highlight()`/`snippet()` mark a match (characters the index never holds:
-/// migrations/0008_search.sql replaces them in every indexed text).
+/// migrations/0007_search.sql replaces them in every indexed text).
 pub const MATCH_START: char = '\u{1}';
 pub const MATCH_END: char = '\u{2}';
 

@@ -1,4 +1,4 @@
-//! Searching the cache: the full-text index of migrations/0008_search.sql (kept by triggers in the
+//! Searching the cache: the full-text index of migrations/0007_search.sql (kept by triggers in the
 //! transaction of every write), a parsed [`SearchQuery`], the kinds' field filters and the inbox's filters.
 
 use sqlx::{QueryBuilder, Row, Sqlite};

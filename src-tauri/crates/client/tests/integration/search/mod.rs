@@ -1,4 +1,4 @@
-//! Search over the local cache (migrations/0008_search.sql, store/search.rs): what it finds and how it
+//! Search over the local cache (migrations/0007_search.sql, store/search.rs): what it finds and how it
 //! marks matches, that it follows every write (pull, draft, decide, undo, removal), that it indexes
 //! what an older store already held when it is upgraded, and (agreement.rs) that its results are those
 //! of a brute-force filter over the same rows.

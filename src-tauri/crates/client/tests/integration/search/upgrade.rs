@@ -1,4 +1,4 @@
-//! A store made by the migrations before 0008 (no search index) holding assignments, a draft and a
+//! A store made by the migrations before 0007 (no search index) holding assignments, a draft and a
 //! decision: opening it with this version indexes all of them.
 
 use sqlx::migrate::Migrator;
