@@ -1,5 +1,6 @@
-//! Searching the cache: the full-text index of migrations/0007_search.sql (kept by triggers in the
-//! transaction of every write), a parsed [`SearchQuery`], the kinds' field filters and the inbox's filters.
+//! Searching the cache: the full-text index of migrations/0007_search.sql (every write marks its item
+//! stale in its own transaction; [`Store::index_stale`] indexes them all at once), a parsed
+//! [`SearchQuery`], the kinds' field filters and the inbox's filters.
 
 use sqlx::{QueryBuilder, Row, Sqlite};
 
@@ -42,6 +43,38 @@ pub struct RelatedItem {
 }
 
 impl Store {
+    /// Indexes every item a write marked stale since the last call, in one transaction and one
+    /// set-based statement per step (migrations/0007_search.sql says why). The sync engine calls it
+    /// right after a pull; every search calls it before it reads. Cheap when nothing is stale.
+    pub async fn index_stale(&self) -> Result<(), StoreError> {
+        let stale: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_stale)")
+            .fetch_one(&self.pool)
+            .await?;
+        if !stale {
+            return Ok(());
+        }
+        let mut tx = self.begin_immediate().await?;
+        sqlx::query(
+            "DELETE FROM search_index WHERE rowid IN \
+             (SELECT r.id FROM search_stale s JOIN search_rows r USING (item_id))",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO search_index (rowid, title_text, body_text, notes_text) \
+             SELECT r.id, src.title_text, src.body_text, src.notes_text \
+             FROM search_stale s JOIN search_rows r USING (item_id) \
+             JOIN search_source src ON src.item_id = s.item_id",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM search_stale")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Searches the assignments held here for the user's `text` (src/search.rs has its syntax), among
     /// those `filters` lets through (kind, stage, status, risk; its limit and offset page the results;
     /// its sort is replaced by relevance). `fields` says where each `name:value` filter looks.
@@ -122,6 +155,7 @@ impl Store {
         fields: &IdentifierFields,
         filters: &ListQuery,
     ) -> Result<Vec<SearchHit>, StoreError> {
+        self.index_stale().await?;
         let resolved = query
             .filters
             .iter()
