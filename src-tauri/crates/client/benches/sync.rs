@@ -491,7 +491,7 @@ async fn search_figures(store: &Store) {
                 let found = &found;
                 async move {
                     let hits = store.search(&text, fields, page).await.expect("search");
-                    found.set(found.get() + hits.len());
+                    found.set(found.get() + hits.hits.len());
                 }
             })
             .await;
