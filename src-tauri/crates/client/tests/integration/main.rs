@@ -7,6 +7,7 @@
 mod support;
 
 mod admin_calls;
+mod bulk;
 mod due_warnings;
 mod faults;
 mod hostile_server;
@@ -20,3 +21,4 @@ mod store;
 mod sync_e2e;
 mod synced_kinds;
 mod undo_window;
+mod views;
