@@ -14,6 +14,7 @@ mod hostile_server;
 mod kill_watch;
 mod no_token_leak;
 mod opened_leases;
+mod related_online;
 mod search;
 mod session_bus;
 mod shift_end;
