@@ -3,6 +3,7 @@
 //! with the server gone, the held ones alone.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use countersign_client::SystemClock;
 use countersign_client::model::ListQuery;
@@ -40,7 +41,11 @@ async fn related_cases_come_from_the_server_and_from_the_cache_offline() {
     )
     .expect("JSON");
     spec["reason_codes"] = json!([{"code": "other", "label": "Other"}]);
-    let put = reqwest::Client::new()
+    let put = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("HTTP client")
         .put(format!("{}/v1/kinds/transaction", queue.url()))
         .bearer_auth(&queue.admin)
         .json(&spec)
