@@ -344,10 +344,20 @@ async fn cold_sync_figures() -> ColdSync {
     }
 }
 
-async fn drain_figure() -> Duration {
-    let queue = QueueProcess::start(Some("prefetch = 2000\n")).await;
-    for n in 0..DRAIN_DECISIONS {
-        queue.submit(&format!("drain-{n}")).await;
+/// The real queue service with `items` submitted, and one reviewer's store and engine holding them
+/// all after a cold sync.
+struct Holding {
+    queue: QueueProcess,
+    _dir: tempfile::TempDir,
+    store: Store,
+    engine: SyncEngine,
+    held: Vec<ItemId>,
+}
+
+async fn reviewer_holding(items: usize) -> Holding {
+    let queue = QueueProcess::start(Some(&format!("prefetch = {}\n", items.max(2000)))).await;
+    for n in 0..items {
+        queue.submit(&format!("bench-{n}")).await;
     }
     let token = queue.add_user("bench-reviewer", "reviewer").await;
     let dir = tempfile::tempdir().expect("temp dir");
@@ -359,18 +369,35 @@ async fn drain_figure() -> Duration {
         Arc::new(SystemClock),
     );
     engine.sync_once().await.expect("cold sync");
-    let held = store.list_all(&ListQuery::default()).await.expect("list");
-    assert_eq!(held.len(), DRAIN_DECISIONS);
+    let held: Vec<ItemId> = store
+        .list_all(&ListQuery::default())
+        .await
+        .expect("list")
+        .iter()
+        .map(|row| row.item_id)
+        .collect();
+    assert_eq!(held.len(), items);
+    Holding {
+        queue,
+        _dir: dir,
+        store,
+        engine,
+        held,
+    }
+}
 
-    let mut queue = queue;
+async fn drain_figure() -> Duration {
+    let Holding {
+        mut queue,
+        _dir,
+        store,
+        engine,
+        held,
+    } = reviewer_holding(DRAIN_DECISIONS).await;
     queue.stop().await;
-    for row in &held {
+    for id in &held {
         store
-            .decide(
-                row.item_id,
-                &DecisionInput::new(Action::Approve),
-                SystemClock.now(),
-            )
+            .decide(*id, &DecisionInput::new(Action::Approve), SystemClock.now())
             .await
             .expect("decide offline");
     }
@@ -426,28 +453,13 @@ async fn main() {
 /// 500 single decisions and their upload, then one bulk decision of 500 and its upload, by one
 /// reviewer holding 1,000 items of the real queue service.
 async fn bulk_figures() {
-    let queue = QueueProcess::start(Some(&format!("prefetch = {}\n", 2 * BULK_ITEMS))).await;
-    for n in 0..2 * BULK_ITEMS {
-        queue.submit(&format!("bulk-{n}")).await;
-    }
-    let token = queue.add_user("bulk-reviewer", "reviewer").await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path()).await.expect("open store");
-    let engine = SyncEngine::new(
-        store.clone(),
-        QueueClient::new(&queue.url(), Token::new(token)).expect("client"),
-        Arc::new(notify::Silent),
-        Arc::new(SystemClock),
-    );
-    engine.sync_once().await.expect("cold sync");
-    let held: Vec<ItemId> = store
-        .list_all(&ListQuery::default())
-        .await
-        .expect("list")
-        .iter()
-        .map(|row| row.item_id)
-        .collect();
-    assert_eq!(held.len(), 2 * BULK_ITEMS);
+    let Holding {
+        queue: _queue,
+        _dir,
+        store,
+        engine,
+        held,
+    } = reviewer_holding(2 * BULK_ITEMS).await;
     let (singles, bulk) = held.split_at(BULK_ITEMS);
 
     let started = Instant::now();
