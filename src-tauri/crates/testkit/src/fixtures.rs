@@ -1,6 +1,7 @@
 //! Fixture builders for the protocol's three shapes tests make most: a producer's submission
-//! (`NewItem`), an assignment as a pull returns it, and a reviewer's mutation. Each is written once
-//! here; a test changes the fields it cares about on the value it gets back.
+//! (`NewItem`), an assignment as a pull returns it, and a reviewer's mutation; and a registered kind
+//! with identifying fields. Each is written once here; a test changes the fields it cares about on the
+//! value it gets back.
 
 use chrono::{DateTime, Duration, Utc};
 use countersign_domain::{
@@ -128,4 +129,28 @@ pub fn mutation(id: u64, assignment: &Value, action: &str) -> Value {
 /// The assignments of a pull response.
 pub fn assignments(pull: &Value) -> Vec<Value> {
     pull["assignments"].as_array().cloned().unwrap_or_default()
+}
+
+/// A registered kind with no schema rules whose identifying fields (`hints.identifiers`: what search
+/// filters and related cases use) are `(JSON Pointer, filter name)` pairs.
+pub fn kind_with_identifiers(
+    kind: &str,
+    identifiers: &[(&str, &str)],
+) -> countersign_domain::kind::KindDefinition {
+    let identifiers: Vec<Value> = identifiers
+        .iter()
+        .map(|(pointer, filter)| json!({"pointer": pointer, "label": filter, "filter": filter}))
+        .collect();
+    serde_json::from_value(json!({
+        "kind": kind,
+        "label": kind,
+        "plural": kind,
+        "payload_schema": {},
+        "output_schema": {},
+        "hints": {"identifiers": identifiers},
+        "reason_codes": [],
+        "revision": 1,
+        "updated_at": CLIENT_TIME,
+    }))
+    .expect("a valid kind definition")
 }

@@ -19,6 +19,15 @@ import type {
   UserChange,
   UserSummary,
 } from "./types";
+import type { Action } from "./generated/Action";
+import type { BulkDecision } from "./generated/BulkDecision";
+import type { BulkOutcome } from "./generated/BulkOutcome";
+import type { BulkSkip } from "./generated/BulkSkip";
+import type { RelatedCases } from "./generated/RelatedCases";
+import type { SavedView } from "./generated/SavedView";
+import type { SavedViewCount } from "./generated/SavedViewCount";
+import type { SearchPage } from "./generated/SearchPage";
+import type { ViewFilter } from "./generated/ViewFilter";
 
 export type Unlisten = () => void;
 
@@ -48,6 +57,21 @@ export interface Backend {
   endShift(note: string): Promise<ShiftEnd>;
   /** The registered kinds as last synced from the queue (`GET /v1/kinds`, docs/protocol.md "Kinds"). */
   kinds(): Promise<KindList>;
+  /**
+   * Searches the held items (syntax in README.md); the query's filters and page apply, its sort is
+   * replaced by relevance. A malformed text rejects with `invalid_input` and the parser's message.
+   */
+  search(text: string, query: InboxQuery): Promise<SearchPage>;
+  /** Items sharing the item's identifying values: the server's and the held ones, or held ones only. */
+  related(itemId: string): Promise<RelatedCases>;
+  /** One action on many items, each its own decision; ineligible ones skipped with a reason. */
+  decideMany(itemIds: string[], decision: BulkDecision): Promise<BulkOutcome>;
+  /** What `decideMany` would skip for `action`, without deciding. */
+  bulkEligibility(itemIds: string[], action: Action): Promise<BulkSkip[]>;
+  /** The role's builtin views, then the reviewer's own by name, each with its live count. */
+  savedViews(): Promise<SavedViewCount[]>;
+  saveView(name: string, filter: ViewFilter): Promise<SavedView>;
+  deleteView(id: string): Promise<void>;
   notificationPreferences(): Promise<NotificationPreferences>;
   setNotificationPreferences(preferences: NotificationPreferences): Promise<NotificationPreferences>;
   onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten>;

@@ -20,6 +20,15 @@ import type {
   UserChange,
   UserSummary,
 } from "./types";
+import type { Action } from "./generated/Action";
+import type { BulkDecision } from "./generated/BulkDecision";
+import type { BulkOutcome } from "./generated/BulkOutcome";
+import type { BulkSkip } from "./generated/BulkSkip";
+import type { RelatedCases } from "./generated/RelatedCases";
+import type { SavedView } from "./generated/SavedView";
+import type { SavedViewCount } from "./generated/SavedViewCount";
+import type { SearchPage } from "./generated/SearchPage";
+import type { ViewFilter } from "./generated/ViewFilter";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -91,6 +100,27 @@ export class TauriBackend implements Backend {
   }
   kinds() {
     return call<KindList>("kinds");
+  }
+  search(text: string, query: InboxQuery) {
+    return call<SearchPage>("search", { text, query });
+  }
+  related(itemId: string) {
+    return call<RelatedCases>("related", { itemId });
+  }
+  decideMany(itemIds: string[], decision: BulkDecision) {
+    return call<BulkOutcome>("decide_many", { itemIds, decision });
+  }
+  bulkEligibility(itemIds: string[], action: Action) {
+    return call<BulkSkip[]>("bulk_eligibility", { itemIds, action });
+  }
+  savedViews() {
+    return call<SavedViewCount[]>("saved_views");
+  }
+  saveView(name: string, filter: ViewFilter) {
+    return call<SavedView>("save_view", { name, filter });
+  }
+  async deleteView(id: string) {
+    await call<null>("delete_view", { id });
   }
   notificationPreferences() {
     return call<NotificationPreferences>("notification_preferences");

@@ -18,11 +18,12 @@ use countersign_client::model::{
 use countersign_client::notify::DesktopNotifier;
 use countersign_client::plan::PlanError;
 use countersign_client::remote::{QueueClient, RemoteError, Token, normalise_server_url};
+use countersign_client::search::{IdentifierFields, QueryError, TextSegment};
 use countersign_client::secrets::{CredentialError, OsKeyring};
 use countersign_client::session::{self, SessionError};
 use countersign_client::shift::{self, ShiftError};
 use countersign_client::status::status_report;
-use countersign_client::store::{Store, StoreError};
+use countersign_client::store::{SearchHit, Store, StoreError};
 use countersign_client::sync::{SyncEngine, SyncError};
 use countersign_client::{Clock, SystemClock};
 use countersign_domain::{Action, ItemId, Stage};
@@ -77,6 +78,17 @@ enum Command {
         limit: Option<u32>,
         #[arg(long, default_value_t = 0)]
         offset: u32,
+    },
+    /// Search the assignments held here (offline): words, "phrases", prefix*, -excluded, a OR b, and
+    /// the kinds' field filters such as merchant:acme (docs/cli.md). Best matches first.
+    Search {
+        query: String,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
     },
     /// One assignment with its whole item. Counts as opening it: the next sync reports that, so
     /// its lease keeps renewing (docs/protocol.md, "Pull").
@@ -283,6 +295,10 @@ fn store_hint(error: &StoreError) -> Option<String> {
             "sign off with --attest TEXT or --attestation-file".to_owned()
         }
         StoreError::Plan(error) => return plan_hint(error),
+        StoreError::Query(QueryError::UnknownFilter { .. }) => {
+            "run `sync` to fetch the kinds' filters, or quote the text (\"name:value\") to search for it"
+                .to_owned()
+        }
         _ => return None,
     })
 }
@@ -418,6 +434,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 sort: sort.into(),
                 limit: limit.unwrap_or(0),
                 offset,
+                ..ListQuery::default()
             };
             let rows = match limit {
                 Some(_) => store.list(&query).await?,
@@ -427,6 +444,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 print_json(&rows)?;
             } else {
                 print_table(&rows)?;
+            }
+        }
+        Command::Search {
+            query,
+            kind,
+            limit,
+            json,
+        } => {
+            let fields = IdentifierFields::from_kinds(&store.kinds().await?.kinds);
+            let filters = ListQuery {
+                kind,
+                limit,
+                ..ListQuery::default()
+            };
+            let hits = store.search(&query, &fields, &filters).await?.hits;
+            if json {
+                print_json(&hits)?;
+            } else {
+                print_hits(&hits)?;
             }
         }
         Command::Show { id, json } => {
@@ -640,6 +676,35 @@ fn print_table(rows: &[AssignmentSummary]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Search results as text: the matched words in [brackets], then the excerpt around the match.
+fn print_hits(hits: &[SearchHit]) -> anyhow::Result<()> {
+    let marked = |segments: &[TextSegment]| -> String {
+        segments
+            .iter()
+            .map(|s| match s.matched {
+                true => format!("[{}]", s.text),
+                false => s.text.clone(),
+            })
+            .collect()
+    };
+    let mut out = std::io::stdout().lock();
+    for hit in hits {
+        let row = &hit.summary;
+        writeln!(
+            out,
+            "{}  {:<9} {:<15} {}",
+            row.item_id,
+            row.status.as_str(),
+            row.kind,
+            marked(&hit.title)
+        )?;
+        if !hit.excerpt.is_empty() {
+            writeln!(out, "    {}", marked(&hit.excerpt))?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -674,6 +739,11 @@ mod tests {
             ),
             ("countersign-cli decide X maybe", false),
             ("countersign-cli status --json", true),
+            (
+                "countersign-cli search merchant:acme --kind transaction --limit 5 --json",
+                true,
+            ),
+            ("countersign-cli search", false),
             ("countersign-cli login", true),
             ("countersign-cli shift end --note back-at-9", true),
             ("countersign-cli shift end", false),

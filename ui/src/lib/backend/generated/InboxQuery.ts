@@ -11,4 +11,8 @@ export type InboxQuery = { kind: string | null, stage: Stage | null, risk: Risk 
 /**
  * 0 means the default page size (100); at most 1000.
  */
-limit: number, };
+limit: number, 
+/**
+ * Only open items due at most this many minutes from now (overdue ones included).
+ */
+due_within_minutes: number | null, };
