@@ -85,7 +85,7 @@ describe("pseudo-locale", () => {
     render(<App backend={backend} />);
     const list = await screen.findByRole("listbox");
     await within(list).findAllByRole("option");
-    const page = await backend.listAssignments({ kind: null, stage: null, risk: null, status: "open", sort: "priority", offset: 0, limit: 100 });
+    const page = await backend.listAssignments({ kind: null, stage: null, risk: null, status: "open", sort: "priority", due_within_minutes: null, offset: 0, limit: 100 });
     const status = await backend.appStatus();
     // The registered kinds' labels, reasons and hints are data from the queue, like the items.
     const kinds = await backend.kinds();

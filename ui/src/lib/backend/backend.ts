@@ -1,7 +1,11 @@
 import type {
+  Action,
   AppError,
   AppStatus,
   AssignmentView,
+  BulkDecision,
+  BulkOutcome,
+  BulkSkip,
   ConflictRecord,
   DecisionRequest,
   Directory,
@@ -14,10 +18,15 @@ import type {
   NoticeTarget,
   NotificationPreferences,
   RecordedDecision,
+  RelatedCases,
+  SavedView,
+  SavedViewCount,
+  SearchPage,
   ShiftEnd,
   TokenRequest,
   UserChange,
   UserSummary,
+  ViewFilter,
 } from "./types";
 
 export type Unlisten = () => void;
@@ -48,6 +57,18 @@ export interface Backend {
   endShift(note: string): Promise<ShiftEnd>;
   /** The registered kinds as last synced from the queue (`GET /v1/kinds`, docs/protocol.md "Kinds"). */
   kinds(): Promise<KindList>;
+  /** Ranked search over the held items; the query's filters apply, its page and sort do not. */
+  search(text: string, query: InboxQuery): Promise<SearchPage>;
+  /** Other items sharing the item's identifying fields (the server's, or only the held ones offline). */
+  related(itemId: string): Promise<RelatedCases>;
+  /** One decision per eligible item (each undoable with `undoDecision`); the rest skipped with their reason. */
+  decideMany(itemIds: string[], decision: BulkDecision): Promise<BulkOutcome>;
+  /** What `decideMany` would skip for this action, deciding nothing. */
+  bulkEligibility(itemIds: string[], action: Action): Promise<BulkSkip[]>;
+  /** The builtin views for the signed-in role, then the reviewer's own, each with its live count. */
+  savedViews(): Promise<SavedViewCount[]>;
+  saveView(name: string, filter: ViewFilter): Promise<SavedView>;
+  deleteView(id: string): Promise<void>;
   notificationPreferences(): Promise<NotificationPreferences>;
   setNotificationPreferences(preferences: NotificationPreferences): Promise<NotificationPreferences>;
   onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten>;

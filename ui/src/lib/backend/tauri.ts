@@ -2,8 +2,12 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { BackendError, toAppError, type Backend, type Unlisten } from "./backend";
 import type {
+  Action,
   AppStatus,
   AssignmentView,
+  BulkDecision,
+  BulkOutcome,
+  BulkSkip,
   ConflictRecord,
   DecisionRequest,
   Directory,
@@ -15,10 +19,15 @@ import type {
   NoticeTarget,
   NotificationPreferences,
   RecordedDecision,
+  RelatedCases,
+  SavedView,
+  SavedViewCount,
+  SearchPage,
   ShiftEnd,
   TokenRequest,
   UserChange,
   UserSummary,
+  ViewFilter,
 } from "./types";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -91,6 +100,27 @@ export class TauriBackend implements Backend {
   }
   kinds() {
     return call<KindList>("kinds");
+  }
+  search(text: string, query: InboxQuery) {
+    return call<SearchPage>("search", { text, query });
+  }
+  related(itemId: string) {
+    return call<RelatedCases>("related", { itemId });
+  }
+  decideMany(itemIds: string[], decision: BulkDecision) {
+    return call<BulkOutcome>("decide_many", { itemIds, decision });
+  }
+  bulkEligibility(itemIds: string[], action: Action) {
+    return call<BulkSkip[]>("bulk_eligibility", { itemIds, action });
+  }
+  savedViews() {
+    return call<SavedViewCount[]>("saved_views");
+  }
+  saveView(name: string, filter: ViewFilter) {
+    return call<SavedView>("save_view", { name, filter });
+  }
+  async deleteView(id: string) {
+    await call<null>("delete_view", { id });
   }
   notificationPreferences() {
     return call<NotificationPreferences>("notification_preferences");

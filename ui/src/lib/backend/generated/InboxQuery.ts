@@ -7,7 +7,7 @@ import type { Stage } from "./Stage";
 /**
  * A page of the inbox, filtered in SQL. The app's UI sends it as an `InboxQuery`.
  */
-export type InboxQuery = { kind: string | null, stage: Stage | null, risk: Risk | null, status: AssignmentStatus | null, sort: SortOrder, offset: number, 
+export type InboxQuery = { kind: string | null, stage: Stage | null, risk: Risk | null, status: AssignmentStatus | null, sort: SortOrder, due_within_minutes: number | null, offset: number, 
 /**
  * 0 means the default page size (100); at most 1000.
  */
