@@ -30,7 +30,7 @@ export const PAGE_SIZE = 100;
 /** Pages kept around the visible one; the rest are dropped and fetched again when needed. */
 const KEEP_PAGES = 20;
 /** The largest page a query may ask for (InboxQuery's `limit`): selecting all results reads them this many at a time. */
-const ALL_IDS_PAGE = 1000;
+const ALL_ROWS_PAGE = 1000;
 
 export interface PagedInbox {
   total: number;
@@ -48,8 +48,8 @@ export interface PagedInbox {
   ensureRange(start: number, end: number): void;
   /** Resolves with the row at `index`, fetching its page if needed. */
   fetchRow(index: number): Promise<InboxRow | undefined>;
-  /** The ids of every row the filters list (for selecting all of a search's results). */
-  allIds(): Promise<string[]>;
+  /** Every row the filters list (for selecting all of a search's results). */
+  allRows(): Promise<InboxRow[]>;
   refresh(): Promise<void>;
 }
 
@@ -141,17 +141,17 @@ export function usePagedInbox(backend: Backend, filters: InboxFilters, enabled =
     [backend],
   );
 
-  const allIds = useCallback(async () => {
-    const ids: string[] = [];
-    for (let offset = 0; ; offset += ALL_IDS_PAGE) {
-      const page = await fetchRows(backend, filtersRef.current, offset, ALL_IDS_PAGE);
-      ids.push(...page.rows.map((r) => r.item_id));
-      if (page.rows.length < ALL_IDS_PAGE || ids.length >= page.total) return ids;
+  const allRows = useCallback(async () => {
+    const rows: InboxRow[] = [];
+    for (let offset = 0; ; offset += ALL_ROWS_PAGE) {
+      const page = await fetchRows(backend, filtersRef.current, offset, ALL_ROWS_PAGE);
+      rows.push(...page.rows);
+      if (page.rows.length < ALL_ROWS_PAGE || rows.length >= page.total) return rows;
     }
   }, [backend]);
 
   const getRow = useCallback((index: number) => cache.current.get(index), []);
   const indexOf = useCallback((itemId: string) => cache.current.findIndex((r) => r.item_id === itemId), []);
 
-  return { ...state, getRow, indexOf, ensureRange, fetchRow, allIds, refresh, clearArrivals };
+  return { ...state, getRow, indexOf, ensureRange, fetchRow, allRows, refresh, clearArrivals };
 }

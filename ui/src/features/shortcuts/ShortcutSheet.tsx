@@ -1,17 +1,17 @@
 import { t } from "../../i18n";
 import { Dialog } from "./Dialog";
-import { activeKeys, KEYMAP, keyLabel } from "./keymap";
-import { useSingleKeys } from "./preference";
+import { activeKeys, keyLabel } from "./keymap";
+import { useKeySettings } from "./preference";
 
 export function ShortcutSheet({ onClose }: { onClose(): void }) {
-  const singleKeys = useSingleKeys();
+  const keySettings = useKeySettings();
   return (
     <Dialog title={t("keys.title")} onClose={onClose} testId="shortcut-sheet">
-      {!singleKeys && <p className="muted">{t("keys.singleOff")}</p>}
+      {!keySettings.singleKeys && <p className="muted">{t("keys.singleOff")}</p>}
       <table className="shortcut-table">
         <tbody>
-          {KEYMAP.map((binding) => {
-            const keys = activeKeys(binding.command, singleKeys);
+          {keySettings.bindings.map((binding) => {
+            const keys = activeKeys(binding.command, keySettings);
             return (
               <tr key={binding.command}>
                 <th scope="row">
