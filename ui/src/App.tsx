@@ -126,7 +126,10 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     pageUp: read("pageUp"),
     nextSection: read("nextSection"),
     previousSection: read("previousSection"),
-    search: () => searchRef.current?.select(),
+    search: () => {
+      searchRef.current?.focus();
+      searchRef.current?.select();
+    },
     select: () => {
       const row = session.selectedIndex >= 0 ? inbox.getRow(session.selectedIndex) : undefined;
       if (row) selection.toggle(row);

@@ -123,6 +123,19 @@ describe("pseudo-locale", () => {
     expect(hardCoded(settings, dataStrings([await backend.appStatus(), await backend.kinds()]))).toEqual([]);
   });
 
+  it("translates the bulk bar, with the items it leaves out", async () => {
+    const backend = new FakeBackend({ count: 20, uploadDelayMs: null });
+    render(<App backend={backend} />);
+    await within(await screen.findByRole("listbox")).findAllByRole("option");
+    fireEvent.change(screen.getByTestId("filter-kind"), { target: { value: "clinical_suggestion" } });
+    await waitFor(() => expect(screen.getAllByTestId("inbox-row")[0]).toHaveAttribute("data-kind", "clinical_suggestion"));
+    fireEvent.click(within(screen.getAllByTestId("inbox-row")[0]!).getByTestId("row-pick"));
+    fireEvent.click(screen.getByTestId("bulk-approve"));
+    await screen.findByTestId("bulk-skip");
+    const page = await backend.listAssignments({ kind: "clinical_suggestion", stage: null, risk: null, status: "open", sort: "priority", due_within_minutes: null, offset: 0, limit: 100 });
+    expect(hardCoded(screen.getByTestId("bulk-bar"), dataStrings([page.rows]))).toEqual([]);
+  });
+
   it("translates the conflicts view", async () => {
     const backend = new FakeBackend({ count: 5, uploadDelayMs: null });
     render(<App backend={backend} initialPanel="conflicts" />);

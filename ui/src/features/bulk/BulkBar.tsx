@@ -109,7 +109,7 @@ export function BulkBar({ selection, status, onDecided, onUndone, announce }: Pr
     selection.remove(decided.map((r) => r.item_id));
     peak.current = 0;
     setPhase({ step: "done", action, decided, skipped, undoable: decided.length > 0 });
-    announce(t("bulk.decided", { count: decided.length, formatted: formatCount(decided.length), label: actionDoneLabel(action) }));
+    announce(`${actionDoneLabel(action)}: ${t("bulk.items", { count: decided.length, formatted: formatCount(decided.length) })}`);
   };
 
   const undoAll = async (rows: SelectedRow[]) => {
@@ -134,7 +134,7 @@ export function BulkBar({ selection, status, onDecided, onUndone, announce }: Pr
     <section className="bulk-bar" aria-labelledby={`${ids}-h`} data-testid="bulk-bar" data-step={phase.step}>
       <h2 id={`${ids}-h`} className="bulk-count" data-testid="bulk-count">
         {phase.step === "done"
-          ? t("bulk.decided", { count: phase.decided.length, formatted: formatCount(phase.decided.length), label: actionDoneLabel(phase.action) })
+          ? `${actionDoneLabel(phase.action)}: ${t("bulk.items", { count: phase.decided.length, formatted: formatCount(phase.decided.length) })}`
           : t("bulk.selected", { count: selection.size, formatted: formatCount(selection.size) })}
       </h2>
       {error && <ErrorNotice error={error} testId="bulk-error" />}
@@ -165,7 +165,9 @@ export function BulkBar({ selection, status, onDecided, onUndone, announce }: Pr
 
       {phase.step === "confirm" && (
         <div className="bulk-confirm">
-          <p data-testid="bulk-summary">{t("bulk.willDecide", { count: phase.eligible.length, formatted: formatCount(phase.eligible.length), label: t(`bulk.action.${phase.action}`) })}</p>
+          <p data-testid="bulk-summary">
+            <strong>{t(`bulk.action.${phase.action}`)}</strong>: {t("bulk.willDecide", { count: phase.eligible.length, formatted: formatCount(phase.eligible.length) })}
+          </p>
           {phase.skipped.length > 0 && (
             <div data-testid="bulk-skipped">
               <p>{t("bulk.excluded", { count: phase.skipped.length, formatted: formatCount(phase.skipped.length) })}</p>
@@ -188,7 +190,7 @@ export function BulkBar({ selection, status, onDecided, onUndone, announce }: Pr
               disabled={phase.eligible.length === 0}
               onClick={() => void decide(phase.action, phase.reason, phase.eligible)}
             >
-              {t("bulk.confirm", { label: t(`bulk.action.${phase.action}`), formatted: formatCount(phase.eligible.length) })}
+              {t(`bulk.action.${phase.action}`)} {formatCount(phase.eligible.length)}
             </button>
             <button type="button" className="quiet" data-testid="bulk-back" onClick={() => setPhase({ step: "choose" })}>
               {t("bulk.back")}
@@ -199,7 +201,9 @@ export function BulkBar({ selection, status, onDecided, onUndone, announce }: Pr
 
       {phase.step === "running" && (
         <div className="bulk-progress" data-testid="bulk-progress">
-          <label htmlFor={`${ids}-p`}>{t("bulk.progress", { label: phase.label, done: formatCount(phase.done), total: formatCount(phase.total) })}</label>
+          <label htmlFor={`${ids}-p`}>
+            {phase.label}: {t("bulk.progress", { done: formatCount(phase.done), total: formatCount(phase.total) })}
+          </label>
           <progress id={`${ids}-p`} max={phase.total} value={phase.done} />
         </div>
       )}

@@ -88,7 +88,9 @@ export function RelatedPanel({ itemId, onOpen, ref }: Props) {
               </div>
               <div className="small">
                 {c.outcome ? (
-                  <span data-testid="related-outcome">{t("related.outcome", { outcome: actionDoneLabel(c.outcome), at: formatDateTime(c.decided_at) })}</span>
+                  <span data-testid="related-outcome">
+                    <strong>{actionDoneLabel(c.outcome)}</strong> {formatDateTime(c.decided_at)}
+                  </span>
                 ) : c.held ? (
                   <span className="muted">{t("related.heldHere")}</span>
                 ) : (

@@ -25,10 +25,10 @@ export function KeyRemap({ preferences }: { preferences: KeyPreferences }) {
     setListening(null);
     const other = conflictFor(bindings, command, key);
     if (other) {
-      setMessage(t("keys.conflict", { key: keyLabel(key), command: t(`keys.${other}`) }));
+      setMessage(`${t("keys.conflict", { key: keyLabel(key) })} ${t(`keys.${other}`)}`);
       return;
     }
-    setMessage(t("keys.remapped", { key: keyLabel(key), command: t(`keys.${command}`) }));
+    setMessage(`${t("keys.remapped", { key: keyLabel(key) })} ${t(`keys.${command}`)}`);
     preferences.setOverrides({ ...preferences.overrides, [command]: key });
   };
 

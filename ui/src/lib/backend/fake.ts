@@ -81,6 +81,7 @@ export class FakeBackend implements Backend {
   private readonly noticeListeners = new Set<(target: NoticeTarget) => void>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private sortedCache: { key: string; version: number; rows: AssignmentSummary[] } | null = null;
+  private searchCache: { key: string; version: number; hits: SearchHit[] } | null = null;
   private version = 0;
   private nextMutation = 1;
   private status: AppStatus;
@@ -301,6 +302,8 @@ export class FakeBackend implements Backend {
 
   /** Every matching hit, best first (the sort order breaks ties). */
   private searchAll(text: string, query: Omit<InboxQuery, "offset" | "limit">): SearchHit[] {
+    const key = JSON.stringify({ ...query, offset: 0, limit: 0, text });
+    if (this.searchCache?.key === key && this.searchCache.version === this.version) return this.searchCache.hits;
     const parsed = parseSearch(text, this.kindList);
     const scored: { hit: SearchHit; score: number }[] = [];
     for (const summary of this.summaries) {
@@ -310,7 +313,9 @@ export class FakeBackend implements Backend {
     }
     const tie = comparator(query.sort);
     scored.sort((a, b) => b.score - a.score || tie(a.hit.summary, b.hit.summary));
-    return scored.map((s) => s.hit);
+    const hits = scored.map((s) => s.hit);
+    this.searchCache = { key, version: this.version, hits };
+    return hits;
   }
 
   search(text: string, query: InboxQuery): Promise<SearchPage> {
@@ -378,9 +383,11 @@ export class FakeBackend implements Backend {
         }
       }
       for (const s of eligible) {
-        this.record(s, { action: decision.action, correction: null, reason_code: decision.reason_code, note: decision.note, attestation: null, credential: null });
+        this.record(s, { action: decision.action, correction: null, reason_code: decision.reason_code, note: decision.note, attestation: null, credential: null }, false);
         outcome.decided.push(s.item_id);
       }
+      // One inbox change for the whole call, not one per item.
+      if (eligible.length) this.announceDecided();
       return outcome;
     });
   }
@@ -455,7 +462,7 @@ export class FakeBackend implements Backend {
   }
 
   /** Keeps a decision (or release) as the store would: pending, then uploaded by the next flush. */
-  private record(summary: AssignmentSummary, input: DecisionRequest): RecordedDecision {
+  private record(summary: AssignmentSummary, input: DecisionRequest, announce = true): RecordedDecision {
     const itemId = summary.item_id;
     const decision: RecordedDecision = {
       decision_id: `0192f5a1-d0d0-7000-8000-${String(this.nextMutation + this.decisions.size).padStart(12, "0")}`,
@@ -475,10 +482,15 @@ export class FakeBackend implements Backend {
     this.decisions.set(itemId, decision);
     this.drafts.delete(itemId);
     summary.status = "decided";
+    if (announce) this.announceDecided();
+    return decision;
+  }
+
+  /** The status and inbox events a recorded decision (or a batch of them) brings, and its upload. */
+  private announceDecided() {
     this.setStatus({});
     this.emitInbox();
     this.scheduleUpload();
-    return decision;
   }
 
   undoDecision(itemId: string): Promise<void> {
