@@ -7,11 +7,13 @@
 //! instead of hanging; the script runs it with `--ignored`, and there anything missing is a failure.
 //!
 //! On the way it checks accessibility in the same window (issue 14, item 5; `a11y`). The admin view and
-//! the end of a shift (`admin`), kinds drawn from their hints (`kinds`), and notifications with the undo
-//! countdown (`notifications`) have scenarios of their own; scripts/desktop-e2e.sh runs them one at a time.
+//! the end of a shift (`admin`), kinds drawn from their hints (`kinds`), notifications with the undo
+//! countdown (`notifications`), and search, related cases and bulk decisions (`desk`) have scenarios of
+//! their own; scripts/desktop-e2e.sh runs them one at a time.
 
 mod a11y;
 mod admin;
+mod desk;
 mod kinds;
 mod notifications;
 
