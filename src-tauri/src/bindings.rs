@@ -8,13 +8,18 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use countersign_client::admin::{Directory, UserChange};
+    use countersign_client::bulk::{BulkDecision, BulkOutcome, BulkSkip, BulkSkipReason};
     use countersign_client::model::{
         AssignmentStatus, AssignmentSummary, ConflictRecord, ListQuery, OutboxState,
         RecordedDecision, StageCounts,
     };
     use countersign_client::notify::NoticeTarget;
     use countersign_client::preferences::NotificationPreferences;
+    use countersign_client::related::{RelatedCase, RelatedCases, RelatedSource};
+    use countersign_client::search::{FieldFilter, TextSegment};
     use countersign_client::shift::ShiftEnd;
+    use countersign_client::store::{SearchHit, SearchPage};
+    use countersign_client::views::{BuiltinView, SavedView, SavedViewCount, ViewFilter};
     use countersign_domain::{
         Action, AiProposal, ApiErrorCode, DecisionRecord, Evidence, Handoff, IssuedToken, Item,
         ItemStatus, KindDefinition, KindList, Me, MutationStatus, Outcome, QueueHealth,
@@ -50,6 +55,21 @@ mod tests {
         }
         export!(
             AppStatus,
+            SearchPage,
+            SearchHit,
+            TextSegment,
+            FieldFilter,
+            RelatedCases,
+            RelatedCase,
+            RelatedSource,
+            BulkDecision,
+            BulkOutcome,
+            BulkSkip,
+            BulkSkipReason,
+            BuiltinView,
+            ViewFilter,
+            SavedView,
+            SavedViewCount,
             Me,
             Role,
             ListQuery,

@@ -7,6 +7,7 @@ use countersign_client::secrets::CredentialError;
 use countersign_client::session::SessionError;
 use countersign_client::shift::ShiftError;
 use countersign_client::store::StoreError;
+use countersign_client::views::ViewError;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -57,6 +58,11 @@ impl From<StoreError> for AppError {
             StoreError::AlreadyDecided(..)
             | StoreError::AlreadySent(_)
             | StoreError::NothingToUndo(_) => ErrorCode::AlreadyDecided,
+            StoreError::View(ViewError::Unknown(_)) => ErrorCode::NotFound,
+            // A malformed search, a bulk call that cannot be made, a view that cannot be kept.
+            StoreError::Query(_) | StoreError::Bulk(_) | StoreError::View(_) => {
+                ErrorCode::InvalidInput
+            }
             _ => ErrorCode::Storage,
         };
         Self::new(code, error.to_string())

@@ -16,6 +16,7 @@ pub async fn list_assignments(
     query: ListQuery,
 ) -> Result<InboxPage, AppError> {
     let store = shell.current().await.core.store.clone();
+    let query = query.at(SystemClock.now());
     Ok(InboxPage {
         rows: store.list(&query).await?,
         total: store.count(&query).await?,

@@ -1,6 +1,7 @@
 //! The commands the UI invokes: a few lines each over the desktop core, taking typed ids.
 
 pub mod admin;
+pub mod desk;
 pub mod inbox;
 pub mod session;
 
@@ -41,6 +42,13 @@ commands!(
     admin::shift_items,
     admin::end_shift,
     inbox::kinds,
+    desk::search,
+    desk::related,
+    desk::decide_many,
+    desk::bulk_eligibility,
+    desk::saved_views,
+    desk::save_view,
+    desk::delete_view,
 );
 
 #[cfg(test)]

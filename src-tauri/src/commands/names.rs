@@ -25,4 +25,11 @@ const COMMANDS: &[&str] = &[
     "shift_items",
     "end_shift",
     "kinds",
+    "search",
+    "related",
+    "decide_many",
+    "bulk_eligibility",
+    "saved_views",
+    "save_view",
+    "delete_view",
 ];

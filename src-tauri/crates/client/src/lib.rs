@@ -2,7 +2,8 @@
 //! keyring and notifications. The Tauri shell and `countersign-cli` are thin layers over this crate.
 //!
 //! Where things live: `model` (plain types, no storage), `decision` (the rules a decision must meet),
-//! `store` (SQLite: inbox, outbox, pulls, conflicts, drafts), `plan` (what to send and how to
+//! `bulk` (which items one action may decide together), `search`, `related` (related cases, server and
+//! cache), `views` (saved views), `store` (SQLite: inbox, outbox, pulls, conflicts, drafts), `plan` (what to send and how to
 //! apply answers, pure; it imports `model` only), `sync` (the engine), `remote` (HTTP), `secrets`
 //! (the token), `session` (server, token, per-server store and sync task, for both shells), `notify`,
 //! `preferences` (which notices to show), `status`, `admin` (the admin view's calls) and `shift` (ending a
@@ -13,11 +14,13 @@
 //! when first sent and keeps it across every retry; the server applies an id once and replays its result.
 
 pub mod admin;
+pub mod bulk;
 pub mod decision;
 pub mod model;
 pub mod notify;
 pub mod plan;
 pub mod preferences;
+pub mod related;
 pub mod remote;
 pub mod search;
 pub mod secrets;
@@ -26,6 +29,7 @@ pub mod shift;
 pub mod status;
 pub mod store;
 pub mod sync;
+pub mod views;
 
 use chrono::{DateTime, Utc};
 

@@ -135,9 +135,34 @@ pub struct ListQuery {
     pub offset: u32,
     /// 0 means the default page size (100); at most 1000.
     pub limit: u32,
+    /// Only open items due at most this many minutes from now (overdue ones included).
+    pub due_within_minutes: Option<u32>,
+    /// The time `due_within_minutes` counts from: the caller's clock, set with [`ListQuery::at`] (the
+    /// core never reads the wall clock). Not sent by the UI; without it the due filter matches nothing.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub due_from: Option<DateTime<Utc>>,
 }
 
 impl ListQuery {
+    /// This query with its due filter counted from `now`.
+    pub fn at(self, now: DateTime<Utc>) -> Self {
+        Self {
+            due_from: Some(now),
+            ..self
+        }
+    }
+
+    /// The latest due date `due_within_minutes` lets through; the epoch's start (nothing is due before
+    /// it) when the query was not given a time.
+    pub fn due_by(&self) -> Option<DateTime<Utc>> {
+        let minutes = self.due_within_minutes?;
+        Some(match self.due_from {
+            Some(from) => from + chrono::Duration::minutes(i64::from(minutes)),
+            None => DateTime::<Utc>::MIN_UTC,
+        })
+    }
+
     /// The rows one page holds: `limit`, or the default for 0, never more than the maximum.
     pub fn page_size(&self) -> u32 {
         match self.limit {

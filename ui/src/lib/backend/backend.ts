@@ -1,11 +1,7 @@
 import type {
-  Action,
   AppError,
   AppStatus,
   AssignmentView,
-  BulkDecision,
-  BulkOutcome,
-  BulkSkip,
   ConflictRecord,
   DecisionRequest,
   Directory,
@@ -18,16 +14,20 @@ import type {
   NoticeTarget,
   NotificationPreferences,
   RecordedDecision,
-  RelatedCases,
-  SavedView,
-  SavedViewCount,
-  SearchPage,
   ShiftEnd,
   TokenRequest,
   UserChange,
   UserSummary,
-  ViewFilter,
 } from "./types";
+import type { Action } from "./generated/Action";
+import type { BulkDecision } from "./generated/BulkDecision";
+import type { BulkOutcome } from "./generated/BulkOutcome";
+import type { BulkSkip } from "./generated/BulkSkip";
+import type { RelatedCases } from "./generated/RelatedCases";
+import type { SavedView } from "./generated/SavedView";
+import type { SavedViewCount } from "./generated/SavedViewCount";
+import type { SearchPage } from "./generated/SearchPage";
+import type { ViewFilter } from "./generated/ViewFilter";
 
 export type Unlisten = () => void;
 
@@ -57,15 +57,18 @@ export interface Backend {
   endShift(note: string): Promise<ShiftEnd>;
   /** The registered kinds as last synced from the queue (`GET /v1/kinds`, docs/protocol.md "Kinds"). */
   kinds(): Promise<KindList>;
-  /** Ranked search over the held items; the query's filters apply, its page and sort do not. */
+  /**
+   * Searches the held items (syntax in README.md); the query's filters and page apply, its sort is
+   * replaced by relevance. A malformed text rejects with `invalid_input` and the parser's message.
+   */
   search(text: string, query: InboxQuery): Promise<SearchPage>;
-  /** Other items sharing the item's identifying fields (the server's, or only the held ones offline). */
+  /** Items sharing the item's identifying values: the server's and the held ones, or held ones only. */
   related(itemId: string): Promise<RelatedCases>;
-  /** One decision per eligible item (each undoable with `undoDecision`); the rest skipped with their reason. */
+  /** One action on many items, each its own decision; ineligible ones skipped with a reason. */
   decideMany(itemIds: string[], decision: BulkDecision): Promise<BulkOutcome>;
-  /** What `decideMany` would skip for this action, deciding nothing. */
+  /** What `decideMany` would skip for `action`, without deciding. */
   bulkEligibility(itemIds: string[], action: Action): Promise<BulkSkip[]>;
-  /** The builtin views for the signed-in role, then the reviewer's own, each with its live count. */
+  /** The role's builtin views, then the reviewer's own by name, each with its live count. */
   savedViews(): Promise<SavedViewCount[]>;
   saveView(name: string, filter: ViewFilter): Promise<SavedView>;
   deleteView(id: string): Promise<void>;

@@ -2,12 +2,8 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { BackendError, toAppError, type Backend, type Unlisten } from "./backend";
 import type {
-  Action,
   AppStatus,
   AssignmentView,
-  BulkDecision,
-  BulkOutcome,
-  BulkSkip,
   ConflictRecord,
   DecisionRequest,
   Directory,
@@ -19,16 +15,20 @@ import type {
   NoticeTarget,
   NotificationPreferences,
   RecordedDecision,
-  RelatedCases,
-  SavedView,
-  SavedViewCount,
-  SearchPage,
   ShiftEnd,
   TokenRequest,
   UserChange,
   UserSummary,
-  ViewFilter,
 } from "./types";
+import type { Action } from "./generated/Action";
+import type { BulkDecision } from "./generated/BulkDecision";
+import type { BulkOutcome } from "./generated/BulkOutcome";
+import type { BulkSkip } from "./generated/BulkSkip";
+import type { RelatedCases } from "./generated/RelatedCases";
+import type { SavedView } from "./generated/SavedView";
+import type { SavedViewCount } from "./generated/SavedViewCount";
+import type { SearchPage } from "./generated/SearchPage";
+import type { ViewFilter } from "./generated/ViewFilter";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {

@@ -434,6 +434,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 sort: sort.into(),
                 limit: limit.unwrap_or(0),
                 offset,
+                ..ListQuery::default()
             };
             let rows = match limit {
                 Some(_) => store.list(&query).await?,
@@ -457,7 +458,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 limit,
                 ..ListQuery::default()
             };
-            let hits = store.search(&query, &fields, &filters).await?;
+            let hits = store.search(&query, &fields, &filters).await?.hits;
             if json {
                 print_json(&hits)?;
             } else {

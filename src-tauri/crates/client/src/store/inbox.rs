@@ -4,7 +4,7 @@ use countersign_domain::{ItemId, Stage};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::codec::{
-    SUMMARY_COLUMNS, from_json, from_wire_name, read_decision, read_summary, risk_rank,
+    SUMMARY_COLUMNS, from_json, from_wire_name, read_decision, read_summary, risk_rank, timestamp,
 };
 use super::{Store, StoreError};
 use crate::model::{
@@ -26,6 +26,18 @@ pub(super) fn push_filters(sql: &mut QueryBuilder<'_, Sqlite>, query: &ListQuery
     }
     if let Some(risk) = query.risk {
         sql.push(" AND risk_rank = ").push_bind(risk_rank(risk));
+    }
+    push_due_filter(sql, query);
+}
+
+/// `due_within_minutes`: open items due by then. Apart from [`push_filters`]' other conditions because
+/// the kept counts have no due column: a count with it reads the rows.
+fn push_due_filter(sql: &mut QueryBuilder<'_, Sqlite>, query: &ListQuery) {
+    if let Some(by) = query.due_by() {
+        sql.push(" AND status = ")
+            .push_bind(AssignmentStatus::Open.as_str())
+            .push(" AND due_at <= ")
+            .push_bind(timestamp(by));
     }
 }
 
@@ -91,10 +103,13 @@ impl Store {
 
     /// How many rows match `query`'s filters (its sort, limit and offset are ignored): the inbox's total,
     /// summed from the counts the triggers of migrations/0002 keep, whose columns the filters share.
+    /// With a due filter it counts the matching rows instead.
     pub async fn count(&self, query: &ListQuery) -> Result<i64, StoreError> {
-        let mut sql = QueryBuilder::<Sqlite>::new(
-            "SELECT COALESCE(SUM(n), 0) FROM assignment_counts WHERE 1 = 1",
-        );
+        let mut sql = QueryBuilder::<Sqlite>::new(if query.due_within_minutes.is_some() {
+            "SELECT COUNT(*) FROM assignments WHERE 1 = 1"
+        } else {
+            "SELECT COALESCE(SUM(n), 0) FROM assignment_counts WHERE 1 = 1"
+        });
         push_filters(&mut sql, query);
         Ok(sql.build_query_scalar().fetch_one(&self.pool).await?)
     }

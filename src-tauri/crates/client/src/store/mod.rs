@@ -9,8 +9,10 @@
 //! One module per job: `inbox` (reading pages), `outbox` (deciding, undoing, pushing), `pull` (applying
 //! what the server sent), `opened` (openings the next pull reports), `kinds` (the server's registered
 //! kinds as last fetched), `notices` (notifications raised once per item), `search` (the full-text
-//! index), `conflicts`, `drafts`, and `codec` (columns to model values and back).
+//! index and related items), `bulk` (one action on many items), `views` (saved views), `conflicts`,
+//! `drafts`, and `codec` (columns to model values and back).
 
+mod bulk;
 mod codec;
 mod conflicts;
 mod drafts;
@@ -21,6 +23,7 @@ mod opened;
 mod outbox;
 mod pull;
 mod search;
+mod views;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -32,15 +35,17 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use crate::bulk::BulkError;
 use crate::decision::DecisionError;
 use crate::model::{AssignmentStatus, NotificationStatus, SyncState};
 use crate::plan::PlanError;
 use crate::search::QueryError;
+use crate::views::ViewError;
 use codec::{read_sync_state, timestamp};
 
 pub use outbox::PushApplied;
 pub use pull::PullApplied;
-pub use search::{RANKED_MATCHES, RelatedItem, SearchHit};
+pub use search::{RANKED_MATCHES, RelatedItem, SearchHit, SearchPage};
 
 /// The database file inside a data directory.
 pub const DATABASE_FILE: &str = "countersign.db";
@@ -96,6 +101,10 @@ pub enum StoreError {
     Plan(#[from] PlanError),
     #[error("cannot search for that: {0}")]
     Query(#[from] QueryError),
+    #[error("cannot decide these together: {0}")]
+    Bulk(#[from] BulkError),
+    #[error("cannot keep that view: {0}")]
+    View(#[from] ViewError),
 }
 
 /// Handle on one data directory's database; cheap to clone.

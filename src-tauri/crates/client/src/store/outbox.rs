@@ -36,72 +36,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<RecordedDecision, StoreError> {
         let mut tx = self.begin_immediate().await?;
-        let row = sqlx::query(
-            "SELECT status, item_json, lease_id, lease_epoch FROM assignments WHERE item_id = ?",
-        )
-        .bind(item_id.to_string())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotHeld(item_id))?;
-        let status: AssignmentStatus = parse("status", row.try_get("status")?)?;
-        if !matches!(status, AssignmentStatus::Open | AssignmentStatus::Rejected) {
-            return Err(StoreError::AlreadyDecided(item_id, status));
-        }
-        let item: Item = from_json("item", row.try_get("item_json")?)?;
-        let reasons = super::kinds::reason_codes(&mut tx, &item.kind).await?;
-        decision::validate(input, &item, reasons.as_deref())?;
-        let decision = RecordedDecision {
-            decision_id: DecisionId::new_v7(),
-            item_id,
-            action: input.action,
-            correction: input.correction.clone(),
-            reason_code: input.reason_code.clone(),
-            note: input.note.clone(),
-            attestation: input.attestation.clone(),
-            client_time: now,
-            mutation_id: None,
-            state: OutboxState::Pending,
-            result_status: None,
-            result_code: None,
-            result_message: None,
-        };
-        sqlx::query(
-            "INSERT INTO outbox (decision_id, item_id, lease_id, lease_epoch, action, correction, \
-             reason_code, note, attestation, client_time, state) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(decision.decision_id.to_string())
-        .bind(item_id.to_string())
-        .bind(row.try_get::<String, _>("lease_id")?)
-        .bind(row.try_get::<i64, _>("lease_epoch")?)
-        .bind(wire_name(&input.action))
-        .bind(input.correction.as_ref().map(to_json).transpose()?)
-        .bind(&input.reason_code)
-        .bind(&input.note)
-        .bind(input.attestation.as_ref().map(to_json).transpose()?)
-        .bind(timestamp(now))
-        .bind(OutboxState::Pending.as_str())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE assignments SET status = ?, status_message = NULL WHERE item_id = ?")
-            .bind(AssignmentStatus::Decided.as_str())
-            .bind(item_id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM drafts WHERE item_id = ?")
-            .bind(item_id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        log_event(
-            &mut tx,
-            decision.decision_id,
-            item_id,
-            HistoryEvent::Decided,
-            input.action,
-            Some(&to_json(input)?),
-            now,
-        )
-        .await?;
+        let decision = decide_in(&mut tx, item_id, input, now).await?;
         tx.commit().await?;
         Ok(decision)
     }
@@ -382,4 +317,81 @@ async fn log_event(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Records one decision inside the caller's transaction: the checks, the outbox entry, the status, the
+/// draft gone and the history line. `decide` runs it alone, `decide_many` once per eligible item.
+pub(super) async fn decide_in(
+    tx: &mut SqliteConnection,
+    item_id: ItemId,
+    input: &DecisionInput,
+    now: DateTime<Utc>,
+) -> Result<RecordedDecision, StoreError> {
+    let row = sqlx::query(
+        "SELECT status, item_json, lease_id, lease_epoch FROM assignments WHERE item_id = ?",
+    )
+    .bind(item_id.to_string())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotHeld(item_id))?;
+    let status: AssignmentStatus = parse("status", row.try_get("status")?)?;
+    if !matches!(status, AssignmentStatus::Open | AssignmentStatus::Rejected) {
+        return Err(StoreError::AlreadyDecided(item_id, status));
+    }
+    let item: Item = from_json("item", row.try_get("item_json")?)?;
+    let reasons = super::kinds::reason_codes(&mut *tx, &item.kind).await?;
+    decision::validate(input, &item, reasons.as_deref())?;
+    let decision = RecordedDecision {
+        decision_id: DecisionId::new_v7(),
+        item_id,
+        action: input.action,
+        correction: input.correction.clone(),
+        reason_code: input.reason_code.clone(),
+        note: input.note.clone(),
+        attestation: input.attestation.clone(),
+        client_time: now,
+        mutation_id: None,
+        state: OutboxState::Pending,
+        result_status: None,
+        result_code: None,
+        result_message: None,
+    };
+    sqlx::query(
+        "INSERT INTO outbox (decision_id, item_id, lease_id, lease_epoch, action, correction, \
+         reason_code, note, attestation, client_time, state) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(decision.decision_id.to_string())
+    .bind(item_id.to_string())
+    .bind(row.try_get::<String, _>("lease_id")?)
+    .bind(row.try_get::<i64, _>("lease_epoch")?)
+    .bind(wire_name(&input.action))
+    .bind(input.correction.as_ref().map(to_json).transpose()?)
+    .bind(&input.reason_code)
+    .bind(&input.note)
+    .bind(input.attestation.as_ref().map(to_json).transpose()?)
+    .bind(timestamp(now))
+    .bind(OutboxState::Pending.as_str())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE assignments SET status = ?, status_message = NULL WHERE item_id = ?")
+        .bind(AssignmentStatus::Decided.as_str())
+        .bind(item_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM drafts WHERE item_id = ?")
+        .bind(item_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    log_event(
+        &mut *tx,
+        decision.decision_id,
+        item_id,
+        HistoryEvent::Decided,
+        input.action,
+        Some(&to_json(input)?),
+        now,
+    )
+    .await?;
+    Ok(decision)
 }

@@ -1,5 +1,6 @@
-//! Searching the cache: the full-text index of migrations/0007_search.sql (kept by triggers in the
-//! transaction of every write), a parsed [`SearchQuery`], the kinds' field filters and the inbox's filters.
+//! Searching the cache: the full-text index of migrations/0007_search.sql (every write marks its item
+//! stale in its own transaction; [`Store::index_stale`] indexes them all at once), a parsed
+//! [`SearchQuery`], the kinds' field filters and the inbox's filters.
 
 use sqlx::{QueryBuilder, Row, Sqlite};
 
@@ -33,6 +34,14 @@ pub struct SearchHit {
     pub excerpt: Vec<TextSegment>,
 }
 
+/// One page of results and how many items match in all.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SearchPage {
+    pub hits: Vec<SearchHit>,
+    pub total: u32,
+}
+
 /// An assignment related to another: the identifying values the two share.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -42,6 +51,38 @@ pub struct RelatedItem {
 }
 
 impl Store {
+    /// Indexes every item a write marked stale since the last call, in one transaction and one
+    /// set-based statement per step (migrations/0007_search.sql says why). The sync engine calls it
+    /// right after a pull; every search calls it before it reads. Cheap when nothing is stale.
+    pub async fn index_stale(&self) -> Result<(), StoreError> {
+        let stale: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_stale)")
+            .fetch_one(&self.pool)
+            .await?;
+        if !stale {
+            return Ok(());
+        }
+        let mut tx = self.begin_immediate().await?;
+        sqlx::query(
+            "DELETE FROM search_index WHERE rowid IN \
+             (SELECT r.id FROM search_stale s JOIN search_rows r USING (item_id))",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO search_index (rowid, title_text, body_text, notes_text) \
+             SELECT r.id, src.title_text, src.body_text, src.notes_text \
+             FROM search_stale s JOIN search_rows r USING (item_id) \
+             JOIN search_source src ON src.item_id = s.item_id",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM search_stale")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Searches the assignments held here for the user's `text` (src/search.rs has its syntax), among
     /// those `filters` lets through (kind, stage, status, risk; its limit and offset page the results;
     /// its sort is replaced by relevance). `fields` says where each `name:value` filter looks.
@@ -50,7 +91,7 @@ impl Store {
         text: &str,
         fields: &IdentifierFields,
         filters: &ListQuery,
-    ) -> Result<Vec<SearchHit>, StoreError> {
+    ) -> Result<SearchPage, StoreError> {
         self.run_search(&SearchQuery::parse(text)?, fields, filters)
             .await
     }
@@ -91,7 +132,7 @@ impl Store {
                 limit: MAX_PAGE_SIZE,
                 ..ListQuery::default()
             };
-            for hit in self.run_search(&query, fields, &page).await? {
+            for hit in self.run_search(&query, fields, &page).await?.hits {
                 if hit.summary.item_id == item_id {
                     continue;
                 }
@@ -121,7 +162,8 @@ impl Store {
         query: &SearchQuery,
         fields: &IdentifierFields,
         filters: &ListQuery,
-    ) -> Result<Vec<SearchHit>, StoreError> {
+    ) -> Result<SearchPage, StoreError> {
+        self.index_stale().await?;
         let resolved = query
             .filters
             .iter()
@@ -156,38 +198,50 @@ impl Store {
             }
             None => false,
         };
-        let mut sql = match expression {
-            Some(expression) => {
-                let mut sql = QueryBuilder::<Sqlite>::new(format!(
-                    "SELECT {SUMMARY_COLUMNS}, \
-                     highlight(search_index, 0, char(1), char(2)) AS title_marked, \
-                     snippet(search_index, -1, char(1), char(2), '…', {EXCERPT_WORDS}) AS excerpt_marked \
-                     FROM search_index JOIN search_rows ON search_rows.id = search_index.rowid \
-                     JOIN assignments USING (item_id) WHERE search_index MATCH "
-                ));
-                sql.push_bind(expression);
-                sql
-            }
-            None => {
-                let mut sql = QueryBuilder::<Sqlite>::new(format!(
-                    "SELECT {SUMMARY_COLUMNS}, NULL AS title_marked, NULL AS excerpt_marked \
-                     FROM assignments WHERE 1 = 1"
-                ));
-                if let Some(excluded) = narrowed.fts_excluded() {
-                    sql.push(
-                        " AND item_id NOT IN (SELECT item_id FROM search_rows WHERE id IN \
-                         (SELECT rowid FROM search_index WHERE search_index MATCH ",
-                    )
-                    .push_bind(excluded)
-                    .push("))");
+        let matching = |columns: &str| {
+            let mut sql = match &expression {
+                Some(expression) => {
+                    let mut sql = QueryBuilder::<Sqlite>::new(format!(
+                        "SELECT {columns} \
+                         FROM search_index JOIN search_rows ON search_rows.id = search_index.rowid \
+                         JOIN assignments USING (item_id) WHERE search_index MATCH "
+                    ));
+                    sql.push_bind(expression.clone());
+                    sql
                 }
-                sql
+                None => {
+                    let mut sql = QueryBuilder::<Sqlite>::new(format!(
+                        "SELECT {columns} FROM assignments WHERE 1 = 1"
+                    ));
+                    if let Some(excluded) = narrowed.fts_excluded() {
+                        sql.push(
+                            " AND item_id NOT IN (SELECT item_id FROM search_rows WHERE id IN \
+                             (SELECT rowid FROM search_index WHERE search_index MATCH ",
+                        )
+                        .push_bind(excluded)
+                        .push("))");
+                    }
+                    sql
+                }
+            };
+            push_filters(&mut sql, filters);
+            for (filter, paths) in &resolved {
+                push_field_filter(&mut sql, paths, &filter.value);
             }
+            sql
         };
-        push_filters(&mut sql, filters);
-        for (filter, paths) in &resolved {
-            push_field_filter(&mut sql, paths, &filter.value);
-        }
+        let total: i64 = matching("COUNT(*)")
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await?;
+        let mut sql = matching(&if expression.is_some() {
+            format!(
+                "{SUMMARY_COLUMNS}, highlight(search_index, 0, char(1), char(2)) AS title_marked, \
+                 snippet(search_index, -1, char(1), char(2), '…', {EXCERPT_WORDS}) AS excerpt_marked"
+            )
+        } else {
+            format!("{SUMMARY_COLUMNS}, NULL AS title_marked, NULL AS excerpt_marked")
+        });
         if narrowed.groups.is_empty() {
             sql.push(" ORDER BY priority DESC, due_at IS NULL, due_at, item_id");
         } else if ranked {
@@ -204,7 +258,8 @@ impl Store {
             .push_bind(i64::from(filters.offset));
 
         let rows = sql.build().fetch_all(&self.pool).await?;
-        rows.iter()
+        let hits = rows
+            .iter()
             .map(|row| {
                 let summary = read_summary(row)?;
                 let title = match row.try_get::<Option<String>, _>("title_marked")? {
@@ -224,7 +279,11 @@ impl Store {
                     excerpt,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(SearchPage {
+            hits,
+            total: u32::try_from(total).unwrap_or(u32::MAX),
+        })
     }
 }
 

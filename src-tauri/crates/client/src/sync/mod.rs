@@ -348,6 +348,9 @@ impl SyncEngine {
         }
         // Only an answer the store accepted counts as reported: a refused one leaves the store as it was.
         self.store.forget_reported_openings(&opened).await?;
+        // Indexed apart from the pull's transaction (migrations/0007_search.sql says why), so the
+        // pulled items are searchable before the next search has to do it.
+        self.store.index_stale().await?;
         report.pulled += applied.upserted;
         report.removed += applied.removed;
         report.kept_with_unsent_decision += applied.kept_with_unsent_decision;

@@ -2,4 +2,7 @@
 import type { BulkSkip } from "./BulkSkip";
 import type { ItemId } from "./ItemId";
 
+/**
+ * What a bulk decision did: the items decided, and those skipped with why.
+ */
 export type BulkOutcome = { decided: Array<ItemId>, skipped: Array<BulkSkip>, };

@@ -7,8 +7,12 @@ import type { Stage } from "./Stage";
 /**
  * A page of the inbox, filtered in SQL. The app's UI sends it as an `InboxQuery`.
  */
-export type InboxQuery = { kind: string | null, stage: Stage | null, risk: Risk | null, status: AssignmentStatus | null, sort: SortOrder, due_within_minutes: number | null, offset: number, 
+export type InboxQuery = { kind: string | null, stage: Stage | null, risk: Risk | null, status: AssignmentStatus | null, sort: SortOrder, offset: number, 
 /**
  * 0 means the default page size (100); at most 1000.
  */
-limit: number, };
+limit: number, 
+/**
+ * Only open items due at most this many minutes from now (overdue ones included).
+ */
+due_within_minutes: number | null, };

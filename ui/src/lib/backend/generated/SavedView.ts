@@ -2,7 +2,11 @@
 import type { BuiltinView } from "./BuiltinView";
 import type { ViewFilter } from "./ViewFilter";
 
-export type SavedView = { id: string, 
+export type SavedView = { 
+/**
+ * "builtin:<snake name>" or the stored view's id.
+ */
+id: string, 
 /**
  * The reviewer's name for it; empty for a builtin one (the UI names it from its catalogue).
  */

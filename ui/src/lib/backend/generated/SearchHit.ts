@@ -2,4 +2,8 @@
 import type { AssignmentSummary } from "./AssignmentSummary";
 import type { TextSegment } from "./TextSegment";
 
+/**
+ * One result, best first: the row as the inbox shows it, its title and an excerpt around the match,
+ * in segments with the matched words marked.
+ */
 export type SearchHit = { summary: AssignmentSummary, title: Array<TextSegment>, excerpt: Array<TextSegment>, };

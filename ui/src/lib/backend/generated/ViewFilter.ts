@@ -4,6 +4,9 @@ import type { Risk } from "./Risk";
 import type { SortOrder } from "./SortOrder";
 import type { Stage } from "./Stage";
 
+/**
+ * What a view lists.
+ */
 export type ViewFilter = { kind: string | null, stage: Stage | null, risk: Risk | null, status: AssignmentStatus | null, sort: SortOrder, due_within_minutes: number | null, 
 /**
  * Search text (src/search.rs syntax); None lists the inbox in `sort` order.

@@ -65,11 +65,23 @@ async fn search(store: &Store, text: &str) -> Vec<SearchHit> {
     search_in(store, text, &ListQuery::default()).await
 }
 
+/// The page's hits; checks its total against them on the way (a first page shorter than the page size
+/// holds every match).
 async fn search_in(store: &Store, text: &str, filters: &ListQuery) -> Vec<SearchHit> {
-    store
+    let page = store
         .search(text, &fields(), filters)
         .await
-        .unwrap_or_else(|e| panic!("search {text:?}: {e}"))
+        .unwrap_or_else(|e| panic!("search {text:?}: {e}"));
+    let shown = page.hits.len() as u32;
+    assert!(
+        page.total >= shown,
+        "{text}: total {} < {shown}",
+        page.total
+    );
+    if filters.offset == 0 && shown < filters.page_size() {
+        assert_eq!(page.total, shown, "{text}: the total of a short first page");
+    }
+    page.hits
 }
 
 fn ids(hits: &[SearchHit]) -> Vec<ItemId> {
@@ -287,4 +299,9 @@ async fn a_search_matching_very_many_lists_the_newest_first() {
         vec![newest_id]
     );
     assert_eq!(search(&store, "refund").await.len(), 100);
+    let all = store
+        .search("refund", &fields(), &first)
+        .await
+        .expect("search");
+    assert_eq!(all.total, RANKED_MATCHES + 1);
 }
