@@ -347,10 +347,10 @@ export class FakeBackend implements Backend {
   private skipReason(itemId: string, action: Action): BulkSkipReason | null {
     const index = this.byId.get(itemId);
     const summary = index === undefined ? undefined : this.summaries[index];
-    if (!summary || summary.status === "rejected" || summary.removed_reason) return "not_held";
-    if (summary.status !== "open") return "already_decided";
-    if (action !== "approve") return null;
+    if (!summary || summary.removed_reason) return "not_held";
+    if (summary.status !== "open" && summary.status !== "rejected") return "already_decided";
     if (summary.stage === "second_approval") return "second_approval";
+    if (action !== "approve") return null;
     const payload = this.itemFor(itemId).payload as Record<string, unknown> | null;
     return payload?.requires_attestation === true ? "sign_off" : null;
   }

@@ -47,10 +47,13 @@ describe("FakeBackend's desk", () => {
 
   it("decides many, one decision each, skipping the ineligible with their reason", async () => {
     const backend = fake();
-    const clinical = (await backend.listAssignments(q({ kind: "clinical_suggestion" }))).rows.slice(0, 2).map((r) => r.item_id);
+    const clinical = (await backend.listAssignments(q({ kind: "clinical_suggestion", stage: "review" }))).rows.slice(0, 2).map((r) => r.item_id);
     const tx = (await backend.listAssignments(q({ kind: "transaction", stage: "review" }))).rows.slice(0, 3).map((r) => r.item_id);
     expect(await backend.bulkEligibility([...clinical, ...tx], "approve")).toEqual(clinical.map((item_id) => ({ item_id, reason: "sign_off" })));
     expect(await backend.bulkEligibility(clinical, "escalate")).toEqual([]);
+    // A four-eyes second approval is one at a time, whatever the action.
+    const second = (await backend.listAssignments(q({ stage: "second_approval" }))).rows[0]!.item_id;
+    expect(await backend.bulkEligibility([second], "reject")).toEqual([{ item_id: second, reason: "second_approval" }]);
     await expect(backend.decideMany(tx, { action: "reject", reason_code: "allergy", note: null })).rejects.toMatchObject({ code: "invalid_input" });
     await expect(backend.decideMany(tx, { action: "approve_with_edits", reason_code: null, note: null })).rejects.toMatchObject({ code: "invalid_input" });
     expect(backend.calls.filter((c) => c.command === "decide").length).toBe(0);
@@ -69,7 +72,7 @@ describe("FakeBackend's desk", () => {
     const views = await backend.savedViews();
     expect(views.map((v) => v.view.id)).toEqual(["builtin:everything", "builtin:due_next_hour", "builtin:high_risk", "builtin:escalations"]);
     const everything = views[0]!;
-    expect(everything.count).toBe((await backend.listAssignments(q())).total);
+    expect(everything.count).toBe((await backend.listAssignments(q({ status: null }))).total);
     const filter = { ...everything.view.filter, search: "marlowe" };
     await backend.saveView("Marlowe", filter);
     await expect(backend.saveView("Marlowe", filter)).rejects.toMatchObject({ code: "invalid_input" });

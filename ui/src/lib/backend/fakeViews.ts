@@ -2,14 +2,15 @@
 import { BackendError } from "./backend";
 import type { BuiltinView, Role, SavedView, ViewFilter } from "./types";
 
-const ANY: ViewFilter = { kind: null, stage: null, risk: null, status: "open", sort: "priority", due_within_minutes: null, search: null };
+const EVERYTHING: ViewFilter = { kind: null, stage: null, risk: null, status: null, sort: "priority", due_within_minutes: null, search: null };
+const OPEN: ViewFilter = { ...EVERYTHING, status: "open" };
 
-/** The builtin views and their filters, in the order the sidebar lists them. */
+/** The builtin views and their filters (as the core defines them), in the order the sidebar lists them. */
 export const BUILTIN_VIEWS: Record<BuiltinView, ViewFilter> = {
-  everything: ANY,
-  due_next_hour: { ...ANY, sort: "due", due_within_minutes: 60 },
-  high_risk: { ...ANY, risk: "high", sort: "risk" },
-  escalations: { ...ANY, stage: "escalation" },
+  everything: EVERYTHING,
+  due_next_hour: { ...OPEN, sort: "due", due_within_minutes: 60 },
+  high_risk: { ...OPEN, risk: "high", sort: "risk" },
+  escalations: { ...OPEN, stage: "escalation", sort: "due" },
 };
 
 export class FakeViews {
