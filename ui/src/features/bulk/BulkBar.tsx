@@ -97,7 +97,10 @@ export function BulkBar({ selection, status, onDecided, onUndone, announce }: Pr
         rows.map((r) => r.item_id),
         async (chunk) => {
           const outcome = await backend.decideMany(chunk, { action, reason_code: reasonCode, note: null });
-          for (const id of outcome.decided) decided.push(byId.get(id)!);
+          for (const id of outcome.decided) {
+            const row = byId.get(id);
+            if (row) decided.push(row);
+          }
           skipped += outcome.skipped.length;
         },
         (done) => setPhase({ step: "running", label, done, total: rows.length }),
@@ -168,6 +171,11 @@ export function BulkBar({ selection, status, onDecided, onUndone, announce }: Pr
           <p data-testid="bulk-summary">
             <strong>{t(`bulk.action.${phase.action}`)}</strong>: {t("bulk.willDecide", { count: phase.eligible.length, formatted: formatCount(phase.eligible.length) })}
           </p>
+          {phase.reason && (
+            <p data-testid="bulk-chosen-reason">
+              {t("bulk.reason")}: <strong>{reasons.find((r) => r.code === phase.reason)?.label ?? phase.reason}</strong>
+            </p>
+          )}
           {phase.skipped.length > 0 && (
             <div data-testid="bulk-skipped">
               <p>{t("bulk.excluded", { count: phase.skipped.length, formatted: formatCount(phase.skipped.length) })}</p>
