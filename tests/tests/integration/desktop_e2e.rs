@@ -174,6 +174,31 @@ impl Harness {
         let wd = WebDriver::new(driver.port, &self.app).await?;
         Ok((driver, wd))
     }
+
+    /// Starts the app on `server` with `token` from the environment (never written anywhere; the main
+    /// scenario signs in through the form instead) and its store under `work`.
+    async fn launch_signed_in(
+        &self,
+        server: &RunningServer,
+        token: &str,
+        work: &Path,
+    ) -> Result<(TauriDriver, WebDriver)> {
+        self.launch(&[
+            ("COUNTERSIGN_SERVER", server.url()),
+            ("COUNTERSIGN_TOKEN", token.to_owned()),
+            (
+                "COUNTERSIGN_DATA_DIR",
+                work.join("app").display().to_string(),
+            ),
+        ])
+        .await
+    }
+}
+
+/// A queue service over a SQLite database under `work`.
+async fn start_queue(work: &Path) -> Result<RunningServer> {
+    let db_url = format!("sqlite://{}", work.join("queue.db").display());
+    Ok(countersign_queue::start(ServeOptions::new(db_url)).await?)
 }
 
 /// The item as its producer reads it back from the queue.

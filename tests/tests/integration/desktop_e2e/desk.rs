@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use countersign_domain::{NewItem, Role};
-use countersign_queue::{AppState, ServeOptions, auth, kinds};
+use countersign_queue::{AppState, auth, kinds};
 use countersign_tests::webdriver::WebDriver;
 use serde_json::{Value, json};
 
 use super::{
     ENTER, ESCAPE, Harness, PRODUCER, a11y, all_uploaded, decisions_by, item_as_producer,
-    one_decision, submit_for_review,
+    one_decision, start_queue, submit_for_review,
 };
 
 const REVIEWER: &str = "e2e-desk-reviewer";
@@ -47,22 +47,11 @@ struct Seeded {
 async fn scenario() -> Result<()> {
     let harness = Harness::from_env()?;
     let work = tempfile::tempdir()?;
-    let server = countersign_queue::start(ServeOptions::new(format!(
-        "sqlite://{}",
-        work.path().join("queue.db").display()
-    )))
-    .await?;
+    let server = start_queue(work.path()).await?;
     let seeded = seed(&server.state).await?;
 
     let (driver, wd) = harness
-        .launch(&[
-            ("COUNTERSIGN_SERVER", server.url()),
-            ("COUNTERSIGN_TOKEN", seeded.reviewer_token.clone()),
-            (
-                "COUNTERSIGN_DATA_DIR",
-                work.path().join("app").display().to_string(),
-            ),
-        ])
+        .launch_signed_in(&server, &seeded.reviewer_token, work.path())
         .await?;
     let result = drive(&wd, &harness.output, &seeded).await;
     let _ = wd.quit().await;

@@ -1,6 +1,7 @@
 import { useId, useState } from "react";
 import { t } from "../../i18n";
 import { conflictFor, isRemappable, keyLabel, keyOf, type Command } from "./keymap";
+import { KeyList } from "./KeyHint";
 import type { KeyPreferences } from "./preference";
 
 /**
@@ -46,12 +47,7 @@ export function KeyRemap({ preferences }: { preferences: KeyPreferences }) {
             .map((b) => (
               <tr key={b.command} data-command={b.command}>
                 <th scope="row">
-                  {b.keys.map((key, i) => (
-                    <span key={key}>
-                      {i > 0 && " / "}
-                      <kbd>{keyLabel(key)}</kbd>
-                    </span>
-                  ))}
+                  <KeyList keys={b.keys} />
                 </th>
                 <td>{t(`keys.${b.command}`)}</td>
                 <td>

@@ -1,6 +1,7 @@
 import { t } from "../../i18n";
 import { Dialog } from "./Dialog";
-import { activeKeys, keyLabel } from "./keymap";
+import { activeKeys } from "./keymap";
+import { KeyList } from "./KeyHint";
 import { useKeySettings } from "./preference";
 
 export function ShortcutSheet({ onClose }: { onClose(): void }) {
@@ -15,14 +16,7 @@ export function ShortcutSheet({ onClose }: { onClose(): void }) {
             return (
               <tr key={binding.command}>
                 <th scope="row">
-                  {keys.length === 0
-                    ? t("keys.off")
-                    : keys.map((key, i) => (
-                        <span key={key}>
-                          {i > 0 && " / "}
-                          <kbd>{keyLabel(key)}</kbd>
-                        </span>
-                      ))}
+                  {keys.length === 0 ? t("keys.off") : <KeyList keys={keys} />}
                 </th>
                 <td>{t(`keys.${binding.command}`)}</td>
               </tr>
