@@ -148,6 +148,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/items/{id}/related": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Items sharing an identifying value with item `id` (docs/protocol.md "Related items"). Unknown, or
+         *     not one the caller may ask about: 404 either way.
+         */
+        get: operations["related_items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/kinds": {
         parameters: {
             query?: never;
@@ -419,6 +439,14 @@ export interface components {
             label: string;
             source?: string | null;
             text: string;
+        };
+        /**
+         * @description `name:value`: the field the kinds' identifiers call `name` (`merchant`) holds `value`. A search
+         *     filter in the desktop, and an identifying value two related items share.
+         */
+        FieldFilter: {
+            name: string;
+            value: string;
         };
         /**
          * @description How one field's value is shown.
@@ -696,6 +724,24 @@ export interface components {
         ReasonCode: {
             code: string;
             label: string;
+        };
+        /** @description An item related to another (`GET /v1/items/{id}/related`, docs/protocol.md "Related items"). */
+        RelatedItem: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            decided_at?: string | null;
+            id: components["schemas"]["ItemId"];
+            kind: string;
+            outcome?: null | components["schemas"]["Action"];
+            /** @description The identifying values it shares with the item asked about. */
+            shared: components["schemas"]["FieldFilter"][];
+            status: components["schemas"]["ItemStatus"];
+            title: string;
+        };
+        /** @description The answer of `GET /v1/items/{id}/related`: newest first, at most [`RELATED_LIMIT`]. */
+        RelatedItems: {
+            items: components["schemas"]["RelatedItem"][];
         };
         Removal: {
             item_id: components["schemas"]["ItemId"];
@@ -1160,6 +1206,52 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    related_items: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Item id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelatedItems"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,7 +2,7 @@
 
 use countersign_client::bulk::{BulkDecision, BulkOutcome, BulkSkip};
 use countersign_client::model::ListQuery;
-use countersign_client::related::RelatedCases;
+use countersign_client::related::{RelatedCases, related_cases};
 use countersign_client::search::IdentifierFields;
 use countersign_client::store::{SearchPage, Store};
 use countersign_client::views::{SavedView, SavedViewCount, ViewFilter};
@@ -39,9 +39,7 @@ pub async fn related(shell: State<'_, Shell>, item_id: ItemId) -> Result<Related
     let session = shell.current().await;
     let store = &session.core.store;
     let fields = identifier_fields(store).await?;
-    Ok(RelatedCases::held_only(
-        store.related(item_id, &fields).await?,
-    ))
+    Ok(related_cases(store, session.core.remote.as_ref(), item_id, &fields).await?)
 }
 
 /// Decides the eligible items of `item_ids` (one transaction, one decision each); returns once they

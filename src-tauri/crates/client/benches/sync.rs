@@ -12,6 +12,10 @@
 //!    the inbox's first page of the same 50 rows read through its index, in the same run (target: p99
 //!    <= 50 ms).
 //!
+//! 5. a bulk decision of 500 items (`Store::decide_many`: one transaction, one decision each), its local
+//!    commit and its upload to the real queue service (`SyncEngine::upload_now`), beside 500 single
+//!    decisions (`Store::decide` each) and their upload in the same run.
+//!
 //! Run: `cargo build --release -p countersign-queue && cargo bench -p countersign-client --bench sync`
 //! (the queue binary is found as countersign-testkit finds it: COUNTERSIGN_QUEUE_BIN, else in the
 //! bench's target directory).
@@ -20,6 +24,7 @@ use std::cell::Cell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use countersign_client::bulk::BulkDecision;
 use countersign_client::model::{AssignmentStatus, DecisionInput, ListQuery, SortOrder};
 use countersign_client::notify;
 use countersign_client::remote::{QueueClient, Token};
@@ -38,6 +43,7 @@ const COLD_ROWS: usize = 10_000;
 const DRAIN_DECISIONS: usize = 1_000;
 const INBOX_ROWS: usize = 100_000;
 const PAGE_READS: usize = 200;
+const BULK_ITEMS: usize = 500;
 
 fn assignment(n: usize) -> Assignment {
     let mut a = fixtures::assignment(ItemId::new_v7(), LeaseId::new_v7(), SystemClock.now());
@@ -338,10 +344,20 @@ async fn cold_sync_figures() -> ColdSync {
     }
 }
 
-async fn drain_figure() -> Duration {
-    let queue = QueueProcess::start(Some("prefetch = 2000\n")).await;
-    for n in 0..DRAIN_DECISIONS {
-        queue.submit(&format!("drain-{n}")).await;
+/// The real queue service with `items` submitted, and one reviewer's store and engine holding them
+/// all after a cold sync.
+struct Holding {
+    queue: QueueProcess,
+    _dir: tempfile::TempDir,
+    store: Store,
+    engine: SyncEngine,
+    held: Vec<ItemId>,
+}
+
+async fn reviewer_holding(items: usize) -> Holding {
+    let queue = QueueProcess::start(Some(&format!("prefetch = {}\n", items.max(2000)))).await;
+    for n in 0..items {
+        queue.submit(&format!("bench-{n}")).await;
     }
     let token = queue.add_user("bench-reviewer", "reviewer").await;
     let dir = tempfile::tempdir().expect("temp dir");
@@ -353,18 +369,35 @@ async fn drain_figure() -> Duration {
         Arc::new(SystemClock),
     );
     engine.sync_once().await.expect("cold sync");
-    let held = store.list_all(&ListQuery::default()).await.expect("list");
-    assert_eq!(held.len(), DRAIN_DECISIONS);
+    let held: Vec<ItemId> = store
+        .list_all(&ListQuery::default())
+        .await
+        .expect("list")
+        .iter()
+        .map(|row| row.item_id)
+        .collect();
+    assert_eq!(held.len(), items);
+    Holding {
+        queue,
+        _dir: dir,
+        store,
+        engine,
+        held,
+    }
+}
 
-    let mut queue = queue;
+async fn drain_figure() -> Duration {
+    let Holding {
+        mut queue,
+        _dir,
+        store,
+        engine,
+        held,
+    } = reviewer_holding(DRAIN_DECISIONS).await;
     queue.stop().await;
-    for row in &held {
+    for id in &held {
         store
-            .decide(
-                row.item_id,
-                &DecisionInput::new(Action::Approve),
-                SystemClock.now(),
-            )
+            .decide(*id, &DecisionInput::new(Action::Approve), SystemClock.now())
             .await
             .expect("decide offline");
     }
@@ -377,8 +410,8 @@ async fn drain_figure() -> Duration {
     drained
 }
 
-/// `cargo bench -p countersign-client --bench sync -- cold drain cache` runs only the sections named
-/// (`cold`: 1, `drain`: 2, `cache`: 3 and 4); none named runs them all.
+/// `cargo bench -p countersign-client --bench sync -- cold drain cache bulk` runs only the sections
+/// named (`cold`: 1, `drain`: 2, `cache`: 3 and 4, `bulk`: 5); none named runs them all.
 #[tokio::main]
 async fn main() {
     // cargo passes `--bench` to a bench without the test harness: flags are not section names.
@@ -412,6 +445,62 @@ async fn main() {
         inbox_page_figures(&dir, &store).await;
         search_figures(&store).await;
     }
+    if runs("bulk") {
+        bulk_figures().await;
+    }
+}
+
+/// 500 single decisions and their upload, then one bulk decision of 500 and its upload, by one
+/// reviewer holding 1,000 items of the real queue service.
+async fn bulk_figures() {
+    let Holding {
+        queue: _queue,
+        _dir,
+        store,
+        engine,
+        held,
+    } = reviewer_holding(2 * BULK_ITEMS).await;
+    let (singles, bulk) = held.split_at(BULK_ITEMS);
+
+    let started = Instant::now();
+    for id in singles {
+        store
+            .decide(*id, &DecisionInput::new(Action::Approve), SystemClock.now())
+            .await
+            .expect("decide");
+    }
+    let single_commit = started.elapsed();
+    let started = Instant::now();
+    engine.upload_now().await.expect("upload singles");
+    let single_upload = started.elapsed();
+
+    let decision = BulkDecision {
+        action: Action::Approve,
+        reason_code: None,
+        note: None,
+    };
+    let started = Instant::now();
+    let outcome = store
+        .decide_many(bulk, &decision, SystemClock.now())
+        .await
+        .expect("bulk decide");
+    let bulk_commit = started.elapsed();
+    assert_eq!(outcome.decided.len(), BULK_ITEMS);
+    let started = Instant::now();
+    let report = engine.upload_now().await.expect("upload bulk");
+    let bulk_upload = started.elapsed();
+    assert_eq!(report.applied, BULK_ITEMS);
+    assert_eq!(store.pending_count().await.expect("pending"), 0);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "bulk decision of {BULK_ITEMS} items: local commit {:.0} ms, upload {:.0} ms; baseline, {BULK_ITEMS} \
+         single decisions: local commits {:.0} ms, upload {:.0} ms ({:.1}x faster to commit in bulk)",
+        ms(bulk_commit),
+        ms(bulk_upload),
+        ms(single_commit),
+        ms(single_upload),
+        single_commit.as_secs_f64() / bulk_commit.as_secs_f64()
+    );
 }
 
 fn identifying_fields() -> IdentifierFields {

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use countersign_domain::kind::KindList;
 use countersign_domain::{
-    ApiErrorCode, ErrorBody, IssuedToken, Me, PullRequest, PullResponse, PushRequest, PushResponse,
-    QueueHealth, TokenRequest, UserSummary,
+    ApiErrorCode, ErrorBody, IssuedToken, ItemId, Me, PullRequest, PullResponse, PushRequest,
+    PushResponse, QueueHealth, RelatedItems, TokenRequest, UserSummary,
 };
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -252,6 +252,17 @@ impl QueueClient {
     pub async fn kinds(&self) -> Result<KindList, RemoteError> {
         self.call::<(), _>(Method::GET, self.url("v1/kinds")?, None)
             .await
+    }
+
+    /// `GET /v1/items/{id}/related`: the items sharing an identifying value with `id` that this user
+    /// may see (docs/protocol.md "Related items").
+    pub async fn related(&self, id: ItemId) -> Result<RelatedItems, RemoteError> {
+        self.call::<(), _>(
+            Method::GET,
+            self.url(&format!("v1/items/{id}/related"))?,
+            None,
+        )
+        .await
     }
 
     /// Liveness only: no token needed, answers fast.

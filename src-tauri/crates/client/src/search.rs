@@ -54,13 +54,9 @@ pub struct Term {
     pub prefix: bool,
 }
 
-/// `name:value`: the field the kinds call `name` equals `value`, ignoring ASCII case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct FieldFilter {
-    pub name: String,
-    pub value: String,
-}
+/// `name:value`: the field the kinds call `name` equals `value`, ignoring ASCII case (the type the
+/// queue's related items share it with).
+pub use countersign_domain::FieldFilter;
 
 /// A parsed search: every group must match (one of its terms), no excluded term may, every filter holds.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

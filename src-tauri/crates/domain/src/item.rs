@@ -361,3 +361,43 @@ mod tests {
         }
     }
 }
+
+/// `name:value`: the field the kinds' identifiers call `name` (`merchant`) holds `value`. A search
+/// filter in the desktop, and an identifying value two related items share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FieldFilter {
+    pub name: String,
+    pub value: String,
+}
+
+/// An item related to another (`GET /v1/items/{id}/related`, docs/protocol.md "Related items").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RelatedItem {
+    pub id: ItemId,
+    pub kind: String,
+    pub title: String,
+    pub status: ItemStatus,
+    /// Once the item is no longer pending: its last decision's action and time.
+    pub outcome: Option<Action>,
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub decided_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub created_at: DateTime<Utc>,
+    /// The identifying values it shares with the item asked about.
+    pub shared: Vec<FieldFilter>,
+}
+
+/// The answer of `GET /v1/items/{id}/related`: newest first, at most [`RELATED_LIMIT`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RelatedItems {
+    pub items: Vec<RelatedItem>,
+}
+
+/// The most related items one answer holds (docs/protocol.md "Related items").
+pub const RELATED_LIMIT: usize = 50;

@@ -14,8 +14,9 @@ pub use admin::{IssuedToken, QueueHealth, QueueHealthRow, TokenRequest};
 pub use codes::{ApiErrorCode, ResultCode};
 pub use ids::{ClientId, DecisionId, Epoch, ItemId, LeaseId, MutationId};
 pub use item::{
-    Action, AiProposal, DecisionRecord, Evidence, Handoff, Item, ItemStatus, ItemValidationError,
-    NewItem, Outcome, Risk, Route, Signal,
+    Action, AiProposal, DecisionRecord, Evidence, FieldFilter, Handoff, Item, ItemStatus,
+    ItemValidationError, NewItem, Outcome, RELATED_LIMIT, RelatedItem, RelatedItems, Risk, Route,
+    Signal,
 };
 pub use kind::{
     DisplayHints, FieldFormat, FieldHint, IdentifierHint, KindDefaults, KindDefinition, KindList,

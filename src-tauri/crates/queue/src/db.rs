@@ -43,6 +43,33 @@ impl Backend {
         }
     }
 
+    /// The text at `path` (object keys) inside the JSON text of `column`, the path bound as the
+    /// parameter `param` written by [`Backend::json_path`]; NULL where there is none.
+    pub fn json_text(self, column: &str, param: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("CAST(json_extract({column}, {param}) AS TEXT)"),
+            Backend::Postgres => format!("(CAST({column} AS jsonb) #>> CAST({param} AS text[]))"),
+        }
+    }
+
+    /// `keys` as the path [`Backend::json_text`] binds. Only keys of letters, digits, `_` and `-`,
+    /// which neither back end's path syntax reads as anything else; `None` for any other.
+    pub fn json_path(self, keys: &[&str]) -> Option<String> {
+        let plain = |key: &&str| {
+            !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
+        if keys.is_empty() || !keys.iter().all(plain) {
+            return None;
+        }
+        Some(match self {
+            Backend::Sqlite => format!("$.\"{}\"", keys.join("\".\"")),
+            Backend::Postgres => format!("{{{}}}", keys.join(",")),
+        })
+    }
+
     /// Suffix for claiming: concurrent claimers skip each other's rows instead of waiting.
     pub fn skip_locked(self) -> &'static str {
         match self {

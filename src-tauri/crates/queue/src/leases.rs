@@ -16,6 +16,7 @@ use crate::context::SyncContext;
 use crate::db::{ROWS_PER_STATEMENT, Tx, col, parse_wire, placeholders, to_micros, values_rows};
 use crate::error::StoreError;
 use crate::events::Recipients;
+use crate::teams;
 
 /// Tops up the caller's leases: up to `prefetch` items held in all, and for a senior also
 /// seniors' work (escalations and their second approvals) up to `prefetch` such items whatever
@@ -45,14 +46,15 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
         "SELECT id, epoch, stage FROM items i \
          WHERE status = 'pending' AND holder IS NULL AND audience = $1 \
          AND (first_approver IS NULL OR first_approver <> $2) \
-         AND (team IS NULL OR team IN (SELECT team FROM user_teams WHERE user_name = $2)) \
+         AND {} \
          AND NOT (COALESCE(released_by, '') = $2 AND released_at >= $4 AND EXISTS ( \
              SELECT 1 FROM users u WHERE u.name <> $2 AND u.disabled = 0 \
              AND u.last_pull_at >= $5 \
              AND (u.role = 'senior' OR (i.audience = 'reviewers' AND u.role = 'reviewer')) \
-             AND (i.team IS NULL OR EXISTS (SELECT 1 FROM user_teams m \
-                  WHERE m.user_name = u.name AND m.team = i.team)))) \
+             AND {})) \
          ORDER BY priority DESC, due_at ASC NULLS LAST, created_at LIMIT $3{}",
+        teams::admits("i", "$2"),
+        teams::admits("i", "u.name"),
         state.db.backend.skip_locked()
     );
     let cooldown_since = to_micros(cooldown_since(state, now));

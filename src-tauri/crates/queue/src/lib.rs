@@ -23,6 +23,7 @@ pub mod kinds;
 pub mod leases;
 mod metrics;
 pub mod policy;
+pub mod related;
 mod sync;
 pub mod teams;
 pub mod users;

@@ -31,6 +31,14 @@ pub fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
 }
 
+/// The one rule of which items a user's teams let them take or see: an item of no team, or of one of
+/// theirs. SQL over the items table aliased `item`, the user's name bound as the parameter `user`.
+pub(crate) fn admits(item: &str, user: &str) -> String {
+    format!(
+        "({item}.team IS NULL OR {item}.team IN (SELECT team FROM user_teams WHERE user_name = {user}))"
+    )
+}
+
 /// Creates a team.
 pub async fn add(db: &Db, name: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), TeamError> {
     if !valid_name(name) {

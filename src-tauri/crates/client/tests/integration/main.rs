@@ -7,12 +7,14 @@
 mod support;
 
 mod admin_calls;
+mod bulk;
 mod due_warnings;
 mod faults;
 mod hostile_server;
 mod kill_watch;
 mod no_token_leak;
 mod opened_leases;
+mod related_online;
 mod search;
 mod session_bus;
 mod shift_end;
@@ -20,3 +22,4 @@ mod store;
 mod sync_e2e;
 mod synced_kinds;
 mod undo_window;
+mod views;

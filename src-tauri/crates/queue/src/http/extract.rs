@@ -88,6 +88,10 @@ role_extractor!(
     Admin: Admin
 );
 role_extractor!(
+    /// Reviewers, seniors and admins: who may read related items.
+    ReviewerOrAdmin: Reviewer | Senior | Admin
+);
+role_extractor!(
     /// A producer reading its own items, or an admin reading any.
     ProducerOrAdmin: Producer | Admin
 );

@@ -18,20 +18,23 @@ use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use countersign_domain::{
     ApiErrorCode, ErrorBody, Item, ItemId, Me, NewItem, PullRequest, PullResponse, PushRequest,
-    PushResponse, Role,
+    PushResponse, RelatedItems, Role,
 };
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use self::extract::{Admin, Body, Listener, Params, PathId, Producer, ProducerOrAdmin, Reviewer};
+use self::extract::{
+    Admin, Body, Listener, Params, PathId, Producer, ProducerOrAdmin, Reviewer, ReviewerOrAdmin,
+};
 use crate::AppState;
 use crate::audit::{self, AuditEntry};
 use crate::auth::{self, Caller};
 use crate::error::{ApiError, StoreError};
 use crate::feedback::{self, FeedbackFormat};
 use crate::items::{self, CancelOutcome};
+use crate::related;
 use crate::sync::{self, SyncError};
 use crate::teams;
 
@@ -215,6 +218,23 @@ async fn get_item(
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no item {id} of yours")))
+}
+
+/// Items sharing an identifying value with item `id` (docs/protocol.md "Related items"). Unknown, or
+/// not one the caller may ask about: 404 either way.
+#[utoipa::path(get, path = "/v1/items/{id}/related", tag = "items", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Item id")),
+    responses((status = 200, body = RelatedItems), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn related_items(
+    State(state): State<AppState>,
+    ReviewerOrAdmin(caller): ReviewerOrAdmin,
+    PathId(id): PathId<ItemId>,
+) -> Result<Json<RelatedItems>, ApiError> {
+    related::related(&state.db, &caller, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no item {id} you hold or held")))
 }
 
 #[utoipa::path(post, path = "/v1/items/{id}/cancel", tag = "items", security(("bearer" = [])),
@@ -458,7 +478,7 @@ impl utoipa::Modify for BearerAuth {
     info(title = "Countersign queue", description = "The review queue that AI systems feed and reviewers sync from (protocol v1)."),
     paths(healthz, metrics, openapi_json, me, create_user, admin::list_users, admin::patch_user,
         admin::issue_token, admin::list_teams, admin::create_team, admin::queue_health,
-        kinds::put_kind, kinds::list_kinds, kinds::get_kind, submit_item, get_item, cancel_item,
+        kinds::put_kind, kinds::list_kinds, kinds::get_kind, submit_item, get_item, cancel_item, related_items,
         pull, push, events, audit_log, export_feedback),
     modifiers(&BearerAuth)
 )]
@@ -489,6 +509,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/items", post(submit_item))
         .route("/v1/items/{id}", get(get_item))
         .route("/v1/items/{id}/cancel", post(cancel_item))
+        .route("/v1/items/{id}/related", get(related_items))
         .route("/v1/sync/pull", post(pull))
         .route("/v1/sync/push", post(push))
         .route("/v1/events", get(events))
