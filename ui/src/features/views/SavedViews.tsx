@@ -83,7 +83,9 @@ export function SavedViews({ filters, onApply, onMessage }: Props) {
               aria-pressed={sameFilter(view.filter, filters)}
               onClick={() => onApply(view.filter)}
             >
-              <span className="view-name">{viewName(view)}</span>
+              <span className="view-name" title={viewName(view)}>
+                {viewName(view)}
+              </span>
               <span className="count" aria-label={t("views.count", { formatted: formatCount(count) })}>
                 {compactCount(count)}
               </span>
