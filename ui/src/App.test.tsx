@@ -4,28 +4,7 @@ import { App } from "./App";
 import { FAKE_DEMO_CREDENTIAL, FakeBackend } from "./lib/backend/fake";
 import { DEFAULT_FILTERS } from "./features/inbox/usePagedInbox";
 import { KEYMAP } from "./features/shortcuts/keymap";
-
-function press(key: string, opts: KeyboardEventInit = {}) {
-  act(() => {
-    fireEvent.keyDown(document.activeElement ?? document.body, { key, ...opts });
-  });
-}
-
-async function setup(options: ConstructorParameters<typeof FakeBackend>[0] = {}) {
-  const backend = new FakeBackend({ count: 40, uploadDelayMs: null, ...options });
-  render(<App backend={backend} />);
-  await within(await screen.findByRole("listbox", { name: "Assignments" })).findAllByRole("option");
-  await screen.findByRole("article");
-  return backend;
-}
-
-/** Lets the backend's pending answers (prefetches of the neighbouring items) land. */
-const settle = () => act(() => new Promise<void>((r) => setTimeout(r, 100)));
-
-const inboxList = () => screen.getByRole("listbox", { name: "Assignments" });
-const rows = () => within(inboxList()).getAllByRole("option");
-const openId = () => screen.getByRole("article").getAttribute("data-item-id");
-const rowIds = () => rows().map((r) => r.getAttribute("data-item-id"));
+import { inboxList, openId, press, rowIds, rows, settle, setup } from "./test/app";
 
 describe("review flow", () => {
   it("opens the first item and moves with j/k", async () => {

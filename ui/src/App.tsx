@@ -18,9 +18,12 @@ import { Dialog } from "./features/shortcuts/Dialog";
 import { ShortcutSheet } from "./features/shortcuts/ShortcutSheet";
 import { KeyHint } from "./features/shortcuts/KeyHint";
 import { activeKeys, ariaKeys, keyLabel, shortcutFor, type Command, type ItemCommand, type ReadCommand } from "./features/shortcuts/keymap";
+import { BulkBar } from "./features/bulk/BulkBar";
+import { useSelection } from "./features/inbox/useSelection";
+import { SavedViews } from "./features/views/SavedViews";
 import { Toast, type ToastMessage } from "./features/announce/Toast";
 import { ErrorNotice, plainError } from "./features/announce/ErrorNotice";
-import { ShortcutSettings, SingleKeysContext, useSingleKeysPreference } from "./features/shortcuts/preference";
+import { KeySettingsContext, ShortcutSettings, useKeyPreferences } from "./features/shortcuts/preference";
 import { AdminView } from "./features/admin/AdminView";
 import { ShiftEndDialog, shiftEndedText } from "./features/shift/ShiftEndDialog";
 
@@ -65,7 +68,10 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
   const admin = status?.signed_in_as?.role === "admin";
   const [filters, setFilters] = useState<InboxFilters>(initialFilters);
   const inbox = usePagedInbox(backend, filters, signedIn && !admin);
-  const [singleKeys, setSingleKeys] = useSingleKeysPreference();
+  const keyPreferences = useKeyPreferences();
+  const keys = keyPreferences.keys;
+  const selection = useSelection();
+  const searchRef = useRef<HTMLInputElement>(null);
   const [message, setMessage] = useState<ToastMessage | null>(null);
   const announce = useCallback(
     (text: string, undoable = false, decidedAt?: string) =>
@@ -90,6 +96,18 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
 
   const item = (command: ItemCommand) => () => itemRef.current?.command(command);
   const read = (command: ReadCommand) => () => itemRef.current?.read(command);
+  /** Selects the open row and the one `delta` away, and opens that one (Shift+J / Shift+K). */
+  const extend = async (delta: number) => {
+    const index = session.selectedIndex;
+    const current = index >= 0 ? inbox.getRow(index) : undefined;
+    if (!current) return;
+    selection.add([current]);
+    if (index + delta < 0) return;
+    const row = inbox.getRow(index + delta) ?? (await inbox.fetchRow(index + delta));
+    if (!row) return;
+    selection.add([row]);
+    session.select(row.item_id);
+  };
   // What each window shortcut does; Ctrl+Enter ("confirm") belongs to the focused panel.
   const actions: Record<Exclude<Command, "confirm">, () => void> = {
     next: () => void session.move(1),
@@ -108,12 +126,23 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     pageUp: read("pageUp"),
     nextSection: read("nextSection"),
     previousSection: read("previousSection"),
+    search: () => {
+      searchRef.current?.focus();
+      searchRef.current?.select();
+    },
+    select: () => {
+      const row = session.selectedIndex >= 0 ? inbox.getRow(session.selectedIndex) : undefined;
+      if (row) selection.toggle(row);
+    },
+    extendDown: () => void extend(1),
+    extendUp: () => void extend(-1),
+    openRelated: () => void itemRef.current?.openRelated(),
   };
   // One window listener for the app's lifetime, always calling the latest handler: re-adding it on
   // every render could drop a key press that arrives while React runs the effects of a render.
   const onKey = useEffectEvent((e: KeyboardEvent) => {
     if (e.defaultPrevented || sheet || settings || shift || isTyping(e.target)) return;
-    const shortcut = shortcutFor(e, singleKeys);
+    const shortcut = shortcutFor(e, keys);
     if (!shortcut) return;
     // Outside the review pane (signed out, conflicts open) only the global shortcuts act; Escape only
     // has something to close when the conflicts view is open.
@@ -149,10 +178,10 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
   );
 
   const lastUndo = session.undoStack[session.undoStack.length - 1];
-  const undoKey = activeKeys("undo", singleKeys)[0];
+  const undoKey = activeKeys("undo", keys)[0];
 
   return (
-    <SingleKeysContext.Provider value={singleKeys}>
+    <KeySettingsContext.Provider value={keys}>
       <div className="app">
         <a className="skip-link" href="#review">
           {t("app.skip")}
@@ -175,7 +204,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
                 {t("app.conflicts")}
               </button>
             )}
-            <button type="button" className="quiet" onClick={() => setSheet(true)} data-testid="open-shortcuts" aria-keyshortcuts={ariaKeys("help", singleKeys)}>
+            <button type="button" className="quiet" onClick={() => setSheet(true)} data-testid="open-shortcuts" aria-keyshortcuts={ariaKeys("help", keys)}>
               {t("app.shortcuts")} <KeyHint command="help" />
             </button>
             <button type="button" className="quiet" onClick={() => setSettings(true)} data-testid="open-settings">
@@ -201,6 +230,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
           <AdminView backend={backend} status={status} now={now} onMessage={(text) => announce(text)} />
         ) : (
           <div className="workspace">
+            <SavedViews filters={filters} onApply={setFilters} onMessage={(text) => announce(text)} />
             <Inbox
               inbox={inbox}
               filters={filters}
@@ -208,9 +238,12 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
               selectedId={session.selectedId}
               selectedIndex={session.selectedIndex}
               onSelect={(id) => session.select(id)}
+              selection={selection}
+              searchRef={searchRef}
               now={now}
             />
             <main className="review-pane" id="review" aria-label={t("app.review")}>
+              <BulkBar selection={selection} status={status} onDecided={session.pushUndo} onUndone={session.dropUndo} announce={(text) => announce(text)} />
               {conflicts ? (
                 <ConflictsView
                   onClose={() => setConflicts(false)}
@@ -232,6 +265,10 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
                     void session.decide(id, req);
                   }}
                   onUndo={(id) => void session.undo(id)}
+                  onOpenRelated={(id) => {
+                    titleFocus.current = true;
+                    session.select(id);
+                  }}
                 />
               ) : (
                 <div className="empty big" data-testid="review-empty">
@@ -306,10 +343,10 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
               />
             )}
             {status?.signed_in_as && <NotificationSettings teams={status.signed_in_as.teams} />}
-            <ShortcutSettings singleKeys={singleKeys} onChange={setSingleKeys} />
+            <ShortcutSettings preferences={keyPreferences} />
           </Dialog>
         )}
       </div>
-    </SingleKeysContext.Provider>
+    </KeySettingsContext.Provider>
   );
 }

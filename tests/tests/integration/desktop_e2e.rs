@@ -7,11 +7,13 @@
 //! instead of hanging; the script runs it with `--ignored`, and there anything missing is a failure.
 //!
 //! On the way it checks accessibility in the same window (issue 14, item 5; `a11y`). The admin view and
-//! the end of a shift (`admin`), kinds drawn from their hints (`kinds`), and notifications with the undo
-//! countdown (`notifications`) have scenarios of their own; scripts/desktop-e2e.sh runs them one at a time.
+//! the end of a shift (`admin`), kinds drawn from their hints (`kinds`), notifications with the undo
+//! countdown (`notifications`), and search, related cases and bulk decisions (`desk`) have scenarios of
+//! their own; scripts/desktop-e2e.sh runs them one at a time.
 
 mod a11y;
 mod admin;
+mod desk;
 mod kinds;
 mod notifications;
 
@@ -172,6 +174,31 @@ impl Harness {
         let wd = WebDriver::new(driver.port, &self.app).await?;
         Ok((driver, wd))
     }
+
+    /// Starts the app on `server` with `token` from the environment (never written anywhere; the main
+    /// scenario signs in through the form instead) and its store under `work`.
+    async fn launch_signed_in(
+        &self,
+        server: &RunningServer,
+        token: &str,
+        work: &Path,
+    ) -> Result<(TauriDriver, WebDriver)> {
+        self.launch(&[
+            ("COUNTERSIGN_SERVER", server.url()),
+            ("COUNTERSIGN_TOKEN", token.to_owned()),
+            (
+                "COUNTERSIGN_DATA_DIR",
+                work.join("app").display().to_string(),
+            ),
+        ])
+        .await
+    }
+}
+
+/// A queue service over a SQLite database under `work`.
+async fn start_queue(work: &Path) -> Result<RunningServer> {
+    let db_url = format!("sqlite://{}", work.join("queue.db").display());
+    Ok(countersign_queue::start(ServeOptions::new(db_url)).await?)
 }
 
 /// The item as its producer reads it back from the queue.

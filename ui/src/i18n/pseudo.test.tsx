@@ -85,7 +85,7 @@ describe("pseudo-locale", () => {
     render(<App backend={backend} />);
     const list = await screen.findByRole("listbox");
     await within(list).findAllByRole("option");
-    const page = await backend.listAssignments({ kind: null, stage: null, risk: null, status: "open", sort: "priority", offset: 0, limit: 100 });
+    const page = await backend.listAssignments({ kind: null, stage: null, risk: null, status: "open", sort: "priority", due_within_minutes: null, offset: 0, limit: 100 });
     const status = await backend.appStatus();
     // The registered kinds' labels, reasons and hints are data from the queue, like the items.
     const kinds = await backend.kinds();
@@ -121,6 +121,19 @@ describe("pseudo-locale", () => {
     await within(settings).findByTestId("sign-in-current");
     // The kinds' names in the notification settings are the server's data, not catalogue text.
     expect(hardCoded(settings, dataStrings([await backend.appStatus(), await backend.kinds()]))).toEqual([]);
+  });
+
+  it("translates the bulk bar, with the items it leaves out", async () => {
+    const backend = new FakeBackend({ count: 20, uploadDelayMs: null });
+    render(<App backend={backend} />);
+    await within(await screen.findByRole("listbox")).findAllByRole("option");
+    fireEvent.change(screen.getByTestId("filter-kind"), { target: { value: "clinical_suggestion" } });
+    await waitFor(() => expect(screen.getAllByTestId("inbox-row")[0]).toHaveAttribute("data-kind", "clinical_suggestion"));
+    fireEvent.click(within(screen.getAllByTestId("inbox-row")[0]!).getByTestId("row-pick"));
+    fireEvent.click(screen.getByTestId("bulk-approve"));
+    await screen.findByTestId("bulk-skip");
+    const page = await backend.listAssignments({ kind: "clinical_suggestion", stage: null, risk: null, status: "open", sort: "priority", due_within_minutes: null, offset: 0, limit: 100 });
+    expect(hardCoded(screen.getByTestId("bulk-bar"), dataStrings([page.rows]))).toEqual([]);
   });
 
   it("translates the conflicts view", async () => {

@@ -18,7 +18,7 @@ export async function renderHintedItem(item: Item, kinds: KindDefinition[], now:
   render(
     <BackendContext.Provider value={backend}>
       <KindsProvider backend={backend}>
-        <ItemView view={view} now={now} onDecide={onDecide} onUndo={() => {}} error={null} />
+        <ItemView view={view} now={now} onDecide={onDecide} onUndo={() => {}} onOpenRelated={() => {}} error={null} />
       </KindsProvider>
     </BackendContext.Provider>,
   );

@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use countersign_domain::{ReasonCode, Role};
-use countersign_queue::{ServeOptions, auth, kinds};
+use countersign_queue::{auth, kinds};
 use countersign_tests::webdriver::WebDriver;
 use serde_json::Value;
 
 use super::{
     CONTROL, ENTER, Harness, PRODUCER, a11y, all_uploaded, item_as_producer, one_decision,
-    screenshots, submit_for_review,
+    screenshots, start_queue, submit_for_review,
 };
 
 const REVIEWER: &str = "e2e-kinds-reviewer";
@@ -40,23 +40,11 @@ struct Seeded {
 async fn scenario() -> Result<()> {
     let harness = Harness::from_env()?;
     let work = tempfile::tempdir()?;
-    let server = countersign_queue::start(ServeOptions::new(format!(
-        "sqlite://{}",
-        work.path().join("queue.db").display()
-    )))
-    .await?;
+    let server = start_queue(work.path()).await?;
     let seeded = seed(&server.state).await?;
 
-    // The token from the environment (never written anywhere): the sign-in form is the main scenario's.
     let (driver, wd) = harness
-        .launch(&[
-            ("COUNTERSIGN_SERVER", server.url()),
-            ("COUNTERSIGN_TOKEN", seeded.reviewer_token.clone()),
-            (
-                "COUNTERSIGN_DATA_DIR",
-                work.path().join("app").display().to_string(),
-            ),
-        ])
+        .launch_signed_in(&server, &seeded.reviewer_token, work.path())
         .await?;
     let result = drive(&wd, &harness.output, &seeded).await;
     let _ = wd.quit().await;

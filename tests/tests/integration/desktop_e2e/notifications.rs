@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use countersign_domain::{NewItem, Role};
-use countersign_queue::{RunningServer, ServeOptions, auth};
+use countersign_queue::{RunningServer, auth};
 use countersign_testkit::fixtures::{assignments, mutation};
 use countersign_testkit::notification_daemon;
 use countersign_tests::webdriver::WebDriver;
 use serde_json::{Value, json};
 
-use super::{Harness, submit_for_review};
+use super::{Harness, start_queue, submit_for_review};
 
 const SENIOR: &str = "e2e-senior";
 const ESCALATOR: &str = "e2e-escalator";
@@ -39,8 +39,7 @@ struct Seeded {
 async fn scenario() -> Result<()> {
     let harness = Harness::from_env()?;
     let work = tempfile::tempdir()?;
-    let db_url = format!("sqlite://{}", work.path().join("queue.db").display());
-    let server = countersign_queue::start(ServeOptions::new(db_url)).await?;
+    let server = start_queue(work.path()).await?;
     let state = &server.state;
     let now = state.now();
     let senior_token = auth::add_user(&state.db, SENIOR, Role::Senior, now).await?;
@@ -48,14 +47,7 @@ async fn scenario() -> Result<()> {
 
     // The token from the environment: this test is about notifications, not signing in.
     let (driver, wd) = harness
-        .launch(&[
-            ("COUNTERSIGN_SERVER", server.url()),
-            (
-                "COUNTERSIGN_DATA_DIR",
-                work.path().join("app").display().to_string(),
-            ),
-            ("COUNTERSIGN_TOKEN", senior_token),
-        ])
+        .launch_signed_in(&server, &senior_token, work.path())
         .await?;
     let result = drive(&wd, &server, &seeded).await;
     let _ = wd.quit().await;

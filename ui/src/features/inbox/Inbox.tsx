@@ -1,5 +1,5 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useLayoutEffect, useRef } from "react";
+import { useEffect, useLayoutEffect, useRef, useState, type Ref } from "react";
 import type { AssignmentStatus, Risk, SortOrder, Stage } from "../../lib/backend";
 import { formatCount, formatPercent, formatSla, stageLabel } from "../../lib/format";
 import { t } from "../../i18n";
@@ -7,8 +7,13 @@ import { useKinds } from "../review/kinds/KindsContext";
 import { RiskBadge } from "../review/RiskBadge";
 import { plainError } from "../announce/ErrorNotice";
 import { DEFAULT_FILTERS, type InboxFilters, type PagedInbox } from "./usePagedInbox";
+import { Marked } from "./Marked";
+import { SearchBox } from "./SearchBox";
+import type { Selection } from "./useSelection";
 
 const ROW_HEIGHT = 62;
+/** A search result has a line more: the excerpt where it matched. */
+const HIT_HEIGHT = 82;
 
 interface Props {
   inbox: PagedInbox;
@@ -17,6 +22,9 @@ interface Props {
   selectedId: string | null;
   selectedIndex: number;
   onSelect(itemId: string, index: number): void;
+  /** The rows chosen for a bulk decision. */
+  selection: Selection;
+  searchRef?: Ref<HTMLInputElement>;
   now: number;
 }
 
@@ -25,7 +33,14 @@ export const OUTBOX_FILTERS: InboxFilters = { ...DEFAULT_FILTERS, status: "decid
 
 /** Whether the filters differ from the default view (sort order aside): an empty list can clear them. */
 export function isFiltered(filters: InboxFilters): boolean {
-  return filters.kind !== null || filters.stage !== null || filters.risk !== null || filters.status !== DEFAULT_FILTERS.status;
+  return (
+    filters.kind !== null ||
+    filters.stage !== null ||
+    filters.risk !== null ||
+    filters.status !== DEFAULT_FILTERS.status ||
+    filters.due_within_minutes !== null ||
+    filters.search !== null
+  );
 }
 
 const STATUSES: AssignmentStatus[] = ["open", "decided", "uploaded", "conflict", "rejected"];
@@ -38,13 +53,16 @@ export function compactCount(n: number): string {
   return `${(n / 1_000_000).toFixed(1)}M`;
 }
 
-export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, onSelect, now }: Props) {
+export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, onSelect, selection, searchRef, now }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const kinds = useKinds();
+  const searching = filters.search !== null;
+  const rowHeight = searching ? HIT_HEIGHT : ROW_HEIGHT;
+  const [selectingAll, setSelectingAll] = useState(false);
   const virtualizer = useVirtualizer({
     count: inbox.total,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: () => rowHeight,
     overscan: 12,
     initialRect: { width: 360, height: 700 },
   });
@@ -52,6 +70,8 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
   const { ensureRange } = inbox;
+  // The rows' height changes as a search starts or ends.
+  useEffect(() => virtualizer.measure(), [rowHeight, virtualizer]);
 
   useEffect(() => {
     ensureRange(first, Math.max(last, first + 20));
@@ -65,9 +85,9 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
     anchor.current = { id: selectedId, index: selectedIndex };
     const el = scrollRef.current;
     if (el && selectedId !== null && before.id === selectedId && before.index >= 0 && selectedIndex >= 0 && selectedIndex !== before.index) {
-      el.scrollTop += (selectedIndex - before.index) * ROW_HEIGHT;
+      el.scrollTop += (selectedIndex - before.index) * rowHeight;
     }
-  }, [selectedId, selectedIndex]);
+  }, [selectedId, selectedIndex, rowHeight]);
 
   useEffect(() => {
     if (selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: "auto" });
@@ -78,11 +98,26 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
     scrollRef.current?.scrollTo({ top: 0 });
   };
 
+  const selectAll = async () => {
+    setSelectingAll(true);
+    try {
+      selection.add(await inbox.allRows());
+    } finally {
+      setSelectingAll(false);
+    }
+  };
+
   const set = <K extends keyof InboxFilters>(key: K, value: InboxFilters[K]) => onFilters({ ...filters, [key]: value });
   const totalOpen = inbox.counts.review + inbox.counts.escalation + inbox.counts.second_approval;
 
   return (
     <nav className="inbox" aria-label={t("inbox.label")}>
+      <SearchBox
+        search={filters.search}
+        onSearch={(search) => onFilters({ ...filters, search })}
+        error={searching && inbox.error?.code === "invalid_input" ? inbox.error : null}
+        inputRef={searchRef}
+      />
       <div className="stage-tabs" role="group" aria-label={t("inbox.stage")}>
         {([null, "review", "escalation", "second_approval"] as (Stage | null)[]).map((stage) => (
           <button
@@ -149,7 +184,18 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
         </label>
       </div>
       <div className="inbox-summary" aria-live="polite">
-        {inbox.error ? <span className="error-text">{plainError(inbox.error)}</span> : <span data-testid="inbox-total">{t("inbox.items", { count: inbox.total, formatted: formatCount(inbox.total) })}</span>}
+        {inbox.error ? (
+          <span className="error-text">{plainError(inbox.error)}</span>
+        ) : (
+          <span data-testid="inbox-total">
+            {searching ? t("search.results", { count: inbox.total, formatted: formatCount(inbox.total) }) : t("inbox.items", { count: inbox.total, formatted: formatCount(inbox.total) })}
+          </span>
+        )}
+        {searching && inbox.total > 0 && (
+          <button type="button" className="quiet small" data-testid="select-all" disabled={selectingAll} onClick={() => void selectAll()}>
+            {t("search.selectAll", { formatted: formatCount(inbox.total) })}
+          </button>
+        )}
         {filters.status === "decided" && <span className="outbox-label">{t("inbox.outbox")}</span>}
         {inbox.arrivals > 0 && (
           <button type="button" className="new-pill" data-testid="new-arrivals" onClick={showArrivals}>
@@ -187,7 +233,7 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
           {items.map((v) => {
             const row = inbox.getRow(v.index);
-            const style = { transform: `translateY(${v.start}px)`, height: ROW_HEIGHT } as const;
+            const style = { transform: `translateY(${v.start}px)`, height: rowHeight } as const;
             if (!row)
               return (
                 <div key={`p${v.index}`} className="inbox-row placeholder" style={style} aria-hidden="true">
@@ -196,24 +242,47 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
               );
             const sla = formatSla(row.due_at, now);
             const selected = row.item_id === selectedId;
+            const picked = selection.has(row.item_id);
             return (
               <div
                 key={row.item_id}
                 id={`row-${row.item_id}`}
                 role="option"
                 aria-selected={selected}
+                aria-checked={picked}
                 // Only a window of rows exists in the DOM: say where this one sits in the whole list.
                 aria-posinset={v.index + 1}
                 aria-setsize={inbox.total}
-                className={`inbox-row risk-${row.risk}${selected ? " selected" : ""}`}
+                className={`inbox-row risk-${row.risk}${selected ? " selected" : ""}${picked ? " picked" : ""}`}
                 style={style}
                 data-testid="inbox-row"
                 data-item-id={row.item_id}
                 data-kind={row.kind}
                 data-status={row.status}
+                data-picked={picked}
                 onClick={() => onSelect(row.item_id, v.index)}
               >
-                <div className="row-title">{row.title}</div>
+                <div className="row-title">
+                  {/* The pointer's way to select; the keyboard's is x (the option's aria-checked says it). */}
+                  <span
+                    className="row-pick"
+                    aria-hidden="true"
+                    title={t("bulk.selectRow")}
+                    data-testid="row-pick"
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      selection.toggle(row);
+                    }}
+                  >
+                    {picked ? "☑" : "☐"}
+                  </span>
+                  {row.match ? <Marked segments={row.match.title} /> : row.title}
+                </div>
+                {row.match && (
+                  <div className="row-excerpt" data-testid="row-excerpt">
+                    <Marked segments={row.match.excerpt} />
+                  </div>
+                )}
                 <div className="row-meta">
                   <RiskBadge risk={row.risk} compact />
                   <span className="kind-chip">{kinds.describe(row.kind).label}</span>

@@ -4,7 +4,7 @@ import type { AppError } from "../../lib/backend";
 import { ErrorNotice } from "../announce/ErrorNotice";
 import { KeyHint } from "../shortcuts/KeyHint";
 import { ariaKeys, type ItemCommand } from "../shortcuts/keymap";
-import { useSingleKeys } from "../shortcuts/preference";
+import { useKeySettings } from "../shortcuts/preference";
 import type { ActionWords } from "./actionWords";
 
 const BUTTONS: { command: ItemCommand; testId: string }[] = [
@@ -37,7 +37,7 @@ interface Props {
 
 /** The decision buttons, with the AI's caution, the open action panel and the last message above them. */
 export function DecisionBar({ decidable, words, signOff, notice, error, onCommand, children }: Props) {
-  const singleKeys = useSingleKeys();
+  const keys = useKeySettings();
   // The primary action comes first, so a flagged item leads with the safe choice.
   const buttons = [...BUTTONS].sort((a, b) => Number(b.command === words.primary) - Number(a.command === words.primary));
   return (
@@ -64,7 +64,7 @@ export function DecisionBar({ decidable, words, signOff, notice, error, onComman
             data-testid={b.testId}
             disabled={!decidable}
             onClick={() => onCommand(b.command)}
-            aria-keyshortcuts={ariaKeys(b.command, singleKeys)}
+            aria-keyshortcuts={ariaKeys(b.command, keys)}
           >
             {words.labels[b.command]} <KeyHint command={b.command} />
           </button>
@@ -72,7 +72,7 @@ export function DecisionBar({ decidable, words, signOff, notice, error, onComman
         <span className="spacer" />
         <span className="muted small hint">
           <KeyHint command="next" />/<KeyHint command="previous" /> {t("decision.nextPrevious")}
-          {singleKeys && (
+          {keys.singleKeys && (
             <>
               {" · "}
               <KeyHint command="help" /> {t("decision.shortcuts")}

@@ -29,7 +29,7 @@ function renderView(view: AssignmentView) {
   const onUndo = vi.fn<(itemId: string) => void>();
   render(
     <BackendContext.Provider value={new FakeBackend({ count: 0, uploadDelayMs: null })}>
-      <ItemView view={view} now={NOW} onDecide={onDecide} onUndo={onUndo} error={null} />
+      <ItemView view={view} now={NOW} onDecide={onDecide} onUndo={onUndo} onOpenRelated={() => {}} error={null} />
     </BackendContext.Provider>,
   );
   return { onDecide, onUndo };

@@ -9,6 +9,7 @@ import { DecisionStatus, EarlierDecisions, ItemHeader } from "./ItemHeader";
 import { useKinds } from "./kinds/KindsContext";
 import { viewFor } from "./kinds/registry";
 import { ProposalHeader } from "./ProposalPanel";
+import { RelatedPanel, type RelatedHandle } from "./RelatedPanel";
 import { SignOffPanel } from "./SignOffPanel";
 import { useMediaQuery } from "../../lib/useMediaQuery";
 import { t } from "../../i18n";
@@ -20,6 +21,8 @@ import { useDecisionForm } from "./useDecisionForm";
 export interface ItemViewHandle {
   command(command: ItemCommand): void;
   read(command: ReadCommand): void;
+  /** Opens the focused or first held related case; false when there is none. */
+  openRelated(): boolean;
 }
 
 /** Scrolls the item body a page, or focuses the next or previous section heading in it. */
@@ -50,6 +53,8 @@ interface Props {
   now: number;
   onDecide(itemId: string, request: DecisionRequest): void;
   onUndo(itemId: string): void;
+  /** Opens a related case held here in the review pane. */
+  onOpenRelated(itemId: string): void;
   error: AppError | null;
   /** The built-in demo queue: its sign-off credential is "demo" (the real token is never shown). */
   demo?: boolean;
@@ -58,7 +63,7 @@ interface Props {
 }
 
 /** One assignment: the kind view, the AI's proposal and the decision controls. */
-export function ItemView({ view, now, onDecide, onUndo, error, demo = false, ref }: Props) {
+export function ItemView({ view, now, onDecide, onUndo, onOpenRelated, error, demo = false, ref }: Props) {
   const { item } = view;
   const itemId = item.id;
   const kind = useKinds().describe(item.kind);
@@ -66,7 +71,9 @@ export function ItemView({ view, now, onDecide, onUndo, error, demo = false, ref
   const form = useDecisionForm(view, definition, (request) => onDecide(itemId, request));
   const ids = useId();
   const body = useRef<HTMLDivElement>(null);
+  const related = useRef<RelatedHandle>(null);
   useImperativeHandle(ref, () => ({
+    openRelated: () => related.current?.openHeld() ?? false,
     command: form.run,
     read: (command) => {
       if (body.current) readBody(body.current, command);
@@ -105,6 +112,7 @@ export function ItemView({ view, now, onDecide, onUndo, error, demo = false, ref
           <HandoffNote handoff={item.handoff} />
           <EarlierDecisions decisions={item.decisions} headingId={`${ids}-earlier`} />
           <KindView item={item} now={now} definition={definition} editor={editor} />
+          <RelatedPanel ref={related} itemId={itemId} onOpen={onOpenRelated} />
           {!wide && proposal}
           {!wide && signOff}
         </div>

@@ -20,7 +20,7 @@ function renderItem(item: Item) {
   const onDecide = vi.fn<(itemId: string, request: DecisionRequest) => void>();
   render(
     <BackendContext.Provider value={new FakeBackend({ count: 0, uploadDelayMs: null })}>
-      <ItemView view={view} now={NOW} onDecide={onDecide} onUndo={() => {}} error={null} />
+      <ItemView view={view} now={NOW} onDecide={onDecide} onUndo={() => {}} onOpenRelated={() => {}} error={null} />
     </BackendContext.Provider>,
   );
   return onDecide;

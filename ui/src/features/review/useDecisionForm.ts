@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { Action, AssignmentView, DecisionRequest, KindDefinition } from "../../lib/backend";
-import { matches, type ItemCommand } from "../shortcuts/keymap";
+import { DEFAULT_KEYS, matches, type ItemCommand } from "../shortcuts/keymap";
 import { actionWords } from "./actionWords";
 import { isTextDraft, rendererFor } from "./kinds/registry";
 import { attestationStatement } from "./SignOffPanel";
@@ -196,10 +196,10 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
 
   /** Keys inside a panel's fields: the keymap's confirm submits, its close leaves the panel. */
   const panelKeys = (e: React.KeyboardEvent, onConfirm: () => void) => {
-    if (matches(e, "confirm")) {
+    if (matches(e, "confirm", DEFAULT_KEYS)) {
       e.preventDefault();
       onConfirm();
-    } else if (matches(e, "close")) {
+    } else if (matches(e, "close", DEFAULT_KEYS)) {
       e.preventDefault();
       closePanel();
       (e.target as HTMLElement).blur();

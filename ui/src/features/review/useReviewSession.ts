@@ -23,10 +23,16 @@ export interface ReviewSession {
   move(delta: number): Promise<void>;
   decide(itemId: string, request: DecisionRequest): Promise<void>;
   undo(itemId?: string): Promise<void>;
+  /** Decisions made elsewhere (a bulk decision) join the undo stack, the last one on top. */
+  pushUndo(entries: UndoEntry[]): void;
+  /** Decisions undone elsewhere ("undo all") leave it. */
+  dropUndo(itemIds: string[]): void;
 }
 
 /** Item views kept for instant reopening; the oldest go first. */
 const VIEW_CACHE_SIZE = 200;
+/** Decisions `u` can undo one after another, newest first (each stays undoable from its item too). */
+const UNDO_STACK_SIZE = 50;
 
 /**
  * The reviewer's path through the queue: which item is open, deciding it (the next item opens at once,
@@ -159,7 +165,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
       try {
         const recorded = await backend.decide(itemId, request);
         cache.current.delete(itemId);
-        setUndoStack((s) => [...s.slice(-49), { itemId, title, action: request.action }]);
+        setUndoStack((s) => [...s.slice(1 - UNDO_STACK_SIZE), { itemId, title, action: request.action }]);
         announce(t("session.decided", { label, title }), true, recorded.client_time);
       } catch (e) {
         const err = toAppError(e);
@@ -193,5 +199,15 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
     [backend, undoStack, select, announce],
   );
 
-  return { selectedId, selectedIndex, view: view && view.item.id === selectedId ? view : null, loadingView, error, undoStack, select, move, decide, undo };
+  const pushUndo = useCallback((entries: UndoEntry[]) => {
+    for (const e of entries) cache.current.delete(e.itemId);
+    if (entries.length) setUndoStack((s) => [...s, ...entries].slice(-UNDO_STACK_SIZE));
+  }, []);
+  const dropUndo = useCallback((itemIds: string[]) => {
+    const gone = new Set(itemIds);
+    for (const id of itemIds) cache.current.delete(id);
+    setUndoStack((s) => s.filter((u) => !gone.has(u.itemId)));
+  }, []);
+
+  return { selectedId, selectedIndex, view: view && view.item.id === selectedId ? view : null, loadingView, error, undoStack, select, move, decide, undo, pushUndo, dropUndo };
 }

@@ -1,28 +1,22 @@
 import { t } from "../../i18n";
 import { Dialog } from "./Dialog";
-import { activeKeys, KEYMAP, keyLabel } from "./keymap";
-import { useSingleKeys } from "./preference";
+import { activeKeys } from "./keymap";
+import { KeyList } from "./KeyHint";
+import { useKeySettings } from "./preference";
 
 export function ShortcutSheet({ onClose }: { onClose(): void }) {
-  const singleKeys = useSingleKeys();
+  const keySettings = useKeySettings();
   return (
     <Dialog title={t("keys.title")} onClose={onClose} testId="shortcut-sheet">
-      {!singleKeys && <p className="muted">{t("keys.singleOff")}</p>}
+      {!keySettings.singleKeys && <p className="muted">{t("keys.singleOff")}</p>}
       <table className="shortcut-table">
         <tbody>
-          {KEYMAP.map((binding) => {
-            const keys = activeKeys(binding.command, singleKeys);
+          {keySettings.bindings.map((binding) => {
+            const keys = activeKeys(binding.command, keySettings);
             return (
               <tr key={binding.command}>
                 <th scope="row">
-                  {keys.length === 0
-                    ? t("keys.off")
-                    : keys.map((key, i) => (
-                        <span key={key}>
-                          {i > 0 && " / "}
-                          <kbd>{keyLabel(key)}</kbd>
-                        </span>
-                      ))}
+                  {keys.length === 0 ? t("keys.off") : <KeyList keys={keys} />}
                 </th>
                 <td>{t(`keys.${binding.command}`)}</td>
               </tr>

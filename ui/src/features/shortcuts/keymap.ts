@@ -1,13 +1,16 @@
 import { t } from "../../i18n";
 
 // The one keymap: App's key handler, the hints on buttons and the shortcut sheet all read this table
-// (what each binding does, in words, is the catalogue's `keys.<command>`).
+// (what each binding does, in words, is the catalogue's `keys.<command>`), as the reviewer remapped it
+// (`withOverrides`, kept by ./preference.tsx).
 
 /** What a shortcut does. The item commands act on the open item (ItemView). */
 export type ItemCommand = "approve" | "edit" | "reject" | "escalate" | "release";
 /** Moving through the open item's body: a page at a time, or from one section heading to the next. */
 export type ReadCommand = "pageDown" | "pageUp" | "nextSection" | "previousSection";
-export type Command = ItemCommand | ReadCommand | "next" | "previous" | "undo" | "conflicts" | "theme" | "help" | "confirm" | "close";
+/** The inbox's: focus the search box, select rows for a bulk decision, open a related case. */
+export type DeskCommand = "search" | "select" | "extendDown" | "extendUp" | "openRelated";
+export type Command = ItemCommand | ReadCommand | DeskCommand | "next" | "previous" | "undo" | "conflicts" | "theme" | "help" | "confirm" | "close";
 
 export interface Binding {
   command: Command;
@@ -22,6 +25,11 @@ export interface Binding {
 export const KEYMAP: readonly Binding[] = [
   { command: "next", keys: ["j", "ArrowDown"] },
   { command: "previous", keys: ["k", "ArrowUp"] },
+  { command: "extendDown", keys: ["J"] },
+  { command: "extendUp", keys: ["K"] },
+  { command: "select", keys: ["x"] },
+  { command: "search", keys: ["/"] },
+  { command: "openRelated", keys: ["o"] },
   { command: "pageDown", keys: ["PageDown", " "] },
   { command: "pageUp", keys: ["PageUp"] },
   { command: "nextSection", keys: ["]"] },
@@ -38,6 +46,43 @@ export const KEYMAP: readonly Binding[] = [
   { command: "confirm", keys: ["Ctrl+Enter"], inPanel: true },
   { command: "close", keys: ["Escape"], global: true },
 ];
+
+/** The commands a reviewer may give another key; confirming and closing stay on Ctrl+Enter and Esc. */
+export function isRemappable(command: Command): boolean {
+  return command !== "confirm" && command !== "close";
+}
+
+/** The reviewer's keys, command by command: each replaces the command's first (hinted) key. */
+export type KeyOverrides = Partial<Record<Command, string>>;
+
+/** The keymap with the reviewer's keys in place of the defaults. */
+export function withOverrides(overrides: KeyOverrides): readonly Binding[] {
+  return KEYMAP.map((b) => {
+    const key = overrides[b.command];
+    if (key === undefined || !isRemappable(b.command)) return b;
+    return { ...b, keys: [key, ...b.keys.slice(1).filter((k) => k !== key)] };
+  });
+}
+
+/** What acts now: the effective bindings and whether single-character keys are on. */
+export interface KeySettings {
+  bindings: readonly Binding[];
+  singleKeys: boolean;
+}
+
+export const DEFAULT_KEYS: KeySettings = { bindings: KEYMAP, singleKeys: true };
+
+/** The key a key press is written as in the keymap ("Ctrl+k", "J", "/"), or null for a lone modifier. */
+export function keyOf(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey">): string | null {
+  if (["Control", "Meta", "Shift", "Alt", "AltGraph", "CapsLock"].includes(e.key)) return null;
+  return e.ctrlKey || e.metaKey ? `Ctrl+${e.key.length === 1 ? e.key.toLowerCase() : e.key}` : e.key;
+}
+
+/** The command other than `command` that `key` already triggers, if any. */
+export function conflictFor(bindings: readonly Binding[], command: Command, key: string): Command | null {
+  const same = (a: string, b: string) => (a.startsWith("Ctrl+") && b.startsWith("Ctrl+") ? a.toLowerCase() === b.toLowerCase() : a === b);
+  return bindings.find((b) => b.command !== command && b.keys.some((k) => same(k, key)))?.command ?? null;
+}
 
 interface Chord {
   key: string;
@@ -58,9 +103,9 @@ export function isCharacterKey(key: string): boolean {
 }
 
 /** The binding's keys that act now. */
-export function activeKeys(command: Command, singleKeys: boolean): string[] {
-  const binding = KEYMAP.find((b) => b.command === command);
-  return binding ? binding.keys.filter((k) => singleKeys || !isCharacterKey(k)) : [];
+export function activeKeys(command: Command, keys: KeySettings): string[] {
+  const binding = keys.bindings.find((b) => b.command === command);
+  return binding ? binding.keys.filter((k) => keys.singleKeys || !isCharacterKey(k)) : [];
 }
 
 /** Keys written as symbols; the named ones (Esc, Space, Page Down, Ctrl) come from the catalogue's `keyName.*`. */
@@ -76,8 +121,8 @@ export function keyLabel(key: string): string {
 }
 
 /** The aria-keyshortcuts value of the command's active keys ("Control+Z", "ArrowDown"). */
-export function ariaKeys(command: Command, singleKeys: boolean): string | undefined {
-  const keys = activeKeys(command, singleKeys).map((k) => {
+export function ariaKeys(command: Command, settings: KeySettings): string | undefined {
+  const keys = activeKeys(command, settings).map((k) => {
     const c = chord(k);
     return c.ctrl ? `Control+${c.key.length === 1 ? c.key.toUpperCase() : c.key}` : c.key;
   });
@@ -92,8 +137,8 @@ function matchesKey(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "altK
 }
 
 /** Whether the event is one of the command's active keys. */
-export function matches(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "altKey">, command: Command, singleKeys = true): boolean {
-  return activeKeys(command, singleKeys).some((k) => matchesKey(e, k));
+export function matches(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "altKey">, command: Command, keys: KeySettings): boolean {
+  return activeKeys(command, keys).some((k) => matchesKey(e, k));
 }
 
 /**
@@ -102,11 +147,11 @@ export function matches(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "
  */
 export function shortcutFor(
   e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "altKey">,
-  singleKeys: boolean,
+  keys: KeySettings,
 ): { command: Command; anywhere: boolean } | null {
-  for (const binding of KEYMAP) {
+  for (const binding of keys.bindings) {
     if (binding.inPanel) continue;
-    const key = activeKeys(binding.command, singleKeys).find((k) => matchesKey(e, k));
+    const key = activeKeys(binding.command, keys).find((k) => matchesKey(e, k));
     if (key !== undefined) return { command: binding.command, anywhere: binding.global === true || chord(key).ctrl };
   }
   return null;

@@ -2,7 +2,7 @@ import type { AppStatus } from "../../lib/backend";
 import { formatAgo } from "../../lib/format";
 import { t } from "../../i18n";
 import { ariaKeys } from "../shortcuts/keymap";
-import { useSingleKeys } from "../shortcuts/preference";
+import { useKeySettings } from "../shortcuts/preference";
 
 interface Props {
   status: AppStatus | null;
@@ -16,7 +16,7 @@ interface Props {
 
 /** Always visible: connection, uploads waiting, last sync, conflicts. */
 export function StatusBar({ status, now, onSync, onConflicts, onOutbox, onSettings }: Props) {
-  const singleKeys = useSingleKeys();
+  const keys = useKeySettings();
   if (!status) return <footer className="status-bar" aria-label={t("statusBar.label")} />;
   const online = status.online;
   return (
@@ -40,7 +40,7 @@ export function StatusBar({ status, now, onSync, onConflicts, onOutbox, onSettin
         data-testid="status-conflicts"
         data-count={status.conflicts}
         onClick={onConflicts}
-        aria-keyshortcuts={ariaKeys("conflicts", singleKeys)}
+        aria-keyshortcuts={ariaKeys("conflicts", keys)}
       >
         {t("statusBar.conflicts", { count: status.conflicts })}
       </button>

@@ -8,7 +8,7 @@ import demoFixtureJson from "./demoFixture.json";
 
 const demoFixture = demoFixtureJson.items as NewItem[];
 
-const q = (patch: Partial<InboxQuery> = {}): InboxQuery => ({ kind: null, stage: null, risk: null, status: "open", sort: "priority", offset: 0, limit: 100, ...patch });
+const q = (patch: Partial<InboxQuery> = {}): InboxQuery => ({ kind: null, stage: null, risk: null, status: "open", sort: "priority", due_within_minutes: null, offset: 0, limit: 100, ...patch });
 const req = { correction: null, reason_code: null, note: null, attestation: null, credential: null };
 
 describe("FakeBackend", () => {

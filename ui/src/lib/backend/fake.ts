@@ -2,10 +2,17 @@ import { BackendError, type Backend, type Unlisten } from "./backend";
 import { FakeDirectory } from "./fakeAdmin";
 import { assignmentFrom, type NewItem, type SampleAssignment } from "./fakeItems";
 import { DEMO_KINDS, HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData";
+import { identifiersOf, matchItem, parseSearch } from "./fakeSearch";
+import { FakeViews } from "./fakeViews";
 import type {
+  Action,
   AppStatus,
   AssignmentSummary,
   AssignmentView,
+  BulkDecision,
+  BulkOutcome,
+  BulkSkip,
+  BulkSkipReason,
   ConflictRecord,
   DecisionRequest,
   InboxPage,
@@ -16,10 +23,15 @@ import type {
   NoticeTarget,
   NotificationPreferences,
   RecordedDecision,
+  RelatedCases,
   Risk,
+  SavedViewCount,
+  SearchHit,
+  SearchPage,
   ShiftEnd,
   TokenRequest,
   UserChange,
+  ViewFilter,
 } from "./types";
 
 export interface FakeOptions {
@@ -69,6 +81,7 @@ export class FakeBackend implements Backend {
   private readonly noticeListeners = new Set<(target: NoticeTarget) => void>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private sortedCache: { key: string; version: number; rows: AssignmentSummary[] } | null = null;
+  private searchCache: { key: string; version: number; hits: SearchHit[] } | null = null;
   private version = 0;
   private nextMutation = 1;
   private status: AppStatus;
@@ -76,6 +89,7 @@ export class FakeBackend implements Backend {
   private preferences: NotificationPreferences = { muted_kinds: [], muted_teams: [], quiet_hours: null };
   private readonly opts: Required<Omit<FakeOptions, "now" | "submissions" | "signedInAs" | "kinds">> & { now: () => number };
   private readonly people = new FakeDirectory();
+  private readonly views = new FakeViews();
   private readonly pool: NewItem[];
   private kindList: KindList;
   /** When the queue was made: items rebuilt on demand must match their summaries. */
@@ -263,13 +277,7 @@ export class FakeBackend implements Backend {
       if (this.sortedCache && this.sortedCache.key === key && this.sortedCache.version === this.version) {
         rows = this.sortedCache.rows;
       } else {
-        rows = this.summaries.filter(
-          (s) =>
-            (query.kind === null || s.kind === query.kind) &&
-            (query.stage === null || s.stage === query.stage) &&
-            (query.risk === null || s.risk === query.risk) &&
-            (query.status === null || s.status === query.status),
-        );
+        rows = this.summaries.filter((s) => this.inQuery(s, query));
         rows.sort(comparator(query.sort));
         this.sortedCache = { key, version: this.version, rows };
       }
@@ -278,6 +286,138 @@ export class FakeBackend implements Backend {
       const limit = Math.min(Math.max(query.limit, 1), 1000);
       return { rows: rows.slice(query.offset, query.offset + limit).map((r) => ({ ...r })), total: rows.length, counts };
     });
+  }
+
+  /** The inbox filters of a query (its page and sort aside). */
+  private inQuery(s: AssignmentSummary, query: Omit<InboxQuery, "offset" | "limit" | "sort">): boolean {
+    const dueBy = query.due_within_minutes === null ? null : this.opts.now() + query.due_within_minutes * 60_000;
+    return (
+      (query.kind === null || s.kind === query.kind) &&
+      (query.stage === null || s.stage === query.stage) &&
+      (query.risk === null || s.risk === query.risk) &&
+      (query.status === null || s.status === query.status) &&
+      (dueBy === null || (s.status === "open" && s.due_at !== null && Date.parse(s.due_at) <= dueBy))
+    );
+  }
+
+  /** Every matching hit, best first (the sort order breaks ties). */
+  private searchAll(text: string, query: Omit<InboxQuery, "offset" | "limit">): SearchHit[] {
+    const key = JSON.stringify({ ...query, offset: 0, limit: 0, text });
+    if (this.searchCache?.key === key && this.searchCache.version === this.version) return this.searchCache.hits;
+    const parsed = parseSearch(text, this.kindList);
+    const scored: { hit: SearchHit; score: number }[] = [];
+    for (const summary of this.summaries) {
+      if (!this.inQuery(summary, query)) continue;
+      const match = matchItem(this.itemFor(summary.item_id), parsed, this.kindList);
+      if (match) scored.push({ hit: { summary: { ...summary }, title: match.title, excerpt: match.excerpt }, score: match.score });
+    }
+    const tie = comparator(query.sort);
+    scored.sort((a, b) => b.score - a.score || tie(a.hit.summary, b.hit.summary));
+    const hits = scored.map((s) => s.hit);
+    this.searchCache = { key, version: this.version, hits };
+    return hits;
+  }
+
+  search(text: string, query: InboxQuery): Promise<SearchPage> {
+    return this.tick("search", [text, query], () => {
+      this.requireSignedIn();
+      const hits = this.searchAll(text, query);
+      const limit = Math.min(Math.max(query.limit, 1), 1000);
+      return { hits: hits.slice(query.offset, query.offset + limit), total: hits.length };
+    });
+  }
+
+  related(itemId: string): Promise<RelatedCases> {
+    return this.tick("related", [itemId], () => {
+      this.requireSignedIn();
+      if (!this.byId.has(itemId)) throw new BackendError("not_found", "This item is no longer in your queue.");
+      const own = identifiersOf(this.itemFor(itemId), this.kindList);
+      const cases = own.length === 0 ? [] : this.summaries.flatMap((s) => {
+        if (s.item_id === itemId) return [];
+        const theirs = identifiersOf(this.itemFor(s.item_id), this.kindList);
+        const shared = own.filter((o) => theirs.some((t) => t.name === o.name && t.value.toLowerCase() === o.value.toLowerCase()));
+        if (shared.length === 0) return [];
+        const decision = this.decisions.get(s.item_id);
+        return [{ item_id: s.item_id, kind: s.kind, title: s.title, held: true, outcome: decision?.action ?? null, decided_at: decision?.client_time ?? null, shared }];
+      });
+      return { cases: cases.slice(0, 50), source: this.status.online ? "server" : "held_only" };
+    });
+  }
+
+  private skipReason(itemId: string, action: Action): BulkSkipReason | null {
+    const index = this.byId.get(itemId);
+    const summary = index === undefined ? undefined : this.summaries[index];
+    if (!summary || summary.removed_reason) return "not_held";
+    if (summary.status !== "open" && summary.status !== "rejected") return "already_decided";
+    if (summary.stage === "second_approval") return "second_approval";
+    if (action !== "approve") return null;
+    const payload = this.itemFor(itemId).payload as Record<string, unknown> | null;
+    return payload?.requires_attestation === true ? "sign_off" : null;
+  }
+
+  bulkEligibility(itemIds: string[], action: Action): Promise<BulkSkip[]> {
+    return this.tick("bulk_eligibility", [itemIds, action], () =>
+      itemIds.flatMap((item_id) => {
+        const reason = this.skipReason(item_id, action);
+        return reason ? [{ item_id, reason }] : [];
+      }),
+    );
+  }
+
+  decideMany(itemIds: string[], decision: BulkDecision): Promise<BulkOutcome> {
+    return this.tick("decide_many", [itemIds, decision], () => {
+      this.requireSignedIn();
+      if (decision.action === "approve_with_edits") throw new BackendError("invalid_input", "approve with edits is not a bulk action: edit each item on its own");
+      const outcome: BulkOutcome = { decided: [], skipped: [] };
+      const eligible: AssignmentSummary[] = [];
+      for (const item_id of itemIds) {
+        const reason = this.skipReason(item_id, decision.action);
+        if (reason) outcome.skipped.push({ item_id, reason });
+        else eligible.push(this.summaries[this.byId.get(item_id)!]!);
+      }
+      if (decision.action === "reject") {
+        for (const s of eligible) {
+          const codes = this.kindList.kinds.find((k) => k.kind === s.kind)?.reason_codes ?? [];
+          if (!codes.some((c) => c.code === decision.reason_code))
+            throw new BackendError("invalid_input", `${decision.reason_code ?? "no reason"} is not a reject reason of ${s.kind}`);
+        }
+      }
+      for (const s of eligible) {
+        this.record(s, { action: decision.action, correction: null, reason_code: decision.reason_code, note: decision.note, attestation: null, credential: null }, false);
+        outcome.decided.push(s.item_id);
+      }
+      // One inbox change for the whole call, not one per item.
+      if (eligible.length) this.announceDecided();
+      return outcome;
+    });
+  }
+
+  /** How many held items a view shows now. */
+  private countView(filter: ViewFilter): number {
+    if (filter.search === null) return this.summaries.filter((s) => this.inQuery(s, filter)).length;
+    try {
+      return this.searchAll(filter.search, filter).length;
+    } catch {
+      return 0;
+    }
+  }
+
+  savedViews(): Promise<SavedViewCount[]> {
+    return this.tick("saved_views", [], () => {
+      this.requireSignedIn();
+      return this.views.list(this.status.signed_in_as!.role).map((view) => ({ view, count: this.countView(view.filter) }));
+    });
+  }
+
+  saveView(name: string, filter: ViewFilter) {
+    return this.tick("save_view", [name, filter], () => {
+      if (filter.search !== null) parseSearch(filter.search, this.kindList);
+      return this.views.save(name, filter);
+    });
+  }
+
+  deleteView(id: string) {
+    return this.tick("delete_view", [id], () => this.views.delete(id));
   }
 
   getAssignment(itemId: string): Promise<AssignmentView> {
@@ -322,7 +462,7 @@ export class FakeBackend implements Backend {
   }
 
   /** Keeps a decision (or release) as the store would: pending, then uploaded by the next flush. */
-  private record(summary: AssignmentSummary, input: DecisionRequest): RecordedDecision {
+  private record(summary: AssignmentSummary, input: DecisionRequest, announce = true): RecordedDecision {
     const itemId = summary.item_id;
     const decision: RecordedDecision = {
       decision_id: `0192f5a1-d0d0-7000-8000-${String(this.nextMutation + this.decisions.size).padStart(12, "0")}`,
@@ -342,10 +482,15 @@ export class FakeBackend implements Backend {
     this.decisions.set(itemId, decision);
     this.drafts.delete(itemId);
     summary.status = "decided";
+    if (announce) this.announceDecided();
+    return decision;
+  }
+
+  /** The status and inbox events a recorded decision (or a batch of them) brings, and its upload. */
+  private announceDecided() {
     this.setStatus({});
     this.emitInbox();
     this.scheduleUpload();
-    return decision;
   }
 
   undoDecision(itemId: string): Promise<void> {

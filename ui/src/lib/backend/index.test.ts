@@ -10,7 +10,7 @@ describe("createBackend", () => {
     const backend = await createBackend();
     expect(backend).toBeInstanceOf(FakeBackend);
     expect((await backend.appStatus()).online).toBe(false);
-    const page = await backend.listAssignments({ kind: null, stage: null, risk: null, status: null, sort: "priority", offset: 0, limit: 100 });
+    const page = await backend.listAssignments({ kind: null, stage: null, risk: null, status: null, sort: "priority", due_within_minutes: null, offset: 0, limit: 100 });
     expect(page.total).toBe(30);
     (backend as FakeBackend).dispose();
   });
