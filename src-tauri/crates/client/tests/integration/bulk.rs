@@ -1,7 +1,8 @@
 //! Bulk decisions (`Store::decide_many`, `Store::bulk_eligibility`): ineligible items are skipped with
 //! their reason and left unchanged, a refused call decides nothing, one item of a bulk undoes alone;
 //! and against the real queue service behind the fault proxy, 50 items decided in bulk arrive exactly
-//! once each, also when the answer to their upload is lost midway and the upload is sent again.
+//! once each, also when the answer to their upload is lost or the connection is cut midway and the
+//! upload is sent again.
 
 use std::sync::Arc;
 
@@ -194,10 +195,24 @@ async fn a_refused_bulk_call_decides_nothing() {
     }
 }
 
-on_both_backends!(fifty_bulk_decisions_arrive_exactly_once_across_a_lost_answer);
+on_both_backends!(
+    fifty_bulk_decisions_arrive_exactly_once_across_a_lost_answer,
+    fifty_bulk_decisions_arrive_exactly_once_across_a_cut_upload,
+);
 
-async fn fifty_bulk_decisions_arrive_exactly_once_across_a_lost_answer(backend: Backend) {
-    const ITEMS: usize = 50;
+const ITEMS: usize = 50;
+
+/// A reviewer's core holding `ITEMS` items of the real queue service (behind the fault proxy), all
+/// decided in one bulk call and not uploaded yet.
+struct DecidedInBulk {
+    queue: QueueProcess,
+    _dir: tempfile::TempDir,
+    store: Store,
+    engine: SyncEngine,
+    ids: Vec<ItemId>,
+}
+
+async fn decided_in_bulk(backend: Backend) -> DecidedInBulk {
     let queue = QueueProcess::start_on(backend, Some("prefetch = 60\n")).await;
     for n in 0..ITEMS {
         queue.submit(&format!("bulk-{n}")).await;
@@ -221,17 +236,22 @@ async fn fifty_bulk_decisions_arrive_exactly_once_across_a_lost_answer(backend: 
         .expect("bulk decide");
     assert_eq!(outcome.decided.len(), ITEMS);
     assert!(outcome.skipped.is_empty());
+    DecidedInBulk {
+        queue,
+        _dir: dir,
+        store,
+        engine,
+        ids,
+    }
+}
 
-    // The server applies the upload, but its answer never arrives: the client must send the same
-    // mutations again, and the server must apply none of them twice.
-    queue.proxy.lose_next_push_response(true);
-    assert!(
-        engine.upload_now().await.is_err(),
-        "the lost answer fails the upload"
-    );
-    engine.upload_now().await.expect("upload again");
+/// Nothing left to upload, and each item decided on the server once, with one `decide` audit entry.
+async fn each_arrived_once(bulk: &DecidedInBulk) {
+    let DecidedInBulk {
+        queue, store, ids, ..
+    } = bulk;
     assert_eq!(store.pending_count().await.expect("pending"), 0);
-    for id in &ids {
+    for id in ids {
         let item = queue.item(&id.to_string()).await;
         let decisions = item["decisions"].as_array().expect("decisions");
         assert_eq!(decisions.len(), 1, "exactly one decision: {item}");
@@ -251,6 +271,46 @@ async fn fifty_bulk_decisions_arrive_exactly_once_across_a_lost_answer(backend: 
             .filter(|e| e["action"] == "decide")
             .count();
         assert_eq!(decides, 1, "one decide in the audit log: {audit}");
-        assert_eq!(status(&store, *id).await, AssignmentStatus::Uploaded);
+        assert_eq!(status(store, *id).await, AssignmentStatus::Uploaded);
     }
+}
+
+async fn fifty_bulk_decisions_arrive_exactly_once_across_a_lost_answer(backend: Backend) {
+    let bulk = decided_in_bulk(backend).await;
+    // The server applies the upload, but its answer never arrives: the client must send the same
+    // mutations again, and the server must apply none of them twice.
+    bulk.queue.proxy.lose_next_push_response(true);
+    assert!(
+        bulk.engine.upload_now().await.is_err(),
+        "the lost answer fails the upload"
+    );
+    bulk.engine.upload_now().await.expect("upload again");
+    each_arrived_once(&bulk).await;
+}
+
+/// The connection is cut while the upload is on its way (before or after the server applied it:
+/// either way the outcome must be the same), then the network comes back.
+async fn fifty_bulk_decisions_arrive_exactly_once_across_a_cut_upload(backend: Backend) {
+    let bulk = decided_in_bulk(backend).await;
+    bulk.queue
+        .proxy
+        .set_delay(std::time::Duration::from_millis(300));
+    let uploading = tokio::spawn({
+        let engine = bulk.engine.clone();
+        async move { engine.upload_now().await }
+    });
+    // Cut as soon as the upload's connection is open (each new one waits 300 ms in the proxy).
+    while !uploading.is_finished() && bulk.queue.proxy.faults_injected() == 0 {
+        bulk.queue.proxy.cut_all();
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let first = uploading.await.expect("the upload task");
+    bulk.queue.proxy.clear_faults();
+    assert!(
+        bulk.queue.proxy.faults_injected() > 0,
+        "the cut hit a connection (first upload: {:?})",
+        first.as_ref().map(|report| report.applied)
+    );
+    bulk.engine.upload_now().await.expect("upload again");
+    each_arrived_once(&bulk).await;
 }
