@@ -439,6 +439,11 @@ export interface components {
          *     tell them at once, before the pull that brings the item.
          */
         EscalationNotice: {
+            /**
+             * Format: date-time
+             * @description A past-due escalation is shown even in quiet hours or for a muted kind.
+             */
+            due_at?: string | null;
             item_id: components["schemas"]["ItemId"];
             kind: string;
             team?: string | null;
