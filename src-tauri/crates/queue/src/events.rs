@@ -194,17 +194,33 @@ impl Events {
     }
 
     /// On PostgreSQL, relays NOTIFYs (from every replica) to this process's subscribers until
-    /// `shutdown` fires. PgListener reconnects by itself after a dropped connection.
+    /// `shutdown` fires, telling `listening` once it listens. A first connection that fails (the
+    /// database busy or restarting) is tried again each second: without the relay, no stream would
+    /// ever hear a change. PgListener reconnects by itself after a dropped connection.
     pub async fn relay_postgres(
         &self,
         url: &str,
         shutdown: tokio_util::sync::CancellationToken,
-    ) -> Result<(), StoreError> {
-        let mut listener = sqlx::postgres::PgListener::connect(url).await?;
-        listener.listen(CHANNEL).await?;
+        listening: tokio::sync::oneshot::Sender<()>,
+    ) {
+        let retry = std::time::Duration::from_secs(1);
+        let mut listener = loop {
+            match listen(url).await {
+                Ok(listener) => break listener,
+                Err(error) => {
+                    tracing::warn!(%error, "event relay cannot listen yet; retrying");
+                    tokio::select! {
+                        () = shutdown.cancelled() => return,
+                        () = tokio::time::sleep(retry) => {}
+                    }
+                }
+            }
+        };
+        // Nobody waiting for it is not an error.
+        let _ = listening.send(());
         loop {
             tokio::select! {
-                () = shutdown.cancelled() => return Ok(()),
+                () = shutdown.cancelled() => return,
                 received = listener.recv() => match received {
                     Ok(notification) => {
                         if let Some(recipients) = Recipients::decode(notification.payload()) {
@@ -213,12 +229,18 @@ impl Events {
                     }
                     Err(error) => {
                         tracing::warn!(%error, "event relay lost its connection; retrying");
-                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        tokio::time::sleep(retry).await;
                     }
                 },
             }
         }
     }
+}
+
+async fn listen(url: &str) -> Result<sqlx::postgres::PgListener, StoreError> {
+    let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
 }
 
 #[cfg(test)]

@@ -141,6 +141,9 @@ pub struct RunningServer {
 /// How long shutdown waits for requests in flight before giving up on them.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
+/// How long a start on PostgreSQL waits for the event relay to listen before serving without it.
+const RELAY_START_WAIT: Duration = Duration::from_secs(10);
+
 /// Opens (creating and migrating) the database, binds, and serves in background tasks:
 /// the HTTP API, the lease and deadline sweeper, the webhook worker and, on PostgreSQL, the event relay.
 pub async fn start(options: ServeOptions) -> Result<RunningServer, StartError> {
@@ -180,15 +183,21 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, StartError> {
     if state.db.backend == Backend::Postgres {
         let relay_state = state.clone();
         let url = options.database_url.clone();
+        let (listening, relaying) = tokio::sync::oneshot::channel();
         tasks.spawn(async move {
-            if let Err(error) = relay_state
+            relay_state
                 .events
-                .relay_postgres(&url, relay_state.shutdown.clone())
-                .await
-            {
-                tracing::error!(%error, "event relay could not start; clients will rely on polling");
-            }
+                .relay_postgres(&url, relay_state.shutdown.clone(), listening)
+                .await;
         });
+        // Event streams opened from here on hear every change; if the relay is slow to listen, the
+        // service starts anyway and clients catch up by their periodic pulls until it does.
+        if tokio::time::timeout(RELAY_START_WAIT, relaying)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the event relay is not listening yet; starting without it");
+        }
     }
     Ok(RunningServer { addr, state, tasks })
 }
