@@ -155,15 +155,7 @@ async fn filled_cache() -> (tempfile::TempDir, Store) {
         assignments: (0..INBOX_ROWS).map(varied_assignment).collect(),
         removed: vec![],
     };
-    store
-        .apply_pull(
-            &response,
-            true,
-            SystemClock.now(),
-            chrono::Duration::hours(1),
-        )
-        .await
-        .expect("fill the cache");
+    first_pull(&store, &response).await;
     store.index_stale().await.expect("index the cache");
     (dir, store)
 }
@@ -256,6 +248,32 @@ async fn inbox_page_figures(dir: &tempfile::TempDir, store: &Store) {
     }
 }
 
+/// Applies `response` to `store` as a first pull (a full snapshot), as a cold sync does.
+async fn first_pull(store: &Store, response: &PullResponse) {
+    store
+        .apply_pull(
+            response,
+            true,
+            SystemClock.now(),
+            chrono::Duration::hours(1),
+        )
+        .await
+        .expect("apply the pull");
+}
+
+/// A connection pool of its own on the store in `dir`, with the store's durability (WAL, every
+/// commit synchronous): for the baselines that write beside the store's own code.
+async fn durable_pool(dir: &std::path::Path) -> sqlx::SqlitePool {
+    sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.join(countersign_client::store::DATABASE_FILE))
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Full),
+    )
+    .await
+    .expect("open the store's database")
+}
+
 const LOCAL_COMMITS: usize = 1_000;
 
 /// p50 and p99 in milliseconds.
@@ -278,15 +296,7 @@ async fn local_commit_figures() {
         assignments: (0..LOCAL_COMMITS).map(assignment).collect(),
         removed: vec![],
     };
-    store
-        .apply_pull(
-            &response,
-            true,
-            SystemClock.now(),
-            chrono::Duration::hours(1),
-        )
-        .await
-        .expect("fill the cache");
+    first_pull(&store, &response).await;
     let mut decide = Vec::with_capacity(LOCAL_COMMITS);
     for held in &response.assignments {
         let started = Instant::now();
@@ -301,14 +311,7 @@ async fn local_commit_figures() {
         decide.push(started.elapsed());
     }
     // The baseline: what any durable write costs on this database (same file, same pragmas).
-    let pool = sqlx::SqlitePool::connect_with(
-        sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(dir.path().join(countersign_client::store::DATABASE_FILE))
-            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-            .synchronous(sqlx::sqlite::SqliteSynchronous::Full),
-    )
-    .await
-    .expect("open the database");
+    let pool = durable_pool(dir.path()).await;
     sqlx::query("CREATE TABLE bench_commit (id INTEGER PRIMARY KEY, note TEXT)")
         .execute(&pool)
         .await

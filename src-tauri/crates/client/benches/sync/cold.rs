@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use countersign_client::notify;
 use countersign_client::remote::{QueueClient, Token};
-use countersign_client::store::{DATABASE_FILE, Store};
+use countersign_client::store::Store;
 use countersign_client::sync::SyncEngine;
 use countersign_client::{Clock, SystemClock};
 use countersign_domain::{Assignment, ClientId, PullRequest, PullResponse};
@@ -106,15 +106,7 @@ async fn run(url: &str, parts_token: &str, engine_token: &str) -> Run {
     let store_dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(store_dir.path()).await.expect("open store");
     let writing = Instant::now();
-    store
-        .apply_pull(
-            &response,
-            true,
-            SystemClock.now(),
-            chrono::Duration::hours(1),
-        )
-        .await
-        .expect("apply pull");
+    super::first_pull(&store, &response).await;
     let store_write = writing.elapsed();
     let indexing = Instant::now();
     store.index_stale().await.expect("index for search");
@@ -202,14 +194,7 @@ async fn bare_transfer(bytes: Vec<u8>) -> Duration {
 async fn raw_insert(assignments: &[Assignment]) -> Duration {
     let dir = tempfile::tempdir().expect("temp dir");
     Store::open(dir.path()).await.expect("create schema");
-    let pool = sqlx::SqlitePool::connect_with(
-        sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(dir.path().join(DATABASE_FILE))
-            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-            .synchronous(sqlx::sqlite::SqliteSynchronous::Full),
-    )
-    .await
-    .expect("open ceiling db");
+    let pool = super::durable_pool(dir.path()).await;
     let started = Instant::now();
     let mut tx = pool.begin().await.expect("begin");
     for chunk in assignments.chunks(500) {
