@@ -254,6 +254,24 @@ pub(crate) fn check_chain(
     Ok(())
 }
 
+/// The chain's last entry (`seq` 0 and the genesis hash while the log is empty).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChainHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// The head row: the last entry's `seq` and `hash`.
+pub(crate) async fn head(db: &Db) -> Result<ChainHead, StoreError> {
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(ChainHead {
+        seq: col(&head, "seq")?,
+        hash: col(&head, "hash")?,
+    })
+}
+
 /// Verifies the whole chain page by page; `Ok(n)` is the number of entries checked.
 pub async fn verify(db: &Db) -> Result<Result<i64, ChainBreak>, StoreError> {
     const PAGE: i64 = 5000;
@@ -271,15 +289,11 @@ pub async fn verify(db: &Db) -> Result<Result<i64, ChainBreak>, StoreError> {
             None => break,
         }
     }
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_one(&db.pool)
-        .await?;
-    let head_seq: i64 = col(&head, "seq")?;
-    let head_hash: String = col(&head, "hash")?;
-    if head_seq != seq || head_hash != hash {
+    let head = head(db).await?;
+    if head.seq != seq || head.hash != hash {
         return Ok(Err(ChainBreak::Head {
             last: seq,
-            head_seq,
+            head_seq: head.seq,
         }));
     }
     Ok(Ok(seq))

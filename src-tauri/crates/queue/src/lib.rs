@@ -7,6 +7,7 @@
 
 mod audience;
 pub mod audit;
+pub mod audit_bundle;
 pub mod auth;
 pub mod callbacks;
 mod clock;

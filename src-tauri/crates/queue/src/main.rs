@@ -7,13 +7,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use countersign_domain::Role;
 use countersign_queue::callbacks::CallbackAllow;
 use countersign_queue::feedback::FeedbackFormat;
 use countersign_queue::policy::Span;
 use countersign_queue::{
-    Clock, Db, Policy, ServeOptions, SystemClock, audit, auth, feedback, teams, users, webhook,
+    Clock, Db, Policy, ServeOptions, SystemClock, audit, audit_bundle, auth, feedback, teams,
+    users, webhook,
 };
 use strum::VariantArray;
 
@@ -161,10 +163,35 @@ fn parse_span(text: &str) -> Result<Span, String> {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Exit 0 when the chain is intact; otherwise name the first entry that does not verify.
+    /// With --file, check an audit bundle instead, without any database.
     Verify {
+        /// An audit bundle made by `audit export` (JSON Lines); the database is not opened.
+        #[arg(long)]
+        file: Option<PathBuf>,
         #[command(flatten)]
         database: DatabaseArg,
     },
+    /// Write an audit bundle (JSON Lines) on stdout that `audit verify --file` checks offline:
+    /// the whole chain, with the selected entries whole (docs/protocol.md, "Audit bundle").
+    Export {
+        /// Only the entries about this item are carried whole.
+        #[arg(long = "item", value_name = "ID")]
+        item_id: Option<String>,
+        /// Only entries appended at or after this time (RFC 3339).
+        #[arg(long, value_parser = parse_time)]
+        from: Option<DateTime<Utc>>,
+        /// Only entries appended before this time (RFC 3339).
+        #[arg(long, value_parser = parse_time)]
+        to: Option<DateTime<Utc>>,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| time.with_timezone(&Utc))
+        .map_err(|error| format!("not an RFC 3339 time ({error}), e.g. 2026-11-25T12:00:00Z"))
 }
 
 #[derive(Subcommand)]
@@ -302,7 +329,49 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Audit {
-            command: AuditCommand::Verify { database },
+            command:
+                AuditCommand::Verify {
+                    file: Some(file),
+                    database: _,
+                },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            return Ok(match audit_bundle::verify(&text) {
+                Ok(summary) => {
+                    println!(
+                        "audit bundle intact: {} lines, {} entries whole, chain to entry {} ({})",
+                        summary.lines, summary.entries, summary.head.seq, summary.head.hash
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(broken) => {
+                    eprintln!("audit bundle broken: {broken}");
+                    ExitCode::FAILURE
+                }
+            });
+        }
+        Command::Audit {
+            command:
+                AuditCommand::Export {
+                    item_id,
+                    from,
+                    to,
+                    database,
+                },
+        } => {
+            let db = open(&database).await?;
+            let filter = audit_bundle::BundleFilter { item_id, from, to };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let carried = audit_bundle::export(&db, &filter, &mut out).await?;
+            eprintln!("exported {carried} audit entries whole");
+        }
+        Command::Audit {
+            command:
+                AuditCommand::Verify {
+                    file: None,
+                    database,
+                },
         } => {
             let db = open(&database).await?;
             return Ok(match audit::verify(&db).await? {

@@ -2,5 +2,6 @@
 //! operator uses it, and the SQLite and PostgreSQL migrations kept to one schema.
 
 mod cli;
+mod cli_audit_bundle;
 mod cli_teams;
 mod migrations;
