@@ -148,6 +148,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/items/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every audit entry about item `id`, oldest first (docs/protocol.md "Item history"): for its
+         *     holders and former holders, seniors of its team and admins. Unknown, or not one the caller may
+         *     ask about: 404 either way.
+         */
+        get: operations["item_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/items/{id}/related": {
         parameters: {
             query?: never;
@@ -359,6 +380,12 @@ export interface components {
             lease: components["schemas"]["Lease"];
             stage: components["schemas"]["Stage"];
         };
+        /**
+         * @description The `action` of an audit entry (docs/protocol.md, "Audit log"); the queue writes these names and
+         *     the history carries them. An action this build does not know decodes as `Unknown`.
+         * @enum {string}
+         */
+        AuditAction: "submit" | "route" | "assign" | "decide" | "escalate" | "deadline_missed" | "release" | "conflict" | "mutation_rejected" | "cancel" | "reclaim" | "webhook_queued" | "webhook_delivered" | "webhook_failed" | "kind_registered" | "user_changed" | "token_issued" | "comment" | "unknown";
         AuditEntry: {
             action: string;
             actor: string;
@@ -486,6 +513,21 @@ export interface components {
         Health: {
             status: string;
         };
+        /** @description One audit entry about an item. */
+        HistoryEntry: {
+            action: components["schemas"]["AuditAction"];
+            /** @description A user's name, or the system part that acted (`policy`, `sweeper`, `system:deadline`, …). */
+            actor: string;
+            /** Format: date-time */
+            at: string;
+            /** @description The entry's data as in the audit log. */
+            data: unknown;
+            /**
+             * Format: int64
+             * @description The entry's place in the audit chain.
+             */
+            seq: number;
+        };
         IdentifierHint: {
             /** @description The search filter it answers to (`customer`, `merchant`, `patient`). */
             filter: string;
@@ -537,6 +579,11 @@ export interface components {
              * @description When the holder should be warned that `due_at` is near (the rule's `warn_before`).
              */
             warn_at?: string | null;
+        };
+        /** @description The answer of `GET /v1/items/{id}/history`: every entry about the item, oldest first. */
+        ItemHistory: {
+            entries: components["schemas"]["HistoryEntry"][];
+            item_id: components["schemas"]["ItemId"];
         };
         /**
          * Format: uuid
@@ -1222,6 +1269,52 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    item_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Item id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemHistory"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod codes;
+pub mod history;
 pub mod ids;
 pub mod item;
 pub mod kind;
@@ -12,6 +13,8 @@ use serde::{Deserialize, Serialize};
 
 pub use admin::{IssuedToken, QueueHealth, QueueHealthRow, TokenRequest};
 pub use codes::{ApiErrorCode, ResultCode};
+/// An item's story: its audit entries, typed.
+pub use history::{AuditAction, HistoryEntry, ItemHistory};
 pub use ids::{ClientId, DecisionId, Epoch, ItemId, LeaseId, MutationId};
 pub use item::{
     Action, AiProposal, DecisionRecord, Evidence, FieldFilter, Handoff, Item, ItemStatus,

@@ -34,10 +34,16 @@ pub(crate) struct AuditEvent {
 }
 
 impl AuditEvent {
-    pub fn new(actor: &str, action: &'static str, item_id: Option<String>, data: Value) -> Self {
+    /// `action` is an [`countersign_domain::AuditAction`], whose wire name is stored.
+    pub fn new(
+        actor: &str,
+        action: impl Into<&'static str>,
+        item_id: Option<String>,
+        data: Value,
+    ) -> Self {
         AuditEvent {
             actor: actor.to_owned(),
-            action,
+            action: action.into(),
             item_id,
             data,
         }

@@ -4,6 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use countersign_domain::AuditAction;
 use countersign_domain::{IssuedToken, Role};
 use rand::RngCore;
 use serde_json::json;
@@ -190,7 +191,7 @@ pub async fn issue_token(
             }
             let event = AuditEvent::new(
                 actor,
-                "token_issued",
+                AuditAction::TokenIssued,
                 None,
                 json!({"user": name, "expires_at": expires_at}),
             );

@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 
+use countersign_domain::AuditAction;
 use countersign_domain::{
     Action, DecisionId, DecisionRecord, EscalationNotice, ItemStatus, Outcome, RemovalReason, Stage,
 };
@@ -77,7 +78,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                         released.push(id.clone());
                         audit_events.push(AuditEvent::new(
                             DEADLINE_ACTOR,
-                            "escalate",
+                            AuditAction::Escalate,
                             Some(id.clone()),
                             json!({"reason": "deadline", "due_at": row.item.due_at, "from": holder}),
                         ));
@@ -87,7 +88,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                         recipients.insert(Recipients::work(Audience::Seniors, team.as_deref()));
                         audit_events.push(AuditEvent::new(
                             DEADLINE_ACTOR,
-                            "deadline_missed",
+                            AuditAction::DeadlineMissed,
                             Some(id.clone()),
                             json!({"due_at": row.item.due_at, "stage": row.stage, "holder": holder}),
                         ));
@@ -129,7 +130,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                         .await?;
                         audit_events.push(AuditEvent::new(
                             TIMEOUT_ACTOR,
-                            "decide",
+                            AuditAction::Decide,
                             Some(id.clone()),
                             json!({"action": "reject", "reason_code": TIMEOUT_REASON,
                                    "outcome": "rejected", "due_at": row.item.due_at,

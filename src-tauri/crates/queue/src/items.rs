@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use countersign_domain::AuditAction;
 use countersign_domain::kind::KindSpec;
 use countersign_domain::{
     Action, DecisionRecord, EscalationNotice, Handoff, Item, ItemId, ItemStatus, NewItem, Outcome,
@@ -424,7 +425,7 @@ async fn submit_in(
     let mut audit_events = vec![
         AuditEvent::new(
             producer,
-            "submit",
+            AuditAction::Submit,
             item_id.clone(),
             json!({
                 "external_id": item.external_id, "kind": item.kind, "title": item.title,
@@ -435,7 +436,7 @@ async fn submit_in(
         ),
         AuditEvent::new(
             "policy",
-            "route",
+            AuditAction::Route,
             item_id.clone(),
             json!({
                 "route": item.route, "rule": item.routing_rule,
@@ -521,7 +522,7 @@ pub(crate) async fn cancel(
             now,
             &[AuditEvent::new(
                 producer,
-                "cancel",
+                AuditAction::Cancel,
                 Some(id.to_owned()),
                 json!({ "holder": row.holder, "stage": row.stage }),
             )],

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use countersign_domain::AuditAction;
 use countersign_domain::NewItem;
 use countersign_domain::kind::{DisplayHints, KindDefinition, KindSpec};
 use serde_json::{Value, json};
@@ -428,7 +429,7 @@ pub async fn register(
                     now,
                     &[AuditEvent::new(
                         by,
-                        "kind_registered",
+                        AuditAction::KindRegistered,
                         None,
                         json!({ "kind": kind, "revision": revision, "spec": spec }),
                     )],

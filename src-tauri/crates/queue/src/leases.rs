@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
+use countersign_domain::AuditAction;
 use countersign_domain::{ItemId, LeaseId, Role};
 use serde_json::json;
 
@@ -125,7 +126,7 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
     for (id, lease_id, epoch, stage) in grants {
         ctx.audit.push(AuditEvent::new(
             holder,
-            "assign",
+            AuditAction::Assign,
             Some(id),
             json!({"lease_id": lease_id, "epoch": epoch, "stage": stage}),
         ));
@@ -222,7 +223,7 @@ pub(crate) async fn return_all_held(
         recipients.insert(Recipients::work(audience, team.as_deref()));
         audit_events.push(AuditEvent::new(
             "system",
-            "reclaim",
+            AuditAction::Reclaim,
             Some(id.clone()),
             json!({"from": holder, "reason": "user_changed"}),
         ));
@@ -340,7 +341,7 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
             }
             audit_events.push(AuditEvent::new(
                 "sweeper",
-                "reclaim",
+                AuditAction::Reclaim,
                 Some(id.clone()),
                 json!({"from": holder, "reason": "lease_expired"}),
             ));

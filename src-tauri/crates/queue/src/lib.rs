@@ -18,6 +18,7 @@ pub mod error;
 mod events;
 pub mod feedback;
 pub mod health;
+pub mod history;
 mod http;
 pub mod items;
 pub mod kinds;

@@ -1,9 +1,9 @@
 //! Related items (`GET /v1/items/{id}/related`, docs/protocol.md "Related items"): the items sharing an
 //! identifying value with one item (the registered kinds' `identifiers` hints: a filter name and a JSON
 //! Pointer into the item), decided ones with their last decision, newest first, at most
-//! [`RELATED_LIMIT`]. Only what the caller may see: an admin sees every item; a senior asks about any
-//! item and sees the items their teams admit ([`teams::admits`], the rule leases are granted by); a
-//! reviewer likewise, but asks only about an item they hold or held.
+//! [`RELATED_LIMIT`]. Only what the caller may see: an admin sees every item; others ask about an
+//! item by [`teams::may_ask_about`] and see the items their teams admit ([`teams::admits`], the rule
+//! leases are granted by).
 
 use std::collections::BTreeMap;
 
@@ -25,18 +25,10 @@ pub async fn related(
     id: ItemId,
 ) -> Result<Option<RelatedItems>, StoreError> {
     let admin = caller.role == Role::Admin;
-    let anchor_sql = match caller.role {
-        Role::Admin => "SELECT kind, payload, ai FROM items i WHERE i.id = $1".to_owned(),
-        Role::Senior => format!(
-            "SELECT kind, payload, ai FROM items i WHERE i.id = $1 AND {}",
-            teams::admits("i", "$2")
-        ),
-        _ => format!(
-            "SELECT kind, payload, ai FROM items i WHERE i.id = $1 \
-             AND EXISTS (SELECT 1 FROM leases l WHERE l.item_id = i.id AND l.holder = $2) AND {}",
-            teams::admits("i", "$2")
-        ),
-    };
+    let mut anchor_sql = "SELECT kind, payload, ai FROM items i WHERE i.id = $1".to_owned();
+    if let Some(rule) = teams::may_ask_about(caller.role, "i", "$2") {
+        anchor_sql.push_str(&format!(" AND {rule}"));
+    }
     let mut anchor = sqlx::query(&anchor_sql).bind(id.to_string());
     if !admin {
         anchor = anchor.bind(caller.name.clone());

@@ -1,6 +1,8 @@
 //! Teams: named groups of users. A policy rule's `team` offers its items only to the team's
 //! members and their escalations only to its seniors (docs/protocol.md, "Teams").
 
+use countersign_domain::Role;
+
 use crate::db::{Db, Tx, col, to_micros};
 use crate::error::StoreError;
 
@@ -37,6 +39,22 @@ pub(crate) fn admits(item: &str, user: &str) -> String {
     format!(
         "({item}.team IS NULL OR {item}.team IN (SELECT team FROM user_teams WHERE user_name = {user}))"
     )
+}
+
+/// The one rule of who may ask about an item (its related items, its history; docs/protocol.md
+/// "Related items", "Item history"): an admin about any item; a senior about an item their teams
+/// admit; anyone else about an item they hold or held that their teams admit. SQL over the items
+/// table aliased `item`, the caller's name bound as the parameter `user`; `None` for an admin (no
+/// condition and nothing to bind).
+pub(crate) fn may_ask_about(role: Role, item: &str, user: &str) -> Option<String> {
+    match role {
+        Role::Admin => None,
+        Role::Senior => Some(admits(item, user)),
+        _ => Some(format!(
+            "EXISTS (SELECT 1 FROM leases l WHERE l.item_id = {item}.id AND l.holder = {user}) AND {}",
+            admits(item, user)
+        )),
+    }
 }
 
 /// Creates a team.

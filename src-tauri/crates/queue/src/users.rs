@@ -2,6 +2,7 @@
 //! leases to the queue at once (through [`crate::leases`]); the last enabled admin can be
 //! neither disabled nor demoted.
 
+use countersign_domain::AuditAction;
 use countersign_domain::{Role, UserSummary};
 use serde_json::json;
 
@@ -103,7 +104,7 @@ pub async fn update(
             .await?;
         let mut events = vec![AuditEvent::new(
             actor,
-            "user_changed",
+            AuditAction::UserChanged,
             None,
             json!({"user": name, "role": change.role, "teams": change.teams,
                    "disabled": change.disabled}),

@@ -6,6 +6,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Utc};
+use countersign_domain::AuditAction;
 use countersign_domain::Item;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -133,7 +134,7 @@ pub(crate) async fn enqueue_if_wanted(
     .await?;
     Ok(Some(AuditEvent::new(
         "webhook",
-        "webhook_queued",
+        AuditAction::WebhookQueued,
         Some(item.id.to_string()),
         json!({"webhook_id": id, "url": url}),
     )))
@@ -251,7 +252,7 @@ async fn deliver_due(
                             .await?;
                             AuditEvent::new(
                                 "webhook",
-                                "webhook_delivered",
+                                AuditAction::WebhookDelivered,
                                 Some(message.item_id.clone()),
                                 json!({"webhook_id": message.id, "attempt": attempts, "status": status}),
                             )
@@ -269,7 +270,7 @@ async fn deliver_due(
                             .await?;
                             AuditEvent::new(
                                 "webhook",
-                                "webhook_failed",
+                                AuditAction::WebhookFailed,
                                 Some(message.item_id.clone()),
                                 json!({"webhook_id": message.id, "attempt": attempts, "error": error}),
                             )

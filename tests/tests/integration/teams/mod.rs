@@ -7,6 +7,7 @@ mod admin;
 mod breaches;
 mod events;
 mod handoff;
+mod history;
 mod related;
 mod routing;
 mod users;

@@ -16,6 +16,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
+use countersign_domain::ItemHistory;
 use countersign_domain::{
     ApiErrorCode, ErrorBody, EscalationNotice, EventName, Item, ItemId, Me, NewItem, PullRequest,
     PullResponse, PushRequest, PushResponse, RelatedItems, Role,
@@ -34,6 +35,7 @@ use crate::auth::{self, Caller};
 use crate::error::{ApiError, StoreError};
 use crate::events::Wake;
 use crate::feedback::{self, FeedbackFormat};
+use crate::history;
 use crate::items::{self, CancelOutcome};
 use crate::related;
 use crate::sync::{self, SyncError};
@@ -233,6 +235,24 @@ async fn related_items(
     PathId(id): PathId<ItemId>,
 ) -> Result<Json<RelatedItems>, ApiError> {
     related::related(&state.db, &caller, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no item {id} you hold or held")))
+}
+
+/// Every audit entry about item `id`, oldest first (docs/protocol.md "Item history"): for its
+/// holders and former holders, seniors of its team and admins. Unknown, or not one the caller may
+/// ask about: 404 either way.
+#[utoipa::path(get, path = "/v1/items/{id}/history", tag = "items", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Item id")),
+    responses((status = 200, body = ItemHistory), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn item_history(
+    State(state): State<AppState>,
+    ReviewerOrAdmin(caller): ReviewerOrAdmin,
+    PathId(id): PathId<ItemId>,
+) -> Result<Json<ItemHistory>, ApiError> {
+    history::history(&state.db, &caller, id)
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no item {id} you hold or held")))
@@ -510,7 +530,7 @@ impl utoipa::Modify for BearerAuth {
     paths(healthz, metrics, openapi_json, me, create_user, admin::list_users, admin::patch_user,
         admin::issue_token, admin::list_teams, admin::create_team, admin::queue_health,
         kinds::put_kind, kinds::list_kinds, kinds::get_kind, submit_item, get_item, cancel_item, related_items,
-        pull, push, events, audit_log, export_feedback),
+        pull, push, events, audit_log, export_feedback, item_history),
     // The `escalation` event's data: not a request or response body, so named here.
     components(schemas(EscalationNotice)),
     modifiers(&BearerAuth)
@@ -543,6 +563,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/items/{id}", get(get_item))
         .route("/v1/items/{id}/cancel", post(cancel_item))
         .route("/v1/items/{id}/related", get(related_items))
+        .route("/v1/items/{id}/history", get(item_history))
         .route("/v1/sync/pull", post(pull))
         .route("/v1/sync/push", post(push))
         .route("/v1/events", get(events))

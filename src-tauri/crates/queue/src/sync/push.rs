@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use countersign_domain::AuditAction;
 use countersign_domain::{
     Action, ClientId, EscalationNotice, Mutation, MutationId, MutationResult, MutationStatus,
     PushResponse, ResultCode,
@@ -270,7 +271,7 @@ async fn apply_batch(
                 data["code"] = json!(code);
                 ctx.audit.push(AuditEvent::new(
                     caller,
-                    "mutation_rejected",
+                    AuditAction::MutationRejected,
                     audit_item,
                     data,
                 ));
@@ -279,8 +280,12 @@ async fn apply_batch(
             }
             (Verdict::Conflict(reason, message), _) => {
                 data["code"] = json!(reason);
-                ctx.audit
-                    .push(AuditEvent::new(caller, "conflict", audit_item, data));
+                ctx.audit.push(AuditEvent::new(
+                    caller,
+                    AuditAction::Conflict,
+                    audit_item,
+                    data,
+                ));
                 results.push(result(
                     MutationStatus::Conflict,
                     Some(reason.into()),
@@ -306,24 +311,24 @@ async fn apply_batch(
                     data["supersedes"] = json!("timeout");
                 }
                 decided.push(item_id.clone());
-                "decide"
+                AuditAction::Decide
             }
             Transition::AwaitSecondApproval => {
                 data["awaiting"] = json!("second_approval");
                 ctx.recipients
                     .insert(Recipients::work(audience, team.as_deref()));
-                "decide"
+                AuditAction::Decide
             }
             Transition::Escalate => {
                 ctx.recipients
                     .insert(Recipients::Escalated(EscalationNotice::of(&row.item)));
-                "escalate"
+                AuditAction::Escalate
             }
             Transition::Release => {
                 ctx.recipients
                     .insert(Recipients::work(audience, team.as_deref()));
                 released_by_caller.push(item_id.clone());
-                "release"
+                AuditAction::Release
             }
         };
         // Other devices of the same reviewer drop the item on their next pull.
