@@ -357,7 +357,7 @@ export interface components {
          * @description What a reviewer can do with an assignment.
          * @enum {string}
          */
-        Action: "approve" | "approve_with_edits" | "reject" | "escalate" | "release";
+        Action: "approve" | "approve_with_edits" | "reject" | "escalate" | "release" | "comment";
         /** @description The AI's proposal: its output plus what it says about it. */
         AiProposal: {
             /** Format: double */
@@ -662,6 +662,18 @@ export interface components {
             /** @description The teams the user belongs to; items of other teams are never offered to them. */
             teams?: string[];
         };
+        /** @description The data of a `mention` event: a comment on an item named the caller. */
+        MentionNotice: {
+            /** @description Who wrote the comment. */
+            by: string;
+            /** @description The comment's id (its mutation's `decision_id`): one notice per comment. */
+            comment_id: components["schemas"]["DecisionId"];
+            /** @description The comment's text, cut to [`MentionNotice::EXCERPT_CHARS`] characters. */
+            excerpt: string;
+            item_id: components["schemas"]["ItemId"];
+            /** @description The item's title, cut to [`MentionNotice::EXCERPT_CHARS`] characters. */
+            title: string;
+        };
         /** @description One decision (or release) sent by a client; ids grow by one per client. */
         Mutation: {
             action: components["schemas"]["Action"];
@@ -819,7 +831,7 @@ export interface components {
          * @description `MutationResult.code`: why a mutation was a conflict or was rejected.
          * @enum {string}
          */
-        ResultCode: "reassigned" | "decided_elsewhere" | "cancelled" | "forbidden" | "invalid_mutation" | "same_approver" | "mutation_id_reused" | "timed_out" | "unknown_reason_code" | "invalid_correction" | "unknown";
+        ResultCode: "reassigned" | "decided_elsewhere" | "cancelled" | "forbidden" | "invalid_mutation" | "same_approver" | "mutation_id_reused" | "timed_out" | "unknown_reason_code" | "invalid_correction" | "comment_too_long" | "unknown";
         /**
          * @description How risky the AI judged the case.
          * @enum {string}

@@ -28,6 +28,9 @@ pub enum DecisionError {
     UnknownReason { code: String, allowed: String },
     #[error("this item asks for an attestation before it is approved")]
     MissingAttestation,
+    /// A comment goes through `Store::comment`, never as a decision.
+    #[error("a comment is not a decision")]
+    NotADecision,
 }
 
 /// Whether `action` on `item` is a sign-off that needs an attestation (and, in the app, the reviewer's
@@ -45,6 +48,9 @@ pub fn validate(
     item: &Item,
     reasons: Option<&[String]>,
 ) -> Result<(), DecisionError> {
+    if input.action == Action::Comment {
+        return Err(DecisionError::NotADecision);
+    }
     match (&input.correction, input.action) {
         (None, Action::ApproveWithEdits) => return Err(DecisionError::MissingCorrection),
         (Some(correction), Action::ApproveWithEdits) => {

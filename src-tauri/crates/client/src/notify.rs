@@ -191,6 +191,7 @@ pub fn notices_for(requests: &[NotifyRequest]) -> Vec<Notice> {
             (NotifyReason::Escalation, "escalations"),
             (NotifyReason::SecondApproval, "second approvals"),
             (NotifyReason::DueSoon, "items due soon"),
+            (NotifyReason::Mention, "mentions"),
         ]
         .into_iter()
         .filter(|(reason, _)| count(*reason) > 0)
@@ -217,6 +218,7 @@ pub fn notices_for(requests: &[NotifyRequest]) -> Vec<Notice> {
                 NotifyReason::Escalation => "Escalated to you",
                 NotifyReason::SecondApproval => "Second approval needed",
                 NotifyReason::DueSoon => "Due soon",
+                NotifyReason::Mention => "Mentioned in a comment",
             }
             .to_owned(),
             body: request.title.clone(),

@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use countersign_domain::kind::KindList;
 use countersign_domain::{
-    Assignment, EscalationNotice, Item, ItemId, LeaseId, Mutation, MutationId, MutationStatus,
-    PullResponse, PushResponse, RemovalReason, ResultCode, Stage,
+    Assignment, EscalationNotice, Item, ItemId, LeaseId, MentionNotice, Mutation, MutationId,
+    MutationStatus, PullResponse, PushResponse, RemovalReason, ResultCode, Stage,
 };
 
 use crate::model::{AssignmentStatus, wire_enum};
@@ -284,6 +284,8 @@ wire_enum! {
         Escalation = "escalation",
         SecondApproval = "second_approval",
         DueSoon = "due_soon",
+        /// A comment mentioned the reviewer (docs/protocol.md, "Comments").
+        Mention = "mention",
     }
 }
 
@@ -320,6 +322,18 @@ impl NotifyRequest {
             kind: notice.kind,
             team: notice.team,
             due_at: notice.due_at,
+        }
+    }
+
+    /// The notice of a `mention` event: who wrote what, on which item.
+    pub fn mention(notice: MentionNotice) -> Self {
+        Self {
+            item_id: notice.item_id,
+            reason: NotifyReason::Mention,
+            title: format!("{} on {}: {}", notice.by, notice.title, notice.excerpt),
+            kind: notice.kind,
+            team: notice.team,
+            due_at: None,
         }
     }
 }

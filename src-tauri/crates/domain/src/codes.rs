@@ -121,6 +121,8 @@ pub enum ResultCode {
     UnknownReasonCode,
     /// Rejected: an approve_with_edits whose correction does not satisfy the kind's output schema.
     InvalidCorrection,
+    /// Rejected: a comment longer than [`crate::COMMENT_MAX_CHARS`] characters.
+    CommentTooLong,
     /// A code this build does not know.
     #[serde(other)]
     Unknown,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ItemId;
+use crate::{DecisionId, ItemId};
 
 /// The `action` of an audit entry (docs/protocol.md, "Audit log"); the queue writes these names and
 /// the history carries them. An action this build does not know decodes as `Unknown`.
@@ -62,7 +62,7 @@ pub enum AuditAction {
     UserChanged,
     /// A token was issued (never about an item).
     TokenIssued,
-    /// A comment on the item (`data.text`, `data.mentions`).
+    /// A comment on the item (`data.note`, `data.mentions`: the users told).
     Comment,
     /// An action this build does not know.
     #[serde(other)]
@@ -107,10 +107,82 @@ pub struct ItemHistory {
     pub entries: Vec<HistoryEntry>,
 }
 
+/// The most characters a comment's text may have (docs/protocol.md, "Comments").
+pub const COMMENT_MAX_CHARS: usize = 4000;
+
+/// The user names a comment mentions: each `@name` (a name's characters: ASCII letters, digits,
+/// `.`, `_`, `-`, `@`), without the trailing `.` that ends a sentence, in order, each once.
+pub fn mentions(text: &str) -> Vec<String> {
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@');
+    let mut names: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        let before = rest[..at].chars().next_back();
+        let after = &rest[at + 1..];
+        let end = after
+            .find(|c: char| !is_name_char(c))
+            .unwrap_or(after.len());
+        let name = after[..end].trim_end_matches(['.', '@']);
+        // `a@b` inside a word (an e-mail address) is not a mention.
+        if before.is_none_or(|c| !is_name_char(c))
+            && !name.is_empty()
+            && name.len() <= 64
+            && !names.iter().any(|known| known == name)
+        {
+            names.push(name.to_owned());
+        }
+        rest = &after[end..];
+    }
+    names
+}
+
+/// The data of a `mention` event: a comment on an item named the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct MentionNotice {
+    pub item_id: ItemId,
+    /// The item's title, cut to [`MentionNotice::EXCERPT_CHARS`] characters.
+    pub title: String,
+    /// The item's kind and team, for the reviewer's muted kinds and teams.
+    pub kind: String,
+    pub team: Option<String>,
+    /// Who wrote the comment.
+    pub by: String,
+    /// The comment's id (its mutation's `decision_id`): one notice per comment.
+    pub comment_id: DecisionId,
+    /// The comment's text, cut to [`MentionNotice::EXCERPT_CHARS`] characters.
+    pub excerpt: String,
+}
+
+impl MentionNotice {
+    /// A notification shows a line or two; the cut also keeps a PostgreSQL NOTIFY payload small.
+    pub const EXCERPT_CHARS: usize = 200;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use strum::VariantArray;
+
+    #[test]
+    fn mentions_are_names_after_an_at_sign() {
+        let cases: Vec<(&str, Vec<&str>)> = vec![
+            ("@sara please look", vec!["sara"]),
+            (
+                "ask @sara. Then @bo_2, then @sara again",
+                vec!["sara", "bo_2"],
+            ),
+            ("mail ana@example.org", vec![]),
+            ("(@ana.b-c) and @a@b", vec!["ana.b-c", "a@b"]),
+            ("@ @. @", vec![]),
+            ("no mention", vec![]),
+            ("ünï @ïan", vec![]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(mentions(text), expected, "{text}");
+        }
+    }
 
     #[test]
     fn wire_names_agree_and_unknown_actions_decode() {

@@ -62,6 +62,9 @@ pub enum Action {
     Reject,
     Escalate,
     Release,
+    /// Not a decision: a comment on the item, its text in the mutation's `note`
+    /// (docs/protocol.md, "Comments"). It changes neither the item nor its lease.
+    Comment,
 }
 
 /// One named input to the AI's judgement, e.g. `velocity_24h`.

@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 pub use admin::{IssuedToken, QueueHealth, QueueHealthRow, TokenRequest};
 pub use codes::{ApiErrorCode, ResultCode};
 /// An item's story: its audit entries, typed.
-pub use history::{AuditAction, HistoryEntry, ItemHistory};
+pub use history::{
+    AuditAction, COMMENT_MAX_CHARS, HistoryEntry, ItemHistory, MentionNotice, mentions,
+};
 pub use ids::{ClientId, DecisionId, Epoch, ItemId, LeaseId, MutationId};
 pub use item::{
     Action, AiProposal, DecisionRecord, Evidence, FieldFilter, Handoff, Item, ItemStatus,

@@ -200,6 +200,8 @@ pub enum EventName {
     Items,
     /// An item was just escalated to the caller's queue ([`EscalationNotice`]); a pull follows.
     Escalation,
+    /// A comment mentioned the caller ([`crate::MentionNotice`]).
+    Mention,
 }
 
 impl EventName {

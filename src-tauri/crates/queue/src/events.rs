@@ -1,7 +1,7 @@
 //! "Your assignments changed" signals for `GET /v1/events`. On PostgreSQL they travel through
 //! `NOTIFY` so that every replica hears them; on SQLite there is one process and they stay in it.
 
-use countersign_domain::{EscalationNotice, Role};
+use countersign_domain::{EscalationNotice, MentionNotice, Role};
 use futures::{Stream, StreamExt};
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
@@ -33,6 +33,11 @@ pub enum Recipients {
     /// An item was escalated: the seniors who may take it (as `Work` for seniors of its team) pull,
     /// and are told which item it is.
     Escalated(EscalationNotice),
+    /// A comment mentioned `user` (docs/protocol.md, "Comments"): they are told, nobody pulls.
+    Mentioned {
+        user: String,
+        notice: MentionNotice,
+    },
 }
 
 /// What a subscriber is woken for.
@@ -40,6 +45,7 @@ pub enum Recipients {
 pub enum Wake {
     Pull,
     Escalated(EscalationNotice),
+    Mentioned(MentionNotice),
 }
 
 impl Recipients {
@@ -59,17 +65,23 @@ impl Recipients {
             Recipients::Escalated(notice) => {
                 work_includes(Audience::Seniors, &notice.team, role, teams)
             }
+            Recipients::Mentioned { user, .. } => user == name,
         }
     }
 
-    /// `user:NAME`, the audience's name, `AUDIENCE:TEAM`, or `escalated:` and the notice's JSON:
-    /// what travels in a PostgreSQL NOTIFY. Audience and team names have no `:`.
+    /// `user:NAME`, the audience's name, `AUDIENCE:TEAM`, `escalated:` and the notice's JSON, or
+    /// `mentioned:` and the JSON of `[user, notice]`: what travels in a PostgreSQL NOTIFY.
+    /// Audience and team names have no `:`.
     fn encode(&self) -> String {
         match self {
             Recipients::User(name) => format!("user:{name}"),
             Recipients::Escalated(notice) => format!(
                 "escalated:{}",
                 serde_json::to_string(notice).unwrap_or_default()
+            ),
+            Recipients::Mentioned { user, notice } => format!(
+                "mentioned:{}",
+                serde_json::to_string(&(user, notice)).unwrap_or_default()
             ),
             Recipients::Work {
                 audience,
@@ -88,6 +100,11 @@ impl Recipients {
         }
         if let Some(notice) = text.strip_prefix("escalated:") {
             return serde_json::from_str(notice).ok().map(Recipients::Escalated);
+        }
+        if let Some(mention) = text.strip_prefix("mentioned:") {
+            return serde_json::from_str(mention)
+                .ok()
+                .map(|(user, notice)| Recipients::Mentioned { user, notice });
         }
         let (audience, team) = match text.split_once(':') {
             Some((audience, team)) => (audience, Some(team)),
@@ -150,6 +167,7 @@ impl Events {
                             {
                                 Some(match recipients {
                                     Recipients::Escalated(notice) => Wake::Escalated(notice),
+                                    Recipients::Mentioned { notice, .. } => Wake::Mentioned(notice),
                                     _ => Wake::Pull,
                                 })
                             }
@@ -269,6 +287,18 @@ mod tests {
             Recipients::work(Audience::Reviewers, Some("team-2.x_y")),
             Recipients::Escalated(escalated(Some("fraud"))),
             Recipients::Escalated(escalated(None)),
+            Recipients::Mentioned {
+                user: "a.b@c:d".into(),
+                notice: MentionNotice {
+                    item_id: countersign_domain::ItemId::new_v7(),
+                    title: "user:x \"quoted\"".into(),
+                    kind: "transaction".into(),
+                    team: Some("fraud".into()),
+                    by: "sara".into(),
+                    comment_id: countersign_domain::DecisionId::new_v7(),
+                    excerpt: "@ana see mentioned:[1]".into(),
+                },
+            },
         ] {
             assert_eq!(Recipients::decode(&recipients.encode()), Some(recipients));
         }

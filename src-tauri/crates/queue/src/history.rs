@@ -1,32 +1,16 @@
 //! An item's story (`GET /v1/items/{id}/history`, docs/protocol.md "Item history"): every audit
-//! entry about the item, oldest first, for whoever may ask about it ([`teams::may_ask_about`]).
+//! entry about the item, oldest first, for whoever may ask about it (`teams::may_ask_about`).
 
 use chrono::DateTime;
 use countersign_domain::{AuditAction, HistoryEntry, ItemHistory, ItemId};
 
-use crate::audit;
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::StoreError;
-use crate::teams;
+use crate::{audit, comments};
 
 /// Audit entries read at a time.
 const PAGE: i64 = 1000;
-
-/// Whether `caller` may ask about item `id` (false too when there is no such item; the two are never
-/// told apart).
-pub(crate) async fn may_ask(db: &Db, caller: &Caller, id: ItemId) -> Result<bool, StoreError> {
-    let mut sql = "SELECT i.id FROM items i WHERE i.id = $1".to_owned();
-    let rule = teams::may_ask_about(caller.role, "i", "$2");
-    if let Some(rule) = &rule {
-        sql.push_str(&format!(" AND {rule}"));
-    }
-    let mut query = sqlx::query(&sql).bind(id.to_string());
-    if rule.is_some() {
-        query = query.bind(caller.name.clone());
-    }
-    Ok(query.fetch_optional(&db.pool).await?.is_some())
-}
 
 /// The history of item `id`, or `None` when there is no such item or the caller may not ask about
 /// it.
@@ -35,9 +19,11 @@ pub async fn history(
     caller: &Caller,
     id: ItemId,
 ) -> Result<Option<ItemHistory>, StoreError> {
-    if !may_ask(db, caller, id).await? {
+    let mut conn = db.pool.acquire().await?;
+    if !comments::may_ask(&mut conn, caller, &id.to_string()).await? {
         return Ok(None);
     }
+    drop(conn);
     let item = id.to_string();
     let mut entries = Vec::new();
     let mut after = 0;

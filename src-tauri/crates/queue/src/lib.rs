@@ -11,6 +11,7 @@ pub mod audit_bundle;
 pub mod auth;
 pub mod callbacks;
 mod clock;
+pub mod comments;
 mod context;
 pub mod db;
 pub mod deadlines;

@@ -5,6 +5,7 @@
 
 mod admin;
 mod breaches;
+mod comments;
 mod events;
 mod handoff;
 mod history;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use chrono::{DateTime, Utc};
 use countersign_domain::kind::KindList;
-use countersign_domain::{ApiErrorCode, EscalationNotice, EventName, PullRequest, PushRequest};
+use countersign_domain::{ApiErrorCode, EventName, PullRequest, PushRequest};
 use serde::Serialize;
 use tokio::sync::Notify;
 
@@ -238,26 +238,30 @@ impl SyncEngine {
     }
 
     /// Shows the notice of an `escalation` event's item now (once per item: the pull that brings it
-    /// raises nothing more), so a senior hears of it without waiting for that pull. Malformed data is
-    /// logged and dropped: the pull still brings the item and its notice.
-    async fn notify_escalation(&self, data: &str) {
-        let notice: EscalationNotice = match serde_json::from_str(data) {
-            Ok(notice) => notice,
+    /// raises nothing more), so a senior hears of it without waiting for that pull; likewise a
+    /// `mention` event's (once per item: later comments are in its history). Malformed data is
+    /// logged and dropped: the pull still brings an escalated item and its notice.
+    async fn notify_event<N: serde::de::DeserializeOwned>(
+        &self,
+        data: &str,
+        request: fn(N) -> plan::NotifyRequest,
+    ) {
+        let request = match serde_json::from_str(data) {
+            Ok(notice) => request(notice),
             Err(error) => {
-                tracing::warn!(%error, "an escalation event with unreadable data");
+                tracing::warn!(%error, "an event with unreadable data");
                 return;
             }
         };
-        let request = plan::NotifyRequest::escalation(notice);
         let raised = match self.store.raise_notice(&request, self.clock.now()).await {
             Ok(raised) => raised,
             Err(error) => {
-                tracing::warn!(%error, "cannot record an escalation's notice");
+                tracing::warn!(%error, reason = request.reason.as_str(), "cannot record a notice");
                 return;
             }
         };
         if raised && let Err(error) = self.notify(vec![request]).await {
-            tracing::warn!(%error, "cannot show an escalation's notice");
+            tracing::warn!(%error, "cannot show a notice");
         }
     }
 
@@ -518,8 +522,15 @@ async fn listen_for_events(engine: SyncEngine, wake: Arc<Notify>) {
                         Ok(Some(event)) => match event.known_name() {
                             Some(EventName::Assignments) => wake.notify_one(),
                             Some(EventName::Escalation) => {
-                                engine.notify_escalation(&event.data).await;
+                                engine
+                                    .notify_event(&event.data, plan::NotifyRequest::escalation)
+                                    .await;
                                 wake.notify_one();
+                            }
+                            Some(EventName::Mention) => {
+                                engine
+                                    .notify_event(&event.data, plan::NotifyRequest::mention)
+                                    .await;
                             }
                             Some(EventName::Items) | None => {}
                         },

@@ -16,11 +16,11 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
-use countersign_domain::ItemHistory;
 use countersign_domain::{
     ApiErrorCode, ErrorBody, EscalationNotice, EventName, Item, ItemId, Me, NewItem, PullRequest,
     PullResponse, PushRequest, PushResponse, RelatedItems, Role,
 };
+use countersign_domain::{ItemHistory, MentionNotice};
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -377,6 +377,14 @@ async fn events(
                         Err(_) => vec![pull_event()],
                     }
                 }
+                Wake::Mentioned(notice) => {
+                    let named = Event::default().event(EventName::Mention.as_str());
+                    // Not expected to fail for a plain struct; the comment stays in the history.
+                    named
+                        .json_data(&notice)
+                        .map(|event| vec![event])
+                        .unwrap_or_default()
+                }
             };
             futures::stream::iter(events.into_iter().map(Ok))
         });
@@ -532,7 +540,7 @@ impl utoipa::Modify for BearerAuth {
         kinds::put_kind, kinds::list_kinds, kinds::get_kind, submit_item, get_item, cancel_item, related_items,
         pull, push, events, audit_log, export_feedback, item_history),
     // The `escalation` event's data: not a request or response body, so named here.
-    components(schemas(EscalationNotice)),
+    components(schemas(EscalationNotice, MentionNotice)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -4,15 +4,15 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use countersign_domain::AuditAction;
 use countersign_domain::{
     Action, ClientId, EscalationNotice, Mutation, MutationId, MutationResult, MutationStatus,
     PushResponse, ResultCode,
 };
+use countersign_domain::{AuditAction, Item, MentionNotice};
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
-use super::rules::{ItemState, LeaseGrant, Transition, Verdict, judge, transition};
+use super::rules::{ItemState, LeaseGrant, Transition, Verdict, judge, judge_comment, transition};
 use super::{SyncError, settle};
 use crate::AppState;
 use crate::audience::Audience;
@@ -25,7 +25,7 @@ use crate::db::{
 use crate::error::StoreError;
 use crate::events::Recipients;
 use crate::items::{self, ItemRow};
-use crate::{kinds, leases, webhook};
+use crate::{comments, kinds, leases, webhook};
 
 /// Mutations accepted in one push.
 pub const MAX_MUTATIONS_PER_PUSH: usize = 500;
@@ -250,6 +250,11 @@ async fn apply_batch(
     let mut released_by_caller: Vec<String> = Vec::new();
     for mutation in mutations {
         let item_id = mutation.item_id.to_string();
+        if mutation.action == Action::Comment {
+            let item = rows.get(&item_id).map(|row| &row.item);
+            results.push(comment(ctx, tx, mutation, item).await?);
+            continue;
+        }
         let lease = leases.get(&mutation.lease_id.to_string());
         let row = rows.get_mut(&item_id);
         let item_state = row.as_deref().map(ItemState::from);
@@ -330,6 +335,8 @@ async fn apply_batch(
                 released_by_caller.push(item_id.clone());
                 AuditAction::Release
             }
+            // Comments are judged by `comment` and never reach here.
+            Transition::Comment => AuditAction::Comment,
         };
         // Other devices of the same reviewer drop the item on their next pull.
         ctx.recipients.insert(Recipients::User(caller.to_owned()));
@@ -382,6 +389,70 @@ async fn apply_batch(
     Ok(results)
 }
 
+/// Judges and records one comment (docs/protocol.md, "Comments"): an audit entry `comment` with
+/// the people it notifies, or `mutation_rejected`; the item and its lease stay as they are.
+/// `item` is `None` when there is no such item.
+async fn comment(
+    ctx: &mut SyncContext<'_>,
+    tx: &mut Tx,
+    mutation: &Mutation,
+    item: Option<&Item>,
+) -> Result<MutationResult, StoreError> {
+    let author = ctx.caller.name.as_str();
+    let item_id = mutation.item_id.to_string();
+    let may_ask = item.is_some() && comments::may_ask(tx, ctx.caller, &item_id).await?;
+    let mut data = mutation_data(ctx.client_id, mutation);
+    let audit_item = item.map(|_| item_id.clone());
+    // `may_ask` is false for an unknown item, so an accepted comment has its item.
+    let judged = judge_comment(mutation, may_ask)
+        .and_then(|()| item.ok_or((ResultCode::Forbidden, format!("there is no item {item_id}"))));
+    let (status, code, message) = match judged {
+        Ok(item) => {
+            let text = mutation.note.as_deref().unwrap_or_default();
+            let notified = comments::mentioned(tx, &item_id, text, author).await?;
+            for user in &notified {
+                let cut = |text: &str| text.chars().take(MentionNotice::EXCERPT_CHARS).collect();
+                ctx.recipients.insert(Recipients::Mentioned {
+                    user: user.clone(),
+                    notice: MentionNotice {
+                        item_id: mutation.item_id,
+                        title: cut(&item.title),
+                        kind: item.kind.clone(),
+                        team: item.team.clone(),
+                        by: author.to_owned(),
+                        comment_id: mutation.decision_id,
+                        excerpt: cut(text),
+                    },
+                });
+            }
+            data["mentions"] = json!(notified);
+            ctx.audit.push(AuditEvent::new(
+                author,
+                AuditAction::Comment,
+                audit_item,
+                data,
+            ));
+            (MutationStatus::Applied, None, None)
+        }
+        Err((code, message)) => {
+            data["code"] = json!(code);
+            ctx.audit.push(AuditEvent::new(
+                author,
+                AuditAction::MutationRejected,
+                audit_item,
+                data,
+            ));
+            (MutationStatus::Rejected, Some(code), Some(message))
+        }
+    };
+    Ok(MutationResult {
+        id: mutation.id,
+        status,
+        code,
+        message,
+    })
+}
+
 async fn insert_decisions(
     tx: &mut Tx,
     caller: &str,
@@ -390,7 +461,7 @@ async fn insert_decisions(
 ) -> Result<(), StoreError> {
     let recorded: Vec<&&Mutation> = applied
         .iter()
-        .filter(|mutation| mutation.action != Action::Release)
+        .filter(|mutation| !matches!(mutation.action, Action::Release | Action::Comment))
         .collect();
     for chunk in recorded.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(

@@ -3,6 +3,7 @@
 //! below is the specification; `push` is the I/O around it.
 
 use chrono::{DateTime, Utc};
+use countersign_domain::COMMENT_MAX_CHARS;
 use countersign_domain::{
     Action, DecisionRecord, Handoff, ItemStatus, Mutation, Outcome, RemovalReason, ResultCode,
     Stage,
@@ -46,6 +47,8 @@ pub(crate) enum Transition {
     AwaitSecondApproval,
     Escalate,
     Release,
+    /// A comment: the item and its lease stay as they are.
+    Comment,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -166,7 +169,7 @@ pub(crate) fn judge(
                 );
             }
         }
-        Action::Approve | Action::Escalate | Action::Release => {}
+        Action::Approve | Action::Escalate | Action::Release | Action::Comment => {}
     }
     match (lease.stage, mutation.action) {
         (Stage::Escalation, Action::Escalate) => {
@@ -263,7 +266,41 @@ pub(crate) fn judge(
         }
         Action::Escalate => Transition::Escalate,
         Action::Release => Transition::Release,
+        Action::Comment => Transition::Comment,
     })
+}
+
+/// The rule book for a comment (`push` judges comments here, not by [`judge`]): not fenced by
+/// the lease, since it changes nothing; `may_ask` says whether the author may read the item's
+/// history (false too for an unknown item). A text is required and at most
+/// [`COMMENT_MAX_CHARS`] characters.
+pub(crate) fn judge_comment(
+    mutation: &Mutation,
+    may_ask: bool,
+) -> Result<(), (ResultCode, String)> {
+    let text = mutation.note.as_deref().unwrap_or_default();
+    if text.trim().is_empty() {
+        return Err((
+            ResultCode::InvalidMutation,
+            "a comment needs its text in note".into(),
+        ));
+    }
+    if too_long(Some(text), COMMENT_MAX_CHARS) {
+        return Err((
+            ResultCode::CommentTooLong,
+            format!("a comment has at most {COMMENT_MAX_CHARS} characters"),
+        ));
+    }
+    if !may_ask {
+        return Err((
+            ResultCode::Forbidden,
+            format!(
+                "item {} is not one you hold, held or oversee; you cannot comment on it",
+                mutation.item_id
+            ),
+        ));
+    }
+    Ok(())
 }
 
 impl From<&ItemRow> for ItemState {
@@ -291,7 +328,7 @@ pub(crate) fn transition(
     mutation: &Mutation,
     now: DateTime<Utc>,
 ) {
-    if mutation.action != Action::Release {
+    if !matches!(transition, Transition::Release | Transition::Comment) {
         row.item.decisions.push(DecisionRecord {
             by: caller.to_owned(),
             action: mutation.action,
@@ -342,6 +379,7 @@ pub(crate) fn transition(
                 release(row);
             }
         }
+        Transition::Comment => {}
     }
 }
 
@@ -366,6 +404,31 @@ mod tests {
             note: None,
             attestation: None,
             client_time: None,
+        }
+    }
+
+    #[test]
+    fn a_comment_needs_a_text_within_the_limit_and_an_author_who_may_read_the_history() {
+        let comment = |note: Option<String>| Mutation {
+            note,
+            ..mutation(Action::Comment)
+        };
+        let at_limit = "é".repeat(COMMENT_MAX_CHARS);
+        let over = "x".repeat(COMMENT_MAX_CHARS + 1);
+        let cases: Vec<(Option<String>, bool, Option<ResultCode>)> = vec![
+            (Some("@sara is this the same card?".into()), true, None),
+            (Some(at_limit), true, None),
+            (Some(over.clone()), true, Some(ResultCode::CommentTooLong)),
+            (Some(over), false, Some(ResultCode::CommentTooLong)),
+            (None, true, Some(ResultCode::InvalidMutation)),
+            (Some(" \n ".into()), true, Some(ResultCode::InvalidMutation)),
+            (Some("hello".into()), false, Some(ResultCode::Forbidden)),
+        ];
+        for (note, may_ask, expected) in cases {
+            let judged = judge_comment(&comment(note.clone()), may_ask)
+                .err()
+                .map(|(code, _)| code);
+            assert_eq!(judged, expected, "{note:?} may_ask={may_ask}");
         }
     }
 
