@@ -28,6 +28,7 @@ pub mod session;
 pub mod shift;
 pub mod status;
 pub mod store;
+pub mod story;
 pub mod sync;
 pub mod views;
 

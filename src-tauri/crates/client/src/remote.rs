@@ -5,6 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use countersign_domain::ItemHistory;
 use countersign_domain::kind::KindList;
 use countersign_domain::{
     ApiErrorCode, ErrorBody, EventName, IssuedToken, ItemId, Me, PullRequest, PullResponse,
@@ -260,6 +261,16 @@ impl QueueClient {
         self.call::<(), _>(
             Method::GET,
             self.url(&format!("v1/items/{id}/related"))?,
+            None,
+        )
+        .await
+    }
+
+    /// `GET /v1/items/{id}/history`: the item's story (docs/protocol.md, "Item history").
+    pub async fn history(&self, id: ItemId) -> Result<ItemHistory, RemoteError> {
+        self.call::<(), _>(
+            Method::GET,
+            self.url(&format!("v1/items/{id}/history"))?,
             None,
         )
         .await

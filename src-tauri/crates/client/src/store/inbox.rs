@@ -1,10 +1,11 @@
 //! Reading the inbox: pages, counts and one assignment in full.
 
-use countersign_domain::{ItemId, Stage};
+use countersign_domain::{Action, ItemId, Stage};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::codec::{
     SUMMARY_COLUMNS, from_json, from_wire_name, read_decision, read_summary, risk_rank, timestamp,
+    wire_name,
 };
 use super::{Store, StoreError};
 use crate::model::{
@@ -217,13 +218,15 @@ impl Store {
         };
         let summary = read_summary(&row)?;
         let item = from_json("item", row.try_get("item_json")?)?;
-        let decision =
-            sqlx::query("SELECT * FROM outbox WHERE item_id = ? ORDER BY seq DESC LIMIT 1")
-                .bind(item_id.to_string())
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|row| read_decision(&row))
-                .transpose()?;
+        let decision = sqlx::query(
+            "SELECT * FROM outbox WHERE item_id = ? AND action <> ? ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(item_id.to_string())
+        .bind(wire_name(&Action::Comment))
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| read_decision(&row))
+        .transpose()?;
         let draft = self.draft(item_id).await?;
         Ok(Some(AssignmentDetail {
             summary,

@@ -9,7 +9,8 @@
 //! One module per job: `inbox` (reading pages), `outbox` (deciding, undoing, pushing), `pull` (applying
 //! what the server sent), `opened` (openings the next pull reports), `kinds` (the server's registered
 //! kinds as last fetched), `notices` (notifications raised once per item), `search` (the full-text
-//! index and related items), `bulk` (one action on many items), `views` (saved views), `conflicts`,
+//! index and related items), `bulk` (one action on many items), `views` (saved views), `story`
+//! (comments into the outbox, items' histories as last fetched), `conflicts`,
 //! `drafts`, and `codec` (columns to model values and back).
 
 mod bulk;
@@ -23,6 +24,7 @@ mod opened;
 mod outbox;
 mod pull;
 mod search;
+mod story;
 mod views;
 
 use std::path::{Path, PathBuf};
@@ -46,6 +48,7 @@ use codec::{read_sync_state, timestamp};
 pub use outbox::PushApplied;
 pub use pull::PullApplied;
 pub use search::{RANKED_MATCHES, RelatedItem, SearchHit, SearchPage};
+pub use story::{CachedHistory, LocalComment};
 
 /// The database file inside a data directory.
 pub const DATABASE_FILE: &str = "countersign.db";
@@ -105,6 +108,12 @@ pub enum StoreError {
     Bulk(#[from] BulkError),
     #[error("cannot keep that view: {0}")]
     View(#[from] ViewError),
+    /// A comment with no text (docs/protocol.md, "Comments").
+    #[error("a comment needs a text")]
+    EmptyComment,
+    /// A comment the server would refuse as `comment_too_long`.
+    #[error("a comment has at most {0} characters")]
+    CommentTooLong(usize),
 }
 
 /// Handle on one data directory's database; cheap to clone.

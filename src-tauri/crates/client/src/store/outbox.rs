@@ -48,10 +48,12 @@ impl Store {
     pub async fn undo(&self, item_id: ItemId, now: DateTime<Utc>) -> Result<(), StoreError> {
         let mut tx = self.begin_immediate().await?;
         let row = sqlx::query(
-            "SELECT seq, decision_id, action, state FROM outbox WHERE item_id = ? AND state <> ?",
+            "SELECT seq, decision_id, action, state FROM outbox WHERE item_id = ? AND state <> ? \
+             AND action <> ?",
         )
         .bind(item_id.to_string())
         .bind(OutboxState::Done.as_str())
+        .bind(wire_name(&Action::Comment))
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NothingToUndo(item_id))?;
@@ -214,6 +216,15 @@ impl Store {
                 continue;
             }
             let item_id = mutation.item_id.to_string();
+            if mutation.action == Action::Comment {
+                // A comment leaves its item as it is; its result stays in the outbox row.
+                if ack.status == MutationStatus::Applied {
+                    applied.applied += 1;
+                } else {
+                    applied.rejected += 1;
+                }
+                continue;
+            }
             let message = ack.message.clone().unwrap_or_else(|| {
                 ack.code
                     .map_or_else(|| wire_name(&ack.status), |code| code.to_string())

@@ -1,11 +1,14 @@
 //! `countersign-cli sync --watch` is killed with SIGKILL at random moments, at least 20 times, while other
-//! processes record decisions in the same data directory. Afterwards every decision is on the server
-//! exactly once and nothing recorded as decided is missing.
+//! processes record decisions (and this one comments, through the same outbox) in the same data
+//! directory. Afterwards every decision and every comment is on the server exactly once and nothing
+//! recorded is missing.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::support::{Reviewer, random_pause};
+use countersign_client::store::Store;
+use countersign_client::{Clock, SystemClock};
 use countersign_testkit::{Backend, QueueProcess, on_both_backends};
 
 const KILLS: usize = 24;
@@ -25,12 +28,25 @@ async fn sigkilled_watch_loses_and_doubles_nothing(backend: Backend) {
 
     let actions = ["approve", "reject", "escalate"];
     let mut recorded: HashMap<String, &str> = HashMap::new();
+    // The same store the CLI processes use: a comment per round, on an item still held.
+    let store = Store::open(alice.data_dir())
+        .await
+        .expect("open the CLI's store");
+    let mut comments: Vec<(String, String)> = Vec::new();
     let mut next = ids.iter().enumerate();
     for kill in 0..KILLS {
         let mut watch = alice
             .command(&["sync", "--watch"])
             .spawn()
             .expect("start sync --watch");
+        // Comment on the last item (decided only after every round) while the watcher runs.
+        let last = &ids[ITEMS - 1];
+        let text = format!("round {kill}: still checking @alice");
+        store
+            .comment(last.parse().expect("an item id"), &text, SystemClock.now())
+            .await
+            .expect("comment");
+        comments.push((last.clone(), text));
         // Decide a few items while the watcher runs: each `decide` is its own process.
         for _ in 0..3 {
             let Some((n, id)) = next.next() else { break };
@@ -100,4 +116,22 @@ async fn sigkilled_watch_loses_and_doubles_nothing(backend: Backend) {
         "enough decisions were made: {}",
         recorded.len()
     );
+    let (last, _) = &comments[0];
+    let audit = queue
+        .http(
+            "GET",
+            &format!("/v1/audit?item_id={last}"),
+            &queue.admin,
+            None,
+        )
+        .await;
+    let stored: Vec<&str> = audit["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|entry| entry["action"] == "comment")
+        .filter_map(|entry| entry["data"]["note"].as_str())
+        .collect();
+    let made: Vec<&str> = comments.iter().map(|(_, text)| text.as_str()).collect();
+    assert_eq!(stored, made, "every comment exactly once, in order");
 }

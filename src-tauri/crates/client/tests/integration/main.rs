@@ -8,6 +8,7 @@ mod support;
 
 mod admin_calls;
 mod bulk;
+mod comments;
 mod due_warnings;
 mod faults;
 mod hostile_server;
