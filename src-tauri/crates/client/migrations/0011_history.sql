@@ -5,3 +5,9 @@ CREATE TABLE item_history (
     history_json  TEXT NOT NULL,
     fetched_at    TEXT NOT NULL
 );
+
+-- Comments share the outbox with decisions (docs/protocol.md, "Comments"): still one unsent decision
+-- per item, but any number of comments beside it.
+DROP INDEX outbox_one_unacked_per_item;
+CREATE UNIQUE INDEX outbox_one_unacked_decision_per_item ON outbox (item_id)
+    WHERE state <> 'done' AND action <> 'comment';

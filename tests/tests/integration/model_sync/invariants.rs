@@ -83,7 +83,24 @@ impl World {
             }
         }
 
-        // 4. Per client: ids, results and counters.
+        // 4. Each comment stored at most once.
+        let comments: Vec<(Option<String>,)> =
+            sqlx::query_as("SELECT data FROM audit_log WHERE action = 'comment'")
+                .fetch_all(&pool)
+                .await
+                .expect("read comments");
+        let mut seen: HashSet<String> = HashSet::new();
+        for (data,) in &comments {
+            let data: Value =
+                serde_json::from_str(data.as_deref().unwrap_or("null")).unwrap_or(Value::Null);
+            let id = data["decision_id"].as_str().unwrap_or_default().to_owned();
+            check!(
+                seen.insert(id.clone()),
+                "comment {id} stored more than once"
+            );
+        }
+
+        // 5. Per client: ids, results and counters.
         let server_decisions: HashMap<String, (String, Option<String>)> =
             sqlx::query_as("SELECT decision_id, action, correction FROM decisions")
                 .fetch_all(&pool)
@@ -163,7 +180,7 @@ impl World {
                     "{name}: undone decision {decision_id} is still in the outbox"
                 );
                 check!(
-                    client.shown.contains_key(decision_id),
+                    client.shown.contains_key(decision_id) || client.comments.contains(decision_id),
                     "{name}: outbox holds decision {decision_id} nobody made"
                 );
                 if let Some(id) = mutation_id {
@@ -341,6 +358,23 @@ impl World {
                         shown.item_id
                     ),
                 }
+            }
+            // Every comment queued is on the server exactly once (check_always: at most once).
+            let stored: HashSet<String> = sqlx::query_scalar::<_, String>(
+                "SELECT data FROM audit_log WHERE action = 'comment'",
+            )
+            .fetch_all(&pool)
+            .await
+            .expect("read comments")
+            .iter()
+            .filter_map(|data| serde_json::from_str::<Value>(data).ok())
+            .filter_map(|data| data["decision_id"].as_str().map(str::to_owned))
+            .collect();
+            for comment in &client.comments {
+                check!(
+                    stored.contains(comment),
+                    "{name}: comment {comment} never reached the server"
+                );
             }
             // The client's view equals the server's: what it may still act on is what it holds.
             let local: Vec<(String, String, i64, String, String)> = sqlx::query_as(

@@ -1,7 +1,7 @@
 //! Model-based property test (issue 5, item 1): the desktop core (Store + SyncEngine) against the real
 //! queue service, under random schedules of decisions, undos, network cuts, lost answers, replayed
 //! requests, a second process on the same data directory, lease expiry and reassignment, client kills
-//! and server restarts. After every step and at quiescence the server's database, each client's
+//! and server restarts, with comments among the decisions. After every step and at quiescence the server's database, each client's
 //! SQLite file and a small reference model are checked against the invariants of docs/protocol.md.
 //!
 //! CI runs a fixed seed and `COUNTERSIGN_MODEL_CASES` (default 300) schedules on SQLite; the long mode
@@ -22,7 +22,7 @@ use countersign_client::notify;
 use countersign_client::remote::{QueueClient, Token};
 use countersign_client::store::{Store as ClientStore, StoreError};
 use countersign_client::sync::{SyncEngine, SyncError};
-use countersign_domain::{Action, Role};
+use countersign_domain::{Action, ItemId, Role};
 use countersign_queue::{Clock as _, ManualClock, Policy};
 use countersign_testkit::fixtures::item;
 use countersign_testkit::{Backend, Proxy, Queue, QueueOptions, TestDb};
@@ -106,6 +106,11 @@ enum Step {
     Submit {
         high_risk: bool,
     },
+    /// Comment on the `pick`-th assignment in the client's inbox (through the same outbox).
+    Comment {
+        client: usize,
+        pick: usize,
+    },
 }
 
 fn client_count() -> usize {
@@ -136,6 +141,7 @@ fn step_strategy() -> impl Strategy<Value = Step> {
         2 => c.clone().prop_map(|to| Step::Reassign { to }),
         1 => Just(Step::RestartServer),
         1 => any::<bool>().prop_map(|high_risk| Step::Submit { high_risk }),
+        3 => (c.clone(), 0..8usize).prop_map(|(client, pick)| Step::Comment { client, pick }),
     ]
 }
 
@@ -170,6 +176,8 @@ struct Client {
     shown: BTreeMap<String, Shown>,
     sent: HashMap<String, Sent>,
     undone: HashSet<String>,
+    /// Comments queued (the store said so), by their `decision_id`: each must reach the server once.
+    comments: HashSet<String>,
     /// Results recorded locally, by mutation id: they must never change.
     results: HashMap<i64, (String, String)>,
     max_server_last: i64,
@@ -289,6 +297,7 @@ struct Tally {
     reclaimed: AtomicU64,
     restarts: AtomicU64,
     kills: AtomicU64,
+    comments: AtomicU64,
 }
 
 static TALLY: Tally = Tally {
@@ -303,6 +312,7 @@ static TALLY: Tally = Tally {
     reclaimed: AtomicU64::new(0),
     restarts: AtomicU64::new(0),
     kills: AtomicU64::new(0),
+    comments: AtomicU64::new(0),
 };
 
 fn tally(counter: &AtomicU64, n: u64) {
@@ -411,7 +421,7 @@ fn desktop_core_against_the_queue_matches_the_model() {
     let summary = format!(
         "{summary}\nmodel_sync: exercised {} decisions ({} undone, {} undo refused as sent), results \
          {} applied / {} conflict / {} rejected, {} lost push answers, {} replays, {} leases \
-         reclaimed, {} server restarts, {} client kills",
+         reclaimed, {} server restarts, {} client kills, {} comments",
         n(&t.decided),
         n(&t.undone),
         n(&t.undo_refused),
@@ -422,7 +432,8 @@ fn desktop_core_against_the_queue_matches_the_model() {
         n(&t.replays),
         n(&t.reclaimed),
         n(&t.restarts),
-        n(&t.kills)
+        n(&t.kills),
+        n(&t.comments)
     );
     // Straight to the process's stderr: libtest captures print!/eprint! of passing tests, and the
     // summary is wanted in CI logs too.

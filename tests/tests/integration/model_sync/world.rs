@@ -41,6 +41,7 @@ impl World {
                 shown: BTreeMap::new(),
                 sent: HashMap::new(),
                 undone: HashSet::new(),
+                comments: HashSet::new(),
                 results: HashMap::new(),
                 max_server_last: 0,
                 max_next: 1,
@@ -160,6 +161,24 @@ impl World {
 
     pub(super) async fn apply(&mut self, step: &Step) -> Check {
         match *step {
+            Step::Comment { client, pick } => {
+                let inbox = self.inbox(client).await;
+                if inbox.is_empty() {
+                    return Ok(());
+                }
+                let item_id: ItemId = inbox[pick % inbox.len()].parse().expect("item id");
+                let text = format!("model comment by {}", self.clients[client].name);
+                let now = self.clock.now();
+                let comment = self.clients[client]
+                    .store
+                    .comment(item_id, &text, now)
+                    .await
+                    .map_err(|e| TestCaseError::fail(format!("comment on a held item: {e}")))?;
+                self.clients[client]
+                    .comments
+                    .insert(comment.comment_id.to_string());
+                tally(&TALLY.comments, 1);
+            }
             Step::Decide { client, pick, act } => {
                 let inbox = self.inbox(client).await;
                 if inbox.is_empty() {
@@ -228,7 +247,8 @@ impl World {
                 }
                 let item_id = inbox[pick % inbox.len()].clone();
                 let latest: Option<(String, String)> = sqlx::query_as(
-                    "SELECT decision_id, state FROM outbox WHERE item_id = ? ORDER BY seq DESC LIMIT 1",
+                    "SELECT decision_id, state FROM outbox WHERE item_id = ? AND action <> 'comment' \
+                     ORDER BY seq DESC LIMIT 1",
                 )
                 .bind(&item_id)
                 .fetch_optional(&self.clients[client].files)

@@ -1,6 +1,6 @@
 //! Comments and the item's story in the desktop core: a comment goes through the outbox with the
 //! decisions and reaches the real queue (behind the fault proxy) exactly once, also when the answer
-//! to its upload is lost; it leaves the item open; too long or on an item not held, it is refused and
+//! to its upload is lost, also beside a decision on the same item; it leaves the item open; too long or on an item not held, it is refused and
 //! nothing is stored; the story comes from the server and, offline, from the copy kept of it.
 
 use std::sync::Arc;
@@ -65,6 +65,13 @@ async fn a_comment_arrives_once_and_the_story_opens_offline(backend: Backend) {
         store.undo(id, now).await,
         Err(StoreError::NothingToUndo(_))
     ));
+    // Beside an unsent decision on the same item, any number of comments.
+    for n in 0..2 {
+        store
+            .comment(other, &format!("approved, note {n}"), now)
+            .await
+            .expect("a comment beside a decision");
+    }
     let open = store.get(id).await.expect("get").expect("held");
     assert_eq!(open.summary.status, AssignmentStatus::Open);
     assert_eq!(open.decision, None, "a comment is not the item's decision");
@@ -104,6 +111,21 @@ async fn a_comment_arrives_once_and_the_story_opens_offline(backend: Backend) {
     );
     let other_item = queue.item(&other.to_string()).await;
     assert_eq!(other_item["decisions"].as_array().map(Vec::len), Some(1));
+    let other_audit = queue
+        .http(
+            "GET",
+            &format!("/v1/audit?item_id={other}"),
+            &queue.admin,
+            None,
+        )
+        .await;
+    let other_comments = other_audit["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|entry| entry["action"] == "comment")
+        .count();
+    assert_eq!(other_comments, 2, "{other_audit}");
     assert_eq!(
         store
             .get(id)
