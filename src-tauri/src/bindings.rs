@@ -18,13 +18,16 @@ mod tests {
     use countersign_client::related::{RelatedCase, RelatedCases, RelatedSource};
     use countersign_client::search::{FieldFilter, TextSegment};
     use countersign_client::shift::ShiftEnd;
+    use countersign_client::store::LocalComment;
     use countersign_client::store::{SearchHit, SearchPage};
+    use countersign_client::story::{ItemStory, StorySource};
     use countersign_client::views::{BuiltinView, SavedView, SavedViewCount, ViewFilter};
     use countersign_domain::{
         Action, AiProposal, ApiErrorCode, DecisionRecord, Evidence, Handoff, IssuedToken, Item,
         ItemStatus, KindDefinition, KindList, Me, MutationStatus, Outcome, QueueHealth,
         RemovalReason, ResultCode, Risk, Role, Route, Signal, Stage, TokenRequest, UserSummary,
     };
+    use countersign_domain::{AuditAction, HistoryEntry};
     use ts_rs::TS;
 
     use crate::error::AppError;
@@ -110,6 +113,11 @@ mod tests {
             ShiftEnd,
             NotificationPreferences,
             NoticeTarget,
+            ItemStory,
+            StorySource,
+            LocalComment,
+            HistoryEntry,
+            AuditAction,
         );
         Ok(())
     }

@@ -63,6 +63,7 @@ impl From<StoreError> for AppError {
             StoreError::Query(_) | StoreError::Bulk(_) | StoreError::View(_) => {
                 ErrorCode::InvalidInput
             }
+            StoreError::EmptyComment | StoreError::CommentTooLong(_) => ErrorCode::InvalidInput,
             _ => ErrorCode::Storage,
         };
         Self::new(code, error.to_string())

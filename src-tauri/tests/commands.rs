@@ -106,6 +106,43 @@ fn the_embedded_demo_answers_every_command_the_ui_uses() {
 }
 
 #[test]
+fn a_comment_is_queued_and_reaches_the_items_timeline() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let (_app, window) = start(data.path());
+    invoke(&window, "sync_now", json!({})).expect("sync");
+    let page = invoke(&window, "list_assignments", query(Some("transaction"), 1)).expect("page");
+    let id = page["rows"][0]["item_id"].as_str().expect("a transaction");
+    let story = invoke(&window, "item_history", json!({"itemId": id})).expect("story");
+    assert_eq!(story["source"], "server", "{story}");
+    let actions: Vec<&str> = story["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|entry| entry["action"].as_str())
+        .collect();
+    assert_eq!(actions[..2], ["submit", "route"], "{story}");
+
+    let empty = invoke(&window, "comment", json!({"itemId": id, "text": " "})).expect_err("empty");
+    assert_eq!(empty["code"], "invalid_input");
+    let text = "Same card as yesterday's dispute.";
+    let queued = invoke(&window, "comment", json!({"itemId": id, "text": text})).expect("comment");
+    assert_eq!(queued["state"], "pending");
+    let waiting = invoke(&window, "item_history", json!({"itemId": id})).expect("story");
+    assert_eq!(waiting["local_comments"][0]["text"], text, "{waiting}");
+    invoke(&window, "sync_now", json!({})).expect("upload");
+    let told = invoke(&window, "item_history", json!({"itemId": id})).expect("story");
+    let comments: Vec<&Value> = told["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|entry| entry["action"] == "comment")
+        .collect();
+    assert_eq!(comments.len(), 1, "{told}");
+    assert_eq!(comments[0]["data"]["note"], text);
+    assert_eq!(told["local_comments"], json!([]));
+}
+
+#[test]
 fn a_draft_comes_back_as_the_text_saved() {
     let data = tempfile::tempdir().expect("temp dir");
     let (_app, window) = start(data.path());

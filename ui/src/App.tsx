@@ -137,6 +137,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     extendDown: () => void extend(1),
     extendUp: () => void extend(-1),
     openRelated: () => void itemRef.current?.openRelated(),
+    timeline: () => itemRef.current?.openTimeline(),
   };
   // One window listener for the app's lifetime, always calling the latest handler: re-adding it on
   // every render could drop a key press that arrives while React runs the effects of a render.

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod desk;
 pub mod inbox;
 pub mod session;
+pub mod story;
 
 /// Declares the handler and, for the test below, the names it answers, from one list of commands.
 macro_rules! commands {
@@ -49,6 +50,8 @@ commands!(
     desk::saved_views,
     desk::save_view,
     desk::delete_view,
+    story::item_history,
+    story::comment,
 );
 
 #[cfg(test)]

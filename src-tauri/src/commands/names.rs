@@ -32,4 +32,6 @@ const COMMANDS: &[&str] = &[
     "saved_views",
     "save_view",
     "delete_view",
+    "item_history",
+    "comment",
 ];

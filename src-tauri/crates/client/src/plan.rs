@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use countersign_domain::kind::KindList;
 use countersign_domain::{
-    Assignment, EscalationNotice, Item, ItemId, LeaseId, MentionNotice, Mutation, MutationId,
-    MutationStatus, PullResponse, PushResponse, RemovalReason, ResultCode, Stage,
+    Action, Assignment, EscalationNotice, Item, ItemId, LeaseId, MentionNotice, Mutation,
+    MutationId, MutationStatus, PullResponse, PushResponse, RemovalReason, ResultCode, Stage,
 };
 
 use crate::model::{AssignmentStatus, wire_enum};
@@ -123,7 +123,7 @@ pub fn check_kinds(list: &KindList) -> Result<(), PlanError> {
 /// Chooses the next push: every unacknowledged mutation again under its own id, then unsent decisions
 /// made at or before `due_by` numbered from `next_mutation_id`, within `limits`. `None` when there is
 /// nothing to send. A decision made after `due_by` is still in its undo window: it and every later one
-/// wait, so decisions keep their local order.
+/// wait, so decisions keep their local order. A comment has no undo window: it is due at once.
 pub fn plan_push(
     unacked: &[OutboxEntry],
     next_mutation_id: MutationId,
@@ -169,7 +169,9 @@ pub fn plan_push(
     }
     for entry in pending {
         let size = approximate_size(&entry.mutation);
-        let due = entry.mutation.client_time.is_none_or(|made| made <= due_by);
+        // A comment cannot be undone, so no undo window holds it back.
+        let due = entry.mutation.action == Action::Comment
+            || entry.mutation.client_time.is_none_or(|made| made <= due_by);
         if !due || !fits(&batch, bytes, size) {
             break;
         }

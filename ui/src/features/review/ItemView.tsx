@@ -11,6 +11,7 @@ import { viewFor } from "./kinds/registry";
 import { ProposalHeader } from "./ProposalPanel";
 import { RelatedPanel, type RelatedHandle } from "./RelatedPanel";
 import { SignOffPanel } from "./SignOffPanel";
+import { TimelinePanel, type TimelineHandle } from "./TimelinePanel";
 import { useMediaQuery } from "../../lib/useMediaQuery";
 import { t } from "../../i18n";
 
@@ -23,6 +24,8 @@ export interface ItemViewHandle {
   read(command: ReadCommand): void;
   /** Opens the focused or first held related case; false when there is none. */
   openRelated(): boolean;
+  /** Opens the item's timeline and focuses it. */
+  openTimeline(): void;
 }
 
 /** Scrolls the item body a page, or focuses the next or previous section heading in it. */
@@ -72,8 +75,10 @@ export function ItemView({ view, now, onDecide, onUndo, onOpenRelated, error, de
   const ids = useId();
   const body = useRef<HTMLDivElement>(null);
   const related = useRef<RelatedHandle>(null);
+  const timeline = useRef<TimelineHandle>(null);
   useImperativeHandle(ref, () => ({
     openRelated: () => related.current?.openHeld() ?? false,
+    openTimeline: () => timeline.current?.open(),
     command: form.run,
     read: (command) => {
       if (body.current) readBody(body.current, command);
@@ -113,6 +118,7 @@ export function ItemView({ view, now, onDecide, onUndo, onOpenRelated, error, de
           <EarlierDecisions decisions={item.decisions} headingId={`${ids}-earlier`} />
           <KindView item={item} now={now} definition={definition} editor={editor} />
           <RelatedPanel ref={related} itemId={itemId} onOpen={onOpenRelated} />
+          <TimelinePanel ref={timeline} itemId={itemId} />
           {!wide && proposal}
           {!wide && signOff}
         </div>

@@ -8,8 +8,8 @@ import { t } from "../../i18n";
 export type ItemCommand = "approve" | "edit" | "reject" | "escalate" | "release";
 /** Moving through the open item's body: a page at a time, or from one section heading to the next. */
 export type ReadCommand = "pageDown" | "pageUp" | "nextSection" | "previousSection";
-/** The inbox's: focus the search box, select rows for a bulk decision, open a related case. */
-export type DeskCommand = "search" | "select" | "extendDown" | "extendUp" | "openRelated";
+/** The inbox's: focus the search box, select rows for a bulk decision, open a related case, open the item's timeline. */
+export type DeskCommand = "search" | "select" | "extendDown" | "extendUp" | "openRelated" | "timeline";
 export type Command = ItemCommand | ReadCommand | DeskCommand | "next" | "previous" | "undo" | "conflicts" | "theme" | "help" | "confirm" | "close";
 
 export interface Binding {
@@ -45,6 +45,7 @@ export const KEYMAP: readonly Binding[] = [
   { command: "help", keys: ["?"], global: true },
   { command: "confirm", keys: ["Ctrl+Enter"], inPanel: true },
   { command: "close", keys: ["Escape"], global: true },
+  { command: "timeline", keys: ["h"] },
 ];
 
 /** The commands a reviewer may give another key; confirming and closing stay on Ctrl+Enter and Esc. */

@@ -28,6 +28,8 @@ import type { SavedView } from "./generated/SavedView";
 import type { SavedViewCount } from "./generated/SavedViewCount";
 import type { SearchPage } from "./generated/SearchPage";
 import type { ViewFilter } from "./generated/ViewFilter";
+import type { ItemStory } from "./generated/ItemStory";
+import type { LocalComment } from "./generated/LocalComment";
 
 export type Unlisten = () => void;
 
@@ -72,6 +74,10 @@ export interface Backend {
   savedViews(): Promise<SavedViewCount[]>;
   saveView(name: string, filter: ViewFilter): Promise<SavedView>;
   deleteView(id: string): Promise<void>;
+  /** The item's timeline: the server's history, or the copy kept of it offline, and unsent comments. */
+  itemHistory(itemId: string): Promise<ItemStory>;
+  /** Queues a comment on a held item (through the outbox, like a decision). */
+  comment(itemId: string, text: string): Promise<LocalComment>;
   notificationPreferences(): Promise<NotificationPreferences>;
   setNotificationPreferences(preferences: NotificationPreferences): Promise<NotificationPreferences>;
   onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten>;

@@ -1,5 +1,6 @@
 import { BackendError, type Backend, type Unlisten } from "./backend";
 import { FakeDirectory } from "./fakeAdmin";
+import { FakeStories } from "./fakeStory";
 import { assignmentFrom, type NewItem, type SampleAssignment } from "./fakeItems";
 import { DEMO_KINDS, HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData";
 import { identifiersOf, matchItem, parseSearch } from "./fakeSearch";
@@ -24,6 +25,8 @@ import type {
   NotificationPreferences,
   RecordedDecision,
   RelatedCases,
+  ItemStory,
+  LocalComment,
   Risk,
   SavedViewCount,
   SearchHit,
@@ -89,6 +92,7 @@ export class FakeBackend implements Backend {
   private preferences: NotificationPreferences = { muted_kinds: [], muted_teams: [], quiet_hours: null };
   private readonly opts: Required<Omit<FakeOptions, "now" | "submissions" | "signedInAs" | "kinds">> & { now: () => number };
   private readonly people = new FakeDirectory();
+  private readonly stories = new FakeStories();
   private readonly views = new FakeViews();
   private readonly pool: NewItem[];
   private kindList: KindList;
@@ -327,11 +331,22 @@ export class FakeBackend implements Backend {
     });
   }
 
+  /** A held item for a command about it; refused when signed out or not held. */
+  private heldItem(itemId: string): Item {
+    this.requireSignedIn();
+    if (!this.byId.has(itemId)) throw new BackendError("not_found", "This item is no longer in your queue.");
+    return this.itemFor(itemId);
+  }
+  itemHistory(itemId: string): Promise<ItemStory> {
+    const me = this.status.signed_in_as?.name ?? "you";
+    return this.tick("item_history", [itemId], () => this.stories.story(this.heldItem(itemId), me, this.status.online, this.opts.now()));
+  }
+  comment(itemId: string, text: string): Promise<LocalComment> {
+    return this.tick("comment", [itemId, text], () => this.stories.comment(this.heldItem(itemId).id, text, this.opts.now()));
+  }
   related(itemId: string): Promise<RelatedCases> {
     return this.tick("related", [itemId], () => {
-      this.requireSignedIn();
-      if (!this.byId.has(itemId)) throw new BackendError("not_found", "This item is no longer in your queue.");
-      const own = identifiersOf(this.itemFor(itemId), this.kindList);
+      const own = identifiersOf(this.heldItem(itemId), this.kindList);
       const cases = own.length === 0 ? [] : this.summaries.flatMap((s) => {
         if (s.item_id === itemId) return [];
         const theirs = identifiersOf(this.itemFor(s.item_id), this.kindList);

@@ -25,6 +25,8 @@ import type { BulkDecision } from "./generated/BulkDecision";
 import type { BulkOutcome } from "./generated/BulkOutcome";
 import type { BulkSkip } from "./generated/BulkSkip";
 import type { RelatedCases } from "./generated/RelatedCases";
+import type { ItemStory } from "./generated/ItemStory";
+import type { LocalComment } from "./generated/LocalComment";
 import type { SavedView } from "./generated/SavedView";
 import type { SavedViewCount } from "./generated/SavedViewCount";
 import type { SearchPage } from "./generated/SearchPage";
@@ -106,6 +108,12 @@ export class TauriBackend implements Backend {
   }
   related(itemId: string) {
     return call<RelatedCases>("related", { itemId });
+  }
+  itemHistory(itemId: string) {
+    return call<ItemStory>("item_history", { itemId });
+  }
+  comment(itemId: string, text: string) {
+    return call<LocalComment>("comment", { itemId, text });
   }
   decideMany(itemIds: string[], decision: BulkDecision) {
     return call<BulkOutcome>("decide_many", { itemIds, decision });

@@ -62,3 +62,11 @@ export type { TokenRequest } from "./generated/TokenRequest";
 export type { UserChange } from "./generated/UserChange";
 export type { UserSummary } from "./generated/UserSummary";
 export type { ViewFilter } from "./generated/ViewFilter";
+export type { AuditAction } from "./generated/AuditAction";
+export type { HistoryEntry } from "./generated/HistoryEntry";
+export type { ItemStory } from "./generated/ItemStory";
+export type { LocalComment } from "./generated/LocalComment";
+export type { StorySource } from "./generated/StorySource";
+
+/** The most characters a comment may have (the domain crate's COMMENT_MAX_CHARS; docs/protocol.md, "Comments"). */
+export const COMMENT_MAX_CHARS = 4000;

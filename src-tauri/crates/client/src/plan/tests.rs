@@ -610,6 +610,19 @@ fn decisions_inside_the_undo_window_wait_and_keep_their_order() {
         plan_push(&nothing_due, MutationId(1), BatchLimits::default(), due_by),
         Ok(None)
     );
+
+    // A comment has no undo window: made just now, it is sent; a decision after it still waits.
+    let mut comment = made(1, None, 6);
+    comment.mutation.action = Action::Comment;
+    let batch = plan_push(
+        &[comment, made(2, None, 6)],
+        MutationId(1),
+        BatchLimits::default(),
+        due_by,
+    )
+    .expect("plan")
+    .expect("batch");
+    assert_eq!(batch.newly_numbered, vec![(1, MutationId(1))]);
 }
 
 #[test]

@@ -3,4 +3,4 @@
 /**
  * What a reviewer can do with an assignment.
  */
-export type Action = "approve" | "approve_with_edits" | "reject" | "escalate" | "release";
+export type Action = "approve" | "approve_with_edits" | "reject" | "escalate" | "release" | "comment";
