@@ -45,25 +45,17 @@ fn comment(id: u64, assignment: &Value, text: &str) -> Value {
 }
 
 async fn comments_are_stored_once_for_those_who_may_read_the_story(backend: Backend) {
-    let db = TestDb::new(backend);
-    let queue = start_with_teams(
-        &db,
-        QueueOptions {
-            policy: Policy::demo(),
-            ..Default::default()
-        },
-    )
-    .await;
-    let admin = queue.user("root", Role::Admin).await;
-    let producer = queue.user("bot", Role::Producer).await;
-    let ana = member(&queue, "ana", Role::Reviewer, &["fraud"]).await;
-    let cleo = member(&queue, "cleo", Role::Reviewer, &["fraud"]).await;
-    let sara = member(&queue, "sara", Role::Senior, &["fraud"]).await;
-    let sid = member(&queue, "sid", Role::Senior, &["editorial"]).await;
-    let submitted = queue
-        .submit(&producer, &item("c-1", "transaction", 0.7, "medium"))
-        .await;
-    let id = submitted["id"].as_str().expect("an id").to_owned();
+    let FraudStory {
+        queue,
+        _db,
+        admin,
+        ana,
+        cleo,
+        sara,
+        sid,
+        id,
+        ..
+    } = FraudStory::start(backend, "c-1").await;
     let ana_client = Uuid::now_v7();
     let anas = assignments(&queue.pull(&ana, ana_client, None).await);
     assert_eq!(anas.len(), 1, "ana holds the item");

@@ -8,26 +8,18 @@ use super::*;
 on_both_backends!(an_items_story_is_told_to_those_who_may_ask_about_it,);
 
 async fn an_items_story_is_told_to_those_who_may_ask_about_it(backend: Backend) {
-    let db = TestDb::new(backend);
-    let queue = start_with_teams(
-        &db,
-        QueueOptions {
-            policy: Policy::demo(),
-            ..Default::default()
-        },
-    )
-    .await;
-    let admin = queue.user("root", Role::Admin).await;
-    let producer = queue.user("bot", Role::Producer).await;
-    let ana = member(&queue, "ana", Role::Reviewer, &["fraud"]).await;
-    let ben = member(&queue, "ben", Role::Reviewer, &["fraud"]).await;
-    let cleo = member(&queue, "cleo", Role::Reviewer, &["fraud"]).await;
-    let sara = member(&queue, "sara", Role::Senior, &["fraud"]).await;
-    let sid = member(&queue, "sid", Role::Senior, &["editorial"]).await;
-    let submitted = queue
-        .submit(&producer, &item("h-1", "transaction", 0.7, "medium"))
-        .await;
-    let id = submitted["id"].as_str().expect("an id").to_owned();
+    let FraudStory {
+        queue,
+        _db,
+        admin,
+        producer,
+        ana,
+        ben,
+        cleo,
+        sara,
+        sid,
+        id,
+    } = FraudStory::start(backend, "h-1").await;
     let path = format!("/v1/items/{id}/history");
 
     // Ana takes it and gives it back; Ben takes it; Ana's late approval is a conflict; Ben decides.

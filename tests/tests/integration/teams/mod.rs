@@ -39,6 +39,64 @@ pub(super) async fn start_with_teams(db: &TestDb, options: QueueOptions) -> Queu
     Queue::start(db, options).await
 }
 
+/// The people of one fraud transaction's story (tokens), on a queue routing by the demo policy: an
+/// admin, the producer `bot`, fraud reviewers `ana`, `ben` and `cleo`, the fraud senior `sara`, the
+/// editorial senior `sid`; and the transaction `bot` submitted (routed to fraud), by its id.
+pub(super) struct FraudStory {
+    pub queue: Queue,
+    pub _db: TestDb,
+    pub admin: String,
+    pub producer: String,
+    pub ana: String,
+    pub ben: String,
+    pub cleo: String,
+    pub sara: String,
+    pub sid: String,
+    pub id: String,
+}
+
+/// The demo teams in a fresh database, and the queue routing by the demo policy.
+pub(super) async fn start_demo_policy(db: &TestDb) -> Queue {
+    start_with_teams(
+        db,
+        QueueOptions {
+            policy: Policy::demo(),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+impl FraudStory {
+    pub async fn start(backend: Backend, external_id: &str) -> FraudStory {
+        let db = TestDb::new(backend);
+        let queue = start_demo_policy(&db).await;
+        let admin = queue.user("root", Role::Admin).await;
+        let producer = queue.user("bot", Role::Producer).await;
+        let ana = member(&queue, "ana", Role::Reviewer, &["fraud"]).await;
+        let ben = member(&queue, "ben", Role::Reviewer, &["fraud"]).await;
+        let cleo = member(&queue, "cleo", Role::Reviewer, &["fraud"]).await;
+        let sara = member(&queue, "sara", Role::Senior, &["fraud"]).await;
+        let sid = member(&queue, "sid", Role::Senior, &["editorial"]).await;
+        let submitted = queue
+            .submit(&producer, &item(external_id, "transaction", 0.7, "medium"))
+            .await;
+        let id = submitted["id"].as_str().expect("an id").to_owned();
+        FraudStory {
+            queue,
+            _db: db,
+            admin,
+            producer,
+            ana,
+            ben,
+            cleo,
+            sara,
+            sid,
+            id,
+        }
+    }
+}
+
 /// A user in `team_names`, directly in the database; returns the token.
 pub(super) async fn member(queue: &Queue, name: &str, role: Role, team_names: &[&str]) -> String {
     let team_names: Vec<String> = team_names.iter().map(|team| (*team).to_owned()).collect();

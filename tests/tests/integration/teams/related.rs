@@ -29,14 +29,7 @@ fn item_of(external_id: &str, kind: &str, customer: &str) -> Value {
 
 async fn related_items_stay_within_the_callers_teams(backend: Backend) {
     let db = TestDb::new(backend);
-    let queue = start_with_teams(
-        &db,
-        QueueOptions {
-            policy: Policy::demo(),
-            ..Default::default()
-        },
-    )
-    .await;
+    let queue = start_demo_policy(&db).await;
     let admin = queue.user("root", Role::Admin).await;
     for kind in ["transaction", "content_draft", "other"] {
         let path = format!("/v1/kinds/{kind}");

@@ -16,6 +16,8 @@ use countersign_client::sync::SyncEngine;
 use countersign_client::{Clock, SystemClock};
 use countersign_domain::{Action, Assignment, ItemId, LeaseId, MutationId, PullResponse, Stage};
 use countersign_testkit::{Backend, QueueProcess, fixtures, on_both_backends};
+
+use crate::support::audit_entries;
 use serde_json::json;
 
 fn now() -> DateTime<Utc> {
@@ -256,21 +258,8 @@ async fn each_arrived_once(bulk: &DecidedInBulk) {
         let decisions = item["decisions"].as_array().expect("decisions");
         assert_eq!(decisions.len(), 1, "exactly one decision: {item}");
         assert_eq!(decisions[0]["action"], "approve", "{item}");
-        let audit = queue
-            .http(
-                "GET",
-                &format!("/v1/audit?item_id={id}"),
-                &queue.admin,
-                None,
-            )
-            .await;
-        let decides = audit["entries"]
-            .as_array()
-            .expect("entries")
-            .iter()
-            .filter(|e| e["action"] == "decide")
-            .count();
-        assert_eq!(decides, 1, "one decide in the audit log: {audit}");
+        let decides = audit_entries(queue, &id.to_string(), "decide").await;
+        assert_eq!(decides.len(), 1, "one decide in the audit log: {decides:?}");
         assert_eq!(status(store, *id).await, AssignmentStatus::Uploaded);
     }
 }

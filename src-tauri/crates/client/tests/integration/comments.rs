@@ -15,6 +15,8 @@ use countersign_client::{Clock, SystemClock};
 use countersign_domain::{Action, AuditAction, COMMENT_MAX_CHARS, ItemId};
 use countersign_testkit::{Backend, QueueProcess, on_both_backends};
 
+use crate::support::audit_entries;
+
 on_both_backends!(a_comment_arrives_once_and_the_story_opens_offline,);
 
 async fn a_comment_arrives_once_and_the_story_opens_offline(backend: Backend) {
@@ -89,21 +91,8 @@ async fn a_comment_arrives_once_and_the_story_opens_offline(backend: Backend) {
     );
     engine.upload_now().await.expect("upload again");
     assert_eq!(store.pending_count().await.expect("pending"), 0);
-    let audit = queue
-        .http(
-            "GET",
-            &format!("/v1/audit?item_id={id}"),
-            &queue.admin,
-            None,
-        )
-        .await;
-    let comments: Vec<&serde_json::Value> = audit["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .filter(|entry| entry["action"] == "comment")
-        .collect();
-    assert_eq!(comments.len(), 1, "{audit}");
+    let comments = audit_entries(&queue, &id.to_string(), "comment").await;
+    assert_eq!(comments.len(), 1, "{comments:?}");
     assert_eq!(comments[0]["data"]["note"], text);
     assert_eq!(
         comments[0]["data"]["decision_id"],
@@ -111,21 +100,8 @@ async fn a_comment_arrives_once_and_the_story_opens_offline(backend: Backend) {
     );
     let other_item = queue.item(&other.to_string()).await;
     assert_eq!(other_item["decisions"].as_array().map(Vec::len), Some(1));
-    let other_audit = queue
-        .http(
-            "GET",
-            &format!("/v1/audit?item_id={other}"),
-            &queue.admin,
-            None,
-        )
-        .await;
-    let other_comments = other_audit["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .filter(|entry| entry["action"] == "comment")
-        .count();
-    assert_eq!(other_comments, 2, "{other_audit}");
+    let other_comments = audit_entries(&queue, &other.to_string(), "comment").await;
+    assert_eq!(other_comments.len(), 2, "{other_comments:?}");
     assert_eq!(
         store
             .get(id)

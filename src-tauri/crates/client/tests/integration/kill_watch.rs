@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::support::{Reviewer, random_pause};
+use crate::support::{Reviewer, audit_entries, random_pause};
 use countersign_client::store::Store;
 use countersign_client::{Clock, SystemClock};
 use countersign_testkit::{Backend, QueueProcess, on_both_backends};
@@ -117,21 +117,11 @@ async fn sigkilled_watch_loses_and_doubles_nothing(backend: Backend) {
         recorded.len()
     );
     let (last, _) = &comments[0];
-    let audit = queue
-        .http(
-            "GET",
-            &format!("/v1/audit?item_id={last}"),
-            &queue.admin,
-            None,
-        )
-        .await;
-    let stored: Vec<&str> = audit["entries"]
-        .as_array()
-        .expect("entries")
+    let stored: Vec<String> = audit_entries(&queue, last, "comment")
+        .await
         .iter()
-        .filter(|entry| entry["action"] == "comment")
-        .filter_map(|entry| entry["data"]["note"].as_str())
+        .filter_map(|entry| entry["data"]["note"].as_str().map(str::to_owned))
         .collect();
-    let made: Vec<&str> = comments.iter().map(|(_, text)| text.as_str()).collect();
+    let made: Vec<String> = comments.into_iter().map(|(_, text)| text).collect();
     assert_eq!(stored, made, "every comment exactly once, in order");
 }

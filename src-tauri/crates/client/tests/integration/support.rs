@@ -10,6 +10,25 @@ use countersign_testkit::QueueProcess;
 use serde_json::Value;
 use tokio::process::Command;
 
+/// The audit entries about `item_id` whose action is `action`, in order, as the queue's admin reads them.
+pub async fn audit_entries(queue: &QueueProcess, item_id: &str, action: &str) -> Vec<Value> {
+    let audit = queue
+        .http(
+            "GET",
+            &format!("/v1/audit?item_id={item_id}"),
+            &queue.admin,
+            None,
+        )
+        .await;
+    audit["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|entry| entry["action"] == action)
+        .cloned()
+        .collect()
+}
+
 pub fn cli_bin() -> &'static str {
     env!("CARGO_BIN_EXE_countersign-cli")
 }
