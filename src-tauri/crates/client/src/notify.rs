@@ -319,6 +319,35 @@ mod tests {
                 ],
             ),
             (
+                vec![NotifyRequest::mention(countersign_domain::MentionNotice {
+                    item_id: ItemId(Uuid::from_u128(5)),
+                    title: "Card payment".to_owned(),
+                    kind: "transaction".to_owned(),
+                    team: Some("fraud".to_owned()),
+                    by: "sara".to_owned(),
+                    comment_id: countersign_domain::DecisionId(Uuid::from_u128(9)),
+                    excerpt: "@ana same card?".to_owned(),
+                })],
+                vec![(
+                    "Mentioned in a comment",
+                    "sara on Card payment: @ana same card?",
+                    item(5),
+                )],
+            ),
+            (
+                vec![
+                    request(1, Mention),
+                    request(2, Mention),
+                    request(3, DueSoon),
+                    request(4, Mention),
+                ],
+                vec![(
+                    "Countersign: work needs you",
+                    "1 items due soon, 3 mentions",
+                    NoticeTarget::Inbox,
+                )],
+            ),
+            (
                 vec![
                     request(1, Escalation),
                     request(2, Escalation),
