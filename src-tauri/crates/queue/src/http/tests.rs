@@ -189,6 +189,7 @@ async fn each_endpoint_admits_its_roles_only() {
     let pull = br#"{"client_id": "0190e0a0-0000-7000-8000-00000000000R", "cursor": null}"#;
     let push = br#"{"client_id": "0190e0a0-0000-7000-8000-00000000000R", "mutations": []}"#;
     let missing = "/v1/items/0190e0a0-0000-7000-8000-0000000000ff";
+    let missing_history = format!("{missing}/history");
     // (method, path, body, the roles admitted, the status an admitted role gets)
     type Case<'a> = (Method, &'a str, Option<&'a [u8]>, &'a [Role], StatusCode);
     let cases: Vec<Case> = vec![
@@ -258,6 +259,13 @@ async fn each_endpoint_admits_its_roles_only() {
         (Method::GET, "/v1/kinds", None, &ALL_ROLES, StatusCode::OK),
         (
             Method::GET,
+            &missing_history,
+            None,
+            &[Role::Reviewer, Role::Senior, Role::Admin],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Method::GET,
             "/v1/kinds/unregistered",
             None,
             &ALL_ROLES,
@@ -319,13 +327,20 @@ async fn the_openapi_document_names_the_typed_codes() {
     ] {
         assert!(values("ApiErrorCode").contains(&code.to_owned()), "{code}");
     }
-    for code in ["unknown_reason_code", "invalid_correction"] {
+    for code in [
+        "unknown_reason_code",
+        "invalid_correction",
+        "comment_too_long",
+    ] {
         assert!(values("ResultCode").contains(&code.to_owned()), "{code}");
     }
     let paths = &document["paths"];
     assert!(paths["/v1/kinds"]["get"].is_object());
     assert!(paths["/v1/kinds/{kind}"]["put"].is_object());
     assert!(paths["/v1/kinds/{kind}"]["get"].is_object());
+    assert!(paths["/v1/items/{id}/history"]["get"].is_object());
+    assert!(values("AuditAction").contains(&"comment".to_owned()));
+    assert!(schemas["MentionNotice"].is_object() && schemas["ItemHistory"].is_object());
     assert!(schemas["KindSpec"].is_object() && schemas["KindList"].is_object());
     assert!(schemas["ErrorDetail"]["properties"]["path"].is_object());
     // A definition is one object: the spec's fields beside its own, none of them refused as unknown.
