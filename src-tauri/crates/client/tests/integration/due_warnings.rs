@@ -2,9 +2,8 @@
 //! passed raises one warning, without a pull and offline too: the watch loop wakes for it. Against the
 //! real queue service in this process on a manual clock the client reads as well.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use countersign_client::notify::{Notice, Notifier};
 use countersign_client::preferences::NotificationPreferences;
 use countersign_client::remote::{QueueClient, Token};
 use countersign_client::store::Store;
@@ -15,36 +14,12 @@ use countersign_queue::{Clock, ManualClock, SystemClock};
 use countersign_testkit::fixtures::review_item;
 use countersign_testkit::{Backend, Queue, QueueOptions, TestDb, on_both_backends};
 
+use crate::support::Recording;
+
 on_both_backends!(
     an_item_past_its_warn_at_is_warned_once_offline_too,
     a_muted_kind_is_warned_without_a_popup
 );
-
-/// Keeps what it was asked to show; the real notifier on D-Bus is tested in session_bus.rs.
-#[derive(Default)]
-struct Recording(Mutex<Vec<Notice>>);
-
-impl Recording {
-    fn summaries(&self) -> Vec<String> {
-        self.0
-            .lock()
-            .map(|shown| shown.iter().map(|n| n.summary.clone()).collect())
-            .unwrap_or_default()
-    }
-}
-
-impl Notifier for Recording {
-    fn show(&self, notice: &Notice) -> Result<(), String> {
-        self.0
-            .lock()
-            .map_err(|e| e.to_string())?
-            .push(notice.clone());
-        Ok(())
-    }
-    fn probe(&self) -> Result<String, String> {
-        Ok("recording".to_owned())
-    }
-}
 
 const POLICY: &str = r#"
 lease_seconds = 28800

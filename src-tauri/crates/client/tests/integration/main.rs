@@ -13,6 +13,7 @@ mod due_warnings;
 mod faults;
 mod hostile_server;
 mod kill_watch;
+mod mentions;
 mod no_token_leak;
 mod opened_leases;
 mod related_online;
