@@ -9,7 +9,7 @@
 //! those lines. An altered, removed, inserted or reordered line breaks the chain, the filter, the
 //! head or the digest.
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -125,6 +125,8 @@ pub enum BundleBreak {
     AfterEnd { line: usize },
     #[error("the bundle has no end line: lines were removed from its end")]
     NoEnd,
+    #[error("the bundle cannot be read: {0}")]
+    Read(String),
 }
 
 /// Writes a bundle of the whole chain as it is now, carrying whole the entries `filter` selects.
@@ -230,24 +232,37 @@ impl<'w, W: Write> LineWriter<'w, W> {
     }
 }
 
-/// Verifies a bundle's text: the header, the chain from entry 1 to the header's head (every whole
-/// entry rehashed, every skipped run linked), the filter, and the end line's count and digest.
-pub fn verify(text: &str) -> Result<BundleSummary, BundleBreak> {
-    let lines: Vec<&str> = text.split_terminator('\n').collect();
-    let header_text = lines.first().ok_or(BundleBreak::Header)?;
-    let header: Header = serde_json::from_str(header_text).map_err(|_| BundleBreak::Header)?;
+/// Verifies a bundle as it is read, line by line: the header, the chain from entry 1 to the
+/// header's head (every whole entry rehashed, every skipped run linked), the filter, and the end
+/// line's count and digest.
+pub fn verify(reader: impl BufRead) -> Result<BundleSummary, BundleBreak> {
+    let mut lines = reader.split(b'\n');
+    let mut next_line = |line: usize| -> Result<Option<String>, BundleBreak> {
+        match lines.next() {
+            None => Ok(None),
+            Some(Err(error)) => Err(BundleBreak::Read(error.to_string())),
+            Some(Ok(bytes)) => String::from_utf8(bytes)
+                .map(Some)
+                .map_err(|_| BundleBreak::Malformed { line }),
+        }
+    };
+    let header_text = next_line(1)?.ok_or(BundleBreak::Header)?;
+    let header: Header = serde_json::from_str(&header_text).map_err(|_| BundleBreak::Header)?;
     if header.bundle != BUNDLE_NAME || header.version != VERSION {
         return Err(BundleBreak::Header);
     }
     let mut digest = Sha256::new();
+    let mut previous = header_text;
     let (mut seq, mut hash) = (0i64, GENESIS_HASH.to_owned());
     let mut entries = 0;
-    for (index, text) in lines.iter().enumerate().skip(1) {
-        let line = index + 1;
-        digest.update(lines[index - 1].as_bytes());
+    for line in 2.. {
+        let Some(text) = next_line(line)? else {
+            return Err(BundleBreak::NoEnd);
+        };
+        digest.update(previous.as_bytes());
         digest.update(b"\n");
         let parsed: Line =
-            serde_json::from_str(text).map_err(|_| BundleBreak::Malformed { line })?;
+            serde_json::from_str(&text).map_err(|_| BundleBreak::Malformed { line })?;
         match parsed {
             Line::Entry(entry) => {
                 audit::check_chain(seq, &hash, std::slice::from_ref(&entry))
@@ -274,7 +289,7 @@ pub fn verify(text: &str) -> Result<BundleSummary, BundleBreak> {
                 (seq, hash) = (skipped.last_seq, skipped.hash);
             }
             Line::End { end } => {
-                if end.lines != index || end.digest != hex::encode(digest.finalize()) {
+                if end.lines != line - 1 || end.digest != hex::encode(digest.finalize()) {
                     return Err(BundleBreak::Digest { line });
                 }
                 if seq != header.head.seq || hash != header.head.hash {
@@ -283,7 +298,7 @@ pub fn verify(text: &str) -> Result<BundleSummary, BundleBreak> {
                         head_seq: header.head.seq,
                     });
                 }
-                if lines.len() > line {
+                if next_line(line + 1)?.is_some() {
                     return Err(BundleBreak::AfterEnd { line: line + 1 });
                 }
                 return Ok(BundleSummary {
@@ -294,6 +309,7 @@ pub fn verify(text: &str) -> Result<BundleSummary, BundleBreak> {
                 });
             }
         }
+        previous = text;
     }
     Err(BundleBreak::NoEnd)
 }

@@ -335,21 +335,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     database: _,
                 },
         } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
-            return Ok(match audit_bundle::verify(&text) {
-                Ok(summary) => {
-                    println!(
-                        "audit bundle intact: {} lines, {} entries whole, chain to entry {} ({})",
-                        summary.lines, summary.entries, summary.head.seq, summary.head.hash
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(broken) => {
-                    eprintln!("audit bundle broken: {broken}");
-                    ExitCode::FAILURE
-                }
-            });
+            let bundle = std::fs::File::open(&file)
+                .with_context(|| format!("opening {}", file.display()))?;
+            return Ok(
+                match audit_bundle::verify(std::io::BufReader::new(bundle)) {
+                    Ok(summary) => {
+                        println!(
+                            "audit bundle intact: {} lines, {} entries whole, chain to entry {} ({})",
+                            summary.lines, summary.entries, summary.head.seq, summary.head.hash
+                        );
+                        ExitCode::SUCCESS
+                    }
+                    Err(broken) => {
+                        eprintln!("audit bundle broken: {broken}");
+                        ExitCode::FAILURE
+                    }
+                },
+            );
         }
         Command::Audit {
             command:

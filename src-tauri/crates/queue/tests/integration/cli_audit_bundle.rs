@@ -72,7 +72,8 @@ fn leaf_alterations(value: &Value) -> Vec<Value> {
 /// Asserts that `bundle` verifies and that every single-line tamper of it does not, returning
 /// how many tampered copies were checked.
 fn assert_every_tamper_detected(bundle: &str, foreign: &str) -> usize {
-    countersign_queue::audit_bundle::verify(bundle).expect("the bundle as exported verifies");
+    countersign_queue::audit_bundle::verify(bundle.as_bytes())
+        .expect("the bundle as exported verifies");
     let lines: Vec<String> = bundle.lines().map(str::to_owned).collect();
     let foreign: Vec<String> = foreign.lines().map(str::to_owned).collect();
     let mut tampered: Vec<(String, String)> = Vec::new();
@@ -121,7 +122,7 @@ fn assert_every_tamper_detected(bundle: &str, foreign: &str) -> usize {
     tampered.push(("a line appended after the end".into(), join(&appended)));
     for (what, text) in &tampered {
         assert!(
-            countersign_queue::audit_bundle::verify(text).is_err(),
+            countersign_queue::audit_bundle::verify(text.as_bytes()).is_err(),
             "not detected: {what}"
         );
     }
@@ -199,7 +200,7 @@ fn a_time_range_bundle_carries_only_its_range_and_an_empty_log_exports() {
     );
     assert_ne!(first, last, "the seeding spans more than one transaction");
     let ranged = export(&database, &["--from", first, "--to", last]);
-    let summary = countersign_queue::audit_bundle::verify(&ranged).expect("verifies");
+    let summary = countersign_queue::audit_bundle::verify(ranged.as_bytes()).expect("verifies");
     assert_eq!(
         summary.entries,
         times.iter().filter(|at| *at != last).count(),
