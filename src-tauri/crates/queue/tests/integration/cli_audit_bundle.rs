@@ -1,6 +1,6 @@
 //! `countersign-queue audit export` and `audit verify --file`: a bundle verifies offline, and every
 //! single-line alteration, removal, insertion or swap of it is detected, for a full, a per-item and
-//! a time-range export.
+//! a time-range export, of a SQLite and a PostgreSQL queue.
 
 use serde_json::Value;
 
@@ -230,4 +230,23 @@ fn a_time_range_bundle_carries_only_its_range_and_an_empty_log_exports() {
         "{}",
         stderr(&not_a_bundle)
     );
+}
+
+#[test]
+fn a_bundle_of_a_postgres_queue_verifies_offline() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = countersign_testkit::postgres::fresh_database_url();
+    let seeded = run(&["seed-demo", "--count", "3", "--database", &database]);
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+    let full = export(&database, &[]);
+    let verified = verify_file(&dir, &full);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    let first_item = full
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find_map(|entry| entry["item_id"].as_str().map(str::to_owned))
+        .expect("an entry about an item");
+    let per_item = export(&database, &["--item", &first_item]);
+    assert!(verify_file(&dir, &per_item).status.success());
+    assert_every_tamper_detected(&per_item, &full);
 }
