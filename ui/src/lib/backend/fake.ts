@@ -25,8 +25,6 @@ import type {
   NotificationPreferences,
   RecordedDecision,
   RelatedCases,
-  ItemStory,
-  LocalComment,
   Risk,
   SavedViewCount,
   SearchHit,
@@ -337,11 +335,11 @@ export class FakeBackend implements Backend {
     if (!this.byId.has(itemId)) throw new BackendError("not_found", "This item is no longer in your queue.");
     return this.itemFor(itemId);
   }
-  itemHistory(itemId: string): Promise<ItemStory> {
+  itemHistory(itemId: string) {
     const me = this.status.signed_in_as?.name ?? "you";
     return this.tick("item_history", [itemId], () => this.stories.story(this.heldItem(itemId), me, this.status.online, this.opts.now()));
   }
-  comment(itemId: string, text: string): Promise<LocalComment> {
+  comment(itemId: string, text: string) {
     return this.tick("comment", [itemId, text], () => this.stories.comment(this.heldItem(itemId).id, text, this.opts.now()));
   }
   related(itemId: string): Promise<RelatedCases> {
