@@ -121,6 +121,9 @@ pub enum ResultCode {
     UnknownReasonCode,
     /// Rejected: an approve_with_edits whose correction does not satisfy the kind's output schema.
     InvalidCorrection,
+    /// Rejected: a patch that does not apply to `ai.output`, changes its JSON type, disagrees with
+    /// the correction sent beside it, or comes with another action than approve_with_edits.
+    InvalidPatch,
     /// A code this build does not know.
     #[serde(other)]
     Unknown,

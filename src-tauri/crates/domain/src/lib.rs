@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod codes;
+pub mod correction;
 pub mod ids;
 pub mod item;
 pub mod kind;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use admin::{IssuedToken, QueueHealth, QueueHealthRow, TokenRequest};
 pub use codes::{ApiErrorCode, ResultCode};
+pub use correction::{Corrected, CorrectionError, PatchOperation};
 pub use ids::{ClientId, DecisionId, Epoch, ItemId, LeaseId, MutationId};
 pub use item::{
     Action, AiProposal, DecisionRecord, Evidence, FieldFilter, Handoff, Item, ItemStatus,

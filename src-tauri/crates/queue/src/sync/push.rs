@@ -11,7 +11,7 @@ use countersign_domain::{
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
-use super::rules::{ItemState, LeaseGrant, Transition, Verdict, judge, transition};
+use super::rules::{ItemState, LeaseGrant, Transition, Verdict, as_recorded, judge, transition};
 use super::{SyncError, settle};
 use crate::AppState;
 use crate::audience::Audience;
@@ -212,6 +212,7 @@ fn mutation_data(client_id: ClientId, mutation: &Mutation) -> Value {
         "action": mutation.action, "correction": mutation.correction,
         "reason_code": mutation.reason_code, "note": mutation.note,
         "attestation": mutation.attestation, "client_time": mutation.client_time,
+        "patch": mutation.patch, "rationale": mutation.rationale, "tags": mutation.tags,
     })
 }
 
@@ -247,6 +248,8 @@ async fn apply_batch(
     let mut changed: Vec<String> = Vec::new();
     let mut decided: Vec<String> = Vec::new();
     let mut released_by_caller: Vec<String> = Vec::new();
+    // The applied mutations as recorded (corrections with their patches), in order.
+    let mut recorded_mutations: Vec<Mutation> = Vec::new();
     for mutation in mutations {
         let item_id = mutation.item_id.to_string();
         let lease = leases.get(&mutation.lease_id.to_string());
@@ -298,7 +301,8 @@ async fn apply_batch(
         let supersedes_timeout = item_state
             .as_ref()
             .is_some_and(|state| state.timed_out.is_some());
-        transition(row, applied, caller, mutation, now);
+        let recorded = as_recorded(mutation, &row.item.ai.output);
+        transition(row, applied, caller, &recorded, now);
         let action = match applied {
             Transition::Final(outcome) => {
                 data["outcome"] = json!(outcome);
@@ -334,14 +338,10 @@ async fn apply_batch(
         ctx.audit
             .push(AuditEvent::new(caller, action, Some(item_id), data));
         results.push(result(MutationStatus::Applied, None, None));
+        recorded_mutations.push(recorded);
     }
 
-    let applied: Vec<&Mutation> = mutations
-        .iter()
-        .zip(&results)
-        .filter(|(_, result)| result.status == MutationStatus::Applied)
-        .map(|(mutation, _)| *mutation)
-        .collect();
+    let applied: Vec<&Mutation> = recorded_mutations.iter().collect();
     let changed_rows: Vec<&ItemRow> = changed.iter().filter_map(|id| rows.get(id)).collect();
     items::store_state(tx, &changed_rows).await?;
     let released: Vec<String> = changed_rows
@@ -390,14 +390,22 @@ async fn insert_decisions(
     for chunk in recorded.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO decisions (item_id, decision_id, by_user, action, correction, \
-             reason_code, note, at) VALUES {}",
-            values_rows(chunk.len(), 8)
+             reason_code, note, at, patch, rationale, tags) VALUES {}",
+            values_rows(chunk.len(), 11)
         );
         let mut insert = sqlx::query(&sql);
         for mutation in chunk {
-            let correction = (mutation.action == Action::ApproveWithEdits)
+            let edited = mutation.action == Action::ApproveWithEdits;
+            let correction = edited
                 .then(|| mutation.correction.as_ref().map(Value::to_string))
                 .flatten();
+            let patch = edited
+                .then(|| mutation.patch.as_ref().map(serde_json::to_string))
+                .flatten()
+                .transpose()?;
+            let tags = (!mutation.tags.is_empty())
+                .then(|| serde_json::to_string(&mutation.tags))
+                .transpose()?;
             insert = insert
                 .bind(mutation.item_id.to_string())
                 .bind(mutation.decision_id.to_string())
@@ -406,7 +414,10 @@ async fn insert_decisions(
                 .bind(correction)
                 .bind(mutation.reason_code.as_deref())
                 .bind(mutation.note.as_deref())
-                .bind(to_micros(now));
+                .bind(to_micros(now))
+                .bind(patch)
+                .bind(mutation.rationale.as_deref())
+                .bind(tags);
         }
         insert.execute(&mut **tx).await?;
     }
