@@ -45,21 +45,6 @@ async fn item_by_id(queue: &Queue, admin: &str, id: &Value) -> Value {
     reply.body
 }
 
-async fn export(queue: &Queue, admin: &str, format: &str) -> Vec<Value> {
-    let response = queue
-        .http()
-        .get(format!("{}/v1/export/feedback?format={format}", queue.url))
-        .bearer_auth(admin)
-        .send()
-        .await
-        .expect("export");
-    assert_eq!(response.status(), 200);
-    let text = response.text().await.expect("body");
-    text.lines()
-        .map(|line| serde_json::from_str(line).expect("each line is JSON"))
-        .collect()
-}
-
 async fn a_patch_is_stored_and_returned_and_a_bad_one_changes_nothing(backend: Backend) {
     let db = TestDb::new(backend);
     let queue = Queue::start(&db, QueueOptions::default()).await;
@@ -214,7 +199,7 @@ async fn a_second_approver_approves_the_first_approvers_version(backend: Backend
     assert_eq!(decisions[1]["by"], "bo");
     assert!(decisions[1]["correction"].is_null() && decisions[1]["patch"].is_null());
     // The outcome's output is the first approver's version.
-    let sft = export(&queue, &admin, "sft").await;
+    let sft = queue.feedback(&admin, "sft").await;
     assert_eq!(sft.len(), 1);
     assert_eq!(sft[0]["messages"][1]["content"], first_version);
     assert_eq!(sft[0]["patch"], patch);
@@ -257,7 +242,7 @@ async fn the_export_carries_patches_rationales_tags_and_negative_examples(backen
     );
 
     let corrected = json!({"verdict": "allow", "score": 0.8});
-    let sft = export(&queue, &admin, "sft").await;
+    let sft = queue.feedback(&admin, "sft").await;
     assert_eq!(sft.len(), 2, "the approval and the correction");
     let edited = sft
         .iter()
@@ -276,13 +261,13 @@ async fn the_export_carries_patches_rationales_tags_and_negative_examples(backen
         "an approval has no patch: {plain}"
     );
 
-    let preference = export(&queue, &admin, "preference").await;
+    let preference = queue.feedback(&admin, "preference").await;
     assert_eq!(preference.len(), 1);
     assert_eq!(preference[0]["chosen"], corrected);
     assert_eq!(preference[0]["patch"], patch);
     assert_eq!(preference[0]["tags"], json!(["merchant", "false_alarm"]));
 
-    let negative = export(&queue, &admin, "negative").await;
+    let negative = queue.feedback(&admin, "negative").await;
     assert_eq!(negative.len(), 1, "{negative:?}");
     let line = &negative[0];
     assert_eq!(line["metadata"]["item_id"], held[1]["item"]["id"]);
