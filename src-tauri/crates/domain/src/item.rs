@@ -227,7 +227,6 @@ pub struct DecisionRecord {
     pub at: DateTime<Utc>,
     /// For approve_with_edits: the RFC 6902 patch that turns `ai.output` into `correction`.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Object>>))]
     #[cfg_attr(
         feature = "ts",
         ts(type = "Array<{ op: string; path: string; value?: unknown; from?: string }> | null")

@@ -144,7 +144,6 @@ pub struct Mutation {
     /// An RFC 6902 JSON Patch against `ai.output`: the correction of an approve_with_edits, field
     /// by field (docs/protocol.md, "Corrections"). With `correction` too, both must agree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Object>>))]
     pub patch: Option<Vec<PatchOperation>>,
     /// Why the reviewer corrected, rejected or approved: kept with the decision and exported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
