@@ -208,6 +208,12 @@ async fn webhooks_are_signed_retried_and_survive_restarts(backend: Backend) {
         decision["correction"]
     );
     assert_eq!(body["item"]["decisions"][0]["by"], "rita");
+    // The webhook's item carries the correction's patch against the AI's output too (a text is
+    // replaced whole).
+    assert_eq!(
+        body["item"]["decisions"][0]["patch"],
+        json!([{"op": "replace", "path": "", "value": decision["correction"]}])
+    );
 
     let admin = queue.user("root", Role::Admin).await;
     let audit = queue
