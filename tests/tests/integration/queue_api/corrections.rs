@@ -127,6 +127,22 @@ async fn a_patch_is_stored_and_returned_and_a_bad_one_changes_nothing(backend: B
         "the customer confirmed the purchase by phone"
     );
     assert_eq!(decision["tags"], json!(["confirmed_by_customer"]));
+    // The audit entry of the decision holds both forms too; the refused patches are there as sent.
+    let path = format!("/v1/audit?item_id={}", first["id"].as_str().expect("id"));
+    let audit = queue.get(&path, &admin).await;
+    let entries = audit.body["entries"].as_array().expect("entries");
+    let decide = entries
+        .iter()
+        .find(|entry| entry["action"] == "decide")
+        .expect("a decide entry");
+    assert_eq!(decide["data"]["patch"], good);
+    assert_eq!(decide["data"]["correction"], decision["correction"]);
+    assert_eq!(decide["data"]["tags"], json!(["confirmed_by_customer"]));
+    let refused = entries
+        .iter()
+        .filter(|entry| entry["action"] == "mutation_rejected")
+        .count();
+    assert_eq!(refused, 3);
 
     let decided = item_by_id(&queue, &admin, &second["id"]).await;
     let decision = &decided["decisions"][0];

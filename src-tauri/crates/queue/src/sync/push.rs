@@ -302,6 +302,9 @@ async fn apply_batch(
             .as_ref()
             .is_some_and(|state| state.timed_out.is_some());
         let recorded = as_recorded(mutation, &row.item.ai.output);
+        // The audit entry of an applied correction holds both forms, as the decision does.
+        data["correction"] = json!(recorded.correction);
+        data["patch"] = json!(recorded.patch);
         transition(row, applied, caller, &recorded, now);
         let action = match applied {
             Transition::Final(outcome) => {
