@@ -41,6 +41,8 @@ pub enum CorrectionError {
     Disagree,
     #[error("a patch has at most {MAX_PATCH_OPERATIONS} operations")]
     TooManyOperations,
+    #[error("a patch may not use copy: a correction states the values it sets")]
+    CopyOperation,
     #[error("a rationale has at most {MAX_RATIONALE_CHARS} characters")]
     RationaleTooLong,
     #[error("at most {MAX_TAGS} tags, each 1 to {MAX_TAG_CHARS} characters and not blank")]
@@ -60,7 +62,8 @@ impl CorrectionError {
             | CorrectionError::DoesNotApply(_)
             | CorrectionError::PatchTypeChange { .. }
             | CorrectionError::Disagree
-            | CorrectionError::TooManyOperations => ResultCode::InvalidPatch,
+            | CorrectionError::TooManyOperations
+            | CorrectionError::CopyOperation => ResultCode::InvalidPatch,
         }
     }
 }
@@ -104,6 +107,13 @@ pub fn corrected_output(
     };
     if patch.len() > MAX_PATCH_OPERATIONS {
         return Err(CorrectionError::TooManyOperations);
+    }
+    // Each copy can double the document: a short patch of copies would exhaust the memory.
+    if patch
+        .iter()
+        .any(|operation| matches!(operation, PatchOperation::Copy(_)))
+    {
+        return Err(CorrectionError::CopyOperation);
     }
     let mut output = ai_output.clone();
     json_patch::patch(&mut output, patch)
@@ -268,6 +278,11 @@ mod tests {
         assert_eq!(
             edit(&ai(), Some(Value::Null), None),
             Err(CorrectionError::Missing)
+        );
+        let copy = ops(json!([{"op": "copy", "from": "", "path": "/again"}]));
+        assert_eq!(
+            corrected_output(Action::ApproveWithEdits, &ai(), None, Some(&copy)),
+            Err(CorrectionError::CopyOperation)
         );
         let too_long: Vec<PatchOperation> = (0..=MAX_PATCH_OPERATIONS)
             .map(|_| patch[0].clone())
