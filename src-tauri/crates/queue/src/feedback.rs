@@ -118,9 +118,12 @@ pub(crate) fn line(item: &Item, format: FeedbackFormat) -> Option<String> {
         }
         (FeedbackFormat::Negative, Outcome::Rejected) => {
             let decision = rejection(item)?;
+            // A rejected item with a correction was rejected at its second approval: the first
+            // approver's version is what the person rejected.
+            let rejected = correction(item).unwrap_or(&item.ai.output);
             let mut line = json!({
                 "prompt": prompt(item),
-                "rejected": item.ai.output,
+                "rejected": rejected,
                 "reason_code": decision.reason_code,
                 "note": decision.note,
                 "metadata": metadata(item),

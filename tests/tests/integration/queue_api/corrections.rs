@@ -219,6 +219,29 @@ async fn a_second_approver_approves_the_first_approvers_version(backend: Backend
     assert_eq!(sft.len(), 1);
     assert_eq!(sft[0]["messages"][1]["content"], first_version);
     assert_eq!(sft[0]["patch"], patch);
+
+    // A second approver who rejects rejects that version: it is the negative example.
+    let other = queue
+        .submit(
+            &producer,
+            &item("clin-2", "clinical_suggestion", 0.9, "critical"),
+        )
+        .await;
+    let first = assignments(&queue.pull(&ana, ana_client, None).await).remove(0);
+    let pushed = queue
+        .push(&ana, ana_client, &[patched(2, &first, patch.clone())])
+        .await;
+    assert_eq!(verdicts(&pushed), [("applied".to_owned(), String::new())]);
+    let second = assignments(&queue.pull(&bo, bo_client, None).await).remove(0);
+    assert_eq!(second["item"]["id"], other["id"]);
+    let pushed = queue
+        .push(&bo, bo_client, &[mutation(3, &second, "reject")])
+        .await;
+    assert_eq!(verdicts(&pushed), [("applied".to_owned(), String::new())]);
+    let negative = queue.feedback(&admin, "negative").await;
+    assert_eq!(negative.len(), 1);
+    assert_eq!(negative[0]["rejected"], first_version);
+    assert_eq!(negative[0]["metadata"]["reviewers"], json!(["ana", "bo"]));
 }
 
 async fn the_export_carries_patches_rationales_tags_and_negative_examples(backend: Backend) {
