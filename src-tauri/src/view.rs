@@ -86,6 +86,14 @@ pub struct DecisionRequest {
     pub attestation: Option<String>,
     /// The reviewer's token, re-entered for a sign-off.
     pub credential: Option<String>,
+    /// Why the reviewer decided so (docs/protocol.md, "Corrections").
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub rationale: Option<String>,
+    /// The decision's labels.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub tags: Option<Vec<String>>,
 }
 
 impl DecisionRequest {
@@ -97,6 +105,9 @@ impl DecisionRequest {
             reason_code: self.reason_code,
             note: self.note,
             attestation: self.attestation.map(Value::String),
+            rationale: self.rationale,
+            tags: self.tags.unwrap_or_default(),
+            ..DecisionInput::new(self.action)
         };
         (input, self.credential)
     }

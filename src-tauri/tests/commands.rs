@@ -198,3 +198,39 @@ fn a_shift_ends_through_the_commands_and_admin_calls_are_refused_to_a_senior() {
         assert_eq!(refused["code"], "not_allowed", "{command}: {refused}");
     }
 }
+
+/// A structured correction goes in whole, as the UI sends it, and is recorded with the patch that
+/// makes it from the AI's output, its rationale and its tags (docs/protocol.md, "Corrections").
+#[test]
+fn a_correction_is_recorded_with_its_patch_rationale_and_tags() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let (_app, window) = start(data.path());
+    invoke(&window, "sync_now", json!({})).expect("sync");
+    let page = invoke(&window, "list_assignments", query(Some("transaction"), 1)).expect("page");
+    let id = page["rows"][0]["item_id"]
+        .as_str()
+        .expect("a transaction")
+        .to_owned();
+    let view = invoke(&window, "get_assignment", json!({"itemId": id})).expect("view");
+    let mut correction = view["item"]["ai"]["output"].clone();
+    let verdict = if correction["verdict"] == "allow" {
+        "block"
+    } else {
+        "allow"
+    };
+    correction["verdict"] = json!(verdict);
+    let decided = invoke(
+        &window,
+        "decide",
+        json!({"itemId": id, "input": {"action": "approve_with_edits", "correction": correction,
+            "reason_code": null, "note": null, "attestation": null, "credential": null,
+            "rationale": "the cardholder confirmed it", "tags": ["confirmed"]}}),
+    )
+    .expect("decided");
+    assert_eq!(
+        decided["patch"],
+        json!([{"op": "replace", "path": "/verdict", "value": verdict}])
+    );
+    assert_eq!(decided["rationale"], "the cardholder confirmed it");
+    assert_eq!(decided["tags"], json!(["confirmed"]));
+}

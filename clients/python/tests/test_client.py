@@ -77,7 +77,7 @@ def test_wait_for_decision_returns_the_reviewers_decision(client: Client, review
     deciding = threading.Thread(
         target=reviewer.decide,
         args=(item.id, "approve_with_edits"),
-        kwargs={"correction": {"verdict": "allow"}, "note": "known customer"},
+        kwargs={"correction": {"verdict": "allow"}, "note": "known customer", "rationale": "seen before", "tags": ["vip"]},
     )
     deciding.start()
     decided = client.wait_for_decision(item.id, timeout=60)
@@ -87,6 +87,10 @@ def test_wait_for_decision_returns_the_reviewers_decision(client: Client, review
     assert [(d.by, d.action, d.correction, d.note) for d in decided.decisions] == [
         ("sdk-reviewer", "approve_with_edits", {"verdict": "allow"}, "known customer")
     ]
+    # The queue computed the patch from the whole correction, and kept the reason and tags.
+    decision = decided.decisions[0]
+    assert decision.patch is not None and {"op": "replace", "path": "/verdict", "value": "allow"} in decision.patch
+    assert (decision.rationale, decision.tags) == ("seen before", ("vip",))
 
 
 def test_wait_for_decision_times_out_and_leaves_the_item_pending(client: Client) -> None:

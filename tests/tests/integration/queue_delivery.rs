@@ -208,6 +208,12 @@ async fn webhooks_are_signed_retried_and_survive_restarts(backend: Backend) {
         decision["correction"]
     );
     assert_eq!(body["item"]["decisions"][0]["by"], "rita");
+    // The webhook's item carries the correction's patch against the AI's output too (a text is
+    // replaced whole).
+    assert_eq!(
+        body["item"]["decisions"][0]["patch"],
+        json!([{"op": "replace", "path": "", "value": decision["correction"]}])
+    );
 
     let admin = queue.user("root", Role::Admin).await;
     let audit = queue
@@ -354,25 +360,7 @@ async fn feedback_export_holds_human_decisions_only(backend: Backend) {
         )
         .await;
 
-    let export = |format: &'static str| {
-        let queue = &queue;
-        let admin = admin.clone();
-        async move {
-            let response = queue
-                .http()
-                .get(format!("{}/v1/export/feedback?format={format}", queue.url))
-                .bearer_auth(admin)
-                .send()
-                .await
-                .expect("export");
-            assert_eq!(response.status(), 200);
-            let text = response.text().await.expect("body");
-            text.lines()
-                .map(|line| serde_json::from_str::<Value>(line).expect("each line is JSON"))
-                .collect::<Vec<_>>()
-        }
-    };
-    let sft = export("sft").await;
+    let sft = queue.feedback(&admin, "sft").await;
     assert_eq!(
         sft.len(),
         2,
@@ -389,7 +377,7 @@ async fn feedback_export_holds_human_decisions_only(backend: Backend) {
         .expect("corrected item");
     assert_eq!(corrected["messages"][1]["content"], edited["correction"]);
 
-    let preference = export("preference").await;
+    let preference = queue.feedback(&admin, "preference").await;
     assert_eq!(preference.len(), 1);
     assert_eq!(preference[0]["chosen"], edited["correction"]);
     assert_eq!(preference[0]["rejected"], drafts[0]["item"]["ai"]["output"]);

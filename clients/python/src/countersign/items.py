@@ -118,6 +118,12 @@ class Decision:
     correction: Any = None
     reason_code: str | None = None
     note: str | None = None
+    #: For ``approve_with_edits``: the RFC 6902 patch that turns ``ai.output`` into ``correction``.
+    patch: list[dict[str, Any]] | None = None
+    #: Why the reviewer decided so, in their words.
+    rationale: str | None = None
+    #: The decision's labels.
+    tags: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Decision:
@@ -128,6 +134,9 @@ class Decision:
             correction=data.get("correction"),
             reason_code=data.get("reason_code"),
             note=data.get("note"),
+            patch=data.get("patch"),
+            rationale=data.get("rationale"),
+            tags=tuple(data.get("tags") or ()),
         )
 
 

@@ -2,6 +2,7 @@
 //! here so the reviewer hears at once. The store applies them on every decision; the shells ask
 //! [`needs_sign_off`] before they ask the reviewer to prove who they are.
 
+use countersign_domain::correction::{self, Corrected, CorrectionError};
 use countersign_domain::{Action, Item};
 use serde_json::Value;
 
@@ -31,6 +32,10 @@ pub enum DecisionError {
     /// A comment goes through `Store::comment`, never as a decision.
     #[error("a comment is not a decision")]
     NotADecision,
+    /// A patch that does not apply or disagrees with the correction, a rationale or tags over their
+    /// limits: the queue's own rule (docs/protocol.md, "Corrections").
+    #[error("{0}")]
+    Correction(CorrectionError),
 }
 
 /// Whether `action` on `item` is a sign-off that needs an attestation (and, in the app, the reviewer's
@@ -42,26 +47,34 @@ pub fn needs_sign_off(item: &Item, action: Action) -> bool {
 }
 
 /// Checks `input` against `item`; `reasons` are the reject reasons of the item's kind when it is a
-/// synced registered kind (the server refuses any other, docs/protocol.md "Kinds").
+/// synced registered kind (the server refuses any other, docs/protocol.md "Kinds"). Returns the
+/// corrected output and its patch for an approve with edits, as the queue will record them.
 pub fn validate(
     input: &DecisionInput,
     item: &Item,
     reasons: Option<&[String]>,
-) -> Result<(), DecisionError> {
+) -> Result<Option<Corrected>, DecisionError> {
     if input.action == Action::Comment {
         return Err(DecisionError::NotADecision);
     }
-    match (&input.correction, input.action) {
-        (None, Action::ApproveWithEdits) => return Err(DecisionError::MissingCorrection),
-        (Some(correction), Action::ApproveWithEdits) => {
-            let (expected, got) = (json_type(&item.ai.output), json_type(correction));
-            if expected != got {
-                return Err(DecisionError::CorrectionType { expected, got });
-            }
-        }
-        (Some(_), _) => return Err(DecisionError::UnexpectedCorrection),
-        (None, _) => {}
+    if input.correction.is_some() && input.action != Action::ApproveWithEdits {
+        return Err(DecisionError::UnexpectedCorrection);
     }
+    let corrected = correction::corrected_output(
+        input.action,
+        &item.ai.output,
+        input.correction.as_ref(),
+        input.patch.as_deref(),
+    )
+    .map_err(|error| match error {
+        CorrectionError::Missing => DecisionError::MissingCorrection,
+        CorrectionError::CorrectionType { expected, got } => {
+            DecisionError::CorrectionType { expected, got }
+        }
+        other => DecisionError::Correction(other),
+    })?;
+    correction::check_annotations(input.rationale.as_deref(), &input.tags)
+        .map_err(DecisionError::Correction)?;
     if input.action == Action::Reject
         && input
             .reason_code
@@ -82,16 +95,5 @@ pub fn validate(
     if needs_sign_off(item, input.action) && input.attestation.as_ref().is_none_or(Value::is_null) {
         return Err(DecisionError::MissingAttestation);
     }
-    Ok(())
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
+    Ok(corrected)
 }

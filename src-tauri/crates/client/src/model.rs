@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use countersign_domain::{
     Action, ClientId, DecisionId, Epoch, Item, ItemId, LeaseId, MutationId, MutationStatus,
-    RemovalReason, ResultCode, Risk, Stage,
+    PatchOperation, RemovalReason, ResultCode, Risk, Stage,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -216,6 +216,13 @@ pub struct DecisionInput {
     pub note: Option<String>,
     #[serde(default)]
     pub attestation: Option<Value>,
+    /// The correction as an RFC 6902 patch against `ai.output` (with or instead of `correction`).
+    #[serde(default)]
+    pub patch: Option<Vec<PatchOperation>>,
+    #[serde(default)]
+    pub rationale: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 impl DecisionInput {
@@ -226,6 +233,9 @@ impl DecisionInput {
             reason_code: None,
             note: None,
             attestation: None,
+            patch: None,
+            rationale: None,
+            tags: Vec::new(),
         }
     }
 }
@@ -250,6 +260,14 @@ pub struct RecordedDecision {
     pub result_status: Option<MutationStatus>,
     pub result_code: Option<ResultCode>,
     pub result_message: Option<String>,
+    /// For approve with edits: the patch that turns `ai.output` into `correction`.
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = "Array<{ op: string; path: string; value?: unknown; from?: string }> | null")
+    )]
+    pub patch: Option<Vec<PatchOperation>>,
+    pub rationale: Option<String>,
+    pub tags: Vec<String>,
 }
 
 /// An assignment with its whole item, its latest decision and its draft.

@@ -123,6 +123,9 @@ pub enum ResultCode {
     InvalidCorrection,
     /// Rejected: a comment longer than [`crate::COMMENT_MAX_CHARS`] characters.
     CommentTooLong,
+    /// Rejected: a patch that does not apply to `ai.output`, changes its JSON type, disagrees with
+    /// the correction sent beside it, or comes with another action than approve_with_edits.
+    InvalidPatch,
     /// A code this build does not know.
     #[serde(other)]
     Unknown,

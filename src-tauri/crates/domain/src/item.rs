@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::correction::PatchOperation;
 use crate::ids::ItemId;
 
 /// How risky the AI judged the case.
@@ -227,6 +228,19 @@ pub struct DecisionRecord {
     pub reason_code: Option<String>,
     pub note: Option<String>,
     pub at: DateTime<Utc>,
+    /// For approve_with_edits: the RFC 6902 patch that turns `ai.output` into `correction`.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = "Array<{ op: string; path: string; value?: unknown; from?: string }> | null")
+    )]
+    pub patch: Option<Vec<PatchOperation>>,
+    /// Why the reviewer decided so, in their words.
+    #[serde(default)]
+    pub rationale: Option<String>,
+    /// The decision's labels.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// An item as the queue returns it everywhere.

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod codes;
 pub mod history;
+pub mod correction;
 pub mod ids;
 pub mod item;
 pub mod kind;
@@ -17,6 +18,7 @@ pub use codes::{ApiErrorCode, ResultCode};
 pub use history::{
     AuditAction, COMMENT_MAX_CHARS, HistoryEntry, ItemHistory, MentionNotice, mentions,
 };
+pub use correction::{Corrected, CorrectionError, PatchOperation};
 pub use ids::{ClientId, DecisionId, Epoch, ItemId, LeaseId, MutationId};
 pub use item::{
     Action, AiProposal, DecisionRecord, Evidence, FieldFilter, Handoff, Item, ItemStatus,

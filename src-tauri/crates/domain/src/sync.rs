@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::codes::ResultCode;
+use crate::correction::PatchOperation;
 use crate::ids::{ClientId, DecisionId, Epoch, ItemId, LeaseId, MutationId};
 use crate::item::{Action, Item};
 
@@ -140,6 +141,16 @@ pub struct Mutation {
     pub attestation: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_time: Option<DateTime<Utc>>,
+    /// An RFC 6902 JSON Patch against `ai.output`: the correction of an approve_with_edits, field
+    /// by field (docs/protocol.md, "Corrections"). With `correction` too, both must agree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patch: Option<Vec<PatchOperation>>,
+    /// Why the reviewer corrected, rejected or approved: kept with the decision and exported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rationale: Option<String>,
+    /// Short labels of the decision (`wrong_merchant`, say), kept and exported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -102,6 +102,9 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                             reason_code: Some(TIMEOUT_REASON.to_owned()),
                             note: None,
                             at: now,
+                            patch: None,
+                            rationale: None,
+                            tags: Vec::new(),
                         });
                         released.push(id.clone());
                         sqlx::query(

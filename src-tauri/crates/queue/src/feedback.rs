@@ -1,11 +1,13 @@
-//! Human feedback as training data: `sft` (approved or corrected outputs as chat examples) and
-//! `preference` (correction chosen over the AI's output), one JSON object per line.
+//! Human feedback as training data: `sft` (approved or corrected outputs as chat examples),
+//! `preference` (correction chosen over the AI's output) and `negative` (outputs people rejected,
+//! with the reason), one JSON object per line (docs/protocol.md, "Feedback export").
 
-use countersign_domain::{Action, Item, Outcome};
+use countersign_domain::{Action, DecisionRecord, Item, Outcome};
 use serde_json::{Value, json};
 use strum::VariantArray;
 
 use crate::db::Db;
+use crate::deadlines::TIMEOUT_ACTOR;
 use crate::error::StoreError;
 use crate::items::{self, ITEM_COLUMNS, ItemRow};
 
@@ -16,6 +18,8 @@ use crate::items::{self, ITEM_COLUMNS, ItemRow};
 pub enum FeedbackFormat {
     Sft,
     Preference,
+    /// Outputs a person rejected, with the reason code: negative examples.
+    Negative,
 }
 
 impl FeedbackFormat {
@@ -38,13 +42,32 @@ fn prompt(item: &Item) -> String {
     json!({"kind": item.kind, "title": item.title, "payload": item.payload}).to_string()
 }
 
-/// The last correction a person made, if any.
-fn correction(item: &Item) -> Option<&Value> {
+/// The last correction a person made, if any: the version a second approver approved as it stands.
+fn corrected(item: &Item) -> Option<&DecisionRecord> {
     item.decisions
         .iter()
         .rev()
         .find(|decision| decision.action == Action::ApproveWithEdits)
-        .and_then(|decision| decision.correction.as_ref())
+}
+
+/// The last correction a person made, if any.
+fn correction(item: &Item) -> Option<&Value> {
+    corrected(item).and_then(|decision| decision.correction.as_ref())
+}
+
+/// The patch, rationale and tags of a decision, as every corrected or negative line carries them.
+fn annotations(line: &mut Value, decision: Option<&DecisionRecord>) {
+    let Some(decision) = decision else { return };
+    line["patch"] = json!(decision.patch);
+    line["rationale"] = json!(decision.rationale);
+    line["tags"] = json!(decision.tags);
+}
+
+/// The person's rejection that decided the item (a timeout is no one's judgment), if any.
+fn rejection(item: &Item) -> Option<&DecisionRecord> {
+    item.decisions
+        .last()
+        .filter(|decision| decision.action == Action::Reject && decision.by != TIMEOUT_ACTOR)
 }
 
 fn metadata(item: &Item) -> Value {
@@ -72,19 +95,42 @@ pub(crate) fn line(item: &Item, format: FeedbackFormat) -> Option<String> {
             ],
             "metadata": metadata(item),
         }),
-        (FeedbackFormat::Sft, Outcome::ApprovedWithEdits) => json!({
-            "messages": [
-                {"role": "user", "content": prompt(item)},
-                {"role": "assistant", "content": correction(item)?},
-            ],
-            "metadata": metadata(item),
-        }),
-        (FeedbackFormat::Preference, Outcome::ApprovedWithEdits) => json!({
-            "prompt": prompt(item),
-            "chosen": correction(item)?,
-            "rejected": item.ai.output,
-            "metadata": metadata(item),
-        }),
+        (FeedbackFormat::Sft, Outcome::ApprovedWithEdits) => {
+            let mut line = json!({
+                "messages": [
+                    {"role": "user", "content": prompt(item)},
+                    {"role": "assistant", "content": correction(item)?},
+                ],
+                "metadata": metadata(item),
+            });
+            annotations(&mut line, corrected(item));
+            line
+        }
+        (FeedbackFormat::Preference, Outcome::ApprovedWithEdits) => {
+            let mut line = json!({
+                "prompt": prompt(item),
+                "chosen": correction(item)?,
+                "rejected": item.ai.output,
+                "metadata": metadata(item),
+            });
+            annotations(&mut line, corrected(item));
+            line
+        }
+        (FeedbackFormat::Negative, Outcome::Rejected) => {
+            let decision = rejection(item)?;
+            // A rejected item with a correction was rejected at its second approval: the first
+            // approver's version is what the person rejected.
+            let rejected = correction(item).unwrap_or(&item.ai.output);
+            let mut line = json!({
+                "prompt": prompt(item),
+                "rejected": rejected,
+                "reason_code": decision.reason_code,
+                "note": decision.note,
+                "metadata": metadata(item),
+            });
+            annotations(&mut line, Some(decision));
+            line
+        }
         _ => return None,
     };
     Some(line.to_string())
@@ -100,6 +146,7 @@ pub async fn page(
     let outcomes = match format {
         FeedbackFormat::Sft => "('approved', 'approved_with_edits')",
         FeedbackFormat::Preference => "('approved_with_edits')",
+        FeedbackFormat::Negative => "('rejected')",
     };
     let sql = format!(
         "SELECT {ITEM_COLUMNS} FROM items WHERE status = 'decided' AND outcome IN {outcomes} \
@@ -137,7 +184,7 @@ mod tests {
         );
         assert_eq!(
             FeedbackFormat::parse("csv"),
-            Err("unknown feedback format \"csv\": use sft or preference".to_owned())
+            Err("unknown feedback format \"csv\": use sft or preference or negative".to_owned())
         );
     }
 }

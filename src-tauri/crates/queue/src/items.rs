@@ -124,7 +124,8 @@ pub(crate) async fn attach_decisions(
         return Ok(());
     }
     let sql = format!(
-        "SELECT item_id, by_user, action, correction, reason_code, note, at FROM decisions \
+        "SELECT item_id, by_user, action, correction, reason_code, note, at, patch, rationale, \
+         tags FROM decisions \
          WHERE item_id IN ({}) ORDER BY seq",
         placeholders(1, rows.len())
     );
@@ -135,6 +136,8 @@ pub(crate) async fn attach_decisions(
     let mut by_item: HashMap<String, Vec<DecisionRecord>> = HashMap::new();
     for row in query.fetch_all(&mut *conn).await? {
         let correction: Option<String> = col(&row, "correction")?;
+        let patch: Option<String> = col(&row, "patch")?;
+        let tags: Option<String> = col(&row, "tags")?;
         by_item
             .entry(col(&row, "item_id")?)
             .or_default()
@@ -148,6 +151,13 @@ pub(crate) async fn attach_decisions(
                 reason_code: col(&row, "reason_code")?,
                 note: col(&row, "note")?,
                 at: from_micros(col(&row, "at")?),
+                patch: patch.as_deref().map(serde_json::from_str).transpose()?,
+                rationale: col(&row, "rationale")?,
+                tags: tags
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()?
+                    .unwrap_or_default(),
             });
     }
     for row in rows.iter_mut() {

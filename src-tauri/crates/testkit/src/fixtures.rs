@@ -115,6 +115,9 @@ pub fn decision(id: MutationId, assignment: &Assignment, action: Action) -> Muta
         note: None,
         attestation: None,
         client_time: Some(CLIENT_TIME.parse().expect("a valid time")),
+        patch: None,
+        rationale: None,
+        tags: Vec::new(),
     }
 }
 

@@ -222,6 +222,23 @@ impl Queue {
         reply.body
     }
 
+    /// The feedback export in `format` (docs/protocol.md, "Feedback export"), one value per line,
+    /// asserting 200.
+    pub async fn feedback(&self, admin: &str, format: &str) -> Vec<Value> {
+        let response = self
+            .http()
+            .get(format!("{}/v1/export/feedback?format={format}", self.url))
+            .bearer_auth(admin)
+            .send()
+            .await
+            .expect("export");
+        assert_eq!(response.status(), 200);
+        let text = response.text().await.expect("body");
+        text.lines()
+            .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+            .collect()
+    }
+
     /// A single integer from SQL run directly against the service's database.
     pub async fn count(&self, sql: &str) -> i64 {
         let row = sqlx::query(sql)

@@ -44,6 +44,8 @@ enum Act {
     Correct,
     Reject,
     Escalate,
+    /// A correction sent as an RFC 6902 patch against `ai.output` only, with a rationale and tags.
+    Patch,
 }
 
 #[derive(Debug, Clone)]
@@ -123,7 +125,8 @@ fn step_strategy() -> impl Strategy<Value = Step> {
         Just(Act::Approve),
         Just(Act::Correct),
         Just(Act::Reject),
-        Just(Act::Escalate)
+        Just(Act::Escalate),
+        Just(Act::Patch)
     ];
     prop_oneof![
         8 => (c.clone(), 0..8usize, act).prop_map(|(client, pick, act)| Step::Decide { client, pick, act }),

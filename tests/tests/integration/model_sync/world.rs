@@ -204,6 +204,23 @@ impl World {
                         "approve_with_edits",
                         DecisionInput::new(Action::ApproveWithEdits),
                     ),
+                    Act::Patch => {
+                        let mut input = DecisionInput::new(Action::ApproveWithEdits);
+                        let (path, value) = if detail.item.ai.output.is_string() {
+                            ("", json!("Draft text patched by a person."))
+                        } else {
+                            ("/verdict", json!("allow"))
+                        };
+                        input.patch = Some(
+                            serde_json::from_value(
+                                json!([{"op": "replace", "path": path, "value": value}]),
+                            )
+                            .expect("a patch"),
+                        );
+                        input.rationale = Some("model step".into());
+                        input.tags = vec!["model".into()];
+                        ("approve_with_edits", input)
+                    }
                 };
                 if matches!(act, Act::Correct) {
                     input.correction = Some(if detail.item.ai.output.is_string() {
@@ -228,7 +245,8 @@ impl World {
                             Shown {
                                 item_id,
                                 action,
-                                correction: input.correction.clone(),
+                                // The corrected output the store made (from a patch, too).
+                                correction: recorded.correction.clone(),
                             },
                         );
                         self.clients[client].sent.insert(id, Sent::No);

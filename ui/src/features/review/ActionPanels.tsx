@@ -3,6 +3,7 @@ import { t } from "../../i18n";
 import { KeyHint } from "../shortcuts/KeyHint";
 import type { Item, KindDefinition } from "../../lib/backend";
 import { CorrectionEditor } from "./hints/CorrectionEditor";
+import { FieldDiff } from "./CorrectionDiff";
 import type { Reason } from "./reasons";
 import type { DecisionForm } from "./useDecisionForm";
 
@@ -15,6 +16,41 @@ function PanelButtons({ confirm, className, testId, onConfirm, onCancel }: { con
       <button type="button" onClick={onCancel}>
         {t("panel.cancel")} <KeyHint command="close" />
       </button>
+    </div>
+  );
+}
+
+/** Why the reviewer decided so and the decision's tags, kept with it and exported (docs/protocol.md, "Corrections"). */
+export function Annotations({ form, onConfirm }: { form: DecisionForm; onConfirm(): void }) {
+  const ids = useId();
+  const { fields } = form;
+  return (
+    <div className="annotations" data-testid="annotations">
+      <label htmlFor={`${ids}-rationale`}>{t("annotations.rationale")}</label>
+      <textarea
+        id={`${ids}-rationale`}
+        data-testid="rationale-field"
+        rows={2}
+        value={fields.rationale}
+        readOnly={!form.decidable}
+        placeholder={t("annotations.rationalePlaceholder")}
+        onChange={(e) => fields.setRationale(e.target.value)}
+        onKeyDown={(e) => form.panelKeys(e, onConfirm)}
+      />
+      <label htmlFor={`${ids}-tags`}>{t("annotations.tags")}</label>
+      <input
+        id={`${ids}-tags`}
+        data-testid="tags-field"
+        type="text"
+        value={fields.tags}
+        readOnly={!form.decidable}
+        aria-describedby={`${ids}-tags-hint`}
+        onChange={(e) => fields.setTags(e.target.value)}
+        onKeyDown={(e) => form.panelKeys(e, onConfirm)}
+      />
+      <p className="muted small" id={`${ids}-tags-hint`}>
+        {t("annotations.tagsHint")}
+      </p>
     </div>
   );
 }
@@ -110,6 +146,7 @@ export function RejectPanel({ form, reasons }: { form: DecisionForm; reasons: Re
         onChange={(e) => fields.setNote(e.target.value)}
         onKeyDown={(e) => form.panelKeys(e, commands.reject)}
       />
+      <Annotations form={form} onConfirm={commands.reject} />
       <PanelButtons confirm={t("panel.rejectConfirm")} className="danger" testId="action-reject-confirm" onConfirm={commands.reject} onCancel={() => form.setPanel("none")} />
     </div>
   );
@@ -194,8 +231,12 @@ export function EscalatePanel({ form }: { form: DecisionForm }) {
   );
 }
 
-/** The correction editor bound to the decision form: the kind's output schema and editable fields. */
+/**
+ * The correction editor bound to the decision form: the kind's output schema and editable fields, the
+ * changes so far field by field, and why.
+ */
 export function FormCorrection({ form, item, definition }: { form: DecisionForm; item: Item; definition: KindDefinition | null }) {
+  const changed = JSON.stringify(form.fields.correction) !== JSON.stringify(item.ai.output);
   return (
     <div ref={form.refs.correction}>
       <CorrectionEditor
@@ -208,6 +249,8 @@ export function FormCorrection({ form, item, definition }: { form: DecisionForm;
         readOnly={!form.decidable}
         onKeyDown={(e) => form.panelKeys(e, form.commands.edit)}
       />
+      {changed && <FieldDiff before={item.ai.output} after={form.fields.correction} />}
+      <Annotations form={form} onConfirm={form.commands.edit} />
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { useBackend } from "../../lib/backend/context";
 import { t } from "../../i18n";
 import { KeyHint } from "../shortcuts/KeyHint";
 import { DraftDiff } from "./DraftDiff";
+import { Annotations } from "./ActionPanels";
 import type { DecisionForm } from "./useDecisionForm";
 
 type SaveState = "idle" | "saving" | "saved" | "failed";
@@ -69,6 +70,7 @@ export function DraftEditor({ itemId, form, onConfirm }: { itemId: string; form:
             </button>
           )}
         </div>
+        <Annotations form={form} onConfirm={onConfirm} />
       </section>
       <DraftDiff before={aiText} after={draft} />
     </>

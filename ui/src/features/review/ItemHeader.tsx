@@ -3,6 +3,7 @@ import { actionDoneLabel, formatDateTime, formatSla, stageLabel } from "../../li
 import { t } from "../../i18n";
 import { KeyHint } from "../shortcuts/KeyHint";
 import { useKinds } from "./kinds/KindsContext";
+import { CorrectionDiff } from "./CorrectionDiff";
 
 /** Kind, stage, deadline, title and provenance of the open item. */
 export function ItemHeader({ view, now, titleId }: { view: AssignmentView; now: number; titleId: string }) {
@@ -64,8 +65,11 @@ export function DecisionStatus({ view, onUndo }: { view: AssignmentView; onUndo(
   );
 }
 
-/** Decisions other reviewers already made on the item (a first approval, for instance). */
-export function EarlierDecisions({ decisions, headingId }: { decisions: DecisionRecord[]; headingId: string }) {
+/**
+ * Decisions other reviewers already made on the item (a first approval, for instance), with their reason
+ * and tags; given the AI's output, each correction with its changes from it.
+ */
+export function EarlierDecisions({ decisions, headingId, aiOutput }: { decisions: DecisionRecord[]; headingId: string; aiOutput?: unknown }) {
   if (decisions.length === 0) return null;
   return (
     <section className="panel earlier" aria-labelledby={headingId} data-testid="earlier-decisions">
@@ -76,6 +80,13 @@ export function EarlierDecisions({ decisions, headingId }: { decisions: Decision
             <strong>{actionDoneLabel(d.action)}</strong> {t("item.byAt", { by: d.by, at: formatDateTime(d.at) })}
             {d.reason_code && <span className="status-chip">{d.reason_code}</span>}
             {d.note && <div className="muted">“{d.note}”</div>}
+            {d.rationale && <div className="muted">{d.rationale}</div>}
+            {d.tags.map((tag) => (
+              <span key={tag} className="status-chip">
+                {tag}
+              </span>
+            ))}
+            {aiOutput !== undefined && d.correction !== null && <CorrectionDiff before={aiOutput} after={d.correction} />}
           </li>
         ))}
       </ol>

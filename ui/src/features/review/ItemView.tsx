@@ -12,6 +12,7 @@ import { ProposalHeader } from "./ProposalPanel";
 import { RelatedPanel, type RelatedHandle } from "./RelatedPanel";
 import { SignOffPanel } from "./SignOffPanel";
 import { TimelinePanel, type TimelineHandle } from "./TimelinePanel";
+import { SecondApprovalPanel } from "./SecondApproval";
 import { useMediaQuery } from "../../lib/useMediaQuery";
 import { t } from "../../i18n";
 
@@ -115,7 +116,9 @@ export function ItemView({ view, now, onDecide, onUndo, onOpenRelated, error, de
         {/* Focusable so the keyboard scrolls it (Space, Page Down); the keymap's section keys move through it. */}
         <div className="item-body" ref={body} tabIndex={0} role="region" aria-label={t("item.details")} data-scroll-body>
           <HandoffNote handoff={item.handoff} />
-          <EarlierDecisions decisions={item.decisions} headingId={`${ids}-earlier`} />
+          {form.countersigning && <SecondApprovalPanel item={item} />}
+          {/* Countersigning, the panel above shows the first version's changes; once is enough. */}
+          <EarlierDecisions decisions={item.decisions} headingId={`${ids}-earlier`} aiOutput={form.countersigning ? undefined : item.ai.output} />
           <KindView item={item} now={now} definition={definition} editor={editor} />
           <RelatedPanel ref={related} itemId={itemId} onOpen={onOpenRelated} />
           <TimelinePanel ref={timeline} itemId={itemId} />

@@ -21,6 +21,11 @@ const request = (action: Action, patch: Partial<DecisionRequest> = {}): Decision
   ...patch,
 });
 
+/** Tags as typed: separated by commas, blanks and repeats dropped. */
+export function parseTags(text: string): string[] {
+  return [...new Set(text.split(",").map((tag) => tag.trim()).filter(Boolean))];
+}
+
 function initialDraft(view: AssignmentView): string {
   if (typeof view.draft === "string") return view.draft;
   return typeof view.item.ai.output === "string" ? view.item.ai.output : "";
@@ -64,6 +69,11 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
   const [note, setNote] = useState("");
   const [attested, setAttested] = useState(false);
   const [credential, setCredential] = useState("");
+  // Why the reviewer corrected or rejected, and labels (docs/protocol.md, "Corrections").
+  const [rationale, setRationale] = useState("");
+  const [tags, setTags] = useState("");
+  // A second approver accepts or rejects the first approver's version as it stands.
+  const countersigning = summary.stage === "second_approval";
   // What the reviewer still has to do (an instruction, never shown as an error).
   const [notice, setNotice] = useState<string | null>(null);
 
@@ -118,6 +128,12 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
     return { attestation: attestationStatement(), credential };
   };
 
+  /** The rationale and tags, when the reviewer gave them. */
+  const annotations = (): Partial<DecisionRequest> => ({
+    rationale: rationale.trim() || undefined,
+    tags: parseTags(tags),
+  });
+
   const submit = (req: DecisionRequest) => {
     setNotice(null);
     onSubmit(req);
@@ -136,6 +152,10 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
   };
 
   const approveWithEdits = () => {
+    if (countersigning) {
+      setNotice(t("secondApproval.noEdits"));
+      return;
+    }
     if (isDraft) {
       if (!edited) {
         setNotice(t("notice.editDraft"));
@@ -144,7 +164,7 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
       }
       if (refused()) return;
       const s = signOff();
-      if (s) submit(request("approve_with_edits", { correction: draft, ...s }));
+      if (s) submit(request("approve_with_edits", { correction: draft, ...annotations(), ...s }));
       return;
     }
     if (!inPlace && panel !== "edit") {
@@ -158,7 +178,7 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
     }
     if (refused()) return;
     const s = signOff();
-    if (s) submit(request("approve_with_edits", { correction, ...s }));
+    if (s) submit(request("approve_with_edits", { correction, ...annotations(), ...s }));
   };
 
   const reject = () => {
@@ -171,7 +191,7 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
       refs.reason.current?.focus();
       return;
     }
-    submit(request("reject", { reason_code: reason, note: note.trim() || null }));
+    submit(request("reject", { reason_code: reason, note: note.trim() || null, ...annotations() }));
   };
 
   const escalate = () => {
@@ -218,7 +238,8 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
     inPlace,
     problems,
     outputSchema,
-    fields: { draft, setDraft, correction, setCorrection, reason, setReason, note, setNote, attested, setAttested, credential, setCredential },
+    fields: { draft, setDraft, correction, setCorrection, reason, setReason, note, setNote, attested, setAttested, credential, setCredential, rationale, setRationale, tags, setTags },
+    countersigning,
     refs,
     notice,
     run,

@@ -491,6 +491,10 @@ export class FakeBackend implements Backend {
       result_status: null,
       result_code: null,
       result_message: null,
+      // The store computes the patch; the fake keeps the whole correction only.
+      patch: null,
+      rationale: input.rationale ?? null,
+      tags: input.tags ?? [],
     };
     this.decisions.set(itemId, decision);
     this.drafts.delete(itemId);

@@ -76,7 +76,7 @@ export function assignmentFrom(submission: NewItem, index: number, now: number, 
     outcome: null,
     decisions:
       stage === "second_approval"
-        ? [{ by: "j.moreau", action: "approve", correction: null, reason_code: null, note: "Checked against the customer's travel notice.", at: new Date(now - 25 * 60_000).toISOString() }]
+        ? [{ by: "j.moreau", action: "approve", correction: null, reason_code: null, note: "Checked against the customer's travel notice.", at: new Date(now - 25 * 60_000).toISOString(), patch: null, rationale: null, tags: [] }]
         : [],
     team: null,
     warn_at: null,

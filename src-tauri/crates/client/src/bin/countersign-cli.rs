@@ -116,6 +116,16 @@ enum Command {
         /// A JSON sign-off, for items that ask for one.
         #[arg(long, value_name = "FILE")]
         attestation_file: Option<PathBuf>,
+        /// The correction as an RFC 6902 JSON Patch against the AI output (instead of, or with,
+        /// --correction-file).
+        #[arg(long, value_name = "FILE")]
+        patch_file: Option<PathBuf>,
+        /// Why you decided so, kept with the decision and exported.
+        #[arg(long, value_name = "TEXT")]
+        rationale: Option<String>,
+        /// A label for the decision; repeat for more.
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
     },
     /// Take back a decision that has not been uploaded yet.
     Undo { id: String },
@@ -286,7 +296,7 @@ fn store_hint(error: &StoreError) -> Option<String> {
             format!("use --server {bound}, or a fresh --data-dir for the other server")
         }
         StoreError::InvalidDecision(DecisionError::MissingCorrection) => {
-            "give the corrected output with --correction-file".to_owned()
+            "give the corrected output with --correction-file (or a --patch-file)".to_owned()
         }
         StoreError::InvalidDecision(DecisionError::MissingReason) => {
             "give a reason code with --reason".to_owned()
@@ -504,11 +514,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             correction_file,
             attest,
             attestation_file,
+            patch_file,
+            rationale,
+            tags,
         } => {
             let item_id = parse_item_id(&id)?;
             let mut input = DecisionInput::new(action.into());
             input.reason_code = reason;
             input.note = note;
+            input.rationale = rationale;
+            input.tags = tags;
+            if let Some(path) = patch_file {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read the patch file {}", path.display()))?;
+                input.patch = Some(serde_json::from_str(&text).with_context(|| {
+                    format!("{} must hold an RFC 6902 JSON Patch", path.display())
+                })?);
+            }
             if let Some(path) = correction_file {
                 let Some(detail) = store.get(item_id).await? else {
                     return Err(StoreError::NotHeld(item_id).into());

@@ -23,6 +23,9 @@ fn mutation(item: u128) -> Mutation {
         note: None,
         attestation: None,
         client_time: None,
+        patch: None,
+        rationale: None,
+        tags: Vec::new(),
     }
 }
 

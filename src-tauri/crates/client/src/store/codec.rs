@@ -87,7 +87,10 @@ pub(super) fn opt_text(row: &SqliteRow, column: &str) -> Result<Option<String>, 
     Ok(row.try_get(column)?)
 }
 
-pub(super) fn opt_json(row: &SqliteRow, column: &str) -> Result<Option<Value>, StoreError> {
+pub(super) fn opt_json<T: serde::de::DeserializeOwned>(
+    row: &SqliteRow,
+    column: &str,
+) -> Result<Option<T>, StoreError> {
     opt_text(row, column)?
         .map(|text| from_json(column, &text))
         .transpose()
@@ -155,6 +158,9 @@ pub(super) fn read_decision(row: &SqliteRow) -> Result<RecordedDecision, StoreEr
             .map(|text| from_wire_name("result code", &text))
             .transpose()?,
         result_message: row.try_get("result_message")?,
+        patch: opt_json(row, "patch")?,
+        rationale: row.try_get("rationale")?,
+        tags: opt_json(row, "tags")?.unwrap_or_default(),
     })
 }
 
@@ -176,6 +182,9 @@ pub(super) fn read_outbox_entry(row: &SqliteRow) -> Result<OutboxEntry, StoreErr
             note: decision.note,
             attestation: decision.attestation,
             client_time: Some(decision.client_time),
+            patch: decision.patch,
+            rationale: decision.rationale,
+            tags: decision.tags,
         },
     })
 }

@@ -351,12 +351,15 @@ pub(super) async fn decide_in(
     }
     let item: Item = from_json("item", row.try_get("item_json")?)?;
     let reasons = super::kinds::reason_codes(&mut *tx, &item.kind).await?;
-    decision::validate(input, &item, reasons.as_deref())?;
+    let corrected = decision::validate(input, &item, reasons.as_deref())?;
+    let (correction, patch) = corrected
+        .map(|corrected| (corrected.output, corrected.patch))
+        .unzip();
     let decision = RecordedDecision {
         decision_id: DecisionId::new_v7(),
         item_id,
         action: input.action,
-        correction: input.correction.clone(),
+        correction,
         reason_code: input.reason_code.clone(),
         note: input.note.clone(),
         attestation: input.attestation.clone(),
@@ -366,23 +369,33 @@ pub(super) async fn decide_in(
         result_status: None,
         result_code: None,
         result_message: None,
+        patch,
+        rationale: input.rationale.clone(),
+        tags: input.tags.clone(),
     };
     sqlx::query(
         "INSERT INTO outbox (decision_id, item_id, lease_id, lease_epoch, action, correction, \
-         reason_code, note, attestation, client_time, state) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         reason_code, note, attestation, client_time, state, patch, rationale, tags) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(decision.decision_id.to_string())
     .bind(item_id.to_string())
     .bind(row.try_get::<String, _>("lease_id")?)
     .bind(row.try_get::<i64, _>("lease_epoch")?)
     .bind(wire_name(&input.action))
-    .bind(input.correction.as_ref().map(to_json).transpose()?)
+    .bind(decision.correction.as_ref().map(to_json).transpose()?)
     .bind(&input.reason_code)
     .bind(&input.note)
     .bind(input.attestation.as_ref().map(to_json).transpose()?)
     .bind(timestamp(now))
     .bind(OutboxState::Pending.as_str())
+    .bind(decision.patch.as_ref().map(to_json).transpose()?)
+    .bind(&decision.rationale)
+    .bind(
+        (!decision.tags.is_empty())
+            .then(|| to_json(&decision.tags))
+            .transpose()?,
+    )
     .execute(&mut *tx)
     .await?;
     sqlx::query("UPDATE assignments SET status = ?, status_message = NULL WHERE item_id = ?")

@@ -88,6 +88,12 @@ async fn offline_decisions_are_uploaded_exactly_once_after_the_server_returns(ba
             "approve-with-edits",
             "--correction-file",
             correction.to_str().expect("utf-8 path"),
+            "--rationale",
+            "the cardholder confirmed it",
+            "--tag",
+            "confirmed",
+            "--tag",
+            "phone",
         ])
         .await;
     let refused = alice
@@ -122,6 +128,22 @@ async fn offline_decisions_are_uploaded_exactly_once_after_the_server_returns(ba
     assert_eq!(
         edited["decisions"][0]["correction"]["verdict"],
         "legitimate"
+    );
+    // The whole correction went up with the patch that makes it, the rationale and the tags.
+    let patch = edited["decisions"][0]["patch"].as_array().expect("a patch");
+    assert!(
+        patch.contains(
+            &serde_json::json!({"op": "replace", "path": "/verdict", "value": "legitimate"})
+        ),
+        "{patch:?}"
+    );
+    assert_eq!(
+        edited["decisions"][0]["rationale"],
+        "the cardholder confirmed it"
+    );
+    assert_eq!(
+        edited["decisions"][0]["tags"],
+        serde_json::json!(["confirmed", "phone"])
     );
     assert_eq!(alice.json(&["status", "--json"]).await["pending"], 0);
 }

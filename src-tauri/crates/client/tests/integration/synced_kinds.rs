@@ -40,11 +40,8 @@ fn spec(reasons: &[&str]) -> Value {
 
 fn reject(reason: &str) -> DecisionInput {
     DecisionInput {
-        action: Action::Reject,
-        correction: None,
         reason_code: Some(reason.to_owned()),
-        note: None,
-        attestation: None,
+        ..DecisionInput::new(Action::Reject)
     }
 }
 

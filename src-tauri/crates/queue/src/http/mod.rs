@@ -445,7 +445,7 @@ async fn audit_log(
 #[into_params(parameter_in = Query)]
 struct FeedbackQuery {
     /// `sft` or `preference`.
-    #[param(pattern = "^(sft|preference)$")]
+    #[param(pattern = "^(sft|preference|negative)$")]
     format: String,
 }
 

@@ -12,7 +12,9 @@ use countersign_domain::{AuditAction, Item, MentionNotice};
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
-use super::rules::{ItemState, LeaseGrant, Transition, Verdict, judge, judge_comment, transition};
+use super::rules::{
+    ItemState, LeaseGrant, Transition, Verdict, as_recorded, judge, judge_comment, transition,
+};
 use super::{SyncError, settle};
 use crate::AppState;
 use crate::audience::Audience;
@@ -213,6 +215,7 @@ fn mutation_data(client_id: ClientId, mutation: &Mutation) -> Value {
         "action": mutation.action, "correction": mutation.correction,
         "reason_code": mutation.reason_code, "note": mutation.note,
         "attestation": mutation.attestation, "client_time": mutation.client_time,
+        "patch": mutation.patch, "rationale": mutation.rationale, "tags": mutation.tags,
     })
 }
 
@@ -248,6 +251,8 @@ async fn apply_batch(
     let mut changed: Vec<String> = Vec::new();
     let mut decided: Vec<String> = Vec::new();
     let mut released_by_caller: Vec<String> = Vec::new();
+    // The applied mutations as recorded (corrections with their patches), in order.
+    let mut recorded_mutations: Vec<Mutation> = Vec::new();
     for mutation in mutations {
         let item_id = mutation.item_id.to_string();
         if mutation.action == Action::Comment {
@@ -308,7 +313,11 @@ async fn apply_batch(
         let supersedes_timeout = item_state
             .as_ref()
             .is_some_and(|state| state.timed_out.is_some());
-        transition(row, applied, caller, mutation, now);
+        let recorded = as_recorded(mutation, &row.item.ai.output);
+        // The audit entry of an applied correction holds both forms, as the decision does.
+        data["correction"] = json!(recorded.correction);
+        data["patch"] = json!(recorded.patch);
+        transition(row, applied, caller, &recorded, now);
         let action = match applied {
             Transition::Final(outcome) => {
                 data["outcome"] = json!(outcome);
@@ -346,14 +355,10 @@ async fn apply_batch(
         ctx.audit
             .push(AuditEvent::new(caller, action, Some(item_id), data));
         results.push(result(MutationStatus::Applied, None, None));
+        recorded_mutations.push(recorded);
     }
 
-    let applied: Vec<&Mutation> = mutations
-        .iter()
-        .zip(&results)
-        .filter(|(_, result)| result.status == MutationStatus::Applied)
-        .map(|(mutation, _)| *mutation)
-        .collect();
+    let applied: Vec<&Mutation> = recorded_mutations.iter().collect();
     let changed_rows: Vec<&ItemRow> = changed.iter().filter_map(|id| rows.get(id)).collect();
     items::store_state(tx, &changed_rows).await?;
     let released: Vec<String> = changed_rows
@@ -466,14 +471,22 @@ async fn insert_decisions(
     for chunk in recorded.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO decisions (item_id, decision_id, by_user, action, correction, \
-             reason_code, note, at) VALUES {}",
-            values_rows(chunk.len(), 8)
+             reason_code, note, at, patch, rationale, tags) VALUES {}",
+            values_rows(chunk.len(), 11)
         );
         let mut insert = sqlx::query(&sql);
         for mutation in chunk {
-            let correction = (mutation.action == Action::ApproveWithEdits)
+            let edited = mutation.action == Action::ApproveWithEdits;
+            let correction = edited
                 .then(|| mutation.correction.as_ref().map(Value::to_string))
                 .flatten();
+            let patch = edited
+                .then(|| mutation.patch.as_ref().map(serde_json::to_string))
+                .flatten()
+                .transpose()?;
+            let tags = (!mutation.tags.is_empty())
+                .then(|| serde_json::to_string(&mutation.tags))
+                .transpose()?;
             insert = insert
                 .bind(mutation.item_id.to_string())
                 .bind(mutation.decision_id.to_string())
@@ -482,7 +495,10 @@ async fn insert_decisions(
                 .bind(correction)
                 .bind(mutation.reason_code.as_deref())
                 .bind(mutation.note.as_deref())
-                .bind(to_micros(now));
+                .bind(to_micros(now))
+                .bind(patch)
+                .bind(mutation.rationale.as_deref())
+                .bind(tags);
         }
         insert.execute(&mut **tx).await?;
     }

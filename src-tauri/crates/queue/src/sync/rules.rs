@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use countersign_domain::COMMENT_MAX_CHARS;
+use countersign_domain::correction;
 use countersign_domain::{
     Action, DecisionRecord, Handoff, ItemStatus, Mutation, Outcome, RemovalReason, ResultCode,
     Stage,
@@ -56,10 +57,6 @@ pub(crate) enum Verdict {
     Apply(Transition),
     Conflict(RemovalReason, String),
     Rejected(ResultCode, String),
-}
-
-fn same_json_type(a: &Value, b: &Value) -> bool {
-    std::mem::discriminant(a) == std::mem::discriminant(b)
 }
 
 fn too_long(text: Option<&str>, limit: usize) -> bool {
@@ -116,35 +113,31 @@ pub(crate) fn judge(
             format!("a reason code has at most {MAX_CODE_CHARS} characters"),
         );
     }
+    if let Err(error) = correction::check_annotations(mutation.rationale.as_deref(), &mutation.tags)
+    {
+        return Verdict::Rejected(error.result_code(), error.to_string());
+    }
+    let corrected = match correction::corrected_output(
+        mutation.action,
+        &item.output,
+        mutation.correction.as_ref(),
+        mutation.patch.as_deref(),
+    ) {
+        Ok(corrected) => corrected,
+        Err(error) => return Verdict::Rejected(error.result_code(), error.to_string()),
+    };
+    if let (Some(kind), Some(corrected)) = (kind, &corrected)
+        && let Err(violation) = kind.check_output(&corrected.output)
+    {
+        return Verdict::Rejected(
+            ResultCode::InvalidCorrection,
+            format!(
+                "the correction does not satisfy kind {:?}'s output schema: {violation}",
+                kind.kind
+            ),
+        );
+    }
     match mutation.action {
-        Action::ApproveWithEdits => match &mutation.correction {
-            None | Some(Value::Null) => {
-                return Verdict::Rejected(
-                    ResultCode::InvalidMutation,
-                    "approve_with_edits needs a correction: the human version of the AI output"
-                        .into(),
-                );
-            }
-            Some(correction) if !same_json_type(correction, &item.output) => {
-                return Verdict::Rejected(
-                    ResultCode::InvalidMutation,
-                    "the correction must have the same JSON type as the AI output".into(),
-                );
-            }
-            Some(correction) => {
-                if let Some(kind) = kind
-                    && let Err(violation) = kind.check_output(correction)
-                {
-                    return Verdict::Rejected(
-                        ResultCode::InvalidCorrection,
-                        format!(
-                            "the correction does not satisfy kind {:?}'s output schema: {violation}",
-                            kind.kind
-                        ),
-                    );
-                }
-            }
-        },
         Action::Reject => {
             if mutation
                 .reason_code
@@ -169,7 +162,11 @@ pub(crate) fn judge(
                 );
             }
         }
-        Action::Approve | Action::Escalate | Action::Release | Action::Comment => {}
+        Action::Approve
+        | Action::ApproveWithEdits
+        | Action::Escalate
+        | Action::Release
+        | Action::Comment => {}
     }
     match (lease.stage, mutation.action) {
         (Stage::Escalation, Action::Escalate) => {
@@ -320,6 +317,26 @@ impl From<&ItemRow> for ItemState {
     }
 }
 
+/// The mutation as it is recorded once applied: for approve_with_edits both the corrected output
+/// and the patch that makes it from `ai_output`, whichever of the two the client sent
+/// (docs/protocol.md, "Corrections"); neither for another action. Only for a mutation [`judge`]
+/// applied, so the rule cannot fail here.
+pub(crate) fn as_recorded(mutation: &Mutation, ai_output: &Value) -> Mutation {
+    let corrected = correction::corrected_output(
+        mutation.action,
+        ai_output,
+        mutation.correction.as_ref(),
+        mutation.patch.as_deref(),
+    )
+    .ok()
+    .flatten();
+    Mutation {
+        correction: corrected.as_ref().map(|corrected| corrected.output.clone()),
+        patch: corrected.map(|corrected| corrected.patch),
+        ..mutation.clone()
+    }
+}
+
 /// Applies an accepted mutation to the item in memory; the caller writes it back.
 pub(crate) fn transition(
     row: &mut ItemRow,
@@ -338,6 +355,11 @@ pub(crate) fn transition(
             reason_code: mutation.reason_code.clone(),
             note: mutation.note.clone(),
             at: now,
+            patch: (mutation.action == Action::ApproveWithEdits)
+                .then(|| mutation.patch.clone())
+                .flatten(),
+            rationale: mutation.rationale.clone(),
+            tags: mutation.tags.clone(),
         });
     }
     let release = |row: &mut ItemRow| {
@@ -404,6 +426,9 @@ mod tests {
             note: None,
             attestation: None,
             client_time: None,
+            patch: None,
+            rationale: None,
+            tags: Vec::new(),
         }
     }
 
@@ -473,6 +498,10 @@ mod tests {
         );
         let edit = |correction: Value| Mutation {
             correction: Some(correction),
+            ..mutation(Action::ApproveWithEdits)
+        };
+        let patched = |patch: Value| Mutation {
+            patch: Some(serde_json::from_value(patch).expect("a patch")),
             ..mutation(Action::ApproveWithEdits)
         };
         let four_eyes = ItemState {
@@ -560,6 +589,69 @@ mod tests {
                 Some(lease(Stage::Review)),
                 item(Stage::Review),
                 "apply Final(ApprovedWithEdits)",
+            ),
+            (
+                "edit by patch",
+                patched(json!([{"op": "replace", "path": "/verdict", "value": "allow"}])),
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "apply Final(ApprovedWithEdits)",
+            ),
+            (
+                "patch that does not apply",
+                patched(json!([{"op": "replace", "path": "/amount", "value": 5}])),
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "rejected invalid_patch",
+            ),
+            (
+                "patch that changes the output's type",
+                patched(json!([{"op": "replace", "path": "", "value": [1]}])),
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "rejected invalid_patch",
+            ),
+            (
+                "patch and correction that disagree",
+                Mutation {
+                    correction: Some(json!({"verdict": "review"})),
+                    ..patched(json!([{"op": "replace", "path": "/verdict", "value": "allow"}]))
+                },
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "rejected invalid_patch",
+            ),
+            (
+                "patch on an approve",
+                Mutation {
+                    action: Action::Approve,
+                    ..patched(json!([]))
+                },
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "rejected invalid_patch",
+            ),
+            (
+                "too many tags",
+                Mutation {
+                    tags: (0..=correction::MAX_TAGS).map(|n| n.to_string()).collect(),
+                    ..mutation(Action::Approve)
+                },
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "rejected invalid_mutation",
+            ),
+            (
+                "rationale and tags on a reject",
+                Mutation {
+                    reason_code: Some("false_positive".into()),
+                    rationale: Some("the merchant is the customer's employer".into()),
+                    tags: vec!["merchant".into()],
+                    ..mutation(Action::Reject)
+                },
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "apply Final(Rejected)",
             ),
             (
                 "reject without reason",

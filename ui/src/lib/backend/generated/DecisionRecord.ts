@@ -8,4 +8,16 @@ export type DecisionRecord = { by: string, action: Action,
 /**
  * Same JSON type as `ai.output`; present for approve_with_edits.
  */
-correction: unknown, reason_code: string | null, note: string | null, at: string, };
+correction: unknown, reason_code: string | null, note: string | null, at: string, 
+/**
+ * For approve_with_edits: the RFC 6902 patch that turns `ai.output` into `correction`.
+ */
+patch: Array<{ op: string; path: string; value?: unknown; from?: string }> | null, 
+/**
+ * Why the reviewer decided so, in their words.
+ */
+rationale: string | null, 
+/**
+ * The decision's labels.
+ */
+tags: Array<string>, };

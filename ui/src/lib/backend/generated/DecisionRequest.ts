@@ -12,4 +12,12 @@ attestation: string | null,
 /**
  * The reviewer's token, re-entered for a sign-off.
  */
-credential: string | null, };
+credential: string | null, 
+/**
+ * Why the reviewer decided so (docs/protocol.md, "Corrections").
+ */
+rationale?: string, 
+/**
+ * The decision's labels.
+ */
+tags?: Array<string>, };

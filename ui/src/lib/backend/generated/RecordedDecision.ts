@@ -14,4 +14,8 @@ export type RecordedDecision = { decision_id: DecisionId, item_id: ItemId, actio
 /**
  * Set once the decision was first sent.
  */
-mutation_id: MutationId | null, state: OutboxState, result_status: MutationStatus | null, result_code: ResultCode | null, result_message: string | null, };
+mutation_id: MutationId | null, state: OutboxState, result_status: MutationStatus | null, result_code: ResultCode | null, result_message: string | null, 
+/**
+ * For approve with edits: the patch that turns `ai.output` into `correction`.
+ */
+patch: Array<{ op: string; path: string; value?: unknown; from?: string }> | null, rationale: string | null, tags: Array<string>, };

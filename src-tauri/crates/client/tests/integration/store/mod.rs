@@ -2,9 +2,11 @@
 //! Two `Store` handles on one directory stand for two processes (each has its own connection pool).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use countersign_client::decision::DecisionError;
 use countersign_client::model::{AssignmentStatus, DecisionInput, Draft, ListQuery, SortOrder};
 use countersign_client::plan::{Ack, BatchLimits, PushOutcome};
 use countersign_client::store::{Store, StoreError};
+use countersign_domain::CorrectionError;
 use countersign_domain::{
     Action, Assignment, ItemId, LeaseId, MutationId, MutationStatus, PullResponse, Removal,
     RemovalReason, ResultCode, Risk, Stage,

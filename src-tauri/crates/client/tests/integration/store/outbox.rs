@@ -55,6 +55,85 @@ async fn invalid_decisions_are_refused_before_anything_is_stored() {
     store.decide(ids[0], &edited, now()).await.expect("decide");
 }
 
+/// The same correction rule as the queue's (docs/protocol.md, "Corrections"): a patch that does not
+/// apply is refused and nothing is queued; one that does is sent with the corrected output, its
+/// rationale and tags; a whole correction is sent with the patch that makes it.
+#[tokio::test]
+async fn a_correction_is_queued_with_its_patch_rationale_and_tags() {
+    let (_dir, store, ids) = store_with(2).await;
+    let patched = |patch: serde_json::Value| DecisionInput {
+        patch: Some(serde_json::from_value(patch).expect("a patch")),
+        rationale: Some("the card was reported found".into()),
+        tags: vec!["card_found".into()],
+        ..DecisionInput::new(Action::ApproveWithEdits)
+    };
+    let refused = store
+        .decide(
+            ids[0],
+            &patched(json!([{"op": "replace", "path": "/score", "value": 1}])),
+            now(),
+        )
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(StoreError::InvalidDecision(DecisionError::Correction(
+                CorrectionError::DoesNotApply(_)
+            )))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(store.pending_count().await.expect("count"), 0);
+
+    let patch = json!([{"op": "replace", "path": "/verdict", "value": "legitimate"}]);
+    store
+        .decide(ids[0], &patched(patch.clone()), now())
+        .await
+        .expect("a patch that applies");
+    let whole = DecisionInput {
+        correction: Some(json!({"verdict": "review"})),
+        ..DecisionInput::new(Action::ApproveWithEdits)
+    };
+    store
+        .decide(ids[1], &whole, now())
+        .await
+        .expect("a whole correction");
+    let batch = store
+        .claim_push_batch(BatchLimits::default())
+        .await
+        .expect("claim")
+        .expect("a batch");
+    let sent: Vec<_> = batch
+        .mutations
+        .iter()
+        .map(|m| {
+            (
+                json!(m.correction),
+                json!(m.patch),
+                m.rationale.clone(),
+                m.tags.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            (
+                json!({"verdict": "legitimate"}),
+                patch,
+                Some("the card was reported found".to_owned()),
+                vec!["card_found".to_owned()]
+            ),
+            (
+                json!({"verdict": "review"}),
+                json!([{"op": "replace", "path": "/verdict", "value": "review"}]),
+                None,
+                vec![]
+            ),
+        ]
+    );
+}
+
 #[tokio::test]
 async fn undo_before_sending_restores_the_assignment_and_leaves_no_id_gap() {
     let (_dir, store, ids) = store_with(3).await;
