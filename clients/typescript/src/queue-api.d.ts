@@ -358,6 +358,16 @@ export interface components {
          * @enum {string}
          */
         Action: "approve" | "approve_with_edits" | "reject" | "escalate" | "release" | "comment";
+        /** @description JSON Patch 'add' operation representation */
+        AddOperation: {
+            /**
+             * @description JSON-Pointer value [RFC6901](https://tools.ietf.org/html/rfc6901) that references a location
+             *     within the target document where the operation is performed.
+             */
+            path: string;
+            /** @description Value to add to the target location. */
+            value: unknown;
+        };
         /** @description The AI's proposal: its output plus what it says about it. */
         AiProposal: {
             /** Format: double */
@@ -405,6 +415,19 @@ export interface components {
          * @description Identifies one installation of a client (desktop app or CLI data directory).
          */
         ClientId: string;
+        /** @description JSON Patch 'copy' operation representation */
+        CopyOperation: {
+            /**
+             * @description JSON-Pointer value [RFC6901](https://tools.ietf.org/html/rfc6901) that references a location
+             *     to copy value from.
+             */
+            from: string;
+            /**
+             * @description JSON-Pointer value [RFC6901](https://tools.ietf.org/html/rfc6901) that references a location
+             *     within the target document where the operation is performed.
+             */
+            path: string;
+        };
         CreatedUser: {
             name: string;
             role: components["schemas"]["Role"];
@@ -425,7 +448,13 @@ export interface components {
             /** @description Same JSON type as `ai.output`; present for approve_with_edits. */
             correction?: unknown;
             note?: string | null;
+            /** @description For approve_with_edits: the RFC 6902 patch that turns `ai.output` into `correction`. */
+            patch?: components["schemas"]["PatchOperation"][] | null;
+            /** @description Why the reviewer decided so, in their words. */
+            rationale?: string | null;
             reason_code?: string | null;
+            /** @description The decision's labels. */
+            tags?: string[];
         };
         /**
          * @description How the app lays out an item of the kind. Every `pointer` is a JSON Pointer (RFC 6901) from the
@@ -671,8 +700,24 @@ export interface components {
             /** @description The comment's text, cut to [`MentionNotice::EXCERPT_CHARS`] characters. */
             excerpt: string;
             item_id: components["schemas"]["ItemId"];
+            /** @description The item's kind and team, for the reviewer's muted kinds and teams. */
+            kind: string;
+            team?: string | null;
             /** @description The item's title, cut to [`MentionNotice::EXCERPT_CHARS`] characters. */
             title: string;
+        };
+        /** @description JSON Patch 'move' operation representation */
+        MoveOperation: {
+            /**
+             * @description JSON-Pointer value [RFC6901](https://tools.ietf.org/html/rfc6901) that references a location
+             *     to move value from.
+             */
+            from: string;
+            /**
+             * @description JSON-Pointer value [RFC6901](https://tools.ietf.org/html/rfc6901) that references a location
+             *     within the target document where the operation is performed.
+             */
+            path: string;
         };
         /** @description One decision (or release) sent by a client; ids grow by one per client. */
         Mutation: {
@@ -689,8 +734,17 @@ export interface components {
             lease_epoch: components["schemas"]["Epoch"];
             lease_id: components["schemas"]["LeaseId"];
             note?: string | null;
+            /**
+             * @description An RFC 6902 JSON Patch against `ai.output`: the correction of an approve_with_edits, field
+             *     by field (docs/protocol.md, "Corrections"). With `correction` too, both must agree.
+             */
+            patch?: components["schemas"]["PatchOperation"][] | null;
+            /** @description Why the reviewer corrected, rejected or approved: kept with the decision and exported. */
+            rationale?: string | null;
             /** @description Required for reject. */
             reason_code?: string | null;
+            /** @description Short labels of the decision (`wrong_merchant`, say), kept and exported. */
+            tags?: string[];
         };
         /**
          * Format: int64
@@ -738,6 +792,26 @@ export interface components {
          * @enum {string}
          */
         Outcome: "approved" | "approved_with_edits" | "rejected";
+        /** @description JSON Patch single patch operation */
+        PatchOperation: (components["schemas"]["AddOperation"] & {
+            /** @enum {string} */
+            op: "add";
+        }) | (components["schemas"]["RemoveOperation"] & {
+            /** @enum {string} */
+            op: "remove";
+        }) | (components["schemas"]["ReplaceOperation"] & {
+            /** @enum {string} */
+            op: "replace";
+        }) | (components["schemas"]["MoveOperation"] & {
+            /** @enum {string} */
+            op: "move";
+        }) | (components["schemas"]["CopyOperation"] & {
+            /** @enum {string} */
+            op: "copy";
+        }) | (components["schemas"]["TestOperation"] & {
+            /** @enum {string} */
+            op: "test";
+        });
         PullRequest: {
             client_id: components["schemas"]["ClientId"];
             /** @description Opaque; null asks for everything held. */
@@ -827,11 +901,29 @@ export interface components {
          * @enum {string}
          */
         RemovalReason: "decided_elsewhere" | "reassigned" | "cancelled" | "timed_out";
+        /** @description JSON Patch 'remove' operation representation */
+        RemoveOperation: {
+            /**
+             * @description JSON-Pointer value [RFC6901](https://tools.ietf.org/html/rfc6901) that references a location
+             *     within the target document where the operation is performed.
+             */
+            path: string;
+        };
+        /** @description JSON Patch 'replace' operation representation */
+        ReplaceOperation: {
+            /**
+             * @description JSON-Pointer value [RFC6901](https://tools.ietf.org/html/rfc6901) that references a location
+             *     within the target document where the operation is performed.
+             */
+            path: string;
+            /** @description Value to replace with. */
+            value: unknown;
+        };
         /**
          * @description `MutationResult.code`: why a mutation was a conflict or was rejected.
          * @enum {string}
          */
-        ResultCode: "reassigned" | "decided_elsewhere" | "cancelled" | "forbidden" | "invalid_mutation" | "same_approver" | "mutation_id_reused" | "timed_out" | "unknown_reason_code" | "invalid_correction" | "comment_too_long" | "unknown";
+        ResultCode: "reassigned" | "decided_elsewhere" | "cancelled" | "forbidden" | "invalid_mutation" | "same_approver" | "mutation_id_reused" | "timed_out" | "unknown_reason_code" | "invalid_correction" | "comment_too_long" | "invalid_patch" | "unknown";
         /**
          * @description How risky the AI judged the case.
          * @enum {string}
@@ -868,6 +960,16 @@ export interface components {
         Stage: "review" | "escalation" | "second_approval";
         TeamList: {
             teams: string[];
+        };
+        /** @description JSON Patch 'test' operation representation */
+        TestOperation: {
+            /**
+             * @description JSON-Pointer value [RFC6901](https://tools.ietf.org/html/rfc6901) that references a location
+             *     within the target document where the operation is performed.
+             */
+            path: string;
+            /** @description Value to test against. */
+            value: unknown;
         };
         /** @description The optional body of `POST /v1/users/{name}/token`. */
         TokenRequest: {

@@ -3,8 +3,8 @@
 
 pub mod admin;
 pub mod codes;
-pub mod history;
 pub mod correction;
+pub mod history;
 pub mod ids;
 pub mod item;
 pub mod kind;
@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 
 pub use admin::{IssuedToken, QueueHealth, QueueHealthRow, TokenRequest};
 pub use codes::{ApiErrorCode, ResultCode};
+pub use correction::{Corrected, CorrectionError, PatchOperation};
 /// An item's story: its audit entries, typed.
 pub use history::{
     AuditAction, COMMENT_MAX_CHARS, HistoryEntry, ItemHistory, MentionNotice, mentions,
 };
-pub use correction::{Corrected, CorrectionError, PatchOperation};
 pub use ids::{ClientId, DecisionId, Epoch, ItemId, LeaseId, MutationId};
 pub use item::{
     Action, AiProposal, DecisionRecord, Evidence, FieldFilter, Handoff, Item, ItemStatus,
