@@ -8,7 +8,8 @@
 //!
 //! On the way it checks accessibility in the same window (issue 14, item 5; `a11y`). The admin view and
 //! the end of a shift (`admin`), kinds drawn from their hints (`kinds`), notifications with the undo
-//! countdown (`notifications`), and search, related cases and bulk decisions (`desk`) have scenarios of
+//! countdown (`notifications`), and search, related cases and bulk decisions (`desk`), and the decision record (the
+//! timeline, a comment, a structured correction under four eyes: `record`) have scenarios of
 //! their own; scripts/desktop-e2e.sh runs them one at a time.
 
 mod a11y;
@@ -16,6 +17,7 @@ mod admin;
 mod desk;
 mod kinds;
 mod notifications;
+mod record;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
