@@ -73,7 +73,7 @@ impl From<AssignmentDetail> for AssignmentView {
     }
 }
 
-/// A decision as the UI sends it. No Debug: `credential` is a token and must never reach a log.
+/// A decision as the UI sends it. No Debug: `pin` is a secret and must never reach a log.
 #[derive(Clone, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct DecisionRequest {
@@ -84,12 +84,13 @@ pub struct DecisionRequest {
     pub note: Option<String>,
     /// The sign-off statement the reviewer confirmed (clinical items).
     pub attestation: Option<String>,
-    /// The reviewer's token, re-entered for a sign-off.
-    pub credential: Option<String>,
+    /// The reviewer's signing PIN, for a sign-off: it unseals this device's signing key and is
+    /// never stored (docs/protocol.md, "Signatures").
+    pub pin: Option<String>,
 }
 
 impl DecisionRequest {
-    /// The core's input, and apart from it the credential (checked by the core, never stored).
+    /// The core's input, and apart from it the signing PIN (used by the core, never stored).
     pub fn into_input(self) -> (DecisionInput, Option<String>) {
         let input = DecisionInput {
             action: self.action,
@@ -98,6 +99,6 @@ impl DecisionRequest {
             note: self.note,
             attestation: self.attestation.map(Value::String),
         };
-        (input, self.credential)
+        (input, self.pin)
     }
 }

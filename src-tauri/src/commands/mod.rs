@@ -49,6 +49,7 @@ commands!(
     desk::saved_views,
     desk::save_view,
     desk::delete_view,
+    session::set_signing_pin,
 );
 
 #[cfg(test)]

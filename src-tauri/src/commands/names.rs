@@ -32,4 +32,5 @@ const COMMANDS: &[&str] = &[
     "saved_views",
     "save_view",
     "delete_view",
+    "set_signing_pin",
 ];

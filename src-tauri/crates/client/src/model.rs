@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use countersign_domain::{
     Action, ClientId, DecisionId, Epoch, Item, ItemId, LeaseId, MutationId, MutationStatus,
-    RemovalReason, ResultCode, Risk, Stage,
+    RemovalReason, ResultCode, Risk, SignatureEnvelope, Stage,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -250,6 +250,9 @@ pub struct RecordedDecision {
     pub result_status: Option<MutationStatus>,
     pub result_code: Option<ResultCode>,
     pub result_message: Option<String>,
+    /// The reviewer's electronic signature over this decision, when it was signed.
+    #[serde(default)]
+    pub signature: Option<SignatureEnvelope>,
 }
 
 /// An assignment with its whole item, its latest decision and its draft.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ids::ItemId;
+use crate::signature::{SignatureManifest, SignatureRequirement};
 
 /// How risky the AI judged the case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -224,6 +225,9 @@ pub struct DecisionRecord {
     pub reason_code: Option<String>,
     pub note: Option<String>,
     pub at: DateTime<Utc>,
+    /// The signature manifest of a signed decision (docs/protocol.md, "Signatures"); null: unsigned.
+    #[serde(default)]
+    pub signature: Option<SignatureManifest>,
 }
 
 /// An item as the queue returns it everywhere.
@@ -263,6 +267,10 @@ pub struct Item {
     /// The note the last holder left when they released the item (at the end of a shift, say).
     #[serde(default)]
     pub handoff: Option<Handoff>,
+    /// Approvals of this item must be signed (its routing rule's `signature`, docs/protocol.md
+    /// "Signatures"); null: no signature needed.
+    #[serde(default)]
+    pub signature_required: Option<SignatureRequirement>,
 }
 
 /// A note for the next holder, left by a release (`Mutation.note` on a `release`).

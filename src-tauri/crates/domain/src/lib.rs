@@ -6,6 +6,7 @@ pub mod codes;
 pub mod ids;
 pub mod item;
 pub mod kind;
+pub mod signature;
 pub mod sync;
 
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,10 @@ pub use item::{
 pub use kind::{
     DisplayHints, FieldFormat, FieldHint, IdentifierHint, KindDefaults, KindDefinition, KindList,
     KindSpec, ReasonCode,
+};
+pub use signature::{
+    SignatureEnvelope, SignatureError, SignatureManifest, SignatureMeaning, SignatureRequirement,
+    SignedDecision, SigningKeyRegistered, SigningKeyRequest, SigningPinRequest,
 };
 pub use sync::{
     Assignment, EscalationNotice, EventName, Lease, Mutation, MutationResult, MutationStatus,
@@ -76,6 +81,9 @@ pub struct Me {
     /// The teams the user belongs to; items of other teams are never offered to them.
     #[serde(default)]
     pub teams: Vec<String>,
+    /// The name a signature prints (admin-set, the login name by default); absent from older queues.
+    #[serde(default)]
+    pub full_name: Option<String>,
 }
 
 /// One user as `GET /v1/users` lists them (admins only).

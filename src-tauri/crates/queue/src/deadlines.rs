@@ -101,6 +101,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                             reason_code: Some(TIMEOUT_REASON.to_owned()),
                             note: None,
                             at: now,
+                            signature: None,
                         });
                         released.push(id.clone());
                         sqlx::query(

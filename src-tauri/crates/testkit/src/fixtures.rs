@@ -89,6 +89,7 @@ pub fn assignment(item: ItemId, lease: LeaseId, now: DateTime<Utc>) -> Assignmen
             team: None,
             warn_at: None,
             handoff: None,
+            signature_required: None,
         },
         stage: Stage::Review,
         lease: Lease {
@@ -115,6 +116,7 @@ pub fn decision(id: MutationId, assignment: &Assignment, action: Action) -> Muta
         note: None,
         attestation: None,
         client_time: Some(CLIENT_TIME.parse().expect("a valid time")),
+        signature: None,
     }
 }
 

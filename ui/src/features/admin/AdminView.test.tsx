@@ -4,7 +4,7 @@ import { App } from "../../App";
 import { FakeBackend } from "../../lib/backend/fake";
 import type { Me } from "../../lib/backend";
 
-const ADMIN: Me = { name: "admin", role: "admin", teams: [] };
+const ADMIN: Me = { name: "admin", role: "admin", teams: [], full_name: null };
 
 async function asAdmin() {
   const backend = new FakeBackend({ count: 10, uploadDelayMs: null, signedInAs: ADMIN });

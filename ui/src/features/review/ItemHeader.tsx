@@ -1,8 +1,9 @@
-import type { AssignmentView, DecisionRecord } from "../../lib/backend";
+import type { AssignmentView, DecisionRecord, SignatureManifest } from "../../lib/backend";
 import { actionDoneLabel, formatDateTime, formatSla, stageLabel } from "../../lib/format";
 import { t } from "../../i18n";
 import { KeyHint } from "../shortcuts/KeyHint";
 import { useKinds } from "./kinds/KindsContext";
+import { meaningWord } from "./SignOffPanel";
 
 /** Kind, stage, deadline, title and provenance of the open item. */
 export function ItemHeader({ view, now, titleId }: { view: AssignmentView; now: number; titleId: string }) {
@@ -48,6 +49,7 @@ export function DecisionStatus({ view, onUndo }: { view: AssignmentView; onUndo(
                   ? t("item.conflict", { message: summary.status_message ?? t("item.seeConflicts") })
                   : (summary.status_message ?? "")}
           </span>
+          {decision.signature && <SignatureLine manifest={decision.signature} />}
           {summary.status === "decided" && (
             <button type="button" data-testid="action-undo" onClick={onUndo}>
               {t("toast.undo")} <KeyHint command="undo" />
@@ -64,6 +66,15 @@ export function DecisionStatus({ view, onUndo }: { view: AssignmentView; onUndo(
   );
 }
 
+/** A signed decision's manifest: who signed, meaning what, when (docs/protocol.md, "Signatures"). */
+export function SignatureLine({ manifest }: { manifest: SignatureManifest }) {
+  return (
+    <div className="signature-manifest" data-testid="signature-manifest">
+      {t("signature.manifest", { name: manifest.signer_name, meaning: meaningWord(manifest.meaning), at: formatDateTime(manifest.signed_at) })}
+    </div>
+  );
+}
+
 /** Decisions other reviewers already made on the item (a first approval, for instance). */
 export function EarlierDecisions({ decisions, headingId }: { decisions: DecisionRecord[]; headingId: string }) {
   if (decisions.length === 0) return null;
@@ -76,6 +87,7 @@ export function EarlierDecisions({ decisions, headingId }: { decisions: Decision
             <strong>{actionDoneLabel(d.action)}</strong> {t("item.byAt", { by: d.by, at: formatDateTime(d.at) })}
             {d.reason_code && <span className="status-chip">{d.reason_code}</span>}
             {d.note && <div className="muted">“{d.note}”</div>}
+            {d.signature && <SignatureLine manifest={d.signature} />}
           </li>
         ))}
       </ol>

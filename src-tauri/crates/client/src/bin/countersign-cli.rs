@@ -22,6 +22,7 @@ use countersign_client::search::{IdentifierFields, QueryError, TextSegment};
 use countersign_client::secrets::{CredentialError, OsKeyring};
 use countersign_client::session::{self, SessionError};
 use countersign_client::shift::{self, ShiftError};
+use countersign_client::signing::{self, SigningError};
 use countersign_client::status::status_report;
 use countersign_client::store::{SearchHit, Store, StoreError};
 use countersign_client::sync::{SyncEngine, SyncError};
@@ -116,6 +117,10 @@ enum Command {
         /// A JSON sign-off, for items that ask for one.
         #[arg(long, value_name = "FILE")]
         attestation_file: Option<PathBuf>,
+        /// Sign the decision electronically with your signing PIN (read from COUNTERSIGN_PIN, else
+        /// asked for); items whose policy requires a signature are refused without it.
+        #[arg(long)]
+        sign: bool,
     },
     /// Take back a decision that has not been uploaded yet.
     Undo { id: String },
@@ -139,6 +144,36 @@ enum Command {
         #[command(subcommand)]
         command: ShiftCommand,
     },
+    /// Electronic signatures (docs/protocol.md, "Signatures").
+    Signing {
+        #[command(subcommand)]
+        command: SigningCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SigningCommand {
+    /// Set your signing PIN on the queue (read from COUNTERSIGN_PIN, else asked for twice) and
+    /// register this device's signing key, sealed by it in the OS keyring.
+    SetPin {
+        /// Change a PIN already set: the current one is read from COUNTERSIGN_CURRENT_PIN, else asked for.
+        #[arg(long)]
+        change: bool,
+    },
+}
+
+/// The environment variable a signing PIN is read from instead of a prompt (scripts, tests).
+const PIN_ENV: &str = "COUNTERSIGN_PIN";
+/// The current PIN, for `signing set-pin --change`.
+const CURRENT_PIN_ENV: &str = "COUNTERSIGN_CURRENT_PIN";
+
+/// A PIN from `env`, else typed at the terminal without echo.
+fn read_pin(env: &str, prompt: &str) -> anyhow::Result<String> {
+    match std::env::var(env) {
+        Ok(pin) if !pin.is_empty() => Ok(pin),
+        _ => rpassword::prompt_password(prompt)
+            .with_context(|| format!("cannot read the PIN; set {env} when there is no terminal")),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -253,7 +288,9 @@ fn hint(error: &anyhow::Error) -> Option<String> {
                 SessionError::Store(error) => store_hint(error),
                 SessionError::Remote(error) => remote_hint(error),
                 SessionError::Credential(error) => credential_hint(error),
-                SessionError::Settings(_) | SessionError::SignOffRefused => None,
+                SessionError::Signing(error) => signing_hint(error),
+                SessionError::PinNeeded => Some("sign with --sign".to_owned()),
+                SessionError::Settings(_) | SessionError::UnknownSigner => None,
             };
         }
         if let Some(error) = cause.downcast_ref::<ShiftError>() {
@@ -267,6 +304,9 @@ fn hint(error: &anyhow::Error) -> Option<String> {
         if let Some(error) = cause.downcast_ref::<StoreError>() {
             return store_hint(error);
         }
+        if let Some(error) = cause.downcast_ref::<SigningError>() {
+            return signing_hint(error);
+        }
         if let Some(error) = cause.downcast_ref::<RemoteError>() {
             return remote_hint(error);
         }
@@ -275,6 +315,17 @@ fn hint(error: &anyhow::Error) -> Option<String> {
         }
         cause.downcast_ref::<PlanError>().and_then(plan_hint)
     })
+}
+
+fn signing_hint(error: &SigningError) -> Option<String> {
+    match error {
+        SigningError::NoKey | SigningError::Locked => {
+            Some("run `signing set-pin`, or sign while the queue is reachable".to_owned())
+        }
+        SigningError::Remote(error) => remote_hint(error),
+        SigningError::Credential(error) => credential_hint(error),
+        SigningError::WrongPin { .. } | SigningError::Damaged(_) => None,
+    }
 }
 
 fn store_hint(error: &StoreError) -> Option<String> {
@@ -293,6 +344,9 @@ fn store_hint(error: &StoreError) -> Option<String> {
         }
         StoreError::InvalidDecision(DecisionError::MissingAttestation) => {
             "sign off with --attest TEXT or --attestation-file".to_owned()
+        }
+        StoreError::InvalidDecision(DecisionError::MissingSignature) => {
+            format!("sign with --sign (the PIN is read from {PIN_ENV} or asked for)")
         }
         StoreError::Plan(error) => return plan_hint(error),
         StoreError::Query(QueryError::UnknownFilter { .. }) => {
@@ -504,6 +558,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             correction_file,
             attest,
             attestation_file,
+            sign,
         } => {
             let item_id = parse_item_id(&id)?;
             let mut input = DecisionInput::new(action.into());
@@ -539,7 +594,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         .with_context(|| format!("{} must hold JSON", path.display()))?,
                 );
             }
-            let decision = store.decide(item_id, &input, clock.now()).await?;
+            let signer = if sign {
+                let server = server_url(server, &store).await?;
+                let remote = QueueClient::new(&server, token_for(&server)?)?;
+                let pin = read_pin(PIN_ENV, "signing PIN: ")?;
+                // Offline, the sealed key's own record names the signer.
+                let me = remote.me().await.ok();
+                Some(signing::signer(&remote, &OsKeyring, me.as_ref(), &pin).await?)
+            } else {
+                None
+            };
+            let decision = store
+                .decide_signed(item_id, &input, signer.as_ref(), clock.now())
+                .await?;
             println!(
                 "recorded {:?} on {item_id} (decision {}); it will be uploaded by the next sync",
                 decision.action, decision.decision_id
@@ -638,6 +705,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(error) = &end.upload_error {
                 eprintln!("not uploaded yet ({error}); run `sync` when the server is back");
             }
+        }
+        Command::Signing {
+            command: SigningCommand::SetPin { change },
+        } => {
+            let server = server_url(server, &store).await?;
+            let remote = QueueClient::new(&server, token_for(&server)?)?;
+            let current = change
+                .then(|| read_pin(CURRENT_PIN_ENV, "current signing PIN: "))
+                .transpose()?;
+            let pin = match std::env::var(PIN_ENV) {
+                Ok(pin) if !pin.is_empty() => pin,
+                _ => {
+                    let pin = read_pin(PIN_ENV, "new signing PIN: ")?;
+                    if read_pin(PIN_ENV, "the same PIN again: ")? != pin {
+                        bail!("the two PINs differ; nothing was changed");
+                    }
+                    pin
+                }
+            };
+            let me = remote.me().await?;
+            signing::set_pin(&remote, &OsKeyring, &me, &pin, current.as_deref()).await?;
+            println!("signing PIN set; this device's signing key is registered");
         }
     }
     Ok(())

@@ -23,6 +23,7 @@ fn mutation(item: u128) -> Mutation {
         note: None,
         attestation: None,
         client_time: None,
+        signature: None,
     }
 }
 

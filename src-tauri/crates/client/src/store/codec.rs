@@ -155,6 +155,9 @@ pub(super) fn read_decision(row: &SqliteRow) -> Result<RecordedDecision, StoreEr
             .map(|text| from_wire_name("result code", &text))
             .transpose()?,
         result_message: row.try_get("result_message")?,
+        signature: opt_text(row, "signature")?
+            .map(|text| from_json("signature", &text))
+            .transpose()?,
     })
 }
 
@@ -176,6 +179,7 @@ pub(super) fn read_outbox_entry(row: &SqliteRow) -> Result<OutboxEntry, StoreErr
             note: decision.note,
             attestation: decision.attestation,
             client_time: Some(decision.client_time),
+            signature: decision.signature,
         },
     })
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use countersign_domain::{
     Action, ClientId, EscalationNotice, Mutation, MutationId, MutationResult, MutationStatus,
-    PushResponse, ResultCode,
+    PushResponse, ResultCode, SignatureManifest,
 };
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
@@ -24,6 +24,7 @@ use crate::db::{
 use crate::error::StoreError;
 use crate::events::Recipients;
 use crate::items::{self, ItemRow};
+use crate::signing::{self, Signer};
 use crate::{kinds, leases, webhook};
 
 /// Mutations accepted in one push.
@@ -212,6 +213,7 @@ fn mutation_data(client_id: ClientId, mutation: &Mutation) -> Value {
         "action": mutation.action, "correction": mutation.correction,
         "reason_code": mutation.reason_code, "note": mutation.note,
         "attestation": mutation.attestation, "client_time": mutation.client_time,
+        "signature": mutation.signature,
     })
 }
 
@@ -243,6 +245,15 @@ async fn apply_batch(
             .collect();
     let kind_names: Vec<&str> = rows.values().map(|row| row.item.kind.as_str()).collect();
     let kinds = kinds::compiled_for(state, tx, &kind_names).await?;
+    // Read only when some decision is signed: unsigned pushes cost nothing more.
+    let signer = if mutations
+        .iter()
+        .any(|mutation| mutation.signature.is_some())
+    {
+        Signer::load(tx, caller).await?
+    } else {
+        Signer::unsigned(caller)
+    };
     let mut results = Vec::with_capacity(mutations.len());
     let mut changed: Vec<String> = Vec::new();
     let mut decided: Vec<String> = Vec::new();
@@ -256,7 +267,20 @@ async fn apply_batch(
             .as_deref()
             .and_then(|row| kinds.get(&row.item.kind))
             .map(AsRef::as_ref);
-        let verdict = judge(caller, mutation, lease, item_state.as_ref(), kind);
+        let verdict = match (
+            judge(caller, mutation, lease, item_state.as_ref(), kind),
+            row.as_deref(),
+        ) {
+            // A valid mutation's signature is judged before what happened to the item: a
+            // decision that needs a signature and has no valid one is refused whatever client sent it.
+            (verdict @ (Verdict::Apply(_) | Verdict::Conflict(..)), Some(row)) => {
+                match signing::judge(mutation, &row.item, &signer) {
+                    Ok(()) => verdict,
+                    Err((code, message)) => Verdict::Rejected(code, message),
+                }
+            }
+            (verdict, _) => verdict,
+        };
         let mut data = mutation_data(client_id, mutation);
         let audit_item = row.as_ref().map(|_| item_id.clone());
         let result = |status, code: Option<ResultCode>, message: Option<String>| MutationResult {
@@ -390,8 +414,8 @@ async fn insert_decisions(
     for chunk in recorded.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO decisions (item_id, decision_id, by_user, action, correction, \
-             reason_code, note, at) VALUES {}",
-            values_rows(chunk.len(), 8)
+             reason_code, note, at, signature) VALUES {}",
+            values_rows(chunk.len(), 9)
         );
         let mut insert = sqlx::query(&sql);
         for mutation in chunk {
@@ -406,7 +430,14 @@ async fn insert_decisions(
                 .bind(correction)
                 .bind(mutation.reason_code.as_deref())
                 .bind(mutation.note.as_deref())
-                .bind(to_micros(now));
+                .bind(to_micros(now))
+                .bind(
+                    mutation
+                        .signature
+                        .as_ref()
+                        .map(|envelope| serde_json::to_string(&SignatureManifest::from(envelope)))
+                        .transpose()?,
+                );
         }
         insert.execute(&mut **tx).await?;
     }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use countersign_domain::{
     Action, DecisionRecord, Handoff, ItemStatus, Mutation, Outcome, RemovalReason, ResultCode,
-    Stage,
+    SignatureManifest, Stage,
 };
 use serde_json::Value;
 
@@ -301,6 +301,7 @@ pub(crate) fn transition(
             reason_code: mutation.reason_code.clone(),
             note: mutation.note.clone(),
             at: now,
+            signature: mutation.signature.as_ref().map(SignatureManifest::from),
         });
     }
     let release = |row: &mut ItemRow| {
@@ -366,6 +367,7 @@ mod tests {
             note: None,
             attestation: None,
             client_time: None,
+            signature: None,
         }
     }
 

@@ -6,6 +6,7 @@ import type { MutationId } from "./MutationId";
 import type { MutationStatus } from "./MutationStatus";
 import type { OutboxState } from "./OutboxState";
 import type { ResultCode } from "./ResultCode";
+import type { SignatureEnvelope } from "./SignatureEnvelope";
 
 /**
  * What the store kept of a decision.
@@ -14,4 +15,8 @@ export type RecordedDecision = { decision_id: DecisionId, item_id: ItemId, actio
 /**
  * Set once the decision was first sent.
  */
-mutation_id: MutationId | null, state: OutboxState, result_status: MutationStatus | null, result_code: ResultCode | null, result_message: string | null, };
+mutation_id: MutationId | null, state: OutboxState, result_status: MutationStatus | null, result_code: ResultCode | null, result_message: string | null, 
+/**
+ * The reviewer's electronic signature over this decision, when it was signed.
+ */
+signature: SignatureEnvelope | null, };
