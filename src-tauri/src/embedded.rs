@@ -67,7 +67,7 @@ pub async fn start(dir: &Path) -> Result<(RunningServer, Token), EmbeddedError> 
     };
     // Set afresh (the same PIN, which is also the current one) so that a restart keeps it working,
     // and unlocked: a demo locked by wrong PINs starts usable again.
-    signing::unlock(state, DEMO_REVIEWER, DEMO_REVIEWER).await?;
+    signing::unlock(state, "system", DEMO_REVIEWER).await?;
     signing::set_pin(state, DEMO_REVIEWER, &token, DEMO_PIN, Some(DEMO_PIN)).await?;
     let mut batch = countersign_demo::demo_items(SEED_ITEMS, SEED, now);
     batch.extend(countersign_demo::assistant_items(now));
