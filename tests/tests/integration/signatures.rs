@@ -151,6 +151,21 @@ async fn approvals_need_a_valid_signature_whatever_sends_them(backend: Backend) 
         )
         .await;
     assert_eq!(named.status, 200, "{named:?}");
+    for bad in ["  ", "Ana\nRuiz"] {
+        let refused = queue
+            .request(
+                Method::PATCH,
+                "/v1/users/ana",
+                Some(&admin),
+                Some(&json!({ "full_name": bad })),
+            )
+            .await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (422, "invalid_name"),
+            "{bad:?}"
+        );
+    }
     assert_eq!(
         queue.get("/v1/me", &ana).await.body["full_name"],
         "Ana Ruiz"
