@@ -399,6 +399,15 @@ async fn wrong_pins_lock_signing_until_an_admin_unlocks_it(backend: Backend) {
     let held = assignments(&queue.pull(&ana, client, None).await);
 
     let other = SigningKey::from_bytes(&[4; 32]);
+    // Wrong PINs in a row: a right one in between starts the count again.
+    let first = register(&queue, &ana, &other, "wrong-pin").await;
+    assert!(
+        first.body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("4 more")
+    );
+    assert_eq!(register(&queue, &ana, &key, ANA_PIN).await.status, 201);
     for left in (1..=4).rev() {
         let wrong = register(&queue, &ana, &other, "wrong-pin").await;
         assert_eq!((wrong.status, wrong.code()), (403, "wrong_pin"));
@@ -476,6 +485,8 @@ async fn wrong_pins_lock_signing_until_an_admin_unlocks_it(backend: Backend) {
         actions,
         [
             "signing_pin_set",
+            "signing_key_registered",
+            "signing_pin_wrong",
             "signing_key_registered",
             "signing_pin_wrong",
             "signing_pin_wrong",

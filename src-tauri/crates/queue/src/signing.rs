@@ -110,6 +110,14 @@ async fn verify_pin(state: &AppState, user: &str, pin: &str) -> Result<(), Signi
     }
     let hash = stored.hash.ok_or(SigningError::NoPin)?;
     if pin_matches(pin.to_owned(), hash.clone()).await? {
+        // The lock counts wrong PINs in a row: a right one starts the count again.
+        sqlx::query(
+            "UPDATE users SET signing_pin_failures = 0 WHERE name = $1 AND signing_pin_failures <> 0",
+        )
+        .bind(user)
+        .execute(&state.db.pool)
+        .await
+        .map_err(StoreError::from)?;
         return Ok(());
     }
     let now = state.now();
