@@ -22,13 +22,17 @@ use countersign_client::search::{IdentifierFields, QueryError, TextSegment};
 use countersign_client::secrets::{CredentialError, OsKeyring};
 use countersign_client::session::{self, SessionError};
 use countersign_client::shift::{self, ShiftError};
-use countersign_client::signing::{self, SigningError};
+use countersign_client::signing::SigningError;
 use countersign_client::status::status_report;
 use countersign_client::store::{SearchHit, Store, StoreError};
 use countersign_client::sync::{SyncEngine, SyncError};
 use countersign_client::{Clock, SystemClock};
 use countersign_domain::{Action, ItemId, Stage};
+
+#[path = "countersign-cli/signing.rs"]
+mod signing;
 use serde_json::{Value, json};
+use signing::{PIN_ENV, SigningCommand};
 
 /// Used when neither --server nor the data directory names a server.
 const DEFAULT_SERVER: &str = "http://127.0.0.1:8470";
@@ -152,31 +156,6 @@ enum Command {
 }
 
 #[derive(Debug, Subcommand)]
-enum SigningCommand {
-    /// Set your signing PIN on the queue (read from COUNTERSIGN_PIN, else asked for twice) and
-    /// register this device's signing key, sealed by it in the OS keyring.
-    SetPin {
-        /// Change a PIN already set: the current one is read from COUNTERSIGN_CURRENT_PIN, else asked for.
-        #[arg(long)]
-        change: bool,
-    },
-}
-
-/// The environment variable a signing PIN is read from instead of a prompt (scripts, tests).
-const PIN_ENV: &str = "COUNTERSIGN_PIN";
-/// The current PIN, for `signing set-pin --change`.
-const CURRENT_PIN_ENV: &str = "COUNTERSIGN_CURRENT_PIN";
-
-/// A PIN from `env`, else typed at the terminal without echo.
-fn read_pin(env: &str, prompt: &str) -> anyhow::Result<String> {
-    match std::env::var(env) {
-        Ok(pin) if !pin.is_empty() => Ok(pin),
-        _ => rpassword::prompt_password(prompt)
-            .with_context(|| format!("cannot read the PIN; set {env} when there is no terminal")),
-    }
-}
-
-#[derive(Debug, Subcommand)]
 enum ShiftCommand {
     /// Upload the decisions made (without waiting), then give back every held item not decided, with
     /// a note the next holder sees.
@@ -288,7 +267,7 @@ fn hint(error: &anyhow::Error) -> Option<String> {
                 SessionError::Store(error) => store_hint(error),
                 SessionError::Remote(error) => remote_hint(error),
                 SessionError::Credential(error) => credential_hint(error),
-                SessionError::Signing(error) => signing_hint(error),
+                SessionError::Signing(error) => signing::hint(error),
                 SessionError::PinNeeded => Some("sign with --sign".to_owned()),
                 SessionError::Settings(_) | SessionError::UnknownSigner => None,
             };
@@ -305,7 +284,7 @@ fn hint(error: &anyhow::Error) -> Option<String> {
             return store_hint(error);
         }
         if let Some(error) = cause.downcast_ref::<SigningError>() {
-            return signing_hint(error);
+            return signing::hint(error);
         }
         if let Some(error) = cause.downcast_ref::<RemoteError>() {
             return remote_hint(error);
@@ -315,17 +294,6 @@ fn hint(error: &anyhow::Error) -> Option<String> {
         }
         cause.downcast_ref::<PlanError>().and_then(plan_hint)
     })
-}
-
-fn signing_hint(error: &SigningError) -> Option<String> {
-    match error {
-        SigningError::NoKey | SigningError::Locked => {
-            Some("run `signing set-pin`, or sign while the queue is reachable".to_owned())
-        }
-        SigningError::Remote(error) => remote_hint(error),
-        SigningError::Credential(error) => credential_hint(error),
-        SigningError::WrongPin { .. } | SigningError::Damaged(_) => None,
-    }
 }
 
 fn store_hint(error: &StoreError) -> Option<String> {
@@ -597,10 +565,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let signer = if sign {
                 let server = server_url(server, &store).await?;
                 let remote = QueueClient::new(&server, token_for(&server)?)?;
-                let pin = read_pin(PIN_ENV, "signing PIN: ")?;
-                // Offline, the sealed key's own record names the signer.
-                let me = remote.me().await.ok();
-                Some(signing::signer(&remote, &OsKeyring, me.as_ref(), &pin).await?)
+                Some(signing::signer(&remote).await?)
             } else {
                 None
             };
@@ -706,27 +671,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!("not uploaded yet ({error}); run `sync` when the server is back");
             }
         }
-        Command::Signing {
-            command: SigningCommand::SetPin { change },
-        } => {
+        Command::Signing { command } => {
             let server = server_url(server, &store).await?;
             let remote = QueueClient::new(&server, token_for(&server)?)?;
-            let current = change
-                .then(|| read_pin(CURRENT_PIN_ENV, "current signing PIN: "))
-                .transpose()?;
-            let pin = match std::env::var(PIN_ENV) {
-                Ok(pin) if !pin.is_empty() => pin,
-                _ => {
-                    let pin = read_pin(PIN_ENV, "new signing PIN: ")?;
-                    if read_pin(PIN_ENV, "the same PIN again: ")? != pin {
-                        bail!("the two PINs differ; nothing was changed");
-                    }
-                    pin
-                }
-            };
-            let me = remote.me().await?;
-            signing::set_pin(&remote, &OsKeyring, &me, &pin, current.as_deref()).await?;
-            println!("signing PIN set; this device's signing key is registered");
+            signing::run(&remote, command).await?;
         }
     }
     Ok(())
