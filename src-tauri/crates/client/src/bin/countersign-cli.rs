@@ -516,6 +516,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("AI reasoning:\n{reasoning}");
                 }
                 println!("payload:\n{}", pretty(&detail.item.payload));
+                for line in signing::describe(&detail.item) {
+                    println!("{line}");
+                }
             }
         }
         Command::Decide {

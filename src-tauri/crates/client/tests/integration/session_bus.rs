@@ -392,6 +392,13 @@ async fn the_cli_signs_offline_with_the_pin_and_the_queue_accepts_it() {
     let sync = cli(&["sync"], None);
     assert!(sync.status.success(), "sync: {}", failed(&sync));
 
+    let show = cli(&["show", &id], None);
+    assert!(
+        String::from_utf8_lossy(&show.stdout)
+            .contains("approvals must be signed, meaning approval: decide with --sign"),
+        "{}",
+        String::from_utf8_lossy(&show.stdout)
+    );
     let unsigned = cli(&["decide", &id, "approve"], None);
     assert!(!unsigned.status.success());
     assert!(

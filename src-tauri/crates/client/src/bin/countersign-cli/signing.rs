@@ -6,6 +6,7 @@ use clap::Subcommand;
 use countersign_client::remote::QueueClient;
 use countersign_client::secrets::OsKeyring;
 use countersign_client::signing::{self, DecisionSigner, SigningError};
+use countersign_domain::Item;
 
 #[derive(Debug, Subcommand)]
 pub enum SigningCommand {
@@ -72,4 +73,33 @@ pub fn hint(error: &SigningError) -> Option<String> {
         SigningError::Credential(error) => super::credential_hint(error),
         SigningError::WrongPin { .. } | SigningError::Damaged(_) => None,
     }
+}
+
+/// What `show` prints about signatures: the item's requirement and each signed decision's manifest.
+pub fn describe(item: &Item) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(requirement) = &item.signature_required {
+        let signers = requirement
+            .signers_team
+            .as_deref()
+            .map(|team| format!(" by a member of team {team}"))
+            .unwrap_or_default();
+        lines.push(format!(
+            "approvals must be signed{signers}, meaning {}: decide with --sign",
+            requirement.meaning.as_str()
+        ));
+    }
+    for decision in &item.decisions {
+        if let Some(manifest) = &decision.signature {
+            lines.push(format!(
+                "{:?} by {}: signed by {}, meaning {}, at {}",
+                decision.action,
+                decision.by,
+                manifest.signer_name,
+                manifest.meaning.as_str(),
+                manifest.signed_at.to_rfc3339()
+            ));
+        }
+    }
+    lines
 }
