@@ -934,6 +934,11 @@ export interface components {
         UserSummary: {
             /** @description A disabled user's token is refused and their leases went back to the queue. */
             disabled: boolean;
+            /**
+             * @description The name the user's signatures print, when an admin set one (docs/protocol.md, "Signatures");
+             *     absent otherwise.
+             */
+            full_name?: string | null;
             name: string;
             role: components["schemas"]["Role"];
             teams: string[];

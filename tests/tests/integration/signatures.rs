@@ -170,6 +170,23 @@ async fn approvals_need_a_valid_signature_whatever_sends_them(backend: Backend) 
         queue.get("/v1/me", &ana).await.body["full_name"],
         "Ana Ruiz"
     );
+    let listed = queue.get("/v1/users", &admin).await;
+    let full_names: Vec<(&str, Option<&str>)> = listed.body["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .map(|user| {
+            (
+                user["name"].as_str().unwrap_or(""),
+                user["full_name"].as_str(),
+            )
+        })
+        .collect();
+    assert!(
+        full_names.contains(&("ana", Some("Ana Ruiz"))),
+        "{full_names:?}"
+    );
+    assert!(full_names.contains(&("ben", None)), "{full_names:?}");
 
     // Weak PINs are refused and store nothing; the PIN is kept only as an argon2id hash.
     for weak in ["12345", ana.as_str(), &ana[3..12], &format!("x{ana}x")] {

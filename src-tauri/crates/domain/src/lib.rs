@@ -96,6 +96,11 @@ pub struct UserSummary {
     pub teams: Vec<String>,
     /// A disabled user's token is refused and their leases went back to the queue.
     pub disabled: bool,
+    /// The name the user's signatures print, when an admin set one (docs/protocol.md, "Signatures");
+    /// absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub full_name: Option<String>,
 }
 
 /// The body of every error response: `{"error": {"code", "message"}}`.

@@ -26,7 +26,7 @@ pub struct UserChange {
 
 /// Every user, by name, with their teams.
 pub async fn list(db: &Db) -> Result<Vec<UserSummary>, StoreError> {
-    let rows = sqlx::query("SELECT name, role, disabled FROM users ORDER BY name")
+    let rows = sqlx::query("SELECT name, role, disabled, full_name FROM users ORDER BY name")
         .fetch_all(&db.pool)
         .await?;
     let memberships = sqlx::query("SELECT user_name, team FROM user_teams ORDER BY team")
@@ -45,6 +45,7 @@ pub async fn list(db: &Db) -> Result<Vec<UserSummary>, StoreError> {
         users.push(UserSummary {
             role: parse_wire(&col::<String>(&row, "role")?)?,
             disabled: col::<i64>(&row, "disabled")? != 0,
+            full_name: col(&row, "full_name")?,
             name,
             teams,
         });

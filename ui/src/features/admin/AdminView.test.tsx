@@ -27,6 +27,8 @@ describe("admin view", () => {
     expect(backend.calls.some((c) => c.command === "list_assignments")).toBe(false);
     expect(within(row("ana")).getByTestId("user-role")).toHaveValue("reviewer");
     expect(row("bo").textContent).toContain("fraud, clinical");
+    // The full name a user's signatures print, when an admin set one.
+    expect(row("ana").textContent).toContain("Ana Ruiz");
     expect(row("chen").getAttribute("data-disabled")).toBe("true");
     const health = await screen.findAllByTestId("health-row");
     const fraudEscalation = health.find((r) => r.dataset.team === "fraud" && r.dataset.stage === "escalation")!;
