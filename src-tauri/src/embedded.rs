@@ -13,6 +13,7 @@ use countersign_domain::Risk;
 use countersign_queue::auth::{self, UserError};
 use countersign_queue::error::StoreError;
 use countersign_queue::items::{self, ProduceError};
+use countersign_queue::signing::{self, SigningError};
 use countersign_queue::teams::{self, TeamError};
 use countersign_queue::users;
 use countersign_queue::{Db, Policy, RunningServer, ServeOptions};
@@ -20,6 +21,9 @@ use countersign_queue::{Db, Policy, RunningServer, ServeOptions};
 /// The reviewer the app signs in as: a senior of every demo team, so every kind and its escalations
 /// reach the inbox.
 pub const DEMO_REVIEWER: &str = "demo-senior";
+/// The demo reviewer's signing PIN, set at each start (docs/protocol.md, "Signatures"): the demo's
+/// clinical approvals must be signed, and its reviewer never chose a PIN.
+pub const DEMO_PIN: &str = "demo-pin";
 /// Generated demo items seeded at every start, beside the fixed support replies and code changes,
 /// after the demo kinds are registered; resubmitting an external id returns the existing item, so
 /// this seeds once per data directory.
@@ -38,6 +42,8 @@ pub enum EmbeddedError {
     Team(#[from] TeamError),
     #[error("the built-in demo queue could not set up its users: {0}")]
     User(#[from] UserError),
+    #[error("the built-in demo queue could not set the demo signing PIN: {0}")]
+    Signing(#[from] SigningError),
     #[error("the built-in demo queue could not store its demo work: {0}")]
     Seed(#[from] ProduceError),
 }
@@ -59,6 +65,10 @@ pub async fn start(dir: &Path) -> Result<(RunningServer, Token), EmbeddedError> 
         Some(token) => token,
         None => auth::rotate_token(&state.db, DEMO_REVIEWER).await?,
     };
+    // Set afresh (the same PIN, which is also the current one) so that a restart keeps it working,
+    // and unlocked: a demo locked by wrong PINs starts usable again.
+    signing::unlock(state, "system", DEMO_REVIEWER).await?;
+    signing::set_pin(state, DEMO_REVIEWER, &token, DEMO_PIN, Some(DEMO_PIN)).await?;
     let mut batch = countersign_demo::demo_items(SEED_ITEMS, SEED, now);
     batch.extend(countersign_demo::assistant_items(now));
     let kinds = countersign_demo::demo_kinds();

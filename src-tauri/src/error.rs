@@ -6,8 +6,10 @@ use countersign_client::remote::RemoteError;
 use countersign_client::secrets::CredentialError;
 use countersign_client::session::SessionError;
 use countersign_client::shift::ShiftError;
+use countersign_client::signing::SigningError;
 use countersign_client::store::StoreError;
 use countersign_client::views::ViewError;
+use countersign_domain::ApiErrorCode;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -38,6 +40,14 @@ pub enum ErrorCode {
     InvalidInput,
     Storage,
     Internal,
+    /// A sign-off needs the signing PIN, and none was given.
+    PinNeeded,
+    /// The signing PIN is wrong (on this device or on the queue); the message says how many tries are left.
+    WrongPin,
+    /// Signing is locked after too many wrong PINs (the message says how to unlock it).
+    SigningLocked,
+    /// A signing PIN the queue refuses (too short, or like the API token).
+    WeakPin,
 }
 
 impl AppError {
@@ -107,8 +117,38 @@ impl From<SessionError> for AppError {
             SessionError::Remote(error) => error.into(),
             SessionError::Credential(error) => error.into(),
             SessionError::Settings(_) => Self::new(ErrorCode::Storage, error.to_string()),
-            SessionError::SignOffRefused => Self::new(ErrorCode::BadCredential, error.to_string()),
+            SessionError::Signing(error) => error.into(),
+            SessionError::PinNeeded => Self::new(ErrorCode::PinNeeded, error.to_string()),
+            SessionError::UnknownSigner => Self::new(ErrorCode::NotSignedIn, error.to_string()),
         }
+    }
+}
+
+impl From<SigningError> for AppError {
+    fn from(error: SigningError) -> Self {
+        let code = match error {
+            SigningError::Credential(error) => return error.into(),
+            SigningError::Remote(RemoteError::Forbidden { code, message }) => {
+                let code = match code {
+                    ApiErrorCode::WrongPin => ErrorCode::WrongPin,
+                    ApiErrorCode::SigningLocked => ErrorCode::SigningLocked,
+                    _ => ErrorCode::NotAllowed,
+                };
+                return Self::new(code, message);
+            }
+            SigningError::Remote(RemoteError::Server {
+                code: ApiErrorCode::WeakPin,
+                message,
+                ..
+            }) => return Self::new(ErrorCode::WeakPin, message),
+            SigningError::Remote(error) => return error.into(),
+            SigningError::WrongPin { .. } => ErrorCode::WrongPin,
+            SigningError::Locked => ErrorCode::SigningLocked,
+            // A first signature registers the key: it needs the queue.
+            SigningError::NoKey => ErrorCode::ServerUnreachable,
+            SigningError::Damaged(_) => ErrorCode::Internal,
+        };
+        Self::new(code, error.to_string())
     }
 }
 

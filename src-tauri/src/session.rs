@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use countersign_client::preferences::NotificationPreferences;
-use countersign_client::remote::{QueueClient, Token};
+use countersign_client::remote::QueueClient;
 use countersign_client::secrets::OsKeyring;
 use countersign_client::session::{self, Change, Session, Settings, UNDO_WINDOW_MAX_SECONDS};
 use countersign_client::store::Store;
@@ -16,10 +16,6 @@ use tokio::sync::{RwLock, mpsc};
 use crate::embedded;
 use crate::error::{AppError, ErrorCode};
 use crate::view::{AppStatus, Mode};
-
-/// The credential a reviewer re-enters to sign off in the embedded demo, whose real token is
-/// generated at start and never shown.
-pub const DEMO_CREDENTIAL: &str = "demo";
 
 pub struct AppSession {
     pub mode: Mode,
@@ -205,7 +201,6 @@ async fn embedded_session(
         store,
         remote,
         Some(me),
-        Token::new(DEMO_CREDENTIAL),
         &Settings::load(data_dir),
         changes,
     );
@@ -219,6 +214,7 @@ async fn embedded_session(
 
 #[cfg(test)]
 mod tests {
+    use countersign_client::remote::Token;
     use countersign_domain::Role;
 
     use super::*;

@@ -73,7 +73,7 @@ impl From<AssignmentDetail> for AssignmentView {
     }
 }
 
-/// A decision as the UI sends it. No Debug: `credential` is a token and must never reach a log.
+/// A decision as the UI sends it. No Debug: `pin` is a secret and must never reach a log.
 #[derive(Clone, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct DecisionRequest {
@@ -84,8 +84,9 @@ pub struct DecisionRequest {
     pub note: Option<String>,
     /// The sign-off statement the reviewer confirmed (clinical items).
     pub attestation: Option<String>,
-    /// The reviewer's token, re-entered for a sign-off.
-    pub credential: Option<String>,
+    /// The reviewer's signing PIN, for a sign-off: it unseals this device's signing key and is
+    /// never stored (docs/protocol.md, "Signatures").
+    pub pin: Option<String>,
     /// Why the reviewer decided so (docs/protocol.md, "Corrections").
     #[serde(default)]
     #[cfg_attr(test, ts(optional))]
@@ -97,7 +98,7 @@ pub struct DecisionRequest {
 }
 
 impl DecisionRequest {
-    /// The core's input, and apart from it the credential (checked by the core, never stored).
+    /// The core's input, and apart from it the signing PIN (used by the core, never stored).
     pub fn into_input(self) -> (DecisionInput, Option<String>) {
         let input = DecisionInput {
             action: self.action,
@@ -109,6 +110,6 @@ impl DecisionRequest {
             tags: self.tags.unwrap_or_default(),
             ..DecisionInput::new(self.action)
         };
-        (input, self.credential)
+        (input, self.pin)
     }
 }

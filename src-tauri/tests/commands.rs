@@ -2,6 +2,7 @@
 //! gets back, and the error codes it branches on.
 
 use countersign_desktop::Launch;
+use countersign_desktop::embedded::DEMO_PIN;
 use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{
@@ -70,7 +71,8 @@ fn the_embedded_demo_answers_every_command_the_ui_uses() {
         assert!(page["total"].as_i64() > Some(0), "no {kind} held: {page}");
     }
 
-    // A clinical suggestion asks for a sign-off: without the right credential it is refused, by code.
+    // A clinical suggestion must be signed: without the PIN, or with a wrong one, it is refused by code;
+    // with the demo PIN this device registers its signing key and signs.
     let clinical = invoke(
         &window,
         "list_assignments",
@@ -83,15 +85,19 @@ fn the_embedded_demo_answers_every_command_the_ui_uses() {
         .to_owned();
     let view = invoke(&window, "get_assignment", json!({"itemId": id})).expect("view");
     assert_eq!(view["item"]["payload"]["requires_attestation"], true);
-    let approve = |credential: &str| {
+    assert_eq!(view["item"]["signature_required"]["meaning"], "approval");
+    let approve = |pin: Option<&str>| {
         json!({"itemId": id, "input": {"action": "approve", "correction": null, "reason_code": null,
-            "note": null, "attestation": "I have reviewed this suggestion", "credential": credential}})
+            "note": null, "attestation": "I have reviewed this suggestion", "pin": pin}})
     };
-    let refused = invoke(&window, "decide", approve("wrong")).expect_err("refused");
-    assert_eq!(refused["code"], "bad_credential");
-    let decided = invoke(&window, "decide", approve("demo")).expect("decided");
+    let unsigned = invoke(&window, "decide", approve(None)).expect_err("refused");
+    assert_eq!(unsigned["code"], "pin_needed");
+    let refused = invoke(&window, "decide", approve(Some("wrong-pin"))).expect_err("refused");
+    assert_eq!(refused["code"], "wrong_pin");
+    let decided = invoke(&window, "decide", approve(Some(DEMO_PIN))).expect("decided");
     assert_eq!(decided["item_id"], id.as_str());
-    let again = invoke(&window, "decide", approve("demo")).expect_err("never twice");
+    assert_eq!(decided["signature"]["meaning"], "approval");
+    let again = invoke(&window, "decide", approve(Some(DEMO_PIN))).expect_err("never twice");
     assert_eq!(again["code"], "already_decided");
 
     let unheld = json!({"itemId": "0190a0a0-0000-7000-8000-000000000000"});

@@ -1,7 +1,7 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { App } from "./App";
-import { FAKE_DEMO_CREDENTIAL, FakeBackend } from "./lib/backend/fake";
+import { FAKE_DEMO_PIN, FakeBackend } from "./lib/backend/fake";
 import { DEFAULT_FILTERS } from "./features/inbox/usePagedInbox";
 import { KEYMAP } from "./features/shortcuts/keymap";
 import { inboxList, openId, press, rowIds, rows, settle, setup } from "./test/app";
@@ -80,7 +80,7 @@ describe("review flow", () => {
     await waitFor(() => expect(screen.getByTestId("announcer").textContent).toMatch(/Cannot undo: .*uploaded/));
   });
 
-  it("requires attestation and the credential for a clinical sign-off", async () => {
+  it("requires attestation and the signing PIN for a clinical sign-off, and shows the manifest", async () => {
     const backend = await setup();
     const row = rows().find((r) => r.getAttribute("data-kind") === "clinical_suggestion")!;
     fireEvent.click(row);
@@ -90,17 +90,21 @@ describe("review flow", () => {
     expect(screen.getByTestId("decision-notice").textContent).toMatch(/attestation/);
     expect(backend.calls.some((c) => c.command === "decide")).toBe(false);
     fireEvent.click(screen.getByRole("checkbox", { name: /clinical responsibility/ }));
-    fireEvent.change(screen.getByLabelText("Re-enter your credential to sign"), { target: { value: "wrong" } });
     fireEvent.click(screen.getByTestId("action-approve"));
-    // a refused credential brings the reviewer back to the item with the message
+    expect(screen.getByTestId("decision-notice").textContent).toMatch(/PIN/);
+    expect(backend.calls.some((c) => c.command === "decide")).toBe(false);
+    expect(screen.getByTestId("signature-statement").textContent).toMatch(/I, Demo Senior, sign this decision electronically, meaning approval/);
+    fireEvent.change(screen.getByLabelText("Your signing PIN"), { target: { value: "wrong-pin" } });
+    fireEvent.click(screen.getByTestId("action-approve"));
+    // a refused PIN brings the reviewer back to the item with the message
     await waitFor(() => expect(openId()).toBe(id));
-    await waitFor(() => expect(screen.getByRole("alert").textContent).toMatch(/credential/));
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toMatch(/PIN/));
     fireEvent.click(screen.getByRole("checkbox", { name: /clinical responsibility/ }));
-    fireEvent.change(screen.getByLabelText("Re-enter your credential to sign"), { target: { value: FAKE_DEMO_CREDENTIAL } });
+    fireEvent.change(screen.getByLabelText("Your signing PIN"), { target: { value: FAKE_DEMO_PIN } });
     fireEvent.click(screen.getByTestId("action-approve"));
     await waitFor(() => expect(screen.getByTestId("announcer").textContent).toMatch(/Approved/));
     const decide = backend.calls.filter((c) => c.command === "decide").at(-1)!;
-    expect(decide.args[1]).toMatchObject({ action: "approve", credential: FAKE_DEMO_CREDENTIAL, attestation: expect.stringMatching(/clinical responsibility/) });
+    expect(decide.args[1]).toMatchObject({ action: "approve", pin: FAKE_DEMO_PIN, attestation: expect.stringMatching(/clinical responsibility/) });
   });
 
   it("edits a content draft, autosaves it, shows the diff and approves with edits", async () => {

@@ -14,6 +14,7 @@ import { ConflictsView } from "./features/sync/ConflictsView";
 import { StatusBar } from "./features/sync/StatusBar";
 import { useAppStatus } from "./features/sync/useAppStatus";
 import { NotificationSettings, SignInForm, UndoWindowSetting } from "./features/settings/Settings";
+import { SigningPinSetting } from "./features/settings/SigningPinSetting";
 import { Dialog } from "./features/shortcuts/Dialog";
 import { ShortcutSheet } from "./features/shortcuts/ShortcutSheet";
 import { KeyHint } from "./features/shortcuts/KeyHint";
@@ -261,6 +262,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
                   now={now}
                   error={session.error}
                   demo={status?.mode === "embedded"}
+                  signer={status?.signed_in_as ? (status.signed_in_as.full_name ?? status.signed_in_as.name) : ""}
                   onDecide={(id, req) => {
                     titleFocus.current = true;
                     void session.decide(id, req);
@@ -344,6 +346,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
               />
             )}
             {status?.signed_in_as && <NotificationSettings teams={status.signed_in_as.teams} />}
+            {status?.signed_in_as && status.signed_in_as.role !== "admin" && <SigningPinSetting />}
             <ShortcutSettings preferences={keyPreferences} />
           </Dialog>
         )}

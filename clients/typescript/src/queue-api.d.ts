@@ -237,6 +237,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/signing-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["register_signing_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/signing-pin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["set_signing_pin"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/queue/health": {
         parameters: {
             query?: never;
@@ -333,6 +365,22 @@ export interface paths {
         patch: operations["patch_user"];
         trace?: never;
     };
+    "/v1/users/{name}/signing-unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["unlock_signing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users/{name}/token": {
         parameters: {
             query?: never;
@@ -384,7 +432,7 @@ export interface components {
          * @description `ErrorBody.error.code`: why an HTTP request failed.
          * @enum {string}
          */
-        ApiErrorCode: "malformed_json" | "invalid_query" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "user_exists" | "not_pending" | "payload_too_large" | "unsupported_media_type" | "invalid_request" | "invalid_item" | "invalid_name" | "invalid_format" | "invalid_cursor" | "too_many_mutations" | "unknown_team" | "team_exists" | "last_admin" | "callback_url_not_allowed" | "invalid_duration" | "invalid_kind" | "kind_breaks_queued_items" | "schema_violation" | "internal" | "storage_unavailable" | "unknown";
+        ApiErrorCode: "malformed_json" | "invalid_query" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "user_exists" | "not_pending" | "payload_too_large" | "unsupported_media_type" | "invalid_request" | "invalid_item" | "invalid_name" | "invalid_format" | "invalid_cursor" | "too_many_mutations" | "unknown_team" | "team_exists" | "last_admin" | "callback_url_not_allowed" | "invalid_duration" | "invalid_kind" | "kind_breaks_queued_items" | "schema_violation" | "internal" | "storage_unavailable" | "weak_pin" | "wrong_pin" | "signing_locked" | "no_signing_pin" | "invalid_signing_key" | "unknown";
         Assignment: {
             item: components["schemas"]["Item"];
             lease: components["schemas"]["Lease"];
@@ -453,6 +501,7 @@ export interface components {
             /** @description Why the reviewer decided so, in their words. */
             rationale?: string | null;
             reason_code?: string | null;
+            signature?: null | components["schemas"]["SignatureManifest"];
             /** @description The decision's labels. */
             tags?: string[];
         };
@@ -599,6 +648,7 @@ export interface components {
             route: components["schemas"]["Route"];
             /** @description The name of the policy rule that chose the route. */
             routing_rule: string;
+            signature_required?: null | components["schemas"]["SignatureRequirement"];
             status: components["schemas"]["ItemStatus"];
             /** @description The team whose members are offered the item (its routing rule's `team`); null: everyone. */
             team?: string | null;
@@ -686,6 +736,8 @@ export interface components {
         LeaseId: string;
         /** @description `GET /v1/me`. */
         Me: {
+            /** @description The name a signature prints (admin-set, the login name by default); absent from older queues. */
+            full_name?: string | null;
             name: string;
             role: components["schemas"]["Role"];
             /** @description The teams the user belongs to; items of other teams are never offered to them. */
@@ -743,6 +795,7 @@ export interface components {
             rationale?: string | null;
             /** @description Required for reject. */
             reason_code?: string | null;
+            signature?: null | components["schemas"]["SignatureEnvelope"];
             /** @description Short labels of the decision (`wrong_merchant`, say), kept and exported. */
             tags?: string[];
         };
@@ -923,7 +976,7 @@ export interface components {
          * @description `MutationResult.code`: why a mutation was a conflict or was rejected.
          * @enum {string}
          */
-        ResultCode: "reassigned" | "decided_elsewhere" | "cancelled" | "forbidden" | "invalid_mutation" | "same_approver" | "mutation_id_reused" | "timed_out" | "unknown_reason_code" | "invalid_correction" | "comment_too_long" | "invalid_patch" | "unknown";
+        ResultCode: "reassigned" | "decided_elsewhere" | "cancelled" | "forbidden" | "invalid_mutation" | "same_approver" | "mutation_id_reused" | "timed_out" | "unknown_reason_code" | "invalid_correction" | "comment_too_long" | "invalid_patch" | "signature_required" | "signature_invalid" | "unknown";
         /**
          * @description How risky the AI judged the case.
          * @enum {string}
@@ -952,6 +1005,55 @@ export interface components {
             value: unknown;
             /** Format: double */
             weight?: number | null;
+        };
+        /** @description `Mutation.signature`: a decision signed with a registered device key. */
+        SignatureEnvelope: {
+            /** @description [`content_hash`] of the item as the signer saw it. */
+            content_hash: string;
+            /** @description [`key_id`] of the public key registered with `POST /v1/me/signing-keys`. */
+            key_id: string;
+            meaning: components["schemas"]["SignatureMeaning"];
+            /** @description Base64 (standard, padded) of the 64-byte Ed25519 signature over [`signing_message`]. */
+            signature: string;
+            /** Format: date-time */
+            signed_at: string;
+            /** @description The signer's full name as the queue knows it (`Me.full_name`). */
+            signer_name: string;
+        };
+        /** @description `DecisionRecord.signature`: the signature manifest shown with a signed decision (21 CFR 11.50). */
+        SignatureManifest: {
+            key_id: string;
+            meaning: components["schemas"]["SignatureMeaning"];
+            /** Format: date-time */
+            signed_at: string;
+            signer_name: string;
+        };
+        /**
+         * @description What a signature means, shown to the signer and recorded with it (21 CFR 11.50).
+         * @enum {string}
+         */
+        SignatureMeaning: "approval" | "review" | "responsibility";
+        /** @description An item's signature rule, set at routing from its policy rule (`signature`, `signers_team`). */
+        SignatureRequirement: {
+            meaning: components["schemas"]["SignatureMeaning"];
+            /** @description Only members of this team may sign; null: whoever may decide the item. */
+            signers_team?: string | null;
+        };
+        /** @description The answer of `POST /v1/me/signing-keys`. */
+        SigningKeyRegistered: {
+            key_id: string;
+        };
+        /** @description `POST /v1/me/signing-keys`: registers a device's Ed25519 public key for the caller. */
+        SigningKeyRequest: {
+            /** @description The caller's signing PIN. */
+            pin: string;
+            /** @description Base64 (standard, padded) of the 32-byte public key. */
+            public_key: string;
+        };
+        /** @description `PUT /v1/me/signing-pin`: sets the caller's signing PIN; changing one needs the current PIN. */
+        SigningPinRequest: {
+            current_pin?: string | null;
+            pin: string;
         };
         /**
          * @description Which step of review an assignment is for.
@@ -983,6 +1085,8 @@ export interface components {
         UserPatch: {
             /** @description A disabled user's token gets 401 and their leases go back to the queue at once. */
             disabled?: boolean | null;
+            /** @description The name the user's signatures print (docs/protocol.md, "Signatures"). */
+            full_name?: string | null;
             role?: null | components["schemas"]["Role"];
             /** @description The user's teams, replacing the old list (every team must exist). */
             teams?: string[] | null;
@@ -991,6 +1095,11 @@ export interface components {
         UserSummary: {
             /** @description A disabled user's token is refused and their leases went back to the queue. */
             disabled: boolean;
+            /**
+             * @description The name the user's signatures print, when an admin set one (docs/protocol.md, "Signatures");
+             *     absent otherwise.
+             */
+            full_name?: string | null;
             name: string;
             role: components["schemas"]["Role"];
             teams: string[];
@@ -1669,6 +1778,155 @@ export interface operations {
             };
         };
     };
+    register_signing_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SigningKeyRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningKeyRegistered"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_signing_pin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SigningPinRequest"];
+            };
+        };
+        responses: {
+            /** @description The PIN is set */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     queue_health: {
         parameters: {
             query?: never;
@@ -2155,6 +2413,51 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unlock_signing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signing is unlocked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

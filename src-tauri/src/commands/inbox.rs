@@ -54,11 +54,11 @@ pub async fn decide(
     item_id: ItemId,
     input: DecisionRequest,
 ) -> Result<RecordedDecision, AppError> {
-    let (input, credential) = input.into_input();
+    let (input, pin) = input.into_input();
     let session = shell.current().await;
     let decision = session
         .core
-        .decide(item_id, &input, credential.as_deref(), SystemClock.now())
+        .decide(item_id, &input, pin.as_deref(), SystemClock.now())
         .await?;
     shell.changed(true);
     Ok(decision)

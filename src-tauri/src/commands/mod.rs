@@ -52,6 +52,7 @@ commands!(
     desk::delete_view,
     story::item_history,
     story::comment,
+    session::set_signing_pin,
 );
 
 #[cfg(test)]

@@ -34,4 +34,5 @@ const COMMANDS: &[&str] = &[
     "delete_view",
     "item_history",
     "comment",
+    "set_signing_pin",
 ];

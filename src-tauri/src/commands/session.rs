@@ -69,3 +69,19 @@ pub async fn set_notification_preferences(
     shell.set_notification_preferences(preferences).await?;
     Ok(shell.notification_preferences())
 }
+
+/// Sets the signing PIN on the queue (`current`: the PIN set before, if any) and registers this
+/// device's signing key, sealed by it in the OS keyring (docs/protocol.md, "Signatures").
+#[tauri::command]
+pub async fn set_signing_pin(
+    shell: State<'_, Shell>,
+    pin: String,
+    current: Option<String>,
+) -> Result<(), AppError> {
+    let session = shell.current().await;
+    session
+        .core
+        .set_signing_pin(&pin, current.as_deref().filter(|text| !text.is_empty()))
+        .await?;
+    Ok(())
+}

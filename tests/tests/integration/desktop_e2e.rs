@@ -25,11 +25,13 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail, ensure};
 use countersign_client::secrets::{OsKeyring, Secrets};
 use countersign_domain::{NewItem, Risk, Role};
-use countersign_queue::{AppState, RunningServer, ServeOptions, auth, items};
+use countersign_queue::{AppState, RunningServer, ServeOptions, auth, items, signing};
 use countersign_tests::webdriver::{TauriDriver, WebDriver};
 use serde_json::{Value, json};
 
 const REVIEWER: &str = "e2e-reviewer";
+/// The reviewer's signing PIN (docs/protocol.md, "Signatures"): set at seeding, typed at the sign-off.
+const REVIEWER_PIN: &str = "e2e-pin-2468";
 const PRODUCER: &str = "e2e-producer";
 /// What an injected payload would set if it ever ran.
 const INJECTED_TITLE: &str = r#"<img src="x" onerror="window.__pwned='title'">Refund <b>now</b>"#;
@@ -243,6 +245,7 @@ async fn seed(server: &RunningServer) -> Result<Fixture> {
     let state = &server.state;
     let now = state.now();
     let reviewer_token = auth::add_user(&state.db, REVIEWER, Role::Reviewer, now).await?;
+    signing::set_pin(state, REVIEWER, &reviewer_token, REVIEWER_PIN, None).await?;
     let producer_token = auth::add_user(&state.db, PRODUCER, Role::Producer, now).await?;
     let pool = countersign_demo::demo_items(30, 11, now);
     let of_kind = |kind: &str, nth: usize| -> Result<NewItem> {
@@ -441,7 +444,7 @@ async fn drive(
     wd.keys(&[CONTROL, ENTER]).await?;
     wd.wait_status(&txn_escalate.0, "decided|uploaded").await?;
 
-    // Clinical sign-off: the attestation ticked, the credential re-entered, Ctrl+Enter.
+    // Clinical sign-off: the attestation ticked, the signing PIN entered, Ctrl+Enter.
     wd.select_by_keyboard(&clinical.0).await?;
     wd.wait_for(r#"[data-testid="sign-off"]"#, Duration::from_secs(10))
         .await?;
@@ -450,11 +453,8 @@ async fn drive(
     a11y::page_down_scrolls_the_body(wd).await?;
     wd.keys(&["a"]).await?; // focuses the attestation first
     wd.keys(&[" "]).await?;
-    wd.type_into(
-        r#"[data-testid="credential-field"]"#,
-        &fixture.reviewer_token,
-    )
-    .await?;
+    wd.type_into(r#"[data-testid="signing-pin-field"]"#, REVIEWER_PIN)
+        .await?;
     wd.keys(&[CONTROL, ENTER]).await?;
     wd.wait_status(&clinical.0, "decided|uploaded").await?;
     a11y::toast_clear_of_decision_bar(wd).await?;

@@ -7,4 +7,5 @@ mod desktop_e2e;
 mod model_sync;
 mod queue_api;
 mod queue_delivery;
+mod signatures;
 mod teams;

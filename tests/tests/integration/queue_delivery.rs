@@ -28,16 +28,16 @@ on_both_backends!(
 const KEY: [u8; 24] = *b"countersign-test-key-123";
 
 #[derive(Debug, Clone)]
-struct Delivery {
+pub(crate) struct Delivery {
     id: String,
     timestamp: String,
     signature: String,
-    body: String,
+    pub(crate) body: String,
     answered: u16,
 }
 
 #[derive(Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     deliveries: Mutex<Vec<Delivery>>,
     /// While true every request gets 500.
     failing: Mutex<bool>,
@@ -81,7 +81,7 @@ async fn hook(
     answered
 }
 
-async fn start_receiver() -> (String, Arc<Receiver>) {
+pub(crate) async fn start_receiver() -> (String, Arc<Receiver>) {
     let receiver = Arc::new(Receiver::default());
     let app = axum::Router::new()
         .route("/hook", post(hook))
@@ -105,7 +105,7 @@ fn signature_is_valid(delivery: &Delivery) -> bool {
         .any(|candidate| candidate == expected)
 }
 
-async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !done() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -113,7 +113,7 @@ async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn delivered(receiver: &Receiver) -> Vec<Delivery> {
+pub(crate) fn delivered(receiver: &Receiver) -> Vec<Delivery> {
     receiver.deliveries.lock().expect("lock").clone()
 }
 

@@ -22,6 +22,7 @@ export function testItem(kind: string, output: unknown, patch: Partial<Omit<Item
     team: null,
     warn_at: null,
     handoff: null,
+    signature_required: null,
     ...patch,
     ai: { output, confidence: 0.5, risk: "low", signals: [], evidence: [], ...ai },
   };

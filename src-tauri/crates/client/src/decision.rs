@@ -1,9 +1,9 @@
 //! The rules a decision must meet before anything is stored: the checks the server would make, made
 //! here so the reviewer hears at once. The store applies them on every decision; the shells ask
-//! [`needs_sign_off`] before they ask the reviewer to prove who they are.
+//! [`needs_sign_off`] before they ask the reviewer for their signing PIN.
 
 use countersign_domain::correction::{self, Corrected, CorrectionError};
-use countersign_domain::{Action, Item};
+use countersign_domain::{Action, Item, SignatureRequirement};
 use serde_json::Value;
 
 use crate::model::DecisionInput;
@@ -36,23 +36,34 @@ pub enum DecisionError {
     /// limits: the queue's own rule (docs/protocol.md, "Corrections").
     #[error("{0}")]
     Correction(CorrectionError),
+    #[error("this decision must be signed: enter your signing PIN")]
+    MissingSignature,
 }
 
-/// Whether `action` on `item` is a sign-off that needs an attestation (and, in the app, the reviewer's
-/// credential). A producer marks an item whose approval puts the AI's proposal into use (a clinical
-/// suggestion, say) with `payload.requires_attestation`; approving it, with or without edits, signs it off.
-pub fn needs_sign_off(item: &Item, action: Action) -> bool {
-    matches!(action, Action::Approve | Action::ApproveWithEdits)
+/// Whether the producer asked for an attestation statement on approval (`payload.requires_attestation`).
+fn asks_attestation(item: &Item, action: Action) -> bool {
+    SignatureRequirement::applies_to(action)
         && item.payload.get("requires_attestation") == Some(&Value::Bool(true))
 }
 
+/// Whether `action` on `item` is a sign-off that must carry the reviewer's electronic signature: an
+/// approval of an item whose policy rule requires one (`Item.signature_required`, which the queue
+/// enforces), or of an item whose producer asked for an attestation (items routed before signatures
+/// existed, signed all the same).
+pub fn needs_sign_off(item: &Item, action: Action) -> bool {
+    SignatureRequirement::applies_to(action)
+        && (item.signature_required.is_some() || asks_attestation(item, action))
+}
+
 /// Checks `input` against `item`; `reasons` are the reject reasons of the item's kind when it is a
-/// synced registered kind (the server refuses any other, docs/protocol.md "Kinds"). Returns the
-/// corrected output and its patch for an approve with edits, as the queue will record them.
+/// synced registered kind (the server refuses any other, docs/protocol.md "Kinds"); `signed` says
+/// whether the decision will carry a signature. Returns the corrected output and its patch for an
+/// approve with edits, as the queue will record them.
 pub fn validate(
     input: &DecisionInput,
     item: &Item,
     reasons: Option<&[String]>,
+    signed: bool,
 ) -> Result<Option<Corrected>, DecisionError> {
     if input.action == Action::Comment {
         return Err(DecisionError::NotADecision);
@@ -92,8 +103,12 @@ pub fn validate(
             allowed: reasons.join(", "),
         });
     }
-    if needs_sign_off(item, input.action) && input.attestation.as_ref().is_none_or(Value::is_null) {
+    if asks_attestation(item, input.action) && input.attestation.as_ref().is_none_or(Value::is_null)
+    {
         return Err(DecisionError::MissingAttestation);
+    }
+    if needs_sign_off(item, input.action) && !signed {
+        return Err(DecisionError::MissingSignature);
     }
     Ok(corrected)
 }

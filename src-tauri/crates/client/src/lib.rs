@@ -26,6 +26,7 @@ pub mod search;
 pub mod secrets;
 pub mod session;
 pub mod shift;
+pub mod signing;
 pub mod status;
 pub mod store;
 pub mod story;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use countersign_domain::{
     Action, ClientId, DecisionId, Epoch, Item, ItemId, LeaseId, MutationId, MutationStatus,
-    PatchOperation, RemovalReason, ResultCode, Risk, Stage,
+    PatchOperation, RemovalReason, ResultCode, Risk, SignatureEnvelope, Stage,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -268,6 +268,9 @@ pub struct RecordedDecision {
     pub patch: Option<Vec<PatchOperation>>,
     pub rationale: Option<String>,
     pub tags: Vec<String>,
+    /// The reviewer's electronic signature over this decision, when it was signed.
+    #[serde(default)]
+    pub signature: Option<SignatureEnvelope>,
 }
 
 /// An assignment with its whole item, its latest decision and its draft.

@@ -9,7 +9,8 @@ use countersign_domain::ItemHistory;
 use countersign_domain::kind::KindList;
 use countersign_domain::{
     ApiErrorCode, ErrorBody, EventName, IssuedToken, ItemId, Me, PullRequest, PullResponse,
-    PushRequest, PushResponse, QueueHealth, RelatedItems, TokenRequest, UserSummary,
+    PushRequest, PushResponse, QueueHealth, RelatedItems, SigningKeyRegistered, SigningKeyRequest,
+    SigningPinRequest, TokenRequest, UserSummary,
 };
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -189,6 +190,17 @@ impl QueueClient {
         url: reqwest::Url,
         body: Option<&B>,
     ) -> Result<T, RemoteError> {
+        let bytes = self.send(method, url, body).await?;
+        serde_json::from_slice(&bytes).map_err(|e| RemoteError::Decode(e.to_string()))
+    }
+
+    /// The body of a successful answer; an error answer becomes its [`RemoteError`].
+    async fn send<B: Serialize>(
+        &self,
+        method: Method,
+        url: reqwest::Url,
+        body: Option<&B>,
+    ) -> Result<Vec<u8>, RemoteError> {
         let mut request = self
             .http
             .request(method, url)
@@ -201,7 +213,7 @@ impl QueueClient {
         // Read the whole body before judging: a connection cut mid-body is a transport failure.
         let bytes = self.read_body(response, MAX_RESPONSE_BYTES).await?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| RemoteError::Decode(e.to_string()));
+            return Ok(bytes);
         }
         let (code, message) = match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(body) => (body.error.code, body.error.message),
@@ -342,6 +354,39 @@ impl QueueClient {
     ) -> Result<IssuedToken, RemoteError> {
         let url = self.segments_url(&["v1", "users", name, "token"])?;
         self.call(Method::POST, url, Some(request)).await
+    }
+
+    /// `PUT /v1/me/signing-pin`: sets the caller's signing PIN (`current`: the one set before).
+    pub async fn set_signing_pin(
+        &self,
+        pin: &str,
+        current: Option<&str>,
+    ) -> Result<(), RemoteError> {
+        let request = SigningPinRequest {
+            pin: pin.to_owned(),
+            current_pin: current.map(str::to_owned),
+        };
+        self.send(Method::PUT, self.url("v1/me/signing-pin")?, Some(&request))
+            .await?;
+        Ok(())
+    }
+
+    /// `POST /v1/me/signing-keys`: registers this device's public key (base64) under the PIN.
+    pub async fn register_signing_key(
+        &self,
+        public_key: &str,
+        pin: &str,
+    ) -> Result<SigningKeyRegistered, RemoteError> {
+        let request = SigningKeyRequest {
+            public_key: public_key.to_owned(),
+            pin: pin.to_owned(),
+        };
+        self.call(
+            Method::POST,
+            self.url("v1/me/signing-keys")?,
+            Some(&request),
+        )
+        .await
     }
 
     /// `GET /v1/queue/health`.

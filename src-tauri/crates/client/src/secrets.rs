@@ -7,6 +7,8 @@ use crate::remote::Token;
 pub const TOKEN_ENV: &str = "COUNTERSIGN_TOKEN";
 /// The keyring service name; the entry's user is the server URL, so each server has its own token.
 const KEYRING_SERVICE: &str = "countersign";
+/// The keyring service of sealed signing keys; the entry's user is the server URL.
+const SIGNING_KEY_SERVICE: &str = "countersign-signing-key";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
@@ -28,6 +30,11 @@ pub trait Secrets: Send + Sync {
     fn store_token(&self, server_url: &str, token: &Token) -> Result<(), CredentialError>;
     /// Deletes the server's token; no token stored is not an error (signing out twice is fine).
     fn forget_token(&self, server_url: &str) -> Result<(), CredentialError>;
+    /// The server's sealed signing key (crate::signing), if any.
+    fn signing_key(&self, server_url: &str) -> Result<Option<String>, CredentialError>;
+    fn store_signing_key(&self, server_url: &str, sealed: &str) -> Result<(), CredentialError>;
+    /// Deletes the server's sealed signing key; none stored is not an error.
+    fn forget_signing_key(&self, server_url: &str) -> Result<(), CredentialError>;
 }
 
 /// The OS keyring through the keyring crate.
@@ -43,27 +50,51 @@ fn keyring_error(error: keyring::Error) -> CredentialError {
     }
 }
 
+fn read_entry(service: &str, user: &str) -> Result<Option<String>, CredentialError> {
+    let entry = keyring::Entry::new(service, user).map_err(keyring_error)?;
+    match entry.get_password() {
+        Ok(secret) => Ok(Some(secret)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(error) => Err(keyring_error(error)),
+    }
+}
+
+fn write_entry(service: &str, user: &str, secret: &str) -> Result<(), CredentialError> {
+    let entry = keyring::Entry::new(service, user).map_err(keyring_error)?;
+    entry.set_password(secret).map_err(keyring_error)
+}
+
+fn delete_entry(service: &str, user: &str) -> Result<(), CredentialError> {
+    let entry = keyring::Entry::new(service, user).map_err(keyring_error)?;
+    match entry.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(error) => Err(keyring_error(error)),
+    }
+}
+
 impl Secrets for OsKeyring {
     fn token(&self, server_url: &str) -> Result<Option<Token>, CredentialError> {
-        let entry = keyring::Entry::new(KEYRING_SERVICE, server_url).map_err(keyring_error)?;
-        match entry.get_password() {
-            Ok(token) => Ok(Some(Token::new(token))),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(error) => Err(keyring_error(error)),
-        }
+        Ok(read_entry(KEYRING_SERVICE, server_url)?.map(Token::new))
     }
 
     fn store_token(&self, server_url: &str, token: &Token) -> Result<(), CredentialError> {
-        let entry = keyring::Entry::new(KEYRING_SERVICE, server_url).map_err(keyring_error)?;
-        entry.set_password(token.expose()).map_err(keyring_error)
+        write_entry(KEYRING_SERVICE, server_url, token.expose())
     }
 
     fn forget_token(&self, server_url: &str) -> Result<(), CredentialError> {
-        let entry = keyring::Entry::new(KEYRING_SERVICE, server_url).map_err(keyring_error)?;
-        match entry.delete_credential() {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(error) => Err(keyring_error(error)),
-        }
+        delete_entry(KEYRING_SERVICE, server_url)
+    }
+
+    fn signing_key(&self, server_url: &str) -> Result<Option<String>, CredentialError> {
+        read_entry(SIGNING_KEY_SERVICE, server_url)
+    }
+
+    fn store_signing_key(&self, server_url: &str, sealed: &str) -> Result<(), CredentialError> {
+        write_entry(SIGNING_KEY_SERVICE, server_url, sealed)
+    }
+
+    fn forget_signing_key(&self, server_url: &str) -> Result<(), CredentialError> {
+        delete_entry(SIGNING_KEY_SERVICE, server_url)
     }
 }
 
@@ -119,6 +150,15 @@ mod tests {
                 .stored
                 .lock()
                 .map_err(|e| CredentialError::Keyring(e.to_string()))? = None;
+            Ok(())
+        }
+        fn signing_key(&self, _: &str) -> Result<Option<String>, CredentialError> {
+            Ok(None)
+        }
+        fn store_signing_key(&self, _: &str, _: &str) -> Result<(), CredentialError> {
+            Ok(())
+        }
+        fn forget_signing_key(&self, _: &str) -> Result<(), CredentialError> {
             Ok(())
         }
     }

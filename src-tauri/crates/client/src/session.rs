@@ -16,7 +16,8 @@ use crate::model::{DecisionInput, RecordedDecision};
 use crate::notify::{self, DesktopNotifier, NoticeTarget, Notifier};
 use crate::preferences::NotificationPreferences;
 use crate::remote::{QueueClient, RemoteError, Token, normalise_server_url};
-use crate::secrets::{CredentialError, Secrets, TOKEN_ENV, resolve_token};
+use crate::secrets::{CredentialError, OsKeyring, Secrets, TOKEN_ENV, resolve_token};
+use crate::signing::{self, DecisionSigner, SigningError};
 use crate::store::{Store, StoreError};
 use crate::sync::SyncEngine;
 use crate::{Clock, SystemClock};
@@ -39,9 +40,13 @@ pub enum SessionError {
     Credential(#[from] CredentialError),
     #[error("cannot save the settings: {0}")]
     Settings(String),
-    /// A sign-off is only as good as the proof that the signed-in reviewer made it.
-    #[error("the credential does not match the one you signed in with; re-enter it to sign off")]
-    SignOffRefused,
+    #[error(transparent)]
+    Signing(#[from] SigningError),
+    /// A sign-off is signed with the reviewer's PIN (docs/protocol.md, "Signatures").
+    #[error("this decision must be signed: enter your signing PIN")]
+    PinNeeded,
+    #[error("the queue has not said yet who is signed in; sign once while online")]
+    UnknownSigner,
 }
 
 impl SessionError {
@@ -214,8 +219,8 @@ pub struct Session {
     pub engine: Option<SyncEngine>,
     /// The server with this token, when signed in: the admin view's calls go through it.
     pub remote: Option<QueueClient>,
-    /// What the reviewer re-enters to sign off; `None` when signed out.
-    sign_off_credential: Option<Token>,
+    /// Where this device's sealed signing key is kept (crate::signing).
+    secrets: Arc<dyn Secrets>,
     tasks: Vec<AbortOnDrop>,
 }
 
@@ -233,7 +238,7 @@ impl Session {
             me: None,
             engine: None,
             remote: None,
-            sign_off_credential: None,
+            secrets: Arc::new(OsKeyring),
             tasks: Vec::new(),
         })
     }
@@ -299,20 +304,18 @@ impl Session {
             return Ok(session);
         }
         let settings = Settings::load(data_dir);
-        let mut session = Self::syncing(server, store, remote, me, token, &settings, changes);
+        let mut session = Self::syncing(server, store, remote, me, &settings, changes);
         session.tasks.extend(recheck.map(AbortOnDrop));
         Ok(session)
     }
 
     /// Keeps `store` in sync with `remote` as `me`, holding each decision back for the settings' undo
-    /// window and showing the notices their preferences let through, reporting each round to `changes`;
-    /// `sign_off` is the credential a sign-off must repeat.
+    /// window and showing the notices their preferences let through, reporting each round to `changes`.
     pub fn syncing(
         server: &str,
         store: Store,
         remote: QueueClient,
         me: Option<Me>,
-        sign_off: Token,
         settings: &Settings,
         changes: &mpsc::UnboundedSender<Change>,
     ) -> Self {
@@ -336,7 +339,7 @@ impl Session {
             me,
             engine: Some(engine),
             remote: Some(remote),
-            sign_off_credential: Some(sign_off),
+            secrets: Arc::new(OsKeyring),
             tasks,
         }
     }
@@ -350,7 +353,7 @@ impl Session {
             me,
             engine: None,
             remote: Some(remote),
-            sign_off_credential: None,
+            secrets: Arc::new(OsKeyring),
             tasks: Vec::new(),
         }
     }
@@ -360,34 +363,53 @@ impl Session {
         self.tasks.push(AbortOnDrop(task));
     }
 
-    /// Records a decision, first asking items that need a sign-off for the credential the reviewer
-    /// signed in with (compared in constant time); it is checked, never stored.
+    /// Keeps this device's signing key in `secrets` instead of the OS keyring (tests, headless use).
+    pub fn with_secrets(mut self, secrets: Arc<dyn Secrets>) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
+    /// Records a decision; one that is a sign-off is signed with this device's key, unsealed by
+    /// `pin` (offline), or registered first with the queue when the device has none yet.
     pub async fn decide(
         &self,
         item_id: ItemId,
         input: &DecisionInput,
-        credential: Option<&str>,
+        pin: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<RecordedDecision, SessionError> {
         let detail = self.store.get(item_id).await?;
         let signs_off = detail.is_some_and(|d| decision::needs_sign_off(&d.item, input.action));
-        if signs_off && !credential.is_some_and(|c| self.credential_matches(c)) {
-            return Err(SessionError::SignOffRefused);
+        if !signs_off {
+            return Ok(self.store.decide(item_id, input, now).await?);
         }
-        Ok(self.store.decide(item_id, input, now).await?)
+        let pin = pin
+            .filter(|pin| !pin.is_empty())
+            .ok_or(SessionError::PinNeeded)?;
+        let signer = self.signer(pin).await?;
+        Ok(self
+            .store
+            .decide_signed(item_id, input, Some(&signer), now)
+            .await?)
     }
 
-    fn credential_matches(&self, credential: &str) -> bool {
-        let Some(expected) = &self.sign_off_credential else {
-            return false;
+    async fn signer(&self, pin: &str) -> Result<DecisionSigner, SessionError> {
+        let remote = self.remote.as_ref().ok_or(SessionError::UnknownSigner)?;
+        Ok(signing::signer(remote, self.secrets.as_ref(), self.me.as_ref(), pin).await?)
+    }
+
+    /// Sets the signing PIN on the queue (`current`: the one set before, if any) and registers a new
+    /// signing key for this device, sealed by it.
+    pub async fn set_signing_pin(
+        &self,
+        pin: &str,
+        current: Option<&str>,
+    ) -> Result<(), SessionError> {
+        let (Some(me), Some(remote)) = (&self.me, &self.remote) else {
+            return Err(SessionError::UnknownSigner);
         };
-        let expected = expected.expose();
-        expected.len() == credential.len()
-            && expected
-                .bytes()
-                .zip(credential.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        signing::set_pin(remote, self.secrets.as_ref(), me, pin, current).await?;
+        Ok(())
     }
 }
 
@@ -435,6 +457,7 @@ mod tests {
             name: "ana".to_owned(),
             role: Role::Senior,
             teams: Vec::new(),
+            full_name: None,
         };
         remember_me(dir.path(), &me);
         assert_eq!(remembered_me(dir.path()), Some(me));
@@ -459,6 +482,7 @@ mod tests {
             name: "ana".to_owned(),
             role: Role::Senior,
             teams: Vec::new(),
+            full_name: None,
         };
         let store = store_dir(&data, &url);
         std::fs::create_dir_all(&store).expect("store dir");

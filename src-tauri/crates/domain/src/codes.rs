@@ -77,6 +77,16 @@ pub enum ApiErrorCode {
     Internal,
     /// 503: the database failed; nothing was changed.
     StorageUnavailable,
+    /// 422: a signing PIN that is too short or equals, contains or is contained in the API token.
+    WeakPin,
+    /// 403: the signing PIN given is wrong (each wrong PIN counts towards the lock).
+    WrongPin,
+    /// 403: signing is locked after too many wrong PINs, until an admin unlocks it.
+    SigningLocked,
+    /// 409: no signing PIN is set yet (`PUT /v1/me/signing-pin`).
+    NoSigningPin,
+    /// 422: a signing key that is not a valid Ed25519 public key.
+    InvalidSigningKey,
     /// A code this build does not know.
     #[serde(other)]
     Unknown,
@@ -126,6 +136,11 @@ pub enum ResultCode {
     /// Rejected: a patch that does not apply to `ai.output`, changes its JSON type, disagrees with
     /// the correction sent beside it, or comes with another action than approve_with_edits.
     InvalidPatch,
+    /// Rejected: the item's policy requires a signature for this decision and it carries none.
+    SignatureRequired,
+    /// Rejected: the signature does not hold (bad signature, a key not the caller's, a signer outside
+    /// `signers_team`, another item's content or decision, a wrong name or meaning, signing locked).
+    SignatureInvalid,
     /// A code this build does not know.
     #[serde(other)]
     Unknown,

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::correction::PatchOperation;
 use crate::ids::ItemId;
+use crate::signature::{SignatureManifest, SignatureRequirement};
 
 /// How risky the AI judged the case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -241,6 +242,9 @@ pub struct DecisionRecord {
     /// The decision's labels.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The signature manifest of a signed decision (docs/protocol.md, "Signatures"); null: unsigned.
+    #[serde(default)]
+    pub signature: Option<SignatureManifest>,
 }
 
 /// An item as the queue returns it everywhere.
@@ -280,6 +284,10 @@ pub struct Item {
     /// The note the last holder left when they released the item (at the end of a shift, say).
     #[serde(default)]
     pub handoff: Option<Handoff>,
+    /// Approvals of this item must be signed (its routing rule's `signature`, docs/protocol.md
+    /// "Signatures"); null: no signature needed.
+    #[serde(default)]
+    pub signature_required: Option<SignatureRequirement>,
 }
 
 /// A note for the next holder, left by a release (`Mutation.note` on a `release`).

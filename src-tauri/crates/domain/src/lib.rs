@@ -8,6 +8,7 @@ pub mod history;
 pub mod ids;
 pub mod item;
 pub mod kind;
+pub mod signature;
 pub mod sync;
 
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,10 @@ pub use item::{
 pub use kind::{
     DisplayHints, FieldFormat, FieldHint, IdentifierHint, KindDefaults, KindDefinition, KindList,
     KindSpec, ReasonCode,
+};
+pub use signature::{
+    SignatureEnvelope, SignatureError, SignatureManifest, SignatureMeaning, SignatureRequirement,
+    SignedDecision, SigningKeyRegistered, SigningKeyRequest, SigningPinRequest,
 };
 pub use sync::{
     Assignment, EscalationNotice, EventName, Lease, Mutation, MutationResult, MutationStatus,
@@ -83,6 +88,9 @@ pub struct Me {
     /// The teams the user belongs to; items of other teams are never offered to them.
     #[serde(default)]
     pub teams: Vec<String>,
+    /// The name a signature prints (admin-set, the login name by default); absent from older queues.
+    #[serde(default)]
+    pub full_name: Option<String>,
 }
 
 /// One user as `GET /v1/users` lists them (admins only).
@@ -95,6 +103,11 @@ pub struct UserSummary {
     pub teams: Vec<String>,
     /// A disabled user's token is refused and their leases went back to the queue.
     pub disabled: bool,
+    /// The name the user's signatures print, when an admin set one (docs/protocol.md, "Signatures");
+    /// absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub full_name: Option<String>,
 }
 
 /// The body of every error response: `{"error": {"code", "message"}}`.

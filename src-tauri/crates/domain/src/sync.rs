@@ -8,6 +8,7 @@ use crate::codes::ResultCode;
 use crate::correction::PatchOperation;
 use crate::ids::{ClientId, DecisionId, Epoch, ItemId, LeaseId, MutationId};
 use crate::item::{Action, Item};
+use crate::signature::{SignatureEnvelope, SignedDecision};
 
 /// Which step of review an assignment is for.
 #[derive(
@@ -151,6 +152,10 @@ pub struct Mutation {
     /// Short labels of the decision (`wrong_merchant`, say), kept and exported.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The signer's electronic signature over this decision; required for approvals of an item
+    /// with `signature_required` (docs/protocol.md, "Signatures").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<SignatureEnvelope>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -187,6 +192,20 @@ pub struct MutationResult {
 pub struct PushResponse {
     pub last_mutation_id: MutationId,
     pub results: Vec<MutationResult>,
+}
+
+impl Mutation {
+    /// The part of this mutation a signature covers.
+    pub fn signed_decision(&self) -> SignedDecision<'_> {
+        SignedDecision {
+            item_id: self.item_id,
+            decision_id: self.decision_id,
+            action: self.action,
+            correction: self.correction.as_ref(),
+            reason_code: self.reason_code.as_deref(),
+            note: self.note.as_deref(),
+        }
+    }
 }
 
 /// The conflict a decision meets when its item was taken away for this reason.

@@ -37,6 +37,8 @@ pub enum UserError {
     BadName,
     #[error(transparent)]
     Team(#[from] TeamError),
+    #[error("a full name is 1 to 200 characters, none of them control characters")]
+    BadFullName,
     #[error("{0:?} is the last enabled admin; make another admin first")]
     LastAdmin(String),
     #[error(transparent)]

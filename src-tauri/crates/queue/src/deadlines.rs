@@ -105,6 +105,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                             patch: None,
                             rationale: None,
                             tags: Vec::new(),
+                            signature: None,
                         });
                         released.push(id.clone());
                         sqlx::query(

@@ -77,11 +77,21 @@ fn metadata(item: &Item) -> Value {
         .iter()
         .map(|decision| decision.by.as_str())
         .collect();
+    // The signature manifest of each signed decision, by whom (docs/protocol.md, "Signatures").
+    let signatures: Vec<Value> = item
+        .decisions
+        .iter()
+        .filter_map(|decision| {
+            let manifest = decision.signature.as_ref()?;
+            Some(json!({"by": decision.by, "action": decision.action, "signature": manifest}))
+        })
+        .collect();
     json!({
         "item_id": item.id, "external_id": item.external_id, "kind": item.kind,
         "outcome": item.outcome, "model": item.ai.model, "confidence": item.ai.confidence,
         "risk": item.ai.risk, "reviewers": reviewers, "decided_at": decided_at,
         "producer": item.producer,
+        "signatures": signatures,
     })
 }
 

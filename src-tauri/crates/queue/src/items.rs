@@ -7,7 +7,7 @@ use countersign_domain::AuditAction;
 use countersign_domain::kind::KindSpec;
 use countersign_domain::{
     Action, DecisionRecord, EscalationNotice, Handoff, Item, ItemId, ItemStatus, NewItem, Outcome,
-    Role, Route, Stage,
+    Role, Route, SignatureRequirement, Stage,
 };
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -32,7 +32,7 @@ use crate::webhook;
 pub(crate) const ITEM_COLUMNS: &str = "id, producer, external_id, kind, title, payload, ai, priority, \
     due_at, callback_url, created_at, route, routing_rule, approvals_required, status, outcome, \
     stage, audience, holder, lease_id, epoch, lease_expires_at, first_approver, first_action, team, \
-    warn_at, handoff_by, handoff_note, handoff_at";
+    warn_at, handoff_by, handoff_note, handoff_at, signature_meaning, signers_team";
 
 /// An item with the queue's bookkeeping beside it.
 #[derive(Debug, Clone)]
@@ -58,6 +58,7 @@ impl ItemRow {
         let id: String = col(row, "id")?;
         let payload: String = col(row, "payload")?;
         let ai: String = col(row, "ai")?;
+        let signers_team: Option<String> = col(row, "signers_team")?;
         let item = Item {
             id: id.parse().map_err(StoreError::corrupt)?,
             producer: col(row, "producer")?,
@@ -90,6 +91,12 @@ impl ItemRow {
                 }),
                 _ => None,
             },
+            signature_required: parse_optional_wire(col(row, "signature_meaning")?)?.map(
+                |meaning| SignatureRequirement {
+                    meaning,
+                    signers_team,
+                },
+            ),
         };
         Ok(ItemRow {
             item,
@@ -125,7 +132,7 @@ pub(crate) async fn attach_decisions(
     }
     let sql = format!(
         "SELECT item_id, by_user, action, correction, reason_code, note, at, patch, rationale, \
-         tags FROM decisions \
+         tags, signature FROM decisions \
          WHERE item_id IN ({}) ORDER BY seq",
         placeholders(1, rows.len())
     );
@@ -138,6 +145,7 @@ pub(crate) async fn attach_decisions(
         let correction: Option<String> = col(&row, "correction")?;
         let patch: Option<String> = col(&row, "patch")?;
         let tags: Option<String> = col(&row, "tags")?;
+        let signature: Option<String> = col(&row, "signature")?;
         by_item
             .entry(col(&row, "item_id")?)
             .or_default()
@@ -158,6 +166,7 @@ pub(crate) async fn attach_decisions(
                     .map(serde_json::from_str)
                     .transpose()?
                     .unwrap_or_default(),
+                signature: signature.as_deref().map(serde_json::from_str).transpose()?,
             });
     }
     for row in rows.iter_mut() {
@@ -392,13 +401,14 @@ async fn submit_in(
         team: routing.team.clone(),
         warn_at,
         handoff: None,
+        signature_required: routing.signature.clone(),
     };
     let inserted = sqlx::query(
         "INSERT INTO items (id, producer, external_id, kind, title, payload, ai, priority, \
              due_at, callback_url, created_at, route, routing_rule, approvals_required, status, \
-             outcome, stage, audience, team, warn_at, on_breach) \
+             outcome, stage, audience, team, warn_at, on_breach, signature_meaning, signers_team) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21) \
+             $18, $19, $20, $21, $22, $23) \
              ON CONFLICT (producer, external_id) DO NOTHING",
     )
     .bind(item.id.to_string())
@@ -422,6 +432,16 @@ async fn submit_in(
     .bind(item.team.as_deref())
     .bind(item.warn_at.map(to_micros))
     .bind(routing.on_breach.map(crate::policy::OnBreach::as_str))
+    .bind(
+        item.signature_required
+            .as_ref()
+            .map(|requirement| requirement.meaning.as_str()),
+    )
+    .bind(
+        item.signature_required
+            .as_ref()
+            .and_then(|requirement| requirement.signers_team.as_deref()),
+    )
     .execute(&mut **tx)
     .await?;
     if inserted.rows_affected() == 0 {
@@ -452,6 +472,7 @@ async fn submit_in(
                 "route": item.route, "rule": item.routing_rule,
                 "approvals_required": item.approvals_required, "team": item.team,
                 "due_at": item.due_at, "on_breach": routing.on_breach.map(crate::policy::OnBreach::as_str),
+                "signature_required": item.signature_required,
             }),
         ),
     ];

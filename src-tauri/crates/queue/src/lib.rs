@@ -27,6 +27,7 @@ pub mod leases;
 mod metrics;
 pub mod policy;
 pub mod related;
+pub mod signing;
 mod sync;
 pub mod teams;
 pub mod users;

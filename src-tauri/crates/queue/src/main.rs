@@ -154,6 +154,19 @@ enum UserCommand {
         #[command(flatten)]
         database: DatabaseArg,
     },
+    /// Set the full name the user's electronic signatures print.
+    FullName {
+        name: String,
+        full_name: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Let a user sign again after too many wrong signing PINs locked it.
+    UnlockSigning {
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
 }
 
 fn parse_span(text: &str) -> Result<Span, String> {
@@ -315,6 +328,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::User {
             command: UserCommand::Enable { name, database },
         } => set_disabled(open(&database).await?, &name, false).await?,
+        Command::User {
+            command:
+                UserCommand::FullName {
+                    name,
+                    full_name,
+                    database,
+                },
+        } => {
+            let state = cli_state(open(&database).await?);
+            let change = users::UserChange {
+                full_name: Some(full_name),
+                ..Default::default()
+            };
+            users::update(&state, CLI_ACTOR, &name, &change).await?;
+            eprintln!("user {name}'s full name is set");
+        }
+        Command::User {
+            command: UserCommand::UnlockSigning { name, database },
+        } => {
+            let state = cli_state(open(&database).await?);
+            countersign_queue::signing::unlock(&state, CLI_ACTOR, &name).await?;
+            eprintln!("user {name} may sign again");
+        }
         #[cfg(feature = "demo")]
         Command::SeedDemo {
             count,
@@ -421,8 +457,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Disables or enables a user from the command line (the actor in the audit log is `cli`).
+/// The state a one-off CLI command acts through.
+fn cli_state(db: Db) -> countersign_queue::AppState {
+    countersign_queue::AppState::new(db, Policy::builtin(), Arc::new(SystemClock))
+}
+
 async fn set_disabled(db: Db, name: &str, disabled: bool) -> Result<()> {
-    let state = countersign_queue::AppState::new(db, Policy::builtin(), Arc::new(SystemClock));
+    let state = cli_state(db);
     let change = users::UserChange {
         disabled: Some(disabled),
         ..Default::default()

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
-use countersign_domain::{NewItem, Risk, Route};
+use countersign_domain::{NewItem, Risk, Route, SignatureMeaning, SignatureRequirement};
 use serde::Deserialize;
 
 pub const DEFAULT_POLICY_TOML: &str = include_str!("../default-policy.toml");
@@ -97,6 +97,12 @@ pub struct Rule {
     pub warn_before: Option<Span>,
     #[serde(default)]
     pub on_breach: Option<OnBreach>,
+    /// Approvals must carry an electronic signature with this meaning (docs/protocol.md, "Signatures").
+    #[serde(default)]
+    pub signature: Option<SignatureMeaning>,
+    /// Only this team's members may sign; needs `signature`.
+    #[serde(default)]
+    pub signers_team: Option<String>,
 }
 
 fn one() -> i64 {
@@ -113,6 +119,7 @@ pub struct Routing {
     pub due_in: Option<chrono::Duration>,
     pub warn_before: Option<chrono::Duration>,
     pub on_breach: Option<OnBreach>,
+    pub signature: Option<SignatureRequirement>,
 }
 
 /// Name recorded when no rule matches.
@@ -267,6 +274,25 @@ impl Policy {
             {
                 return Err(format!("rule {:?}: {}", rule.name, crate::teams::NAME_RULE));
             }
+            if rule.route == Route::AutoApproved && rule.signature.is_some() {
+                return Err(format!(
+                    "rule {:?}: an auto_approved route takes no signature: nobody decides it",
+                    rule.name
+                ));
+            }
+            if rule.signers_team.is_some() && rule.signature.is_none() {
+                return Err(format!(
+                    "rule {:?}: signers_team needs signature = \"approval\" (or \"review\", \"responsibility\")",
+                    rule.name
+                ));
+            }
+            if rule
+                .signers_team
+                .as_deref()
+                .is_some_and(|team| !crate::teams::valid_name(team))
+            {
+                return Err(format!("rule {:?}: {}", rule.name, crate::teams::NAME_RULE));
+            }
             if rule.route == Route::AutoApproved && rule.approvals_required != 1 {
                 return Err(format!(
                     "rule {:?}: an auto_approved route takes no approvals",
@@ -294,6 +320,10 @@ impl Policy {
                 due_in: rule.due_in.map(|span| span.0),
                 warn_before: rule.warn_before.map(|span| span.0),
                 on_breach: rule.on_breach,
+                signature: rule.signature.map(|meaning| SignatureRequirement {
+                    meaning,
+                    signers_team: rule.signers_team.clone(),
+                }),
             })
             .unwrap_or_else(|| Routing {
                 route: Route::Review,
@@ -303,6 +333,7 @@ impl Policy {
                 due_in: None,
                 warn_before: None,
                 on_breach: None,
+                signature: None,
             })
     }
 
@@ -311,7 +342,12 @@ impl Policy {
         let mut seen = HashSet::new();
         self.rules
             .iter()
-            .filter_map(|rule| rule.team.as_deref().map(|team| (team, rule.name.as_str())))
+            .flat_map(|rule| {
+                [rule.team.as_deref(), rule.signers_team.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .map(|team| (team, rule.name.as_str()))
+            })
             .filter(|(team, _)| seen.insert(*team))
             .collect()
     }
@@ -426,6 +462,34 @@ mod tests {
             );
         }
         assert_eq!(policy.route(&item("other", 0.7, "medium")).team, None);
+        let clinical = SignatureRequirement {
+            meaning: SignatureMeaning::Approval,
+            signers_team: Some("clinical".into()),
+        };
+        for (risk, confidence) in [
+            ("medium", 0.7),
+            ("critical", 0.7),
+            ("high", 0.99),
+            ("low", 0.2),
+        ] {
+            assert_eq!(
+                policy
+                    .route(&item("clinical_suggestion", confidence, risk))
+                    .signature,
+                Some(clinical.clone()),
+                "{risk} {confidence}"
+            );
+        }
+        assert_eq!(
+            policy
+                .route(&item("clinical_suggestion", 0.99, "low"))
+                .signature,
+            None
+        );
+        assert_eq!(
+            policy.route(&item("transaction", 0.7, "medium")).signature,
+            None
+        );
         assert!(Policy::builtin().named_teams().is_empty());
     }
 
@@ -473,6 +537,18 @@ mod tests {
                 "not a duration",
             ),
             ("release_cooldown = \"-5m\"", "not a duration"),
+            (
+                "[[rules]]\nname = \"a\"\nroute = \"review\"\nsignature = \"autograph\"",
+                "not valid TOML",
+            ),
+            (
+                "[[rules]]\nname = \"a\"\nroute = \"review\"\nsigners_team = \"clinical\"",
+                "signers_team needs signature",
+            ),
+            (
+                "[[rules]]\nname = \"a\"\nroute = \"auto_approved\"\nsignature = \"approval\"",
+                "takes no signature",
+            ),
         ] {
             let error = Policy::parse(text, "p.toml").expect_err(text).to_string();
             assert!(error.contains(fragment), "{error}");

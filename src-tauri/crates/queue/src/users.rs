@@ -21,11 +21,13 @@ pub struct UserChange {
     pub role: Option<Role>,
     pub teams: Option<Vec<String>>,
     pub disabled: Option<bool>,
+    /// The name the user's signatures print (docs/protocol.md, "Signatures").
+    pub full_name: Option<String>,
 }
 
 /// Every user, by name, with their teams.
 pub async fn list(db: &Db) -> Result<Vec<UserSummary>, StoreError> {
-    let rows = sqlx::query("SELECT name, role, disabled FROM users ORDER BY name")
+    let rows = sqlx::query("SELECT name, role, disabled, full_name FROM users ORDER BY name")
         .fetch_all(&db.pool)
         .await?;
     let memberships = sqlx::query("SELECT user_name, team FROM user_teams ORDER BY team")
@@ -44,6 +46,7 @@ pub async fn list(db: &Db) -> Result<Vec<UserSummary>, StoreError> {
         users.push(UserSummary {
             role: parse_wire(&col::<String>(&row, "role")?)?,
             disabled: col::<i64>(&row, "disabled")? != 0,
+            full_name: col(&row, "full_name")?,
             name,
             teams,
         });
@@ -54,6 +57,16 @@ pub async fn list(db: &Db) -> Result<Vec<UserSummary>, StoreError> {
 /// One user as listed, or None.
 pub async fn find(db: &Db, name: &str) -> Result<Option<UserSummary>, StoreError> {
     Ok(list(db).await?.into_iter().find(|user| user.name == name))
+}
+
+/// The longest full name, in characters.
+pub const MAX_FULL_NAME_CHARS: usize = 200;
+
+fn valid_full_name(full_name: &str) -> bool {
+    let full_name = full_name.trim();
+    !full_name.is_empty()
+        && full_name.chars().count() <= MAX_FULL_NAME_CHARS
+        && !full_name.chars().any(char::is_control)
 }
 
 /// Applies `change` to `name` by `actor`, all or nothing, audited.
@@ -91,6 +104,13 @@ pub async fn update(
         if is_enabled_admin && !stays_admin && admins.len() <= 1 {
             return Ok((Err(UserError::LastAdmin(name.to_owned())), tx));
         }
+        if change
+            .full_name
+            .as_deref()
+            .is_some_and(|full_name| !valid_full_name(full_name))
+        {
+            return Ok((Err(UserError::BadFullName), tx));
+        }
         if let Some(teams) = &change.teams
             && let Err(error) = teams::set_membership(&mut tx, name, teams).await
         {
@@ -102,12 +122,19 @@ pub async fn update(
             .bind(name)
             .execute(&mut *tx)
             .await?;
+        if let Some(full_name) = &change.full_name {
+            sqlx::query("UPDATE users SET full_name = $1 WHERE name = $2")
+                .bind(full_name.trim())
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+        }
         let mut events = vec![AuditEvent::new(
             actor,
             AuditAction::UserChanged,
             None,
             json!({"user": name, "role": change.role, "teams": change.teams,
-                   "disabled": change.disabled}),
+                   "disabled": change.disabled, "full_name": change.full_name}),
         )];
         // A user who may no longer hold work (disabled, moved to a non-reviewing role or out of a
         // team) gives it back; the simplest rule that never leaves work with them: all of it.

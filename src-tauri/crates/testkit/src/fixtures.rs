@@ -89,6 +89,7 @@ pub fn assignment(item: ItemId, lease: LeaseId, now: DateTime<Utc>) -> Assignmen
             team: None,
             warn_at: None,
             handoff: None,
+            signature_required: None,
         },
         stage: Stage::Review,
         lease: Lease {
@@ -118,6 +119,7 @@ pub fn decision(id: MutationId, assignment: &Assignment, action: Action) -> Muta
         patch: None,
         rationale: None,
         tags: Vec::new(),
+        signature: None,
     }
 }
 

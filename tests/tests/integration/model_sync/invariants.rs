@@ -18,6 +18,29 @@ impl World {
             "decisions applied more than once: {doubled:?}"
         );
 
+        // 1b. Every signature the clients made holds, and no approval that needs one went unsigned:
+        // the queue never refused one, and every applied approval of such an item carries its manifest.
+        let refused: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM mutation_results \
+             WHERE code IN ('signature_required', 'signature_invalid')",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("read mutation results");
+        check!(refused == 0, "{refused} signatures were refused");
+        let unsigned: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM decisions d JOIN items i ON i.id = d.item_id \
+             WHERE i.signature_meaning IS NOT NULL \
+             AND d.action IN ('approve', 'approve_with_edits') AND d.signature IS NULL",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("read signed decisions");
+        check!(
+            unsigned == 0,
+            "{unsigned} approvals that need a signature have none"
+        );
+
         // 2. At most one final outcome per item, and it never changes.
         let finals: Vec<(String, i64)> = sqlx::query_as(
             "SELECT item_id, COUNT(*) FROM decisions \

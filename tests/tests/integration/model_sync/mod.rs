@@ -1,7 +1,8 @@
 //! Model-based property test (issue 5, item 1): the desktop core (Store + SyncEngine) against the real
 //! queue service, under random schedules of decisions, undos, network cuts, lost answers, replayed
 //! requests, a second process on the same data directory, lease expiry and reassignment, client kills
-//! and server restarts, with comments among the decisions. After every step and at quiescence the server's database, each client's
+//! and server restarts, with comments among the decisions; approvals of clinical suggestions are
+//! signed (docs/protocol.md, "Signatures"). After every step and at quiescence the server's database, each client's
 //! SQLite file and a small reference model are checked against the invariants of docs/protocol.md.
 //!
 //! CI runs a fixed seed and `COUNTERSIGN_MODEL_CASES` (default 300) schedules on SQLite; the long mode
@@ -20,6 +21,7 @@ use chrono::{TimeZone, Utc};
 use countersign_client::model::{DecisionInput, ListQuery};
 use countersign_client::notify;
 use countersign_client::remote::{QueueClient, Token};
+use countersign_client::signing::DecisionSigner;
 use countersign_client::store::{Store as ClientStore, StoreError};
 use countersign_client::sync::{SyncEngine, SyncError};
 use countersign_domain::{Action, ItemId, Role};
@@ -183,6 +185,8 @@ struct Client {
     comments: HashSet<String>,
     /// Results recorded locally, by mutation id: they must never change.
     results: HashMap<i64, (String, String)>,
+    /// Signs the client's approvals of items that need a signature (its key registered at start).
+    signer: DecisionSigner,
     max_server_last: i64,
     max_next: i64,
     max_acked: i64,
@@ -233,6 +237,13 @@ fn policy() -> Policy {
             "active_window_seconds = 900",
             "active_window_seconds = 31536000",
         );
+    // Medium-risk clinical suggestions are reviewed, and their approvals must be signed.
+    let text = text.replacen(
+        "[[rules]]",
+        "[[rules]]\nname = \"signed-clinical-review\"\nkinds = [\"clinical_suggestion\"]\n\
+         risk = [\"medium\"]\nroute = \"review\"\nsignature = \"approval\"\n\n[[rules]]",
+        1,
+    );
     Policy::parse(&text, "model_sync policy").expect("the test policy parses")
 }
 
@@ -301,6 +312,7 @@ struct Tally {
     restarts: AtomicU64,
     kills: AtomicU64,
     comments: AtomicU64,
+    signed: AtomicU64,
 }
 
 static TALLY: Tally = Tally {
@@ -316,6 +328,7 @@ static TALLY: Tally = Tally {
     restarts: AtomicU64::new(0),
     kills: AtomicU64::new(0),
     comments: AtomicU64::new(0),
+    signed: AtomicU64::new(0),
 };
 
 fn tally(counter: &AtomicU64, n: u64) {
@@ -422,10 +435,11 @@ fn desktop_core_against_the_queue_matches_the_model() {
     let t = &TALLY;
     let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
     let summary = format!(
-        "{summary}\nmodel_sync: exercised {} decisions ({} undone, {} undo refused as sent), results \
+        "{summary}\nmodel_sync: exercised {} decisions ({} signed, {} undone, {} undo refused as sent), results \
          {} applied / {} conflict / {} rejected, {} lost push answers, {} replays, {} leases \
          reclaimed, {} server restarts, {} client kills, {} comments",
         n(&t.decided),
+        n(&t.signed),
         n(&t.undone),
         n(&t.undo_refused),
         n(&t.applied),

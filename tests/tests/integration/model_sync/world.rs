@@ -1,7 +1,33 @@
 //! The world a schedule runs in: the queue service, the clients (store, engine, proxy) and the
 //! reference model, and how each step of a schedule acts on them.
 
+use countersign_client::decision;
+use countersign_client::signing;
+use countersign_domain::signature::encode_public_key;
+
 use super::*;
+
+/// Sets `name`'s signing PIN and registers a signing key for them, straight with the queue.
+async fn enrolled_signer(queue: &Queue, token: &str, name: &str) -> DecisionSigner {
+    let pin = format!("{name}-signing-pin");
+    let set = queue
+        .request(
+            reqwest::Method::PUT,
+            "/v1/me/signing-pin",
+            Some(token),
+            Some(&json!({ "pin": pin })),
+        )
+        .await;
+    assert_eq!(set.status, 204, "{set:?}");
+    let key = signing::new_key();
+    let body = json!({"public_key": encode_public_key(&key.verifying_key()), "pin": pin});
+    let registered = queue.post("/v1/me/signing-keys", token, &body).await;
+    assert_eq!(registered.status, 201, "{registered:?}");
+    DecisionSigner {
+        key,
+        signer_name: name.to_owned(),
+    }
+}
 
 impl World {
     pub(super) async fn new(backend: Backend) -> World {
@@ -24,6 +50,7 @@ impl World {
         let mut clients = Vec::new();
         for (name, role) in USERS {
             let token = queue.user(name, role).await;
+            let signer = enrolled_signer(&queue, &token, name).await;
             let dir = scratch_dir();
             let proxy = Proxy::start(Some(queue_addr(&queue))).await;
             let store = ClientStore::open(dir.path()).await.expect("open the store");
@@ -43,6 +70,7 @@ impl World {
                 undone: HashSet::new(),
                 comments: HashSet::new(),
                 results: HashMap::new(),
+                signer,
                 max_server_last: 0,
                 max_next: 1,
                 max_acked: 0,
@@ -70,10 +98,11 @@ impl World {
         }
         let n = self.submitted;
         self.submitted += 1;
-        let kind = if n.is_multiple_of(2) {
-            "transaction"
-        } else {
-            "content_draft"
+        // Every fourth a clinical suggestion (the third initial item is high risk, so not that one).
+        let kind = match n % 4 {
+            0 | 2 => "transaction",
+            1 => "content_draft",
+            _ => "clinical_suggestion",
         };
         let risk = if high_risk { "high" } else { "medium" };
         self.queue
@@ -231,9 +260,15 @@ impl World {
                 }
                 input.note = Some(format!("model step by {}", self.clients[client].name));
                 let now = self.clock.now();
+                let signs = decision::needs_sign_off(&detail.item, input.action);
                 let result = self.clients[client]
                     .store
-                    .decide(item_id.parse().expect("item id"), &input, now)
+                    .decide_signed(
+                        item_id.parse().expect("item id"),
+                        &input,
+                        signs.then_some(&self.clients[client].signer),
+                        now,
+                    )
                     .await;
                 let may = matches!(before.as_deref(), Some("open") | Some("rejected"));
                 match result {
@@ -251,6 +286,7 @@ impl World {
                         );
                         self.clients[client].sent.insert(id, Sent::No);
                         tally(&TALLY.decided, 1);
+                        tally(&TALLY.signed, u64::from(signs));
                     }
                     Err(StoreError::AlreadyDecided(..)) => {
                         check!(!may, "decide on an {before:?} assignment was refused");

@@ -34,12 +34,12 @@ async fn members_only_ever_hold_their_teams_work(backend: Backend) {
         ("nobody", Role::Reviewer, vec![]),
     ];
     let mut tokens = Vec::new();
-    for (name, role, member_of) in &people {
-        tokens.push((
-            *name,
-            member(&queue, name, *role, member_of).await,
-            member_of.clone(),
-        ));
+    // Each signs their approvals: the demo policy requires it for clinical suggestions.
+    let mut keys = Vec::new();
+    for (index, (name, role, member_of)) in people.iter().enumerate() {
+        let token = member(&queue, name, *role, member_of).await;
+        keys.push(crate::signatures::enrolled(&queue, &token, index as u8 + 1).await);
+        tokens.push((*name, token, member_of.clone()));
     }
     let kinds = [
         "transaction",
@@ -93,7 +93,12 @@ async fn members_only_ever_hold_their_teams_work(backend: Backend) {
                 .push(
                     token,
                     clients[who],
-                    &[mutation(mutation_ids[who], assignment, action)],
+                    &[crate::signatures::signed_when_required(
+                        mutation(mutation_ids[who], assignment, action),
+                        assignment,
+                        &keys[who],
+                        name,
+                    )],
                 )
                 .await;
             assert_eq!(pushed["results"][0]["status"], "applied", "{pushed}");

@@ -4,7 +4,7 @@ import { App } from "../../App";
 import { FakeBackend } from "../../lib/backend/fake";
 import type { Me } from "../../lib/backend";
 
-const ADMIN: Me = { name: "admin", role: "admin", teams: [] };
+const ADMIN: Me = { name: "admin", role: "admin", teams: [], full_name: null };
 
 async function asAdmin() {
   const backend = new FakeBackend({ count: 10, uploadDelayMs: null, signedInAs: ADMIN });
@@ -27,6 +27,8 @@ describe("admin view", () => {
     expect(backend.calls.some((c) => c.command === "list_assignments")).toBe(false);
     expect(within(row("ana")).getByTestId("user-role")).toHaveValue("reviewer");
     expect(row("bo").textContent).toContain("fraud, clinical");
+    // The full name a user's signatures print, when an admin set one.
+    expect(row("ana").textContent).toContain("Ana Ruiz");
     expect(row("chen").getAttribute("data-disabled")).toBe("true");
     const health = await screen.findAllByTestId("health-row");
     const fraudEscalation = health.find((r) => r.dataset.team === "fraud" && r.dataset.stage === "escalation")!;

@@ -47,7 +47,10 @@ export function UsersTable({ users, teams, onChange, onDone }: Props) {
         <tbody>
           {users.map((user) => (
             <tr key={user.name} data-testid="user-row" data-user={user.name} data-disabled={user.disabled}>
-              <th scope="row">{user.name}</th>
+              <th scope="row">
+                {user.name}
+                {user.full_name && <div className="muted small">{user.full_name}</div>}
+              </th>
               <td>
                 <select
                   aria-label={t("admin.roleOf", { name: user.name })}

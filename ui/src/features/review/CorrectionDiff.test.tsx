@@ -107,6 +107,7 @@ describe("the structured correction editor", () => {
       rationale: "new device, known merchant",
       tags: ["step_up"],
       at: "2026-11-25T11:40:00Z",
+      signature: null,
     };
     const onDecide = renderTransaction("second_approval", [first]);
     const panel = screen.getByTestId("second-approval");

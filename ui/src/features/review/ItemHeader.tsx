@@ -1,9 +1,10 @@
-import type { AssignmentView, DecisionRecord } from "../../lib/backend";
+import type { AssignmentView, DecisionRecord, SignatureManifest } from "../../lib/backend";
 import { actionDoneLabel, formatDateTime, formatSla, stageLabel } from "../../lib/format";
 import { t } from "../../i18n";
 import { KeyHint } from "../shortcuts/KeyHint";
 import { useKinds } from "./kinds/KindsContext";
 import { CorrectionDiff } from "./CorrectionDiff";
+import { meaningWord } from "./SignOffPanel";
 
 /** Kind, stage, deadline, title and provenance of the open item. */
 export function ItemHeader({ view, now, titleId }: { view: AssignmentView; now: number; titleId: string }) {
@@ -49,6 +50,7 @@ export function DecisionStatus({ view, onUndo }: { view: AssignmentView; onUndo(
                   ? t("item.conflict", { message: summary.status_message ?? t("item.seeConflicts") })
                   : (summary.status_message ?? "")}
           </span>
+          {decision.signature && <SignatureLine manifest={decision.signature} />}
           {summary.status === "decided" && (
             <button type="button" data-testid="action-undo" onClick={onUndo}>
               {t("toast.undo")} <KeyHint command="undo" />
@@ -62,6 +64,15 @@ export function DecisionStatus({ view, onUndo }: { view: AssignmentView; onUndo(
         </div>
       )}
     </>
+  );
+}
+
+/** A signed decision's manifest: who signed, meaning what, when (docs/protocol.md, "Signatures"). */
+export function SignatureLine({ manifest }: { manifest: SignatureManifest }) {
+  return (
+    <div className="signature-manifest" data-testid="signature-manifest">
+      {t("signature.manifest", { name: manifest.signer_name, meaning: meaningWord(manifest.meaning), at: formatDateTime(manifest.signed_at) })}
+    </div>
   );
 }
 
@@ -87,6 +98,7 @@ export function EarlierDecisions({ decisions, headingId, aiOutput }: { decisions
               </span>
             ))}
             {aiOutput !== undefined && d.correction !== null && <CorrectionDiff before={aiOutput} after={d.correction} />}
+            {d.signature && <SignatureLine manifest={d.signature} />}
           </li>
         ))}
       </ol>

@@ -20,7 +20,7 @@ function viewOf(kind: string, output: unknown, status: AssignmentView["summary"]
   const decision =
     status === "open"
       ? null
-      : { decision_id: "d", item_id: item.id, action: "approve" as const, correction: null, reason_code: null, note: null, attestation: null, client_time: "2026-11-25T11:30:00Z", mutation_id: null, state: "pending" as const, result_status: null, result_code: null, result_message: null, patch: null, rationale: null, tags: [] };
+      : { decision_id: "d", item_id: item.id, action: "approve" as const, correction: null, reason_code: null, note: null, attestation: null, client_time: "2026-11-25T11:30:00Z", mutation_id: null, state: "pending" as const, result_status: null, result_code: null, result_message: null, patch: null, rationale: null, tags: [], signature: null };
   return { item, summary: { ...summaryOf(item, "review", NOW), status }, decision, draft: null };
 }
 
@@ -36,6 +36,33 @@ function renderView(view: AssignmentView) {
 }
 
 describe("ItemView", () => {
+  it("shows the manifest of a signed earlier decision and asks a signature-required approval for the PIN", () => {
+    const view = viewOf("support_reply", { reply: "Refunded." });
+    view.item.signature_required = { meaning: "approval", signers_team: "clinical" };
+    view.item.decisions = [
+      {
+        by: "ana",
+        action: "approve",
+        correction: null,
+        reason_code: null,
+        note: null,
+        patch: null,
+        rationale: null,
+        tags: [],
+        at: "2026-11-25T11:10:00Z",
+        signature: { signer_name: "Ana Ruiz", signed_at: "2026-11-25T11:09:58Z", meaning: "approval", key_id: "k" },
+      },
+    ];
+    const { onDecide } = renderView(view);
+    expect(screen.getByTestId("signature-manifest").textContent).toMatch(/Signed by Ana Ruiz, meaning approval/);
+    fireEvent.click(screen.getByTestId("action-approve"));
+    expect(screen.getByTestId("decision-notice").textContent).toMatch(/PIN/);
+    expect(onDecide).not.toHaveBeenCalled();
+    fireEvent.change(screen.getByLabelText("Your signing PIN"), { target: { value: "493817" } });
+    fireEvent.click(screen.getByTestId("action-approve"));
+    expect(onDecide).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ action: "approve", pin: "493817", attestation: null }));
+  });
+
   it("shows an unknown kind in the generic view, with the generic reject reasons", () => {
     const { onDecide } = renderView(viewOf("support_reply", { reply: "Refunded." }));
     expect(screen.getByTestId("view-generic")).toBeInTheDocument();

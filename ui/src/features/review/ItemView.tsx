@@ -60,14 +60,16 @@ interface Props {
   /** Opens a related case held here in the review pane. */
   onOpenRelated(itemId: string): void;
   error: AppError | null;
-  /** The built-in demo queue: its sign-off credential is "demo" (the real token is never shown). */
+  /** The built-in demo queue: its signing PIN is "demo-pin" (set by the app at each start). */
   demo?: boolean;
+  /** The name a signature prints: the signed-in reviewer's full name. */
+  signer?: string;
   /** Lets the window's key handler run the item commands. */
   ref?: Ref<ItemViewHandle>;
 }
 
 /** One assignment: the kind view, the AI's proposal and the decision controls. */
-export function ItemView({ view, now, onDecide, onUndo, onOpenRelated, error, demo = false, ref }: Props) {
+export function ItemView({ view, now, onDecide, onUndo, onOpenRelated, error, demo = false, signer = "", ref }: Props) {
   const { item } = view;
   const itemId = item.id;
   const kind = useKinds().describe(item.kind);
@@ -99,9 +101,11 @@ export function ItemView({ view, now, onDecide, onUndo, onOpenRelated, error, de
       <FormCorrection form={form} item={item} definition={definition} />
     </section>
   ) : null;
-  const signOff = form.needsAttestation && <SignOffPanel form={form} onConfirm={form.commands.approve} demo={demo} />;
+  const signOff = form.needsSignOff && (
+    <SignOffPanel form={form} onConfirm={form.commands.approve} demo={demo} signer={signer} meaning={item.signature_required?.meaning ?? "approval"} now={now} />
+  );
   const decisionBar = (
-    <DecisionBar decidable={decidable} words={form.words} signOff={form.needsAttestation} notice={form.notice} error={error} onCommand={form.run}>
+    <DecisionBar decidable={decidable} words={form.words} signOff={form.needsSignOff} notice={form.notice} error={error} onCommand={form.run}>
       {panel === "confirm" && decidable && <ConfirmPanel form={form} />}
       {panel === "reject" && decidable && <RejectPanel form={form} reasons={kind.reasons} />}
       {panel === "escalate" && decidable && <EscalatePanel form={form} />}

@@ -16,7 +16,7 @@ describe("related cases", () => {
     const open = await openFirstMarlowe();
     const expected = await backend.related(open);
     const decidedId = expected.cases[0]!.item_id;
-    await act(() => backend.decide(decidedId, { action: "reject", reason_code: "confirmed_fraud", correction: null, note: null, attestation: null, credential: null }));
+    await act(() => backend.decide(decidedId, { action: "reject", reason_code: "confirmed_fraud", correction: null, note: null, attestation: null, pin: null }));
     const panel = await screen.findByTestId("related-panel");
     await waitFor(() => expect(within(panel).getAllByTestId("related-case")).toHaveLength(expected.cases.length));
     expect(panel.textContent).toContain("Merchant: Bistro Marlowe");

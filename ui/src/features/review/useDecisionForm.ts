@@ -5,7 +5,7 @@ import { actionWords } from "./actionWords";
 import { isTextDraft, rendererFor } from "./kinds/registry";
 import { attestationStatement } from "./SignOffPanel";
 import { t } from "../../i18n";
-import { asRecord } from "./StructuredValue";
+import { asksAttestation, needsSignOff as signOffNeeded } from "../../lib/backend/signOff";
 import { schemaChecker, shapeOf } from "./hints/schema";
 
 /** The action panel open under the item: a reason to give, a note to write or a correction to make. */
@@ -17,7 +17,7 @@ const request = (action: Action, patch: Partial<DecisionRequest> = {}): Decision
   reason_code: null,
   note: null,
   attestation: null,
-  credential: null,
+  pin: null,
   ...patch,
 });
 
@@ -44,18 +44,19 @@ export function editsInPlace(item: AssignmentView["item"], definition: KindDefin
 /**
  * What the reviewer is filling in on one item and the rules a decision must meet before it is sent:
  * a reason for a rejection, a real change that the kind's output schema accepts for approve-with-edits,
- * the attestation and credential for a sign-off. Each command opens its panel first, then submits; a
+ * the attestation and signing PIN for a sign-off. Each command opens its panel first, then submits; a
  * missing piece focuses its field.
  */
 export function useDecisionForm(view: AssignmentView, definition: KindDefinition | null, onSubmit: (request: DecisionRequest) => void) {
   const { item, summary } = view;
   const isDraft = isTextDraft(item);
-  const needsAttestation = asRecord(item.payload).requires_attestation === true;
+  const needsSignOff = signOffNeeded(item);
+  const attestation = asksAttestation(item);
   const aiText = typeof item.ai.output === "string" ? item.ai.output : "";
   const decidable = summary.status === "open" || summary.status === "rejected";
   const words = actionWords(item);
   // A sign-off is itself the confirmation (its statement covers the contraindications).
-  const confirmApproval = words.caution !== null && !needsAttestation;
+  const confirmApproval = words.caution !== null && !needsSignOff;
 
   const [panel, setPanel] = useState<Panel>("none");
   const [draft, setDraft] = useState(() => initialDraft(view));
@@ -68,7 +69,7 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
   const [reason, setReason] = useState("");
   const [note, setNote] = useState("");
   const [attested, setAttested] = useState(false);
-  const [credential, setCredential] = useState("");
+  const [pin, setPin] = useState("");
   // Why the reviewer corrected or rejected, and labels (docs/protocol.md, "Corrections").
   const [rationale, setRationale] = useState("");
   const [tags, setTags] = useState("");
@@ -84,7 +85,7 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
     /** The correction editor (its first field takes the focus). */
     correction: useRef<HTMLDivElement>(null),
     attest: useRef<HTMLInputElement>(null),
-    credential: useRef<HTMLInputElement>(null),
+    pin: useRef<HTMLInputElement>(null),
     confirm: useRef<HTMLButtonElement>(null),
   };
   const edited = isDraft && draft !== aiText;
@@ -114,18 +115,18 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
   };
 
   const signOff = (): Partial<DecisionRequest> | null => {
-    if (!needsAttestation) return {};
-    if (!attested) {
+    if (!needsSignOff) return {};
+    if (attestation && !attested) {
       setNotice(t("notice.attest"));
       refs.attest.current?.focus();
       return null;
     }
-    if (!credential.trim()) {
-      setNotice(t("notice.credential"));
-      refs.credential.current?.focus();
+    if (!pin) {
+      setNotice(t("notice.pin"));
+      refs.pin.current?.focus();
       return null;
     }
-    return { attestation: attestationStatement(), credential };
+    return { attestation: attestation ? attestationStatement() : null, pin };
   };
 
   /** The rationale and tags, when the reviewer gave them. */
@@ -228,7 +229,8 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
 
   return {
     isDraft,
-    needsAttestation,
+    needsSignOff,
+    asksAttestation: attestation,
     aiText,
     decidable,
     edited,
@@ -238,7 +240,7 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
     inPlace,
     problems,
     outputSchema,
-    fields: { draft, setDraft, correction, setCorrection, reason, setReason, note, setNote, attested, setAttested, credential, setCredential, rationale, setRationale, tags, setTags },
+    fields: { draft, setDraft, correction, setCorrection, reason, setReason, note, setNote, attested, setAttested, pin, setPin, rationale, setRationale, tags, setTags },
     countersigning,
     refs,
     notice,

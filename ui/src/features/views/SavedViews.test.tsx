@@ -21,7 +21,7 @@ describe("saved views", () => {
     });
     // A decision changes the counts.
     const id = rows()[0]!.getAttribute("data-item-id")!;
-    await act(() => backend.decide(id, { action: "release", reason_code: null, note: null, correction: null, attestation: null, credential: null }));
+    await act(() => backend.decide(id, { action: "release", reason_code: null, note: null, correction: null, attestation: null, pin: null }));
     await waitFor(() => expect(view("Escalations").querySelector(".count")?.textContent).toBe(String(escalations - 1)));
   });
 

@@ -48,6 +48,8 @@ export interface Backend {
   signOut(): Promise<AppStatus>;
   useEmbeddedDemo(): Promise<AppStatus>;
   setUndoWindow(seconds: number): Promise<AppStatus>;
+  /** Sets the signing PIN on the queue (`current`: the PIN set before) and registers this device's key. */
+  setSigningPin(pin: string, current: string | null): Promise<void>;
   /** Admin view (admin tokens only): users and teams, a user's change, token rotation, queue health. */
   adminDirectory(): Promise<Directory>;
   changeUser(name: string, change: UserChange): Promise<UserSummary>;
@@ -109,6 +111,10 @@ const ERROR_CODES = {
   invalid_input: true,
   storage: true,
   internal: true,
+  pin_needed: true,
+  wrong_pin: true,
+  signing_locked: true,
+  weak_pin: true,
 } satisfies Record<ErrorCode, true>;
 
 function isErrorCode(code: unknown): code is ErrorCode {

@@ -6,7 +6,7 @@ export function createDevBackend(params: URLSearchParams): FakeBackend {
   const fake = new FakeBackend({
     count: Number.isFinite(count) ? count : 240,
     hostile: params.has("hostile"),
-    signedInAs: params.has("admin") ? { name: "admin", role: "admin", teams: [] } : undefined,
+    signedInAs: params.has("admin") ? { name: "admin", role: "admin", teams: [], full_name: null } : undefined,
   });
   if (params.has("offline")) fake.setOnline(false);
   // Reachable from the browser console, to play with the connection or flush uploads by hand.

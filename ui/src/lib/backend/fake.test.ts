@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FAKE_DEMO_CREDENTIAL, FakeBackend } from "./fake";
+import { FAKE_DEMO_PIN, FakeBackend } from "./fake";
 import type { NewItem } from "./fakeItems";
 import type { InboxQuery } from "./types";
 
@@ -9,7 +9,7 @@ import demoFixtureJson from "./demoFixture.json";
 const demoFixture = demoFixtureJson.items as NewItem[];
 
 const q = (patch: Partial<InboxQuery> = {}): InboxQuery => ({ kind: null, stage: null, risk: null, status: "open", sort: "priority", due_within_minutes: null, offset: 0, limit: 100, ...patch });
-const req = { correction: null, reason_code: null, note: null, attestation: null, credential: null };
+const req = { correction: null, reason_code: null, note: null, attestation: null, pin: null };
 
 describe("FakeBackend", () => {
   it("pages, filters and sorts, with counts per stage", async () => {
@@ -66,10 +66,12 @@ describe("FakeBackend", () => {
     const b = new FakeBackend({ count: 30, uploadDelayMs: null });
     const clin = (await b.listAssignments(q({ kind: "clinical_suggestion" }))).rows[0]!;
     await expect(b.decide(clin.item_id, { ...req, action: "approve" })).rejects.toMatchObject({ code: "invalid_decision" });
-    await expect(b.decide(clin.item_id, { ...req, action: "approve", attestation: "I attest", credential: "nope" })).rejects.toMatchObject({
-      code: "bad_credential",
+    await expect(b.decide(clin.item_id, { ...req, action: "approve", attestation: "I attest" })).rejects.toMatchObject({ code: "pin_needed" });
+    await expect(b.decide(clin.item_id, { ...req, action: "approve", attestation: "I attest", pin: "nope-nope" })).rejects.toMatchObject({
+      code: "wrong_pin",
     });
-    await b.decide(clin.item_id, { ...req, action: "approve", attestation: "I attest", credential: FAKE_DEMO_CREDENTIAL });
+    const signed = await b.decide(clin.item_id, { ...req, action: "approve", attestation: "I attest", pin: FAKE_DEMO_PIN });
+    expect(signed.signature).toMatchObject({ meaning: "approval", signer_name: "Demo Senior" });
     const txn = (await b.listAssignments(q({ kind: "transaction" }))).rows[0]!;
     await expect(b.decide(txn.item_id, { ...req, action: "reject" })).rejects.toMatchObject({ code: "invalid_decision" });
     await expect(b.decide(txn.item_id, { ...req, action: "approve_with_edits", correction: "text" })).rejects.toMatchObject({ code: "invalid_decision" });

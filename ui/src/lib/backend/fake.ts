@@ -5,6 +5,7 @@ import { assignmentFrom, type NewItem, type SampleAssignment } from "./fakeItems
 import { DEMO_KINDS, HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData";
 import { identifiersOf, matchItem, parseSearch } from "./fakeSearch";
 import { FakeViews } from "./fakeViews";
+import { needsSignOff } from "./signOff";
 import type {
   Action,
   AppStatus,
@@ -30,6 +31,7 @@ import type {
   SearchHit,
   SearchPage,
   ShiftEnd,
+  SignatureEnvelope,
   TokenRequest,
   UserChange,
   ViewFilter,
@@ -57,15 +59,15 @@ export interface FakeOptions {
 /** The hostile item's id, fixed so tests and screenshots can find it. */
 export const HOSTILE_ITEM_ID = "0192f5a1-dead-7bad-8bad-00000000beef";
 
-/** The token the fake accepts as a re-entered credential in demo mode. */
-export const FAKE_DEMO_CREDENTIAL = "demo";
+/** The signing PIN the fake's user starts with (the embedded demo's, `embedded::DEMO_PIN`). */
+export const FAKE_DEMO_PIN = "demo-pin";
 
 /** Signing in with this token makes the fake's user an admin. */
 export const FAKE_ADMIN_TOKEN = "admin";
 
 const OFFLINE = "The queue service cannot be reached; decisions are kept and sent later.";
 
-const DEMO_SENIOR: Me = { name: "Demo Senior", role: "senior", teams: ["fraud", "editorial", "clinical"] };
+const DEMO_SENIOR: Me = { name: "demo-senior", role: "senior", teams: ["fraud", "editorial", "clinical"], full_name: "Demo Senior" };
 
 const RISK_RANK: Record<Risk, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
@@ -86,7 +88,7 @@ export class FakeBackend implements Backend {
   private version = 0;
   private nextMutation = 1;
   private status: AppStatus;
-  private token = FAKE_DEMO_CREDENTIAL;
+  private pin: string | null = FAKE_DEMO_PIN;
   private preferences: NotificationPreferences = { muted_kinds: [], muted_teams: [], quiet_hours: null };
   private readonly opts: Required<Omit<FakeOptions, "now" | "submissions" | "signedInAs" | "kinds">> & { now: () => number };
   private readonly people = new FakeDirectory();
@@ -364,8 +366,7 @@ export class FakeBackend implements Backend {
     if (summary.status !== "open" && summary.status !== "rejected") return "already_decided";
     if (summary.stage === "second_approval") return "second_approval";
     if (action !== "approve") return null;
-    const payload = this.itemFor(itemId).payload as Record<string, unknown> | null;
-    return payload?.requires_attestation === true ? "sign_off" : null;
+    return needsSignOff(this.itemFor(itemId)) ? "sign_off" : null;
   }
 
   bulkEligibility(itemIds: string[], action: Action): Promise<BulkSkip[]> {
@@ -396,7 +397,7 @@ export class FakeBackend implements Backend {
         }
       }
       for (const s of eligible) {
-        this.record(s, { action: decision.action, correction: null, reason_code: decision.reason_code, note: decision.note, attestation: null, credential: null }, false);
+        this.record(s, { action: decision.action, correction: null, reason_code: decision.reason_code, note: decision.note, attestation: null, pin: null }, false);
         outcome.decided.push(s.item_id);
       }
       // One inbox change for the whole call, not one per item.
@@ -463,19 +464,33 @@ export class FakeBackend implements Backend {
         if (typeof input.correction !== typeof item.ai.output)
           throw new BackendError("invalid_decision", "The correction must have the same shape as the AI output.");
       }
-      const signsOff = input.action === "approve" || input.action === "approve_with_edits";
-      const payload = item.payload as Record<string, unknown> | null;
-      if (signsOff && payload?.requires_attestation === true) {
-        if (!input.attestation) throw new BackendError("invalid_decision", "This item needs your attestation before approval.");
-        if (input.credential !== this.token)
-          throw new BackendError("bad_credential", "The credential you entered does not match your sign-in. Try again.");
+      const signsOff = (input.action === "approve" || input.action === "approve_with_edits") && needsSignOff(item);
+      if (signsOff) {
+        const payload = item.payload as Record<string, unknown> | null;
+        if (payload?.requires_attestation === true && !input.attestation)
+          throw new BackendError("invalid_decision", "This item needs your attestation before approval.");
+        if (!input.pin) throw new BackendError("pin_needed", "This decision must be signed: enter your signing PIN.");
+        if (input.pin !== this.pin) throw new BackendError("wrong_pin", "Wrong signing PIN; 4 more wrong PIN(s) lock signing.");
       }
-      return this.record(summary, input);
+      return this.record(summary, input, true, signsOff ? this.signature(item) : null);
     });
   }
 
   /** Keeps a decision (or release) as the store would: pending, then uploaded by the next flush. */
-  private record(summary: AssignmentSummary, input: DecisionRequest, announce = true): RecordedDecision {
+  /** A signature as the core makes one (the fake signs nothing: its `signature` is a placeholder). */
+  private signature(item: Item): SignatureEnvelope {
+    const me = this.status.signed_in_as;
+    return {
+      key_id: "fake-key",
+      signed_at: new Date(this.opts.now()).toISOString().replace(/\.\d+Z$/, "Z"),
+      meaning: item.signature_required?.meaning ?? "approval",
+      signer_name: me?.full_name ?? me?.name ?? "",
+      content_hash: "",
+      signature: "",
+    };
+  }
+
+  private record(summary: AssignmentSummary, input: DecisionRequest, announce = true, signature: SignatureEnvelope | null = null): RecordedDecision {
     const itemId = summary.item_id;
     const decision: RecordedDecision = {
       decision_id: `0192f5a1-d0d0-7000-8000-${String(this.nextMutation + this.decisions.size).padStart(12, "0")}`,
@@ -495,6 +510,7 @@ export class FakeBackend implements Backend {
       patch: null,
       rationale: input.rationale ?? null,
       tags: input.tags ?? [],
+      signature,
     };
     this.decisions.set(itemId, decision);
     this.drafts.delete(itemId);
@@ -556,8 +572,8 @@ export class FakeBackend implements Backend {
       if (!/^https?:\/\/\S+$/.test(server)) throw new BackendError("server_unreachable", "That server address is not a valid http(s) URL.");
       if (!token.trim()) throw new BackendError("bad_credential", "Enter the token your administrator gave you.");
       if (token === "wrong") throw new BackendError("bad_credential", "The server did not accept this token.");
-      this.token = token;
-      const me: Me = token === FAKE_ADMIN_TOKEN ? { name: "admin", role: "admin", teams: [] } : { name: "Remote Reviewer", role: "reviewer", teams: [] };
+      const me: Me =
+        token === FAKE_ADMIN_TOKEN ? { name: "admin", role: "admin", teams: [], full_name: null } : { name: "remote", role: "reviewer", teams: [], full_name: "Remote Reviewer" };
       this.setStatus({ mode: "remote", server, signed_in_as: me });
       this.emitInbox();
       return this.status;
@@ -574,7 +590,6 @@ export class FakeBackend implements Backend {
 
   useEmbeddedDemo() {
     return this.tick("use_embedded_demo", [], () => {
-      this.token = FAKE_DEMO_CREDENTIAL;
       this.setStatus({ mode: "embedded", server: "http://127.0.0.1:8470 (embedded)", signed_in_as: DEMO_SENIOR });
       this.emitInbox();
       return this.status;
@@ -585,6 +600,14 @@ export class FakeBackend implements Backend {
     return this.tick("set_undo_window", [seconds], () => {
       this.setStatus({ undo_window_seconds: seconds });
       return this.status;
+    });
+  }
+
+  setSigningPin(pin: string, current: string | null) {
+    return this.tick("set_signing_pin", [pin, current], () => {
+      if (pin.length < 6) throw new BackendError("weak_pin", "a signing PIN has at least 6 characters");
+      if (this.pin !== null && current !== this.pin) throw new BackendError("wrong_pin", "wrong signing PIN");
+      this.pin = pin;
     });
   }
 
@@ -631,7 +654,7 @@ export class FakeBackend implements Backend {
       const waiting = [...this.decisions.values()].filter((d) => d.state !== "done").length;
       const held = this.undecided();
       for (const summary of held) {
-        this.record(summary, { action: "release", correction: null, reason_code: null, note: note.trim(), attestation: null, credential: null });
+        this.record(summary, { action: "release", correction: null, reason_code: null, note: note.trim(), attestation: null, pin: null });
       }
       const online = this.status.online;
       this.flush();

@@ -5,7 +5,7 @@ import type { Directory, IssuedToken, QueueHealth, UserChange, UserSummary } fro
 export class FakeDirectory {
   private users: UserSummary[] = [
     { name: "admin", role: "admin", teams: [], disabled: false },
-    { name: "ana", role: "reviewer", teams: ["fraud"], disabled: false },
+    { name: "ana", role: "reviewer", teams: ["fraud"], disabled: false, full_name: "Ana Ruiz" },
     { name: "bo", role: "senior", teams: ["fraud", "clinical"], disabled: false },
     { name: "chen", role: "reviewer", teams: ["editorial"], disabled: true },
     { name: "shop-bot", role: "producer", teams: [], disabled: false },

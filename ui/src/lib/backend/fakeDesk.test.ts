@@ -35,7 +35,7 @@ describe("FakeBackend's desk", () => {
   it("lists related cases by shared identifiers, with outcomes, and only the cache offline", async () => {
     const backend = fake();
     const [first, ...rest] = (await backend.search('merchant:"bistro marlowe"', q())).hits.map((h) => h.summary.item_id);
-    await backend.decide(rest[0]!, { action: "reject", reason_code: "confirmed_fraud", correction: null, note: null, attestation: null, credential: null });
+    await backend.decide(rest[0]!, { action: "reject", reason_code: "confirmed_fraud", correction: null, note: null, attestation: null, pin: null });
     const related = await backend.related(first!);
     expect(related.source).toBe("server");
     expect(related.cases.map((c) => c.item_id).sort()).toEqual([...rest].sort());
@@ -83,7 +83,7 @@ describe("FakeBackend's desk", () => {
     await expect(backend.deleteView("builtin:everything")).rejects.toMatchObject({ code: "invalid_input" });
     await backend.deleteView(mine.view.id);
     expect((await backend.savedViews()).length).toBe(4);
-    const reviewer = new FakeBackend({ count: 5, uploadDelayMs: null, signedInAs: { name: "r", role: "reviewer", teams: [] } });
+    const reviewer = new FakeBackend({ count: 5, uploadDelayMs: null, signedInAs: { name: "r", role: "reviewer", teams: [], full_name: null } });
     expect((await reviewer.savedViews()).map((v) => v.view.builtin)).toEqual(["everything", "due_next_hour", "high_risk"]);
   });
 

@@ -76,11 +76,13 @@ export function assignmentFrom(submission: NewItem, index: number, now: number, 
     outcome: null,
     decisions:
       stage === "second_approval"
-        ? [{ by: "j.moreau", action: "approve", correction: null, reason_code: null, note: "Checked against the customer's travel notice.", at: new Date(now - 25 * 60_000).toISOString(), patch: null, rationale: null, tags: [] }]
+        ? [{ by: "j.moreau", action: "approve", correction: null, reason_code: null, note: "Checked against the customer's travel notice.", at: new Date(now - 25 * 60_000).toISOString(), patch: null, rationale: null, tags: [], signature: null }]
         : [],
     team: null,
     warn_at: null,
     handoff: null,
+    // As the demo policy routes them: a clinical suggestion's approval must be signed.
+    signature_required: submission.kind === "clinical_suggestion" ? { meaning: "approval", signers_team: "clinical" } : null,
   };
   return { item, summary: summaryOf(item, stage, now) };
 }

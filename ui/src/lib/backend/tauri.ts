@@ -82,6 +82,9 @@ export class TauriBackend implements Backend {
   setUndoWindow(seconds: number) {
     return call<AppStatus>("set_undo_window", { seconds });
   }
+  setSigningPin(pin: string, current: string | null) {
+    return call<void>("set_signing_pin", { pin, current });
+  }
   adminDirectory() {
     return call<Directory>("admin_directory");
   }

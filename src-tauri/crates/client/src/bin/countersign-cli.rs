@@ -22,12 +22,17 @@ use countersign_client::search::{IdentifierFields, QueryError, TextSegment};
 use countersign_client::secrets::{CredentialError, OsKeyring};
 use countersign_client::session::{self, SessionError};
 use countersign_client::shift::{self, ShiftError};
+use countersign_client::signing::SigningError;
 use countersign_client::status::status_report;
 use countersign_client::store::{SearchHit, Store, StoreError};
 use countersign_client::sync::{SyncEngine, SyncError};
 use countersign_client::{Clock, SystemClock};
 use countersign_domain::{Action, ItemId, Stage};
+
+#[path = "countersign-cli/signing.rs"]
+mod signing;
 use serde_json::{Value, json};
+use signing::{PIN_ENV, SigningCommand};
 
 /// Used when neither --server nor the data directory names a server.
 const DEFAULT_SERVER: &str = "http://127.0.0.1:8470";
@@ -126,6 +131,10 @@ enum Command {
         /// A label for the decision; repeat for more.
         #[arg(long = "tag", value_name = "TAG")]
         tags: Vec<String>,
+        /// Sign the decision electronically with your signing PIN (read from COUNTERSIGN_PIN, else
+        /// asked for); items whose policy requires a signature are refused without it.
+        #[arg(long)]
+        sign: bool,
     },
     /// Take back a decision that has not been uploaded yet.
     Undo { id: String },
@@ -148,6 +157,11 @@ enum Command {
     Shift {
         #[command(subcommand)]
         command: ShiftCommand,
+    },
+    /// Electronic signatures (docs/protocol.md, "Signatures").
+    Signing {
+        #[command(subcommand)]
+        command: SigningCommand,
     },
 }
 
@@ -263,7 +277,9 @@ fn hint(error: &anyhow::Error) -> Option<String> {
                 SessionError::Store(error) => store_hint(error),
                 SessionError::Remote(error) => remote_hint(error),
                 SessionError::Credential(error) => credential_hint(error),
-                SessionError::Settings(_) | SessionError::SignOffRefused => None,
+                SessionError::Signing(error) => signing::hint(error),
+                SessionError::PinNeeded => Some("sign with --sign".to_owned()),
+                SessionError::Settings(_) | SessionError::UnknownSigner => None,
             };
         }
         if let Some(error) = cause.downcast_ref::<ShiftError>() {
@@ -276,6 +292,9 @@ fn hint(error: &anyhow::Error) -> Option<String> {
         }
         if let Some(error) = cause.downcast_ref::<StoreError>() {
             return store_hint(error);
+        }
+        if let Some(error) = cause.downcast_ref::<SigningError>() {
+            return signing::hint(error);
         }
         if let Some(error) = cause.downcast_ref::<RemoteError>() {
             return remote_hint(error);
@@ -303,6 +322,9 @@ fn store_hint(error: &StoreError) -> Option<String> {
         }
         StoreError::InvalidDecision(DecisionError::MissingAttestation) => {
             "sign off with --attest TEXT or --attestation-file".to_owned()
+        }
+        StoreError::InvalidDecision(DecisionError::MissingSignature) => {
+            format!("sign with --sign (the PIN is read from {PIN_ENV} or asked for)")
         }
         StoreError::Plan(error) => return plan_hint(error),
         StoreError::Query(QueryError::UnknownFilter { .. }) => {
@@ -504,6 +526,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("AI reasoning:\n{reasoning}");
                 }
                 println!("payload:\n{}", pretty(&detail.item.payload));
+                for line in signing::describe(&detail.item) {
+                    println!("{line}");
+                }
             }
         }
         Command::Decide {
@@ -517,6 +542,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             patch_file,
             rationale,
             tags,
+            sign,
         } => {
             let item_id = parse_item_id(&id)?;
             let mut input = DecisionInput::new(action.into());
@@ -561,7 +587,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         .with_context(|| format!("{} must hold JSON", path.display()))?,
                 );
             }
-            let decision = store.decide(item_id, &input, clock.now()).await?;
+            let signer = if sign {
+                let server = server_url(server, &store).await?;
+                let remote = QueueClient::new(&server, token_for(&server)?)?;
+                Some(signing::signer(&remote).await?)
+            } else {
+                None
+            };
+            let decision = store
+                .decide_signed(item_id, &input, signer.as_ref(), clock.now())
+                .await?;
             println!(
                 "recorded {:?} on {item_id} (decision {}); it will be uploaded by the next sync",
                 decision.action, decision.decision_id
@@ -660,6 +695,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(error) = &end.upload_error {
                 eprintln!("not uploaded yet ({error}); run `sync` when the server is back");
             }
+        }
+        Command::Signing { command } => {
+            let server = server_url(server, &store).await?;
+            let remote = QueueClient::new(&server, token_for(&server)?)?;
+            signing::run(&remote, command).await?;
         }
     }
     Ok(())

@@ -26,6 +26,7 @@ fn mutation(item: u128) -> Mutation {
         patch: None,
         rationale: None,
         tags: Vec::new(),
+        signature: None,
     }
 }
 

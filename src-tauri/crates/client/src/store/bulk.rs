@@ -49,7 +49,7 @@ impl Store {
                 outcome.skipped.push(BulkSkip { item_id, reason });
                 continue;
             }
-            match decide_in(&mut tx, item_id, &input, now).await {
+            match decide_in(&mut tx, item_id, &input, None, now).await {
                 Ok(_) => outcome.decided.push(item_id),
                 Err(StoreError::InvalidDecision(error)) => {
                     return Err(BulkError::Invalid { item_id, error }.into());

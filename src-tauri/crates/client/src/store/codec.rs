@@ -161,6 +161,9 @@ pub(super) fn read_decision(row: &SqliteRow) -> Result<RecordedDecision, StoreEr
         patch: opt_json(row, "patch")?,
         rationale: row.try_get("rationale")?,
         tags: opt_json(row, "tags")?.unwrap_or_default(),
+        signature: opt_text(row, "signature")?
+            .map(|text| from_json("signature", &text))
+            .transpose()?,
     })
 }
 
@@ -185,6 +188,7 @@ pub(super) fn read_outbox_entry(row: &SqliteRow) -> Result<OutboxEntry, StoreErr
             patch: decision.patch,
             rationale: decision.rationale,
             tags: decision.tags,
+            signature: decision.signature,
         },
     })
 }

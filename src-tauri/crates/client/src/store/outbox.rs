@@ -2,9 +2,11 @@
 //! answers. Each of these is one `BEGIN IMMEDIATE` transaction, so a crash leaves either all of it or
 //! none of it, and a concurrent sync in another process waits its turn.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
+use countersign_domain::signature::{self, SignedDecision};
 use countersign_domain::{
     Action, DecisionId, Item, ItemId, Mutation, MutationId, MutationStatus, ResultCode,
+    SignatureMeaning,
 };
 use sqlx::{Row, SqliteConnection};
 
@@ -18,6 +20,7 @@ use crate::model::{
     AssignmentStatus, DecisionInput, HistoryEntry, HistoryEvent, OutboxState, RecordedDecision,
 };
 use crate::plan::{self, BatchLimits, PushBatch, PushOutcome};
+use crate::signing::DecisionSigner;
 
 /// What a push changed locally.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,8 +38,20 @@ impl Store {
         input: &DecisionInput,
         now: DateTime<Utc>,
     ) -> Result<RecordedDecision, StoreError> {
+        self.decide_signed(item_id, input, None, now).await
+    }
+
+    /// [`Store::decide`], signed by `signer` when given: the signature covers the decision and the
+    /// item as held here, and is kept with it in the outbox (docs/protocol.md, "Signatures").
+    pub async fn decide_signed(
+        &self,
+        item_id: ItemId,
+        input: &DecisionInput,
+        signer: Option<&DecisionSigner>,
+        now: DateTime<Utc>,
+    ) -> Result<RecordedDecision, StoreError> {
         let mut tx = self.begin_immediate().await?;
-        let decision = decide_in(&mut tx, item_id, input, now).await?;
+        let decision = decide_in(&mut tx, item_id, input, signer, now).await?;
         tx.commit().await?;
         Ok(decision)
     }
@@ -336,6 +351,7 @@ pub(super) async fn decide_in(
     tx: &mut SqliteConnection,
     item_id: ItemId,
     input: &DecisionInput,
+    signer: Option<&DecisionSigner>,
     now: DateTime<Utc>,
 ) -> Result<RecordedDecision, StoreError> {
     let row = sqlx::query(
@@ -351,12 +367,39 @@ pub(super) async fn decide_in(
     }
     let item: Item = from_json("item", row.try_get("item_json")?)?;
     let reasons = super::kinds::reason_codes(&mut *tx, &item.kind).await?;
-    let corrected = decision::validate(input, &item, reasons.as_deref())?;
+    let corrected = decision::validate(input, &item, reasons.as_deref(), signer.is_some())?;
     let (correction, patch) = corrected
         .map(|corrected| (corrected.output, corrected.patch))
         .unzip();
+    let decision_id = DecisionId::new_v7();
+    // Whole seconds: the time a person reads in the manifest is the time signed.
+    let signed_at = now.trunc_subsecs(0);
+    let signature = signer.map(|signer| {
+        let meaning = item
+            .signature_required
+            .as_ref()
+            .map_or(SignatureMeaning::Approval, |requirement| {
+                requirement.meaning
+            });
+        let decision = SignedDecision {
+            item_id,
+            decision_id,
+            action: input.action,
+            correction: correction.as_ref(),
+            reason_code: input.reason_code.as_deref(),
+            note: input.note.as_deref(),
+        };
+        signature::sign(
+            &signer.key,
+            &decision,
+            &item,
+            meaning,
+            &signer.signer_name,
+            signed_at,
+        )
+    });
     let decision = RecordedDecision {
-        decision_id: DecisionId::new_v7(),
+        decision_id,
         item_id,
         action: input.action,
         correction,
@@ -372,11 +415,12 @@ pub(super) async fn decide_in(
         patch,
         rationale: input.rationale.clone(),
         tags: input.tags.clone(),
+        signature,
     };
     sqlx::query(
         "INSERT INTO outbox (decision_id, item_id, lease_id, lease_epoch, action, correction, \
-         reason_code, note, attestation, client_time, state, patch, rationale, tags) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         reason_code, note, attestation, client_time, state, patch, rationale, tags, signature) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(decision.decision_id.to_string())
     .bind(item_id.to_string())
@@ -396,6 +440,7 @@ pub(super) async fn decide_in(
             .then(|| to_json(&decision.tags))
             .transpose()?,
     )
+    .bind(decision.signature.as_ref().map(to_json).transpose()?)
     .execute(&mut *tx)
     .await?;
     sqlx::query("UPDATE assignments SET status = ?, status_message = NULL WHERE item_id = ?")

@@ -343,3 +343,93 @@ async fn an_escalation_event_is_shown_once_and_the_pull_brings_the_item() {
         .count();
     assert_eq!(notices, 1, "{:?}", notification_daemon::shown());
 }
+
+/// `countersign-cli` signs through the real keyring: `signing set-pin` registers this device's key,
+/// sealed by the PIN; an approval the policy wants signed is refused without `--sign` and with a
+/// wrong PIN; with the PIN it is signed while the queue is down, and the queue accepts it on the
+/// next sync with the manifest on the item (docs/protocol.md, "Signatures").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_signs_offline_with_the_pin_and_the_queue_accepts_it() {
+    if !session_bus_required() {
+        return;
+    }
+    let policy = "[[rules]]\nname = \"signed\"\nkinds = [\"clinical_suggestion\"]\nroute = \"review\"\n\
+                  signature = \"approval\"\n";
+    let mut queue = QueueProcess::start(Some(policy)).await;
+    let id = queue
+        .submit_with(fixtures::item("c-1", "clinical_suggestion", 0.7, "medium"))
+        .await;
+    let token = queue.add_user("dana", "reviewer").await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = queue.url();
+    let cli = |args: &[&str], pin: Option<&str>| {
+        let mut command = Command::new(crate::support::cli_bin());
+        command
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--server")
+            .arg(&url)
+            .args(args)
+            .env("COUNTERSIGN_TOKEN", &token)
+            .env_remove("COUNTERSIGN_PIN")
+            .stdin(Stdio::null());
+        if let Some(pin) = pin {
+            command.env("COUNTERSIGN_PIN", pin);
+        }
+        command.output().expect("run countersign-cli")
+    };
+    let failed =
+        |output: &std::process::Output| String::from_utf8_lossy(&output.stderr).to_string();
+
+    let set = cli(&["signing", "set-pin"], Some("dana-pin-2468"));
+    assert!(set.status.success(), "set-pin: {}", failed(&set));
+    let server = countersign_client::remote::normalise_server_url(&url).expect("url");
+    let sealed = OsKeyring
+        .signing_key(&server)
+        .expect("read the keyring")
+        .expect("the sealed key is in the keyring");
+    assert!(!sealed.contains("dana-pin-2468"), "the PIN is never kept");
+    let sync = cli(&["sync"], None);
+    assert!(sync.status.success(), "sync: {}", failed(&sync));
+
+    let show = cli(&["show", &id], None);
+    assert!(
+        String::from_utf8_lossy(&show.stdout)
+            .contains("approvals must be signed, meaning approval: decide with --sign"),
+        "{}",
+        String::from_utf8_lossy(&show.stdout)
+    );
+    let unsigned = cli(&["decide", &id, "approve"], None);
+    assert!(!unsigned.status.success());
+    assert!(
+        failed(&unsigned).contains("sign with --sign"),
+        "{}",
+        failed(&unsigned)
+    );
+    let wrong = cli(&["decide", &id, "approve", "--sign"], Some("not-the-pin"));
+    assert!(!wrong.status.success());
+    assert!(
+        failed(&wrong).contains("wrong signing PIN"),
+        "{}",
+        failed(&wrong)
+    );
+
+    queue.stop().await;
+    let signed = cli(&["decide", &id, "approve", "--sign"], Some("dana-pin-2468"));
+    assert!(
+        signed.status.success(),
+        "offline signing: {}",
+        failed(&signed)
+    );
+    queue.restart().await;
+    let sync = cli(&["sync"], None);
+    assert!(sync.status.success(), "sync: {}", failed(&sync));
+    assert!(
+        String::from_utf8_lossy(&sync.stdout).contains("1 applied"),
+        "{}",
+        String::from_utf8_lossy(&sync.stdout)
+    );
+    let item = queue.item(&id).await;
+    assert_eq!(item["decisions"][0]["signature"]["signer_name"], "dana");
+    OsKeyring.forget_signing_key(&server).expect("clean up");
+}

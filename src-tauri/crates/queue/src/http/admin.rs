@@ -38,7 +38,7 @@ impl From<UserError> for ApiError {
     fn from(error: UserError) -> Self {
         match error {
             UserError::Exists(_) => ApiError::conflict(ApiErrorCode::UserExists, error.to_string()),
-            UserError::BadName => {
+            UserError::BadName | UserError::BadFullName => {
                 ApiError::validation(ApiErrorCode::InvalidName, error.to_string())
             }
             UserError::Unknown(_) => ApiError::not_found(error.to_string()),
@@ -80,6 +80,9 @@ pub(super) struct UserPatch {
     /// A disabled user's token gets 401 and their leases go back to the queue at once.
     #[serde(default)]
     disabled: Option<bool>,
+    /// The name the user's signatures print (docs/protocol.md, "Signatures").
+    #[serde(default)]
+    full_name: Option<String>,
 }
 
 #[utoipa::path(patch, path = "/v1/users/{name}", tag = "users", security(("bearer" = [])),
@@ -103,6 +106,7 @@ pub(super) async fn patch_user(
         role: patch.role,
         teams: patch.teams,
         disabled: patch.disabled,
+        full_name: patch.full_name,
     };
     let updated =
         super::detached(

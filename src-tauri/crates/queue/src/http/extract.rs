@@ -13,26 +13,49 @@ use crate::AppState;
 use crate::auth::{self, Caller};
 use crate::error::ApiError;
 
+/// The bearer token a request carries.
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let header = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>"))?;
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be Bearer <token>"))?;
+    Ok(token)
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>"))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| {
-                ApiError::unauthorized("the Authorization header must be Bearer <token>")
-            })?;
+        let token = bearer(parts)?;
         auth::authenticate_at(&state.db, token, state.now())
             .await?
             .map_err(|refusal| ApiError::unauthorized(refusal.to_string()))
+    }
+}
+
+/// A reviewer or senior with the token they sent: a signing PIN must not resemble it
+/// (docs/protocol.md, "Signatures").
+pub struct SignerWithToken {
+    pub caller: Caller,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for SignerWithToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Reviewer(caller) = Reviewer::from_request_parts(parts, state).await?;
+        Ok(SignerWithToken {
+            caller,
+            token: bearer(parts)?.to_owned(),
+        })
     }
 }
 

@@ -3,6 +3,7 @@
 mod admin;
 mod extract;
 mod kinds;
+mod signing;
 #[cfg(test)]
 mod tests;
 
@@ -119,10 +120,12 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, ApiError> {
     let mut conn = state.db.pool.acquire().await.map_err(StoreError::from)?;
     let teams = teams::of_user(&mut conn, &caller.name).await?;
+    let full_name = crate::signing::full_name(&mut conn, &caller.name).await?;
     Ok(Json(Me {
         name: caller.name,
         role: caller.role,
         teams,
+        full_name: Some(full_name),
     }))
 }
 
@@ -538,7 +541,8 @@ impl utoipa::Modify for BearerAuth {
     paths(healthz, metrics, openapi_json, me, create_user, admin::list_users, admin::patch_user,
         admin::issue_token, admin::list_teams, admin::create_team, admin::queue_health,
         kinds::put_kind, kinds::list_kinds, kinds::get_kind, submit_item, get_item, cancel_item, related_items,
-        pull, push, events, audit_log, export_feedback, item_history),
+        pull, push, events, audit_log, export_feedback, item_history,
+        signing::set_signing_pin, signing::register_signing_key, signing::unlock_signing),
     // The `escalation` event's data: not a request or response body, so named here.
     components(schemas(EscalationNotice, MentionNotice)),
     modifiers(&BearerAuth)
@@ -577,6 +581,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/events", get(events))
         .route("/v1/audit", get(audit_log))
         .route("/v1/export/feedback", get(export_feedback))
+        .route("/v1/me/signing-pin", put(signing::set_signing_pin))
+        .route("/v1/me/signing-keys", post(signing::register_signing_key))
+        .route(
+            "/v1/users/{name}/signing-unlock",
+            post(signing::unlock_signing),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use countersign_domain::{
     Action, ClientId, EscalationNotice, Mutation, MutationId, MutationResult, MutationStatus,
-    PushResponse, ResultCode,
+    PushResponse, ResultCode, SignatureManifest,
 };
 use countersign_domain::{AuditAction, Item, MentionNotice};
 use serde_json::{Value, json};
@@ -27,6 +27,7 @@ use crate::db::{
 use crate::error::StoreError;
 use crate::events::Recipients;
 use crate::items::{self, ItemRow};
+use crate::signing::{self, Signer};
 use crate::{comments, kinds, leases, webhook};
 
 /// Mutations accepted in one push.
@@ -216,6 +217,7 @@ fn mutation_data(client_id: ClientId, mutation: &Mutation) -> Value {
         "reason_code": mutation.reason_code, "note": mutation.note,
         "attestation": mutation.attestation, "client_time": mutation.client_time,
         "patch": mutation.patch, "rationale": mutation.rationale, "tags": mutation.tags,
+        "signature": mutation.signature,
     })
 }
 
@@ -247,6 +249,15 @@ async fn apply_batch(
             .collect();
     let kind_names: Vec<&str> = rows.values().map(|row| row.item.kind.as_str()).collect();
     let kinds = kinds::compiled_for(state, tx, &kind_names).await?;
+    // Read only when some decision is signed: unsigned pushes cost nothing more.
+    let signer = if mutations
+        .iter()
+        .any(|mutation| mutation.signature.is_some())
+    {
+        Signer::load(tx, caller).await?
+    } else {
+        Signer::unsigned(caller)
+    };
     let mut results = Vec::with_capacity(mutations.len());
     let mut changed: Vec<String> = Vec::new();
     let mut decided: Vec<String> = Vec::new();
@@ -267,7 +278,22 @@ async fn apply_batch(
             .as_deref()
             .and_then(|row| kinds.get(&row.item.kind))
             .map(AsRef::as_ref);
-        let verdict = judge(caller, mutation, lease, item_state.as_ref(), kind);
+        let verdict = match (
+            judge(caller, mutation, lease, item_state.as_ref(), kind),
+            row.as_deref(),
+        ) {
+            // A valid mutation's signature is judged before what happened to the item: a
+            // decision that needs a signature and has no valid one is refused whatever client sent it.
+            (verdict @ (Verdict::Apply(_) | Verdict::Conflict(..)), Some(row)) => {
+                // Signed over the correction as recorded, whether it came whole or as a patch.
+                let recorded = as_recorded(mutation, &row.item.ai.output);
+                match signing::judge(&recorded, &row.item, &signer) {
+                    Ok(()) => verdict,
+                    Err((code, message)) => Verdict::Rejected(code, message),
+                }
+            }
+            (verdict, _) => verdict,
+        };
         let mut data = mutation_data(client_id, mutation);
         let audit_item = row.as_ref().map(|_| item_id.clone());
         let result = |status, code: Option<ResultCode>, message: Option<String>| MutationResult {
@@ -471,8 +497,8 @@ async fn insert_decisions(
     for chunk in recorded.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO decisions (item_id, decision_id, by_user, action, correction, \
-             reason_code, note, at, patch, rationale, tags) VALUES {}",
-            values_rows(chunk.len(), 11)
+             reason_code, note, at, patch, rationale, tags, signature) VALUES {}",
+            values_rows(chunk.len(), 12)
         );
         let mut insert = sqlx::query(&sql);
         for mutation in chunk {
@@ -498,7 +524,14 @@ async fn insert_decisions(
                 .bind(to_micros(now))
                 .bind(patch)
                 .bind(mutation.rationale.as_deref())
-                .bind(tags);
+                .bind(tags)
+                .bind(
+                    mutation
+                        .signature
+                        .as_ref()
+                        .map(|envelope| serde_json::to_string(&SignatureManifest::from(envelope)))
+                        .transpose()?,
+                );
         }
         insert.execute(&mut **tx).await?;
     }

@@ -7,7 +7,7 @@ use countersign_domain::COMMENT_MAX_CHARS;
 use countersign_domain::correction;
 use countersign_domain::{
     Action, DecisionRecord, Handoff, ItemStatus, Mutation, Outcome, RemovalReason, ResultCode,
-    Stage,
+    SignatureManifest, Stage,
 };
 use serde_json::Value;
 
@@ -360,6 +360,7 @@ pub(crate) fn transition(
                 .flatten(),
             rationale: mutation.rationale.clone(),
             tags: mutation.tags.clone(),
+            signature: mutation.signature.as_ref().map(SignatureManifest::from),
         });
     }
     let release = |row: &mut ItemRow| {
@@ -429,6 +430,7 @@ mod tests {
             patch: None,
             rationale: None,
             tags: Vec::new(),
+            signature: None,
         }
     }
 

@@ -2,7 +2,7 @@
 import type { Action } from "./Action";
 
 /**
- * A decision as the UI sends it. No Debug: `credential` is a token and must never reach a log.
+ * A decision as the UI sends it. No Debug: `pin` is a secret and must never reach a log.
  */
 export type DecisionRequest = { action: Action, correction: unknown, reason_code: string | null, note: string | null, 
 /**
@@ -10,9 +10,10 @@ export type DecisionRequest = { action: Action, correction: unknown, reason_code
  */
 attestation: string | null, 
 /**
- * The reviewer's token, re-entered for a sign-off.
+ * The reviewer's signing PIN, for a sign-off: it unseals this device's signing key and is
+ * never stored (docs/protocol.md, "Signatures").
  */
-credential: string | null, 
+pin: string | null, 
 /**
  * Why the reviewer decided so (docs/protocol.md, "Corrections").
  */

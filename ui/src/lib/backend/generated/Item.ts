@@ -6,6 +6,7 @@ import type { ItemId } from "./ItemId";
 import type { ItemStatus } from "./ItemStatus";
 import type { Outcome } from "./Outcome";
 import type { Route } from "./Route";
+import type { SignatureRequirement } from "./SignatureRequirement";
 
 /**
  * An item as the queue returns it everywhere.
@@ -30,4 +31,9 @@ warn_at: string | null,
 /**
  * The note the last holder left when they released the item (at the end of a shift, say).
  */
-handoff: Handoff | null, };
+handoff: Handoff | null, 
+/**
+ * Approvals of this item must be signed (its routing rule's `signature`, docs/protocol.md
+ * "Signatures"); null: no signature needed.
+ */
+signature_required: SignatureRequirement | null, };

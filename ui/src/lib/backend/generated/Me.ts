@@ -8,4 +8,8 @@ export type Me = { name: string, role: Role,
 /**
  * The teams the user belongs to; items of other teams are never offered to them.
  */
-teams: Array<string>, };
+teams: Array<string>, 
+/**
+ * The name a signature prints (admin-set, the login name by default); absent from older queues.
+ */
+full_name: string | null, };

@@ -6,6 +6,7 @@ import type { MutationId } from "./MutationId";
 import type { MutationStatus } from "./MutationStatus";
 import type { OutboxState } from "./OutboxState";
 import type { ResultCode } from "./ResultCode";
+import type { SignatureEnvelope } from "./SignatureEnvelope";
 
 /**
  * What the store kept of a decision.
@@ -18,4 +19,8 @@ mutation_id: MutationId | null, state: OutboxState, result_status: MutationStatu
 /**
  * For approve with edits: the patch that turns `ai.output` into `correction`.
  */
-patch: Array<{ op: string; path: string; value?: unknown; from?: string }> | null, rationale: string | null, tags: Array<string>, };
+patch: Array<{ op: string; path: string; value?: unknown; from?: string }> | null, rationale: string | null, tags: Array<string>, 
+/**
+ * The reviewer's electronic signature over this decision, when it was signed.
+ */
+signature: SignatureEnvelope | null, };

@@ -8,4 +8,9 @@ export type UserSummary = { name: string, role: Role, teams: Array<string>,
 /**
  * A disabled user's token is refused and their leases went back to the queue.
  */
-disabled: boolean, };
+disabled: boolean, 
+/**
+ * The name the user's signatures print, when an admin set one (docs/protocol.md, "Signatures");
+ * absent otherwise.
+ */
+full_name?: string, };

@@ -1,6 +1,9 @@
 //! What the store keeps across removals, reopening and cancelled calls: items with unsent
 //! decisions, notifications raised once, its client id and counter, drafts, sign-offs, and no lock left behind.
 
+use countersign_client::decision::DecisionError;
+use countersign_client::signing::{self, DecisionSigner};
+
 use super::*;
 
 #[tokio::test]
@@ -146,11 +149,24 @@ async fn an_item_that_asks_for_an_attestation_is_not_approved_without_one() {
         attestation: Some(json!({"statement": "I have reviewed the renal function."})),
         ..approve()
     };
+    // A sign-off is also signed electronically (docs/protocol.md, "Signatures").
+    assert!(matches!(
+        store.decide(id, &signed, now()).await,
+        Err(StoreError::InvalidDecision(DecisionError::MissingSignature))
+    ));
+    let signer = DecisionSigner {
+        key: signing::new_key(),
+        signer_name: "Ana Ruiz".into(),
+    };
     let decision = store
-        .decide(id, &signed, now())
+        .decide_signed(id, &signed, Some(&signer), now())
         .await
         .expect("signed approval");
     assert_eq!(decision.attestation, signed.attestation);
+    assert_eq!(
+        decision.signature.map(|signature| signature.signer_name),
+        Some("Ana Ruiz".to_owned())
+    );
 }
 
 /// Issue 5 (found by tests/tests/integration/model_sync): a store call cancelled while its `BEGIN IMMEDIATE`
