@@ -4,8 +4,11 @@
 //! corrects two fields of the AI's structured output in the field-level editor with a rationale, and
 //! approves. A second reviewer, in a second launch of the app with their own token, sees the first
 //! approver's version, their rationale and the field diff, and approves it: the outcome is the first
-//! approver's version, its RFC 6902 patch in `decisions[].patch`. The screenshots are `timeline.png`
-//! and `structured-diff.png` (README.md shows them from docs/screenshots/). Run by
+//! approver's version, its RFC 6902 patch in `decisions[].patch`. A clinician signs two clinical
+//! approvals with their PIN in the sign-off panel, the second while the queue is down (the key sealed
+//! in the keyring signs offline); back online, both decisions on the queue carry the manifest with
+//! their full name and meaning. The screenshots are `timeline.png`, `structured-diff.png`,
+//! `sign-off.png` and `signed.png` (README.md shows them from docs/screenshots/). Run by
 //! `scripts/desktop-e2e.sh` like the main scenario.
 
 use std::path::Path;
@@ -14,19 +17,28 @@ use std::time::Duration;
 use anyhow::{Context, Result, ensure};
 use countersign_domain::Role;
 use countersign_queue::policy::{DEFAULT_POLICY_TOML, Policy};
-use countersign_queue::{RunningServer, ServeOptions, auth, kinds};
+use countersign_queue::users::{self, UserChange};
+use countersign_queue::{RunningServer, ServeOptions, auth, kinds, signing};
 use countersign_tests::webdriver::WebDriver;
 use serde_json::{Value, json};
 
 use super::{
     CONTROL, ENTER, ESCAPE, Harness, PRODUCER, a11y, all_uploaded, item_as_producer, one_decision,
-    submit_for_review,
+    status_bar_shows, submit_for_review,
 };
 
 const FIRST: &str = "e2e-record-first";
 const SECOND: &str = "e2e-record-second";
-/// The policy rule that puts payments under four eyes, tried before the built-in rules.
-const FOUR_EYES_RULE: &str = "[[rules]]\nname = \"payments-four-eyes\"\nkinds = [\"transaction\"]\nroute = \"review\"\napprovals_required = 2\n\n";
+/// The policy rules, tried before the built-in ones: payments under four eyes, clinical suggestions
+/// reviewed and their approvals signed.
+const RECORD_RULES: &str = "[[rules]]\nname = \"payments-four-eyes\"\nkinds = [\"transaction\"]\n\
+     route = \"review\"\napprovals_required = 2\n\n\
+     [[rules]]\nname = \"signed-clinical-review\"\nkinds = [\"clinical_suggestion\"]\n\
+     route = \"review\"\nsignature = \"approval\"\n\n";
+const CLINICIAN: &str = "e2e-record-clinician";
+/// The name the clinician's signatures print.
+const FULL_NAME: &str = "Dr Ana Ruiz";
+const CLINICIAN_PIN: &str = "e2e-sign-8642";
 const COMMENT: &str =
     "The card was used abroad an hour ago: @e2e-record-second, please look at the score.";
 const RATIONALE: &str = "Two countries within an hour: the score understates it.";
@@ -53,15 +65,7 @@ struct Seeded {
 async fn scenario() -> Result<()> {
     let harness = Harness::from_env()?;
     let work = tempfile::tempdir()?;
-    let mut options = ServeOptions::new(format!(
-        "sqlite://{}",
-        work.path().join("queue.db").display()
-    ));
-    options.policy = Policy::parse(
-        &DEFAULT_POLICY_TOML.replacen("[[rules]]", &format!("{FOUR_EYES_RULE}[[rules]]"), 1),
-        "record.rs",
-    )?;
-    let server = countersign_queue::start(options).await?;
+    let server = start(work.path(), "127.0.0.1:0").await?;
     let seeded = seed(&server).await?;
     let verdict = other_verdict(&seeded.ai_output)?;
     let mut first_version = seeded.ai_output.clone();
@@ -130,6 +134,17 @@ async fn scenario() -> Result<()> {
     );
     server.shutdown().await;
     Ok(())
+}
+
+/// A queue over the SQLite database under `work` with the record's policy, listening on `listen`.
+async fn start(work: &Path, listen: &str) -> Result<RunningServer> {
+    let mut options = ServeOptions::new(format!("sqlite://{}", work.join("queue.db").display()));
+    options.listen = listen.to_owned();
+    options.policy = Policy::parse(
+        &DEFAULT_POLICY_TOML.replacen("[[rules]]", &format!("{RECORD_RULES}[[rules]]"), 1),
+        "record.rs",
+    )?;
+    Ok(countersign_queue::start(options).await?)
 }
 
 /// The demo kinds registered (the transaction's output schema lists its verdicts), two reviewers and
@@ -408,12 +423,197 @@ async fn second_reviewer(
     wd.execute("document.activeElement && document.activeElement.blur();")
         .await?;
     wd.keys(&["a"]).await?;
+    approved(wd, id).await?;
+    all_uploaded(wd, "the second approval uploaded").await?;
+    axe.print();
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs a display, WebKitWebDriver and tauri-driver: run scripts/desktop-e2e.sh"]
+async fn a_clinician_signs_two_approvals_with_the_pin_one_while_the_queue_is_down() {
+    if let Err(error) = signing_scenario().await {
+        panic!("desktop end-to-end test of signatures failed: {error:#}");
+    }
+}
+
+async fn signing_scenario() -> Result<()> {
+    let harness = Harness::from_env()?;
+    let work = tempfile::tempdir()?;
+    let server = start(work.path(), "127.0.0.1:0").await?;
+    let state = &server.state;
+    let now = state.now();
+    let token = auth::add_user(&state.db, CLINICIAN, Role::Reviewer, now).await?;
+    let producer_token = auth::add_user(&state.db, PRODUCER, Role::Producer, now).await?;
+    let change = UserChange {
+        full_name: Some(FULL_NAME.to_owned()),
+        ..UserChange::default()
+    };
+    users::update(state, "e2e-admin", CLINICIAN, &change).await?;
+    signing::set_pin(state, CLINICIAN, &token, CLINICIAN_PIN, None).await?;
+    let mut clinical = Vec::new();
+    let pool = countersign_demo::demo_items(30, 14, now);
+    for (index, item) in pool
+        .into_iter()
+        .filter(|i| i.kind == "clinical_suggestion")
+        .take(2)
+        .enumerate()
+    {
+        let priority = 90 - i64::try_from(index)?;
+        let external = format!("e2e-record-clinical-{index}");
+        clinical.push(submit_for_review(state, item, priority, &external).await?);
+    }
+    let [online, offline] = clinical.as_slice() else {
+        anyhow::bail!("the demo pool has two clinical suggestions");
+    };
+
+    let (driver, wd) = harness
+        .launch_signed_in(&server, &token, work.path())
+        .await?;
+    let result = sign_both(&wd, &harness.output, server, work.path(), online, offline).await;
+    let _ = wd.quit().await;
+    drop(driver);
+    let (server, reconnected_at) = result?;
+
+    for id in [online, offline] {
+        let item = item_as_producer(&server, &producer_token, id).await?;
+        let d = one_decision(&item, CLINICIAN, "approve")?;
+        ensure!(
+            d["signature"]["signer_name"] == FULL_NAME && d["signature"]["meaning"] == "approval",
+            "the decision carries the manifest with the full name and meaning: {d}"
+        );
+    }
+    let item = item_as_producer(&server, &producer_token, offline).await?;
+    let signed_at: chrono::DateTime<chrono::Utc> = serde_json::from_value(
+        one_decision(&item, CLINICIAN, "approve")?["signature"]["signed_at"].clone(),
+    )?;
+    ensure!(
+        signed_at <= reconnected_at,
+        "the offline approval was signed before the queue came back ({signed_at} > {reconnected_at})"
+    );
+    server.shutdown().await;
+    Ok(())
+}
+
+/// Signs `online` with the PIN, stops the queue, signs `offline`, restarts the queue on the same port
+/// and database; returns it and when it came back.
+async fn sign_both(
+    wd: &WebDriver,
+    output: &Path,
+    server: RunningServer,
+    work: &Path,
+    online: &str,
+    offline: &str,
+) -> Result<(RunningServer, chrono::DateTime<chrono::Utc>)> {
+    let mut axe = a11y::Axe::load()?;
+    wd.wait_until(
+        "both clinical items listed, online",
+        Duration::from_secs(60),
+        || async {
+            Ok(wd.count(r#"[data-testid="inbox-row"]"#).await? >= 2
+                && wd
+                    .attr(r#"[data-testid="status-online"]"#, "data-online")
+                    .await?
+                    == "true")
+        },
+    )
+    .await?;
+
+    // Online: the panel shows what will be signed; the PIN typed, Ctrl+Enter.
+    sign(wd, online, Some((output, &mut axe))).await?;
+    all_uploaded(wd, "the signed approval uploaded").await?;
+
+    // Offline: the key sealed in the keyring signs without the queue.
+    let port = server.addr.port();
+    server.shutdown().await;
+    sign(wd, offline, None).await?;
+    // The decision, kept here until the queue is back, shows its manifest.
+    wd.select_by_keyboard(offline).await?;
+    let manifest = r#"[data-testid="decided-banner"] [data-testid="signature-manifest"]"#;
+    wd.wait_for(manifest, Duration::from_secs(15)).await?;
+    let shown = wd.text(manifest).await?;
+    ensure!(
+        shown.contains(FULL_NAME) && shown.contains("approval"),
+        "the decision shows its manifest: {shown}"
+    );
+    status_bar_shows(
+        wd,
+        "offline with the signed approval pending",
+        Some(false),
+        1,
+        Duration::from_secs(60),
+    )
+    .await?;
+    painted_screenshot(wd, &output.join("signed.png")).await?;
+
+    let restarted = start(work, &format!("127.0.0.1:{port}")).await?;
+    let reconnected_at = chrono::Utc::now();
+    status_bar_shows(
+        wd,
+        "back online, nothing pending",
+        Some(true),
+        0,
+        Duration::from_secs(120),
+    )
+    .await?;
+    axe.print();
+    Ok((restarted, reconnected_at))
+}
+
+/// Opens `id`, checks the sign-off panel's manifest and signs the approval with the PIN; with `shot`,
+/// saves `sign-off.png` before signing.
+async fn sign(wd: &WebDriver, id: &str, shot: Option<(&Path, &mut a11y::Axe)>) -> Result<()> {
+    wd.select_by_keyboard(id).await?;
+    wd.wait_for(r#"[data-testid="sign-off"]"#, Duration::from_secs(15))
+        .await?;
+    let statement = wd.text(r#"[data-testid="signature-statement"]"#).await?;
+    ensure!(
+        statement.contains(FULL_NAME) && statement.contains("approval"),
+        "the panel says who signs, meaning what: {statement}"
+    );
+    // The producer asks for the attestation too: ticked first.
+    if wd.count(r#"[data-testid="attestation-checkbox"]"#).await? > 0 {
+        wd.click(r#"[data-testid="attestation-checkbox"]"#).await?;
+    }
+    wd.type_into(r#"[data-testid="signing-pin-field"]"#, CLINICIAN_PIN)
+        .await?;
+    if let Some((output, axe)) = shot {
+        wd.execute(
+            "document.querySelector('[data-testid=sign-off]').scrollIntoView({block: 'center'});",
+        )
+        .await?;
+        a11y::two_frames(wd).await?;
+        painted_screenshot(wd, &output.join("sign-off.png")).await?;
+        axe.check(wd, "sign-off with the PIN").await?;
+        wd.click(r#"[data-testid="signing-pin-field"]"#).await?;
+    }
+    wd.keys(&[CONTROL, ENTER]).await?;
+    approved(wd, id).await
+}
+
+/// Waits for the approval of `id` just asked for to be recorded, confirming it first when the app asks
+/// (an approval of what the AI flags).
+async fn approved(wd: &WebDriver, id: &str) -> Result<()> {
+    let status = || async {
+        let script = format!(
+            "const done = arguments[arguments.length - 1]; \
+             window.__TAURI_INTERNALS__.invoke('get_assignment', {{ itemId: '{id}' }})\
+             .then(v => done(v.summary.status), e => done('error: ' + JSON.stringify(e)));"
+        );
+        Ok::<String, anyhow::Error>(
+            wd.execute_async(&script)
+                .await?
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    };
     wd.wait_until(
         "the approval recorded or its confirmation asked",
         Duration::from_secs(15),
         || async {
             Ok(wd.count(r#"[data-testid="confirm-panel"]"#).await? > 0
-                || wd.wait_status(id, "decided|uploaded").await.is_ok())
+                || matches!(status().await?.as_str(), "decided" | "uploaded"))
         },
     )
     .await?;
@@ -421,8 +621,20 @@ async fn second_reviewer(
         wd.click(r#"[data-testid="action-approve-confirm"]"#)
             .await?;
     }
-    wd.wait_status(id, "decided|uploaded").await?;
-    all_uploaded(wd, "the second approval uploaded").await?;
-    axe.print();
-    Ok(())
+    wd.wait_status(id, "decided|uploaded").await
+}
+
+/// Saves a screenshot of the window once it is painted: WebKitWebDriver sometimes hands back an
+/// all-black frame (a PNG of a few kilobytes) right after focus moves, so such a frame is taken again.
+async fn painted_screenshot(wd: &WebDriver, path: &Path) -> Result<()> {
+    const BLANK_BELOW_BYTES: u64 = 16 * 1024;
+    for _ in 0..10 {
+        a11y::two_frames(wd).await?;
+        wd.screenshot(path).await?;
+        if std::fs::metadata(path)?.len() >= BLANK_BELOW_BYTES {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    anyhow::bail!("the window stayed blank for {}", path.display())
 }
