@@ -547,7 +547,7 @@ async fn sign_both(
     painted_screenshot(wd, &output.join("signed.png")).await?;
 
     let restarted = start(work, &format!("127.0.0.1:{port}")).await?;
-    let reconnected_at = chrono::Utc::now();
+    let reconnected_at = restarted.state.now();
     status_bar_shows(
         wd,
         "back online, nothing pending",
