@@ -120,7 +120,11 @@ describe("the structured correction editor", () => {
     fireEvent.click(screen.getByTestId("action-approve-with-edits"));
     expect(screen.getByTestId("decision-notice").textContent).toMatch(/as it stands/);
     expect(onDecide).not.toHaveBeenCalled();
+    // The buttons speak of that version; approving a downgrade of what the AI flags asks to confirm.
+    expect(screen.getByTestId("action-approve").textContent).toMatch(/Step up/);
     fireEvent.click(screen.getByTestId("action-approve"));
+    expect(onDecide).not.toHaveBeenCalled();
+    fireEvent.click(screen.getByTestId("action-approve-confirm"));
     expect(onDecide).toHaveBeenCalledTimes(1);
     expect(onDecide).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ action: "approve", correction: null }));
   });

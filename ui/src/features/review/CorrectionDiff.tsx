@@ -17,9 +17,11 @@ function fieldName(path: string): string {
 
 const shown = (value: unknown) => (value !== null && typeof value === "object" ? JSON.stringify(value) : formatScalar(value));
 
-/** A text value changed to another text: word by word; anything else: the AI's value, then the person's. */
+const hasWords = (v: unknown) => typeof v === "string" && /\s/.test(v.trim());
+
+/** A text changed to another text: word by word; a single word or any other value: the AI's, then the person's. */
 function Change({ change }: { change: FieldChange }) {
-  if (typeof change.before === "string" && typeof change.after === "string") {
+  if (typeof change.before === "string" && typeof change.after === "string" && (hasWords(change.before) || hasWords(change.after))) {
     return (
       <span className="diff">
         {diffDraft(change.before, change.after).map((p, i) =>

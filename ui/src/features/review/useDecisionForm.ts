@@ -7,6 +7,7 @@ import { attestationStatement } from "./SignOffPanel";
 import { t } from "../../i18n";
 import { asksAttestation, needsSignOff as signOffNeeded } from "../../lib/backend/signOff";
 import { schemaChecker, shapeOf } from "./hints/schema";
+import { firstApproval } from "./SecondApproval";
 
 /** The action panel open under the item: a reason to give, a note to write or a correction to make. */
 export type Panel = "none" | "reject" | "escalate" | "edit" | "confirm";
@@ -54,7 +55,11 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
   const attestation = asksAttestation(item);
   const aiText = typeof item.ai.output === "string" ? item.ai.output : "";
   const decidable = summary.status === "open" || summary.status === "rejected";
-  const words = actionWords(item);
+  // A second approver accepts or rejects the first approver's version as it stands, so the buttons
+  // speak of that version, not of the AI's.
+  const countersigning = summary.stage === "second_approval";
+  const first = countersigning ? firstApproval(item) : null;
+  const words = actionWords(first?.correction != null ? { ...item, ai: { ...item.ai, output: first.correction } } : item);
   // A sign-off is itself the confirmation (its statement covers the contraindications).
   const confirmApproval = words.caution !== null && !needsSignOff;
 
@@ -73,8 +78,6 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
   // Why the reviewer corrected or rejected, and labels (docs/protocol.md, "Corrections").
   const [rationale, setRationale] = useState("");
   const [tags, setTags] = useState("");
-  // A second approver accepts or rejects the first approver's version as it stands.
-  const countersigning = summary.stage === "second_approval";
   // What the reviewer still has to do (an instruction, never shown as an error).
   const [notice, setNotice] = useState<string | null>(null);
 

@@ -1,7 +1,7 @@
 // Turns producer submissions into the in-memory backend's assignments: the queue's routing as the fake
 // plays it (development and tests only). Any pool of submissions works, so sample work can come from a
 // generator or from a fixture file.
-import type { AssignmentSummary, Item, Risk, Stage } from "./types";
+import type { AssignmentSummary, DecisionRecord, Item, Risk, Stage } from "./types";
 
 /**
  * What a producer submits (`NewItem` in docs/protocol.md): an item before the queue gave it an id, a
@@ -45,6 +45,22 @@ function stageFor(risk: Risk, confidence: number, r: Rand): Stage {
 }
 
 /**
+ * The first approval a second approver countersigns: on a structured output with a score, the first
+ * approver raised it (so the second approver sees a correction and its diff, the verdict unchanged);
+ * otherwise approved as is.
+ */
+function firstApproval(output: unknown, at: string): DecisionRecord {
+  const first = { by: "j.moreau", reason_code: null, note: "Checked against the customer's travel notice.", at, signature: null };
+  const score = output !== null && typeof output === "object" ? (output as Record<string, unknown>).score : undefined;
+  if (typeof score === "number") {
+    const raised = Math.min(0.99, Math.round((score + 0.05) * 100) / 100);
+    const patch = [{ op: "replace", path: "/score", value: raised }];
+    return { ...first, action: "approve_with_edits", correction: { ...(output as object), score: raised }, patch, rationale: "The device was used with a stolen card last week.", tags: ["device"] };
+  }
+  return { ...first, action: "approve", correction: null, patch: null, rationale: null, tags: [] };
+}
+
+/**
  * Assignment number `index` of the fake's queue, made from `submission` (the pool is reused cyclically
  * for big queues). Deadlines are set relative to `now`, so the countdowns are always live.
  */
@@ -76,7 +92,7 @@ export function assignmentFrom(submission: NewItem, index: number, now: number, 
     outcome: null,
     decisions:
       stage === "second_approval"
-        ? [{ by: "j.moreau", action: "approve", correction: null, reason_code: null, note: "Checked against the customer's travel notice.", at: new Date(now - 25 * 60_000).toISOString(), patch: null, rationale: null, tags: [], signature: null }]
+        ? [firstApproval(submission.ai.output, new Date(now - 25 * 60_000).toISOString())]
         : [],
     team: null,
     warn_at: null,
