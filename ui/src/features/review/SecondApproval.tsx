@@ -3,6 +3,7 @@ import { t } from "../../i18n";
 import { formatDateTime } from "../../lib/format";
 import type { DecisionRecord, Item } from "../../lib/backend";
 import { CorrectionDiff } from "./CorrectionDiff";
+import { SignatureLine } from "./ItemHeader";
 
 /** The first approval of a four-eyes item: the last approve or approve-with-edits before this stage. */
 export function firstApproval(item: Item): DecisionRecord | null {
@@ -24,7 +25,8 @@ export function SecondApprovalPanel({ item }: { item: Item }) {
     <section className="panel second-approval" aria-labelledby={id} data-testid="second-approval">
       <h3 id={id}>{t("secondApproval.title", { by: first.by })}</h3>
       <p>{t(edited ? "secondApproval.edited" : "secondApproval.unchanged", when)}</p>
-      {/* The slot for the first approver's signature manifest (`DecisionRecord.signature`), beside their note. */}
+      {/* The first approver's signature manifest, when they signed (docs/protocol.md, "Signatures"). */}
+      {first.signature && <SignatureLine manifest={first.signature} />}
       <dl className="second-approval-facts">
         {first.note && (
           <>
