@@ -221,17 +221,10 @@ async fn first_reviewer(
 ) -> Result<()> {
     let id = &seeded.payment;
     let mut axe = a11y::Axe::load()?;
-    wd.wait_for(
-        &format!(r#"[data-testid="inbox-row"][data-item-id="{id}"]"#),
-        Duration::from_secs(60),
-    )
-    .await?;
-    wd.select_by_keyboard(id).await?;
+    open_listed(wd, id).await?;
 
     // `h` opens the timeline: the server's story of the payment so far.
-    wd.keys(&[ESCAPE]).await?;
-    wd.execute("document.activeElement && document.activeElement.blur();")
-        .await?;
+    leave_fields(wd).await?;
     wd.keys(&["h"]).await?;
     wd.wait_until(
         "h opens the server's timeline with the submission and the routing",
@@ -306,9 +299,7 @@ async fn first_reviewer(
     axe.check(wd, "timeline").await?;
 
     // `e`: the field-level editor; the verdict picked from its list, the score typed over.
-    wd.keys(&[ESCAPE]).await?;
-    wd.execute("document.activeElement && document.activeElement.blur();")
-        .await?;
+    leave_fields(wd).await?;
     wd.keys(&["e"]).await?;
     let verdict_input = r#"[data-testid="edit-panel"] select[data-pointer="/verdict"]"#;
     let score_input = r#"[data-testid="edit-panel"] input[data-pointer="/score"]"#;
@@ -364,12 +355,7 @@ async fn second_reviewer(
 ) -> Result<()> {
     let id = &seeded.payment;
     let mut axe = a11y::Axe::load()?;
-    wd.wait_for(
-        &format!(r#"[data-testid="inbox-row"][data-item-id="{id}"]"#),
-        Duration::from_secs(60),
-    )
-    .await?;
-    wd.select_by_keyboard(id).await?;
+    open_listed(wd, id).await?;
     let panel = r#"[data-testid="second-approval"]"#;
     wd.wait_for(panel, Duration::from_secs(15)).await?;
     let heading = wd.text(panel).await?;
@@ -419,9 +405,7 @@ async fn second_reviewer(
     axe.check(wd, "second approval").await?;
 
     // `a` approves that version (after the confirmation, should the app ask for one).
-    wd.keys(&[ESCAPE]).await?;
-    wd.execute("document.activeElement && document.activeElement.blur();")
-        .await?;
+    leave_fields(wd).await?;
     wd.keys(&["a"]).await?;
     approved(wd, id).await?;
     all_uploaded(wd, "the second approval uploaded").await?;
@@ -637,4 +621,22 @@ async fn painted_screenshot(wd: &WebDriver, path: &Path) -> Result<()> {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     anyhow::bail!("the window stayed blank for {}", path.display())
+}
+
+/// Waits for `id` in the inbox and opens it with the keyboard.
+async fn open_listed(wd: &WebDriver, id: &str) -> Result<()> {
+    wd.wait_for(
+        &format!(r#"[data-testid="inbox-row"][data-item-id="{id}"]"#),
+        Duration::from_secs(60),
+    )
+    .await?;
+    wd.select_by_keyboard(id).await
+}
+
+/// Takes the focus out of any text field, so that the next key is a shortcut.
+async fn leave_fields(wd: &WebDriver) -> Result<()> {
+    wd.keys(&[ESCAPE]).await?;
+    wd.execute("document.activeElement && document.activeElement.blur();")
+        .await?;
+    Ok(())
 }
