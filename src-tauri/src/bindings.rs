@@ -28,6 +28,7 @@ mod tests {
         RemovalReason, ResultCode, Risk, Role, Route, Signal, Stage, TokenRequest, UserSummary,
     };
     use countersign_domain::{AuditAction, HistoryEntry};
+    use strum::VariantArray;
     use ts_rs::TS;
 
     use crate::error::AppError;
@@ -119,6 +120,24 @@ mod tests {
             HistoryEntry,
             AuditAction,
         );
+        // The stage rule as data, so the UI's fake backend and tests offer what the core offers.
+        let table: Vec<String> = Stage::VARIANTS
+            .iter()
+            .map(|stage| {
+                let actions = serde_json::to_string(&stage.actions()).expect("actions serialise");
+                format!("  {}: {actions},", stage.as_str())
+            })
+            .collect();
+        std::fs::write(
+            dir.join("stageActions.ts"),
+            format!(
+                "// Generated from Stage::actions (src-tauri/crates/domain/src/sync.rs); never edit.\n\
+                 import type {{ Action }} from \"./Action\";\n\
+                 import type {{ Stage }} from \"./Stage\";\n\n\
+                 export const STAGE_ACTIONS: Record<Stage, Action[]> = {{\n{}\n}};\n",
+                table.join("\n")
+            ),
+        )?;
         Ok(())
     }
 

@@ -59,11 +59,14 @@ pub struct AssignmentView {
     pub decision: Option<RecordedDecision>,
     /// Whatever text the UI saved with `save_draft` (it may hold JSON of its own).
     pub draft: Option<String>,
+    /// The actions the assignment's stage allows (`Stage::actions`): the UI offers only these.
+    pub actions: Vec<Action>,
 }
 
 impl From<AssignmentDetail> for AssignmentView {
     fn from(detail: AssignmentDetail) -> Self {
         Self {
+            actions: detail.summary.stage.actions(),
             summary: detail.summary,
             item: detail.item,
             decision: detail.decision,

@@ -67,7 +67,7 @@ describe("review flow", () => {
 
   it("does not undo a decision that was uploaded", async () => {
     const backend = await setup();
-    const txn = rows().find((r) => r.getAttribute("data-kind") === "transaction")!;
+    const txn = rows().find((r) => r.getAttribute("data-kind") === "transaction" && r.getAttribute("data-stage") === "review")!;
     fireEvent.click(txn);
     const id = txn.getAttribute("data-item-id")!;
     await waitFor(() => expect(openId()).toBe(id));
@@ -78,6 +78,20 @@ describe("review flow", () => {
     await act(async () => backend.flush());
     press("u");
     await waitFor(() => expect(screen.getByTestId("announcer").textContent).toMatch(/Cannot undo: .*uploaded/));
+  });
+
+  it("offers a second approver no edits and no escalation, and says why when the key is pressed", async () => {
+    const backend = await setup();
+    const row = rows().find((r) => r.getAttribute("data-stage") === "second_approval")!;
+    fireEvent.click(row);
+    await waitFor(() => expect(openId()).toBe(row.getAttribute("data-item-id")));
+    expect(screen.queryByTestId("action-approve-with-edits")).toBeNull();
+    expect(screen.queryByTestId("action-escalate")).toBeNull();
+    press("e");
+    expect(screen.getByTestId("decision-notice").textContent).toMatch(/as it stands/);
+    press("s");
+    expect(screen.getByTestId("decision-notice").textContent).toMatch(/as it stands/);
+    expect(backend.calls.some((c) => c.command === "decide")).toBe(false);
   });
 
   it("requires attestation and the signing PIN for a clinical sign-off, and shows the manifest", async () => {

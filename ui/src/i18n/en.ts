@@ -294,6 +294,7 @@ export const en = {
     actions: "Actions",
     signOffConfirms: "Signing off confirms you have checked it.",
     asksToConfirm: "Approving asks you to confirm.",
+    notOffered: "“{{label}}” is not possible at this stage of review.",
     nextPrevious: "next/previous",
     shortcuts: "shortcuts",
     approve: "Approve",

@@ -3,7 +3,7 @@
 //! [`needs_sign_off`] before they ask the reviewer for their signing PIN.
 
 use countersign_domain::correction::{self, Corrected, CorrectionError};
-use countersign_domain::{Action, Item, SignatureRequirement};
+use countersign_domain::{Action, Item, SignatureRequirement, Stage};
 use serde_json::Value;
 
 use crate::model::DecisionInput;
@@ -38,6 +38,9 @@ pub enum DecisionError {
     Correction(CorrectionError),
     #[error("this decision must be signed: enter your signing PIN")]
     MissingSignature,
+    /// The assignment's stage does not allow the action ([`Stage::refusal`], the queue's rule).
+    #[error("{0}")]
+    NotInStage(&'static str),
 }
 
 /// Whether the producer asked for an attestation statement on approval (`payload.requires_attestation`).
@@ -55,18 +58,22 @@ pub fn needs_sign_off(item: &Item, action: Action) -> bool {
         && (item.signature_required.is_some() || asks_attestation(item, action))
 }
 
-/// Checks `input` against `item`; `reasons` are the reject reasons of the item's kind when it is a
+/// Checks `input` against `item` held at `stage`; `reasons` are the reject reasons of the item's kind when it is a
 /// synced registered kind (the server refuses any other, docs/protocol.md "Kinds"); `signed` says
 /// whether the decision will carry a signature. Returns the corrected output and its patch for an
 /// approve with edits, as the queue will record them.
 pub fn validate(
     input: &DecisionInput,
     item: &Item,
+    stage: Stage,
     reasons: Option<&[String]>,
     signed: bool,
 ) -> Result<Option<Corrected>, DecisionError> {
     if input.action == Action::Comment {
         return Err(DecisionError::NotADecision);
+    }
+    if let Some(why) = stage.refusal(input.action) {
+        return Err(DecisionError::NotInStage(why));
     }
     if input.correction.is_some() && input.action != Action::ApproveWithEdits {
         return Err(DecisionError::UnexpectedCorrection);

@@ -38,6 +38,32 @@ impl Stage {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
+
+    /// Why a holder of this stage may not take `action`, or None when they may (docs/protocol.md,
+    /// "Push"): the queue refuses such a mutation, the desktop refuses to record it and hides it.
+    pub fn refusal(self, action: Action) -> Option<&'static str> {
+        match (self, action) {
+            (Stage::Escalation, Action::Escalate) => Some("the item is already escalated"),
+            (Stage::SecondApproval, Action::Escalate | Action::ApproveWithEdits) => Some(
+                "a second approval approves or rejects the first approver's decision as it stands",
+            ),
+            _ => None,
+        }
+    }
+
+    /// The decisions (and the release) a holder of this stage may make, in the order they are offered.
+    pub fn actions(self) -> Vec<Action> {
+        [
+            Action::Approve,
+            Action::ApproveWithEdits,
+            Action::Reject,
+            Action::Escalate,
+            Action::Release,
+        ]
+        .into_iter()
+        .filter(|&action| self.refusal(action).is_none())
+        .collect()
+    }
 }
 
 /// One grant of an item to one user, fenced by its epoch.
@@ -267,5 +293,28 @@ impl EscalationNotice {
             team: item.team.clone(),
             due_at: item.due_at,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_stage_offers_exactly_what_it_does_not_refuse() {
+        use Action::*;
+        assert_eq!(
+            Stage::Review.actions(),
+            [Approve, ApproveWithEdits, Reject, Escalate, Release]
+        );
+        assert_eq!(
+            Stage::Escalation.actions(),
+            [Approve, ApproveWithEdits, Reject, Release]
+        );
+        assert_eq!(Stage::SecondApproval.actions(), [Approve, Reject, Release]);
+        assert!(Stage::Escalation.refusal(Escalate).is_some());
+        assert!(Stage::SecondApproval.refusal(ApproveWithEdits).is_some());
+        // A comment is not a decision: no stage refuses it (the push judges it apart).
+        assert!(Stage::SecondApproval.refusal(Comment).is_none());
     }
 }

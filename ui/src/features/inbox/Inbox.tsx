@@ -258,6 +258,7 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
                 data-testid="inbox-row"
                 data-item-id={row.item_id}
                 data-kind={row.kind}
+                data-stage={row.stage}
                 data-status={row.status}
                 data-picked={picked}
                 onClick={() => onSelect(row.item_id, v.index)}

@@ -10,6 +10,7 @@ import { CorrectionDiff } from "./CorrectionDiff";
 import { fieldChanges, toPatch } from "./hints/fieldChanges";
 import { ItemView } from "./ItemView";
 import { KindsProvider } from "./kinds/KindsContext";
+import { STAGE_ACTIONS } from "../../lib/backend/generated/stageActions";
 
 const NOW = Date.parse("2026-11-25T12:00:00Z");
 const aiOutput = { verdict: "block", score: 0.91, reason_codes: ["velocity_24h", "new_device"] };
@@ -17,7 +18,7 @@ const aiOutput = { verdict: "block", score: 0.91, reason_codes: ["velocity_24h",
 /** A transaction in the given stage, with the kinds the demo queue registers (the verdict is an enumeration). */
 function renderTransaction(stage: Stage, decisions: DecisionRecord[] = []) {
   const item: Item = testItem("transaction", aiOutput, { decisions, approvals_required: stage === "second_approval" ? 2 : 1 }, { risk: "high", confidence: 0.8 });
-  const view: AssignmentView = { item, summary: summaryOf(item, stage, NOW), decision: null, draft: null };
+  const view: AssignmentView = { item, summary: summaryOf(item, stage, NOW), decision: null, draft: null, actions: STAGE_ACTIONS[stage] };
   const onDecide = vi.fn<(itemId: string, request: DecisionRequest) => void>();
   const backend = new FakeBackend({ count: 0, uploadDelayMs: null, kinds: DEMO_KINDS });
   render(
@@ -116,10 +117,10 @@ describe("the structured correction editor", () => {
     expect(within(panel).getByTestId("first-rationale").textContent).toBe("new device, known merchant");
     const rows = within(within(panel).getByTestId("field-diff")).getAllByRole("row").slice(1);
     expect(rows.map((r) => [r.getAttribute("data-path"), r.querySelector("del")?.textContent, r.querySelector("ins")?.textContent])).toEqual([["/verdict", "block", "step_up"]]);
-    // No version of their own: approve or reject the first one.
-    fireEvent.click(screen.getByTestId("action-approve-with-edits"));
-    expect(screen.getByTestId("decision-notice").textContent).toMatch(/as it stands/);
-    expect(onDecide).not.toHaveBeenCalled();
+    // No version of their own and no escalation: approve or reject the first one (Stage::actions).
+    expect(screen.queryByTestId("action-approve-with-edits")).toBeNull();
+    expect(screen.queryByTestId("action-escalate")).toBeNull();
+    expect(screen.getByTestId("action-reject")).toBeEnabled();
     // The buttons speak of that version; approving a downgrade of what the AI flags asks to confirm.
     expect(screen.getByTestId("action-approve").textContent).toMatch(/Step up/);
     fireEvent.click(screen.getByTestId("action-approve"));

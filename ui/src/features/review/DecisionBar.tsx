@@ -32,14 +32,16 @@ interface Props {
   /** What went wrong in the backend. */
   error: AppError | null;
   onCommand(command: ItemCommand): void;
+  /** Whether the assignment's stage allows the command (`AssignmentView.actions`); others are not shown. */
+  offered(command: ItemCommand): boolean;
   children?: ReactNode;
 }
 
 /** The decision buttons, with the AI's caution, the open action panel and the last message above them. */
-export function DecisionBar({ decidable, words, signOff, notice, error, onCommand, children }: Props) {
+export function DecisionBar({ decidable, words, signOff, notice, error, onCommand, offered, children }: Props) {
   const keys = useKeySettings();
   // The primary action comes first, so a flagged item leads with the safe choice.
-  const buttons = [...BUTTONS].sort((a, b) => Number(b.command === words.primary) - Number(a.command === words.primary));
+  const buttons = BUTTONS.filter((b) => offered(b.command)).sort((a, b) => Number(b.command === words.primary) - Number(a.command === words.primary));
   return (
     <footer className="action-bar" aria-label={t("decision.label")} data-testid="decision-bar">
       {words.caution && decidable && (

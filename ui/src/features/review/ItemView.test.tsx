@@ -7,6 +7,7 @@ import { FakeBackend } from "../../lib/backend/fake";
 import { summaryOf } from "../../lib/backend/fakeItems";
 import { GENERIC_REASONS } from "./reasons";
 import { ItemView } from "./ItemView";
+import { STAGE_ACTIONS } from "../../lib/backend/generated/stageActions";
 
 const NOW = Date.parse("2026-11-25T12:00:00Z");
 
@@ -21,7 +22,7 @@ function viewOf(kind: string, output: unknown, status: AssignmentView["summary"]
     status === "open"
       ? null
       : { decision_id: "d", item_id: item.id, action: "approve" as const, correction: null, reason_code: null, note: null, attestation: null, client_time: "2026-11-25T11:30:00Z", mutation_id: null, state: "pending" as const, result_status: null, result_code: null, result_message: null, patch: null, rationale: null, tags: [], signature: null };
-  return { item, summary: { ...summaryOf(item, "review", NOW), status }, decision, draft: null };
+  return { item, summary: { ...summaryOf(item, "review", NOW), status }, decision, draft: null, actions: STAGE_ACTIONS.review };
 }
 
 function renderView(view: AssignmentView) {

@@ -105,7 +105,7 @@ export function ItemView({ view, now, onDecide, onUndo, onOpenRelated, error, de
     <SignOffPanel form={form} onConfirm={form.commands.approve} demo={demo} signer={signer} meaning={item.signature_required?.meaning ?? "approval"} now={now} />
   );
   const decisionBar = (
-    <DecisionBar decidable={decidable} words={form.words} signOff={form.needsSignOff} notice={form.notice} error={error} onCommand={form.run}>
+    <DecisionBar decidable={decidable} words={form.words} signOff={form.needsSignOff} notice={form.notice} error={error} onCommand={form.run} offered={form.offered}>
       {panel === "confirm" && decidable && <ConfirmPanel form={form} />}
       {panel === "reject" && decidable && <RejectPanel form={form} reasons={kind.reasons} />}
       {panel === "escalate" && decidable && <EscalatePanel form={form} />}

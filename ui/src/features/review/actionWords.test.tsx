@@ -8,6 +8,7 @@ import { testItem } from "../../test/testItem";
 import { actionWords } from "./actionWords";
 import { ItemView } from "./ItemView";
 import { describeKind, rendererFor } from "./kinds/registry";
+import { STAGE_ACTIONS } from "../../lib/backend/generated/stageActions";
 
 const NOW = Date.parse("2026-11-25T12:00:00Z");
 
@@ -16,7 +17,7 @@ function itemOf(kind: string, output: unknown, risk: Risk = "medium", payload: R
 }
 
 function renderItem(item: Item) {
-  const view: AssignmentView = { item, summary: summaryOf(item, "review", NOW), decision: null, draft: null };
+  const view: AssignmentView = { item, summary: summaryOf(item, "review", NOW), decision: null, draft: null, actions: STAGE_ACTIONS.review };
   const onDecide = vi.fn<(itemId: string, request: DecisionRequest) => void>();
   render(
     <BackendContext.Provider value={new FakeBackend({ count: 0, uploadDelayMs: null })}>

@@ -48,6 +48,9 @@ export function editsInPlace(item: AssignmentView["item"], definition: KindDefin
  * the attestation and signing PIN for a sign-off. Each command opens its panel first, then submits; a
  * missing piece focuses its field.
  */
+/** The decision each command makes. */
+const ACTION_OF: Record<ItemCommand, Action> = { approve: "approve", edit: "approve_with_edits", reject: "reject", escalate: "escalate", release: "release" };
+
 export function useDecisionForm(view: AssignmentView, definition: KindDefinition | null, onSubmit: (request: DecisionRequest) => void) {
   const { item, summary } = view;
   const isDraft = isTextDraft(item);
@@ -156,10 +159,6 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
   };
 
   const approveWithEdits = () => {
-    if (countersigning) {
-      setNotice(t("secondApproval.noEdits"));
-      return;
-    }
     if (isDraft) {
       if (!edited) {
         setNotice(t("notice.editDraft"));
@@ -209,8 +208,12 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
   const release = () => submit(request("release", { note: note.trim() || null }));
 
   const commands: Record<ItemCommand, () => void> = { approve, edit: approveWithEdits, reject, escalate, release };
+  const offered = (command: ItemCommand) => view.actions.includes(ACTION_OF[command]);
   const run = (command: ItemCommand) => {
-    if (decidable) commands[command]();
+    if (!decidable) return;
+    // A key for an action this stage does not allow (the buttons hide it) says why instead.
+    if (offered(command)) commands[command]();
+    else setNotice(t(countersigning ? "secondApproval.noEdits" : "decision.notOffered", { label: words.labels[command] }));
   };
 
   const closePanel = () => {
@@ -248,6 +251,7 @@ export function useDecisionForm(view: AssignmentView, definition: KindDefinition
     refs,
     notice,
     run,
+    offered,
     commands,
     approveAnyway,
     panelKeys,

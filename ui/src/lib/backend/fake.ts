@@ -6,6 +6,7 @@ import { DEMO_KINDS, HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData"
 import { identifiersOf, matchItem, parseSearch } from "./fakeSearch";
 import { FakeViews } from "./fakeViews";
 import { needsSignOff } from "./signOff";
+import { STAGE_ACTIONS } from "./generated/stageActions";
 import type {
   Action,
   AppStatus,
@@ -444,6 +445,7 @@ export class FakeBackend implements Backend {
         item: this.itemFor(itemId),
         decision: this.decisions.get(itemId) ?? null,
         draft: this.drafts.get(itemId) ?? null,
+        actions: STAGE_ACTIONS[summary.stage],
       };
     });
   }

@@ -6,7 +6,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use countersign_domain::signature::{self, SignedDecision};
 use countersign_domain::{
     Action, DecisionId, Item, ItemId, Mutation, MutationId, MutationStatus, ResultCode,
-    SignatureMeaning,
+    SignatureMeaning, Stage,
 };
 use sqlx::{Row, SqliteConnection};
 
@@ -355,7 +355,7 @@ pub(super) async fn decide_in(
     now: DateTime<Utc>,
 ) -> Result<RecordedDecision, StoreError> {
     let row = sqlx::query(
-        "SELECT status, item_json, lease_id, lease_epoch FROM assignments WHERE item_id = ?",
+        "SELECT status, stage, item_json, lease_id, lease_epoch FROM assignments WHERE item_id = ?",
     )
     .bind(item_id.to_string())
     .fetch_optional(&mut *tx)
@@ -365,9 +365,10 @@ pub(super) async fn decide_in(
     if !matches!(status, AssignmentStatus::Open | AssignmentStatus::Rejected) {
         return Err(StoreError::AlreadyDecided(item_id, status));
     }
+    let stage: Stage = from_wire_name("stage", row.try_get("stage")?)?;
     let item: Item = from_json("item", row.try_get("item_json")?)?;
     let reasons = super::kinds::reason_codes(&mut *tx, &item.kind).await?;
-    let corrected = decision::validate(input, &item, reasons.as_deref(), signer.is_some())?;
+    let corrected = decision::validate(input, &item, stage, reasons.as_deref(), signer.is_some())?;
     let (correction, patch) = corrected
         .map(|corrected| (corrected.output, corrected.patch))
         .unzip();

@@ -168,21 +168,8 @@ pub(crate) fn judge(
         | Action::Release
         | Action::Comment => {}
     }
-    match (lease.stage, mutation.action) {
-        (Stage::Escalation, Action::Escalate) => {
-            return Verdict::Rejected(
-                ResultCode::InvalidMutation,
-                "the item is already escalated".into(),
-            );
-        }
-        (Stage::SecondApproval, Action::Escalate | Action::ApproveWithEdits) => {
-            return Verdict::Rejected(
-                ResultCode::InvalidMutation,
-                "a second approval approves or rejects the first approver's decision as it stands"
-                    .into(),
-            );
-        }
-        _ => {}
+    if let Some(why) = lease.stage.refusal(mutation.action) {
+        return Verdict::Rejected(ResultCode::InvalidMutation, why.into());
     }
     let decides = matches!(
         mutation.action,

@@ -209,3 +209,46 @@ async fn a_cancelled_write_never_leaves_the_store_locked() {
         "a decision after the cancellations: {decided:?}"
     );
 }
+
+#[tokio::test]
+async fn a_stage_refuses_what_the_queue_would_refuse_and_records_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut escalated = assignment(1, json!("text"));
+    escalated.stage = Stage::Escalation;
+    let mut countersign = assignment(2, json!("text"));
+    countersign.stage = Stage::SecondApproval;
+    let (escalated_id, countersign_id) = (escalated.item.id, countersign.item.id);
+    let store = Store::open(dir.path()).await.expect("open");
+    store
+        .apply_pull(
+            &pull(vec![escalated, countersign], vec![]),
+            true,
+            now(),
+            Duration::hours(1),
+        )
+        .await
+        .expect("pull");
+    let edits = DecisionInput {
+        correction: Some(json!("a version of my own")),
+        ..DecisionInput::new(Action::ApproveWithEdits)
+    };
+    for (id, input) in [
+        (escalated_id, DecisionInput::new(Action::Escalate)),
+        (countersign_id, DecisionInput::new(Action::Escalate)),
+        (countersign_id, edits),
+    ] {
+        assert!(
+            matches!(
+                store.decide(id, &input, now()).await,
+                Err(StoreError::InvalidDecision(DecisionError::NotInStage(_)))
+            ),
+            "{:?} at {id}",
+            input.action
+        );
+    }
+    assert_eq!(store.pending_count().await.expect("pending"), 0);
+    store
+        .decide(countersign_id, &DecisionInput::new(Action::Approve), now())
+        .await
+        .expect("a second approver approves the first version");
+}
