@@ -443,7 +443,7 @@ export interface components {
          *     the history carries them. An action this build does not know decodes as `Unknown`.
          * @enum {string}
          */
-        AuditAction: "submit" | "route" | "assign" | "decide" | "escalate" | "deadline_missed" | "release" | "conflict" | "mutation_rejected" | "cancel" | "reclaim" | "webhook_queued" | "webhook_delivered" | "webhook_failed" | "kind_registered" | "user_changed" | "token_issued" | "comment" | "unknown";
+        AuditAction: "submit" | "route" | "assign" | "decide" | "escalate" | "deadline_missed" | "release" | "conflict" | "mutation_rejected" | "cancel" | "reclaim" | "webhook_queued" | "webhook_delivered" | "webhook_failed" | "kind_registered" | "user_changed" | "token_issued" | "comment" | "renew" | "signing_pin_set" | "signing_pin_wrong" | "signing_locked" | "signing_unlocked" | "signing_key_registered" | "unknown";
         AuditEntry: {
             action: string;
             actor: string;

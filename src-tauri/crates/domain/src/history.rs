@@ -64,6 +64,18 @@ pub enum AuditAction {
     TokenIssued,
     /// A comment on the item (`data.note`, `data.mentions`: the users told).
     Comment,
+    /// The holder's lease was renewed near its end (`data.epoch`, `data.expires_at`).
+    Renew,
+    /// A user set or changed their signing PIN (never about an item).
+    SigningPinSet,
+    /// A wrong signing PIN (`data.failures`: in a row; never about an item).
+    SigningPinWrong,
+    /// Wrong PINs locked the user's signing (never about an item).
+    SigningLocked,
+    /// An admin unlocked a user's signing (never about an item).
+    SigningUnlocked,
+    /// A device's signing key was registered for the user (never about an item).
+    SigningKeyRegistered,
     /// An action this build does not know.
     #[serde(other)]
     Unknown,

@@ -2,6 +2,7 @@
 //! the canonical (sorted keys, no whitespace) JSON of {seq, at, actor, action, item_id, data}.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use countersign_domain::AuditAction;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -34,16 +35,11 @@ pub(crate) struct AuditEvent {
 }
 
 impl AuditEvent {
-    /// `action` is an [`countersign_domain::AuditAction`], whose wire name is stored.
-    pub fn new(
-        actor: &str,
-        action: impl Into<&'static str>,
-        item_id: Option<String>,
-        data: Value,
-    ) -> Self {
+    /// The action's wire name is stored: an action is always one of the enum's.
+    pub fn new(actor: &str, action: AuditAction, item_id: Option<String>, data: Value) -> Self {
         AuditEvent {
             actor: actor.to_owned(),
-            action: action.into(),
+            action: action.as_str(),
             item_id,
             data,
         }

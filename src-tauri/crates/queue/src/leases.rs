@@ -93,7 +93,8 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
         let sql = format!(
             "WITH v (id, lease_id, epoch, holder, lease_expires_at) AS (VALUES {}) \
              UPDATE items SET lease_id = v.lease_id, epoch = v.epoch, holder = v.holder, \
-             lease_expires_at = v.lease_expires_at, opened = 0, unopened_renewals = 0 \
+             lease_expires_at = v.lease_expires_at, opened = 0, unopened_renewals = 0, \
+             renewal_audited_at = NULL \
              FROM v WHERE items.id = v.id",
             values_rows(chunk.len(), 5)
         );
@@ -160,22 +161,40 @@ pub(crate) async fn mark_opened(
 /// times, so an idle reviewer's prefetch runs out and goes to someone who wants work.
 pub(crate) async fn renew(
     tx: &mut Tx,
-    state: &AppState,
-    holder: &str,
+    ctx: &mut SyncContext<'_>,
     expires: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let (state, holder, now) = (ctx.state, ctx.caller.name.as_str(), ctx.now);
     let fresh_enough = expires - (state.lease_duration / 10).min(chrono::Duration::minutes(1));
-    sqlx::query(
-        "UPDATE items SET lease_expires_at = $1, unopened_renewals = unopened_renewals + 1 - opened \
+    // Every pull renews every held lease, so only a renewal at least half a term after the last one
+    // audited (or the first after the grant) is audited (docs/protocol.md, "Item history").
+    let audit_before = now - state.lease_duration / 2;
+    let renewed = sqlx::query(
+        "UPDATE items SET lease_expires_at = $1, unopened_renewals = unopened_renewals + 1 - opened, \
+         renewal_audited_at = CASE WHEN renewal_audited_at IS NULL OR renewal_audited_at < $5 \
+         THEN $6 ELSE renewal_audited_at END \
          WHERE holder = $2 AND status = 'pending' AND lease_expires_at < $3 \
-         AND (opened = 1 OR unopened_renewals < $4)",
+         AND (opened = 1 OR unopened_renewals < $4) RETURNING id, epoch, renewal_audited_at",
     )
     .bind(to_micros(expires))
     .bind(holder)
     .bind(to_micros(fresh_enough))
     .bind(i64::from(state.policy.max_unopened_renewals))
-    .execute(&mut **tx)
+    .bind(to_micros(audit_before))
+    .bind(to_micros(now))
+    .fetch_all(&mut **tx)
     .await?;
+    for row in renewed {
+        if col::<Option<i64>>(&row, "renewal_audited_at")? != Some(to_micros(now)) {
+            continue;
+        }
+        ctx.audit.push(AuditEvent::new(
+            holder,
+            AuditAction::Renew,
+            Some(col(&row, "id")?),
+            json!({"epoch": col::<i64>(&row, "epoch")?, "expires_at": expires}),
+        ));
+    }
     Ok(())
 }
 

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use countersign_domain::signature::{self, MIN_PIN_CHARS, decode_public_key, key_id};
-use countersign_domain::{Item, Mutation, ResultCode, SignatureError, SignatureRequirement};
+use countersign_domain::{
+    AuditAction, Item, Mutation, ResultCode, SignatureError, SignatureRequirement,
+};
 use ed25519_dalek::VerifyingKey;
 use rand::RngCore;
 use serde_json::json;
@@ -149,9 +151,9 @@ async fn verify_pin(state: &AppState, user: &str, pin: &str) -> Result<(), Signi
                 let event = AuditEvent::new(
                     user,
                     if locks {
-                        "signing_locked"
+                        AuditAction::SigningLocked
                     } else {
-                        "signing_pin_wrong"
+                        AuditAction::SigningPinWrong
                     },
                     None,
                     json!({"user": user, "failures": failures}),
@@ -200,7 +202,12 @@ pub async fn set_pin(
             .bind(user)
             .execute(&mut *tx)
             .await?;
-            let event = AuditEvent::new(user, "signing_pin_set", None, json!({"user": user}));
+            let event = AuditEvent::new(
+                user,
+                AuditAction::SigningPinSet,
+                None,
+                json!({"user": user}),
+            );
             audit::append(db, &mut tx, now, &[event]).await?;
             Ok(((), tx))
         }
@@ -244,7 +251,7 @@ pub async fn register_key(
                 if owner == user {
                     let event = AuditEvent::new(
                         user,
-                        "signing_key_registered",
+                        AuditAction::SigningKeyRegistered,
                         None,
                         json!({"user": user, "key_id": id, "public_key": public_key}),
                     );
@@ -276,7 +283,12 @@ pub async fn unlock(state: &AppState, actor: &str, user: &str) -> Result<(), Sig
             if updated.rows_affected() == 0 {
                 return Ok((false, tx));
             }
-            let event = AuditEvent::new(actor, "signing_unlocked", None, json!({"user": user}));
+            let event = AuditEvent::new(
+                actor,
+                AuditAction::SigningUnlocked,
+                None,
+                json!({"user": user}),
+            );
             audit::append(db, &mut tx, now, &[event]).await?;
             Ok((true, tx))
         })

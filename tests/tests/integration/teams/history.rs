@@ -3,9 +3,14 @@
 //! the same 404, a producer 403. The story of an item routed, granted, released, granted again,
 //! met by a late opinion and decided lists each of those entries, typed, in order.
 
+use chrono::SubsecRound;
+
 use super::*;
 
-on_both_backends!(an_items_story_is_told_to_those_who_may_ask_about_it,);
+on_both_backends!(
+    an_items_story_is_told_to_those_who_may_ask_about_it,
+    renewals_are_in_the_story_at_most_once_per_half_term,
+);
 
 async fn an_items_story_is_told_to_those_who_may_ask_about_it(backend: Backend) {
     let FraudStory {
@@ -123,4 +128,74 @@ async fn an_items_story_is_told_to_those_who_may_ask_about_it(backend: Backend) 
         .map(|entry| entry["seq"].as_i64().expect("a seq"))
         .collect();
     assert_eq!(seqs, audit_seqs);
+}
+
+/// Ten-minute leases renewed however often, so a test clock can walk through terms.
+const SHORT_LEASES: &str = r#"
+lease_seconds = 600
+max_unopened_renewals = 100
+
+[[rules]]
+name = "review-payments"
+kinds = ["transaction"]
+route = "review"
+"#;
+
+async fn renewals_are_in_the_story_at_most_once_per_half_term(backend: Backend) {
+    let db = TestDb::new(backend);
+    let clock = ManualClock::new(SystemClock.now());
+    let queue = Queue::start(
+        &db,
+        QueueOptions {
+            clock: clock.clone(),
+            policy: policy(SHORT_LEASES),
+            ..Default::default()
+        },
+    )
+    .await;
+    let producer = queue.user("bot", Role::Producer).await;
+    let ana = queue.user("ana", Role::Reviewer).await;
+    let submitted = queue
+        .submit(&producer, &item("r-1", "transaction", 0.7, "medium"))
+        .await;
+    let id = submitted["id"].as_str().expect("an id");
+    let client = Uuid::now_v7();
+    let mut cursor = queue.pull(&ana, client, None).await["cursor"].clone();
+    // A pull every two minutes for 14 minutes: each renews the lease (a lease renewed within the
+    // last minute is not), and the story lists the first renewal, then none until half a term
+    // (5 minutes) has passed since the last one listed: minutes 2, 8 and 14.
+    let mut audited_at = Vec::new();
+    for minute in (2..=14).step_by(2) {
+        clock.advance(chrono::Duration::minutes(2));
+        let pulled = queue.pull(&ana, client, cursor.as_str()).await;
+        assert_eq!(assignments(&pulled).len(), 1, "minute {minute}: {pulled}");
+        cursor = pulled["cursor"].clone();
+        if [2, 8, 14].contains(&minute) {
+            // The audit log keeps microseconds.
+            audited_at.push((clock.now() + chrono::Duration::minutes(10)).trunc_subsecs(6));
+        }
+    }
+    let story = queue
+        .get(&format!("/v1/items/{id}/history"), &ana)
+        .await
+        .body;
+    let entries = story["entries"].as_array().expect("entries");
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|entry| entry["action"].as_str().expect("an action"))
+        .collect();
+    assert_eq!(
+        actions,
+        ["submit", "route", "assign", "renew", "renew", "renew"],
+        "{story}"
+    );
+    let renewals: Vec<DateTime<Utc>> = entries[3..]
+        .iter()
+        .map(|entry| {
+            assert_eq!(entry["actor"], "ana");
+            assert_eq!(entry["data"]["epoch"], entries[2]["data"]["epoch"]);
+            time(&entry["data"]["expires_at"])
+        })
+        .collect();
+    assert_eq!(renewals, audited_at);
 }

@@ -59,7 +59,7 @@ async fn pull_in(
     leases::grant(tx, &mut ctx).await?;
     leases::mark_opened(tx, caller, opened).await?;
     let expires = now + state.lease_duration;
-    leases::renew(tx, state, caller, expires).await?;
+    leases::renew(tx, &mut ctx, expires).await?;
     let rows = sqlx::query(&format!(
         "SELECT {ITEM_COLUMNS} FROM items WHERE holder = $1 AND status = 'pending' \
          ORDER BY priority DESC, due_at ASC NULLS LAST, created_at"
