@@ -77,7 +77,12 @@ def test_wait_for_decision_returns_the_reviewers_decision(client: Client, review
     deciding = threading.Thread(
         target=reviewer.decide,
         args=(item.id, "approve_with_edits"),
-        kwargs={"correction": {"verdict": "allow"}, "note": "known customer", "rationale": "seen before", "tags": ["vip"]},
+        kwargs={
+            "correction": {"verdict": "allow"},
+            "note": "known customer",
+            "rationale": "seen before",
+            "tags": ["vip"],
+        },
     )
     deciding.start()
     decided = client.wait_for_decision(item.id, timeout=60)

@@ -242,6 +242,7 @@ export const en = {
       second_approval: "needs a second approval, one at a time",
       already_decided: "already decided here",
       not_held: "no longer in your inbox",
+      not_at_stage: "already escalated",
     },
     back: "Back",
     running: { approve: "Approving", reject: "Rejecting", escalate: "Escalating", release: "Releasing" },

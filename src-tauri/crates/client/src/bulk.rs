@@ -56,6 +56,8 @@ pub enum BulkSkipReason {
     AlreadyDecided,
     /// No longer held (released, reclaimed, removed).
     NotHeld,
+    /// Its stage does not allow the action ([`Stage::refusal`]): an escalated item is not escalated again.
+    NotAtStage,
 }
 
 /// Why a bulk call is refused as a whole (nothing is decided).
@@ -93,6 +95,8 @@ pub fn skip_reason(candidate: Option<&Candidate<'_>>, action: Action) -> Option<
         Some(BulkSkipReason::AlreadyDecided)
     } else if candidate.stage == Stage::SecondApproval {
         Some(BulkSkipReason::SecondApproval)
+    } else if candidate.stage.refusal(action).is_some() {
+        Some(BulkSkipReason::NotAtStage)
     } else if needs_sign_off(candidate.item, action) {
         Some(BulkSkipReason::SignOff)
     } else {

@@ -1,7 +1,7 @@
 //! The world a schedule runs in: the queue service, the clients (store, engine, proxy) and the
 //! reference model, and how each step of a schedule acts on them.
 
-use countersign_client::decision;
+use countersign_client::decision::{self, DecisionError};
 use countersign_client::signing;
 use countersign_domain::signature::encode_public_key;
 
@@ -271,9 +271,15 @@ impl World {
                     )
                     .await;
                 let may = matches!(before.as_deref(), Some("open") | Some("rejected"));
+                let stage = detail.summary.stage;
+                let refused_at_stage = stage.refusal(input.action).is_some();
                 match result {
                     Ok(recorded) => {
                         check!(may, "decide on a {before:?} assignment was accepted");
+                        check!(
+                            !refused_at_stage,
+                            "{action} at stage {stage:?} was recorded, though the queue refuses it"
+                        );
                         let id = recorded.decision_id.to_string();
                         self.clients[client].shown.insert(
                             id.clone(),
@@ -290,6 +296,12 @@ impl World {
                     }
                     Err(StoreError::AlreadyDecided(..)) => {
                         check!(!may, "decide on an {before:?} assignment was refused");
+                    }
+                    Err(StoreError::InvalidDecision(DecisionError::NotInStage(_))) => {
+                        check!(
+                            refused_at_stage,
+                            "{action} at stage {stage:?} was refused, though the queue allows it"
+                        );
                     }
                     Err(error) => check!(false, "decide failed: {error}"),
                 }

@@ -303,3 +303,37 @@ async fn fifty_bulk_decisions_arrive_exactly_once_across_a_cut_upload(backend: B
     bulk.engine.upload_now().await.expect("upload again");
     each_arrived_once(&bulk).await;
 }
+
+#[tokio::test]
+async fn an_escalated_item_is_skipped_when_escalating_in_bulk() {
+    let plain = assignment();
+    let mut escalated = assignment();
+    escalated.stage = Stage::Escalation;
+    let (_dir, store) = store_holding(&[plain.clone(), escalated.clone()]).await;
+    let ids = [plain.item.id, escalated.item.id];
+    let skipped = vec![BulkSkip {
+        item_id: escalated.item.id,
+        reason: BulkSkipReason::NotAtStage,
+    }];
+    assert_eq!(
+        store
+            .bulk_eligibility(&ids, Action::Escalate)
+            .await
+            .expect("eligibility"),
+        skipped
+    );
+    let escalate = BulkDecision {
+        action: Action::Escalate,
+        ..approve()
+    };
+    let outcome = store
+        .decide_many(&ids, &escalate, now())
+        .await
+        .expect("decide many");
+    assert_eq!(outcome.decided, vec![plain.item.id]);
+    assert_eq!(outcome.skipped, skipped);
+    assert_eq!(
+        status(&store, escalated.item.id).await,
+        AssignmentStatus::Open
+    );
+}
