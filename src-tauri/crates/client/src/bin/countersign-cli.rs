@@ -1,7 +1,7 @@
 //! `countersign-cli`: the headless front end over the desktop core (see docs/cli.md). The core's errors
 //! say what went wrong; the hints that name this CLI's flags and commands are added here (`hint`).
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -11,26 +11,29 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
-use countersign_client::decision::DecisionError;
 use countersign_client::model::{
-    AssignmentStatus, AssignmentSummary, DecisionInput, ListQuery, NotificationStatus, SortOrder,
+    AssignmentStatus, DecisionInput, ListQuery, NotificationStatus, SortOrder,
 };
 use countersign_client::notify::DesktopNotifier;
-use countersign_client::plan::PlanError;
-use countersign_client::remote::{QueueClient, RemoteError, Token, normalise_server_url};
-use countersign_client::search::{IdentifierFields, QueryError, TextSegment};
-use countersign_client::secrets::{CredentialError, OsKeyring};
-use countersign_client::session::{self, SessionError};
-use countersign_client::shift::{self, ShiftError};
-use countersign_client::signing::SigningError;
+use countersign_client::remote::{QueueClient, Token, normalise_server_url};
+use countersign_client::search::IdentifierFields;
+use countersign_client::secrets::OsKeyring;
+use countersign_client::session;
+use countersign_client::shift;
 use countersign_client::status::status_report;
-use countersign_client::store::{SearchHit, Store, StoreError};
-use countersign_client::sync::{SyncEngine, SyncError};
+use countersign_client::store::{Store, StoreError};
+use countersign_client::sync::SyncEngine;
 use countersign_client::{Clock, SystemClock};
 use countersign_domain::{Action, ItemId, Stage};
 
+#[path = "countersign-cli/hints.rs"]
+mod hints;
+#[path = "countersign-cli/output.rs"]
+mod output;
 #[path = "countersign-cli/signing.rs"]
 mod signing;
+use hints::{hint, is_broken_pipe};
+use output::{pretty, print_hits, print_json, print_table};
 use serde_json::{Value, json};
 use signing::{PIN_ENV, SigningCommand};
 
@@ -259,117 +262,6 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// What to do next, in this CLI's flags and commands, by the kind of error.
-fn hint(error: &anyhow::Error) -> Option<String> {
-    error.chain().find_map(|cause| {
-        if let Some(error) = cause.downcast_ref::<SyncError>() {
-            return match error {
-                SyncError::Store(error) => store_hint(error),
-                SyncError::Remote(error) => remote_hint(error),
-                SyncError::Plan(error) => plan_hint(error),
-                SyncError::NoProgress(_) => None,
-            };
-        }
-        if let Some(error) = cause.downcast_ref::<SessionError>() {
-            return match error {
-                SessionError::Store(error) => store_hint(error),
-                SessionError::Remote(error) => remote_hint(error),
-                SessionError::Credential(error) => credential_hint(error),
-                SessionError::Signing(error) => signing::hint(error),
-                SessionError::PinNeeded => Some("sign with --sign".to_owned()),
-                SessionError::Settings(_) | SessionError::UnknownSigner => None,
-            };
-        }
-        if let Some(error) = cause.downcast_ref::<ShiftError>() {
-            return match error {
-                ShiftError::Store(error) => store_hint(error),
-                ShiftError::EmptyNote | ShiftError::NoteTooLong => {
-                    Some("write the note for the next reviewer with --note TEXT".to_owned())
-                }
-            };
-        }
-        if let Some(error) = cause.downcast_ref::<StoreError>() {
-            return store_hint(error);
-        }
-        if let Some(error) = cause.downcast_ref::<SigningError>() {
-            return signing::hint(error);
-        }
-        if let Some(error) = cause.downcast_ref::<RemoteError>() {
-            return remote_hint(error);
-        }
-        if let Some(error) = cause.downcast_ref::<CredentialError>() {
-            return credential_hint(error);
-        }
-        cause.downcast_ref::<PlanError>().and_then(plan_hint)
-    })
-}
-
-fn store_hint(error: &StoreError) -> Option<String> {
-    Some(match error {
-        StoreError::CreateDir { .. } => "choose a writable directory with --data-dir".to_owned(),
-        StoreError::Migrate(_) => "use that newer version, or a fresh --data-dir".to_owned(),
-        StoreError::NotHeld(_) => "run `sync` and then `list` to see what you hold".to_owned(),
-        StoreError::ServerMismatch { bound, .. } => {
-            format!("use --server {bound}, or a fresh --data-dir for the other server")
-        }
-        StoreError::InvalidDecision(DecisionError::MissingCorrection) => {
-            "give the corrected output with --correction-file (or a --patch-file)".to_owned()
-        }
-        StoreError::InvalidDecision(DecisionError::MissingReason) => {
-            "give a reason code with --reason".to_owned()
-        }
-        StoreError::InvalidDecision(DecisionError::MissingAttestation) => {
-            "sign off with --attest TEXT or --attestation-file".to_owned()
-        }
-        StoreError::InvalidDecision(DecisionError::MissingSignature) => {
-            format!("sign with --sign (the PIN is read from {PIN_ENV} or asked for)")
-        }
-        StoreError::Plan(error) => return plan_hint(error),
-        StoreError::Query(QueryError::UnknownFilter { .. }) => {
-            "run `sync` to fetch the kinds' filters, or quote the text (\"name:value\") to search for it"
-                .to_owned()
-        }
-        _ => return None,
-    })
-}
-
-fn remote_hint(error: &RemoteError) -> Option<String> {
-    Some(match error {
-        RemoteError::BadUrl(..) => "pass something like --server http://127.0.0.1:8470".to_owned(),
-        RemoteError::Unauthorized => {
-            "log in again with `countersign-cli login`, or set COUNTERSIGN_TOKEN".to_owned()
-        }
-        RemoteError::Decode(_) | RemoteError::TooLarge { .. } => {
-            "check that --server points at a Countersign queue".to_owned()
-        }
-        _ => return None,
-    })
-}
-
-fn credential_hint(error: &CredentialError) -> Option<String> {
-    match error {
-        CredentialError::NotLoggedIn(_) => {
-            Some("run `countersign-cli login`, or set COUNTERSIGN_TOKEN".to_owned())
-        }
-        _ => None,
-    }
-}
-
-fn plan_hint(error: &PlanError) -> Option<String> {
-    match error {
-        PlanError::ServerAhead { .. } => Some("use a fresh --data-dir for this server".to_owned()),
-        _ => None,
-    }
-}
-
-fn is_broken_pipe(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
 }
 
 fn default_data_dir() -> PathBuf {
@@ -700,68 +592,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let server = server_url(server, &store).await?;
             let remote = QueueClient::new(&server, token_for(&server)?)?;
             signing::run(&remote, command).await?;
-        }
-    }
-    Ok(())
-}
-
-fn pretty(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        other => serde_json::to_string_pretty(other).unwrap_or_else(|_| other.to_string()),
-    }
-}
-
-fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
-    Ok(())
-}
-
-fn print_table(rows: &[AssignmentSummary]) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    for row in rows {
-        writeln!(
-            out,
-            "{}  {:<9} {:<15} p{:<3} {:<8} {:.2}  {:<20}  {}",
-            row.item_id,
-            row.status.as_str(),
-            row.stage.as_str(),
-            row.priority,
-            format!("{:?}", row.risk).to_lowercase(),
-            row.confidence,
-            row.due_at.map_or_else(String::new, |d| d.to_rfc3339()),
-            row.title
-        )?;
-    }
-    Ok(())
-}
-
-/// Search results as text: the matched words in [brackets], then the excerpt around the match.
-fn print_hits(hits: &[SearchHit]) -> anyhow::Result<()> {
-    let marked = |segments: &[TextSegment]| -> String {
-        segments
-            .iter()
-            .map(|s| match s.matched {
-                true => format!("[{}]", s.text),
-                false => s.text.clone(),
-            })
-            .collect()
-    };
-    let mut out = std::io::stdout().lock();
-    for hit in hits {
-        let row = &hit.summary;
-        writeln!(
-            out,
-            "{}  {:<9} {:<15} {}",
-            row.item_id,
-            row.status.as_str(),
-            row.kind,
-            marked(&hit.title)
-        )?;
-        if !hit.excerpt.is_empty() {
-            writeln!(out, "    {}", marked(&hit.excerpt))?;
         }
     }
     Ok(())

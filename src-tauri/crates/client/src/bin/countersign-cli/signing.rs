@@ -69,8 +69,8 @@ pub fn hint(error: &SigningError) -> Option<String> {
         SigningError::NoKey | SigningError::Locked => {
             Some("run `signing set-pin`, or sign while the queue is reachable".to_owned())
         }
-        SigningError::Remote(error) => super::remote_hint(error),
-        SigningError::Credential(error) => super::credential_hint(error),
+        SigningError::Remote(error) => super::hints::remote_hint(error),
+        SigningError::Credential(error) => super::hints::credential_hint(error),
         SigningError::WrongPin { .. } | SigningError::Damaged(_) => None,
     }
 }

@@ -1,0 +1,70 @@
+//! How the CLI prints items, search hits and JSON on standard output.
+
+use std::io::Write;
+
+use countersign_client::model::AssignmentSummary;
+use countersign_client::search::TextSegment;
+use countersign_client::store::SearchHit;
+use serde_json::Value;
+
+pub(crate) fn pretty(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => serde_json::to_string_pretty(other).unwrap_or_else(|_| other.to_string()),
+    }
+}
+
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+pub(crate) fn print_table(rows: &[AssignmentSummary]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for row in rows {
+        writeln!(
+            out,
+            "{}  {:<9} {:<15} p{:<3} {:<8} {:.2}  {:<20}  {}",
+            row.item_id,
+            row.status.as_str(),
+            row.stage.as_str(),
+            row.priority,
+            format!("{:?}", row.risk).to_lowercase(),
+            row.confidence,
+            row.due_at.map_or_else(String::new, |d| d.to_rfc3339()),
+            row.title
+        )?;
+    }
+    Ok(())
+}
+
+/// Search results as text: the matched words in [brackets], then the excerpt around the match.
+pub(crate) fn print_hits(hits: &[SearchHit]) -> anyhow::Result<()> {
+    let marked = |segments: &[TextSegment]| -> String {
+        segments
+            .iter()
+            .map(|s| match s.matched {
+                true => format!("[{}]", s.text),
+                false => s.text.clone(),
+            })
+            .collect()
+    };
+    let mut out = std::io::stdout().lock();
+    for hit in hits {
+        let row = &hit.summary;
+        writeln!(
+            out,
+            "{}  {:<9} {:<15} {}",
+            row.item_id,
+            row.status.as_str(),
+            row.kind,
+            marked(&hit.title)
+        )?;
+        if !hit.excerpt.is_empty() {
+            writeln!(out, "    {}", marked(&hit.excerpt))?;
+        }
+    }
+    Ok(())
+}
