@@ -142,17 +142,7 @@ route = "review"
 "#;
 
 async fn renewals_are_in_the_story_at_most_once_per_half_term(backend: Backend) {
-    let db = TestDb::new(backend);
-    let clock = ManualClock::new(SystemClock.now());
-    let queue = Queue::start(
-        &db,
-        QueueOptions {
-            clock: clock.clone(),
-            policy: policy(SHORT_LEASES),
-            ..Default::default()
-        },
-    )
-    .await;
+    let (_db, queue, clock) = clocked_queue(backend, SHORT_LEASES).await;
     let producer = queue.user("bot", Role::Producer).await;
     let ana = queue.user("ana", Role::Reviewer).await;
     let submitted = queue

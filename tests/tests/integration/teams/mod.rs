@@ -142,13 +142,21 @@ on_breach = "timeout_reject"
 "#;
 
 pub(super) async fn breach_queue(backend: Backend) -> (TestDb, Queue, Arc<ManualClock>) {
+    clocked_queue(backend, BREACH_POLICY).await
+}
+
+/// A queue routing by `policy_text`, on a clock the test moves.
+pub(super) async fn clocked_queue(
+    backend: Backend,
+    policy_text: &str,
+) -> (TestDb, Queue, Arc<ManualClock>) {
     let db = TestDb::new(backend);
     let clock = ManualClock::new(SystemClock.now());
     let queue = Queue::start(
         &db,
         QueueOptions {
             clock: clock.clone(),
-            policy: policy(BREACH_POLICY),
+            policy: policy(policy_text),
             ..Default::default()
         },
     )
