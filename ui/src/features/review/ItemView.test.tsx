@@ -64,6 +64,15 @@ describe("ItemView", () => {
     expect(onDecide).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ action: "approve", pin: "493817", attestation: null }));
   });
 
+  it("asks for the PIN only while the approval can still be signed", () => {
+    const view = viewOf("support_reply", { reply: "Refunded." }, "decided");
+    view.item.signature_required = { meaning: "approval", signers_team: null };
+    renderView(view);
+    // Decided here: no live "I, NAME, sign this decision … at now" statement under the decision.
+    expect(screen.queryByTestId("sign-off")).toBeNull();
+    expect(screen.queryByLabelText("Your signing PIN")).toBeNull();
+  });
+
   it("shows an unknown kind in the generic view, with the generic reject reasons", () => {
     const { onDecide } = renderView(viewOf("support_reply", { reply: "Refunded." }));
     expect(screen.getByTestId("view-generic")).toBeInTheDocument();

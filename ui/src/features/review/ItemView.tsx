@@ -101,7 +101,8 @@ export function ItemView({ view, now, onDecide, onUndo, onOpenRelated, error, de
       <FormCorrection form={form} item={item} definition={definition} />
     </section>
   ) : null;
-  const signOff = form.needsSignOff && (
+  // Only while it can still be signed: once decided, the signed manifest shows with the decision.
+  const signOff = form.needsSignOff && decidable && (
     <SignOffPanel form={form} onConfirm={form.commands.approve} demo={demo} signer={signer} meaning={item.signature_required?.meaning ?? "approval"} now={now} />
   );
   const decisionBar = (

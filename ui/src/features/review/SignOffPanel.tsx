@@ -27,7 +27,7 @@ interface Props {
 /** The attestation (when the producer asks for one) and the signing PIN an approval of this item needs. */
 export function SignOffPanel({ form, onConfirm, demo, signer, meaning, now }: Props) {
   const ids = useId();
-  const { fields, refs, decidable } = form;
+  const { fields, refs } = form;
   return (
     <section className="panel sign-off" aria-labelledby={`${ids}-so`} data-testid="sign-off">
       <h3 id={`${ids}-so`}>{t("signOff.title")}</h3>
@@ -38,7 +38,6 @@ export function SignOffPanel({ form, onConfirm, demo, signer, meaning, now }: Pr
             type="checkbox"
             data-testid="attestation-checkbox"
             checked={fields.attested}
-            disabled={!decidable}
             onChange={(e) => fields.setAttested(e.target.checked)}
           />
           <span>{attestationStatement()}</span>
@@ -57,7 +56,6 @@ export function SignOffPanel({ form, onConfirm, demo, signer, meaning, now }: Pr
         autoComplete="off"
         data-testid="signing-pin-field"
         value={fields.pin}
-        disabled={!decidable}
         onChange={(e) => fields.setPin(e.target.value)}
         onKeyDown={(e) => form.panelKeys(e, onConfirm)}
       />
