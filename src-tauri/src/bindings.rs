@@ -27,7 +27,7 @@ mod tests {
         ItemStatus, KindDefinition, KindList, Me, MutationStatus, Outcome, QueueHealth,
         RemovalReason, ResultCode, Risk, Role, Route, Signal, Stage, TokenRequest, UserSummary,
     };
-    use countersign_domain::{AuditAction, HistoryEntry};
+    use countersign_domain::{AuditAction, HistoryEntry, RateEstimate};
     use strum::VariantArray;
     use ts_rs::TS;
 
@@ -119,6 +119,7 @@ mod tests {
             LocalComment,
             HistoryEntry,
             AuditAction,
+            RateEstimate,
         );
         // The stage rule as data, so the UI's fake backend and tests offer what the core offers.
         let table: Vec<String> = Stage::VARIANTS

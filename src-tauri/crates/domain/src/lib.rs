@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod codes;
 pub mod correction;
+pub mod estimate;
 pub mod history;
 pub mod ids;
 pub mod item;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use admin::{IssuedToken, QueueHealth, QueueHealthRow, TokenRequest};
 pub use codes::{ApiErrorCode, ResultCode};
 pub use correction::{Corrected, CorrectionError, PatchOperation};
+pub use estimate::{MIN_OBSERVATIONS, RateEstimate};
 /// An item's story: its audit entries, typed.
 pub use history::{
     AuditAction, COMMENT_MAX_CHARS, HistoryEntry, ItemHistory, MentionNotice, mentions,
