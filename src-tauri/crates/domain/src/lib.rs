@@ -9,6 +9,8 @@ pub mod history;
 pub mod ids;
 pub mod item;
 pub mod kind;
+/// `GET /v1/stats/overview`: throughput, SLA compliance, overrides, calibration.
+pub mod overview;
 pub mod signature;
 pub mod sync;
 
@@ -31,6 +33,9 @@ pub use item::{
 pub use kind::{
     DisplayHints, FieldFormat, FieldHint, IdentifierHint, KindDefaults, KindDefinition, KindList,
     KindSpec, ReasonCode,
+};
+pub use overview::{
+    CalibrationPoint, OverrideRate, OverrideRates, Overview, SlaCompliance, ThroughputDay,
 };
 pub use signature::{
     SignatureEnvelope, SignatureError, SignatureManifest, SignatureMeaning, SignatureRequirement,

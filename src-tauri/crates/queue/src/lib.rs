@@ -28,6 +28,8 @@ mod metrics;
 pub mod policy;
 pub mod related;
 pub mod signing;
+/// The oversight statistics: who may read them, their window, the reports.
+pub mod stats;
 mod sync;
 pub mod teams;
 pub mod users;

@@ -10,6 +10,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+use crate::stats::totals::OversightTotals;
+
 type Labels = Vec<(&'static str, String)>;
 
 pub struct Metrics {
@@ -27,6 +29,11 @@ pub struct Metrics {
     /// Held while the queue gauges are replaced and while rendering, so that a scrape never sees
     /// them half replaced.
     queue_gauges: Mutex<()>,
+    /// The oversight totals, counted from the stored decisions at each scrape (`stats::totals`):
+    /// decisions by action and kind, overrides by kind, SLA breaches by team.
+    decisions: Family<Labels, Counter>,
+    overrides: Family<Labels, Counter>,
+    sla_breaches: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -83,6 +90,24 @@ impl Default for Metrics {
             "Age of the oldest undecided item per team and stage, as of the scrape",
             queue_oldest_age.clone(),
         );
+        let decisions = Family::<Labels, Counter>::default();
+        let overrides = Family::<Labels, Counter>::default();
+        let sla_breaches = Family::<Labels, Counter>::default();
+        registry.register(
+            "decisions",
+            "Decisions recorded, by action and kind (timeouts included), as of the scrape",
+            decisions.clone(),
+        );
+        registry.register(
+            "overrides",
+            "Decided items a person rejected or approved with edits, by kind, as of the scrape",
+            overrides.clone(),
+        );
+        registry.register(
+            "sla_breaches",
+            "Items decided after their due_at, by team (team=\"\": no team), as of the scrape",
+            sla_breaches.clone(),
+        );
         Metrics {
             registry,
             queue_depth,
@@ -96,6 +121,9 @@ impl Default for Metrics {
             pushes,
             webhooks_delivered,
             webhooks_failed,
+            decisions,
+            overrides,
+            sla_breaches,
         }
     }
 }
@@ -146,6 +174,30 @@ impl Metrics {
             }
         }
         self.encode_all()
+    }
+
+    /// Replaces the oversight counters with `totals`, counted from the stored history: they only
+    /// grow, as counters must, and survive a restart.
+    pub fn set_oversight_totals(&self, totals: &OversightTotals) {
+        let _gauges = self
+            .queue_gauges
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.decisions.clear();
+        self.overrides.clear();
+        self.sla_breaches.clear();
+        for (action, kind, total) in &totals.decisions {
+            let labels = vec![("action", action.clone()), ("kind", kind.clone())];
+            self.decisions.get_or_create(&labels).inc_by(*total);
+        }
+        for (kind, total) in &totals.overrides {
+            let labels = vec![("kind", kind.clone())];
+            self.overrides.get_or_create(&labels).inc_by(*total);
+        }
+        for (team, total) in &totals.sla_breaches {
+            let labels = vec![("team", team.clone().unwrap_or_default())];
+            self.sla_breaches.get_or_create(&labels).inc_by(*total);
+        }
     }
 
     /// Renders everything, the queue gauges as last set.

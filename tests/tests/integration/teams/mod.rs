@@ -30,7 +30,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 /// Creates the demo teams in a fresh database, then starts the queue with `options`.
-pub(super) async fn start_with_teams(db: &TestDb, options: QueueOptions) -> Queue {
+pub(crate) async fn start_with_teams(db: &TestDb, options: QueueOptions) -> Queue {
     let store = Db::open(&db.url).await.expect("database opens");
     teams::ensure(&store, &teams::DEMO_TEAMS, SystemClock.now())
         .await
@@ -98,7 +98,7 @@ impl FraudStory {
 }
 
 /// A user in `team_names`, directly in the database; returns the token.
-pub(super) async fn member(queue: &Queue, name: &str, role: Role, team_names: &[&str]) -> String {
+pub(crate) async fn member(queue: &Queue, name: &str, role: Role, team_names: &[&str]) -> String {
     let team_names: Vec<String> = team_names.iter().map(|team| (*team).to_owned()).collect();
     let spec = UserSpec {
         name,

@@ -4,6 +4,8 @@ mod admin;
 mod extract;
 mod kinds;
 mod signing;
+/// `GET /v1/stats/...`: the oversight reports.
+mod stats;
 #[cfg(test)]
 mod tests;
 
@@ -90,8 +92,13 @@ async fn healthz() -> Json<Health> {
     responses((status = 200, description = "Prometheus (OpenMetrics) text format", body = String,
         content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8")))]
 async fn metrics(State(state): State<AppState>) -> Response {
-    // The queue gauges come from the same count as GET /v1/queue/health; without the database
-    // the rest is still served, and the gauges keep their last values.
+    // The queue gauges come from the same count as GET /v1/queue/health, the oversight counters
+    // from the stored decisions; without the database the rest is still served, and those keep
+    // their last values.
+    match crate::stats::totals::totals(&state.db).await {
+        Ok(totals) => state.metrics.set_oversight_totals(&totals),
+        Err(error) => tracing::warn!(%error, "oversight counters not updated: the database failed"),
+    }
     let text = match crate::health::of_queue(&state.db, state.now()).await {
         Ok(health) => state.metrics.render_with(&health),
         Err(error) => {
@@ -542,7 +549,8 @@ impl utoipa::Modify for BearerAuth {
         admin::issue_token, admin::list_teams, admin::create_team, admin::queue_health,
         kinds::put_kind, kinds::list_kinds, kinds::get_kind, submit_item, get_item, cancel_item, related_items,
         pull, push, events, audit_log, export_feedback, item_history,
-        signing::set_signing_pin, signing::register_signing_key, signing::unlock_signing),
+        signing::set_signing_pin, signing::register_signing_key, signing::unlock_signing,
+        stats::overview),
     // The `escalation` event's data: not a request or response body, so named here.
     components(schemas(EscalationNotice, MentionNotice)),
     modifiers(&BearerAuth)
@@ -587,6 +595,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/users/{name}/signing-unlock",
             post(signing::unlock_signing),
         )
+        .route("/v1/stats/overview", get(stats::overview))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

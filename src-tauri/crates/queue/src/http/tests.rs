@@ -271,6 +271,13 @@ async fn each_endpoint_admits_its_roles_only() {
             &ALL_ROLES,
             StatusCode::NOT_FOUND,
         ),
+        (
+            Method::GET,
+            "/v1/stats/overview",
+            None,
+            &[Role::Senior, Role::Admin],
+            StatusCode::OK,
+        ),
     ];
     for (method, path, body, admitted, status) in cases {
         for (n, (role, token)) in tokens.iter().enumerate() {
