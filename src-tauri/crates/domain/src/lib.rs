@@ -11,6 +11,7 @@ pub mod item;
 pub mod kind;
 pub mod signature;
 pub mod sync;
+pub mod thresholds;
 
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +40,10 @@ pub use signature::{
 pub use sync::{
     Assignment, EscalationNotice, EventName, Lease, Mutation, MutationResult, MutationStatus,
     PullRequest, PullResponse, PushRequest, PushResponse, Removal, RemovalReason, Stage,
+};
+/// The threshold report of audited auto-approvals and shadow rules.
+pub use thresholds::{
+    AuditErrorRate, ShadowRuleReport, THRESHOLD_GRID, ThresholdRecommendation, ThresholdReport,
 };
 
 /// Who a token belongs to and what it may do.

@@ -8,6 +8,7 @@
 mod audience;
 pub mod audit;
 pub mod audit_bundle;
+pub mod audit_sample;
 pub mod auth;
 pub mod callbacks;
 mod clock;
@@ -27,7 +28,9 @@ pub mod leases;
 mod metrics;
 pub mod policy;
 pub mod related;
+pub mod shadow;
 pub mod signing;
+pub mod stats;
 mod sync;
 pub mod teams;
 pub mod users;
