@@ -285,6 +285,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stats/thresholds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The threshold report: the AI's error rate on audited auto-approvals per kind, model and
+         *     confidence band, the recommended threshold per kind and model, and the shadow rules. Seniors
+         *     see their teams' work, admins everything; reviewers and producers get 403.
+         */
+        get: operations["thresholds_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sync/pull": {
         parameters: {
             query?: never;
@@ -443,7 +464,7 @@ export interface components {
          *     the history carries them. An action this build does not know decodes as `Unknown`.
          * @enum {string}
          */
-        AuditAction: "submit" | "route" | "assign" | "decide" | "escalate" | "deadline_missed" | "release" | "conflict" | "mutation_rejected" | "cancel" | "reclaim" | "webhook_queued" | "webhook_delivered" | "webhook_failed" | "kind_registered" | "user_changed" | "token_issued" | "comment" | "renew" | "signing_pin_set" | "signing_pin_wrong" | "signing_locked" | "signing_unlocked" | "signing_key_registered" | "unknown";
+        AuditAction: "submit" | "route" | "assign" | "decide" | "escalate" | "deadline_missed" | "release" | "conflict" | "mutation_rejected" | "cancel" | "reclaim" | "webhook_queued" | "webhook_delivered" | "webhook_failed" | "kind_registered" | "user_changed" | "token_issued" | "comment" | "renew" | "signing_pin_set" | "signing_pin_wrong" | "signing_locked" | "signing_unlocked" | "signing_key_registered" | "audit_verdict" | "unknown";
         AuditEntry: {
             action: string;
             actor: string;
@@ -454,6 +475,21 @@ export interface components {
             prev_hash: string;
             /** Format: int64 */
             seq: number;
+        };
+        /**
+         * @description The AI's error rate on audited auto-approvals of one kind, model and confidence band: the
+         *     audits that rejected the AI's answer out of all audits.
+         */
+        AuditErrorRate: {
+            /**
+             * Format: double
+             * @description The band's lower edge (`estimate::confidence_band`: tenths).
+             */
+            band: number;
+            error: components["schemas"]["RateEstimate"];
+            kind: string;
+            /** @description `ai.model`, or None when the producer named none. */
+            model?: string | null;
         };
         AuditPage: {
             entries: components["schemas"]["AuditEntry"][];
@@ -922,6 +958,30 @@ export interface components {
             /** @description Null: items whose rule names no team (offered to everyone). */
             team?: string | null;
         };
+        /** @description A rate with its uncertainty, as every statistics endpoint reports it. */
+        RateEstimate: {
+            /** Format: double */
+            high: number;
+            /** Format: double */
+            low: number;
+            /** Format: double */
+            rate: number;
+            /** @enum {string} */
+            status: "estimated";
+            /** Format: int64 */
+            successes: number;
+            /** Format: int64 */
+            trials: number;
+        } | {
+            /** Format: int64 */
+            needed: number;
+            /** @enum {string} */
+            status: "not_enough_data";
+            /** Format: int64 */
+            successes: number;
+            /** Format: int64 */
+            trials: number;
+        };
         /** @description One reject reason: a stable code and the words the reviewer sees. */
         ReasonCode: {
             code: string;
@@ -999,6 +1059,19 @@ export interface components {
             /** @description `assignments` (pull now), `items` (a producer's item may be decided) or `escalation`. */
             event: string;
         };
+        /** @description What one shadow rule would have done (docs/protocol.md, "Shadow rules"). */
+        ShadowRuleReport: {
+            /**
+             * @description Of the items it would have decided that a person judged (a final decision, or an audit
+             *     verdict): how often the person agreed with its route. An auto-approval agrees with an
+             *     approval without edits; a review or escalation with any other outcome.
+             */
+            agrees_with_human: components["schemas"]["RateEstimate"];
+            /** @description Submitted items the rule would have decided, of which its route equals the live route. */
+            agrees_with_live: components["schemas"]["RateEstimate"];
+            route: components["schemas"]["Route"];
+            rule: string;
+        };
         /** @description One named input to the AI's judgement, e.g. `velocity_24h`. */
         Signal: {
             name: string;
@@ -1059,7 +1132,7 @@ export interface components {
          * @description Which step of review an assignment is for.
          * @enum {string}
          */
-        Stage: "review" | "escalation" | "second_approval";
+        Stage: "review" | "escalation" | "second_approval" | "audit";
         TeamList: {
             teams: string[];
         };
@@ -1072,6 +1145,34 @@ export interface components {
             path: string;
             /** @description Value to test against. */
             value: unknown;
+        };
+        /**
+         * @description For one kind and model: the lowest threshold of [`THRESHOLD_GRID`] at which the audited items
+         *     of at least that confidence have an error rate whose Wilson upper bound is below
+         *     `target_error`; None when no threshold qualifies (or there is not enough data).
+         */
+        ThresholdRecommendation: {
+            /**
+             * @description The error rate of the audited items at or above `threshold` (all audits of the kind and
+             *     model when there is no threshold).
+             */
+            error: components["schemas"]["RateEstimate"];
+            kind: string;
+            model?: string | null;
+            /**
+             * Format: double
+             * @description The policy's `target_error` for the kind (a rule's, else the policy's).
+             */
+            target_error: number;
+            /** Format: double */
+            threshold?: number | null;
+        };
+        /** @description `GET /v1/stats/thresholds`. */
+        ThresholdReport: {
+            error_rates: components["schemas"]["AuditErrorRate"][];
+            grid: number[];
+            recommendations: components["schemas"]["ThresholdRecommendation"][];
+            shadow: components["schemas"]["ShadowRuleReport"][];
         };
         /** @description The optional body of `POST /v1/users/{name}/token`. */
         TokenRequest: {
@@ -1942,6 +2043,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QueueHealth"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    thresholds_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThresholdReport"];
                 };
             };
             401: {

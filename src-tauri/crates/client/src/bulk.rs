@@ -58,6 +58,8 @@ pub enum BulkSkipReason {
     NotHeld,
     /// Its stage does not allow the action ([`Stage::refusal`]): an escalated item is not escalated again.
     NotAtStage,
+    /// An audit of an auto-approval: each is judged on its own, or the audit measures nothing.
+    Audit,
 }
 
 /// Why a bulk call is refused as a whole (nothing is decided).
@@ -95,6 +97,8 @@ pub fn skip_reason(candidate: Option<&Candidate<'_>>, action: Action) -> Option<
         Some(BulkSkipReason::AlreadyDecided)
     } else if candidate.stage == Stage::SecondApproval {
         Some(BulkSkipReason::SecondApproval)
+    } else if candidate.stage == Stage::Audit {
+        Some(BulkSkipReason::Audit)
     } else if candidate.stage.refusal(action).is_some() {
         Some(BulkSkipReason::NotAtStage)
     } else if needs_sign_off(candidate.item, action) {

@@ -179,6 +179,8 @@ pub struct StageCounts {
     pub review: u32,
     pub escalation: u32,
     pub second_approval: u32,
+    /// Audits of auto-approved items (docs/protocol.md, "Audited auto-approvals and thresholds").
+    pub audit: u32,
 }
 
 /// One inbox row: what a list shows without opening the item.

@@ -394,7 +394,8 @@ pub fn plan_pull(
             let reason = match assignment.stage {
                 Stage::Escalation => Some(NotifyReason::Escalation),
                 Stage::SecondApproval => Some(NotifyReason::SecondApproval),
-                Stage::Review => None,
+                // An audit is routine work, like a review: no notification.
+                Stage::Review | Stage::Audit => None,
             };
             if let Some(reason) = reason {
                 plan.notify

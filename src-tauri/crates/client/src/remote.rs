@@ -10,7 +10,7 @@ use countersign_domain::kind::KindList;
 use countersign_domain::{
     ApiErrorCode, ErrorBody, EventName, IssuedToken, ItemId, Me, PullRequest, PullResponse,
     PushRequest, PushResponse, QueueHealth, RelatedItems, SigningKeyRegistered, SigningKeyRequest,
-    SigningPinRequest, TokenRequest, UserSummary,
+    SigningPinRequest, ThresholdReport, TokenRequest, UserSummary,
 };
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -392,6 +392,13 @@ impl QueueClient {
     /// `GET /v1/queue/health`.
     pub async fn queue_health(&self) -> Result<QueueHealth, RemoteError> {
         self.call::<(), _>(Method::GET, self.url("v1/queue/health")?, None)
+            .await
+    }
+
+    /// `GET /v1/stats/thresholds` (seniors and admins; docs/protocol.md, "Audited auto-approvals and
+    /// thresholds").
+    pub async fn thresholds_report(&self) -> Result<ThresholdReport, RemoteError> {
+        self.call::<(), _>(Method::GET, self.url("v1/stats/thresholds")?, None)
             .await
     }
 

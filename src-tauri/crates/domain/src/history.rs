@@ -76,6 +76,9 @@ pub enum AuditAction {
     SigningUnlocked,
     /// A device's signing key was registered for the user (never about an item).
     SigningKeyRegistered,
+    /// An audit of an auto-approved item (`data.verdict`: `approve`, the AI was right, or `reject`
+    /// with `data.reason_code`); the item's outcome is unchanged.
+    AuditVerdict,
     /// An action this build does not know.
     #[serde(other)]
     Unknown,

@@ -13,6 +13,7 @@ pub mod kind;
 pub mod overview;
 pub mod signature;
 pub mod sync;
+pub mod thresholds;
 
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +45,10 @@ pub use signature::{
 pub use sync::{
     Assignment, EscalationNotice, EventName, Lease, Mutation, MutationResult, MutationStatus,
     PullRequest, PullResponse, PushRequest, PushResponse, Removal, RemovalReason, Stage,
+};
+/// The threshold report of audited auto-approvals and shadow rules.
+pub use thresholds::{
+    AuditErrorRate, ShadowRuleReport, THRESHOLD_GRID, ThresholdRecommendation, ThresholdReport,
 };
 
 /// Who a token belongs to and what it may do.

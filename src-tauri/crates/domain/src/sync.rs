@@ -32,6 +32,10 @@ pub enum Stage {
     Review,
     Escalation,
     SecondApproval,
+    /// A sampled check of an auto-approved item (a rule's `audit_sample`): the person says whether
+    /// the AI was right; the item's outcome stays as it is (docs/protocol.md, "Audited
+    /// auto-approvals and thresholds").
+    Audit,
 }
 
 impl Stage {
@@ -46,6 +50,9 @@ impl Stage {
             (Stage::Escalation, Action::Escalate) => Some("the item is already escalated"),
             (Stage::SecondApproval, Action::Escalate | Action::ApproveWithEdits) => Some(
                 "a second approval approves or rejects the first approver's decision as it stands",
+            ),
+            (Stage::Audit, Action::Escalate | Action::ApproveWithEdits) => Some(
+                "an audit approves (the AI was right) or rejects (the AI was wrong) the auto-approval as it stands",
             ),
             _ => None,
         }
@@ -312,6 +319,8 @@ mod tests {
             [Approve, ApproveWithEdits, Reject, Release]
         );
         assert_eq!(Stage::SecondApproval.actions(), [Approve, Reject, Release]);
+        assert_eq!(Stage::Audit.actions(), [Approve, Reject, Release]);
+        assert!(Stage::Audit.refusal(Escalate).is_some());
         assert!(Stage::Escalation.refusal(Escalate).is_some());
         assert!(Stage::SecondApproval.refusal(ApproveWithEdits).is_some());
         // A comment is not a decision: no stage refuses it (the push judges it apart).

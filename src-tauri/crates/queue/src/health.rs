@@ -8,17 +8,18 @@ use strum::VariantArray;
 
 use crate::db::{Db, col, from_micros, parse_wire, to_micros};
 use crate::error::StoreError;
+use crate::items::OPEN_WORK;
 
-/// One row per team (None: items of no team) and stage with pending items, sorted by team (no
+/// One row per team (None: items of no team) and stage with open work (pending items, audits), sorted by team (no
 /// team first) then stage in [`Stage`]'s order, as of `now`.
 pub async fn of_queue(db: &Db, now: DateTime<Utc>) -> Result<QueueHealth, StoreError> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT team, stage, COUNT(*) AS depth, \
          COALESCE(SUM(CASE WHEN holder IS NOT NULL THEN 1 ELSE 0 END), 0) AS held, \
          MIN(created_at) AS oldest_created_at, \
-         COALESCE(SUM(CASE WHEN due_at < $1 THEN 1 ELSE 0 END), 0) AS past_due \
-         FROM items WHERE status = 'pending' GROUP BY team, stage",
-    )
+         COALESCE(SUM(CASE WHEN status = 'pending' AND due_at < $1 THEN 1 ELSE 0 END), 0) \
+         AS past_due FROM items WHERE {OPEN_WORK} GROUP BY team, stage"
+    ))
     .bind(to_micros(now))
     .fetch_all(&db.pool)
     .await?;

@@ -17,6 +17,7 @@ use sqlx::any::AnyRow;
 use crate::AppState;
 use crate::audience::Audience;
 use crate::audit::{self, AuditEvent};
+use crate::audit_sample;
 use crate::auth::{self, UserError};
 use crate::db::{
     ROWS_PER_STATEMENT, Tx, col, from_micros, parse_wire, placeholders, to_micros, values_rows,
@@ -26,6 +27,7 @@ use crate::error::StoreError;
 use crate::events::Recipients;
 use crate::kinds::{self, CompiledKind, KindError, SchemaViolation};
 use crate::leases;
+use crate::shadow;
 use crate::webhook;
 
 /// Columns read for an item, in the order [`ItemRow::parse`] expects them.
@@ -33,6 +35,10 @@ pub(crate) const ITEM_COLUMNS: &str = "id, producer, external_id, kind, title, p
     due_at, callback_url, created_at, route, routing_rule, approvals_required, status, outcome, \
     stage, audience, holder, lease_id, epoch, lease_expires_at, first_approver, first_action, team, \
     warn_at, handoff_by, handoff_note, handoff_at, signature_meaning, signers_team";
+
+/// SQL: the item is open work (claimable, held, renewable) while it has a stage: a pending review
+/// stage, or the audit of an auto-approved item, whose status stays `auto_approved`.
+pub(crate) const OPEN_WORK: &str = "stage IS NOT NULL";
 
 /// An item with the queue's bookkeeping beside it.
 #[derive(Debug, Clone)]
@@ -371,7 +377,16 @@ async fn submit_in(
         Route::Review => (ItemStatus::Pending, None, Some(Stage::Review)),
         Route::Escalation => (ItemStatus::Pending, None, Some(Stage::Escalation)),
     };
-    let audience = Audience::for_route(routing.route);
+    let mut audience = Audience::for_route(routing.route);
+    // An audited auto-approval keeps its outcome and also goes to the rule's team for an audit.
+    let audited = audit_sample::audited(&state.policy, &routing, producer, new);
+    let stage = if audited {
+        audience = Some(Audience::Reviewers);
+        Some(Stage::Audit)
+    } else {
+        stage
+    };
+    let shadow_routes = state.policy.shadow_routes(new);
     // The producer's date, else the policy rule's, else the kind's default.
     let due_at = new
         .due_at
@@ -473,9 +488,17 @@ async fn submit_in(
                 "approvals_required": item.approvals_required, "team": item.team,
                 "due_at": item.due_at, "on_breach": routing.on_breach.map(crate::policy::OnBreach::as_str),
                 "signature_required": item.signature_required,
+                "audit_sample": audited,
+                "shadow": shadow_routes.iter()
+                    .map(|(rule, route)| json!({"rule": rule, "route": route}))
+                    .collect::<Vec<_>>(),
             }),
         ),
     ];
+    if audited {
+        audit_sample::record_drawn(tx, &item.id.to_string(), &routing.rule, now).await?;
+    }
+    shadow::record(tx, &item.id.to_string(), &routing, &shadow_routes, now).await?;
     if item.status == ItemStatus::AutoApproved
         && let Some(event) = webhook::enqueue_if_wanted(tx, &item, now).await?
     {

@@ -17,6 +17,7 @@ use crate::context::SyncContext;
 use crate::db::{ROWS_PER_STATEMENT, Tx, col, parse_wire, placeholders, to_micros, values_rows};
 use crate::error::StoreError;
 use crate::events::Recipients;
+use crate::items::OPEN_WORK;
 use crate::teams;
 
 /// Tops up the caller's leases: up to `prefetch` items held in all, and for a senior also
@@ -31,10 +32,10 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
         return Ok(());
     }
     let (state, holder, now) = (ctx.state, ctx.caller.name.as_str(), ctx.now);
-    let held = sqlx::query(
+    let held = sqlx::query(&format!(
         "SELECT COUNT(*) AS held, COALESCE(SUM(CASE WHEN audience = 'seniors' THEN 1 ELSE 0 END), 0) \
-         AS seniors_work FROM items WHERE holder = $1 AND status = 'pending'",
-    )
+         AS seniors_work FROM items WHERE holder = $1 AND {OPEN_WORK}"
+    ))
     .bind(holder)
     .fetch_one(&mut **tx)
     .await?;
@@ -45,7 +46,7 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
     // instead of sorting every free item.
     let sql = format!(
         "SELECT id, epoch, stage FROM items i \
-         WHERE status = 'pending' AND holder IS NULL AND audience = $1 \
+         WHERE {OPEN_WORK} AND holder IS NULL AND audience = $1 \
          AND (first_approver IS NULL OR first_approver <> $2) \
          AND {} \
          AND NOT (COALESCE(released_by, '') = $2 AND released_at >= $4 AND EXISTS ( \
@@ -169,13 +170,13 @@ pub(crate) async fn renew(
     // Every pull renews every held lease, so only a renewal at least half a term after the last one
     // audited (or the first after the grant) is audited (docs/protocol.md, "Item history").
     let audit_before = now - state.lease_duration / 2;
-    let renewed = sqlx::query(
+    let renewed = sqlx::query(&format!(
         "UPDATE items SET lease_expires_at = $1, unopened_renewals = unopened_renewals + 1 - opened, \
          renewal_audited_at = CASE WHEN renewal_audited_at IS NULL OR renewal_audited_at < $5 \
          THEN $6 ELSE renewal_audited_at END \
-         WHERE holder = $2 AND status = 'pending' AND lease_expires_at < $3 \
-         AND (opened = 1 OR unopened_renewals < $4) RETURNING id, epoch, renewal_audited_at",
-    )
+         WHERE holder = $2 AND {OPEN_WORK} AND lease_expires_at < $3 \
+         AND (opened = 1 OR unopened_renewals < $4) RETURNING id, epoch, renewal_audited_at"
+    ))
     .bind(to_micros(expires))
     .bind(holder)
     .bind(to_micros(fresh_enough))
@@ -227,9 +228,9 @@ pub(crate) async fn return_all_held(
     holder: &str,
     audit_events: &mut Vec<AuditEvent>,
 ) -> Result<HashSet<Recipients>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, audience, team FROM items WHERE holder = $1 AND status = 'pending'",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT id, audience, team FROM items WHERE holder = $1 AND {OPEN_WORK}"
+    ))
     .bind(holder)
     .fetch_all(&mut **tx)
     .await?;
@@ -294,7 +295,7 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
         let active_since = active_since(state, now);
         let expired = sqlx::query(&format!(
             "SELECT id, holder, audience, first_approver, team, released_by, released_at FROM items \
-             WHERE status = 'pending' AND holder IS NOT NULL AND lease_expires_at < $1 \
+             WHERE {OPEN_WORK} AND holder IS NOT NULL AND lease_expires_at < $1 \
              ORDER BY lease_expires_at LIMIT 500{}",
             db.backend.skip_locked()
         ))
@@ -304,11 +305,11 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
         if expired.is_empty() {
             return Ok((0, tx));
         }
-        let wanting = sqlx::query(
+        let wanting = sqlx::query(&format!(
             "SELECT u.name, u.role FROM users u WHERE u.role IN ('reviewer', 'senior') \
              AND u.disabled = 0 AND u.last_pull_at >= $1 AND (SELECT COUNT(*) FROM items i \
-             WHERE i.holder = u.name AND i.status = 'pending') < $2",
-        )
+             WHERE i.holder = u.name AND i.{OPEN_WORK}) < $2"
+        ))
         .bind(to_micros(active_since))
         .bind(i64::from(state.policy.prefetch))
         .fetch_all(&mut *tx)

@@ -8,6 +8,7 @@
 mod audience;
 pub mod audit;
 pub mod audit_bundle;
+pub mod audit_sample;
 pub mod auth;
 pub mod callbacks;
 mod clock;
@@ -27,6 +28,7 @@ pub mod leases;
 mod metrics;
 pub mod policy;
 pub mod related;
+pub mod shadow;
 pub mod signing;
 /// The oversight statistics: who may read them, their window, the reports.
 pub mod stats;

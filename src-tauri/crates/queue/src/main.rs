@@ -13,6 +13,7 @@ use countersign_domain::Role;
 use countersign_queue::callbacks::CallbackAllow;
 use countersign_queue::feedback::FeedbackFormat;
 use countersign_queue::policy::Span;
+use countersign_queue::stats::{Scope, thresholds};
 use countersign_queue::{
     Clock, Db, Policy, ServeOptions, SystemClock, audit, audit_bundle, auth, feedback, teams,
     users, webhook,
@@ -103,6 +104,37 @@ enum Command {
     },
     /// Print the OpenAPI document the service serves at /openapi.json (for client generators).
     Openapi,
+    /// Oversight reports (docs/cli.md): what the audits of auto-approvals and the shadow rules show.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// The AI's error rate on audited auto-approvals and the recommended threshold per kind and model.
+    Thresholds {
+        #[command(flatten)]
+        report: ReportArgs,
+    },
+    /// How often each shadow rule agreed with the live route and with the people who judged.
+    Shadow {
+        #[command(flatten)]
+        report: ReportArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// Print the report as JSON (the body of GET /v1/stats/thresholds) instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// The routing policy the queue serves with (its target_error and shadow rules); default: built-in.
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    #[command(flatten)]
+    database: DatabaseArg,
 }
 
 #[derive(Subcommand)]
@@ -445,6 +477,30 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let db = open(&database).await?;
             let secret = webhook::WebhookSecret::resolve(&db, None).await?;
             println!("{}", secret.as_text());
+        }
+        Command::Report { command } => {
+            let (report, shadow_only) = match command {
+                ReportCommand::Thresholds { report } => (report, false),
+                ReportCommand::Shadow { report } => (report, true),
+            };
+            let policy = match &report.policy {
+                Some(path) => Policy::load(path)?,
+                None => Policy::builtin(),
+            };
+            let db = open(&report.database).await?;
+            let found = thresholds::thresholds(&db, &policy, &Scope::Everything).await?;
+            if report.json {
+                let json = if shadow_only {
+                    serde_json::to_string_pretty(&found.shadow)
+                } else {
+                    serde_json::to_string_pretty(&found)
+                };
+                println!("{}", json.context("serialising the report")?);
+            } else if shadow_only {
+                print!("{}", thresholds::shadow_table(&found));
+            } else {
+                print!("{}", thresholds::table(&found));
+            }
         }
         Command::Openapi => {
             let document = countersign_queue::openapi_document()

@@ -31,6 +31,12 @@ pub struct Policy {
     pub max_unopened_renewals: u32,
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// The key of the audit draw (`crate::audit_sample::drawn`): the same seed audits the same items.
+    #[serde(default = "default_audit_seed")]
+    pub audit_seed: u64,
+    /// The error rate of auto-approvals the threshold report aims below, unless a rule sets its own.
+    #[serde(default = "default_target_error")]
+    pub target_error: f64,
 }
 
 fn default_lease_seconds() -> u64 {
@@ -50,6 +56,22 @@ fn default_release_cooldown() -> Span {
 }
 fn default_max_unopened_renewals() -> u32 {
     3
+}
+fn default_audit_seed() -> u64 {
+    11
+}
+fn default_target_error() -> f64 {
+    0.02
+}
+
+/// Whether a rule routes (`live`) or only records what it would have routed (`shadow`;
+/// docs/protocol.md, "Shadow rules").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleMode {
+    #[default]
+    Live,
+    Shadow,
 }
 
 /// What happens when a pending item's `due_at` passes.
@@ -103,6 +125,15 @@ pub struct Rule {
     /// Only this team's members may sign; needs `signature`.
     #[serde(default)]
     pub signers_team: Option<String>,
+    /// The fraction of this auto-approving rule's items also sent to a person in the `audit` stage.
+    #[serde(default)]
+    pub audit_sample: Option<f64>,
+    /// `shadow`: the rule never routes; the queue records what it would have routed.
+    #[serde(default)]
+    pub mode: RuleMode,
+    /// The threshold report's `target_error` for the kinds this auto-approving rule names.
+    #[serde(default)]
+    pub target_error: Option<f64>,
 }
 
 fn one() -> i64 {
@@ -120,6 +151,8 @@ pub struct Routing {
     pub warn_before: Option<chrono::Duration>,
     pub on_breach: Option<OnBreach>,
     pub signature: Option<SignatureRequirement>,
+    /// The rule's `audit_sample`, for an auto-approval.
+    pub audit_sample: Option<f64>,
 }
 
 /// Name recorded when no rule matches.
@@ -234,6 +267,9 @@ impl Policy {
         if self.sweep_interval_seconds == 0 {
             return Err("sweep_interval_seconds must be at least 1".into());
         }
+        if !valid_target_error(self.target_error) {
+            return Err(TARGET_ERROR_RULE.into());
+        }
         let mut names = HashSet::new();
         for rule in &self.rules {
             if rule.name.trim().is_empty() {
@@ -260,13 +296,16 @@ impl Policy {
                 ));
             }
             if rule.route == Route::AutoApproved
-                && (rule.team.is_some() || rule.due_in.is_some() || rule.on_breach.is_some())
+                && ((rule.team.is_some() && rule.audit_sample.is_none())
+                    || rule.due_in.is_some()
+                    || rule.on_breach.is_some())
             {
                 return Err(format!(
-                    "rule {:?}: an auto_approved route takes no team, due_in or on_breach",
+                    "rule {:?}: an auto_approved route takes no team, due_in or on_breach (a team only with audit_sample: the team that audits)",
                     rule.name
                 ));
             }
+            check_oversight(rule)?;
             if rule
                 .team
                 .as_deref()
@@ -307,11 +346,11 @@ impl Policy {
         Duration::from_secs(self.lease_seconds)
     }
 
-    /// The first matching rule decides; with none, the item goes to review.
+    /// The first matching live rule decides; with none, the item goes to review.
     pub fn route(&self, item: &NewItem) -> Routing {
         self.rules
             .iter()
-            .find(|rule| rule.matches(item))
+            .find(|rule| rule.mode == RuleMode::Live && rule.matches(item))
             .map(|rule| Routing {
                 route: rule.route,
                 rule: rule.name.clone(),
@@ -324,6 +363,7 @@ impl Policy {
                     meaning,
                     signers_team: rule.signers_team.clone(),
                 }),
+                audit_sample: rule.audit_sample,
             })
             .unwrap_or_else(|| Routing {
                 route: Route::Review,
@@ -334,7 +374,36 @@ impl Policy {
                 warn_before: None,
                 on_breach: None,
                 signature: None,
+                audit_sample: None,
             })
+    }
+
+    /// Each shadow rule that would have decided `item` had it been live (it matches, and no live
+    /// rule before it does), with the route it would have given.
+    pub fn shadow_routes(&self, item: &NewItem) -> Vec<(&str, Route)> {
+        let mut found = Vec::new();
+        for rule in self.rules.iter().filter(|rule| rule.matches(item)) {
+            match rule.mode {
+                RuleMode::Live => break,
+                RuleMode::Shadow => found.push((rule.name.as_str(), rule.route)),
+            }
+        }
+        found
+    }
+
+    /// The threshold report's target for `kind`: the `target_error` of the first live
+    /// auto-approving rule naming the kind (or every kind) that sets one, else the policy's.
+    pub fn target_error_for(&self, kind: &str) -> f64 {
+        self.rules
+            .iter()
+            .filter(|rule| rule.mode == RuleMode::Live && rule.route == Route::AutoApproved)
+            .filter(|rule| {
+                rule.kinds
+                    .as_ref()
+                    .is_none_or(|kinds| kinds.iter().any(|k| k == kind))
+            })
+            .find_map(|rule| rule.target_error)
+            .unwrap_or(self.target_error)
     }
 
     /// Each team a rule names, with the first rule naming it.
@@ -365,6 +434,39 @@ impl Policy {
         }
         Ok(())
     }
+}
+
+const TARGET_ERROR_RULE: &str =
+    "target_error must be above 0 and below 1 (0.02: at most one wrong auto-approval in fifty)";
+
+fn valid_target_error(target: f64) -> bool {
+    target > 0.0 && target < 1.0
+}
+
+/// The oversight keys of one rule: `audit_sample` on a live auto-approval only and within [0, 1],
+/// `target_error` within (0, 1).
+fn check_oversight(rule: &Rule) -> Result<(), String> {
+    if let Some(sample) = rule.audit_sample {
+        if !(0.0..=1.0).contains(&sample) {
+            return Err(format!(
+                "rule {:?}: audit_sample must be between 0 and 1 (0.05 audits one auto-approval in twenty), not {sample}",
+                rule.name
+            ));
+        }
+        if rule.route != Route::AutoApproved || rule.mode == RuleMode::Shadow {
+            return Err(format!(
+                "rule {:?}: audit_sample needs a live route = \"auto_approved\": only auto-approved items are audited",
+                rule.name
+            ));
+        }
+    }
+    if rule
+        .target_error
+        .is_some_and(|target| !valid_target_error(target))
+    {
+        return Err(format!("rule {:?}: {TARGET_ERROR_RULE}", rule.name));
+    }
+    Ok(())
 }
 
 impl Rule {
@@ -516,6 +618,45 @@ mod tests {
     }
 
     #[test]
+    fn a_shadow_rule_routes_nothing_and_says_what_it_would_have_done() {
+        let policy = Policy::parse(
+            r#"
+            [[rules]]
+            name = "escalate-high"
+            risk = ["high"]
+            route = "escalation"
+            [[rules]]
+            name = "try-auto-above-0.8"
+            mode = "shadow"
+            confidence_at_least = 0.8
+            route = "auto_approved"
+            [[rules]]
+            name = "review"
+            route = "review"
+            "#,
+            "test",
+        )
+        .expect("valid policy");
+        let confident = item("transaction", 0.9, "low");
+        assert_eq!(policy.route(&confident).rule, "review");
+        assert_eq!(
+            policy.shadow_routes(&confident),
+            [("try-auto-above-0.8", Route::AutoApproved)]
+        );
+        // A live rule before it decides: the shadow rule would not have been reached.
+        assert!(
+            policy
+                .shadow_routes(&item("transaction", 0.9, "high"))
+                .is_empty()
+        );
+        assert!(
+            policy
+                .shadow_routes(&item("transaction", 0.7, "low"))
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn invalid_policies_are_explained() {
         for (text, fragment) in [
             ("lease_seconds = 0", "lease_seconds"),
@@ -548,6 +689,27 @@ mod tests {
             (
                 "[[rules]]\nname = \"a\"\nroute = \"auto_approved\"\nsignature = \"approval\"",
                 "takes no signature",
+            ),
+            (
+                "[[rules]]\nname = \"a\"\nroute = \"auto_approved\"\naudit_sample = 1.5",
+                "audit_sample must be between 0 and 1",
+            ),
+            (
+                "[[rules]]\nname = \"a\"\nroute = \"review\"\naudit_sample = 0.05",
+                "audit_sample needs a live route",
+            ),
+            (
+                "[[rules]]\nname = \"a\"\nroute = \"auto_approved\"\nteam = \"fraud\"",
+                "a team only with audit_sample",
+            ),
+            (
+                "[[rules]]\nname = \"a\"\nroute = \"review\"\nmode = \"dry\"",
+                "unknown variant `dry`",
+            ),
+            ("target_error = 1.0", "target_error must be above 0"),
+            (
+                "[[rules]]\nname = \"a\"\nroute = \"auto_approved\"\ntarget_error = 0",
+                "target_error must be above 0",
             ),
         ] {
             let error = Policy::parse(text, "p.toml").expect_err(text).to_string();

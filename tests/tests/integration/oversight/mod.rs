@@ -1,1 +1,5 @@
+//! Issue 11, oversight that watches the overseers: analytics, audited auto-approvals, thresholds,
+//! shadow rules.
+
 mod analytics;
+mod audit_sample;

@@ -211,6 +211,8 @@ enum StageArg {
     Review,
     Escalation,
     SecondApproval,
+    /// Audits of auto-approved items.
+    Audit,
 }
 
 impl From<StageArg> for Stage {
@@ -219,6 +221,7 @@ impl From<StageArg> for Stage {
             StageArg::Review => Stage::Review,
             StageArg::Escalation => Stage::Escalation,
             StageArg::SecondApproval => Stage::SecondApproval,
+            StageArg::Audit => Stage::Audit,
         }
     }
 }

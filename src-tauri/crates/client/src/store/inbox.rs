@@ -195,6 +195,7 @@ impl Store {
                 Stage::Review => counts.review = n,
                 Stage::Escalation => counts.escalation = n,
                 Stage::SecondApproval => counts.second_approval = n,
+                Stage::Audit => counts.audit = n,
             }
         }
         Ok(counts)

@@ -550,7 +550,8 @@ impl utoipa::Modify for BearerAuth {
         kinds::put_kind, kinds::list_kinds, kinds::get_kind, submit_item, get_item, cancel_item, related_items,
         pull, push, events, audit_log, export_feedback, item_history,
         signing::set_signing_pin, signing::register_signing_key, signing::unlock_signing,
-        stats::overview),
+        stats::overview,
+        stats::thresholds),
     // The `escalation` event's data: not a request or response body, so named here.
     components(schemas(EscalationNotice, MentionNotice)),
     modifiers(&BearerAuth)
@@ -596,6 +597,7 @@ pub fn router(state: AppState) -> Router {
             post(signing::unlock_signing),
         )
         .route("/v1/stats/overview", get(stats::overview))
+        .route("/v1/stats/thresholds", get(stats::thresholds))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

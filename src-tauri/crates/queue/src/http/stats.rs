@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use countersign_domain::{ApiErrorCode, ErrorBody, Overview};
+use countersign_domain::{ApiErrorCode, ErrorBody, Overview, ThresholdReport};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -56,5 +56,21 @@ pub(super) async fn overview(
     let (scope, window) = scope_and_window(&state, &caller, &query).await?;
     Ok(Json(
         stats::overview::overview(&state.db, &scope, window).await?,
+    ))
+}
+
+/// The threshold report (docs/protocol.md, "Audited auto-approvals and thresholds"): the AI's error
+/// rate on audited auto-approvals per kind, model and confidence band, the recommended threshold per
+/// kind and model, and the shadow rules, over all recorded audits.
+#[utoipa::path(get, path = "/v1/stats/thresholds", tag = "stats", security(("bearer" = [])),
+    responses((status = 200, body = ThresholdReport), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub(super) async fn thresholds(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<ThresholdReport>, ApiError> {
+    let scope = stats::scope_of(&state.db, &caller).await?;
+    Ok(Json(
+        stats::thresholds::thresholds(&state.db, &state.policy, &scope).await?,
     ))
 }

@@ -3,6 +3,7 @@
 //! ([`Window::parse`]). Each report is a module here; every rate in one is a `RateEstimate`.
 
 pub mod overview;
+pub mod thresholds;
 pub mod totals;
 
 use chrono::{DateTime, Utc};
@@ -69,6 +70,17 @@ impl Scope {
             Scope::Teams(teams) => team.is_some_and(|team| teams.iter().any(|own| own == team)),
         }
     }
+}
+
+/// A query of the sqlx `Any` driver, as the reports build them.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds the teams of a [`Scope::condition`] to `query`, in order, after what it already binds.
+pub(crate) fn bind_teams<'q>(mut query: AnyQuery<'q>, teams: &'q [String]) -> AnyQuery<'q> {
+    for team in teams {
+        query = query.bind(team.as_str());
+    }
+    query
 }
 
 /// The one rule of who may read statistics: admins everything, seniors their teams' items,

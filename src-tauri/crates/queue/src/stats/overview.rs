@@ -12,7 +12,7 @@ use countersign_domain::{
     RateEstimate, SlaCompliance, ThroughputDay,
 };
 
-use super::{DECIDED, Scope, Window};
+use super::{DECIDED, Scope, Window, bind_teams};
 use crate::db::{Db, col, to_micros, wire_name};
 use crate::deadlines::TIMEOUT_ACTOR;
 use crate::error::StoreError;
@@ -52,16 +52,16 @@ async fn throughput(
          WHERE d.at >= $1 AND d.at <= $2 AND d.action IN ($3, $4, $5) AND d.by_user <> $6 \
          AND {in_scope} GROUP BY i.team, d.at / {MICROS_PER_DAY}"
     );
-    let mut query = sqlx::query(&sql)
-        .bind(to_micros(window.since))
-        .bind(to_micros(window.until))
-        .bind(wire_name(&Action::Approve))
-        .bind(wire_name(&Action::ApproveWithEdits))
-        .bind(wire_name(&Action::Reject))
-        .bind(TIMEOUT_ACTOR);
-    for team in teams {
-        query = query.bind(team);
-    }
+    let query = bind_teams(
+        sqlx::query(&sql)
+            .bind(to_micros(window.since))
+            .bind(to_micros(window.until))
+            .bind(wire_name(&Action::Approve))
+            .bind(wire_name(&Action::ApproveWithEdits))
+            .bind(wire_name(&Action::Reject))
+            .bind(TIMEOUT_ACTOR),
+        teams,
+    );
     let mut days = query
         .fetch_all(&db.pool)
         .await?
@@ -89,13 +89,13 @@ async fn sla(db: &Db, scope: &Scope, window: Window) -> Result<Vec<SlaCompliance
          COALESCE(SUM(CASE WHEN d.at <= i.due_at THEN 1 ELSE 0 END), 0) AS in_time \
          {DECIDED} AND i.due_at IS NOT NULL AND {in_scope} GROUP BY i.team"
     );
-    let mut query = sqlx::query(&sql)
-        .bind(wire_name(&ItemStatus::Decided))
-        .bind(to_micros(window.since))
-        .bind(to_micros(window.until));
-    for team in teams {
-        query = query.bind(team);
-    }
+    let query = bind_teams(
+        sqlx::query(&sql)
+            .bind(wire_name(&ItemStatus::Decided))
+            .bind(to_micros(window.since))
+            .bind(to_micros(window.until)),
+        teams,
+    );
     let mut rows = query
         .fetch_all(&db.pool)
         .await?
@@ -156,17 +156,17 @@ async fn overrides(
          {DECIDED} AND d.by_user <> $4 AND {in_scope} GROUP BY 1, 2, 3"
     );
     let path = |key: &str| backend.json_path(&[key]).unwrap_or_default();
-    let mut query = sqlx::query(&sql)
-        .bind(wire_name(&ItemStatus::Decided))
-        .bind(to_micros(window.since))
-        .bind(to_micros(window.until))
-        .bind(TIMEOUT_ACTOR)
-        .bind(wire_name(&Outcome::Approved))
-        .bind(path("model"))
-        .bind(path("confidence"));
-    for team in teams {
-        query = query.bind(team);
-    }
+    let query = bind_teams(
+        sqlx::query(&sql)
+            .bind(wire_name(&ItemStatus::Decided))
+            .bind(to_micros(window.since))
+            .bind(to_micros(window.until))
+            .bind(TIMEOUT_ACTOR)
+            .bind(wire_name(&Outcome::Approved))
+            .bind(path("model"))
+            .bind(path("confidence")),
+        teams,
+    );
     let rows = query
         .fetch_all(&db.pool)
         .await?

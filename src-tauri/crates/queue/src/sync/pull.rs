@@ -14,7 +14,7 @@ use crate::auth::Caller;
 use crate::context::SyncContext;
 use crate::db::{ROWS_PER_STATEMENT, Tx, col, parse_wire, to_micros, values_rows};
 use crate::error::StoreError;
-use crate::items::{self, ITEM_COLUMNS, ItemRow};
+use crate::items::{self, ITEM_COLUMNS, ItemRow, OPEN_WORK};
 use crate::leases;
 
 /// `POST /v1/sync/pull`.
@@ -61,7 +61,7 @@ async fn pull_in(
     let expires = now + state.lease_duration;
     leases::renew(tx, &mut ctx, expires).await?;
     let rows = sqlx::query(&format!(
-        "SELECT {ITEM_COLUMNS} FROM items WHERE holder = $1 AND status = 'pending' \
+        "SELECT {ITEM_COLUMNS} FROM items WHERE holder = $1 AND {OPEN_WORK} \
          ORDER BY priority DESC, due_at ASC NULLS LAST, created_at"
     ))
     .bind(caller)
@@ -170,7 +170,7 @@ async fn track_client_items(
     }
     let held_ids: HashSet<String> = held.iter().map(|row| row.item.id.to_string()).collect();
     let known = sqlx::query(
-        "SELECT c.item_id, c.removed_reason, i.status, i.holder FROM client_items c \
+        "SELECT c.item_id, c.removed_reason, i.status, i.stage, i.holder FROM client_items c \
          JOIN items i ON i.id = c.item_id WHERE c.client_id = $1",
     )
     .bind(&client)
@@ -200,8 +200,11 @@ async fn track_client_items(
             (Some(reason), false) => parse_wire::<RemovalReason>(&reason)?,
             (None, false) => {
                 let status: ItemStatus = parse_wire(&col::<String>(&row, "status")?)?;
+                // Still open work (an audit, say) held by someone else: reassigned.
+                let open = col::<Option<String>>(&row, "stage")?.is_some();
                 let reason = match status {
                     ItemStatus::Cancelled => RemovalReason::Cancelled,
+                    _ if open => RemovalReason::Reassigned,
                     ItemStatus::Decided | ItemStatus::AutoApproved => {
                         RemovalReason::DecidedElsewhere
                     }

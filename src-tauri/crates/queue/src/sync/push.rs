@@ -28,7 +28,7 @@ use crate::error::StoreError;
 use crate::events::Recipients;
 use crate::items::{self, ItemRow};
 use crate::signing::{self, Signer};
-use crate::{comments, kinds, leases, webhook};
+use crate::{audit_sample, comments, kinds, leases, webhook};
 
 /// Mutations accepted in one push.
 pub const MAX_MUTATIONS_PER_PUSH: usize = 500;
@@ -264,6 +264,8 @@ async fn apply_batch(
     let mut released_by_caller: Vec<String> = Vec::new();
     // The applied mutations as recorded (corrections with their patches), in order.
     let mut recorded_mutations: Vec<Mutation> = Vec::new();
+    // Audit verdicts: kept apart from the decisions, never sent to the producer.
+    let mut audit_verdicts: Vec<Mutation> = Vec::new();
     for mutation in mutations {
         let item_id = mutation.item_id.to_string();
         if mutation.action == Action::Comment {
@@ -372,6 +374,10 @@ async fn apply_batch(
             }
             // Comments are judged by `comment` and never reach here.
             Transition::Comment => AuditAction::Comment,
+            Transition::Audit => {
+                data["verdict"] = json!(mutation.action);
+                AuditAction::AuditVerdict
+            }
         };
         // Other devices of the same reviewer drop the item on their next pull.
         ctx.recipients.insert(Recipients::User(caller.to_owned()));
@@ -381,7 +387,11 @@ async fn apply_batch(
         ctx.audit
             .push(AuditEvent::new(caller, action, Some(item_id), data));
         results.push(result(MutationStatus::Applied, None, None));
-        recorded_mutations.push(recorded);
+        if applied == Transition::Audit {
+            audit_verdicts.push(recorded);
+        } else {
+            recorded_mutations.push(recorded);
+        }
     }
 
     let applied: Vec<&Mutation> = recorded_mutations.iter().collect();
@@ -395,6 +405,9 @@ async fn apply_batch(
     leases::release(tx, &released).await?;
     leases::mark_released(tx, &released_by_caller, caller, now).await?;
     insert_decisions(tx, caller, &applied, now).await?;
+    for verdict in &audit_verdicts {
+        audit_sample::record_verdict(tx, verdict, caller, now).await?;
+    }
     insert_results(tx, client_id, mutations, &results).await?;
     if !changed.is_empty() {
         // The item has left this client; it needs no removal notice for it.

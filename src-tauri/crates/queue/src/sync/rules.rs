@@ -50,6 +50,8 @@ pub(crate) enum Transition {
     Release,
     /// A comment: the item and its lease stay as they are.
     Comment,
+    /// An audit's verdict on an auto-approval: recorded beside the item, whose outcome stays.
+    Audit,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -211,6 +213,9 @@ pub(crate) fn judge(
             }
             supersedes_timeout = true;
         }
+        // The audit of an auto-approval: open while the item is in the audit stage.
+        ItemStatus::AutoApproved
+            if lease.stage == Stage::Audit && item.stage == Some(Stage::Audit) => {}
         ItemStatus::Decided | ItemStatus::AutoApproved => {
             return Verdict::Conflict(
                 RemovalReason::DecidedElsewhere,
@@ -230,6 +235,9 @@ pub(crate) fn judge(
     }
 
     let edited = mutation.action == Action::ApproveWithEdits;
+    if lease.stage == Stage::Audit && decides {
+        return Verdict::Apply(Transition::Audit);
+    }
     Verdict::Apply(match mutation.action {
         Action::Reject => Transition::Final(Outcome::Rejected),
         Action::Approve | Action::ApproveWithEdits => {
@@ -332,7 +340,10 @@ pub(crate) fn transition(
     mutation: &Mutation,
     now: DateTime<Utc>,
 ) {
-    if !matches!(transition, Transition::Release | Transition::Comment) {
+    if !matches!(
+        transition,
+        Transition::Release | Transition::Comment | Transition::Audit
+    ) {
         row.item.decisions.push(DecisionRecord {
             by: caller.to_owned(),
             action: mutation.action,
@@ -390,6 +401,11 @@ pub(crate) fn transition(
             }
         }
         Transition::Comment => {}
+        Transition::Audit => {
+            row.stage = None;
+            row.audience = None;
+            release(row);
+        }
     }
 }
 
@@ -512,6 +528,10 @@ mod tests {
             stage: None,
             timed_out: Some(deadline),
             ..item(Stage::Review)
+        };
+        let audit = ItemState {
+            status: ItemStatus::AutoApproved,
+            ..item(Stage::Audit)
         };
         let cases: Vec<Case> = vec![
             (
@@ -817,6 +837,61 @@ mod tests {
                     ..item(Stage::Review)
                 },
                 "rejected invalid_mutation",
+            ),
+            (
+                "an audit approves: the AI was right",
+                mutation(Action::Approve),
+                Some(lease(Stage::Audit)),
+                audit.clone(),
+                "apply Audit",
+            ),
+            (
+                "an audit rejects: the AI was wrong",
+                Mutation {
+                    reason_code: Some("wrong_merchant".into()),
+                    ..mutation(Action::Reject)
+                },
+                Some(lease(Stage::Audit)),
+                audit.clone(),
+                "apply Audit",
+            ),
+            (
+                "an audit releases",
+                mutation(Action::Release),
+                Some(lease(Stage::Audit)),
+                audit.clone(),
+                "apply Release",
+            ),
+            (
+                "an audit does not edit",
+                edit(json!({"verdict": "allow"})),
+                Some(lease(Stage::Audit)),
+                audit.clone(),
+                "rejected invalid_mutation",
+            ),
+            (
+                "an audit does not escalate",
+                mutation(Action::Escalate),
+                Some(lease(Stage::Audit)),
+                audit.clone(),
+                "rejected invalid_mutation",
+            ),
+            (
+                "audited elsewhere",
+                mutation(Action::Approve),
+                Some(lease(Stage::Audit)),
+                ItemState {
+                    stage: None,
+                    ..audit.clone()
+                },
+                "conflict decided_elsewhere",
+            ),
+            (
+                "a review lease on an auto-approved item",
+                mutation(Action::Approve),
+                Some(lease(Stage::Review)),
+                audit.clone(),
+                "conflict decided_elsewhere",
             ),
         ];
         for (name, mutation, lease, item, expected) in cases {
