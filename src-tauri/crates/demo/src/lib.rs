@@ -201,6 +201,7 @@ fn demo_item(index: usize, seed: u64, now: DateTime<Utc>) -> NewItem {
         priority: priority(&mut rng, assessment.risk),
         due_at: due_at(&mut rng, assessment.risk, now),
         callback_url: None,
+        gold: None,
     }
 }
 

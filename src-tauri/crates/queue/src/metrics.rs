@@ -27,6 +27,8 @@ pub struct Metrics {
     /// Held while the queue gauges are replaced and while rendering, so that a scrape never sees
     /// them half replaced.
     queue_gauges: Mutex<()>,
+    /// Scored answers on gold items by result (docs/protocol.md, "Gold items").
+    gold_answers: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -83,6 +85,12 @@ impl Default for Metrics {
             "Age of the oldest undecided item per team and stage, as of the scrape",
             queue_oldest_age.clone(),
         );
+        let gold_answers = Family::<Labels, Counter>::default();
+        registry.register(
+            "gold_answers",
+            "Scored decisions on gold items by result (correct, incorrect, escalated)",
+            gold_answers.clone(),
+        );
         Metrics {
             registry,
             queue_depth,
@@ -96,6 +104,7 @@ impl Default for Metrics {
             pushes,
             webhooks_delivered,
             webhooks_failed,
+            gold_answers,
         }
     }
 }
@@ -122,6 +131,12 @@ impl Metrics {
         };
         self.mutations
             .get_or_create(&vec![("status", status.to_owned())])
+            .inc();
+    }
+
+    pub fn gold_answer(&self, result: countersign_domain::GoldResult) {
+        self.gold_answers
+            .get_or_create(&vec![("result", result.as_str().to_owned())])
             .inc();
     }
 

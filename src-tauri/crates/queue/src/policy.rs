@@ -31,6 +31,23 @@ pub struct Policy {
     pub max_unopened_renewals: u32,
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// Settings per team, `[teams.NAME]` (docs/protocol.md, "Gold items"): the gold rate and the
+    /// minimum gold accuracy.
+    #[serde(default)]
+    pub teams: std::collections::BTreeMap<String, TeamPolicy>,
+}
+
+/// A team's `[teams.NAME]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamPolicy {
+    /// About this fraction of the real work granted to each member is followed by a gold item.
+    #[serde(default)]
+    pub gold_rate: Option<f64>,
+    /// Below this gold accuracy (the Wilson interval's upper bound below it), the team's seniors
+    /// are told and high-risk items of that kind skip the reviewer until they recover.
+    #[serde(default)]
+    pub min_gold_accuracy: Option<f64>,
 }
 
 fn default_lease_seconds() -> u64 {
@@ -234,6 +251,22 @@ impl Policy {
         if self.sweep_interval_seconds == 0 {
             return Err("sweep_interval_seconds must be at least 1".into());
         }
+        for (team, settings) in &self.teams {
+            if !crate::teams::valid_name(team) {
+                return Err(format!("[teams.{team}]: {}", crate::teams::NAME_RULE));
+            }
+            for (key, value) in [
+                ("gold_rate", settings.gold_rate),
+                ("min_gold_accuracy", settings.min_gold_accuracy),
+            ] {
+                if value.is_some_and(|value| !(0.0..=1.0).contains(&value)) {
+                    return Err(format!(
+                        "[teams.{team}]: {key} must be between 0 and 1, got {}",
+                        value.unwrap_or_default()
+                    ));
+                }
+            }
+        }
         let mut names = HashSet::new();
         for rule in &self.rules {
             if rule.name.trim().is_empty() {
@@ -335,6 +368,11 @@ impl Policy {
                 on_breach: None,
                 signature: None,
             })
+    }
+
+    /// The `[teams.NAME]` settings of `team`, when the policy has them.
+    pub fn team(&self, team: &str) -> Option<&TeamPolicy> {
+        self.teams.get(team)
     }
 
     /// Each team a rule names, with the first rule naming it.
@@ -549,6 +587,16 @@ mod tests {
                 "[[rules]]\nname = \"a\"\nroute = \"auto_approved\"\nsignature = \"approval\"",
                 "takes no signature",
             ),
+            (
+                "[teams.fraud]\ngold_rate = 1.5",
+                "gold_rate must be between 0 and 1",
+            ),
+            (
+                "[teams.fraud]\nmin_gold_accuracy = -0.1",
+                "min_gold_accuracy must be between 0 and 1",
+            ),
+            ("[teams.fraud]\ngold_ratio = 0.1", "not valid TOML"),
+            ("[teams.Fraud]\ngold_rate = 0.1", "team names"),
         ] {
             let error = Policy::parse(text, "p.toml").expect_err(text).to_string();
             assert!(error.contains(fragment), "{error}");

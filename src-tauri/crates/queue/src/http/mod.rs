@@ -2,6 +2,7 @@
 
 mod admin;
 mod extract;
+mod gold;
 mod kinds;
 mod signing;
 #[cfg(test)]
@@ -182,9 +183,19 @@ async fn create_user(
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn submit_item(
     State(state): State<AppState>,
-    Producer(caller): Producer,
+    ProducerOrAdmin(caller): ProducerOrAdmin,
     Body(new): Body<NewItem>,
 ) -> Result<(StatusCode, Json<Item>), ApiError> {
+    // Producers submit real work, admins gold items only (docs/protocol.md, "Gold items").
+    match (caller.role, new.gold.is_some()) {
+        (Role::Admin, false) => {
+            return Err(ApiError::forbidden(
+                "admins submit gold items only (with `gold`); real work comes from producers",
+            ));
+        }
+        (Role::Producer, true) => return Err(gold::needs_admin()),
+        _ => {}
+    }
     new.validate()
         .map_err(|error| ApiError::validation(ApiErrorCode::InvalidItem, error.to_string()))?;
     if let Some(url) = &new.callback_url
@@ -194,6 +205,9 @@ async fn submit_item(
             ApiErrorCode::CallbackUrlNotAllowed,
             format!("callback_url {url:?} is outside this service's --callback-allow list"),
         ));
+    }
+    if caller.role == Role::Admin {
+        return gold::submit(state, caller, new).await;
     }
     let submitted = detached({
         let state = state.clone();
@@ -346,7 +360,8 @@ async fn push(
 #[derive(ToSchema)]
 #[allow(dead_code)] // documents the stream's shape in /openapi.json; events are written by axum
 struct ServerSentEvent {
-    /// `assignments` (pull now), `items` (a producer's item may be decided) or `escalation`.
+    /// `assignments` (pull now), `items` (a producer's item may be decided), `escalation`,
+    /// `mention` or `gold_alert` (a senior's team member fell below the gold minimum).
     event: String,
     /// `{}`; for `escalation`, an `EscalationNotice`.
     data: String,
@@ -380,6 +395,11 @@ async fn events(
                         Err(_) => vec![pull_event()],
                     }
                 }
+                Wake::GoldAlert(notice) => vec![
+                    Event::default()
+                        .event(EventName::GoldAlert.as_str())
+                        .data(notice),
+                ],
                 Wake::Mentioned(notice) => {
                     let named = Event::default().event(EventName::Mention.as_str());
                     // Not expected to fail for a plain struct; the comment stays in the history.
@@ -542,9 +562,10 @@ impl utoipa::Modify for BearerAuth {
         admin::issue_token, admin::list_teams, admin::create_team, admin::queue_health,
         kinds::put_kind, kinds::list_kinds, kinds::get_kind, submit_item, get_item, cancel_item, related_items,
         pull, push, events, audit_log, export_feedback, item_history,
-        signing::set_signing_pin, signing::register_signing_key, signing::unlock_signing),
-    // The `escalation` event's data: not a request or response body, so named here.
-    components(schemas(EscalationNotice, MentionNotice)),
+        signing::set_signing_pin, signing::register_signing_key, signing::unlock_signing,
+        gold::gold_stats),
+    // The `escalation`, `mention` and `gold_alert` events' data: not request or response bodies, so named here.
+    components(schemas(EscalationNotice, MentionNotice, countersign_domain::GoldAlert)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -587,6 +608,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/users/{name}/signing-unlock",
             post(signing::unlock_signing),
         )
+        .route("/v1/stats/gold", get(gold::gold_stats))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
