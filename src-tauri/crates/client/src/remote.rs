@@ -5,6 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use countersign_domain::GoldReport;
 use countersign_domain::ItemHistory;
 use countersign_domain::kind::KindList;
 use countersign_domain::{
@@ -392,6 +393,13 @@ impl QueueClient {
     /// `GET /v1/queue/health`.
     pub async fn queue_health(&self) -> Result<QueueHealth, RemoteError> {
         self.call::<(), _>(Method::GET, self.url("v1/queue/health")?, None)
+            .await
+    }
+
+    /// `GET /v1/stats/gold`: gold accuracy per reviewer and kind (docs/protocol.md, "Gold items");
+    /// seniors get their teams', admins everyone's.
+    pub async fn gold_stats(&self) -> Result<GoldReport, RemoteError> {
+        self.call::<(), _>(Method::GET, self.url("v1/stats/gold")?, None)
             .await
     }
 
