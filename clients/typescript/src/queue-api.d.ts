@@ -286,6 +286,7 @@ export interface paths {
         trace?: never;
     };
     "/v1/stats/thresholds": {
+    "/v1/stats/gold": {
         parameters: {
             query?: never;
             header?: never;
@@ -298,6 +299,8 @@ export interface paths {
          *     see their teams' work, admins everything; reviewers and producers get 403.
          */
         get: operations["thresholds_report"];
+        /** Gold accuracy per reviewer and kind: admins see every team, seniors their own. */
+        get: operations["gold_stats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -453,7 +456,7 @@ export interface components {
          * @description `ErrorBody.error.code`: why an HTTP request failed.
          * @enum {string}
          */
-        ApiErrorCode: "malformed_json" | "invalid_query" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "user_exists" | "not_pending" | "payload_too_large" | "unsupported_media_type" | "invalid_request" | "invalid_item" | "invalid_name" | "invalid_format" | "invalid_cursor" | "too_many_mutations" | "unknown_team" | "team_exists" | "last_admin" | "callback_url_not_allowed" | "invalid_duration" | "invalid_kind" | "kind_breaks_queued_items" | "schema_violation" | "internal" | "storage_unavailable" | "weak_pin" | "wrong_pin" | "signing_locked" | "no_signing_pin" | "invalid_signing_key" | "unknown";
+        ApiErrorCode: "malformed_json" | "invalid_query" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "user_exists" | "not_pending" | "payload_too_large" | "unsupported_media_type" | "invalid_request" | "invalid_item" | "invalid_name" | "invalid_format" | "invalid_cursor" | "too_many_mutations" | "unknown_team" | "team_exists" | "last_admin" | "callback_url_not_allowed" | "invalid_duration" | "invalid_kind" | "kind_breaks_queued_items" | "schema_violation" | "internal" | "storage_unavailable" | "weak_pin" | "wrong_pin" | "signing_locked" | "no_signing_pin" | "invalid_signing_key" | "gold_needs_admin" | "invalid_gold" | "unknown";
         Assignment: {
             item: components["schemas"]["Item"];
             lease: components["schemas"]["Lease"];
@@ -465,6 +468,7 @@ export interface components {
          * @enum {string}
          */
         AuditAction: "submit" | "route" | "assign" | "decide" | "escalate" | "deadline_missed" | "release" | "conflict" | "mutation_rejected" | "cancel" | "reclaim" | "webhook_queued" | "webhook_delivered" | "webhook_failed" | "kind_registered" | "user_changed" | "token_issued" | "comment" | "renew" | "signing_pin_set" | "signing_pin_wrong" | "signing_locked" | "signing_unlocked" | "signing_key_registered" | "audit_verdict" | "unknown";
+        AuditAction: "submit" | "route" | "assign" | "decide" | "escalate" | "deadline_missed" | "release" | "conflict" | "mutation_rejected" | "cancel" | "reclaim" | "webhook_queued" | "webhook_delivered" | "webhook_failed" | "kind_registered" | "user_changed" | "token_issued" | "comment" | "renew" | "signing_pin_set" | "signing_pin_wrong" | "signing_locked" | "signing_unlocked" | "signing_key_registered" | "gold_added" | "gold_served" | "gold_scored" | "gold_standing" | "unknown";
         AuditEntry: {
             action: string;
             actor: string;
@@ -616,6 +620,60 @@ export interface components {
             format?: components["schemas"]["FieldFormat"];
             label: string;
             pointer: string;
+        };
+        /** @description One reviewer's gold answers on one kind (`GET /v1/stats/gold`). */
+        GoldAccuracy: {
+            /** @description Correct answers over correct and incorrect ones (escalations left out). */
+            accuracy: components["schemas"]["RateEstimate"];
+            /** @description Below it: high-risk items of this kind skip the reviewer until they recover. */
+            below_minimum: boolean;
+            /** Format: int64 */
+            correct: number;
+            /** Format: int64 */
+            escalated: number;
+            /** Format: int64 */
+            incorrect: number;
+            kind: string;
+            /**
+             * Format: double
+             * @description The team's `min_gold_accuracy`, when its policy sets one.
+             */
+            min_accuracy?: number | null;
+            reviewer: string;
+            team: string;
+        };
+        /**
+         * @description The data of a `gold_alert` event: a reviewer's gold accuracy on a kind fell below their team's
+         *     `min_gold_accuracy`. Sent to the team's seniors.
+         */
+        GoldAlert: {
+            accuracy: components["schemas"]["RateEstimate"];
+            kind: string;
+            /** Format: double */
+            min_accuracy: number;
+            reviewer: string;
+            team: string;
+        };
+        /** @description `NewItem.gold`: marks a submission as a gold item (admins only). */
+        GoldAnswer: {
+            /**
+             * @description The producer its copies appear to come from; by default the producer that submitted most
+             *     items of its kind.
+             */
+            as_producer?: string | null;
+            /** @description The right decision: `approve` (approve_with_edits counts as approve) or `reject`. */
+            expected: components["schemas"]["GoldExpected"];
+            /** @description For `reject`: the reason a reviewer should give; recorded beside each answer, not scored. */
+            reason_code?: string | null;
+        };
+        /**
+         * @description The known answer of a gold item.
+         * @enum {string}
+         */
+        GoldExpected: "approve" | "reject";
+        /** @description The answer of `GET /v1/stats/gold`: per reviewer and kind, by reviewer then kind. */
+        GoldReport: {
+            rows: components["schemas"]["GoldAccuracy"][];
         };
         /** @description A note for the next holder, left by a release (`Mutation.note` on a `release`). */
         Handoff: {
@@ -857,6 +915,7 @@ export interface components {
             due_at?: string | null;
             /** @description Unique per producer: resubmitting returns the existing item. */
             external_id: string;
+            gold?: null | components["schemas"]["GoldAnswer"];
             kind: string;
             /** @description Kind-specific object shown to the reviewer. */
             payload?: Record<string, never>;
@@ -1056,7 +1115,10 @@ export interface components {
         ServerSentEvent: {
             /** @description `{}`; for `escalation`, an `EscalationNotice`. */
             data: string;
-            /** @description `assignments` (pull now), `items` (a producer's item may be decided) or `escalation`. */
+            /**
+             * @description `assignments` (pull now), `items` (a producer's item may be decided), `escalation`,
+             *     `mention` or `gold_alert` (a senior's team member fell below the gold minimum).
+             */
             event: string;
         };
         /** @description What one shadow rule would have done (docs/protocol.md, "Shadow rules"). */
@@ -2064,6 +2126,7 @@ export interface operations {
         };
     };
     thresholds_report: {
+    gold_stats: {
         parameters: {
             query?: never;
             header?: never;
@@ -2078,6 +2141,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ThresholdReport"];
+                    "application/json": components["schemas"]["GoldReport"];
                 };
             };
             401: {

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use countersign_domain::GoldReport;
 use countersign_domain::ItemHistory;
 use countersign_domain::kind::KindList;
 use countersign_domain::{
@@ -399,6 +400,13 @@ impl QueueClient {
     /// thresholds").
     pub async fn thresholds_report(&self) -> Result<ThresholdReport, RemoteError> {
         self.call::<(), _>(Method::GET, self.url("v1/stats/thresholds")?, None)
+            .await
+    }
+
+    /// `GET /v1/stats/gold`: gold accuracy per reviewer and kind (docs/protocol.md, "Gold items");
+    /// seniors get their teams', admins everyone's.
+    pub async fn gold_stats(&self) -> Result<GoldReport, RemoteError> {
+        self.call::<(), _>(Method::GET, self.url("v1/stats/gold")?, None)
             .await
     }
 

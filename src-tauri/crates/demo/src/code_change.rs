@@ -75,6 +75,7 @@ pub(super) fn code_changes() -> Vec<NewItem> {
                 // The kind's `defaults.due_in` sets the deadline.
                 due_at: None,
                 callback_url: None,
+                gold: None,
             }
         })
         .collect()

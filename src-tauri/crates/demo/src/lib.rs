@@ -19,7 +19,7 @@ mod transaction;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use countersign_domain::kind::{KindDefinition, KindSpec};
-use countersign_domain::{AiProposal, Evidence, NewItem, Risk, Signal};
+use countersign_domain::{AiProposal, Evidence, GoldAnswer, GoldExpected, NewItem, Risk, Signal};
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
@@ -47,6 +47,37 @@ pub fn assistant_items(now: DateTime<Utc>) -> Vec<NewItem> {
     items.extend(code_change::code_changes());
     items
 }
+
+/// A few gold items (docs/protocol.md, "Gold items") of the three built-in kinds, as an admin adds
+/// them: demo items from their own seed, made plain review work (medium risk, confidence 0.7) so that
+/// the demo policy routes them to a team's reviewers, each with a known answer (every other one
+/// `reject`) and appearing to come from [`DEMO_PRODUCER`]. Their external ids never change, so adding
+/// them again adds nothing.
+pub fn gold_items(now: DateTime<Utc>) -> Vec<NewItem> {
+    demo_items(GOLD_ITEMS, GOLD_SEED, now)
+        .into_iter()
+        .enumerate()
+        .map(|(index, mut item)| {
+            item.external_id = format!("demo-gold-{index:03}");
+            item.ai.risk = Risk::Medium;
+            item.ai.confidence = 0.7;
+            item.due_at = None;
+            item.gold = Some(GoldAnswer {
+                expected: if index % 2 == 0 {
+                    GoldExpected::Approve
+                } else {
+                    GoldExpected::Reject
+                },
+                reason_code: None,
+                as_producer: Some(DEMO_PRODUCER.to_owned()),
+            });
+            item
+        })
+        .collect()
+}
+
+const GOLD_ITEMS: usize = 12;
+const GOLD_SEED: u64 = 0x601d;
 
 /// Every demo kind as `PUT /v1/kinds/{kind}` registers it: `(kind, spec)`, from `kinds/<kind>.json`.
 /// The seeding paths register these before they submit any item.
@@ -201,6 +232,7 @@ fn demo_item(index: usize, seed: u64, now: DateTime<Utc>) -> NewItem {
         priority: priority(&mut rng, assessment.risk),
         due_at: due_at(&mut rng, assessment.risk, now),
         callback_url: None,
+        gold: None,
     }
 }
 

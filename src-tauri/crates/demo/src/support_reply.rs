@@ -87,6 +87,7 @@ pub(super) fn support_replies(now: DateTime<Utc>) -> Vec<NewItem> {
                 // The kind's `defaults.due_in` sets the deadline.
                 due_at: None,
                 callback_url: None,
+                gold: None,
             }
         })
         .collect()

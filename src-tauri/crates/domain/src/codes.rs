@@ -87,6 +87,11 @@ pub enum ApiErrorCode {
     NoSigningPin,
     /// 422: a signing key that is not a valid Ed25519 public key.
     InvalidSigningKey,
+    /// 403: `gold` on a submission from anyone but an admin (docs/protocol.md, "Gold items"); nothing stored.
+    GoldNeedsAdmin,
+    /// 422: a gold item that cannot be served: an unknown `as_producer`, no producer of its kind to
+    /// appear as, or a route that is auto-approved or has no team.
+    InvalidGold,
     /// A code this build does not know.
     #[serde(other)]
     Unknown,

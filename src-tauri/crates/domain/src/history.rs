@@ -79,6 +79,15 @@ pub enum AuditAction {
     /// An audit of an auto-approved item (`data.verdict`: `approve`, the AI was right, or `reject`
     /// with `data.reason_code`); the item's outcome is unchanged.
     AuditVerdict,
+    /// An admin added a gold item (`data.gold_id`, `data.expected`; never about an item).
+    GoldAdded,
+    /// A copy of a gold item was made for one reviewer (`data.gold_id`, `data.for`); shown to admins only.
+    GoldServed,
+    /// A decision on a gold copy was scored (`data.result`); shown to admins only.
+    GoldScored,
+    /// A reviewer's gold accuracy on a kind fell below, or rose back to, the team's minimum
+    /// (`data.reviewer`, `data.kind`, `data.below`; never about an item).
+    GoldStanding,
     /// An action this build does not know.
     #[serde(other)]
     Unknown,

@@ -144,6 +144,10 @@ pub struct NewItem {
     pub due_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
+    /// Makes the submission a gold item with this known answer (admins only; docs/protocol.md,
+    /// "Gold items"). Never part of an `Item`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gold: Option<crate::gold::GoldAnswer>,
 }
 
 fn empty_object() -> Value {

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod codes;
 pub mod correction;
 pub mod estimate;
+pub mod gold;
 pub mod history;
 pub mod ids;
 pub mod item;
@@ -21,6 +22,8 @@ pub use admin::{IssuedToken, QueueHealth, QueueHealthRow, TokenRequest};
 pub use codes::{ApiErrorCode, ResultCode};
 pub use correction::{Corrected, CorrectionError, PatchOperation};
 pub use estimate::{MIN_OBSERVATIONS, RateEstimate};
+/// Gold items: known answers, scoring, the accuracy report (docs/protocol.md, "Gold items").
+pub use gold::{GoldAccuracy, GoldAlert, GoldAnswer, GoldExpected, GoldReport, GoldResult};
 /// An item's story: its audit entries, typed.
 pub use history::{
     AuditAction, COMMENT_MAX_CHARS, HistoryEntry, ItemHistory, MentionNotice, mentions,

@@ -265,6 +265,8 @@ pub enum EventName {
     Escalation,
     /// A comment mentioned the caller ([`crate::MentionNotice`]).
     Mention,
+    /// A reviewer of the caller's team fell below its `min_gold_accuracy` ([`crate::GoldAlert`]).
+    GoldAlert,
 }
 
 impl EventName {

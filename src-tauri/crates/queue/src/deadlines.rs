@@ -29,7 +29,8 @@ pub const DEADLINE_ACTOR: &str = "system:deadline";
 /// The reason code of a timeout decision.
 pub const TIMEOUT_REASON: &str = "timeout";
 
-/// Applies `on_breach` to pending items past due that have not had it yet; returns how many.
+/// Applies `on_breach` to pending items past due that have not had it yet; returns how many. Gold
+/// copies are left alone: a breach would reach seniors and producers (docs/protocol.md, "Gold items").
 pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
     let db = &state.db;
     let count = db
@@ -38,6 +39,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
             let due = sqlx::query(&format!(
                 "SELECT id, on_breach FROM items WHERE status = 'pending' \
                  AND on_breach IS NOT NULL AND breached_at IS NULL AND due_at <= $1 \
+                 AND gold_id IS NULL \
                  ORDER BY due_at LIMIT 500{}",
                 db.backend.skip_locked()
             ))

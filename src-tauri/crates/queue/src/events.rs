@@ -38,6 +38,12 @@ pub enum Recipients {
         user: String,
         notice: MentionNotice,
     },
+    /// A reviewer of `team` fell below its `min_gold_accuracy` (docs/protocol.md, "Gold items"): its
+    /// seniors are told (`notice`: a `GoldAlert` as JSON), nobody pulls.
+    GoldAlert {
+        team: String,
+        notice: String,
+    },
 }
 
 /// What a subscriber is woken for.
@@ -46,6 +52,8 @@ pub enum Wake {
     Pull,
     Escalated(EscalationNotice),
     Mentioned(MentionNotice),
+    /// A `GoldAlert`, as JSON.
+    GoldAlert(String),
 }
 
 impl Recipients {
@@ -66,6 +74,9 @@ impl Recipients {
                 work_includes(Audience::Seniors, &notice.team, role, teams)
             }
             Recipients::Mentioned { user, .. } => user == name,
+            Recipients::GoldAlert { team, .. } => {
+                work_includes(Audience::Seniors, &Some(team.clone()), role, teams)
+            }
         }
     }
 
@@ -82,6 +93,10 @@ impl Recipients {
             Recipients::Mentioned { user, notice } => format!(
                 "mentioned:{}",
                 serde_json::to_string(&(user, notice)).unwrap_or_default()
+            ),
+            Recipients::GoldAlert { team, notice } => format!(
+                "gold_alert:{}",
+                serde_json::to_string(&(team, notice)).unwrap_or_default()
             ),
             Recipients::Work {
                 audience,
@@ -105,6 +120,11 @@ impl Recipients {
             return serde_json::from_str(mention)
                 .ok()
                 .map(|(user, notice)| Recipients::Mentioned { user, notice });
+        }
+        if let Some(alert) = text.strip_prefix("gold_alert:") {
+            return serde_json::from_str(alert)
+                .ok()
+                .map(|(team, notice)| Recipients::GoldAlert { team, notice });
         }
         let (audience, team) = match text.split_once(':') {
             Some((audience, team)) => (audience, Some(team)),
@@ -168,6 +188,7 @@ impl Events {
                                 Some(match recipients {
                                     Recipients::Escalated(notice) => Wake::Escalated(notice),
                                     Recipients::Mentioned { notice, .. } => Wake::Mentioned(notice),
+                                    Recipients::GoldAlert { notice, .. } => Wake::GoldAlert(notice),
                                     _ => Wake::Pull,
                                 })
                             }
@@ -298,6 +319,10 @@ mod tests {
                     comment_id: countersign_domain::DecisionId::new_v7(),
                     excerpt: "@ana see mentioned:[1]".into(),
                 },
+            },
+            Recipients::GoldAlert {
+                team: "fraud".into(),
+                notice: "{\"reviewer\": \"a:b\"}".into(),
             },
         ] {
             assert_eq!(Recipients::decode(&recipients.encode()), Some(recipients));

@@ -160,7 +160,7 @@ pub async fn page(
     };
     let sql = format!(
         "SELECT {ITEM_COLUMNS} FROM items WHERE status = 'decided' AND outcome IN {outcomes} \
-         AND id > $1 ORDER BY id LIMIT $2"
+         AND gold_id IS NULL AND id > $1 ORDER BY id LIMIT $2"
     );
     let mut conn = db.pool.acquire().await?;
     let rows = sqlx::query(&sql)

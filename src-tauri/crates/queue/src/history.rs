@@ -2,7 +2,7 @@
 //! entry about the item, oldest first, for whoever may ask about it (`teams::may_ask_about`).
 
 use chrono::DateTime;
-use countersign_domain::{AuditAction, HistoryEntry, ItemHistory, ItemId};
+use countersign_domain::{AuditAction, HistoryEntry, ItemHistory, ItemId, Role};
 
 use crate::auth::Caller;
 use crate::db::Db;
@@ -32,6 +32,13 @@ pub async fn history(
         let full = page.len() as i64 == PAGE;
         for entry in page {
             after = entry.seq;
+            let action = AuditAction::parse(&entry.action);
+            // That an item is a gold copy is for admins only (docs/protocol.md, "Gold items").
+            if caller.role != Role::Admin
+                && matches!(action, AuditAction::GoldServed | AuditAction::GoldScored)
+            {
+                continue;
+            }
             let at = DateTime::parse_from_rfc3339(&entry.at)
                 .map_err(|e| StoreError::corrupt(format!("audit entry {}: time: {e}", entry.seq)))?
                 .to_utc();
@@ -39,7 +46,7 @@ pub async fn history(
                 seq: entry.seq,
                 at,
                 actor: entry.actor,
-                action: AuditAction::parse(&entry.action),
+                action,
                 data: entry.data,
             });
         }

@@ -34,7 +34,8 @@ use crate::webhook;
 pub(crate) const ITEM_COLUMNS: &str = "id, producer, external_id, kind, title, payload, ai, priority, \
     due_at, callback_url, created_at, route, routing_rule, approvals_required, status, outcome, \
     stage, audience, holder, lease_id, epoch, lease_expires_at, first_approver, first_action, team, \
-    warn_at, handoff_by, handoff_note, handoff_at, signature_meaning, signers_team";
+    warn_at, handoff_by, handoff_note, handoff_at, signature_meaning, signers_team, gold_id, \
+    gold_external_id";
 
 /// SQL: the item is open work (claimable, held, renewable) while it has a stage: a pending review
 /// stage, or the audit of an auto-approved item, whose status stays `auto_approved`.
@@ -53,6 +54,8 @@ pub(crate) struct ItemRow {
     pub lease_expires_at: Option<DateTime<Utc>>,
     pub first_approver: Option<String>,
     pub first_action: Option<Action>,
+    /// For a copy of a gold item (docs/protocol.md, "Gold items"): the gold item's id.
+    pub gold_id: Option<String>,
 }
 
 fn parse_optional_wire<T: DeserializeOwned>(name: Option<String>) -> Result<Option<T>, StoreError> {
@@ -65,11 +68,16 @@ impl ItemRow {
         let payload: String = col(row, "payload")?;
         let ai: String = col(row, "ai")?;
         let signers_team: Option<String> = col(row, "signers_team")?;
+        // A gold copy's stored external id is a private, unique one; its reviewer sees this one.
+        let gold_external_id: Option<String> = col(row, "gold_external_id")?;
         let item = Item {
             id: id.parse().map_err(StoreError::corrupt)?,
             producer: col(row, "producer")?,
             created_at: from_micros(col(row, "created_at")?),
-            external_id: col(row, "external_id")?,
+            external_id: match gold_external_id {
+                Some(shown) => shown,
+                None => col(row, "external_id")?,
+            },
             kind: col(row, "kind")?,
             title: col(row, "title")?,
             payload: serde_json::from_str(&payload)?,
@@ -114,6 +122,7 @@ impl ItemRow {
             lease_expires_at: col::<Option<i64>>(row, "lease_expires_at")?.map(from_micros),
             first_approver: col(row, "first_approver")?,
             first_action: parse_optional_wire(col(row, "first_action")?)?,
+            gold_id: col(row, "gold_id")?,
         })
     }
 
@@ -304,7 +313,7 @@ pub async fn submit_all(
             let mut submitted = Vec::with_capacity(batch.len());
             for new in batch {
                 let kind = compiled.get(&new.kind).map(|kind| kind.as_ref());
-                submitted.push(submit_in(state, &mut tx, producer, new, kind).await?);
+                submitted.push(submit_in(state, &mut tx, producer, new, kind, None).await?);
             }
             Ok((Ok(submitted), tx))
         })
@@ -359,16 +368,28 @@ async fn existing(
     }))
 }
 
-async fn submit_in(
+/// A copy of a gold item made for one reviewer (docs/protocol.md, "Gold items").
+pub(crate) struct GoldCopy<'a> {
+    pub gold_id: &'a str,
+    /// The only user ever granted the copy.
+    pub reviewer: &'a str,
+}
+
+/// Stores one item as [`submit_all`] does; a gold copy (`gold`) is stored and routed the same way,
+/// under a private unique external id (its reviewer sees `new.external_id`), and announced to nobody.
+pub(crate) async fn submit_in(
     state: &AppState,
     tx: &mut Tx,
     producer: &str,
     new: &NewItem,
     kind: Option<&CompiledKind>,
+    gold: Option<&GoldCopy<'_>>,
 ) -> Result<Submitted, StoreError> {
     let db = &state.db;
     let now = state.now();
-    if let Some(found) = existing(tx, producer, &new.external_id).await? {
+    if gold.is_none()
+        && let Some(found) = existing(tx, producer, &new.external_id).await?
+    {
         return Ok(found);
     }
     let routing = state.policy.route(new);
@@ -421,14 +442,18 @@ async fn submit_in(
     let inserted = sqlx::query(
         "INSERT INTO items (id, producer, external_id, kind, title, payload, ai, priority, \
              due_at, callback_url, created_at, route, routing_rule, approvals_required, status, \
-             outcome, stage, audience, team, warn_at, on_breach, signature_meaning, signers_team) \
+             outcome, stage, audience, team, warn_at, on_breach, signature_meaning, signers_team, \
+             gold_id, gold_for, gold_external_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21, $22, $23) \
+             $18, $19, $20, $21, $22, $23, $24, $25, $26) \
              ON CONFLICT (producer, external_id) DO NOTHING",
     )
     .bind(item.id.to_string())
     .bind(producer)
-    .bind(&item.external_id)
+    .bind(match gold {
+        Some(_) => format!("gold:{}", item.id),
+        None => item.external_id.clone(),
+    })
     .bind(&item.kind)
     .bind(&item.title)
     .bind(serde_json::to_string(&item.payload)?)
@@ -457,6 +482,9 @@ async fn submit_in(
             .as_ref()
             .and_then(|requirement| requirement.signers_team.as_deref()),
     )
+    .bind(gold.map(|copy| copy.gold_id))
+    .bind(gold.map(|copy| copy.reviewer))
+    .bind(gold.map(|_| item.external_id.as_str()))
     .execute(&mut **tx)
     .await?;
     if inserted.rows_affected() == 0 {
@@ -500,12 +528,13 @@ async fn submit_in(
     }
     shadow::record(tx, &item.id.to_string(), &routing, &shadow_routes, now).await?;
     if item.status == ItemStatus::AutoApproved
+        && gold.is_none()
         && let Some(event) = webhook::enqueue_if_wanted(tx, &item, now).await?
     {
         audit_events.push(event);
     }
     audit::append(db, tx, now, &audit_events).await?;
-    if let Some(audience) = audience {
+    if let Some(audience) = audience.filter(|_| gold.is_none()) {
         // Work routed straight to the escalation stage is an escalation for its seniors.
         let recipients = if routing.route == Route::Escalation {
             Recipients::Escalated(EscalationNotice::of(&item))
@@ -528,7 +557,9 @@ pub(crate) async fn get(
 ) -> Result<Option<Item>, StoreError> {
     let mut conn = state.db.pool.acquire().await?;
     let row = load(&mut conn, &id.to_string(), "").await?;
+    // A gold copy is no producer's item (docs/protocol.md, "Gold items").
     Ok(row
+        .filter(|row| producer.is_none() || row.gold_id.is_none())
         .map(|row| row.item)
         .filter(|item| producer.is_none_or(|name| item.producer == name)))
 }
@@ -553,7 +584,7 @@ pub(crate) async fn cancel(
         let Some(row) = load(&mut tx, id, db.backend.for_update()).await? else {
             return Ok((CancelOutcome::NotFound, tx));
         };
-        if row.item.producer != producer {
+        if row.item.producer != producer || row.gold_id.is_some() {
             return Ok((CancelOutcome::NotFound, tx));
         }
         match row.item.status {

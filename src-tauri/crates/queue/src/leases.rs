@@ -45,9 +45,12 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
     // One audience at a time, seniors' first: each query walks the claimable index in order
     // instead of sorting every free item.
     let sql = format!(
-        "SELECT id, epoch, stage FROM items i \
+        "SELECT id, epoch, stage, team, gold_id FROM items i \
          WHERE {OPEN_WORK} AND holder IS NULL AND audience = $1 \
          AND (first_approver IS NULL OR first_approver <> $2) \
+         AND (i.gold_for IS NULL OR i.gold_for = $2) \
+         AND NOT (EXISTS (SELECT 1 FROM gold_low_accuracy g WHERE g.user_name = $2 \
+             AND g.kind = i.kind) AND {} IN ('high', 'critical')) \
          AND {} \
          AND NOT (COALESCE(released_by, '') = $2 AND released_at >= $4 AND EXISTS ( \
              SELECT 1 FROM users u WHERE u.name <> $2 AND u.disabled = 0 \
@@ -55,11 +58,17 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
              AND (u.role = 'senior' OR (i.audience = 'reviewers' AND u.role = 'reviewer')) \
              AND {})) \
          ORDER BY priority DESC, due_at ASC NULLS LAST, created_at LIMIT $3{}",
+        state.db.backend.json_text("i.ai", "$6"),
         teams::admits("i", "$2"),
         teams::admits("i", "u.name"),
         state.db.backend.skip_locked()
     );
     let cooldown_since = to_micros(cooldown_since(state, now));
+    let risk_path = state
+        .db
+        .backend
+        .json_path(&["risk"])
+        .ok_or_else(|| StoreError::corrupt("the path of ai.risk is not a plain path"))?;
     let mut rows = Vec::new();
     for audience in audiences {
         let limit = match audience {
@@ -75,6 +84,7 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
             .bind(limit)
             .bind(cooldown_since)
             .bind(to_micros(active_since(state, now)))
+            .bind(&risk_path)
             .fetch_all(&mut **tx)
             .await?;
         wanted -= found.len() as i64;
@@ -82,13 +92,24 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
     }
     let expires = to_micros(now + state.lease_duration);
     let mut grants = Vec::with_capacity(rows.len());
+    // The team of each real item granted: each may be followed by a gold item (docs/protocol.md,
+    // "Gold items").
+    let mut real_teams = Vec::new();
     for row in rows {
+        if col::<Option<String>>(&row, "gold_id")?.is_none()
+            && let Some(team) = col::<Option<String>>(&row, "team")?
+        {
+            real_teams.push(team);
+        }
         grants.push((
             col::<String>(&row, "id")?,
             LeaseId::new_v7().to_string(),
             col::<i64>(&row, "epoch")? + 1,
             col::<String>(&row, "stage")?,
         ));
+    }
+    for (id, stage) in crate::gold::serve(tx, ctx, &real_teams).await? {
+        grants.push((id, LeaseId::new_v7().to_string(), 1, stage));
     }
     for chunk in grants.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -286,8 +307,8 @@ pub(crate) async fn release(tx: &mut Tx, item_ids: &[String]) -> Result<(), Stor
 /// Puts expired leases back in their audience's work, but only when an active reviewer who may
 /// take the item has room for more work (not one who released it within the cool-down): an idle
 /// queue leaves offline work with its holder. The
-/// next grant bumps the epoch, which fences the old holder out. Returns how many leases were
-/// reclaimed.
+/// next grant bumps the epoch, which fences the old holder out. A gold copy stays with the one
+/// reviewer it was made for. Returns how many leases were reclaimed.
 pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
     let db = &state.db;
     db.write(|mut tx| async move {
@@ -296,6 +317,7 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
         let expired = sqlx::query(&format!(
             "SELECT id, holder, audience, first_approver, team, released_by, released_at FROM items \
              WHERE {OPEN_WORK} AND holder IS NOT NULL AND lease_expires_at < $1 \
+             AND gold_for IS NULL \
              ORDER BY lease_expires_at LIMIT 500{}",
             db.backend.skip_locked()
         ))

@@ -19,6 +19,7 @@ pub mod deadlines;
 pub mod error;
 mod events;
 pub mod feedback;
+pub mod gold;
 pub mod health;
 pub mod history;
 mod http;

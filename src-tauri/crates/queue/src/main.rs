@@ -9,13 +9,13 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
-use countersign_domain::Role;
+use countersign_domain::{NewItem, Role};
 use countersign_queue::callbacks::CallbackAllow;
 use countersign_queue::feedback::FeedbackFormat;
 use countersign_queue::policy::Span;
 use countersign_queue::stats::{Scope, thresholds};
 use countersign_queue::{
-    Clock, Db, Policy, ServeOptions, SystemClock, audit, audit_bundle, auth, feedback, teams,
+    Clock, Db, Policy, ServeOptions, SystemClock, audit, audit_bundle, auth, feedback, gold, teams,
     users, webhook,
 };
 use strum::VariantArray;
@@ -109,6 +109,11 @@ enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+    /// Gold items: items with a known answer that measure the reviewers (docs/protocol.md).
+    Gold {
+        #[command(subcommand)]
+        command: GoldCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -135,6 +140,20 @@ struct ReportArgs {
     policy: Option<PathBuf>,
     #[command(flatten)]
     database: DatabaseArg,
+}
+
+#[derive(Subcommand)]
+enum GoldCommand {
+    /// Add the gold items in FILE: one submission with `gold`, or a JSON array of them.
+    Add {
+        file: PathBuf,
+        /// The routing policy the queue serves with (its rules and [teams.NAME] gold rates);
+        /// unset: the built-in policy.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -502,6 +521,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 print!("{}", thresholds::table(&found));
             }
         }
+        Command::Gold {
+            command:
+                GoldCommand::Add {
+                    file,
+                    policy,
+                    database,
+                },
+        } => add_gold(&file, policy.as_deref(), open(&database).await?).await?,
         Command::Openapi => {
             let document = countersign_queue::openapi_document()
                 .to_pretty_json()
@@ -529,6 +556,52 @@ async fn set_disabled(db: Db, name: &str, disabled: bool) -> Result<()> {
         "user {name} {}",
         if disabled { "disabled" } else { "enabled" }
     );
+    Ok(())
+}
+
+/// Adds the gold items of `file` by the rule `POST /v1/items` applies to an admin's (the actor in
+/// the audit log is `cli`): all are read and checked first; then each is added in turn.
+async fn add_gold(file: &std::path::Path, policy: Option<&std::path::Path>, db: Db) -> Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let shape = || {
+        format!(
+            "{} holds no gold submission, nor an array of them",
+            file.display()
+        )
+    };
+    let items: Vec<NewItem> = match serde_json::from_str(&text).with_context(shape)? {
+        serde_json::Value::Array(items) => serde_json::from_value(serde_json::Value::Array(items)),
+        item => serde_json::from_value(item).map(|item| vec![item]),
+    }
+    .with_context(shape)?;
+    for new in &items {
+        new.validate()
+            .with_context(|| format!("gold item {:?}", new.external_id))?;
+        if new.gold.is_none() {
+            anyhow::bail!(
+                "{:?} has no `gold`: real work comes from producers",
+                new.external_id
+            );
+        }
+    }
+    let policy = match policy {
+        Some(path) => Policy::load(path)?,
+        None => Policy::builtin(),
+    };
+    policy.check_teams(&db).await?;
+    let state = countersign_queue::AppState::new(db, policy, Arc::new(SystemClock));
+    for new in &items {
+        let added = gold::add(&state, CLI_ACTOR, new)
+            .await
+            .with_context(|| format!("gold item {:?}", new.external_id))?;
+        let done = if added.created {
+            "added"
+        } else {
+            "already added"
+        };
+        eprintln!("gold item {} ({}) {done}", new.external_id, added.item.id);
+    }
     Ok(())
 }
 

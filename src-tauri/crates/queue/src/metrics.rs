@@ -34,6 +34,8 @@ pub struct Metrics {
     decisions: Family<Labels, Counter>,
     overrides: Family<Labels, Counter>,
     sla_breaches: Family<Labels, Counter>,
+    /// Scored answers on gold items by result (docs/protocol.md, "Gold items").
+    gold_answers: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -108,6 +110,12 @@ impl Default for Metrics {
             "Items decided after their due_at, by team (team=\"\": no team), as of the scrape",
             sla_breaches.clone(),
         );
+        let gold_answers = Family::<Labels, Counter>::default();
+        registry.register(
+            "gold_answers",
+            "Scored decisions on gold items by result (correct, incorrect, escalated)",
+            gold_answers.clone(),
+        );
         Metrics {
             registry,
             queue_depth,
@@ -124,6 +132,7 @@ impl Default for Metrics {
             decisions,
             overrides,
             sla_breaches,
+            gold_answers,
         }
     }
 }
@@ -150,6 +159,12 @@ impl Metrics {
         };
         self.mutations
             .get_or_create(&vec![("status", status.to_owned())])
+            .inc();
+    }
+
+    pub fn gold_answer(&self, result: countersign_domain::GoldResult) {
+        self.gold_answers
+            .get_or_create(&vec![("result", result.as_str().to_owned())])
             .inc();
     }
 

@@ -37,6 +37,23 @@ pub struct Policy {
     /// The error rate of auto-approvals the threshold report aims below, unless a rule sets its own.
     #[serde(default = "default_target_error")]
     pub target_error: f64,
+    /// Settings per team, `[teams.NAME]` (docs/protocol.md, "Gold items"): the gold rate and the
+    /// minimum gold accuracy.
+    #[serde(default)]
+    pub teams: std::collections::BTreeMap<String, TeamPolicy>,
+}
+
+/// A team's `[teams.NAME]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamPolicy {
+    /// About this fraction of the real work granted to each member is followed by a gold item.
+    #[serde(default)]
+    pub gold_rate: Option<f64>,
+    /// Below this gold accuracy (the Wilson interval's upper bound below it), the team's seniors
+    /// are told and high-risk items of that kind skip the reviewer until they recover.
+    #[serde(default)]
+    pub min_gold_accuracy: Option<f64>,
 }
 
 fn default_lease_seconds() -> u64 {
@@ -270,6 +287,22 @@ impl Policy {
         if !valid_target_error(self.target_error) {
             return Err(TARGET_ERROR_RULE.into());
         }
+        for (team, settings) in &self.teams {
+            if !crate::teams::valid_name(team) {
+                return Err(format!("[teams.{team}]: {}", crate::teams::NAME_RULE));
+            }
+            for (key, value) in [
+                ("gold_rate", settings.gold_rate),
+                ("min_gold_accuracy", settings.min_gold_accuracy),
+            ] {
+                if value.is_some_and(|value| !(0.0..=1.0).contains(&value)) {
+                    return Err(format!(
+                        "[teams.{team}]: {key} must be between 0 and 1, got {}",
+                        value.unwrap_or_default()
+                    ));
+                }
+            }
+        }
         let mut names = HashSet::new();
         for rule in &self.rules {
             if rule.name.trim().is_empty() {
@@ -404,6 +437,11 @@ impl Policy {
             })
             .find_map(|rule| rule.target_error)
             .unwrap_or(self.target_error)
+    }
+
+    /// The `[teams.NAME]` settings of `team`, when the policy has them.
+    pub fn team(&self, team: &str) -> Option<&TeamPolicy> {
+        self.teams.get(team)
     }
 
     /// Each team a rule names, with the first rule naming it.
@@ -711,6 +749,16 @@ mod tests {
                 "[[rules]]\nname = \"a\"\nroute = \"auto_approved\"\ntarget_error = 0",
                 "target_error must be above 0",
             ),
+            (
+                "[teams.fraud]\ngold_rate = 1.5",
+                "gold_rate must be between 0 and 1",
+            ),
+            (
+                "[teams.fraud]\nmin_gold_accuracy = -0.1",
+                "min_gold_accuracy must be between 0 and 1",
+            ),
+            ("[teams.fraud]\ngold_ratio = 0.1", "not valid TOML"),
+            ("[teams.Fraud]\ngold_rate = 0.1", "team names"),
         ] {
             let error = Policy::parse(text, "p.toml").expect_err(text).to_string();
             assert!(error.contains(fragment), "{error}");

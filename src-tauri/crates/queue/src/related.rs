@@ -80,7 +80,7 @@ pub async fn related(
                  AS last_action, \
                  (SELECT d.at FROM decisions d WHERE d.item_id = i.id ORDER BY d.seq DESC LIMIT 1) \
                  AS last_at \
-                 FROM items i WHERE i.kind = $1 AND i.id <> $2 AND lower({}) = lower($4)",
+                 FROM items i WHERE i.kind = $1 AND i.id <> $2 AND i.gold_id IS NULL AND lower({}) = lower($4)",
                 db.backend.json_text(&format!("i.{column}"), "$3")
             );
             if !admin {

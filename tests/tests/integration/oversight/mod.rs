@@ -3,3 +3,4 @@
 
 mod analytics;
 mod audit_sample;
+mod gold;

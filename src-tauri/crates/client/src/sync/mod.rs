@@ -532,7 +532,9 @@ async fn listen_for_events(engine: SyncEngine, wake: Arc<Notify>) {
                                     .notify_event(&event.data, plan::NotifyRequest::mention)
                                     .await;
                             }
-                            Some(EventName::Items) | None => {}
+                            // A `gold_alert` is for the seniors' analytics view (docs/protocol.md,
+                            // "Gold items"), which reads `GET /v1/stats/gold`; it raises no notice here.
+                            Some(EventName::Items | EventName::GoldAlert) | None => {}
                         },
                         Ok(None) => break,
                         Err(error) => {

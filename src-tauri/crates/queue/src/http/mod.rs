@@ -2,6 +2,7 @@
 
 mod admin;
 mod extract;
+mod gold;
 mod kinds;
 mod signing;
 /// `GET /v1/stats/...`: the oversight reports.
@@ -189,9 +190,19 @@ async fn create_user(
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn submit_item(
     State(state): State<AppState>,
-    Producer(caller): Producer,
+    ProducerOrAdmin(caller): ProducerOrAdmin,
     Body(new): Body<NewItem>,
 ) -> Result<(StatusCode, Json<Item>), ApiError> {
+    // Producers submit real work, admins gold items only (docs/protocol.md, "Gold items").
+    match (caller.role, new.gold.is_some()) {
+        (Role::Admin, false) => {
+            return Err(ApiError::forbidden(
+                "admins submit gold items only (with `gold`); real work comes from producers",
+            ));
+        }
+        (Role::Producer, true) => return Err(gold::needs_admin()),
+        _ => {}
+    }
     new.validate()
         .map_err(|error| ApiError::validation(ApiErrorCode::InvalidItem, error.to_string()))?;
     if let Some(url) = &new.callback_url
@@ -201,6 +212,9 @@ async fn submit_item(
             ApiErrorCode::CallbackUrlNotAllowed,
             format!("callback_url {url:?} is outside this service's --callback-allow list"),
         ));
+    }
+    if caller.role == Role::Admin {
+        return gold::submit(state, caller, new).await;
     }
     let submitted = detached({
         let state = state.clone();
@@ -353,7 +367,8 @@ async fn push(
 #[derive(ToSchema)]
 #[allow(dead_code)] // documents the stream's shape in /openapi.json; events are written by axum
 struct ServerSentEvent {
-    /// `assignments` (pull now), `items` (a producer's item may be decided) or `escalation`.
+    /// `assignments` (pull now), `items` (a producer's item may be decided), `escalation`,
+    /// `mention` or `gold_alert` (a senior's team member fell below the gold minimum).
     event: String,
     /// `{}`; for `escalation`, an `EscalationNotice`.
     data: String,
@@ -387,6 +402,11 @@ async fn events(
                         Err(_) => vec![pull_event()],
                     }
                 }
+                Wake::GoldAlert(notice) => vec![
+                    Event::default()
+                        .event(EventName::GoldAlert.as_str())
+                        .data(notice),
+                ],
                 Wake::Mentioned(notice) => {
                     let named = Event::default().event(EventName::Mention.as_str());
                     // Not expected to fail for a plain struct; the comment stays in the history.
@@ -551,9 +571,10 @@ impl utoipa::Modify for BearerAuth {
         pull, push, events, audit_log, export_feedback, item_history,
         signing::set_signing_pin, signing::register_signing_key, signing::unlock_signing,
         stats::overview,
-        stats::thresholds),
-    // The `escalation` event's data: not a request or response body, so named here.
-    components(schemas(EscalationNotice, MentionNotice)),
+        stats::thresholds,
+        gold::gold_stats),
+    // The `escalation`, `mention` and `gold_alert` events' data: not request or response bodies, so named here.
+    components(schemas(EscalationNotice, MentionNotice, countersign_domain::GoldAlert)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -598,6 +619,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/stats/overview", get(stats::overview))
         .route("/v1/stats/thresholds", get(stats::thresholds))
+        .route("/v1/stats/gold", get(gold::gold_stats))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

@@ -8,7 +8,7 @@ use countersign_domain::{
     Action, ClientId, EscalationNotice, Mutation, MutationId, MutationResult, MutationStatus,
     PushResponse, ResultCode, SignatureManifest,
 };
-use countersign_domain::{AuditAction, Item, MentionNotice};
+use countersign_domain::{AuditAction, Item, ItemStatus, MentionNotice};
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
@@ -28,7 +28,7 @@ use crate::error::StoreError;
 use crate::events::Recipients;
 use crate::items::{self, ItemRow};
 use crate::signing::{self, Signer};
-use crate::{audit_sample, comments, kinds, leases, webhook};
+use crate::{audit_sample, comments, gold, kinds, leases, webhook};
 
 /// Mutations accepted in one push.
 pub const MAX_MUTATIONS_PER_PUSH: usize = 500;
@@ -266,6 +266,7 @@ async fn apply_batch(
     let mut recorded_mutations: Vec<Mutation> = Vec::new();
     // Audit verdicts: kept apart from the decisions, never sent to the producer.
     let mut audit_verdicts: Vec<Mutation> = Vec::new();
+    let mut gold_answers: Vec<gold::Answer> = Vec::new();
     for mutation in mutations {
         let item_id = mutation.item_id.to_string();
         if mutation.action == Action::Comment {
@@ -346,24 +347,49 @@ async fn apply_batch(
         data["correction"] = json!(recorded.correction);
         data["patch"] = json!(recorded.patch);
         transition(row, applied, caller, &recorded, now);
+        // A gold copy is scored at its first decision and goes no further: nobody else is told of
+        // it (docs/protocol.md, "Gold items").
+        let gold = row.gold_id.clone();
+        if let Some(gold_id) = &gold
+            && !matches!(applied, Transition::Release | Transition::Comment)
+        {
+            gold_answers.push(gold::Answer {
+                item_id: item_id.clone(),
+                gold_id: gold_id.clone(),
+                kind: row.item.kind.clone(),
+                action: mutation.action,
+                reason_code: mutation.reason_code.clone(),
+            });
+            if !matches!(applied, Transition::Final(_)) {
+                row.item.status = ItemStatus::Cancelled;
+                row.stage = None;
+                row.audience = None;
+            }
+        }
         let action = match applied {
             Transition::Final(outcome) => {
                 data["outcome"] = json!(outcome);
                 if supersedes_timeout {
                     data["supersedes"] = json!("timeout");
                 }
-                decided.push(item_id.clone());
+                if gold.is_none() {
+                    decided.push(item_id.clone());
+                }
                 AuditAction::Decide
             }
             Transition::AwaitSecondApproval => {
                 data["awaiting"] = json!("second_approval");
-                ctx.recipients
-                    .insert(Recipients::work(audience, team.as_deref()));
+                if gold.is_none() {
+                    ctx.recipients
+                        .insert(Recipients::work(audience, team.as_deref()));
+                }
                 AuditAction::Decide
             }
             Transition::Escalate => {
-                ctx.recipients
-                    .insert(Recipients::Escalated(EscalationNotice::of(&row.item)));
+                if gold.is_none() {
+                    ctx.recipients
+                        .insert(Recipients::Escalated(EscalationNotice::of(&row.item)));
+                }
                 AuditAction::Escalate
             }
             Transition::Release => {
@@ -408,6 +434,7 @@ async fn apply_batch(
     for verdict in &audit_verdicts {
         audit_sample::record_verdict(tx, verdict, caller, now).await?;
     }
+    gold::score(tx, ctx, &gold_answers).await?;
     insert_results(tx, client_id, mutations, &results).await?;
     if !changed.is_empty() {
         // The item has left this client; it needs no removal notice for it.
