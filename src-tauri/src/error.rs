@@ -7,6 +7,7 @@ use countersign_client::secrets::CredentialError;
 use countersign_client::session::SessionError;
 use countersign_client::shift::ShiftError;
 use countersign_client::signing::SigningError;
+use countersign_client::stats::StatsError;
 use countersign_client::store::StoreError;
 use countersign_client::views::ViewError;
 use countersign_domain::ApiErrorCode;
@@ -160,6 +161,17 @@ impl From<AdminError> for AppError {
             AdminError::BadInput(_) => ErrorCode::InvalidInput,
             AdminError::UnknownUser(_) => ErrorCode::NotFound,
             AdminError::NotAdmin(_) => ErrorCode::NotAllowed,
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<StatsError> for AppError {
+    fn from(error: StatsError) -> Self {
+        let code = match error {
+            StatsError::Remote(remote) => return remote.into(),
+            StatsError::NotAllowed(_) => ErrorCode::NotAllowed,
+            StatsError::NotSignedIn => ErrorCode::NotSignedIn,
         };
         Self::new(code, error.to_string())
     }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useEffectEvent, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useEffectEvent, useRef, useState } from "react";
 import { toAppError, type Backend } from "./lib/backend";
 import { t } from "./i18n";
 import { BackendContext } from "./lib/backend/context";
@@ -27,6 +27,9 @@ import { ErrorNotice, plainError } from "./features/announce/ErrorNotice";
 import { KeySettingsContext, ShortcutSettings, useKeyPreferences } from "./features/shortcuts/preference";
 import { AdminView } from "./features/admin/AdminView";
 import { ShiftEndDialog, shiftEndedText } from "./features/shift/ShiftEndDialog";
+
+// Loaded the first time it is opened: reviewers, who never see it, never load it or its charts.
+const AnalyticsView = lazy(() => import("./features/analytics/AnalyticsView"));
 
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -67,6 +70,10 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
   const signedIn = !!status?.signed_in_as;
   // An admin's app is the admin view; reviewers and seniors never see it (the server refuses them too).
   const admin = status?.signed_in_as?.role === "admin";
+  // Seniors (their teams) and admins see the analytics; reviewers never (the core and server refuse them too).
+  const mayAnalyse = admin || status?.signed_in_as?.role === "senior";
+  const [analytics, setAnalytics] = useState(false);
+  const showAnalytics = analytics && mayAnalyse;
   const [filters, setFilters] = useState<InboxFilters>(initialFilters);
   const inbox = usePagedInbox(backend, filters, signedIn && !admin);
   const keyPreferences = useKeyPreferences();
@@ -139,6 +146,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     extendUp: () => void extend(-1),
     openRelated: () => void itemRef.current?.openRelated(),
     timeline: () => itemRef.current?.openTimeline(),
+    analytics: () => setAnalytics((a) => !a),
   };
   // One window listener for the app's lifetime, always calling the latest handler: re-adding it on
   // every render could drop a key press that arrives while React runs the effects of a render.
@@ -148,7 +156,8 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     if (!shortcut) return;
     // Outside the review pane (signed out, conflicts open) only the global shortcuts act; Escape only
     // has something to close when the conflicts view is open.
-    if (!shortcut.anywhere && (conflicts || !signedIn || admin)) return;
+    if (!shortcut.anywhere && (conflicts || !signedIn || admin || showAnalytics)) return;
+    if (shortcut.command === "analytics" && !mayAnalyse) return;
     if (shortcut.command === "close" && !conflicts) return;
     if ((shortcut.command === "pageDown" || shortcut.command === "pageUp") && ownsPageKeys(e.target)) return;
     if (shortcut.command !== "close") e.preventDefault();
@@ -201,6 +210,18 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
                 {t("shift.end")}
               </button>
             )}
+            {mayAnalyse && (
+              <button
+                type="button"
+                className="quiet"
+                onClick={() => setAnalytics((a) => !a)}
+                data-testid="open-analytics"
+                aria-pressed={showAnalytics}
+                aria-keyshortcuts={ariaKeys("analytics", keys)}
+              >
+                {t("analytics.open")} <KeyHint command="analytics" />
+              </button>
+            )}
             {!admin && (
               <button type="button" className="quiet" onClick={() => setConflicts((c) => !c)} data-testid="open-conflicts" aria-pressed={conflicts}>
                 {t("app.conflicts")}
@@ -228,6 +249,10 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
           <main className="center-pane" id="review" aria-label={t("app.signIn")}>
             <SignInForm status={status} onStatus={setStatus} />
           </main>
+        ) : showAnalytics ? (
+          <Suspense fallback={<p className="muted">{t("app.loading")}</p>}>
+            <AnalyticsView onClose={() => setAnalytics(false)} />
+          </Suspense>
         ) : status && admin ? (
           <AdminView backend={backend} status={status} now={now} onMessage={(text) => announce(text)} />
         ) : (

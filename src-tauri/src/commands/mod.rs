@@ -4,6 +4,8 @@ pub mod admin;
 pub mod desk;
 pub mod inbox;
 pub mod session;
+/// The analytics view's reports (seniors and admins).
+pub mod stats;
 pub mod story;
 
 /// Declares the handler and, for the test below, the names it answers, from one list of commands.
@@ -53,6 +55,7 @@ commands!(
     story::item_history,
     story::comment,
     session::set_signing_pin,
+    stats::stats_overview,
 );
 
 #[cfg(test)]

@@ -27,6 +27,8 @@ pub mod secrets;
 pub mod session;
 pub mod shift;
 pub mod signing;
+/// The analytics view's reports, for seniors and admins.
+pub mod stats;
 pub mod status;
 pub mod store;
 pub mod story;

@@ -9,9 +9,9 @@ use countersign_domain::GoldReport;
 use countersign_domain::ItemHistory;
 use countersign_domain::kind::KindList;
 use countersign_domain::{
-    ApiErrorCode, ErrorBody, EventName, IssuedToken, ItemId, Me, PullRequest, PullResponse,
-    PushRequest, PushResponse, QueueHealth, RelatedItems, SigningKeyRegistered, SigningKeyRequest,
-    SigningPinRequest, ThresholdReport, TokenRequest, UserSummary,
+    ApiErrorCode, ErrorBody, EventName, IssuedToken, ItemId, Me, Overview, PullRequest,
+    PullResponse, PushRequest, PushResponse, QueueHealth, RelatedItems, SigningKeyRegistered,
+    SigningKeyRequest, SigningPinRequest, ThresholdReport, TokenRequest, UserSummary,
 };
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -407,6 +407,12 @@ impl QueueClient {
     /// seniors get their teams', admins everyone's.
     pub async fn gold_stats(&self) -> Result<GoldReport, RemoteError> {
         self.call::<(), _>(Method::GET, self.url("v1/stats/gold")?, None)
+            .await
+    }
+
+    /// `GET /v1/stats/overview` over the queue's default window.
+    pub async fn stats_overview(&self) -> Result<Overview, RemoteError> {
+        self.call::<(), _>(Method::GET, self.url("v1/stats/overview")?, None)
             .await
     }
 

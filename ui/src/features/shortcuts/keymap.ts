@@ -10,7 +10,7 @@ export type ItemCommand = "approve" | "edit" | "reject" | "escalate" | "release"
 export type ReadCommand = "pageDown" | "pageUp" | "nextSection" | "previousSection";
 /** The inbox's: focus the search box, select rows for a bulk decision, open a related case, open the item's timeline. */
 export type DeskCommand = "search" | "select" | "extendDown" | "extendUp" | "openRelated" | "timeline";
-export type Command = ItemCommand | ReadCommand | DeskCommand | "next" | "previous" | "undo" | "conflicts" | "theme" | "help" | "confirm" | "close";
+export type Command = ItemCommand | ReadCommand | DeskCommand | "next" | "previous" | "undo" | "conflicts" | "theme" | "help" | "confirm" | "close" | "analytics";
 
 export interface Binding {
   command: Command;
@@ -46,6 +46,8 @@ export const KEYMAP: readonly Binding[] = [
   { command: "confirm", keys: ["Ctrl+Enter"], inPanel: true },
   { command: "close", keys: ["Escape"], global: true },
   { command: "timeline", keys: ["h"] },
+  /** Opens or closes the analytics view (seniors and admins only). */
+  { command: "analytics", keys: ["g"], global: true },
 ];
 
 /** The commands a reviewer may give another key; confirming and closing stay on Ctrl+Enter and Esc. */

@@ -24,6 +24,7 @@ import type { BulkDecision } from "./generated/BulkDecision";
 import type { BulkOutcome } from "./generated/BulkOutcome";
 import type { BulkSkip } from "./generated/BulkSkip";
 import type { RelatedCases } from "./generated/RelatedCases";
+import type { Overview } from "./generated/Overview";
 import type { SavedView } from "./generated/SavedView";
 import type { SavedViewCount } from "./generated/SavedViewCount";
 import type { SearchPage } from "./generated/SearchPage";
@@ -82,6 +83,8 @@ export interface Backend {
   comment(itemId: string, text: string): Promise<LocalComment>;
   notificationPreferences(): Promise<NotificationPreferences>;
   setNotificationPreferences(preferences: NotificationPreferences): Promise<NotificationPreferences>;
+  /** The analytics overview (seniors: their teams; admins: everything; others `not_allowed`). */
+  statsOverview(): Promise<Overview>;
   onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten>;
   onInboxChanged(handler: () => void): Promise<Unlisten>;
   /** The reviewer clicked a desktop notification; the shell has brought the window forward. */

@@ -5,6 +5,7 @@ import { assignmentFrom, type NewItem, type SampleAssignment } from "./fakeItems
 import { DEMO_KINDS, HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData";
 import { identifiersOf, matchItem, parseSearch } from "./fakeSearch";
 import { FakeViews } from "./fakeViews";
+import { sampleOverview } from "./fakeStats";
 import { needsSignOff } from "./signOff";
 import { STAGE_ACTIONS } from "./generated/stageActions";
 import type {
@@ -638,6 +639,15 @@ export class FakeBackend implements Backend {
     return this.tick("queue_health", [], () => {
       this.requireAdmin();
       return this.people.health(this.opts.now());
+    });
+  }
+
+  statsOverview() {
+    return this.tick("stats_overview", [], () => {
+      this.requireSignedIn();
+      const role = this.status.signed_in_as?.role;
+      if (role !== "senior" && role !== "admin") throw new BackendError("not_allowed", "the analytics are for seniors and admins");
+      return sampleOverview(this.opts.now());
     });
   }
 

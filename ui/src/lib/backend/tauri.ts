@@ -25,6 +25,7 @@ import type { BulkDecision } from "./generated/BulkDecision";
 import type { BulkOutcome } from "./generated/BulkOutcome";
 import type { BulkSkip } from "./generated/BulkSkip";
 import type { RelatedCases } from "./generated/RelatedCases";
+import type { Overview } from "./generated/Overview";
 import type { ItemStory } from "./generated/ItemStory";
 import type { LocalComment } from "./generated/LocalComment";
 import type { SavedView } from "./generated/SavedView";
@@ -96,6 +97,9 @@ export class TauriBackend implements Backend {
   }
   queueHealth() {
     return call<QueueHealth>("queue_health");
+  }
+  statsOverview() {
+    return call<Overview>("stats_overview");
   }
   shiftItems() {
     return call<number>("shift_items");

@@ -74,3 +74,10 @@ export type { StorySource } from "./generated/StorySource";
 
 /** The most characters a comment may have (the domain crate's COMMENT_MAX_CHARS; docs/protocol.md, "Comments"). */
 export const COMMENT_MAX_CHARS = 4000;
+export type { RateEstimate } from "./generated/RateEstimate";
+export type { Overview } from "./generated/Overview";
+export type { ThroughputDay } from "./generated/ThroughputDay";
+export type { SlaCompliance } from "./generated/SlaCompliance";
+export type { OverrideRates } from "./generated/OverrideRates";
+export type { OverrideRate } from "./generated/OverrideRate";
+export type { CalibrationPoint } from "./generated/CalibrationPoint";

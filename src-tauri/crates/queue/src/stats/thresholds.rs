@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use countersign_domain::estimate::confidence_band;
 use countersign_domain::{
-    Action, AiProposal, AuditErrorRate, ItemStatus, Outcome, RateEstimate, Route,
-    ShadowRuleReport, THRESHOLD_GRID, ThresholdRecommendation, ThresholdReport,
+    Action, AiProposal, AuditErrorRate, ItemStatus, Outcome, RateEstimate, Route, ShadowRuleReport,
+    THRESHOLD_GRID, ThresholdRecommendation, ThresholdReport,
 };
 
 use super::{Scope, bind_teams};

@@ -1,0 +1,59 @@
+//! The analytics view's reports (docs/protocol.md, "Statistics endpoints"): seniors (their teams)
+//! and admins only. The core refuses anyone else before asking the queue, which refuses them too.
+
+use countersign_domain::{Overview, Role};
+
+use crate::remote::RemoteError;
+use crate::session::Session;
+
+/// Why a report was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum StatsError {
+    /// Reviewers and producers see no statistics (the queue's 403 too).
+    #[error("the analytics are for seniors and admins: {0}")]
+    NotAllowed(String),
+    #[error("sign in to the queue to read its analytics")]
+    NotSignedIn,
+    #[error(transparent)]
+    Remote(RemoteError),
+}
+
+impl From<RemoteError> for StatsError {
+    fn from(error: RemoteError) -> Self {
+        match error {
+            RemoteError::Forbidden { message, .. } => StatsError::NotAllowed(message),
+            other => StatsError::Remote(other),
+        }
+    }
+}
+
+/// Whether `role` may read statistics: the same rule as the queue's (seniors and admins).
+pub fn may_read(role: Role) -> bool {
+    matches!(role, Role::Senior | Role::Admin)
+}
+
+/// `GET /v1/stats/overview` over the queue's default window (30 days), for the signed-in user.
+pub async fn overview(session: &Session) -> Result<Overview, StatsError> {
+    let me = session.me.as_ref().ok_or(StatsError::NotSignedIn)?;
+    if !may_read(me.role) {
+        return Err(StatsError::NotAllowed(format!(
+            "{} is signed in as a {}",
+            me.name, me.role
+        )));
+    }
+    let remote = session.remote.as_ref().ok_or(StatsError::NotSignedIn)?;
+    Ok(remote.stats_overview().await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_seniors_and_admins_read_statistics() {
+        assert!(may_read(Role::Senior));
+        assert!(may_read(Role::Admin));
+        assert!(!may_read(Role::Reviewer));
+        assert!(!may_read(Role::Producer));
+    }
+}
