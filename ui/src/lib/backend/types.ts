@@ -74,3 +74,8 @@ export type { StorySource } from "./generated/StorySource";
 
 /** The most characters a comment may have (the domain crate's COMMENT_MAX_CHARS; docs/protocol.md, "Comments"). */
 export const COMMENT_MAX_CHARS = 4000;
+export type { RateEstimate } from "./generated/RateEstimate";
+export type { ThresholdReport } from "./generated/ThresholdReport";
+export type { AuditErrorRate } from "./generated/AuditErrorRate";
+export type { ThresholdRecommendation } from "./generated/ThresholdRecommendation";
+export type { ShadowRuleReport } from "./generated/ShadowRuleReport";
