@@ -28,6 +28,9 @@ mod tests {
         RemovalReason, ResultCode, Risk, Role, Route, Signal, Stage, TokenRequest, UserSummary,
     };
     use countersign_domain::{AuditAction, HistoryEntry, RateEstimate};
+    use countersign_domain::{
+        AuditErrorRate, ShadowRuleReport, ThresholdRecommendation, ThresholdReport,
+    };
     use strum::VariantArray;
     use ts_rs::TS;
 
@@ -120,6 +123,10 @@ mod tests {
             HistoryEntry,
             AuditAction,
             RateEstimate,
+            ThresholdReport,
+            AuditErrorRate,
+            ThresholdRecommendation,
+            ShadowRuleReport,
         );
         // The stage rule as data, so the UI's fake backend and tests offer what the core offers.
         let table: Vec<String> = Stage::VARIANTS

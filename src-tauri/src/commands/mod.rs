@@ -5,6 +5,7 @@ pub mod desk;
 pub mod inbox;
 pub mod session;
 pub mod story;
+pub mod thresholds;
 
 /// Declares the handler and, for the test below, the names it answers, from one list of commands.
 macro_rules! commands {
@@ -53,6 +54,7 @@ commands!(
     story::item_history,
     story::comment,
     session::set_signing_pin,
+    thresholds::thresholds_report,
 );
 
 #[cfg(test)]
