@@ -30,6 +30,7 @@ mod tests {
     use countersign_domain::{AuditAction, HistoryEntry, RateEstimate};
     use countersign_domain::{
         CalibrationPoint, OverrideRate, OverrideRates, Overview, SlaCompliance, ThroughputDay,
+        AuditErrorRate, ShadowRuleReport, ThresholdRecommendation, ThresholdReport,
     };
     use strum::VariantArray;
     use ts_rs::TS;
@@ -129,6 +130,10 @@ mod tests {
             OverrideRates,
             OverrideRate,
             CalibrationPoint,
+            ThresholdReport,
+            AuditErrorRate,
+            ThresholdRecommendation,
+            ShadowRuleReport,
         );
         // The stage rule as data, so the UI's fake backend and tests offer what the core offers.
         let table: Vec<String> = Stage::VARIANTS

@@ -7,6 +7,7 @@ pub mod session;
 /// The analytics view's reports (seniors and admins).
 pub mod stats;
 pub mod story;
+pub mod thresholds;
 
 /// Declares the handler and, for the test below, the names it answers, from one list of commands.
 macro_rules! commands {
@@ -56,6 +57,7 @@ commands!(
     story::comment,
     session::set_signing_pin,
     stats::stats_overview,
+    thresholds::thresholds_report,
 );
 
 #[cfg(test)]

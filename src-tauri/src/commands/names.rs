@@ -36,4 +36,5 @@ const COMMANDS: &[&str] = &[
     "comment",
     "set_signing_pin",
     "stats_overview",
+    "thresholds_report",
 ];

@@ -108,7 +108,7 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
   };
 
   const set = <K extends keyof InboxFilters>(key: K, value: InboxFilters[K]) => onFilters({ ...filters, [key]: value });
-  const totalOpen = inbox.counts.review + inbox.counts.escalation + inbox.counts.second_approval;
+  const totalOpen = inbox.counts.review + inbox.counts.escalation + inbox.counts.second_approval + inbox.counts.audit;
 
   return (
     <nav className="inbox" aria-label={t("inbox.label")}>
@@ -119,7 +119,7 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
         inputRef={searchRef}
       />
       <div className="stage-tabs" role="group" aria-label={t("inbox.stage")}>
-        {([null, "review", "escalation", "second_approval"] as (Stage | null)[]).map((stage) => (
+        {([null, "review", "escalation", "second_approval", "audit"] as (Stage | null)[]).map((stage) => (
           <button
             key={stage ?? "all"}
             type="button"

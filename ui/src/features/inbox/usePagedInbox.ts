@@ -55,7 +55,7 @@ export interface PagedInbox {
 
 /** The inbox as pages of a filtered, sorted query; the backend does the filtering. */
 export function usePagedInbox(backend: Backend, filters: InboxFilters, enabled = true): PagedInbox {
-  const [state, setState] = useState({ total: 0, counts: { review: 0, escalation: 0, second_approval: 0 }, loaded: false, error: null as AppError | null, version: 0, arrivals: 0 });
+  const [state, setState] = useState({ total: 0, counts: { review: 0, escalation: 0, second_approval: 0, audit: 0 }, loaded: false, error: null as AppError | null, version: 0, arrivals: 0 });
   const cache = useRef(new PageCache<InboxRow>(PAGE_SIZE));
   const generation = useRef(0);
   const range = useRef<[number, number]>([0, 30]);

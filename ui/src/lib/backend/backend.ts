@@ -29,6 +29,7 @@ import type { SavedView } from "./generated/SavedView";
 import type { SavedViewCount } from "./generated/SavedViewCount";
 import type { SearchPage } from "./generated/SearchPage";
 import type { ViewFilter } from "./generated/ViewFilter";
+import type { ThresholdReport } from "./generated/ThresholdReport";
 import type { ItemStory } from "./generated/ItemStory";
 import type { LocalComment } from "./generated/LocalComment";
 
@@ -89,6 +90,8 @@ export interface Backend {
   onInboxChanged(handler: () => void): Promise<Unlisten>;
   /** The reviewer clicked a desktop notification; the shell has brought the window forward. */
   onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten>;
+  /** The threshold report of audited auto-approvals and shadow rules (seniors and admins). */
+  thresholdsReport(): Promise<ThresholdReport>;
 }
 
 export class BackendError extends Error {

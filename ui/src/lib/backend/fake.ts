@@ -1,6 +1,7 @@
 import { BackendError, type Backend, type Unlisten } from "./backend";
 import { FakeDirectory } from "./fakeAdmin";
 import { FakeStories } from "./fakeStory";
+import { fakeThresholdReport } from "./fakeThresholds";
 import { assignmentFrom, type NewItem, type SampleAssignment } from "./fakeItems";
 import { DEMO_KINDS, HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData";
 import { identifiersOf, matchItem, parseSearch } from "./fakeSearch";
@@ -287,7 +288,7 @@ export class FakeBackend implements Backend {
         rows.sort(comparator(query.sort));
         this.sortedCache = { key, version: this.version, rows };
       }
-      const counts = { review: 0, escalation: 0, second_approval: 0 };
+      const counts = { review: 0, escalation: 0, second_approval: 0, audit: 0 };
       for (const s of this.summaries) if (s.status === "open") counts[s.stage]++;
       const limit = Math.min(Math.max(query.limit, 1), 1000);
       return { rows: rows.slice(query.offset, query.offset + limit).map((r) => ({ ...r })), total: rows.length, counts };
@@ -367,6 +368,7 @@ export class FakeBackend implements Backend {
     if (!summary || summary.removed_reason) return "not_held";
     if (summary.status !== "open" && summary.status !== "rejected") return "already_decided";
     if (summary.stage === "second_approval") return "second_approval";
+    if (summary.stage === "audit") return "audit";
     if (action !== "approve") return null;
     return needsSignOff(this.itemFor(itemId)) ? "sign_off" : null;
   }
@@ -713,6 +715,13 @@ export class FakeBackend implements Backend {
   async onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten> {
     this.noticeListeners.add(handler);
     return () => this.noticeListeners.delete(handler);
+  }
+
+  thresholdsReport() {
+    return this.tick("thresholds_report", [], () => {
+      this.requireSignedIn();
+      return fakeThresholdReport(this.status.signed_in_as);
+    });
   }
 
   /** Plays the reviewer clicking a desktop notification. */

@@ -32,6 +32,7 @@ import type { SavedView } from "./generated/SavedView";
 import type { SavedViewCount } from "./generated/SavedViewCount";
 import type { SearchPage } from "./generated/SearchPage";
 import type { ViewFilter } from "./generated/ViewFilter";
+import type { ThresholdReport } from "./generated/ThresholdReport";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -151,6 +152,9 @@ export class TauriBackend implements Backend {
   }
   async onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten> {
     return listen<NoticeTarget>("notice-clicked", (event) => handler(event.payload));
+  }
+  thresholdsReport() {
+    return call<ThresholdReport>("thresholds_report");
   }
 }
 

@@ -81,3 +81,7 @@ export type { SlaCompliance } from "./generated/SlaCompliance";
 export type { OverrideRates } from "./generated/OverrideRates";
 export type { OverrideRate } from "./generated/OverrideRate";
 export type { CalibrationPoint } from "./generated/CalibrationPoint";
+export type { ThresholdReport } from "./generated/ThresholdReport";
+export type { AuditErrorRate } from "./generated/AuditErrorRate";
+export type { ThresholdRecommendation } from "./generated/ThresholdRecommendation";
+export type { ShadowRuleReport } from "./generated/ShadowRuleReport";

@@ -3,4 +3,4 @@
 /**
  * Which step of review an assignment is for.
  */
-export type Stage = "review" | "escalation" | "second_approval";
+export type Stage = "review" | "escalation" | "second_approval" | "audit";

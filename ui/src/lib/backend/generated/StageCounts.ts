@@ -3,4 +3,8 @@
 /**
  * Open assignments (nothing decided yet) per review stage: the inbox's tabs.
  */
-export type StageCounts = { review: number, escalation: number, second_approval: number, };
+export type StageCounts = { review: number, escalation: number, second_approval: number, 
+/**
+ * Audits of auto-approved items (docs/protocol.md, "Audited auto-approvals and thresholds").
+ */
+audit: number, };

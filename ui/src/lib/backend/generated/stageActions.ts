@@ -6,4 +6,5 @@ export const STAGE_ACTIONS: Record<Stage, Action[]> = {
   review: ["approve","approve_with_edits","reject","escalate","release"],
   escalation: ["approve","approve_with_edits","reject","release"],
   second_approval: ["approve","reject","release"],
+  audit: ["approve","reject","release"],
 };
