@@ -28,6 +28,7 @@ mod tests {
         RemovalReason, ResultCode, Risk, Role, Route, Signal, Stage, TokenRequest, UserSummary,
     };
     use countersign_domain::{AuditAction, HistoryEntry, RateEstimate};
+    use countersign_domain::{GoldAccuracy, GoldReport};
     use strum::VariantArray;
     use ts_rs::TS;
 
@@ -120,6 +121,8 @@ mod tests {
             HistoryEntry,
             AuditAction,
             RateEstimate,
+            GoldReport,
+            GoldAccuracy,
         );
         // The stage rule as data, so the UI's fake backend and tests offer what the core offers.
         let table: Vec<String> = Stage::VARIANTS

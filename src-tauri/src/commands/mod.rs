@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod desk;
+pub mod gold;
 pub mod inbox;
 pub mod session;
 pub mod story;
@@ -53,6 +54,7 @@ commands!(
     story::item_history,
     story::comment,
     session::set_signing_pin,
+    gold::gold_stats,
 );
 
 #[cfg(test)]

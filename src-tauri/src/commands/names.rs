@@ -35,4 +35,5 @@ const COMMANDS: &[&str] = &[
     "item_history",
     "comment",
     "set_signing_pin",
+    "gold_stats",
 ];

@@ -30,6 +30,7 @@ import type { SearchPage } from "./generated/SearchPage";
 import type { ViewFilter } from "./generated/ViewFilter";
 import type { ItemStory } from "./generated/ItemStory";
 import type { LocalComment } from "./generated/LocalComment";
+import type { GoldReport } from "./generated/GoldReport";
 
 export type Unlisten = () => void;
 
@@ -86,6 +87,8 @@ export interface Backend {
   onInboxChanged(handler: () => void): Promise<Unlisten>;
   /** The reviewer clicked a desktop notification; the shell has brought the window forward. */
   onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten>;
+  /** Gold accuracy per reviewer and kind (docs/protocol.md, "Gold items"): seniors' teams, or all for an admin. */
+  goldStats(): Promise<GoldReport>;
 }
 
 export class BackendError extends Error {

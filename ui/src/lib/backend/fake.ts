@@ -1,5 +1,6 @@
 import { BackendError, type Backend, type Unlisten } from "./backend";
 import { FakeDirectory } from "./fakeAdmin";
+import { sampleGoldReport } from "./fakeGold";
 import { FakeStories } from "./fakeStory";
 import { assignmentFrom, type NewItem, type SampleAssignment } from "./fakeItems";
 import { DEMO_KINDS, HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData";
@@ -639,6 +640,10 @@ export class FakeBackend implements Backend {
       this.requireAdmin();
       return this.people.health(this.opts.now());
     });
+  }
+
+  goldStats() {
+    return this.tick("gold_stats", [], () => sampleGoldReport());
   }
 
   private undecided() {

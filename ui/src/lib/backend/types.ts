@@ -74,3 +74,6 @@ export type { StorySource } from "./generated/StorySource";
 
 /** The most characters a comment may have (the domain crate's COMMENT_MAX_CHARS; docs/protocol.md, "Comments"). */
 export const COMMENT_MAX_CHARS = 4000;
+export type { RateEstimate } from "./generated/RateEstimate";
+export type { GoldReport } from "./generated/GoldReport";
+export type { GoldAccuracy } from "./generated/GoldAccuracy";
