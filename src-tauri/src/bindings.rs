@@ -32,6 +32,7 @@ mod tests {
         CalibrationPoint, OverrideRate, OverrideRates, Overview, SlaCompliance, ThroughputDay,
         AuditErrorRate, ShadowRuleReport, ThresholdRecommendation, ThresholdReport,
     };
+    use countersign_domain::{GoldAccuracy, GoldReport};
     use strum::VariantArray;
     use ts_rs::TS;
 
@@ -134,6 +135,8 @@ mod tests {
             AuditErrorRate,
             ThresholdRecommendation,
             ShadowRuleReport,
+            GoldReport,
+            GoldAccuracy,
         );
         // The stage rule as data, so the UI's fake backend and tests offer what the core offers.
         let table: Vec<String> = Stage::VARIANTS

@@ -46,6 +46,8 @@ pub enum EmbeddedError {
     Signing(#[from] SigningError),
     #[error("the built-in demo queue could not store its demo work: {0}")]
     Seed(#[from] ProduceError),
+    #[error("the built-in demo queue could not add its gold items: {0}")]
+    Gold(#[from] countersign_queue::gold::GoldError),
 }
 
 /// Starts the queue on 127.0.0.1 (a free port) over `dir/queue.db`, seeds it, and returns it with the
@@ -73,6 +75,11 @@ pub async fn start(dir: &Path) -> Result<(RunningServer, Token), EmbeddedError> 
     batch.extend(countersign_demo::assistant_items(now));
     let kinds = countersign_demo::demo_kinds();
     items::submit_as_producer(state, DEMO_PRODUCER, &kinds, &batch).await?;
+    // A few gold items, served to the demo reviewer at the demo teams' gold rate, so that the
+    // analytics view has gold answers once they decide (docs/protocol.md, "Gold items").
+    for gold in countersign_demo::gold_items(now) {
+        countersign_queue::gold::add(state, "system", &gold).await?;
+    }
     Ok((server, Token::new(token)))
 }
 

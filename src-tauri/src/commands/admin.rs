@@ -11,7 +11,7 @@ use tauri::State;
 use crate::error::{AppError, ErrorCode};
 use crate::session::Shell;
 
-async fn remote(shell: &Shell) -> Result<QueueClient, AppError> {
+pub(super) async fn remote(shell: &Shell) -> Result<QueueClient, AppError> {
     shell
         .current()
         .await

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod desk;
+pub mod gold;
 pub mod inbox;
 pub mod session;
 /// The analytics view's reports (seniors and admins).
@@ -58,6 +59,7 @@ commands!(
     session::set_signing_pin,
     stats::stats_overview,
     thresholds::thresholds_report,
+    gold::gold_stats,
 );
 
 #[cfg(test)]

@@ -37,4 +37,5 @@ const COMMANDS: &[&str] = &[
     "set_signing_pin",
     "stats_overview",
     "thresholds_report",
+    "gold_stats",
 ];

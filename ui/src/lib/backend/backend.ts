@@ -32,6 +32,7 @@ import type { ViewFilter } from "./generated/ViewFilter";
 import type { ThresholdReport } from "./generated/ThresholdReport";
 import type { ItemStory } from "./generated/ItemStory";
 import type { LocalComment } from "./generated/LocalComment";
+import type { GoldReport } from "./generated/GoldReport";
 
 export type Unlisten = () => void;
 
@@ -92,6 +93,8 @@ export interface Backend {
   onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten>;
   /** The threshold report of audited auto-approvals and shadow rules (seniors and admins). */
   thresholdsReport(): Promise<ThresholdReport>;
+  /** Gold accuracy per reviewer and kind (docs/protocol.md, "Gold items"): seniors' teams, or all for an admin. */
+  goldStats(): Promise<GoldReport>;
 }
 
 export class BackendError extends Error {

@@ -1,5 +1,6 @@
 import { BackendError, type Backend, type Unlisten } from "./backend";
 import { FakeDirectory } from "./fakeAdmin";
+import { sampleGoldReport } from "./fakeGold";
 import { FakeStories } from "./fakeStory";
 import { fakeThresholdReport } from "./fakeThresholds";
 import { assignmentFrom, type NewItem, type SampleAssignment } from "./fakeItems";
@@ -651,6 +652,10 @@ export class FakeBackend implements Backend {
       if (role !== "senior" && role !== "admin") throw new BackendError("not_allowed", "the analytics are for seniors and admins");
       return sampleOverview(this.opts.now());
     });
+  }
+
+  goldStats() {
+    return this.tick("gold_stats", [], () => sampleGoldReport());
   }
 
   private undecided() {

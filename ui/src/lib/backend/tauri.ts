@@ -1,6 +1,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { BackendError, toAppError, type Backend, type Unlisten } from "./backend";
+import type { GoldReport } from "./generated/GoldReport";
 import type {
   AppStatus,
   AssignmentView,
@@ -101,6 +102,10 @@ export class TauriBackend implements Backend {
   }
   statsOverview() {
     return call<Overview>("stats_overview");
+  }
+
+  goldStats() {
+    return call<GoldReport>("gold_stats");
   }
   shiftItems() {
     return call<number>("shift_items");

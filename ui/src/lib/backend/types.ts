@@ -85,3 +85,5 @@ export type { ThresholdReport } from "./generated/ThresholdReport";
 export type { AuditErrorRate } from "./generated/AuditErrorRate";
 export type { ThresholdRecommendation } from "./generated/ThresholdRecommendation";
 export type { ShadowRuleReport } from "./generated/ShadowRuleReport";
+export type { GoldReport } from "./generated/GoldReport";
+export type { GoldAccuracy } from "./generated/GoldAccuracy";

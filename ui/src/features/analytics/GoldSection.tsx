@@ -1,0 +1,81 @@
+import { useEffect, useState } from "react";
+import { toAppError, type AppError, type GoldReport, type RateEstimate } from "../../lib/backend";
+import { useBackend } from "../../lib/backend/context";
+import { formatCount, formatPercent } from "../../lib/format";
+import { t } from "../../i18n";
+import { ErrorNotice } from "../announce/ErrorNotice";
+
+/** "78% (71–84%, n=120)", or "not enough data (12 of 30)" (docs/protocol.md, "Statistics"). */
+function formatEstimate(estimate: RateEstimate): string {
+  if (estimate.status === "not_enough_data") {
+    return t("gold.notEnough", { n: formatCount(estimate.trials), needed: formatCount(estimate.needed) });
+  }
+  return t("gold.rate", {
+    rate: formatPercent(estimate.rate),
+    low: formatCount(Math.round(estimate.low * 100)),
+    high: formatCount(Math.round(estimate.high * 100)),
+    n: formatCount(estimate.trials),
+  });
+}
+
+/** Gold accuracy per reviewer and kind (`GET /v1/stats/gold`), for a senior's teams or an admin. */
+export function GoldSection() {
+  const backend = useBackend();
+  const [report, setReport] = useState<GoldReport | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    backend.goldStats().then(
+      (loaded) => live && setReport(loaded),
+      (e: unknown) => live && setError(toAppError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [backend]);
+
+  return (
+    <section aria-labelledby="gold-title" data-testid="gold-section">
+      <h2 id="gold-title">{t("gold.title")}</h2>
+      <p className="muted">{t("gold.hint")}</p>
+      {error && <ErrorNotice error={error} testId="gold-error" />}
+      {report && report.rows.length === 0 && <p className="muted">{t("gold.none")}</p>}
+      {report && report.rows.length > 0 && (
+        <table className="admin-table" data-testid="gold-table">
+          <thead>
+            <tr>
+              <th scope="col">{t("gold.reviewer")}</th>
+              <th scope="col">{t("gold.kind")}</th>
+              <th scope="col">{t("gold.team")}</th>
+              <th scope="col">{t("gold.accuracy")}</th>
+              <th scope="col" className="num">{t("gold.answers")}</th>
+              <th scope="col" className="num">{t("gold.minimum")}</th>
+              <th scope="col">{t("gold.below")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.rows.map((row) => (
+              <tr
+                key={`${row.reviewer}/${row.kind}/${row.team}`}
+                data-testid="gold-row"
+                data-reviewer={row.reviewer}
+                data-below={row.below_minimum}
+              >
+                <th scope="row">{row.reviewer}</th>
+                <td>{row.kind}</td>
+                <td>{row.team}</td>
+                <td data-testid="gold-accuracy">{formatEstimate(row.accuracy)}</td>
+                <td className="num">
+                  {`${formatCount(row.correct)} / ${formatCount(row.incorrect)} / ${formatCount(row.escalated)}`}
+                </td>
+                <td className="num">{row.min_accuracy === null ? t("gold.ok") : formatPercent(row.min_accuracy)}</td>
+                <td className={row.below_minimum ? "overdue" : undefined}>{row.below_minimum ? t("gold.below") : t("gold.ok")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
