@@ -8,9 +8,9 @@ use std::time::Duration;
 use countersign_domain::ItemHistory;
 use countersign_domain::kind::KindList;
 use countersign_domain::{
-    ApiErrorCode, ErrorBody, EventName, IssuedToken, ItemId, Me, PullRequest, PullResponse,
-    PushRequest, PushResponse, QueueHealth, RelatedItems, SigningKeyRegistered, SigningKeyRequest,
-    SigningPinRequest, TokenRequest, UserSummary,
+    ApiErrorCode, BlindReport, ErrorBody, EventName, IssuedToken, ItemId, Me, PullRequest,
+    PullResponse, PushRequest, PushResponse, QueueHealth, RelatedItems, SigningKeyRegistered,
+    SigningKeyRequest, SigningPinRequest, TokenRequest, UserSummary,
 };
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -392,6 +392,12 @@ impl QueueClient {
     /// `GET /v1/queue/health`.
     pub async fn queue_health(&self) -> Result<QueueHealth, RemoteError> {
         self.call::<(), _>(Method::GET, self.url("v1/queue/health")?, None)
+            .await
+    }
+
+    /// `GET /v1/stats/blind` (docs/protocol.md, "Blind first read").
+    pub async fn blind_report(&self) -> Result<BlindReport, RemoteError> {
+        self.call::<(), _>(Method::GET, self.url("v1/stats/blind")?, None)
             .await
     }
 

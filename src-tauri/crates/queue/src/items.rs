@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use countersign_domain::AuditAction;
 use countersign_domain::kind::KindSpec;
 use countersign_domain::{
-    Action, DecisionRecord, EscalationNotice, Handoff, Item, ItemId, ItemStatus, NewItem, Outcome,
-    Role, Route, SignatureRequirement, Stage,
+    Action, BlindJudgement, DecisionRecord, EscalationNotice, Handoff, Item, ItemId, ItemStatus,
+    NewItem, Outcome, Role, Route, SignatureRequirement, Stage,
 };
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -32,7 +32,7 @@ use crate::webhook;
 pub(crate) const ITEM_COLUMNS: &str = "id, producer, external_id, kind, title, payload, ai, priority, \
     due_at, callback_url, created_at, route, routing_rule, approvals_required, status, outcome, \
     stage, audience, holder, lease_id, epoch, lease_expires_at, first_approver, first_action, team, \
-    warn_at, handoff_by, handoff_note, handoff_at, signature_meaning, signers_team";
+    warn_at, handoff_by, handoff_note, handoff_at, signature_meaning, signers_team, blind";
 
 /// An item with the queue's bookkeeping beside it.
 #[derive(Debug, Clone)]
@@ -97,6 +97,7 @@ impl ItemRow {
                     signers_team,
                 },
             ),
+            blind: col::<i64>(row, "blind")? != 0,
         };
         Ok(ItemRow {
             item,
@@ -132,7 +133,8 @@ pub(crate) async fn attach_decisions(
     }
     let sql = format!(
         "SELECT item_id, by_user, action, correction, reason_code, note, at, patch, rationale, \
-         tags, signature FROM decisions \
+         tags, signature, blind_verdict, blind_confidence, blind_note, blind_recorded_at \
+         FROM decisions \
          WHERE item_id IN ({}) ORDER BY seq",
         placeholders(1, rows.len())
     );
@@ -167,12 +169,30 @@ pub(crate) async fn attach_decisions(
                     .transpose()?
                     .unwrap_or_default(),
                 signature: signature.as_deref().map(serde_json::from_str).transpose()?,
+                blind_judgement: blind_judgement(&row)?,
             });
     }
     for row in rows.iter_mut() {
         row.item.decisions = by_item.remove(&row.item.id.to_string()).unwrap_or_default();
     }
     Ok(())
+}
+
+/// A decision row's blind judgement (docs/protocol.md, "Blind first read"), when it has one.
+fn blind_judgement(row: &AnyRow) -> Result<Option<BlindJudgement>, StoreError> {
+    let Some(verdict) = col::<Option<String>>(row, "blind_verdict")? else {
+        return Ok(None);
+    };
+    let confidence: i64 = col::<Option<i64>>(row, "blind_confidence")?
+        .ok_or_else(|| StoreError::corrupt("a blind verdict without its confidence"))?;
+    let recorded_at: i64 = col::<Option<i64>>(row, "blind_recorded_at")?
+        .ok_or_else(|| StoreError::corrupt("a blind verdict without its time"))?;
+    Ok(Some(BlindJudgement {
+        verdict: parse_wire(&verdict)?,
+        confidence: u8::try_from(confidence).map_err(StoreError::corrupt)?,
+        note: col(row, "blind_note")?,
+        recorded_at: from_micros(recorded_at),
+    }))
 }
 
 /// One item with its decisions; `lock_suffix` takes a row lock on PostgreSQL.
@@ -402,13 +422,15 @@ async fn submit_in(
         warn_at,
         handoff: None,
         signature_required: routing.signature.clone(),
+        blind: routing.blind,
     };
     let inserted = sqlx::query(
         "INSERT INTO items (id, producer, external_id, kind, title, payload, ai, priority, \
              due_at, callback_url, created_at, route, routing_rule, approvals_required, status, \
-             outcome, stage, audience, team, warn_at, on_breach, signature_meaning, signers_team) \
+             outcome, stage, audience, team, warn_at, on_breach, signature_meaning, signers_team, \
+             blind) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21, $22, $23) \
+             $18, $19, $20, $21, $22, $23, $24) \
              ON CONFLICT (producer, external_id) DO NOTHING",
     )
     .bind(item.id.to_string())
@@ -442,6 +464,7 @@ async fn submit_in(
             .as_ref()
             .and_then(|requirement| requirement.signers_team.as_deref()),
     )
+    .bind(i64::from(item.blind))
     .execute(&mut **tx)
     .await?;
     if inserted.rows_affected() == 0 {
@@ -472,7 +495,7 @@ async fn submit_in(
                 "route": item.route, "rule": item.routing_rule,
                 "approvals_required": item.approvals_required, "team": item.team,
                 "due_at": item.due_at, "on_breach": routing.on_breach.map(crate::policy::OnBreach::as_str),
-                "signature_required": item.signature_required,
+                "signature_required": item.signature_required, "blind": item.blind,
             }),
         ),
     ];

@@ -28,6 +28,7 @@ mod metrics;
 pub mod policy;
 pub mod related;
 pub mod signing;
+pub mod stats;
 mod sync;
 pub mod teams;
 pub mod users;

@@ -103,6 +103,10 @@ pub struct Rule {
     /// Only this team's members may sign; needs `signature`.
     #[serde(default)]
     pub signers_team: Option<String>,
+    /// The reviewer records their own verdict before the AI's proposal is shown (`Item.blind`,
+    /// docs/protocol.md "Blind first read").
+    #[serde(default)]
+    pub blind: bool,
 }
 
 fn one() -> i64 {
@@ -120,6 +124,8 @@ pub struct Routing {
     pub warn_before: Option<chrono::Duration>,
     pub on_breach: Option<OnBreach>,
     pub signature: Option<SignatureRequirement>,
+    /// The rule's `blind`: reviewers give their own verdict first.
+    pub blind: bool,
 }
 
 /// Name recorded when no rule matches.
@@ -293,6 +299,12 @@ impl Policy {
             {
                 return Err(format!("rule {:?}: {}", rule.name, crate::teams::NAME_RULE));
             }
+            if rule.route == Route::AutoApproved && rule.blind {
+                return Err(format!(
+                    "rule {:?}: an auto_approved route takes no blind: nobody reads it",
+                    rule.name
+                ));
+            }
             if rule.route == Route::AutoApproved && rule.approvals_required != 1 {
                 return Err(format!(
                     "rule {:?}: an auto_approved route takes no approvals",
@@ -324,6 +336,7 @@ impl Policy {
                     meaning,
                     signers_team: rule.signers_team.clone(),
                 }),
+                blind: rule.blind,
             })
             .unwrap_or_else(|| Routing {
                 route: Route::Review,
@@ -334,6 +347,7 @@ impl Policy {
                 warn_before: None,
                 on_breach: None,
                 signature: None,
+                blind: false,
             })
     }
 
@@ -427,6 +441,29 @@ mod tests {
                     "{kind} {confidence} {risk}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn clinical_suggestions_are_read_blind_first() {
+        for policy in [Policy::builtin(), Policy::demo()] {
+            assert!(
+                policy
+                    .route(&item("clinical_suggestion", 0.7, "medium"))
+                    .blind
+            );
+            assert!(!policy.route(&item("transaction", 0.7, "medium")).blind);
+            assert!(!policy.route(&item("content_draft", 0.7, "medium")).blind);
+            // Auto-approved: nobody reads it.
+            assert!(
+                !policy
+                    .route(&item("clinical_suggestion", 0.99, "low"))
+                    .blind
+            );
+        }
+        for (risk, confidence) in [("high", 0.9), ("critical", 0.9), ("medium", 0.2)] {
+            let routing = Policy::demo().route(&item("clinical_suggestion", confidence, risk));
+            assert!(routing.blind, "{risk} {confidence}");
         }
     }
 
@@ -548,6 +585,14 @@ mod tests {
             (
                 "[[rules]]\nname = \"a\"\nroute = \"auto_approved\"\nsignature = \"approval\"",
                 "takes no signature",
+            ),
+            (
+                "[[rules]]\nname = \"a\"\nroute = \"review\"\nblind = \"yes\"",
+                "invalid type: string \"yes\", expected a boolean",
+            ),
+            (
+                "[[rules]]\nname = \"a\"\nroute = \"auto_approved\"\nblind = true",
+                "takes no blind",
             ),
         ] {
             let error = Policy::parse(text, "p.toml").expect_err(text).to_string();
