@@ -28,11 +28,12 @@ mod tests {
         RemovalReason, ResultCode, Risk, Role, Route, Signal, Stage, TokenRequest, UserSummary,
     };
     use countersign_domain::{AuditAction, HistoryEntry, RateEstimate};
+    use countersign_domain::{BlindJudgement, BlindReport, BlindReportRow, BlindVerdict};
     use strum::VariantArray;
     use ts_rs::TS;
 
     use crate::error::AppError;
-    use crate::view::{AppStatus, AssignmentView, DecisionRequest, InboxPage};
+    use crate::view::{AppStatus, AssignmentView, BlindReadRequest, DecisionRequest, InboxPage};
 
     fn generated_dir() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/backend/generated")
@@ -120,6 +121,11 @@ mod tests {
             HistoryEntry,
             AuditAction,
             RateEstimate,
+            BlindJudgement,
+            BlindVerdict,
+            BlindReadRequest,
+            BlindReport,
+            BlindReportRow,
         );
         // The stage rule as data, so the UI's fake backend and tests offer what the core offers.
         let table: Vec<String> = Stage::VARIANTS

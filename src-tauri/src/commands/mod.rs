@@ -53,6 +53,8 @@ commands!(
     story::item_history,
     story::comment,
     session::set_signing_pin,
+    inbox::record_blind_read,
+    admin::blind_report,
 );
 
 #[cfg(test)]

@@ -35,4 +35,6 @@ const COMMANDS: &[&str] = &[
     "item_history",
     "comment",
     "set_signing_pin",
+    "record_blind_read",
+    "blind_report",
 ];

@@ -30,6 +30,8 @@ import type { SearchPage } from "./generated/SearchPage";
 import type { ViewFilter } from "./generated/ViewFilter";
 import type { ItemStory } from "./generated/ItemStory";
 import type { LocalComment } from "./generated/LocalComment";
+import type { BlindReadRequest } from "./generated/BlindReadRequest";
+import type { BlindReport } from "./generated/BlindReport";
 
 export type Unlisten = () => void;
 
@@ -86,6 +88,10 @@ export interface Backend {
   onInboxChanged(handler: () => void): Promise<Unlisten>;
   /** The reviewer clicked a desktop notification; the shell has brought the window forward. */
   onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten>;
+  /** Records the reviewer's own read of an item read blind first; the answer shows the AI's proposal. */
+  recordBlindRead(itemId: string, read: BlindReadRequest): Promise<AssignmentView>;
+  /** The blind-read report (`GET /v1/stats/blind`): seniors of a team and admins. */
+  blindReport(): Promise<BlindReport>;
 }
 
 export class BackendError extends Error {

@@ -20,6 +20,7 @@ import type {
   UserChange,
   UserSummary,
 } from "./types";
+import type { BlindReadRequest, BlindReport } from "./types";
 import type { Action } from "./generated/Action";
 import type { BulkDecision } from "./generated/BulkDecision";
 import type { BulkOutcome } from "./generated/BulkOutcome";
@@ -147,6 +148,12 @@ export class TauriBackend implements Backend {
   }
   async onNoticeClicked(handler: (target: NoticeTarget) => void): Promise<Unlisten> {
     return listen<NoticeTarget>("notice-clicked", (event) => handler(event.payload));
+  }
+  recordBlindRead(itemId: string, read: BlindReadRequest) {
+    return call<AssignmentView>("record_blind_read", { itemId, read });
+  }
+  blindReport() {
+    return call<BlindReport>("blind_report");
   }
 }
 
