@@ -29,15 +29,16 @@ mod tests {
     };
     use countersign_domain::{AuditAction, HistoryEntry, RateEstimate};
     use countersign_domain::{
-        CalibrationPoint, OverrideRate, OverrideRates, Overview, SlaCompliance, ThroughputDay,
-        AuditErrorRate, ShadowRuleReport, ThresholdRecommendation, ThresholdReport,
+        AuditErrorRate, CalibrationPoint, OverrideRate, OverrideRates, Overview, ShadowRuleReport,
+        SlaCompliance, ThresholdRecommendation, ThresholdReport, ThroughputDay,
     };
+    use countersign_domain::{BlindJudgement, BlindReport, BlindReportRow, BlindVerdict};
     use countersign_domain::{GoldAccuracy, GoldReport};
     use strum::VariantArray;
     use ts_rs::TS;
 
     use crate::error::AppError;
-    use crate::view::{AppStatus, AssignmentView, DecisionRequest, InboxPage};
+    use crate::view::{AppStatus, AssignmentView, BlindReadRequest, DecisionRequest, InboxPage};
 
     fn generated_dir() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/backend/generated")
@@ -137,6 +138,11 @@ mod tests {
             ShadowRuleReport,
             GoldReport,
             GoldAccuracy,
+            BlindJudgement,
+            BlindVerdict,
+            BlindReadRequest,
+            BlindReport,
+            BlindReportRow,
         );
         // The stage rule as data, so the UI's fake backend and tests offer what the core offers.
         let table: Vec<String> = Stage::VARIANTS

@@ -6,7 +6,7 @@ use countersign_client::model::{
     AssignmentDetail, AssignmentSummary, DecisionInput, NotificationStatus, RecordedDecision,
     StageCounts,
 };
-use countersign_domain::{Action, Item, Me};
+use countersign_domain::{Action, BlindJudgement, BlindVerdict, Item, Me};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -61,6 +61,11 @@ pub struct AssignmentView {
     pub draft: Option<String>,
     /// The actions the assignment's stage allows (`Stage::actions`): the UI offers only these.
     pub actions: Vec<Action>,
+    /// On an item read blind first: the reviewer's own verdict once recorded; while
+    /// `summary.blind_pending`, the item comes without the AI's proposal (docs/protocol.md,
+    /// "Blind first read").
+    #[cfg_attr(test, ts(optional))]
+    pub blind_read: Option<BlindJudgement>,
 }
 
 impl From<AssignmentDetail> for AssignmentView {
@@ -72,8 +77,21 @@ impl From<AssignmentDetail> for AssignmentView {
             decision: detail.decision,
             // save_draft keeps the UI's text in the draft's note column.
             draft: detail.draft.and_then(|d| d.note),
+            blind_read: detail.blind_read,
         }
     }
+}
+
+/// The reviewer's own read of an item read blind first, before the reveal.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct BlindReadRequest {
+    pub verdict: BlindVerdict,
+    /// 1 (a guess) to 5 (certain).
+    pub confidence: u8,
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub note: Option<String>,
 }
 
 /// A decision as the UI sends it. No Debug: `pin` is a secret and must never reach a log.

@@ -8,7 +8,7 @@ use tauri::State;
 
 use crate::error::{AppError, ErrorCode};
 use crate::session::Shell;
-use crate::view::{AssignmentView, DecisionRequest, InboxPage};
+use crate::view::{AssignmentView, BlindReadRequest, DecisionRequest, InboxPage};
 
 #[tauri::command]
 pub async fn list_assignments(
@@ -62,6 +62,33 @@ pub async fn decide(
         .await?;
     shell.changed(true);
     Ok(decision)
+}
+
+/// Records the reviewer's own verdict on an item read blind first, which reveals the AI's proposal;
+/// returns the assignment as it now shows.
+#[tauri::command]
+pub async fn record_blind_read(
+    shell: State<'_, Shell>,
+    item_id: ItemId,
+    read: BlindReadRequest,
+) -> Result<AssignmentView, AppError> {
+    let session = shell.current().await;
+    let store = &session.core.store;
+    store
+        .record_blind_read(
+            item_id,
+            read.verdict,
+            read.confidence,
+            read.note,
+            SystemClock.now(),
+        )
+        .await?;
+    let detail = store
+        .get(item_id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no assignment {item_id}")))?;
+    shell.changed(true);
+    Ok(detail.into())
 }
 
 #[tauri::command]

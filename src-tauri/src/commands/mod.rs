@@ -60,6 +60,8 @@ commands!(
     stats::stats_overview,
     thresholds::thresholds_report,
     gold::gold_stats,
+    inbox::record_blind_read,
+    admin::blind_report,
 );
 
 #[cfg(test)]

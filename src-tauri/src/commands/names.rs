@@ -38,4 +38,6 @@ const COMMANDS: &[&str] = &[
     "stats_overview",
     "thresholds_report",
     "gold_stats",
+    "record_blind_read",
+    "blind_report",
 ];

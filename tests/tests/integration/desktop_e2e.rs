@@ -444,8 +444,14 @@ async fn drive(
     wd.keys(&[CONTROL, ENTER]).await?;
     wd.wait_status(&txn_escalate.0, "decided|uploaded").await?;
 
-    // Clinical sign-off: the attestation ticked, the signing PIN entered, Ctrl+Enter.
+    // Clinical sign-off: the attestation ticked, the signing PIN entered, Ctrl+Enter. The built-in
+    // policy reads clinical suggestions blind first (docs/protocol.md, "Blind first read"): the
+    // reviewer's own read comes first, then the proposal and the sign-off.
     wd.select_by_keyboard(&clinical.0).await?;
+    wd.wait_for(r#"[data-testid="blind-read"]"#, Duration::from_secs(10))
+        .await?;
+    wd.click(r#"[data-testid="blind-verdict-approve"]"#).await?;
+    wd.click(r#"[data-testid="blind-record"]"#).await?;
     wd.wait_for(r#"[data-testid="sign-off"]"#, Duration::from_secs(10))
         .await?;
     screenshots(wd, output, "clinical_suggestion").await?;

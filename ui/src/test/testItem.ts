@@ -23,6 +23,7 @@ export function testItem(kind: string, output: unknown, patch: Partial<Omit<Item
     warn_at: null,
     handoff: null,
     signature_required: null,
+    blind: false,
     ...patch,
     ai: { output, confidence: 0.5, risk: "low", signals: [], evidence: [], ...ai },
   };

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::decision::needs_sign_off;
 use crate::model::{AssignmentStatus, DecisionInput};
+use countersign_domain::blind::needs_judgement;
+use countersign_domain::blind_first;
 
 /// One action for every item of a selection; each item still gets its own decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +62,9 @@ pub enum BulkSkipReason {
     NotAtStage,
     /// An audit of an auto-approval: each is judged on its own, or the audit measures nothing.
     Audit,
+    /// Read blind first ([`countersign_domain::blind_first`]): each decision follows the reviewer's
+    /// own read of that item, one at a time.
+    BlindFirst,
 }
 
 /// Why a bulk call is refused as a whole (nothing is decided).
@@ -103,6 +108,8 @@ pub fn skip_reason(candidate: Option<&Candidate<'_>>, action: Action) -> Option<
         Some(BulkSkipReason::NotAtStage)
     } else if needs_sign_off(candidate.item, action) {
         Some(BulkSkipReason::SignOff)
+    } else if blind_first(candidate.item, candidate.stage) && needs_judgement(action) {
+        Some(BulkSkipReason::BlindFirst)
     } else {
         None
     }

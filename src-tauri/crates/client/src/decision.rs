@@ -2,8 +2,12 @@
 //! here so the reviewer hears at once. The store applies them on every decision; the shells ask
 //! [`needs_sign_off`] before they ask the reviewer for their signing PIN.
 
+use countersign_domain::blind::needs_judgement;
 use countersign_domain::correction::{self, Corrected, CorrectionError};
-use countersign_domain::{Action, Item, SignatureRequirement, Stage};
+use countersign_domain::{
+    Action, BlindJudgement, BlindJudgementError, Item, SignatureRequirement, Stage, blind_first,
+    check_judgement,
+};
 use serde_json::Value;
 
 use crate::model::DecisionInput;
@@ -41,6 +45,10 @@ pub enum DecisionError {
     /// The assignment's stage does not allow the action ([`Stage::refusal`], the queue's rule).
     #[error("{0}")]
     NotInStage(&'static str),
+    /// An item read blind first without the reviewer's recorded verdict, or a bad one: the queue's
+    /// own rule (docs/protocol.md, "Blind first read").
+    #[error("{0}")]
+    Blind(BlindJudgementError),
 }
 
 /// Whether the producer asked for an attestation statement on approval (`payload.requires_attestation`).
@@ -58,7 +66,19 @@ pub fn needs_sign_off(item: &Item, action: Action) -> bool {
         && (item.signature_required.is_some() || asks_attestation(item, action))
 }
 
-/// Checks `input` against `item` held at `stage`; `reasons` are the reject reasons of the item's kind when it is a
+/// The blind judgement a decision (`action`) on `item` held at `stage` takes with it from what was
+/// `recorded` before the reveal: on a blind assignment's decisions only.
+pub fn judgement_for(
+    item: &Item,
+    stage: Stage,
+    action: Action,
+    recorded: Option<BlindJudgement>,
+) -> Option<BlindJudgement> {
+    recorded.filter(|_| blind_first(item, stage) && needs_judgement(action))
+}
+
+/// Checks `input` against `item` held at `stage`; `judgement` is the blind judgement it goes with
+/// ([`judgement_for`]); `reasons` are the reject reasons of the item's kind when it is a
 /// synced registered kind (the server refuses any other, docs/protocol.md "Kinds"); `signed` says
 /// whether the decision will carry a signature. Returns the corrected output and its patch for an
 /// approve with edits, as the queue will record them.
@@ -66,6 +86,7 @@ pub fn validate(
     input: &DecisionInput,
     item: &Item,
     stage: Stage,
+    judgement: Option<&BlindJudgement>,
     reasons: Option<&[String]>,
     signed: bool,
 ) -> Result<Option<Corrected>, DecisionError> {
@@ -75,6 +96,8 @@ pub fn validate(
     if let Some(why) = stage.refusal(input.action) {
         return Err(DecisionError::NotInStage(why));
     }
+    check_judgement(blind_first(item, stage), input.action, judgement, None)
+        .map_err(DecisionError::Blind)?;
     if input.correction.is_some() && input.action != Action::ApproveWithEdits {
         return Err(DecisionError::UnexpectedCorrection);
     }

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use countersign_domain::{
-    Action, ClientId, DecisionId, Epoch, Item, ItemId, LeaseId, MutationId, MutationStatus,
-    PatchOperation, RemovalReason, ResultCode, Risk, SignatureEnvelope, Stage,
+    Action, BlindJudgement, ClientId, DecisionId, Epoch, Item, ItemId, LeaseId, MutationId,
+    MutationStatus, PatchOperation, RemovalReason, ResultCode, Risk, SignatureEnvelope, Stage,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -204,6 +204,10 @@ pub struct AssignmentSummary {
     pub lease_expires_at: DateTime<Utc>,
     /// Set when the server took the item away while a local decision on it was unsent.
     pub removed_reason: Option<RemovalReason>,
+    /// Read blind first and the reviewer's own verdict is not recorded yet: nothing of the AI's
+    /// judgement (risk, confidence, proposal) may be shown (docs/protocol.md, "Blind first read").
+    #[serde(default)]
+    pub blind_pending: bool,
 }
 
 /// What a reviewer decides, before it becomes a mutation; `crate::decision` checks it.
@@ -273,6 +277,10 @@ pub struct RecordedDecision {
     /// The reviewer's electronic signature over this decision, when it was signed.
     #[serde(default)]
     pub signature: Option<SignatureEnvelope>,
+    /// On an item read blind first: the reviewer's own verdict, recorded before the reveal and sent
+    /// with this decision (docs/protocol.md, "Blind first read").
+    #[serde(default)]
+    pub blind_judgement: Option<BlindJudgement>,
 }
 
 /// An assignment with its whole item, its latest decision and its draft.
@@ -283,6 +291,10 @@ pub struct AssignmentDetail {
     pub item: Item,
     pub decision: Option<RecordedDecision>,
     pub draft: Option<Draft>,
+    /// On an item read blind first: the reviewer's own verdict once recorded (it revealed the
+    /// proposal); while it is not, `item.ai` comes without output, reasoning, signals and evidence.
+    #[serde(default)]
+    pub blind_read: Option<BlindJudgement>,
 }
 
 /// A decision in progress, autosaved.

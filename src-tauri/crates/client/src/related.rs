@@ -165,6 +165,7 @@ mod tests {
                 lease_epoch: Epoch(1),
                 lease_expires_at: time(30),
                 removed_reason: None,
+                blind_pending: false,
             },
             shared,
         }

@@ -9,9 +9,10 @@ use countersign_domain::GoldReport;
 use countersign_domain::ItemHistory;
 use countersign_domain::kind::KindList;
 use countersign_domain::{
-    ApiErrorCode, ErrorBody, EventName, IssuedToken, ItemId, Me, Overview, PullRequest,
-    PullResponse, PushRequest, PushResponse, QueueHealth, RelatedItems, SigningKeyRegistered,
-    SigningKeyRequest, SigningPinRequest, ThresholdReport, TokenRequest, UserSummary,
+    ApiErrorCode, BlindReport, ErrorBody, EventName, IssuedToken, ItemId, Me, Overview,
+    PullRequest, PullResponse, PushRequest, PushResponse, QueueHealth, RelatedItems,
+    SigningKeyRegistered, SigningKeyRequest, SigningPinRequest, ThresholdReport, TokenRequest,
+    UserSummary,
 };
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -413,6 +414,12 @@ impl QueueClient {
     /// `GET /v1/stats/overview` over the queue's default window.
     pub async fn stats_overview(&self) -> Result<Overview, RemoteError> {
         self.call::<(), _>(Method::GET, self.url("v1/stats/overview")?, None)
+            .await
+    }
+
+    /// `GET /v1/stats/blind` (docs/protocol.md, "Blind first read").
+    pub async fn blind_report(&self) -> Result<BlindReport, RemoteError> {
+        self.call::<(), _>(Method::GET, self.url("v1/stats/blind")?, None)
             .await
     }
 

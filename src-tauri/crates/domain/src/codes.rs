@@ -146,6 +146,12 @@ pub enum ResultCode {
     /// Rejected: the signature does not hold (bad signature, a key not the caller's, a signer outside
     /// `signers_team`, another item's content or decision, a wrong name or meaning, signing locked).
     SignatureInvalid,
+    /// Rejected: a decision on an item read blind first without the reviewer's blind judgement
+    /// (docs/protocol.md, "Blind first read").
+    BlindJudgementRequired,
+    /// Rejected: a blind judgement out of range (confidence 1 to 5, note length), recorded after its
+    /// decision, or sent with something other than a decision on an item read blind first.
+    InvalidBlindJudgement,
     /// A code this build does not know.
     #[serde(other)]
     Unknown,
@@ -197,6 +203,7 @@ mod tests {
         names_agree::<Role>();
         names_agree::<Stage>();
         names_agree::<RemovalReason>();
+        names_agree::<crate::BlindVerdict>();
     }
 
     #[test]

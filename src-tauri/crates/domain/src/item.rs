@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::blind::BlindJudgement;
 use crate::correction::PatchOperation;
 use crate::ids::ItemId;
 use crate::signature::{SignatureManifest, SignatureRequirement};
@@ -249,6 +250,11 @@ pub struct DecisionRecord {
     /// The signature manifest of a signed decision (docs/protocol.md, "Signatures"); null: unsigned.
     #[serde(default)]
     pub signature: Option<SignatureManifest>,
+    /// On an item read blind first: the reviewer's own verdict, recorded before the AI's proposal
+    /// was shown (docs/protocol.md, "Blind first read"); null otherwise.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub blind_judgement: Option<BlindJudgement>,
 }
 
 /// An item as the queue returns it everywhere.
@@ -292,6 +298,11 @@ pub struct Item {
     /// "Signatures"); null: no signature needed.
     #[serde(default)]
     pub signature_required: Option<SignatureRequirement>,
+    /// The reviewer gives their own verdict before the AI's proposal is shown (its routing rule's
+    /// `blind`, docs/protocol.md "Blind first read"); whether an assignment is read blind is
+    /// [`crate::blind_first`].
+    #[serde(default)]
+    pub blind: bool,
 }
 
 /// A note for the next holder, left by a release (`Mutation.note` on a `release`).

@@ -2,6 +2,7 @@
 //! Serde only, no I/O: the JSON shapes here are the ones docs/protocol.md spells out.
 
 pub mod admin;
+pub mod blind;
 pub mod codes;
 pub mod correction;
 pub mod estimate;
@@ -19,6 +20,11 @@ pub mod thresholds;
 use serde::{Deserialize, Serialize};
 
 pub use admin::{IssuedToken, QueueHealth, QueueHealthRow, TokenRequest};
+/// Blind first read: which assignments are blind, the judgement, agreement and switches.
+pub use blind::{
+    AfterReveal, BlindJudgement, BlindJudgementError, BlindReport, BlindReportRow, BlindTally,
+    BlindVerdict, after_reveal, blind_first, check_judgement,
+};
 pub use codes::{ApiErrorCode, ResultCode};
 pub use correction::{Corrected, CorrectionError, PatchOperation};
 pub use estimate::{MIN_OBSERVATIONS, RateEstimate};

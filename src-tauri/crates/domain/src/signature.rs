@@ -416,6 +416,7 @@ mod tests {
             rationale: None,
             tags: Vec::new(),
             signature: None,
+            blind_judgement: None,
         });
         assert_ne!(content_hash(&item), before);
         assert_eq!(content_hash(&item).len(), 64);

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::blind::BlindJudgement;
 use crate::codes::ResultCode;
 use crate::correction::PatchOperation;
 use crate::ids::{ClientId, DecisionId, Epoch, ItemId, LeaseId, MutationId};
@@ -189,6 +190,10 @@ pub struct Mutation {
     /// with `signature_required` (docs/protocol.md, "Signatures").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<SignatureEnvelope>,
+    /// The reviewer's own verdict, recorded before the AI's proposal was shown; required for a
+    /// decision on an item read blind first (docs/protocol.md, "Blind first read").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blind_judgement: Option<BlindJudgement>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -108,6 +108,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                             rationale: None,
                             tags: Vec::new(),
                             signature: None,
+                            blind_judgement: None,
                         });
                         released.push(id.clone());
                         sqlx::query(

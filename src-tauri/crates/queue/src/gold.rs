@@ -202,6 +202,7 @@ async fn stored(
         warn_at: None,
         handoff: None,
         signature_required: routing.signature,
+        blind: routing.blind,
     }))
 }
 

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use countersign_domain::AuditAction;
 use countersign_domain::kind::KindSpec;
 use countersign_domain::{
-    Action, DecisionRecord, EscalationNotice, Handoff, Item, ItemId, ItemStatus, NewItem, Outcome,
-    Role, Route, SignatureRequirement, Stage,
+    Action, BlindJudgement, DecisionRecord, EscalationNotice, Handoff, Item, ItemId, ItemStatus,
+    NewItem, Outcome, Role, Route, SignatureRequirement, Stage,
 };
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -35,7 +35,7 @@ pub(crate) const ITEM_COLUMNS: &str = "id, producer, external_id, kind, title, p
     due_at, callback_url, created_at, route, routing_rule, approvals_required, status, outcome, \
     stage, audience, holder, lease_id, epoch, lease_expires_at, first_approver, first_action, team, \
     warn_at, handoff_by, handoff_note, handoff_at, signature_meaning, signers_team, gold_id, \
-    gold_external_id";
+    gold_external_id, blind";
 
 /// SQL: the item is open work (claimable, held, renewable) while it has a stage: a pending review
 /// stage, or the audit of an auto-approved item, whose status stays `auto_approved`.
@@ -111,6 +111,7 @@ impl ItemRow {
                     signers_team,
                 },
             ),
+            blind: col::<i64>(row, "blind")? != 0,
         };
         Ok(ItemRow {
             item,
@@ -147,7 +148,8 @@ pub(crate) async fn attach_decisions(
     }
     let sql = format!(
         "SELECT item_id, by_user, action, correction, reason_code, note, at, patch, rationale, \
-         tags, signature FROM decisions \
+         tags, signature, blind_verdict, blind_confidence, blind_note, blind_recorded_at \
+         FROM decisions \
          WHERE item_id IN ({}) ORDER BY seq",
         placeholders(1, rows.len())
     );
@@ -182,12 +184,30 @@ pub(crate) async fn attach_decisions(
                     .transpose()?
                     .unwrap_or_default(),
                 signature: signature.as_deref().map(serde_json::from_str).transpose()?,
+                blind_judgement: blind_judgement(&row)?,
             });
     }
     for row in rows.iter_mut() {
         row.item.decisions = by_item.remove(&row.item.id.to_string()).unwrap_or_default();
     }
     Ok(())
+}
+
+/// A decision row's blind judgement (docs/protocol.md, "Blind first read"), when it has one.
+fn blind_judgement(row: &AnyRow) -> Result<Option<BlindJudgement>, StoreError> {
+    let Some(verdict) = col::<Option<String>>(row, "blind_verdict")? else {
+        return Ok(None);
+    };
+    let confidence: i64 = col::<Option<i64>>(row, "blind_confidence")?
+        .ok_or_else(|| StoreError::corrupt("a blind verdict without its confidence"))?;
+    let recorded_at: i64 = col::<Option<i64>>(row, "blind_recorded_at")?
+        .ok_or_else(|| StoreError::corrupt("a blind verdict without its time"))?;
+    Ok(Some(BlindJudgement {
+        verdict: parse_wire(&verdict)?,
+        confidence: u8::try_from(confidence).map_err(StoreError::corrupt)?,
+        note: col(row, "blind_note")?,
+        recorded_at: from_micros(recorded_at),
+    }))
 }
 
 /// One item with its decisions; `lock_suffix` takes a row lock on PostgreSQL.
@@ -438,14 +458,15 @@ pub(crate) async fn submit_in(
         warn_at,
         handoff: None,
         signature_required: routing.signature.clone(),
+        blind: routing.blind,
     };
     let inserted = sqlx::query(
         "INSERT INTO items (id, producer, external_id, kind, title, payload, ai, priority, \
              due_at, callback_url, created_at, route, routing_rule, approvals_required, status, \
              outcome, stage, audience, team, warn_at, on_breach, signature_meaning, signers_team, \
-             gold_id, gold_for, gold_external_id) \
+             gold_id, gold_for, gold_external_id, blind) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21, $22, $23, $24, $25, $26) \
+             $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) \
              ON CONFLICT (producer, external_id) DO NOTHING",
     )
     .bind(item.id.to_string())
@@ -485,6 +506,7 @@ pub(crate) async fn submit_in(
     .bind(gold.map(|copy| copy.gold_id))
     .bind(gold.map(|copy| copy.reviewer))
     .bind(gold.map(|_| item.external_id.as_str()))
+    .bind(i64::from(item.blind))
     .execute(&mut **tx)
     .await?;
     if inserted.rows_affected() == 0 {
@@ -515,7 +537,7 @@ pub(crate) async fn submit_in(
                 "route": item.route, "rule": item.routing_rule,
                 "approvals_required": item.approvals_required, "team": item.team,
                 "due_at": item.due_at, "on_breach": routing.on_breach.map(crate::policy::OnBreach::as_str),
-                "signature_required": item.signature_required,
+                "signature_required": item.signature_required, "blind": item.blind,
                 "audit_sample": audited,
                 "shadow": shadow_routes.iter()
                     .map(|(rule, route)| json!({"rule": rule, "route": route}))

@@ -151,6 +151,10 @@ pub struct Rule {
     /// The threshold report's `target_error` for the kinds this auto-approving rule names.
     #[serde(default)]
     pub target_error: Option<f64>,
+    /// The reviewer records their own verdict before the AI's proposal is shown (`Item.blind`,
+    /// docs/protocol.md "Blind first read").
+    #[serde(default)]
+    pub blind: bool,
 }
 
 fn one() -> i64 {
@@ -170,6 +174,8 @@ pub struct Routing {
     pub signature: Option<SignatureRequirement>,
     /// The rule's `audit_sample`, for an auto-approval.
     pub audit_sample: Option<f64>,
+    /// The rule's `blind`: reviewers give their own verdict first.
+    pub blind: bool,
 }
 
 /// Name recorded when no rule matches.
@@ -365,6 +371,12 @@ impl Policy {
             {
                 return Err(format!("rule {:?}: {}", rule.name, crate::teams::NAME_RULE));
             }
+            if rule.route == Route::AutoApproved && rule.blind {
+                return Err(format!(
+                    "rule {:?}: an auto_approved route takes no blind: nobody reads it",
+                    rule.name
+                ));
+            }
             if rule.route == Route::AutoApproved && rule.approvals_required != 1 {
                 return Err(format!(
                     "rule {:?}: an auto_approved route takes no approvals",
@@ -397,6 +409,7 @@ impl Policy {
                     signers_team: rule.signers_team.clone(),
                 }),
                 audit_sample: rule.audit_sample,
+                blind: rule.blind,
             })
             .unwrap_or_else(|| Routing {
                 route: Route::Review,
@@ -408,6 +421,7 @@ impl Policy {
                 on_breach: None,
                 signature: None,
                 audit_sample: None,
+                blind: false,
             })
     }
 
@@ -567,6 +581,29 @@ mod tests {
                     "{kind} {confidence} {risk}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn clinical_suggestions_are_read_blind_first() {
+        for policy in [Policy::builtin(), Policy::demo()] {
+            assert!(
+                policy
+                    .route(&item("clinical_suggestion", 0.7, "medium"))
+                    .blind
+            );
+            assert!(!policy.route(&item("transaction", 0.7, "medium")).blind);
+            assert!(!policy.route(&item("content_draft", 0.7, "medium")).blind);
+            // Auto-approved: nobody reads it.
+            assert!(
+                !policy
+                    .route(&item("clinical_suggestion", 0.99, "low"))
+                    .blind
+            );
+        }
+        for (risk, confidence) in [("high", 0.9), ("critical", 0.9), ("medium", 0.2)] {
+            let routing = Policy::demo().route(&item("clinical_suggestion", confidence, risk));
+            assert!(routing.blind, "{risk} {confidence}");
         }
     }
 
@@ -759,6 +796,14 @@ mod tests {
             ),
             ("[teams.fraud]\ngold_ratio = 0.1", "not valid TOML"),
             ("[teams.Fraud]\ngold_rate = 0.1", "team names"),
+            (
+                "[[rules]]\nname = \"a\"\nroute = \"review\"\nblind = \"yes\"",
+                "invalid type: string \"yes\", expected a boolean",
+            ),
+            (
+                "[[rules]]\nname = \"a\"\nroute = \"auto_approved\"\nblind = true",
+                "takes no blind",
+            ),
         ] {
             let error = Policy::parse(text, "p.toml").expect_err(text).to_string();
             assert!(error.contains(fragment), "{error}");

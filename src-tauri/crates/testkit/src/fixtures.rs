@@ -4,9 +4,10 @@
 //! value it gets back.
 
 use chrono::{DateTime, Duration, Utc};
+use countersign_domain::blind::needs_judgement;
 use countersign_domain::{
-    Action, AiProposal, Assignment, DecisionId, Epoch, Item, ItemId, ItemStatus, Lease, LeaseId,
-    Mutation, MutationId, NewItem, Risk, Route, Stage,
+    Action, AiProposal, Assignment, BlindJudgement, BlindVerdict, DecisionId, Epoch, Item, ItemId,
+    ItemStatus, Lease, LeaseId, Mutation, MutationId, NewItem, Risk, Route, Stage, blind_first,
 };
 use serde_json::{Value, json};
 
@@ -90,6 +91,7 @@ pub fn assignment(item: ItemId, lease: LeaseId, now: DateTime<Utc>) -> Assignmen
             warn_at: None,
             handoff: None,
             signature_required: None,
+            blind: false,
         },
         stage: Stage::Review,
         lease: Lease {
@@ -101,8 +103,11 @@ pub fn assignment(item: ItemId, lease: LeaseId, now: DateTime<Utc>) -> Assignmen
 }
 
 /// Mutation `id` deciding `assignment` under its lease, with what `action` requires: a reason code
-/// for a rejection, a correction for an approval with edits.
+/// for a rejection, a correction for an approval with edits, and on an assignment read blind first
+/// a blind judgement that agrees with the AI (confidence 3), recorded when the decision was made.
 pub fn decision(id: MutationId, assignment: &Assignment, action: Action) -> Mutation {
+    let client_time: DateTime<Utc> = CLIENT_TIME.parse().expect("a valid time");
+    let blind = blind_first(&assignment.item, assignment.stage) && needs_judgement(action);
     Mutation {
         id,
         decision_id: DecisionId::new_v7(),
@@ -115,11 +120,17 @@ pub fn decision(id: MutationId, assignment: &Assignment, action: Action) -> Muta
         reason_code: (action == Action::Reject).then(|| "suspected_fraud".to_owned()),
         note: None,
         attestation: None,
-        client_time: Some(CLIENT_TIME.parse().expect("a valid time")),
+        client_time: Some(client_time),
         patch: None,
         rationale: None,
         tags: Vec::new(),
         signature: None,
+        blind_judgement: blind.then_some(BlindJudgement {
+            verdict: BlindVerdict::Approve,
+            confidence: 3,
+            note: None,
+            recorded_at: client_time,
+        }),
     }
 }
 

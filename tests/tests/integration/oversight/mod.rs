@@ -3,4 +3,5 @@
 
 mod analytics;
 mod audit_sample;
+mod blind;
 mod gold;

@@ -101,7 +101,12 @@ async fn default_policy_routes(backend: Backend) {
             assert_eq!(body["status"], status, "{id} {kind}");
             assert_eq!(body["outcome"], json!(outcome), "{id} {kind}");
             assert_eq!(body["approvals_required"], approvals, "{id} {kind}");
+            // A clinical suggestion in plain review is read blind first (docs/protocol.md,
+            // "Blind first read"); everything else routes as before.
+            let blind = kind == "clinical_suggestion" && rule == "default-review";
+            let rule = if blind { "clinical-blind-review" } else { rule };
             assert_eq!(body["routing_rule"], rule, "{id} {kind}");
+            assert_eq!(body["blind"], blind, "{id} {kind}");
             assert_eq!(body["decisions"], json!([]));
             assert_eq!(body["producer"], "bot");
         }

@@ -253,7 +253,7 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
                 // Only a window of rows exists in the DOM: say where this one sits in the whole list.
                 aria-posinset={v.index + 1}
                 aria-setsize={inbox.total}
-                className={`inbox-row risk-${row.risk}${selected ? " selected" : ""}${picked ? " picked" : ""}`}
+                className={`inbox-row${row.blind_pending ? " blind" : ` risk-${row.risk}`}${selected ? " selected" : ""}${picked ? " picked" : ""}`}
                 style={style}
                 data-testid="inbox-row"
                 data-item-id={row.item_id}
@@ -285,13 +285,20 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
                   </div>
                 )}
                 <div className="row-meta">
-                  <RiskBadge risk={row.risk} compact />
+                  {/* Read blind first: nothing of the AI's judgement before the reviewer's own read. */}
+                  {row.blind_pending ? (
+                    <span className="blind-chip" data-testid="row-blind">{t("blind.chip")}</span>
+                  ) : (
+                    <RiskBadge risk={row.risk} compact />
+                  )}
                   <span className="kind-chip">{kinds.describe(row.kind).label}</span>
                   {row.stage !== "review" && <span className="stage-chip">{stageLabel(row.stage)}</span>}
                   {row.status !== "open" && <span className={`status-chip status-${row.status}`}>{statusLabel(row.status)}</span>}
-                  <span className="row-conf" title={t("inbox.aiConfidence")}>
-                    {formatPercent(row.confidence)}
-                  </span>
+                  {!row.blind_pending && (
+                    <span className="row-conf" title={t("inbox.aiConfidence")}>
+                      {formatPercent(row.confidence)}
+                    </span>
+                  )}
                   <span className="row-prio" title={t("inbox.priority")}>
                     {t("inbox.priorityShort", { n: row.priority })}
                   </span>

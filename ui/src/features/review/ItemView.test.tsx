@@ -21,7 +21,7 @@ function viewOf(kind: string, output: unknown, status: AssignmentView["summary"]
   const decision =
     status === "open"
       ? null
-      : { decision_id: "d", item_id: item.id, action: "approve" as const, correction: null, reason_code: null, note: null, attestation: null, client_time: "2026-11-25T11:30:00Z", mutation_id: null, state: "pending" as const, result_status: null, result_code: null, result_message: null, patch: null, rationale: null, tags: [], signature: null };
+      : { decision_id: "d", item_id: item.id, action: "approve" as const, correction: null, reason_code: null, note: null, attestation: null, client_time: "2026-11-25T11:30:00Z", mutation_id: null, state: "pending" as const, result_status: null, result_code: null, result_message: null, patch: null, rationale: null, tags: [], signature: null, blind_judgement: null };
   return { item, summary: { ...summaryOf(item, "review", NOW), status }, decision, draft: null, actions: STAGE_ACTIONS.review };
 }
 

@@ -13,6 +13,7 @@ import { RelatedPanel, type RelatedHandle } from "./RelatedPanel";
 import { SignOffPanel } from "./SignOffPanel";
 import { TimelinePanel, type TimelineHandle } from "./TimelinePanel";
 import { SecondApprovalPanel } from "./SecondApproval";
+import { BlindItemView } from "./BlindReadPanel";
 import { useMediaQuery } from "../../lib/useMediaQuery";
 import { t } from "../../i18n";
 
@@ -68,8 +69,15 @@ interface Props {
   ref?: Ref<ItemViewHandle>;
 }
 
-/** One assignment: the kind view, the AI's proposal and the decision controls. */
-export function ItemView({ view, now, onDecide, onUndo, onOpenRelated, error, demo = false, signer = "", ref }: Props) {
+/**
+ * One assignment: the kind view, the AI's proposal and the decision controls; for an item read blind
+ * first, before the reviewer's own read, only the case and that read (docs/protocol.md, "Blind first read").
+ */
+export function ItemView(props: Props) {
+  return props.view.summary.blind_pending ? <BlindItemView view={props.view} /> : <ReviewedItemView {...props} />;
+}
+
+function ReviewedItemView({ view, now, onDecide, onUndo, onOpenRelated, error, demo = false, signer = "", ref }: Props) {
   const { item } = view;
   const itemId = item.id;
   const kind = useKinds().describe(item.kind);
@@ -92,7 +100,17 @@ export function ItemView({ view, now, onDecide, onUndo, onOpenRelated, error, de
   const wide = useMediaQuery(WIDE_LAYOUT);
   const KindView = viewFor(item, definition);
   const { panel, decidable, isDraft, inPlace } = form;
-  const proposal = <ProposalHeader item={item} />;
+  const read = view.blind_read;
+  const proposal = (
+    <>
+      {read && (
+        <p className="blind-said" data-testid="blind-said">
+          {t("blind.said", { verdict: t(`blind.verdictLower.${read.verdict}`), confidence: read.confidence })}
+        </p>
+      )}
+      <ProposalHeader item={item} />
+    </>
+  );
   const editor = isDraft ? (
     <DraftEditor itemId={itemId} form={form} onConfirm={form.commands.edit} />
   ) : inPlace ? (

@@ -33,6 +33,8 @@ import type { ThresholdReport } from "./generated/ThresholdReport";
 import type { ItemStory } from "./generated/ItemStory";
 import type { LocalComment } from "./generated/LocalComment";
 import type { GoldReport } from "./generated/GoldReport";
+import type { BlindReadRequest } from "./generated/BlindReadRequest";
+import type { BlindReport } from "./generated/BlindReport";
 
 export type Unlisten = () => void;
 
@@ -95,6 +97,10 @@ export interface Backend {
   thresholdsReport(): Promise<ThresholdReport>;
   /** Gold accuracy per reviewer and kind (docs/protocol.md, "Gold items"): seniors' teams, or all for an admin. */
   goldStats(): Promise<GoldReport>;
+  /** Records the reviewer's own read of an item read blind first; the answer shows the AI's proposal. */
+  recordBlindRead(itemId: string, read: BlindReadRequest): Promise<AssignmentView>;
+  /** The blind-read report (`GET /v1/stats/blind`): seniors of a team and admins. */
+  blindReport(): Promise<BlindReport>;
 }
 
 export class BackendError extends Error {

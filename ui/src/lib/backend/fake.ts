@@ -10,6 +10,7 @@ import { FakeViews } from "./fakeViews";
 import { sampleOverview } from "./fakeStats";
 import { needsSignOff } from "./signOff";
 import { STAGE_ACTIONS } from "./generated/stageActions";
+import type { BlindJudgement, BlindReadRequest, BlindReport } from "./types";
 import type {
   Action,
   AppStatus,
@@ -82,6 +83,8 @@ export class FakeBackend implements Backend {
   private readonly items = new Map<string, Item>();
   private readonly decisions = new Map<string, RecordedDecision>();
   private readonly drafts = new Map<string, string>();
+  /** The reviewer's own reads of items read blind first (the core's `blind_reads`). */
+  private readonly blindReads = new Map<string, BlindJudgement>();
   private conflicts: ConflictRecord[] = [];
   private readonly statusListeners = new Set<(s: AppStatus) => void>();
   private readonly inboxListeners = new Set<() => void>();
@@ -450,6 +453,7 @@ export class FakeBackend implements Backend {
         decision: this.decisions.get(itemId) ?? null,
         draft: this.drafts.get(itemId) ?? null,
         actions: STAGE_ACTIONS[summary.stage],
+        blind_read: this.blindReads.get(itemId),
       };
     });
   }
@@ -517,6 +521,7 @@ export class FakeBackend implements Backend {
       rationale: input.rationale ?? null,
       tags: input.tags ?? [],
       signature,
+      blind_judgement: this.blindReads.get(itemId) ?? null,
     };
     this.decisions.set(itemId, decision);
     this.drafts.delete(itemId);
@@ -727,6 +732,20 @@ export class FakeBackend implements Backend {
       this.requireSignedIn();
       return fakeThresholdReport(this.status.signed_in_as);
     });
+  }
+
+  recordBlindRead(itemId: string, read: BlindReadRequest) {
+    return this.tick("record_blind_read", [itemId, read], () => {
+      const index = this.byId.get(itemId);
+      const summary = index === undefined ? undefined : this.summaries[index];
+      if (!summary) throw new BackendError("not_found", "This item is no longer in your queue.");
+      if (!this.blindReads.has(itemId)) this.blindReads.set(itemId, { ...read, note: read.note ?? undefined, recorded_at: new Date(this.opts.now()).toISOString() });
+      summary.blind_pending = false;
+      this.emitInbox();
+    }).then(() => this.getAssignment(itemId));
+  }
+  blindReport() {
+    return this.tick("blind_report", [], (): BlindReport => ({ rows: [] }));
   }
 
   /** Plays the reviewer clicking a desktop notification. */

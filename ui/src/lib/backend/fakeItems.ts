@@ -99,6 +99,9 @@ export function assignmentFrom(submission: NewItem, index: number, now: number, 
     handoff: null,
     // As the demo policy routes them: a clinical suggestion's approval must be signed.
     signature_required: submission.kind === "clinical_suggestion" ? { meaning: "approval", signers_team: "clinical" } : null,
+    // The demo policy reads clinical suggestions blind first; the fake keeps its sample work unblinded
+    // so its other stories stay as they were (BlindReadPanel.test.tsx plays a blind item).
+    blind: false,
   };
   return { item, summary: summaryOf(item, stage, now) };
 }
@@ -119,5 +122,6 @@ export function summaryOf(item: Item, stage: Stage, now: number): AssignmentSumm
     lease_epoch: 1,
     lease_expires_at: new Date(now + 8 * 3_600_000).toISOString(),
     removed_reason: null,
+    blind_pending: item.blind,
   };
 }

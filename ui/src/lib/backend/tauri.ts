@@ -21,6 +21,7 @@ import type {
   UserChange,
   UserSummary,
 } from "./types";
+import type { BlindReadRequest, BlindReport } from "./types";
 import type { Action } from "./generated/Action";
 import type { BulkDecision } from "./generated/BulkDecision";
 import type { BulkOutcome } from "./generated/BulkOutcome";
@@ -160,6 +161,13 @@ export class TauriBackend implements Backend {
   }
   thresholdsReport() {
     return call<ThresholdReport>("thresholds_report");
+  }
+
+  recordBlindRead(itemId: string, read: BlindReadRequest) {
+    return call<AssignmentView>("record_blind_read", { itemId, read });
+  }
+  blindReport() {
+    return call<BlindReport>("blind_report");
   }
 }
 

@@ -71,6 +71,12 @@ export type { HistoryEntry } from "./generated/HistoryEntry";
 export type { ItemStory } from "./generated/ItemStory";
 export type { LocalComment } from "./generated/LocalComment";
 export type { StorySource } from "./generated/StorySource";
+export type { BlindJudgement } from "./generated/BlindJudgement";
+export type { BlindReadRequest } from "./generated/BlindReadRequest";
+export type { BlindReport } from "./generated/BlindReport";
+export type { BlindReportRow } from "./generated/BlindReportRow";
+export type { BlindVerdict } from "./generated/BlindVerdict";
+export type { RateEstimate } from "./generated/RateEstimate";
 
 /** The most characters a comment may have (the domain crate's COMMENT_MAX_CHARS; docs/protocol.md, "Comments"). */
 export const COMMENT_MAX_CHARS = 4000;

@@ -26,6 +26,8 @@ use countersign_client::sync::SyncEngine;
 use countersign_client::{Clock, SystemClock};
 use countersign_domain::{Action, ItemId, Stage};
 
+#[path = "countersign-cli/blind.rs"]
+mod blind;
 #[path = "countersign-cli/hints.rs"]
 mod hints;
 #[path = "countersign-cli/output.rs"]
@@ -105,6 +107,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Record your own verdict on an item read blind first, before its AI proposal is shown; the
+    /// next decision on it takes the verdict with it.
+    Blind(blind::BlindRead),
     /// Record a decision locally; it is uploaded by the next sync.
     Decide {
         id: String,
@@ -405,16 +410,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 let s = &detail.summary;
                 println!("{}  [{}]  {}", s.item_id, s.status, s.title);
+                let judged = match s.blind_pending {
+                    true => format!("the AI's risk and confidence {}", blind::WITHHELD),
+                    false => format!("risk {:?}  confidence {:.2}", s.risk, s.confidence),
+                };
+                let (kind, stage) = (&s.kind, s.stage.as_str());
                 println!(
-                    "kind {}  stage {}  priority {}  risk {:?}  confidence {:.2}",
-                    s.kind,
-                    s.stage.as_str(),
-                    s.priority,
-                    s.risk,
-                    s.confidence
+                    "kind {kind}  stage {stage}  priority {}  {judged}",
+                    s.priority
                 );
                 if let Some(message) = &s.status_message {
                     println!("server: {message}");
+                }
+                if let Some(read) = &detail.blind_read {
+                    println!(
+                        "your read: {}, confidence {}",
+                        read.verdict.as_str(),
+                        read.confidence
+                    );
                 }
                 println!("AI output:\n{}", pretty(&detail.item.ai.output));
                 if let Some(reasoning) = &detail.item.ai.reasoning {
@@ -425,6 +438,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("{line}");
                 }
             }
+        }
+        Command::Blind(read) => {
+            let item_id = parse_item_id(&read.id)?;
+            read.run(&store, item_id, clock.now()).await?;
         }
         Command::Decide {
             id,

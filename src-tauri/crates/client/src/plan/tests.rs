@@ -27,6 +27,7 @@ fn mutation(item: u128) -> Mutation {
         rationale: None,
         tags: Vec::new(),
         signature: None,
+        blind_judgement: None,
     }
 }
 

@@ -16,7 +16,9 @@ use crate::plan::OutboxEntry;
 
 /// The columns `read_summary` reads.
 pub(super) const SUMMARY_COLUMNS: &str = "item_id, kind, title, stage, priority, risk, confidence, \
-     due_at, status, status_message, lease_id, lease_epoch, lease_expires_at, removed_reason";
+     due_at, status, status_message, lease_id, lease_epoch, lease_expires_at, removed_reason, \
+     COALESCE(json_extract(assignments.item_json, '$.blind') = 1 AND NOT EXISTS \
+     (SELECT 1 FROM blind_reads WHERE blind_reads.item_id = assignments.item_id), 0) AS blind_pending";
 
 /// Fixed-width RFC 3339, so that text order in SQLite is time order.
 pub(super) fn timestamp(t: DateTime<Utc>) -> String {
@@ -116,6 +118,7 @@ pub(super) fn read_summary(row: &SqliteRow) -> Result<AssignmentSummary, StoreEr
         removed_reason: opt_text(row, "removed_reason")?
             .map(|text| from_wire_name("removal reason", &text))
             .transpose()?,
+        blind_pending: row.try_get("blind_pending")?,
     })
 }
 
@@ -164,6 +167,9 @@ pub(super) fn read_decision(row: &SqliteRow) -> Result<RecordedDecision, StoreEr
         signature: opt_text(row, "signature")?
             .map(|text| from_json("signature", &text))
             .transpose()?,
+        blind_judgement: opt_text(row, "blind_judgement")?
+            .map(|text| from_json("blind judgement", &text))
+            .transpose()?,
     })
 }
 
@@ -189,6 +195,7 @@ pub(super) fn read_outbox_entry(row: &SqliteRow) -> Result<OutboxEntry, StoreErr
             rationale: decision.rationale,
             tags: decision.tags,
             signature: decision.signature,
+            blind_judgement: decision.blind_judgement,
         },
     })
 }

@@ -1,6 +1,6 @@
 //! Reading the inbox: pages, counts and one assignment in full.
 
-use countersign_domain::{Action, ItemId, Stage};
+use countersign_domain::{Action, Item, ItemId, Stage};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::codec::{
@@ -218,7 +218,12 @@ impl Store {
             return Ok(None);
         };
         let summary = read_summary(&row)?;
-        let item = from_json("item", row.try_get("item_json")?)?;
+        let mut item: Item = from_json("item", row.try_get("item_json")?)?;
+        let blind_read =
+            super::blind::blind_read_in(&mut *self.pool.acquire().await?, item_id).await?;
+        if summary.blind_pending {
+            super::blind::withhold_proposal(&mut item);
+        }
         let decision = sqlx::query(
             "SELECT * FROM outbox WHERE item_id = ? AND action <> ? ORDER BY seq DESC LIMIT 1",
         )
@@ -234,6 +239,7 @@ impl Store {
             item,
             decision,
             draft,
+            blind_read,
         }))
     }
 }

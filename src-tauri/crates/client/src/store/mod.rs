@@ -13,6 +13,7 @@
 //! (comments into the outbox, items' histories as last fetched), `conflicts`,
 //! `drafts`, and `codec` (columns to model values and back).
 
+mod blind;
 mod bulk;
 mod codec;
 mod conflicts;

@@ -368,7 +368,16 @@ pub(super) async fn decide_in(
     let stage: Stage = from_wire_name("stage", row.try_get("stage")?)?;
     let item: Item = from_json("item", row.try_get("item_json")?)?;
     let reasons = super::kinds::reason_codes(&mut *tx, &item.kind).await?;
-    let corrected = decision::validate(input, &item, stage, reasons.as_deref(), signer.is_some())?;
+    let recorded = super::blind::blind_read_in(&mut *tx, item_id).await?;
+    let blind_judgement = decision::judgement_for(&item, stage, input.action, recorded);
+    let corrected = decision::validate(
+        input,
+        &item,
+        stage,
+        blind_judgement.as_ref(),
+        reasons.as_deref(),
+        signer.is_some(),
+    )?;
     let (correction, patch) = corrected
         .map(|corrected| (corrected.output, corrected.patch))
         .unzip();
@@ -417,11 +426,13 @@ pub(super) async fn decide_in(
         rationale: input.rationale.clone(),
         tags: input.tags.clone(),
         signature,
+        blind_judgement,
     };
     sqlx::query(
         "INSERT INTO outbox (decision_id, item_id, lease_id, lease_epoch, action, correction, \
-         reason_code, note, attestation, client_time, state, patch, rationale, tags, signature) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         reason_code, note, attestation, client_time, state, patch, rationale, tags, signature, \
+         blind_judgement) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(decision.decision_id.to_string())
     .bind(item_id.to_string())
@@ -442,6 +453,7 @@ pub(super) async fn decide_in(
             .transpose()?,
     )
     .bind(decision.signature.as_ref().map(to_json).transpose()?)
+    .bind(decision.blind_judgement.as_ref().map(to_json).transpose()?)
     .execute(&mut *tx)
     .await?;
     sqlx::query("UPDATE assignments SET status = ?, status_message = NULL WHERE item_id = ?")

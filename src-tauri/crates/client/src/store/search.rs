@@ -269,8 +269,10 @@ impl Store {
                         matched: false,
                     }],
                 };
+                // An excerpt may quote the AI's proposal: none before a blind read is recorded.
                 let excerpt = row
                     .try_get::<Option<String>, _>("excerpt_marked")?
+                    .filter(|_| !summary.blind_pending)
                     .map(|marked| segments(&marked))
                     .unwrap_or_default();
                 Ok(SearchHit {

@@ -1,6 +1,7 @@
 //! The HTTP API: thin handlers over the library, every error as `{"error": {code, message}}`.
 
 mod admin;
+mod blind;
 mod extract;
 mod gold;
 mod kinds;
@@ -572,7 +573,8 @@ impl utoipa::Modify for BearerAuth {
         signing::set_signing_pin, signing::register_signing_key, signing::unlock_signing,
         stats::overview,
         stats::thresholds,
-        gold::gold_stats),
+        gold::gold_stats,
+        blind::blind_report),
     // The `escalation`, `mention` and `gold_alert` events' data: not request or response bodies, so named here.
     components(schemas(EscalationNotice, MentionNotice, countersign_domain::GoldAlert)),
     modifiers(&BearerAuth)
@@ -620,6 +622,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/stats/overview", get(stats::overview))
         .route("/v1/stats/thresholds", get(stats::thresholds))
         .route("/v1/stats/gold", get(gold::gold_stats))
+        .route("/v1/stats/blind", get(blind::blind_report))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

@@ -2,6 +2,7 @@
 //! them and which teams a report covers ([`scope_of`]), and the window a report covers
 //! ([`Window::parse`]). Each report is a module here; every rate in one is a `RateEstimate`.
 
+pub mod blind;
 pub mod gold;
 pub mod overview;
 pub mod thresholds;

@@ -217,7 +217,7 @@ fn mutation_data(client_id: ClientId, mutation: &Mutation) -> Value {
         "reason_code": mutation.reason_code, "note": mutation.note,
         "attestation": mutation.attestation, "client_time": mutation.client_time,
         "patch": mutation.patch, "rationale": mutation.rationale, "tags": mutation.tags,
-        "signature": mutation.signature,
+        "signature": mutation.signature, "blind_judgement": mutation.blind_judgement,
     })
 }
 
@@ -276,7 +276,7 @@ async fn apply_batch(
         }
         let lease = leases.get(&mutation.lease_id.to_string());
         let row = rows.get_mut(&item_id);
-        let item_state = row.as_deref().map(ItemState::from);
+        let item_state = row.as_deref().map(|row| ItemState::of(row, lease));
         let kind = row
             .as_deref()
             .and_then(|row| kinds.get(&row.item.kind))
@@ -537,8 +537,9 @@ async fn insert_decisions(
     for chunk in recorded.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO decisions (item_id, decision_id, by_user, action, correction, \
-             reason_code, note, at, patch, rationale, tags, signature) VALUES {}",
-            values_rows(chunk.len(), 12)
+             reason_code, note, at, patch, rationale, tags, signature, blind_verdict, \
+             blind_confidence, blind_note, blind_recorded_at) VALUES {}",
+            values_rows(chunk.len(), 16)
         );
         let mut insert = sqlx::query(&sql);
         for mutation in chunk {
@@ -572,6 +573,12 @@ async fn insert_decisions(
                         .map(|envelope| serde_json::to_string(&SignatureManifest::from(envelope)))
                         .transpose()?,
                 );
+            let blind = mutation.blind_judgement.as_ref();
+            insert = insert
+                .bind(blind.map(|judgement| judgement.verdict.as_str()))
+                .bind(blind.map(|judgement| i64::from(judgement.confidence)))
+                .bind(blind.and_then(|judgement| judgement.note.as_deref()))
+                .bind(blind.map(|judgement| to_micros(judgement.recorded_at)));
         }
         insert.execute(&mut **tx).await?;
     }

@@ -9,6 +9,7 @@ use countersign_domain::{
     Action, DecisionRecord, Handoff, ItemStatus, Mutation, Outcome, RemovalReason, ResultCode,
     SignatureManifest, Stage,
 };
+use countersign_domain::{blind_first, check_judgement};
 use serde_json::Value;
 
 use crate::audience::Audience;
@@ -39,6 +40,9 @@ pub(crate) struct ItemState {
     pub output: Value,
     /// When the item was decided by timeout: the `due_at` the timeout enforced.
     pub timed_out: Option<DateTime<Utc>>,
+    /// The claimed lease's stage is read blind first ([`blind_first`]): its decisions carry the
+    /// reviewer's blind judgement.
+    pub blind_first: bool,
 }
 
 /// What applying a mutation does to its item.
@@ -117,6 +121,14 @@ pub(crate) fn judge(
     }
     if let Err(error) = correction::check_annotations(mutation.rationale.as_deref(), &mutation.tags)
     {
+        return Verdict::Rejected(error.result_code(), error.to_string());
+    }
+    if let Err(error) = check_judgement(
+        item.blind_first,
+        mutation.action,
+        mutation.blind_judgement.as_ref(),
+        mutation.client_time,
+    ) {
         return Verdict::Rejected(error.result_code(), error.to_string());
     }
     let corrected = match correction::corrected_output(
@@ -295,8 +307,9 @@ pub(crate) fn judge_comment(
     Ok(())
 }
 
-impl From<&ItemRow> for ItemState {
-    fn from(row: &ItemRow) -> Self {
+impl ItemState {
+    /// What the rules need to know about `row` now, for a mutation claiming `lease`.
+    pub(crate) fn of(row: &ItemRow, lease: Option<&LeaseGrant>) -> Self {
         ItemState {
             status: row.item.status,
             stage: row.stage,
@@ -308,6 +321,7 @@ impl From<&ItemRow> for ItemState {
             timed_out: crate::deadlines::timed_out(row)
                 .then_some(row.item.due_at)
                 .flatten(),
+            blind_first: lease.is_some_and(|lease| blind_first(&row.item, lease.stage)),
         }
     }
 }
@@ -359,6 +373,7 @@ pub(crate) fn transition(
             rationale: mutation.rationale.clone(),
             tags: mutation.tags.clone(),
             signature: mutation.signature.as_ref().map(SignatureManifest::from),
+            blind_judgement: mutation.blind_judgement.clone(),
         });
     }
     let release = |row: &mut ItemRow| {
@@ -434,6 +449,7 @@ mod tests {
             rationale: None,
             tags: Vec::new(),
             signature: None,
+            blind_judgement: None,
         }
     }
 
@@ -481,6 +497,7 @@ mod tests {
             first_action: None,
             output: json!({"verdict": "block"}),
             timed_out: None,
+            blind_first: false,
         }
     }
 
@@ -532,6 +549,19 @@ mod tests {
         let audit = ItemState {
             status: ItemStatus::AutoApproved,
             ..item(Stage::Audit)
+        };
+        let blind = ItemState {
+            blind_first: true,
+            ..item(Stage::Review)
+        };
+        let judged = |action: Action, confidence: u8| Mutation {
+            blind_judgement: Some(countersign_domain::BlindJudgement {
+                verdict: countersign_domain::BlindVerdict::Reject,
+                confidence,
+                note: None,
+                recorded_at: deadline,
+            }),
+            ..mutation(action)
         };
         let cases: Vec<Case> = vec![
             (
@@ -827,6 +857,58 @@ mod tests {
                 Some(lease(Stage::Review)),
                 item(Stage::Escalation),
                 "conflict reassigned",
+            ),
+            (
+                "blind read without a judgement",
+                mutation(Action::Approve),
+                Some(lease(Stage::Review)),
+                blind.clone(),
+                "rejected blind_judgement_required",
+            ),
+            (
+                "blind read with its judgement",
+                judged(Action::Approve, 4),
+                Some(lease(Stage::Review)),
+                blind.clone(),
+                "apply Final(Approved)",
+            ),
+            (
+                "blind escalation with its judgement",
+                judged(Action::Escalate, 2),
+                Some(lease(Stage::Review)),
+                blind.clone(),
+                "apply Escalate",
+            ),
+            (
+                "blind release needs none",
+                mutation(Action::Release),
+                Some(lease(Stage::Review)),
+                blind.clone(),
+                "apply Release",
+            ),
+            (
+                "blind judgement out of range",
+                judged(Action::Approve, 6),
+                Some(lease(Stage::Review)),
+                blind.clone(),
+                "rejected invalid_blind_judgement",
+            ),
+            (
+                "blind judgement on an item not read blind",
+                judged(Action::Approve, 3),
+                Some(lease(Stage::Review)),
+                item(Stage::Review),
+                "rejected invalid_blind_judgement",
+            ),
+            (
+                "a late blind decision is still a conflict",
+                judged(Action::Approve, 3),
+                Some(lease(Stage::Review)),
+                ItemState {
+                    status: ItemStatus::Decided,
+                    ..blind.clone()
+                },
+                "conflict decided_elsewhere",
             ),
             (
                 "invalid beats conflict",

@@ -18,4 +18,9 @@ status_message: string | null, lease_id: LeaseId, lease_epoch: Epoch, lease_expi
 /**
  * Set when the server took the item away while a local decision on it was unsent.
  */
-removed_reason: RemovalReason | null, };
+removed_reason: RemovalReason | null, 
+/**
+ * Read blind first and the reviewer's own verdict is not recorded yet: nothing of the AI's
+ * judgement (risk, confidence, proposal) may be shown (docs/protocol.md, "Blind first read").
+ */
+blind_pending: boolean, };

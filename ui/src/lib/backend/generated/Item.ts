@@ -36,4 +36,10 @@ handoff: Handoff | null,
  * Approvals of this item must be signed (its routing rule's `signature`, docs/protocol.md
  * "Signatures"); null: no signature needed.
  */
-signature_required: SignatureRequirement | null, };
+signature_required: SignatureRequirement | null, 
+/**
+ * The reviewer gives their own verdict before the AI's proposal is shown (its routing rule's
+ * `blind`, docs/protocol.md "Blind first read"); whether an assignment is read blind is
+ * [`crate::blind_first`].
+ */
+blind: boolean, };

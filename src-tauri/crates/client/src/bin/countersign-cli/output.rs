@@ -26,13 +26,19 @@ pub(crate) fn print_table(rows: &[AssignmentSummary]) -> anyhow::Result<()> {
     for row in rows {
         writeln!(
             out,
-            "{}  {:<9} {:<15} p{:<3} {:<8} {:.2}  {:<20}  {}",
+            "{}  {:<9} {:<15} p{:<3} {:<8} {}  {:<20}  {}",
             row.item_id,
             row.status.as_str(),
             row.stage.as_str(),
             row.priority,
-            format!("{:?}", row.risk).to_lowercase(),
-            row.confidence,
+            match row.blind_pending {
+                true => "blind".to_owned(),
+                false => format!("{:?}", row.risk).to_lowercase(),
+            },
+            match row.blind_pending {
+                true => "  -- ".to_owned(),
+                false => format!("{:.2}", row.confidence),
+            },
             row.due_at.map_or_else(String::new, |d| d.to_rfc3339()),
             row.title
         )?;

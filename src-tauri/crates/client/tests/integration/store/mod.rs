@@ -14,6 +14,7 @@ use countersign_domain::{
 use countersign_testkit::fixtures;
 use serde_json::json;
 
+mod blind;
 mod lifecycle;
 mod outbox;
 

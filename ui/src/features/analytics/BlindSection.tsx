@@ -1,0 +1,70 @@
+import { useEffect, useId, useState } from "react";
+import { toAppError, type AppError, type BlindReport, type RateEstimate } from "../../lib/backend";
+import { useBackend } from "../../lib/backend/context";
+import { t } from "../../i18n";
+import { ErrorNotice } from "../announce/ErrorNotice";
+
+const percent = (x: number) => `${Math.round(x * 100)}%`;
+
+/** A rate as "78% (71–84%, n=120)", or "not enough data (12 of 30)" (docs/protocol.md, "Statistics"). */
+function formatRate(rate: RateEstimate): string {
+  return rate.status === "estimated"
+    ? t("blind.rate", { rate: percent(rate.rate), low: percent(rate.low).replace("%", ""), high: percent(rate.high), n: rate.trials })
+    : t("blind.notEnough", { n: rate.trials, needed: rate.needed });
+}
+
+/** The blind-read report: agreement before the reveal and switches after it, per reviewer, kind and model. */
+export function BlindSection() {
+  const backend = useBackend();
+  const ids = useId();
+  const [report, setReport] = useState<BlindReport | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
+  useEffect(() => {
+    let live = true;
+    backend.blindReport().then(
+      (answer) => live && setReport(answer),
+      (caught: unknown) => live && setError(toAppError(caught)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [backend]);
+  return (
+    <section className="panel analytics-section" aria-labelledby={`${ids}-title`} data-testid="blind-section">
+      <h3 id={`${ids}-title`}>{t("blind.section")}</h3>
+      <p>{t("blind.sectionIntro")}</p>
+      {error && <ErrorNotice error={error} />}
+      {report && report.rows.length === 0 && <p>{t("blind.empty")}</p>}
+      {report && report.rows.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t("blind.reviewer")}</th>
+              <th scope="col">{t("blind.kind")}</th>
+              <th scope="col">{t("blind.model")}</th>
+              <th scope="col">{t("blind.reads")}</th>
+              <th scope="col">{t("blind.agreement")}</th>
+              <th scope="col">{t("blind.switchToAi")}</th>
+              <th scope="col">{t("blind.switchFromAi")}</th>
+              <th scope="col">{t("blind.escalated")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.rows.map((row) => (
+              <tr key={`${row.reviewer}/${row.kind}/${row.model ?? ""}`} data-testid="blind-row">
+                <th scope="row">{row.reviewer}</th>
+                <td>{row.kind}</td>
+                <td>{row.model ?? t("blind.noModel")}</td>
+                <td>{row.judgements}</td>
+                <td>{formatRate(row.agreement)}</td>
+                <td>{formatRate(row.switch_to_ai)}</td>
+                <td>{formatRate(row.switch_from_ai)}</td>
+                <td>{row.escalated}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
