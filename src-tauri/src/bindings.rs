@@ -27,6 +27,7 @@ mod tests {
         ItemStatus, KindDefinition, KindList, Me, MutationStatus, Outcome, QueueHealth,
         RemovalReason, ResultCode, Risk, Role, Route, Signal, Stage, TokenRequest, UserSummary,
     };
+    use countersign_domain::fatigue::{FatigueReport, FatigueSignals};
     use countersign_domain::{AuditAction, HistoryEntry, RateEstimate};
     use strum::VariantArray;
     use ts_rs::TS;
@@ -120,6 +121,8 @@ mod tests {
             HistoryEntry,
             AuditAction,
             RateEstimate,
+            FatigueReport,
+            FatigueSignals,
         );
         // The stage rule as data, so the UI's fake backend and tests offer what the core offers.
         let table: Vec<String> = Stage::VARIANTS

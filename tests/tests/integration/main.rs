@@ -5,6 +5,7 @@
 
 mod desktop_e2e;
 mod model_sync;
+mod oversight;
 mod queue_api;
 mod queue_delivery;
 mod signatures;

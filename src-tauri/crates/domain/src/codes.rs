@@ -141,6 +141,9 @@ pub enum ResultCode {
     /// Rejected: the signature does not hold (bad signature, a key not the caller's, a signer outside
     /// `signers_team`, another item's content or decision, a wrong name or meaning, signing locked).
     SignatureInvalid,
+    /// Rejected: an `opened_at` after the decision or absurdly long before it (docs/protocol.md,
+    /// "Reviewer fatigue").
+    InvalidOpenedAt,
     /// A code this build does not know.
     #[serde(other)]
     Unknown,

@@ -5,6 +5,8 @@ pub mod admin;
 pub mod codes;
 pub mod correction;
 pub mod estimate;
+/// Reviewer fatigue from behaviour: sessions, pace, streaks, reading time, the verdict.
+pub mod fatigue;
 pub mod history;
 pub mod ids;
 pub mod item;

@@ -182,6 +182,10 @@ pub struct Mutation {
     /// with `signature_required` (docs/protocol.md, "Signatures").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<SignatureEnvelope>,
+    /// When the reviewer opened the item, by the client's clock: with `client_time`, the time on
+    /// item the fatigue measures use (docs/protocol.md, "Reviewer fatigue"). Kept with the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -28,6 +28,8 @@ mod metrics;
 pub mod policy;
 pub mod related;
 pub mod signing;
+/// The oversight reports (`GET /v1/stats/...`).
+pub mod stats;
 mod sync;
 pub mod teams;
 pub mod users;

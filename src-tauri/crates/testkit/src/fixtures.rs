@@ -120,6 +120,7 @@ pub fn decision(id: MutationId, assignment: &Assignment, action: Action) -> Muta
         rationale: None,
         tags: Vec::new(),
         signature: None,
+        opened_at: None,
     }
 }
 

@@ -27,6 +27,7 @@ fn mutation(item: u128) -> Mutation {
         rationale: None,
         tags: Vec::new(),
         signature: None,
+        opened_at: None,
     }
 }
 

@@ -189,6 +189,9 @@ pub(super) fn read_outbox_entry(row: &SqliteRow) -> Result<OutboxEntry, StoreErr
             rationale: decision.rationale,
             tags: decision.tags,
             signature: decision.signature,
+            opened_at: opt_text(row, "opened_at")?
+                .map(|text| parse_time(&text))
+                .transpose()?,
         },
     })
 }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod extract;
+mod fatigue;
 mod kinds;
 mod signing;
 #[cfg(test)]
@@ -542,7 +543,8 @@ impl utoipa::Modify for BearerAuth {
         admin::issue_token, admin::list_teams, admin::create_team, admin::queue_health,
         kinds::put_kind, kinds::list_kinds, kinds::get_kind, submit_item, get_item, cancel_item, related_items,
         pull, push, events, audit_log, export_feedback, item_history,
-        signing::set_signing_pin, signing::register_signing_key, signing::unlock_signing),
+        signing::set_signing_pin, signing::register_signing_key, signing::unlock_signing,
+        fatigue::fatigue_report),
     // The `escalation` event's data: not a request or response body, so named here.
     components(schemas(EscalationNotice, MentionNotice)),
     modifiers(&BearerAuth)
@@ -587,6 +589,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/users/{name}/signing-unlock",
             post(signing::unlock_signing),
         )
+        .route("/v1/stats/fatigue", get(fatigue::fatigue_report))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use countersign_domain::fatigue;
 use countersign_domain::{
     Action, ClientId, EscalationNotice, Mutation, MutationId, MutationResult, MutationStatus,
     PushResponse, ResultCode, SignatureManifest,
@@ -217,8 +218,23 @@ fn mutation_data(client_id: ClientId, mutation: &Mutation) -> Value {
         "reason_code": mutation.reason_code, "note": mutation.note,
         "attestation": mutation.attestation, "client_time": mutation.client_time,
         "patch": mutation.patch, "rationale": mutation.rationale, "tags": mutation.tags,
-        "signature": mutation.signature,
+        "signature": mutation.signature, "opened_at": mutation.opened_at,
     })
+}
+
+/// A valid mutation's `opened_at` must fit its decision's time (docs/protocol.md, "Reviewer
+/// fatigue"): one after the decision or absurdly long before it is refused, whatever happened to
+/// the item.
+fn judge_opened_at(verdict: Verdict, mutation: &Mutation, now: DateTime<Utc>) -> Verdict {
+    match (verdict, mutation.opened_at) {
+        (verdict @ (Verdict::Apply(_) | Verdict::Conflict(..)), Some(opened)) => {
+            match fatigue::check_opened_at(opened, mutation.client_time.unwrap_or(now)) {
+                Ok(()) => verdict,
+                Err(error) => Verdict::Rejected(ResultCode::InvalidOpenedAt, error.to_string()),
+            }
+        }
+        (verdict, _) => verdict,
+    }
 }
 
 /// Judges and applies a gap-free run of new mutations, in order, in this transaction. Items
@@ -264,6 +280,8 @@ async fn apply_batch(
     let mut released_by_caller: Vec<String> = Vec::new();
     // The applied mutations as recorded (corrections with their patches), in order.
     let mut recorded_mutations: Vec<Mutation> = Vec::new();
+    // What there was to read in each applied mutation's item, in the same order.
+    let mut reading: Vec<u64> = Vec::new();
     for mutation in mutations {
         let item_id = mutation.item_id.to_string();
         if mutation.action == Action::Comment {
@@ -294,6 +312,7 @@ async fn apply_batch(
             }
             (verdict, _) => verdict,
         };
+        let verdict = judge_opened_at(verdict, mutation, now);
         let mut data = mutation_data(client_id, mutation);
         let audit_item = row.as_ref().map(|_| item_id.clone());
         let result = |status, code: Option<ResultCode>, message: Option<String>| MutationResult {
@@ -382,9 +401,14 @@ async fn apply_batch(
             .push(AuditEvent::new(caller, action, Some(item_id), data));
         results.push(result(MutationStatus::Applied, None, None));
         recorded_mutations.push(recorded);
+        reading.push(fatigue::reading_chars(
+            &row.item.title,
+            &row.item.payload,
+            &row.item.ai.output,
+        ));
     }
 
-    let applied: Vec<&Mutation> = recorded_mutations.iter().collect();
+    let applied: Vec<(&Mutation, u64)> = recorded_mutations.iter().zip(reading).collect();
     let changed_rows: Vec<&ItemRow> = changed.iter().filter_map(|id| rows.get(id)).collect();
     items::store_state(tx, &changed_rows).await?;
     let released: Vec<String> = changed_rows
@@ -484,24 +508,26 @@ async fn comment(
     })
 }
 
+/// Records the applied decisions, each with what there was to read in its item.
 async fn insert_decisions(
     tx: &mut Tx,
     caller: &str,
-    applied: &[&Mutation],
+    applied: &[(&Mutation, u64)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let recorded: Vec<&&Mutation> = applied
+    let recorded: Vec<&(&Mutation, u64)> = applied
         .iter()
-        .filter(|mutation| !matches!(mutation.action, Action::Release | Action::Comment))
+        .filter(|(mutation, _)| !matches!(mutation.action, Action::Release | Action::Comment))
         .collect();
     for chunk in recorded.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO decisions (item_id, decision_id, by_user, action, correction, \
-             reason_code, note, at, patch, rationale, tags, signature) VALUES {}",
-            values_rows(chunk.len(), 12)
+             reason_code, note, at, patch, rationale, tags, signature, opened_at, decided_at, \
+             reading_chars) VALUES {}",
+            values_rows(chunk.len(), 15)
         );
         let mut insert = sqlx::query(&sql);
-        for mutation in chunk {
+        for (mutation, reading_chars) in chunk {
             let edited = mutation.action == Action::ApproveWithEdits;
             let correction = edited
                 .then(|| mutation.correction.as_ref().map(Value::to_string))
@@ -531,7 +557,10 @@ async fn insert_decisions(
                         .as_ref()
                         .map(|envelope| serde_json::to_string(&SignatureManifest::from(envelope)))
                         .transpose()?,
-                );
+                )
+                .bind(mutation.opened_at.map(to_micros))
+                .bind(to_micros(mutation.client_time.unwrap_or(now)))
+                .bind(i64::try_from(*reading_chars).unwrap_or(i64::MAX));
         }
         insert.execute(&mut **tx).await?;
     }

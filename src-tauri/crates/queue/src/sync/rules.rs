@@ -418,6 +418,7 @@ mod tests {
             rationale: None,
             tags: Vec::new(),
             signature: None,
+            opened_at: None,
         }
     }
 
