@@ -22,12 +22,12 @@ mod tests {
     use countersign_client::store::{SearchHit, SearchPage};
     use countersign_client::story::{ItemStory, StorySource};
     use countersign_client::views::{BuiltinView, SavedView, SavedViewCount, ViewFilter};
+    use countersign_domain::fatigue::{FatigueReport, FatigueSignals};
     use countersign_domain::{
         Action, AiProposal, ApiErrorCode, DecisionRecord, Evidence, Handoff, IssuedToken, Item,
         ItemStatus, KindDefinition, KindList, Me, MutationStatus, Outcome, QueueHealth,
         RemovalReason, ResultCode, Risk, Role, Route, Signal, Stage, TokenRequest, UserSummary,
     };
-    use countersign_domain::fatigue::{FatigueReport, FatigueSignals};
     use countersign_domain::{AuditAction, HistoryEntry, RateEstimate};
     use strum::VariantArray;
     use ts_rs::TS;

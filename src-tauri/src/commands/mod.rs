@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod desk;
+pub mod fatigue;
 pub mod inbox;
 pub mod session;
 pub mod story;
@@ -53,6 +54,9 @@ commands!(
     story::item_history,
     story::comment,
     session::set_signing_pin,
+    fatigue::item_opened,
+    fatigue::own_fatigue,
+    fatigue::fatigue_report,
 );
 
 #[cfg(test)]

@@ -35,4 +35,7 @@ const COMMANDS: &[&str] = &[
     "item_history",
     "comment",
     "set_signing_pin",
+    "item_opened",
+    "own_fatigue",
+    "fatigue_report",
 ];

@@ -6,6 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use countersign_domain::ItemHistory;
+use countersign_domain::fatigue::FatigueReport;
 use countersign_domain::kind::KindList;
 use countersign_domain::{
     ApiErrorCode, ErrorBody, EventName, IssuedToken, ItemId, Me, PullRequest, PullResponse,
@@ -392,6 +393,12 @@ impl QueueClient {
     /// `GET /v1/queue/health`.
     pub async fn queue_health(&self) -> Result<QueueHealth, RemoteError> {
         self.call::<(), _>(Method::GET, self.url("v1/queue/health")?, None)
+            .await
+    }
+
+    /// `GET /v1/stats/fatigue` (seniors: their teams' people; admins: everyone).
+    pub async fn fatigue_report(&self) -> Result<FatigueReport, RemoteError> {
+        self.call::<(), _>(Method::GET, self.url("v1/stats/fatigue")?, None)
             .await
     }
 

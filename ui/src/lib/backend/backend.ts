@@ -30,6 +30,8 @@ import type { SearchPage } from "./generated/SearchPage";
 import type { ViewFilter } from "./generated/ViewFilter";
 import type { ItemStory } from "./generated/ItemStory";
 import type { LocalComment } from "./generated/LocalComment";
+import type { FatigueReport } from "./generated/FatigueReport";
+import type { FatigueSignals } from "./generated/FatigueSignals";
 
 export type Unlisten = () => void;
 
@@ -82,6 +84,12 @@ export interface Backend {
   comment(itemId: string, text: string): Promise<LocalComment>;
   notificationPreferences(): Promise<NotificationPreferences>;
   setNotificationPreferences(preferences: NotificationPreferences): Promise<NotificationPreferences>;
+  /** The item is on screen from now: a decision on it reports its time on item (reviewer fatigue). */
+  itemOpened(itemId: string): Promise<void>;
+  /** The reviewer's own fatigue signals, from the decisions made on this computer. */
+  ownFatigue(): Promise<FatigueSignals>;
+  /** `GET /v1/stats/fatigue`: seniors see their teams' reviewers, admins everyone. */
+  fatigueReport(): Promise<FatigueReport>;
   onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten>;
   onInboxChanged(handler: () => void): Promise<Unlisten>;
   /** The reviewer clicked a desktop notification; the shell has brought the window forward. */

@@ -26,6 +26,8 @@ import type { BulkOutcome } from "./generated/BulkOutcome";
 import type { BulkSkip } from "./generated/BulkSkip";
 import type { RelatedCases } from "./generated/RelatedCases";
 import type { ItemStory } from "./generated/ItemStory";
+import type { FatigueReport } from "./generated/FatigueReport";
+import type { FatigueSignals } from "./generated/FatigueSignals";
 import type { LocalComment } from "./generated/LocalComment";
 import type { SavedView } from "./generated/SavedView";
 import type { SavedViewCount } from "./generated/SavedViewCount";
@@ -117,6 +119,15 @@ export class TauriBackend implements Backend {
   }
   comment(itemId: string, text: string) {
     return call<LocalComment>("comment", { itemId, text });
+  }
+  itemOpened(itemId: string) {
+    return call<void>("item_opened", { itemId });
+  }
+  ownFatigue() {
+    return call<FatigueSignals>("own_fatigue");
+  }
+  fatigueReport() {
+    return call<FatigueReport>("fatigue_report");
   }
   decideMany(itemIds: string[], decision: BulkDecision) {
     return call<BulkOutcome>("decide_many", { itemIds, decision });
