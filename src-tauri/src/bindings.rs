@@ -22,6 +22,7 @@ mod tests {
     use countersign_client::store::{SearchHit, SearchPage};
     use countersign_client::story::{ItemStory, StorySource};
     use countersign_client::views::{BuiltinView, SavedView, SavedViewCount, ViewFilter};
+    use countersign_domain::fatigue::{FatigueReport, FatigueSignals};
     use countersign_domain::{
         Action, AiProposal, ApiErrorCode, DecisionRecord, Evidence, Handoff, IssuedToken, Item,
         ItemStatus, KindDefinition, KindList, Me, MutationStatus, Outcome, QueueHealth,
@@ -143,6 +144,8 @@ mod tests {
             BlindReadRequest,
             BlindReport,
             BlindReportRow,
+            FatigueReport,
+            FatigueSignals,
         );
         // The stage rule as data, so the UI's fake backend and tests offer what the core offers.
         let table: Vec<String> = Stage::VARIANTS

@@ -12,6 +12,9 @@ import { ItemView, type ItemViewHandle } from "./features/review/ItemView";
 import { useReviewSession } from "./features/review/useReviewSession";
 import { ConflictsView } from "./features/sync/ConflictsView";
 import { StatusBar } from "./features/sync/StatusBar";
+import { BreakSuggestion } from "./features/fatigue/BreakSuggestion";
+import { SessionReadout } from "./features/fatigue/SessionReadout";
+import { useOwnFatigue } from "./features/fatigue/useOwnFatigue";
 import { useAppStatus } from "./features/sync/useAppStatus";
 import { NotificationSettings, SignInForm, UndoWindowSetting } from "./features/settings/Settings";
 import { SigningPinSetting } from "./features/settings/SigningPinSetting";
@@ -188,6 +191,9 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
     signedIn,
   );
 
+  // The reviewer's own fatigue signals: the break suggestion and the session readout.
+  const fatigue = useOwnFatigue(backend, signedIn && !admin);
+
   const lastUndo = session.undoStack[session.undoStack.length - 1];
   const undoKey = activeKeys("undo", keys)[0];
 
@@ -331,10 +337,12 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
         />
 
         {/* An admin holds no work: nothing to upload or sync (the admin view says when it last read). */}
+        {!admin && <BreakSuggestion signals={fatigue} />}
         {!admin && (
           <StatusBar
             status={status}
             now={now}
+            session={<SessionReadout signals={fatigue} now={now} />}
             onSync={() => void backend.syncNow().then(setStatus, (e: unknown) => announce(plainError(toAppError(e))))}
             onConflicts={() => setConflicts(true)}
             onOutbox={() => {

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod desk;
+pub mod fatigue;
 pub mod gold;
 pub mod inbox;
 pub mod session;
@@ -62,6 +63,9 @@ commands!(
     gold::gold_stats,
     inbox::record_blind_read,
     admin::blind_report,
+    fatigue::item_opened,
+    fatigue::own_fatigue,
+    fatigue::fatigue_report,
 );
 
 #[cfg(test)]

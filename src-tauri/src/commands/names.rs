@@ -40,4 +40,7 @@ const COMMANDS: &[&str] = &[
     "gold_stats",
     "record_blind_read",
     "blind_report",
+    "item_opened",
+    "own_fatigue",
+    "fatigue_report",
 ];

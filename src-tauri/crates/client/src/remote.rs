@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use countersign_domain::GoldReport;
 use countersign_domain::ItemHistory;
+use countersign_domain::fatigue::FatigueReport;
 use countersign_domain::kind::KindList;
 use countersign_domain::{
     ApiErrorCode, BlindReport, ErrorBody, EventName, IssuedToken, ItemId, Me, Overview,
@@ -420,6 +421,12 @@ impl QueueClient {
     /// `GET /v1/stats/blind` (docs/protocol.md, "Blind first read").
     pub async fn blind_report(&self) -> Result<BlindReport, RemoteError> {
         self.call::<(), _>(Method::GET, self.url("v1/stats/blind")?, None)
+            .await
+    }
+
+    /// `GET /v1/stats/fatigue` (seniors: their teams' people; admins: everyone).
+    pub async fn fatigue_report(&self) -> Result<FatigueReport, RemoteError> {
+        self.call::<(), _>(Method::GET, self.url("v1/stats/fatigue")?, None)
             .await
     }
 

@@ -152,6 +152,9 @@ pub enum ResultCode {
     /// Rejected: a blind judgement out of range (confidence 1 to 5, note length), recorded after its
     /// decision, or sent with something other than a decision on an item read blind first.
     InvalidBlindJudgement,
+    /// Rejected: an `opened_at` after the decision or absurdly long before it (docs/protocol.md,
+    /// "Reviewer fatigue").
+    InvalidOpenedAt,
     /// A code this build does not know.
     #[serde(other)]
     Unknown,

@@ -6,6 +6,8 @@ pub mod blind;
 pub mod codes;
 pub mod correction;
 pub mod estimate;
+/// Reviewer fatigue from behaviour: sessions, pace, streaks, reading time, the verdict.
+pub mod fatigue;
 pub mod gold;
 pub mod history;
 pub mod ids;

@@ -194,6 +194,10 @@ pub struct Mutation {
     /// decision on an item read blind first (docs/protocol.md, "Blind first read").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blind_judgement: Option<BlindJudgement>,
+    /// When the reviewer opened the item, by the client's clock: with `client_time`, the time on
+    /// item the fatigue measures use (docs/protocol.md, "Reviewer fatigue"). Kept with the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,7 +18,8 @@ use crate::db::{ROWS_PER_STATEMENT, Tx, col, parse_wire, placeholders, to_micros
 use crate::error::StoreError;
 use crate::events::Recipients;
 use crate::items::OPEN_WORK;
-use crate::teams;
+use crate::{stats, teams};
+use countersign_domain::fatigue;
 
 /// Tops up the caller's leases: up to `prefetch` items held in all, and for a senior also
 /// seniors' work (escalations and their second approvals) up to `prefetch` such items whatever
@@ -39,6 +40,24 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
     .bind(holder)
     .fetch_one(&mut **tx)
     .await?;
+    // The policy's fatigue hold (docs/protocol.md, "Reviewer fatigue"): high-risk work waits for
+    // someone fresher while the caller's verdict is at or past the threshold.
+    let held_from_high_risk = match state.policy.fatigue_hold_high_risk {
+        Some(threshold) => fatigue::holds_high_risk(
+            stats::fatigue::verdict_of(tx, holder, now).await?,
+            threshold,
+        ),
+        None => false,
+    };
+    // `$6` binds the path of `ai.risk` (below) for this hold and for the gold hold.
+    let risk_hold = if held_from_high_risk {
+        format!(
+            " AND COALESCE({}, '') NOT IN ('high', 'critical')",
+            state.db.backend.json_text("i.ai", "$6")
+        )
+    } else {
+        String::new()
+    };
     let prefetch = i64::from(state.policy.prefetch);
     let mut wanted = prefetch - col::<i64>(&held, "held")?;
     let seniors_wanted = prefetch - col::<i64>(&held, "seniors_work")?;
@@ -56,7 +75,7 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
              SELECT 1 FROM users u WHERE u.name <> $2 AND u.disabled = 0 \
              AND u.last_pull_at >= $5 \
              AND (u.role = 'senior' OR (i.audience = 'reviewers' AND u.role = 'reviewer')) \
-             AND {})) \
+             AND {})){risk_hold} \
          ORDER BY priority DESC, due_at ASC NULLS LAST, created_at LIMIT $3{}",
         state.db.backend.json_text("i.ai", "$6"),
         teams::admits("i", "$2"),

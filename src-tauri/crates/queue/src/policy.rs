@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
+use countersign_domain::fatigue::FatigueVerdict;
 use countersign_domain::{NewItem, Risk, Route, SignatureMeaning, SignatureRequirement};
 use serde::Deserialize;
 
@@ -41,6 +42,11 @@ pub struct Policy {
     /// minimum gold accuracy.
     #[serde(default)]
     pub teams: std::collections::BTreeMap<String, TeamPolicy>,
+    /// A reviewer whose fatigue verdict is at or past this (`"tiring"` or `"fatigued"`) is not
+    /// granted high- or critical-risk items until it drops, after a break (docs/protocol.md,
+    /// "Reviewer fatigue"); absent: no hold.
+    #[serde(default)]
+    pub fatigue_hold_high_risk: Option<FatigueVerdict>,
 }
 
 /// A team's `[teams.NAME]` table.
@@ -281,6 +287,11 @@ impl Policy {
     }
 
     fn check(&self) -> Result<(), String> {
+        if self.fatigue_hold_high_risk == Some(FatigueVerdict::Fresh) {
+            return Err(
+                "fatigue_hold_high_risk = \"fresh\" would hold high-risk work from everyone: write \"tiring\" or \"fatigued\"".into(),
+            );
+        }
         if self.lease_seconds == 0 {
             return Err("lease_seconds must be at least 1".into());
         }
@@ -804,9 +815,19 @@ mod tests {
                 "[[rules]]\nname = \"a\"\nroute = \"auto_approved\"\nblind = true",
                 "takes no blind",
             ),
+            ("fatigue_hold_high_risk = \"sleepy\"", "expected one of"),
+            ("fatigue_hold_high_risk = \"fresh\"", "from everyone"),
         ] {
             let error = Policy::parse(text, "p.toml").expect_err(text).to_string();
             assert!(error.contains(fragment), "{error}");
         }
+    }
+
+    #[test]
+    fn the_fatigue_hold_is_off_unless_set() {
+        assert_eq!(Policy::builtin().fatigue_hold_high_risk, None);
+        let policy =
+            Policy::parse("fatigue_hold_high_risk = \"tiring\"", "p.toml").expect("valid policy");
+        assert_eq!(policy.fatigue_hold_high_risk, Some(FatigueVerdict::Tiring));
     }
 }

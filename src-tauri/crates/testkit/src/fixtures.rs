@@ -131,6 +131,7 @@ pub fn decision(id: MutationId, assignment: &Assignment, action: Action) -> Muta
             note: None,
             recorded_at: client_time,
         }),
+        opened_at: None,
     }
 }
 

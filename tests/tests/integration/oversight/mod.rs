@@ -4,4 +4,5 @@
 mod analytics;
 mod audit_sample;
 mod blind;
+mod fatigue;
 mod gold;

@@ -98,6 +98,9 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
       setError(null);
       setSelectedId(itemId);
       selectedRef.current = itemId;
+      // On screen from now: the decision reports its time on item (docs/protocol.md, "Reviewer
+      // fatigue"). A failure only leaves that time unknown.
+      backend.itemOpened(itemId).catch(() => undefined);
       const cached = cache.current.get(itemId);
       if (!cached) {
         void load(itemId);
@@ -107,7 +110,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
       setView(cached.view);
       if (cached.stale) void load(itemId, { quiet: true });
     },
-    [load],
+    [backend, load],
   );
 
   const selectedIndex = selectedId ? inbox.indexOf(selectedId) : -1;

@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import type { AppStatus } from "../../lib/backend";
 import { formatAgo } from "../../lib/format";
 import { t } from "../../i18n";
@@ -12,10 +13,12 @@ interface Props {
   /** Lists the decisions waiting to upload (the inbox's outbox filter). */
   onOutbox(): void;
   onSettings(): void;
+  /** The reviewer's session readout (features/fatigue), beside the connection facts. */
+  session?: ReactNode;
 }
 
 /** Always visible: connection, uploads waiting, last sync, conflicts. */
-export function StatusBar({ status, now, onSync, onConflicts, onOutbox, onSettings }: Props) {
+export function StatusBar({ status, now, onSync, onConflicts, onOutbox, onSettings, session }: Props) {
   const keys = useKeySettings();
   if (!status) return <footer className="status-bar" aria-label={t("statusBar.label")} />;
   const online = status.online;
@@ -49,6 +52,7 @@ export function StatusBar({ status, now, onSync, onConflicts, onOutbox, onSettin
           {status.last_error}
         </span>
       )}
+      {session}
       <span className="spacer" />
       {status.notifications.state === "not_working" && (
         <span className="sb-item muted" data-testid="status-notifications" title={status.notifications.reason}>

@@ -35,6 +35,8 @@ import type { LocalComment } from "./generated/LocalComment";
 import type { GoldReport } from "./generated/GoldReport";
 import type { BlindReadRequest } from "./generated/BlindReadRequest";
 import type { BlindReport } from "./generated/BlindReport";
+import type { FatigueReport } from "./generated/FatigueReport";
+import type { FatigueSignals } from "./generated/FatigueSignals";
 
 export type Unlisten = () => void;
 
@@ -89,6 +91,12 @@ export interface Backend {
   setNotificationPreferences(preferences: NotificationPreferences): Promise<NotificationPreferences>;
   /** The analytics overview (seniors: their teams; admins: everything; others `not_allowed`). */
   statsOverview(): Promise<Overview>;
+  /** The item is on screen from now: a decision on it reports its time on item (reviewer fatigue). */
+  itemOpened(itemId: string): Promise<void>;
+  /** The reviewer's own fatigue signals, from the decisions made on this computer. */
+  ownFatigue(): Promise<FatigueSignals>;
+  /** `GET /v1/stats/fatigue`: seniors see their teams' reviewers, admins everyone. */
+  fatigueReport(): Promise<FatigueReport>;
   onStatusChanged(handler: (status: AppStatus) => void): Promise<Unlisten>;
   onInboxChanged(handler: () => void): Promise<Unlisten>;
   /** The reviewer clicked a desktop notification; the shell has brought the window forward. */

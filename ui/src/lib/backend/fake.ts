@@ -8,6 +8,10 @@ import { DEMO_KINDS, HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData"
 import { identifiersOf, matchItem, parseSearch } from "./fakeSearch";
 import { FakeViews } from "./fakeViews";
 import { sampleOverview } from "./fakeStats";
+  }
+
+import { freshSignals, sampleFatigueReport } from "./fakeFatigue";
+import type { FatigueSignals } from "./generated/FatigueSignals";
 import { needsSignOff } from "./signOff";
 import { STAGE_ACTIONS } from "./generated/stageActions";
 import type { BlindJudgement, BlindReadRequest, BlindReport } from "./types";
@@ -107,6 +111,8 @@ export class FakeBackend implements Backend {
   private readonly madeAt: number;
   /** Every command the UI sent, for assertions. */
   readonly calls: { command: string; args: unknown[] }[] = [];
+  /** What `ownFatigue` answers; null: a fresh reviewer (`fakeFatigue.ts`). */
+  fatigue: FatigueSignals | null = null;
 
   constructor(options: FakeOptions = {}) {
     this.opts = {
@@ -640,6 +646,25 @@ export class FakeBackend implements Backend {
     return this.tick("rotate_token", [name, request], () => {
       this.requireAdmin();
       return this.people.rotate(name, request.expires_in, this.opts.now());
+    });
+  }
+
+  itemOpened(itemId: string) {
+    return this.tick("item_opened", [itemId], () => {
+      this.heldItem(itemId);
+    });
+  }
+
+  ownFatigue() {
+    return this.tick("own_fatigue", [], () => this.fatigue ?? freshSignals(this.opts.now()));
+  }
+
+  fatigueReport() {
+    return this.tick("fatigue_report", [], () => {
+      this.requireSignedIn();
+      const role = this.status.signed_in_as?.role;
+      if (role !== "senior" && role !== "admin") throw new BackendError("not_allowed", "Only seniors and admins may read the fatigue report.");
+      return sampleFatigueReport(this.opts.now());
     });
   }
 

@@ -29,6 +29,8 @@ import type { BulkSkip } from "./generated/BulkSkip";
 import type { RelatedCases } from "./generated/RelatedCases";
 import type { Overview } from "./generated/Overview";
 import type { ItemStory } from "./generated/ItemStory";
+import type { FatigueReport } from "./generated/FatigueReport";
+import type { FatigueSignals } from "./generated/FatigueSignals";
 import type { LocalComment } from "./generated/LocalComment";
 import type { SavedView } from "./generated/SavedView";
 import type { SavedViewCount } from "./generated/SavedViewCount";
@@ -128,6 +130,15 @@ export class TauriBackend implements Backend {
   }
   comment(itemId: string, text: string) {
     return call<LocalComment>("comment", { itemId, text });
+  }
+  itemOpened(itemId: string) {
+    return call<void>("item_opened", { itemId });
+  }
+  ownFatigue() {
+    return call<FatigueSignals>("own_fatigue");
+  }
+  fatigueReport() {
+    return call<FatigueReport>("fatigue_report");
   }
   decideMany(itemIds: string[], decision: BulkDecision) {
     return call<BulkOutcome>("decide_many", { itemIds, decision });

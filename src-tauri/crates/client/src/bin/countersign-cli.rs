@@ -35,7 +35,7 @@ mod output;
 #[path = "countersign-cli/signing.rs"]
 mod signing;
 use hints::{hint, is_broken_pipe};
-use output::{pretty, print_hits, print_json, print_table};
+use output::{pretty, print_fatigue, print_hits, print_json, print_table};
 use serde_json::{Value, json};
 use signing::{PIN_ENV, SigningCommand};
 
@@ -170,6 +170,11 @@ enum Command {
     Signing {
         #[command(subcommand)]
         command: SigningCommand,
+    },
+    /// Your own fatigue signals, from the decisions made here (docs/protocol.md, "Reviewer fatigue").
+    Fatigue {
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -402,6 +407,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let Some(detail) = store.open_assignment(item_id).await? else {
                 return Err(StoreError::NotHeld(item_id).into());
             };
+            // A `decide` after this `show` reports the time between them as the time on item.
+            store.record_opening(item_id, SystemClock.now()).await?;
             if json {
                 let history = store.history(item_id).await?;
                 let mut value = serde_json::to_value(&detail)?;
@@ -518,6 +525,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let item_id = parse_item_id(&id)?;
             store.undo(item_id, clock.now()).await?;
             println!("undone: {item_id} is open again");
+        }
+        Command::Fatigue { json } => {
+            let signals = store.own_fatigue(SystemClock.now()).await?;
+            if json {
+                print_json(&signals)?;
+            } else {
+                print_fatigue(&signals)?;
+            }
         }
         Command::Status { json } => {
             let server = server_url(server, &store).await?;

@@ -28,6 +28,7 @@ fn mutation(item: u128) -> Mutation {
         tags: Vec::new(),
         signature: None,
         blind_judgement: None,
+        opened_at: None,
     }
 }
 

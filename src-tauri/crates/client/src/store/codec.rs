@@ -196,6 +196,9 @@ pub(super) fn read_outbox_entry(row: &SqliteRow) -> Result<OutboxEntry, StoreErr
             tags: decision.tags,
             signature: decision.signature,
             blind_judgement: decision.blind_judgement,
+            opened_at: opt_text(row, "opened_at")?
+                .map(|text| parse_time(&text))
+                .transpose()?,
         },
     })
 }

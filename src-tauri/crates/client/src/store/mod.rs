@@ -18,6 +18,8 @@ mod bulk;
 mod codec;
 mod conflicts;
 mod drafts;
+/// The reviewer's own decisions as the fatigue formulas read them.
+mod fatigue;
 mod inbox;
 mod kinds;
 mod notices;

@@ -1,9 +1,10 @@
 //! Openings not yet reported: which held items the reviewer has looked at since the last pull, sent
 //! in the pull's `opened` so their leases keep renewing (docs/protocol.md, "Pull", the hoarding rule).
 
+use chrono::{DateTime, Utc};
 use countersign_domain::ItemId;
 
-use super::codec::parse;
+use super::codec::{parse, timestamp};
 use super::{Store, StoreError};
 use crate::model::AssignmentDetail;
 
@@ -21,6 +22,25 @@ impl Store {
                 .await?;
         }
         Ok(detail)
+    }
+
+    /// Records that the reviewer has `item_id` on screen from `now`: a decision on it sends this as
+    /// its `opened_at` (docs/protocol.md, "Reviewer fatigue"). The latest showing counts, so coming
+    /// back to an item later does not count the time spent elsewhere.
+    pub async fn record_opening(
+        &self,
+        item_id: ItemId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO item_openings (item_id, opened_at) VALUES (?, ?) \
+             ON CONFLICT (item_id) DO UPDATE SET opened_at = excluded.opened_at",
+        )
+        .bind(item_id.to_string())
+        .bind(timestamp(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// The items opened since the last pull that reported them.

@@ -3,6 +3,7 @@
 //! none of it, and a concurrent sync in another process waits its turn.
 
 use chrono::{DateTime, SubsecRound, Utc};
+use countersign_domain::fatigue;
 use countersign_domain::signature::{self, SignedDecision};
 use countersign_domain::{
     Action, DecisionId, Item, ItemId, Mutation, MutationId, MutationStatus, ResultCode,
@@ -428,11 +429,17 @@ pub(super) async fn decide_in(
         signature,
         blind_judgement,
     };
+    // When the reviewer opened the item on screen, if they did (docs/protocol.md, "Reviewer fatigue").
+    let opened_at: Option<String> =
+        sqlx::query_scalar("SELECT opened_at FROM item_openings WHERE item_id = ?")
+            .bind(item_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
     sqlx::query(
         "INSERT INTO outbox (decision_id, item_id, lease_id, lease_epoch, action, correction, \
          reason_code, note, attestation, client_time, state, patch, rationale, tags, signature, \
-         blind_judgement) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         blind_judgement, opened_at, kind, reading_chars) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(decision.decision_id.to_string())
     .bind(item_id.to_string())
@@ -454,6 +461,13 @@ pub(super) async fn decide_in(
     )
     .bind(decision.signature.as_ref().map(to_json).transpose()?)
     .bind(decision.blind_judgement.as_ref().map(to_json).transpose()?)
+    .bind(opened_at)
+    .bind(&item.kind)
+    .bind(as_i64(fatigue::reading_chars(
+        &item.title,
+        &item.payload,
+        &item.ai.output,
+    ))?)
     .execute(&mut *tx)
     .await?;
     sqlx::query("UPDATE assignments SET status = ?, status_message = NULL WHERE item_id = ?")

@@ -10,6 +10,7 @@ mod admin_calls;
 mod bulk;
 mod comments;
 mod due_warnings;
+mod fatigue;
 mod faults;
 mod hostile_server;
 mod kill_watch;

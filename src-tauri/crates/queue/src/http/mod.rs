@@ -3,6 +3,7 @@
 mod admin;
 mod blind;
 mod extract;
+mod fatigue;
 mod gold;
 mod kinds;
 mod signing;
@@ -574,7 +575,8 @@ impl utoipa::Modify for BearerAuth {
         stats::overview,
         stats::thresholds,
         gold::gold_stats,
-        blind::blind_report),
+        blind::blind_report,
+        fatigue::fatigue_report),
     // The `escalation`, `mention` and `gold_alert` events' data: not request or response bodies, so named here.
     components(schemas(EscalationNotice, MentionNotice, countersign_domain::GoldAlert)),
     modifiers(&BearerAuth)
@@ -623,6 +625,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/stats/thresholds", get(stats::thresholds))
         .route("/v1/stats/gold", get(gold::gold_stats))
         .route("/v1/stats/blind", get(blind::blind_report))
+        .route("/v1/stats/fatigue", get(fatigue::fatigue_report))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

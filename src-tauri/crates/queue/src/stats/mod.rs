@@ -3,6 +3,7 @@
 //! ([`Window::parse`]). Each report is a module here; every rate in one is a `RateEstimate`.
 
 pub mod blind;
+pub mod fatigue;
 pub mod gold;
 pub mod overview;
 pub mod thresholds;

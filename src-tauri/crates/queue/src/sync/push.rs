@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use countersign_domain::fatigue;
 use countersign_domain::{
     Action, ClientId, EscalationNotice, Mutation, MutationId, MutationResult, MutationStatus,
     PushResponse, ResultCode, SignatureManifest,
@@ -218,7 +219,23 @@ fn mutation_data(client_id: ClientId, mutation: &Mutation) -> Value {
         "attestation": mutation.attestation, "client_time": mutation.client_time,
         "patch": mutation.patch, "rationale": mutation.rationale, "tags": mutation.tags,
         "signature": mutation.signature, "blind_judgement": mutation.blind_judgement,
+        "opened_at": mutation.opened_at,
     })
+}
+
+/// A valid mutation's `opened_at` must fit its decision's time (docs/protocol.md, "Reviewer
+/// fatigue"): one after the decision or absurdly long before it is refused, whatever happened to
+/// the item.
+fn judge_opened_at(verdict: Verdict, mutation: &Mutation, now: DateTime<Utc>) -> Verdict {
+    match (verdict, mutation.opened_at) {
+        (verdict @ (Verdict::Apply(_) | Verdict::Conflict(..)), Some(opened)) => {
+            match fatigue::check_opened_at(opened, mutation.client_time.unwrap_or(now)) {
+                Ok(()) => verdict,
+                Err(error) => Verdict::Rejected(ResultCode::InvalidOpenedAt, error.to_string()),
+            }
+        }
+        (verdict, _) => verdict,
+    }
 }
 
 /// Judges and applies a gap-free run of new mutations, in order, in this transaction. Items
@@ -267,6 +284,8 @@ async fn apply_batch(
     // Audit verdicts: kept apart from the decisions, never sent to the producer.
     let mut audit_verdicts: Vec<Mutation> = Vec::new();
     let mut gold_answers: Vec<gold::Answer> = Vec::new();
+    // What there was to read in each applied mutation's item, in the same order.
+    let mut reading: Vec<u64> = Vec::new();
     for mutation in mutations {
         let item_id = mutation.item_id.to_string();
         if mutation.action == Action::Comment {
@@ -297,6 +316,7 @@ async fn apply_batch(
             }
             (verdict, _) => verdict,
         };
+        let verdict = judge_opened_at(verdict, mutation, now);
         let mut data = mutation_data(client_id, mutation);
         let audit_item = row.as_ref().map(|_| item_id.clone());
         let result = |status, code: Option<ResultCode>, message: Option<String>| MutationResult {
@@ -417,10 +437,15 @@ async fn apply_batch(
             audit_verdicts.push(recorded);
         } else {
             recorded_mutations.push(recorded);
+            reading.push(fatigue::reading_chars(
+                &row.item.title,
+                &row.item.payload,
+                &row.item.ai.output,
+            ));
         }
     }
 
-    let applied: Vec<&Mutation> = recorded_mutations.iter().collect();
+    let applied: Vec<(&Mutation, u64)> = recorded_mutations.iter().zip(reading).collect();
     let changed_rows: Vec<&ItemRow> = changed.iter().filter_map(|id| rows.get(id)).collect();
     items::store_state(tx, &changed_rows).await?;
     let released: Vec<String> = changed_rows
@@ -524,25 +549,27 @@ async fn comment(
     })
 }
 
+/// Records the applied decisions, each with what there was to read in its item.
 async fn insert_decisions(
     tx: &mut Tx,
     caller: &str,
-    applied: &[&Mutation],
+    applied: &[(&Mutation, u64)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let recorded: Vec<&&Mutation> = applied
+    let recorded: Vec<&(&Mutation, u64)> = applied
         .iter()
-        .filter(|mutation| !matches!(mutation.action, Action::Release | Action::Comment))
+        .filter(|(mutation, _)| !matches!(mutation.action, Action::Release | Action::Comment))
         .collect();
     for chunk in recorded.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO decisions (item_id, decision_id, by_user, action, correction, \
              reason_code, note, at, patch, rationale, tags, signature, blind_verdict, \
-             blind_confidence, blind_note, blind_recorded_at) VALUES {}",
-            values_rows(chunk.len(), 16)
+             blind_confidence, blind_note, blind_recorded_at, opened_at, decided_at, \
+             reading_chars) VALUES {}",
+            values_rows(chunk.len(), 19)
         );
         let mut insert = sqlx::query(&sql);
-        for mutation in chunk {
+        for (mutation, reading_chars) in chunk {
             let edited = mutation.action == Action::ApproveWithEdits;
             let correction = edited
                 .then(|| mutation.correction.as_ref().map(Value::to_string))
@@ -578,7 +605,10 @@ async fn insert_decisions(
                 .bind(blind.map(|judgement| judgement.verdict.as_str()))
                 .bind(blind.map(|judgement| i64::from(judgement.confidence)))
                 .bind(blind.and_then(|judgement| judgement.note.as_deref()))
-                .bind(blind.map(|judgement| to_micros(judgement.recorded_at)));
+                .bind(blind.map(|judgement| to_micros(judgement.recorded_at)))
+                .bind(mutation.opened_at.map(to_micros))
+                .bind(to_micros(mutation.client_time.unwrap_or(now)))
+                .bind(i64::try_from(*reading_chars).unwrap_or(i64::MAX));
         }
         insert.execute(&mut **tx).await?;
     }

@@ -450,6 +450,7 @@ mod tests {
             tags: Vec::new(),
             signature: None,
             blind_judgement: None,
+            opened_at: None,
         }
     }
 

@@ -5,6 +5,7 @@ use std::io::Write;
 use countersign_client::model::AssignmentSummary;
 use countersign_client::search::TextSegment;
 use countersign_client::store::SearchHit;
+use countersign_domain::fatigue::{FatigueSignals, Pace};
 use serde_json::Value;
 
 pub(crate) fn pretty(value: &Value) -> String {
@@ -72,5 +73,62 @@ pub(crate) fn print_hits(hits: &[SearchHit]) -> anyhow::Result<()> {
             writeln!(out, "    {}", marked(&hit.excerpt))?;
         }
     }
+    Ok(())
+}
+
+/// The reviewer's own fatigue signals as lines of text; the verdict first, then what caused it.
+pub(crate) fn print_fatigue(signals: &FatigueSignals) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let verdict: &str = signals.verdict.into();
+    writeln!(out, "verdict: {verdict}")?;
+    for reason in &signals.reasons {
+        let level: &str = reason.level.into();
+        writeln!(
+            out,
+            "  {}: {:.2} (threshold {:.2}, {level})",
+            serde_json::to_value(reason.signal)?
+                .as_str()
+                .unwrap_or_default(),
+            reason.value,
+            reason.threshold
+        )?;
+    }
+    let session = &signals.session;
+    match session.started_at {
+        Some(started) => writeln!(
+            out,
+            "session: since {started}, {} min, {} decisions",
+            session.seconds / 60,
+            session.decisions
+        )?,
+        None => writeln!(out, "session: on a break")?,
+    }
+    writeln!(
+        out,
+        "breaks in the last 12 h: {}; last: {}",
+        session.breaks,
+        session.last_break_seconds.map_or_else(
+            || "none".to_owned(),
+            |seconds| format!("{} min", seconds / 60)
+        )
+    )?;
+    match signals.pace {
+        Pace::Measured { ratio, decisions } => writeln!(
+            out,
+            "pace: {:.0}% of your usual time over the last {decisions} decisions",
+            ratio * 100.0
+        )?,
+        Pace::NoBaseline { .. } => writeln!(out, "pace: no baseline yet")?,
+    }
+    writeln!(
+        out,
+        "streak: {} in a row (longest {})",
+        signals.streak.current, signals.streak.longest
+    )?;
+    writeln!(
+        out,
+        "under reading time: {}",
+        serde_json::to_string(&signals.under_reading_time)?
+    )?;
     Ok(())
 }

@@ -1,0 +1,78 @@
+import { useEffect, useState } from "react";
+import { toAppError } from "../../lib/backend";
+import { useBackend } from "../../lib/backend/context";
+import type { AppError } from "../../lib/backend";
+import type { FatigueReport } from "../../lib/backend/generated/FatigueReport";
+import type { RateEstimate } from "../../lib/backend/generated/RateEstimate";
+import { formatPercent } from "../../lib/format";
+import { t } from "../../i18n";
+import { formatDuration, reasonText } from "../fatigue/describe";
+
+/** "78% (71–84%, n=120)" or "not enough data (12 of 30)" (docs/protocol.md, "Statistics"). */
+function formatRate(rate: RateEstimate): string {
+  if (rate.status === "not_enough_data") return t("fatigueReport.notEnoughData", { trials: rate.trials, needed: rate.needed });
+  return t("fatigueReport.rate", { rate: formatPercent(rate.rate), low: Math.round(rate.low * 100), high: formatPercent(rate.high), n: rate.trials });
+}
+
+/** Seniors and admins: each reviewer's fatigue verdict and the signals behind it. */
+export function FatigueSection() {
+  const backend = useBackend();
+  const [report, setReport] = useState<FatigueReport | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
+  useEffect(() => {
+    let live = true;
+    backend.fatigueReport().then(
+      (r: FatigueReport) => live && setReport(r),
+      (e: unknown) => live && setError(toAppError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [backend]);
+  return (
+    <section className="analytics-section" data-testid="fatigue-section" aria-labelledby="fatigue-section-title">
+      <h2 id="fatigue-section-title">{t("fatigueReport.title")}</h2>
+      <p className="muted">{t("fatigueReport.explain")}</p>
+      {error && <p role="alert">{error.message}</p>}
+      {!report && !error && <p>{t("app.loading")}</p>}
+      {report && report.reviewers.length === 0 && <p>{t("fatigueReport.nobody")}</p>}
+      {report && report.reviewers.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t("fatigueReport.reviewer")}</th>
+              <th scope="col">{t("fatigueReport.verdict")}</th>
+              <th scope="col">{t("fatigueReport.session")}</th>
+              <th scope="col">{t("fatigueReport.pace")}</th>
+              <th scope="col">{t("fatigueReport.underReading")}</th>
+              <th scope="col">{t("fatigueReport.why")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.reviewers.map(({ name, teams, signals }) => (
+              <tr key={name} data-testid="fatigue-row" data-name={name} data-verdict={signals.verdict}>
+                <th scope="row">
+                  {name}
+                  <span className="muted"> {teams.join(", ")}</span>
+                </th>
+                <td>{t(`fatigue.verdict.${signals.verdict}`)}</td>
+                <td>
+                  {signals.session.started_at === null
+                    ? t("fatigue.onBreak")
+                    : t("fatigueReport.sessionValue", { duration: formatDuration(signals.session.seconds), count: signals.session.decisions })}
+                </td>
+                <td>
+                  {signals.pace.status === "measured"
+                    ? t("fatigueReport.paceValue", { share: formatPercent(signals.pace.ratio) })
+                    : t("fatigueReport.noBaseline")}
+                </td>
+                <td>{formatRate(signals.under_reading_time)}</td>
+                <td>{signals.reasons.map((reason) => reasonText(reason, signals)).join("; ") || "–"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
