@@ -20,8 +20,9 @@ pub const BLIND_CONFIDENCE: std::ops::RangeInclusive<u8> = 1..=5;
 
 /// The one rule of whether the holder of `stage` must give their own read of `item` before they
 /// see the AI's proposal.
-pub fn blind_first(item: &Item, _stage: Stage) -> bool {
-    item.blind
+pub fn blind_first(item: &Item, stage: Stage) -> bool {
+    // An audit measures the AI's auto-approval: the auditor must not anchor on the answer it judges.
+    item.blind || stage == Stage::Audit
 }
 
 /// The reviewer's own verdict before the reveal. The AI's answer is its proposal as it stands, so

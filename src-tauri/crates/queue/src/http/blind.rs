@@ -7,7 +7,7 @@ use countersign_domain::{BlindReport, ErrorBody};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::stats::blind::{self, Readers};
+use crate::stats;
 
 #[utoipa::path(get, path = "/v1/stats/blind", tag = "stats", security(("bearer" = [])),
     responses((status = 200, body = BlindReport), (status = 401, body = ErrorBody),
@@ -16,6 +16,6 @@ pub(super) async fn blind_report(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<BlindReport>, ApiError> {
-    let readers = Readers::of(&caller).map_err(|error| ApiError::forbidden(error.to_string()))?;
-    Ok(Json(blind::report(&state.db, &readers).await?))
+    let scope = stats::scope_of(&state.db, &caller).await?;
+    Ok(Json(stats::blind::report(&state.db, &scope).await?))
 }

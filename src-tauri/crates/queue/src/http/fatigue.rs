@@ -9,7 +9,7 @@ use countersign_domain::fatigue::FatigueReport;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::stats::fatigue::{self, Scope};
+use crate::stats;
 
 #[utoipa::path(get, path = "/v1/stats/fatigue", tag = "stats", security(("bearer" = [])),
     responses((status = 200, body = FatigueReport), (status = 401, body = ErrorBody),
@@ -18,10 +18,8 @@ pub(super) async fn fatigue_report(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<FatigueReport>, ApiError> {
-    let scope = Scope::of(caller.role).ok_or_else(|| {
-        ApiError::forbidden("only seniors (for their teams) and admins may read the fatigue report")
-    })?;
+    let scope = stats::scope_of(&state.db, &caller).await?;
     Ok(Json(
-        fatigue::report(&state.db, &caller, scope, state.now()).await?,
+        stats::fatigue::report(&state.db, &scope, state.now()).await?,
     ))
 }

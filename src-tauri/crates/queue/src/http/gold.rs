@@ -56,8 +56,6 @@ pub(super) async fn gold_stats(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<GoldReport>, ApiError> {
-    stats::gold::report(&state, &caller)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::forbidden("the gold report is for seniors and admins"))
+    let scope = stats::scope_of(&state.db, &caller).await?;
+    Ok(Json(stats::gold::report(&state, &scope).await?))
 }

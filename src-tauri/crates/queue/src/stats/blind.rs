@@ -4,51 +4,22 @@
 
 use std::collections::BTreeMap;
 
-use countersign_domain::{Action, BlindReport, BlindTally, BlindVerdict, Role};
+use countersign_domain::{Action, BlindReport, BlindTally, BlindVerdict};
 use serde_json::Value;
 
-use crate::auth::Caller;
+use super::{Scope, bind_teams};
 use crate::db::{Db, col, parse_wire};
 use crate::error::StoreError;
-use crate::teams;
 
-/// Who may read the report: seniors about the items their teams admit, admins about every item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Readers {
-    Everything,
-    TeamsOf(String),
-}
-
-/// Why a caller may not read the report.
-#[derive(Debug, thiserror::Error)]
-#[error("the blind-read report is for seniors (their teams) and admins; your role is {0}")]
-pub struct NotAllowed(pub Role);
-
-impl Readers {
-    pub fn of(caller: &Caller) -> Result<Readers, NotAllowed> {
-        match caller.role {
-            Role::Admin => Ok(Readers::Everything),
-            Role::Senior => Ok(Readers::TeamsOf(caller.name.clone())),
-            role @ (Role::Reviewer | Role::Producer) => Err(NotAllowed(role)),
-        }
-    }
-}
-
-/// The report over every decision made after a blind read that `readers` may see.
-pub async fn report(db: &Db, readers: &Readers) -> Result<BlindReport, StoreError> {
-    let filter = match readers {
-        Readers::Everything => String::new(),
-        Readers::TeamsOf(_) => format!(" AND {}", teams::admits("item", "$1")),
-    };
+/// The report over every decision made after a blind read in `scope`.
+pub async fn report(db: &Db, scope: &Scope) -> Result<BlindReport, StoreError> {
+    let (in_scope, teams) = scope.condition("item.team", 1);
     let sql = format!(
         "SELECT d.by_user, d.action, d.blind_verdict, item.kind, item.ai \
          FROM decisions d JOIN items item ON item.id = d.item_id \
-         WHERE d.blind_verdict IS NOT NULL{filter}"
+         WHERE d.blind_verdict IS NOT NULL AND {in_scope}"
     );
-    let mut query = sqlx::query(&sql);
-    if let Readers::TeamsOf(name) = readers {
-        query = query.bind(name);
-    }
+    let query = bind_teams(sqlx::query(&sql), teams);
     let mut tallies: BTreeMap<(String, String, Option<String>), BlindTally> = BTreeMap::new();
     for row in query.fetch_all(&db.pool).await? {
         let ai: Value = serde_json::from_str(&col::<String>(&row, "ai")?)?;

@@ -3,13 +3,12 @@
 //! (`GET /v1/stats/fatigue`) and for the policy's `fatigue_hold_high_risk` at lease grants.
 
 use chrono::{DateTime, Duration, Utc};
-use countersign_domain::Role;
 use countersign_domain::fatigue::{
     self, DecisionEvent, FatigueReport, FatigueVerdict, ReviewerFatigue,
 };
 use sqlx::AnyConnection;
 
-use crate::auth::Caller;
+use super::{Scope, bind_teams};
 use crate::db::{Db, col, from_micros, parse_wire, to_micros};
 use crate::error::StoreError;
 use crate::teams;
@@ -19,49 +18,22 @@ pub const HISTORY_DAYS: i64 = 30;
 /// At most this many of a reviewer's latest decisions are read.
 pub const HISTORY_LIMIT: i64 = 2_000;
 
-/// Whom the fatigue report shows its caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// An admin: every enabled reviewer and senior.
-    Everyone,
-    /// A senior: the reviewers and seniors sharing a team with them (themselves included).
-    TheirTeams,
-}
-
-impl Scope {
-    /// The scope of `role`; `None` for a reviewer or producer, who may not read the report.
-    pub fn of(role: Role) -> Option<Scope> {
-        match role {
-            Role::Admin => Some(Scope::Everyone),
-            Role::Senior => Some(Scope::TheirTeams),
-            Role::Reviewer | Role::Producer => None,
-        }
-    }
-}
-
-/// The report for `caller` within `scope` at `now`.
-pub async fn report(
-    db: &Db,
-    caller: &Caller,
-    scope: Scope,
-    now: DateTime<Utc>,
-) -> Result<FatigueReport, StoreError> {
-    let everyone = scope == Scope::Everyone;
+/// The report at `now` on the reviewers and seniors in `scope` (an admin's: all; a senior's: the
+/// members of their teams, themselves included).
+pub async fn report(db: &Db, scope: &Scope, now: DateTime<Utc>) -> Result<FatigueReport, StoreError> {
     let mut conn = db.pool.acquire().await?;
-    let team_filter = if everyone {
-        ""
-    } else {
-        " AND name IN (SELECT m.user_name FROM user_teams m JOIN user_teams c ON c.team = m.team \
-         WHERE c.user_name = $1)"
+    let team_filter = match scope {
+        Scope::Everything => String::new(),
+        Scope::Teams(_) => format!(
+            " AND name IN (SELECT user_name FROM user_teams WHERE {})",
+            scope.condition("team", 1).0
+        ),
     };
     let sql = format!(
         "SELECT name FROM users WHERE disabled = 0 AND role IN ('reviewer', 'senior'){team_filter} \
          ORDER BY name"
     );
-    let mut query = sqlx::query(&sql);
-    if !everyone {
-        query = query.bind(caller.name.as_str());
-    }
+    let query = bind_teams(sqlx::query(&sql), scope.condition("team", 1).1);
     let names: Vec<String> = query
         .fetch_all(&mut *conn)
         .await?

@@ -1,21 +1,16 @@
 //! `GET /v1/stats/gold` (docs/protocol.md, "Gold items"): per reviewer and kind, gold accuracy as a
 //! [`RateEstimate`] and the answers by result.
 
-use countersign_domain::{GoldAccuracy, GoldReport, RateEstimate, Role};
+use countersign_domain::{GoldAccuracy, GoldReport, RateEstimate};
 
 use crate::AppState;
-use crate::auth::Caller;
+use super::{Scope, bind_teams};
 use crate::db::col;
 use crate::error::StoreError;
 
-/// The report for `caller`: an admin sees every team, a senior their teams'; `None` for anyone
-/// else (403).
-pub async fn report(state: &AppState, caller: &Caller) -> Result<Option<GoldReport>, StoreError> {
-    let scope = match caller.role {
-        Role::Admin => "",
-        Role::Senior => "AND a.team IN (SELECT team FROM user_teams WHERE user_name = $1)",
-        Role::Reviewer | Role::Producer => return Ok(None),
-    };
+/// The report over the gold answers in `scope`.
+pub async fn report(state: &AppState, scope: &Scope) -> Result<GoldReport, StoreError> {
+    let (in_scope, teams) = scope.condition("a.team", 1);
     let mut conn = state.db.pool.acquire().await?;
     let sql = format!(
         "SELECT a.user_name, a.kind, a.team, \
@@ -24,11 +19,10 @@ pub async fn report(state: &AppState, caller: &Caller) -> Result<Option<GoldRepo
          SUM(CASE WHEN a.result = 'escalated' THEN 1 ELSE 0 END) AS escalated, \
          (SELECT COUNT(*) FROM gold_low_accuracy l WHERE l.user_name = a.user_name \
           AND l.kind = a.kind) AS below \
-         FROM gold_answers a WHERE $1 = $1 {scope} \
+         FROM gold_answers a WHERE {in_scope} \
          GROUP BY a.user_name, a.kind, a.team ORDER BY a.user_name, a.kind, a.team"
     );
-    let rows = sqlx::query(&sql)
-        .bind(&caller.name)
+    let rows = bind_teams(sqlx::query(&sql), teams)
         .fetch_all(&mut *conn)
         .await?;
     let mut report = GoldReport { rows: Vec::new() };
@@ -51,5 +45,5 @@ pub async fn report(state: &AppState, caller: &Caller) -> Result<Option<GoldRepo
             team,
         });
     }
-    Ok(Some(report))
+    Ok(report)
 }

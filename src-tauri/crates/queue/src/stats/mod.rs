@@ -19,9 +19,10 @@ use crate::teams;
 
 /// The join of a decided item with its deciding decision (its last one) recorded between `$2` and
 /// `$3` (microseconds); `$1` binds the decided status. The one definition of "decided, and when"
-/// the reports and the `/metrics` totals share.
+/// the reports and the `/metrics` totals share. Gold copies are left out: they are scored in the
+/// gold report, not counted as work.
 pub(crate) const DECIDED: &str = "FROM items i JOIN decisions d ON d.item_id = i.id \
-     WHERE i.status = $1 AND d.at >= $2 AND d.at <= $3 \
+     WHERE i.status = $1 AND i.gold_id IS NULL AND d.at >= $2 AND d.at <= $3 \
      AND d.seq = (SELECT MAX(last.seq) FROM decisions last WHERE last.item_id = i.id)";
 
 /// How far back a report looks when the caller names no `since`.

@@ -49,7 +49,7 @@ async fn throughput(
     let sql = format!(
         "SELECT i.team AS team, d.at / {MICROS_PER_DAY} AS day, COUNT(*) AS decisions \
          FROM decisions d JOIN items i ON i.id = d.item_id \
-         WHERE d.at >= $1 AND d.at <= $2 AND d.action IN ($3, $4, $5) AND d.by_user <> $6 \
+         WHERE i.gold_id IS NULL AND d.at >= $1 AND d.at <= $2 AND d.action IN ($3, $4, $5) AND d.by_user <> $6 \
          AND {in_scope} GROUP BY i.team, d.at / {MICROS_PER_DAY}"
     );
     let query = bind_teams(

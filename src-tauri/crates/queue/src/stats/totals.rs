@@ -25,7 +25,7 @@ pub async fn totals(db: &Db) -> Result<OversightTotals, StoreError> {
     let decided = wire_name(&ItemStatus::Decided);
     let decisions = sqlx::query(
         "SELECT d.action AS action, i.kind AS kind, COUNT(*) AS total \
-         FROM decisions d JOIN items i ON i.id = d.item_id GROUP BY d.action, i.kind",
+         FROM decisions d JOIN items i ON i.id = d.item_id WHERE i.gold_id IS NULL GROUP BY d.action, i.kind",
     )
     .fetch_all(&db.pool)
     .await?
