@@ -244,7 +244,6 @@ export const en = {
       not_held: "no longer in your inbox",
       not_at_stage: "already escalated",
       audit: "an audit of an auto-approval, judged one at a time",
-  },
       blind_first: "read blind first: give your own read of it, one at a time",
     },
     back: "Back",
@@ -719,7 +718,6 @@ export const en = {
     route: { auto_approved: "auto-approve", review: "review", escalation: "escalate" },
     agreesLive: "Agrees with the live route",
     agreesHuman: "Agrees with the person",
-    rate: "{{rate}}% ({{low}}–{{high}}%, n={{n}})",
   },
   gold: {
     title: "Gold accuracy",
@@ -733,7 +731,6 @@ export const en = {
     below: "Below minimum",
     ok: "—",
     none: "No gold answers yet.",
-    rate: "{{rate}} ({{low}}–{{high}}%, n={{n}})",
   },
   blind: {
     chip: "Your read first",
@@ -761,8 +758,6 @@ export const en = {
     escalated: "Escalated",
     noModel: "unnamed",
     empty: "No blind reads yet.",
-    rate: "{{rate}} ({{low}}–{{high}}, n={{n}})",
-    notEnough: "not enough data ({{n}} of {{needed}})",
   },
   fatigue: {
     underAMinute: "under a minute",
@@ -808,7 +803,5 @@ export const en = {
     sessionValue: "{{duration}}, {{count}} decisions",
     paceValue: "{{share}} of usual time",
     noBaseline: "no baseline yet",
-    rate: "{{rate}} ({{low}}–{{high}}, n={{n}})",
-    notEnoughData: "not enough data ({{trials}} of {{needed}})",
   },
 };

@@ -1,15 +1,18 @@
 import type { ComponentType } from "react";
 import { t } from "../../i18n";
+import { BlindSection } from "./BlindSection";
+import { FatigueSection } from "./FatigueSection";
+import { GoldSection } from "./GoldSection";
 import { OverviewSection } from "./OverviewSection";
+import { ThresholdsSection } from "./ThresholdsSection";
 
-/**
- * The report sections, in order. Each fetches and shows its own report (no props). The other
- * oversight sections of issue 11 join this list: BlindSection, GoldSection, ThresholdsSection,
- * FatigueSection.
- */
+/** The report sections, in order. Each fetches and shows its own report (no props). */
 export const SECTIONS: readonly ComponentType[] = [
   OverviewSection,
-  // BlindSection, GoldSection, ThresholdsSection, FatigueSection: added here at merge.
+  BlindSection,
+  GoldSection,
+  ThresholdsSection,
+  FatigueSection,
 ];
 
 /** The analytics view (seniors and admins; loaded lazily, so it costs nothing until opened). */

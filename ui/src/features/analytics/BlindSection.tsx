@@ -1,17 +1,10 @@
 import { useEffect, useId, useState } from "react";
-import { toAppError, type AppError, type BlindReport, type RateEstimate } from "../../lib/backend";
+import { toAppError, type AppError, type BlindReport } from "../../lib/backend";
 import { useBackend } from "../../lib/backend/context";
 import { t } from "../../i18n";
 import { ErrorNotice } from "../announce/ErrorNotice";
+import { formatRate } from "./formatRate";
 
-const percent = (x: number) => `${Math.round(x * 100)}%`;
-
-/** A rate as "78% (71–84%, n=120)", or "not enough data (12 of 30)" (docs/protocol.md, "Statistics"). */
-function formatRate(rate: RateEstimate): string {
-  return rate.status === "estimated"
-    ? t("blind.rate", { rate: percent(rate.rate), low: percent(rate.low).replace("%", ""), high: percent(rate.high), n: rate.trials })
-    : t("blind.notEnough", { n: rate.trials, needed: rate.needed });
-}
 
 /** The blind-read report: agreement before the reveal and switches after it, per reviewer, kind and model. */
 export function BlindSection() {

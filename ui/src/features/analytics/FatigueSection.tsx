@@ -3,16 +3,11 @@ import { toAppError } from "../../lib/backend";
 import { useBackend } from "../../lib/backend/context";
 import type { AppError } from "../../lib/backend";
 import type { FatigueReport } from "../../lib/backend/generated/FatigueReport";
-import type { RateEstimate } from "../../lib/backend/generated/RateEstimate";
 import { formatPercent } from "../../lib/format";
 import { t } from "../../i18n";
 import { formatDuration, reasonText } from "../fatigue/describe";
+import { formatRate } from "./formatRate";
 
-/** "78% (71–84%, n=120)" or "not enough data (12 of 30)" (docs/protocol.md, "Statistics"). */
-function formatRate(rate: RateEstimate): string {
-  if (rate.status === "not_enough_data") return t("fatigueReport.notEnoughData", { trials: rate.trials, needed: rate.needed });
-  return t("fatigueReport.rate", { rate: formatPercent(rate.rate), low: Math.round(rate.low * 100), high: formatPercent(rate.high), n: rate.trials });
-}
 
 /** Seniors and admins: each reviewer's fatigue verdict and the signals behind it. */
 export function FatigueSection() {

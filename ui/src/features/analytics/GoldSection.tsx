@@ -1,22 +1,11 @@
 import { useEffect, useState } from "react";
-import { toAppError, type AppError, type GoldReport, type RateEstimate } from "../../lib/backend";
+import { toAppError, type AppError, type GoldReport } from "../../lib/backend";
 import { useBackend } from "../../lib/backend/context";
 import { formatCount, formatPercent } from "../../lib/format";
 import { t } from "../../i18n";
 import { ErrorNotice } from "../announce/ErrorNotice";
+import { formatRate } from "./formatRate";
 
-/** "78% (71–84%, n=120)", or "not enough data (12 of 30)" (docs/protocol.md, "Statistics"). */
-function formatEstimate(estimate: RateEstimate): string {
-  if (estimate.status === "not_enough_data") {
-    return t("gold.notEnough", { n: formatCount(estimate.trials), needed: formatCount(estimate.needed) });
-  }
-  return t("gold.rate", {
-    rate: formatPercent(estimate.rate),
-    low: formatCount(Math.round(estimate.low * 100)),
-    high: formatCount(Math.round(estimate.high * 100)),
-    n: formatCount(estimate.trials),
-  });
-}
 
 /** Gold accuracy per reviewer and kind (`GET /v1/stats/gold`), for a senior's teams or an admin. */
 export function GoldSection() {
@@ -65,7 +54,7 @@ export function GoldSection() {
                 <th scope="row">{row.reviewer}</th>
                 <td>{row.kind}</td>
                 <td>{row.team}</td>
-                <td data-testid="gold-accuracy">{formatEstimate(row.accuracy)}</td>
+                <td data-testid="gold-accuracy">{formatRate(row.accuracy)}</td>
                 <td className="num">
                   {`${formatCount(row.correct)} / ${formatCount(row.incorrect)} / ${formatCount(row.escalated)}`}
                 </td>

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { BackendContext } from "../../lib/backend/context";
 import { FakeBackend } from "../../lib/backend/fake";
 import type { Me } from "../../lib/backend";
-import { ThresholdsSection, formatRateText } from "./ThresholdsSection";
+import { ThresholdsSection } from "./ThresholdsSection";
 
 function renderFor(signedInAs?: Me) {
   const backend = new FakeBackend({ count: 0, uploadDelayMs: null, signedInAs });
@@ -33,12 +33,5 @@ describe("threshold report", () => {
     renderFor({ name: "ana", role: "reviewer", teams: ["fraud"], full_name: null });
     expect((await screen.findByRole("alert")).textContent).toContain("statistics are for seniors and admins");
     expect(screen.queryByTestId("threshold-row")).toBeNull();
-  });
-
-  it("formats rates as intervals, never bare percentages", () => {
-    expect(formatRateText({ status: "estimated", successes: 3, trials: 100, rate: 0.03, low: 0.0103, high: 0.0843 })).toBe(
-      "3.0% (1.0–8.4%, n=100)",
-    );
-    expect(formatRateText({ status: "not_enough_data", successes: 1, trials: 12, needed: 30 })).toBe("not enough data (12 of 30)");
   });
 });

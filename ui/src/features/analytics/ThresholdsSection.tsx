@@ -1,14 +1,9 @@
 import { useEffect, useState } from "react";
-import { toAppError, type AppError, type RateEstimate, type ThresholdReport } from "../../lib/backend";
+import { toAppError, type AppError, type ThresholdReport } from "../../lib/backend";
 import { useBackend } from "../../lib/backend/context";
 import { t } from "../../i18n";
+import { formatRate } from "./formatRate";
 
-/** A rate as "3.1% (1.2–7.4%, n=120)", or "not enough data (12 of 30)" (docs/protocol.md, "Statistics"). */
-export function formatRateText(rate: RateEstimate): string {
-  if (rate.status === "not_enough_data") return t("thresholds.notEnough", { n: rate.trials, needed: rate.needed });
-  const percent = (value: number) => (value * 100).toFixed(1);
-  return t("thresholds.rate", { rate: percent(rate.rate), low: percent(rate.low), high: percent(rate.high), n: rate.trials });
-}
 
 const modelText = (model: string | null) => model ?? t("thresholds.noModel");
 
@@ -67,7 +62,7 @@ function Report({ report }: { report: ThresholdReport }) {
                 <td>{modelText(row.model)}</td>
                 <td className="num">{(row.target_error * 100).toFixed(1)}%</td>
                 <td>{row.threshold === null ? t("thresholds.none") : t("thresholds.atLeast", { value: row.threshold.toFixed(2) })}</td>
-                <td>{formatRateText(row.error)}</td>
+                <td>{formatRate(row.error, 1)}</td>
               </tr>
             ))}
           </tbody>
@@ -91,7 +86,7 @@ function Report({ report }: { report: ThresholdReport }) {
                   <th scope="row">{row.kind}</th>
                   <td>{modelText(row.model)}</td>
                   <td>{`${row.band.toFixed(1)}–${(row.band + 0.1).toFixed(1)}`}</td>
-                  <td>{formatRateText(row.error)}</td>
+                  <td>{formatRate(row.error, 1)}</td>
                 </tr>
               ))}
             </tbody>
@@ -116,8 +111,8 @@ function Report({ report }: { report: ThresholdReport }) {
               <tr key={`${row.rule}/${row.route}`}>
                 <th scope="row">{row.rule}</th>
                 <td>{t(`thresholds.route.${row.route}`)}</td>
-                <td>{formatRateText(row.agrees_with_live)}</td>
-                <td>{formatRateText(row.agrees_with_human)}</td>
+                <td>{formatRate(row.agrees_with_live)}</td>
+                <td>{formatRate(row.agrees_with_human)}</td>
               </tr>
             ))}
           </tbody>

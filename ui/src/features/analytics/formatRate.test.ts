@@ -9,4 +9,8 @@ describe("formatRate", () => {
   it("claims no rate below the trials needed", () => {
     expect(formatRate({ status: "not_enough_data", successes: 4, trials: 12, needed: 30 })).toBe("not enough data (12 of 30)");
   });
+
+  it("writes small rates with decimals when asked", () => {
+    expect(formatRate({ status: "estimated", successes: 3, trials: 100, rate: 0.03, low: 0.0103, high: 0.0843 }, 1)).toBe("3.0% (1.0–8.4%, n=100)");
+  });
 });

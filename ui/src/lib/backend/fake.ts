@@ -8,8 +8,6 @@ import { DEMO_KINDS, HOSTILE_SUBMISSION, sampleSubmissions } from "./sampleData"
 import { identifiersOf, matchItem, parseSearch } from "./fakeSearch";
 import { FakeViews } from "./fakeViews";
 import { sampleOverview } from "./fakeStats";
-  }
-
 import { freshSignals, sampleFatigueReport } from "./fakeFatigue";
 import type { FatigueSignals } from "./generated/FatigueSignals";
 import { needsSignOff } from "./signOff";

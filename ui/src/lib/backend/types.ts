@@ -80,7 +80,6 @@ export type { RateEstimate } from "./generated/RateEstimate";
 
 /** The most characters a comment may have (the domain crate's COMMENT_MAX_CHARS; docs/protocol.md, "Comments"). */
 export const COMMENT_MAX_CHARS = 4000;
-export type { RateEstimate } from "./generated/RateEstimate";
 export type { Overview } from "./generated/Overview";
 export type { ThroughputDay } from "./generated/ThroughputDay";
 export type { SlaCompliance } from "./generated/SlaCompliance";
