@@ -4,4 +4,4 @@
  * The `action` of an audit entry (docs/protocol.md, "Audit log"); the queue writes these names and
  * the history carries them. An action this build does not know decodes as `Unknown`.
  */
-export type AuditAction = "submit" | "route" | "assign" | "decide" | "escalate" | "deadline_missed" | "release" | "conflict" | "mutation_rejected" | "cancel" | "reclaim" | "webhook_queued" | "webhook_delivered" | "webhook_failed" | "kind_registered" | "user_changed" | "token_issued" | "comment" | "renew" | "signing_pin_set" | "signing_pin_wrong" | "signing_locked" | "signing_unlocked" | "signing_key_registered" | "audit_verdict" | "unknown";
+export type AuditAction = "submit" | "route" | "assign" | "decide" | "escalate" | "deadline_missed" | "release" | "conflict" | "mutation_rejected" | "cancel" | "reclaim" | "webhook_queued" | "webhook_delivered" | "webhook_failed" | "kind_registered" | "user_changed" | "token_issued" | "comment" | "renew" | "signing_pin_set" | "signing_pin_wrong" | "signing_locked" | "signing_unlocked" | "signing_key_registered" | "audit_verdict" | "gold_added" | "gold_served" | "gold_scored" | "gold_standing" | "unknown";

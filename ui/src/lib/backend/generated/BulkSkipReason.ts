@@ -3,4 +3,4 @@
 /**
  * Why an item of a selection is not decided in bulk.
  */
-export type BulkSkipReason = "sign_off" | "second_approval" | "already_decided" | "not_held" | "not_at_stage" | "audit";
+export type BulkSkipReason = "sign_off" | "second_approval" | "already_decided" | "not_held" | "not_at_stage" | "audit" | "blind_first";

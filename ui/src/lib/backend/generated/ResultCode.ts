@@ -3,4 +3,4 @@
 /**
  * `MutationResult.code`: why a mutation was a conflict or was rejected.
  */
-export type ResultCode = "reassigned" | "decided_elsewhere" | "cancelled" | "forbidden" | "invalid_mutation" | "same_approver" | "mutation_id_reused" | "timed_out" | "unknown_reason_code" | "invalid_correction" | "comment_too_long" | "invalid_patch" | "signature_required" | "signature_invalid" | "blind_judgement_required" | "invalid_blind_judgement" | "unknown";
+export type ResultCode = "reassigned" | "decided_elsewhere" | "cancelled" | "forbidden" | "invalid_mutation" | "same_approver" | "mutation_id_reused" | "timed_out" | "unknown_reason_code" | "invalid_correction" | "comment_too_long" | "invalid_patch" | "signature_required" | "signature_invalid" | "blind_judgement_required" | "invalid_blind_judgement" | "invalid_opened_at" | "unknown";
