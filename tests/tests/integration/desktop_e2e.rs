@@ -17,6 +17,7 @@ mod admin;
 mod desk;
 mod kinds;
 mod notifications;
+mod oversight;
 mod record;
 
 use std::path::{Path, PathBuf};

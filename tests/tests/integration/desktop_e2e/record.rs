@@ -577,7 +577,7 @@ async fn sign(wd: &WebDriver, id: &str, shot: Option<(&Path, &mut a11y::Axe)>) -
 
 /// Waits for the approval of `id` just asked for to be recorded, confirming it first when the app asks
 /// (an approval of what the AI flags).
-async fn approved(wd: &WebDriver, id: &str) -> Result<()> {
+pub(super) async fn approved(wd: &WebDriver, id: &str) -> Result<()> {
     let status = || async {
         let script = format!(
             "const done = arguments[arguments.length - 1]; \
@@ -610,7 +610,7 @@ async fn approved(wd: &WebDriver, id: &str) -> Result<()> {
 
 /// Saves a screenshot of the window once it is painted: WebKitWebDriver sometimes hands back an
 /// all-black frame (a PNG of a few kilobytes) right after focus moves, so such a frame is taken again.
-async fn painted_screenshot(wd: &WebDriver, path: &Path) -> Result<()> {
+pub(super) async fn painted_screenshot(wd: &WebDriver, path: &Path) -> Result<()> {
     const BLANK_BELOW_BYTES: u64 = 16 * 1024;
     for _ in 0..10 {
         a11y::two_frames(wd).await?;
@@ -624,7 +624,7 @@ async fn painted_screenshot(wd: &WebDriver, path: &Path) -> Result<()> {
 }
 
 /// Waits for `id` in the inbox and opens it with the keyboard.
-async fn open_listed(wd: &WebDriver, id: &str) -> Result<()> {
+pub(super) async fn open_listed(wd: &WebDriver, id: &str) -> Result<()> {
     wd.wait_for(
         &format!(r#"[data-testid="inbox-row"][data-item-id="{id}"]"#),
         Duration::from_secs(60),
@@ -634,7 +634,7 @@ async fn open_listed(wd: &WebDriver, id: &str) -> Result<()> {
 }
 
 /// Takes the focus out of any text field, so that the next key is a shortcut.
-async fn leave_fields(wd: &WebDriver) -> Result<()> {
+pub(super) async fn leave_fields(wd: &WebDriver) -> Result<()> {
     wd.keys(&[ESCAPE]).await?;
     wd.execute("document.activeElement && document.activeElement.blur();")
         .await?;

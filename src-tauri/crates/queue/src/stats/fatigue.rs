@@ -20,7 +20,11 @@ pub const HISTORY_LIMIT: i64 = 2_000;
 
 /// The report at `now` on the reviewers and seniors in `scope` (an admin's: all; a senior's: the
 /// members of their teams, themselves included).
-pub async fn report(db: &Db, scope: &Scope, now: DateTime<Utc>) -> Result<FatigueReport, StoreError> {
+pub async fn report(
+    db: &Db,
+    scope: &Scope,
+    now: DateTime<Utc>,
+) -> Result<FatigueReport, StoreError> {
     let mut conn = db.pool.acquire().await?;
     let team_filter = match scope {
         Scope::Everything => String::new(),

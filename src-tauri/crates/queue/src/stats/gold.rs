@@ -3,8 +3,8 @@
 
 use countersign_domain::{GoldAccuracy, GoldReport, RateEstimate};
 
-use crate::AppState;
 use super::{Scope, bind_teams};
+use crate::AppState;
 use crate::db::col;
 use crate::error::StoreError;
 
