@@ -1,27 +1,13 @@
-import { useEffect, useId, useState } from "react";
-import { toAppError, type AppError, type BlindReport } from "../../lib/backend";
-import { useBackend } from "../../lib/backend/context";
+import { useId } from "react";
 import { t } from "../../i18n";
 import { ErrorNotice } from "../announce/ErrorNotice";
 import { formatRate } from "./formatRate";
-
+import { useReport } from "./useReport";
 
 /** The blind-read report: agreement before the reveal and switches after it, per reviewer, kind and model. */
 export function BlindSection() {
-  const backend = useBackend();
   const ids = useId();
-  const [report, setReport] = useState<BlindReport | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
-  useEffect(() => {
-    let live = true;
-    backend.blindReport().then(
-      (answer) => live && setReport(answer),
-      (caught: unknown) => live && setError(toAppError(caught)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [backend]);
+  const { report, error } = useReport((backend) => backend.blindReport());
   return (
     <section className="panel analytics-section" aria-labelledby={`${ids}-title`} data-testid="blind-section">
       <h3 id={`${ids}-title`}>{t("blind.section")}</h3>

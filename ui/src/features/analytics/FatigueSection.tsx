@@ -1,29 +1,12 @@
-import { useEffect, useState } from "react";
-import { toAppError } from "../../lib/backend";
-import { useBackend } from "../../lib/backend/context";
-import type { AppError } from "../../lib/backend";
-import type { FatigueReport } from "../../lib/backend/generated/FatigueReport";
 import { formatPercent } from "../../lib/format";
 import { t } from "../../i18n";
 import { formatDuration, reasonText } from "../fatigue/describe";
 import { formatRate } from "./formatRate";
-
+import { useReport } from "./useReport";
 
 /** Seniors and admins: each reviewer's fatigue verdict and the signals behind it. */
 export function FatigueSection() {
-  const backend = useBackend();
-  const [report, setReport] = useState<FatigueReport | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
-  useEffect(() => {
-    let live = true;
-    backend.fatigueReport().then(
-      (r: FatigueReport) => live && setReport(r),
-      (e: unknown) => live && setError(toAppError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [backend]);
+  const { report, error } = useReport((backend) => backend.fatigueReport());
   return (
     <section className="analytics-section" data-testid="fatigue-section" aria-labelledby="fatigue-section-title">
       <h2 id="fatigue-section-title">{t("fatigueReport.title")}</h2>

@@ -1,28 +1,12 @@
-import { useEffect, useState } from "react";
-import { toAppError, type AppError, type GoldReport } from "../../lib/backend";
-import { useBackend } from "../../lib/backend/context";
 import { formatCount, formatPercent } from "../../lib/format";
 import { t } from "../../i18n";
 import { ErrorNotice } from "../announce/ErrorNotice";
 import { formatRate } from "./formatRate";
-
+import { useReport } from "./useReport";
 
 /** Gold accuracy per reviewer and kind (`GET /v1/stats/gold`), for a senior's teams or an admin. */
 export function GoldSection() {
-  const backend = useBackend();
-  const [report, setReport] = useState<GoldReport | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    backend.goldStats().then(
-      (loaded) => live && setReport(loaded),
-      (e: unknown) => live && setError(toAppError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [backend]);
+  const { report, error } = useReport((backend) => backend.goldStats());
 
   return (
     <section aria-labelledby="gold-title" data-testid="gold-section">

@@ -1,7 +1,6 @@
-import { useEffect, useMemo, useState } from "react";
+import { useMemo } from "react";
 import type uPlot from "uplot";
-import { toAppError, type AppError, type Overview } from "../../lib/backend";
-import { useBackend } from "../../lib/backend/context";
+import { type Overview } from "../../lib/backend";
 import { ErrorNotice } from "../announce/ErrorNotice";
 import { HealthTable } from "../admin/HealthTable";
 import { t } from "../../i18n";
@@ -9,6 +8,7 @@ import { formatPercent } from "../../lib/format";
 import { formatRate } from "./formatRate";
 import { IntervalBars, type IntervalRow } from "./IntervalBars";
 import { UPlotChart } from "./UPlotChart";
+import { useReport } from "./useReport";
 
 const PALETTE = ["#2f6fde", "#d9822b", "#2e9e6a", "#b5468b", "#7a5cc7", "#8a8f98"];
 
@@ -51,19 +51,7 @@ function calibrationChart(overview: Overview): { options: Omit<uPlot.Options, "w
 
 /** Throughput, the queue now, SLA compliance, overrides and calibration (`GET /v1/stats/overview`). */
 export function OverviewSection() {
-  const backend = useBackend();
-  const [overview, setOverview] = useState<Overview | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
-  useEffect(() => {
-    let live = true;
-    backend.statsOverview().then(
-      (o) => live && setOverview(o),
-      (e: unknown) => live && setError(toAppError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [backend]);
+  const { report: overview, error } = useReport((backend) => backend.statsOverview());
   const throughput = useMemo(() => overview && throughputChart(overview), [overview]);
   const calibration = useMemo(() => overview && calibrationChart(overview), [overview]);
   if (error?.code === "not_allowed") return <p className="error-plain" role="alert" data-testid="analytics-error">{t("analytics.notAllowed")}</p>;

@@ -1,9 +1,7 @@
-import { useEffect, useState } from "react";
-import { toAppError, type AppError, type ThresholdReport } from "../../lib/backend";
-import { useBackend } from "../../lib/backend/context";
+import { type ThresholdReport } from "../../lib/backend";
 import { t } from "../../i18n";
 import { formatRate } from "./formatRate";
-
+import { useReport } from "./useReport";
 
 const modelText = (model: string | null) => model ?? t("thresholds.noModel");
 
@@ -12,20 +10,7 @@ const modelText = (model: string | null) => model ?? t("thresholds.noModel");
  * lowest confidence threshold that keeps it under the target per kind and model, and the shadow rules.
  */
 export function ThresholdsSection() {
-  const backend = useBackend();
-  const [report, setReport] = useState<ThresholdReport | null>(null);
-  const [error, setError] = useState<AppError | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    backend.thresholdsReport().then(
-      (loaded) => live && setReport(loaded),
-      (e: unknown) => live && setError(toAppError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [backend]);
+  const { report, error } = useReport((backend) => backend.thresholdsReport());
 
   return (
     <section aria-labelledby="thresholds-title" data-testid="thresholds-section">
