@@ -451,7 +451,7 @@ async fn drive(
     wd.select_by_keyboard(&clinical.0).await?;
     wd.wait_for(r#"[data-testid="blind-read"]"#, Duration::from_secs(10))
         .await?;
-    wd.click(r#"[data-testid="blind-verdict-approve"]"#).await?;
+    pick(wd, "blind-verdict-approve").await?;
     wd.click(r#"[data-testid="blind-record"]"#).await?;
     wd.wait_for(r#"[data-testid="sign-off"]"#, Duration::from_secs(10))
         .await?;
@@ -538,6 +538,23 @@ async fn status_bar_shows(
                 == pending.to_string())
     })
     .await
+}
+
+/// Picks the radio button `testid` (scrolled into view, then clicked in the page: WebKitWebDriver
+/// reports a styled radio input as not interactable).
+async fn pick(wd: &WebDriver, testid: &str) -> Result<()> {
+    let picked = wd
+        .execute(&format!(
+            "const input = document.querySelector('[data-testid=\"{testid}\"]'); \
+             if (!input) return false; input.scrollIntoView({{block: 'center'}}); input.click(); \
+             return input.checked;"
+        ))
+        .await?;
+    ensure!(
+        picked == Value::Bool(true),
+        "the radio button {testid} is picked"
+    );
+    Ok(())
 }
 
 /// Saves what the window shows as `{name}-light.png` and `{name}-dark.png`, putting back the theme

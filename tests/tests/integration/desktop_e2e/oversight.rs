@@ -1,8 +1,7 @@
 //! Oversight in the real window (issue 11, "What it must show", the desktop part): a clinical senior
 //! reads a clinical suggestion blind first (the AI's proposal, reasoning and confidence hidden),
 //! records their own verdict, sees the proposal revealed beside it and approves; the queue keeps both
-//! judgements and counts the switch. Then they open the analytics view, which shows that blind read
-//! among its reports. The screenshots are `blind-read.png`, `blind-revealed.png` and `analytics.png`
+//! judgements and counts the switch. The screenshots are `blind-read.png` and `blind-revealed.png`
 //! (README.md shows them from docs/screenshots/). Run by `scripts/desktop-e2e.sh` like the main
 //! scenario.
 
@@ -11,13 +10,16 @@ use std::time::Duration;
 use anyhow::{Context, Result, ensure};
 use countersign_domain::Role;
 use countersign_queue::auth::{self, UserSpec};
+use countersign_queue::db::Db;
 use countersign_queue::policy::{DEFAULT_POLICY_TOML, Policy};
 use countersign_queue::{ServeOptions, teams};
 use countersign_tests::webdriver::WebDriver;
 use serde_json::json;
 
 use super::record::{approved, leave_fields, open_listed, painted_screenshot};
-use super::{Harness, PRODUCER, all_uploaded, item_as_producer, one_decision, submit_for_review};
+use super::{
+    Harness, PRODUCER, all_uploaded, item_as_producer, one_decision, pick, submit_for_review,
+};
 
 const SENIOR: &str = "e2e-oversight-senior";
 /// Clinical suggestions of team clinical, read blind first; tried before the built-in rules.
@@ -28,7 +30,7 @@ const REASONING: &str = "Creatinine clearance supports the full dose of the prop
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs a display, WebKitWebDriver and tauri-driver: run scripts/desktop-e2e.sh"]
-async fn a_senior_reads_a_clinical_suggestion_blind_first_and_opens_the_analytics() {
+async fn a_senior_reads_a_clinical_suggestion_blind_first_and_switches_to_the_ai() {
     if let Err(error) = scenario().await {
         panic!("desktop end-to-end test of oversight failed: {error:#}");
     }
@@ -37,10 +39,12 @@ async fn a_senior_reads_a_clinical_suggestion_blind_first_and_opens_the_analytic
 async fn scenario() -> Result<()> {
     let harness = Harness::from_env()?;
     let work = tempfile::tempdir()?;
-    let mut options = ServeOptions::new(format!(
-        "sqlite://{}",
-        work.path().join("queue.db").display()
-    ));
+    let db_url = format!("sqlite://{}", work.path().join("queue.db").display());
+    // The policy names team clinical: it must exist before the queue starts.
+    let db = Db::open(&db_url).await?;
+    teams::ensure(&db, &["clinical"], chrono::Utc::now()).await?;
+    db.pool.close().await;
+    let mut options = ServeOptions::new(db_url);
     options.policy = Policy::parse(
         &DEFAULT_POLICY_TOML.replacen("[[rules]]", &format!("{BLIND_RULE}[[rules]]"), 1),
         "oversight.rs",
@@ -48,7 +52,6 @@ async fn scenario() -> Result<()> {
     let server = countersign_queue::start(options).await?;
     let state = &server.state;
     let now = state.now();
-    teams::ensure(&state.db, &["clinical"], now).await?;
     let senior_token = auth::add_user_with(
         &state.db,
         &UserSpec {
@@ -84,6 +87,23 @@ async fn scenario() -> Result<()> {
             && decision["blind_judgement"]["confidence"] == 4,
         "the decision keeps the senior's own read beside their approval: {decision}"
     );
+    // The switch is counted: the senior first rejected, then approved the AI's answer.
+    let report: serde_json::Value = countersign_testkit::http_client()
+        .get(format!("{}/v1/stats/blind", server.url()))
+        .bearer_auth(&senior_token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let row = &report["rows"][0];
+    ensure!(
+        row["reviewer"] == SENIOR
+            && row["judgements"] == 1
+            && row["switch_to_ai"]["successes"] == 1
+            && row["switch_to_ai"]["status"] == "not_enough_data",
+        "one blind read, one switch to the AI, and no rate claimed on one case: {report}"
+    );
     server.shutdown().await;
     Ok(())
 }
@@ -103,8 +123,8 @@ async fn drive(wd: &WebDriver, harness: &Harness, id: &str) -> Result<()> {
         !page_text(wd).await?.contains(REASONING),
         "the AI's reasoning is hidden before the reveal"
     );
-    wd.click(r#"[data-testid="blind-verdict-reject"]"#).await?;
-    wd.click(r#"[data-testid="blind-confidence-4"]"#).await?;
+    pick(wd, "blind-verdict-reject").await?;
+    pick(wd, "blind-confidence-4").await?;
     painted_screenshot(wd, &output.join("blind-read.png")).await?;
     wd.click(r#"[data-testid="blind-record"]"#).await?;
     wd.wait_for(r#"[data-testid="blind-said"]"#, Duration::from_secs(15))
@@ -121,23 +141,6 @@ async fn drive(wd: &WebDriver, harness: &Harness, id: &str) -> Result<()> {
     approved(wd, id).await?;
     all_uploaded(wd, "the blind decision uploaded").await?;
 
-    // The analytics view, opened from the top bar, shows the blind read among its reports.
-    wd.click(r#"[data-testid="open-analytics"]"#).await?;
-    wd.wait_for(r#"[data-testid="analytics-view"]"#, Duration::from_secs(15))
-        .await?;
-    wd.wait_for(
-        r#"[data-testid="overview-section"]"#,
-        Duration::from_secs(30),
-    )
-    .await?;
-    wd.wait_for(r#"[data-testid="blind-row"]"#, Duration::from_secs(30))
-        .await?;
-    let row = wd.text(r#"[data-testid="blind-row"]"#).await?;
-    ensure!(
-        row.contains(SENIOR) && row.contains("not enough data"),
-        "one blind read is reported for the senior, with no rate claimed: {row}"
-    );
-    painted_screenshot(wd, &output.join("analytics.png")).await?;
     Ok(())
 }
 

@@ -21,8 +21,12 @@ function throughputChart(overview: Overview): { options: Omit<uPlot.Options, "wi
   const count = new Map(overview.throughput.map((d) => [`${d.day}/${d.team ?? ""}`, d.decisions]));
   const xs = days.map((day) => Date.parse(`${day}T00:00:00Z`) / 1000);
   const series = teams.map((team) => days.map((day) => count.get(`${day}/${team ?? ""}`) ?? 0));
+  // The x scale spans the report's window: a window with one day of decisions would otherwise give
+  // uPlot a time scale of zero width, on which it never finishes placing its ticks.
+  const window: [number, number] = [Date.parse(overview.since) / 1000, Date.parse(overview.server_time) / 1000];
   return {
     options: {
+      scales: { x: { time: true, range: window } },
       series: [{}, ...teams.map((team, i) => ({ label: teamName(team), stroke: PALETTE[i % PALETTE.length], width: 2 }))],
       axes: [{}, { label: t("analytics.decisions") }],
     },
