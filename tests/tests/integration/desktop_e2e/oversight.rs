@@ -12,7 +12,7 @@ use countersign_domain::Role;
 use countersign_queue::auth::{self, UserSpec};
 use countersign_queue::db::Db;
 use countersign_queue::policy::{DEFAULT_POLICY_TOML, Policy};
-use countersign_queue::{ServeOptions, teams};
+use countersign_queue::{Clock, ServeOptions, SystemClock, teams};
 use countersign_tests::webdriver::WebDriver;
 use serde_json::json;
 
@@ -42,7 +42,7 @@ async fn scenario() -> Result<()> {
     let db_url = format!("sqlite://{}", work.path().join("queue.db").display());
     // The policy names team clinical: it must exist before the queue starts.
     let db = Db::open(&db_url).await?;
-    teams::ensure(&db, &["clinical"], chrono::Utc::now()).await?;
+    teams::ensure(&db, &["clinical"], SystemClock.now()).await?;
     db.pool.close().await;
     let mut options = ServeOptions::new(db_url);
     options.policy = Policy::parse(
