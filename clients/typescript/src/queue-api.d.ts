@@ -285,7 +285,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/stats/thresholds": {
+    "/v1/stats/blind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["blind_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/fatigue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["fatigue_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stats/gold": {
         parameters: {
             query?: never;
@@ -293,14 +324,45 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * The threshold report: the AI's error rate on audited auto-approvals per kind, model and
-         *     confidence band, the recommended threshold per kind and model, and the shadow rules. Seniors
-         *     see their teams' work, admins everything; reviewers and producers get 403.
-         */
-        get: operations["thresholds_report"];
         /** Gold accuracy per reviewer and kind: admins see every team, seniors their own. */
         get: operations["gold_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/thresholds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The threshold report (docs/protocol.md, "Audited auto-approvals and thresholds"): the AI's error
+         *     rate on audited auto-approvals per kind, model and confidence band, the recommended threshold per
+         *     kind and model, and the shadow rules, over all recorded audits.
+         */
+        get: operations["thresholds"];
         put?: never;
         post?: never;
         delete?: never;
@@ -467,8 +529,7 @@ export interface components {
          *     the history carries them. An action this build does not know decodes as `Unknown`.
          * @enum {string}
          */
-        AuditAction: "submit" | "route" | "assign" | "decide" | "escalate" | "deadline_missed" | "release" | "conflict" | "mutation_rejected" | "cancel" | "reclaim" | "webhook_queued" | "webhook_delivered" | "webhook_failed" | "kind_registered" | "user_changed" | "token_issued" | "comment" | "renew" | "signing_pin_set" | "signing_pin_wrong" | "signing_locked" | "signing_unlocked" | "signing_key_registered" | "audit_verdict" | "unknown";
-        AuditAction: "submit" | "route" | "assign" | "decide" | "escalate" | "deadline_missed" | "release" | "conflict" | "mutation_rejected" | "cancel" | "reclaim" | "webhook_queued" | "webhook_delivered" | "webhook_failed" | "kind_registered" | "user_changed" | "token_issued" | "comment" | "renew" | "signing_pin_set" | "signing_pin_wrong" | "signing_locked" | "signing_unlocked" | "signing_key_registered" | "gold_added" | "gold_served" | "gold_scored" | "gold_standing" | "unknown";
+        AuditAction: "submit" | "route" | "assign" | "decide" | "escalate" | "deadline_missed" | "release" | "conflict" | "mutation_rejected" | "cancel" | "reclaim" | "webhook_queued" | "webhook_delivered" | "webhook_failed" | "kind_registered" | "user_changed" | "token_issued" | "comment" | "renew" | "signing_pin_set" | "signing_pin_wrong" | "signing_locked" | "signing_unlocked" | "signing_key_registered" | "audit_verdict" | "gold_added" | "gold_served" | "gold_scored" | "gold_standing" | "unknown";
         AuditEntry: {
             action: string;
             actor: string;
@@ -497,6 +558,84 @@ export interface components {
         };
         AuditPage: {
             entries: components["schemas"]["AuditEntry"][];
+        };
+        /**
+         * @description What a reviewer recorded before the reveal; sent with the decision (`Mutation.blind_judgement`)
+         *     and kept with it (`DecisionRecord.blind_judgement`).
+         */
+        BlindJudgement: {
+            /**
+             * Format: int32
+             * @description 1 (a guess) to 5 (certain).
+             */
+            confidence: number;
+            note?: string | null;
+            /**
+             * Format: date-time
+             * @description When the reviewer recorded it: before the decision it goes with.
+             */
+            recorded_at: string;
+            verdict: components["schemas"]["BlindVerdict"];
+        };
+        /**
+         * @description The blind-read report (`GET /v1/stats/blind`, docs/protocol.md "Blind first read"): one row per
+         *     reviewer, kind and model, sorted by those.
+         */
+        BlindReport: {
+            rows: components["schemas"]["BlindReportRow"][];
+        };
+        /** @description How one reviewer read one kind of one model's proposals blind, and what they did after the reveal. */
+        BlindReportRow: {
+            /** @description Agreement before the reveal: blind verdicts `approve` over all blind verdicts. */
+            agreement: components["schemas"]["RateEstimate"];
+            /**
+             * Format: int64
+             * @description Blind reads that ended in an escalation: neither kept nor switched.
+             */
+            escalated: number;
+            /**
+             * Format: int64
+             * @description Decisions made after a blind read.
+             */
+            judgements: number;
+            kind: string;
+            /** @description The AI's `model`, when the producer named it. */
+            model?: string | null;
+            reviewer: string;
+            /**
+             * @description The reverse: blind `approve` then a final `reject`, over the blind approvals that ended in a
+             *     decision.
+             */
+            switch_from_ai: components["schemas"]["RateEstimate"];
+            /**
+             * @description Switches to the AI: blind `reject` then a final `approve`, over the blind rejections that
+             *     ended in a decision (approve, approve_with_edits or reject; escalations are left out).
+             */
+            switch_to_ai: components["schemas"]["RateEstimate"];
+        };
+        /**
+         * @description The reviewer's own verdict before the reveal. The AI's answer is its proposal as it stands, so
+         *     `approve` agrees with the AI and `reject` disagrees.
+         * @enum {string}
+         */
+        BlindVerdict: "approve" | "reject";
+        /**
+         * @description One confidence band of the calibration curve: a well-calibrated AI has `agreement` near
+         *     `mean_confidence`.
+         */
+        CalibrationPoint: {
+            /** @description Successes: items a person approved as proposed. */
+            agreement: components["schemas"]["RateEstimate"];
+            /**
+             * Format: double
+             * @description The band's lower edge (`0.8` is 0.8 ≤ confidence < 0.9).
+             */
+            band: number;
+            /**
+             * Format: double
+             * @description The mean AI confidence of the items in the band.
+             */
+            mean_confidence: number;
         };
         /**
          * Format: uuid
@@ -532,6 +671,7 @@ export interface components {
             action: components["schemas"]["Action"];
             /** Format: date-time */
             at: string;
+            blind_judgement?: null | components["schemas"]["BlindJudgement"];
             by: string;
             /** @description Same JSON type as `ai.output`; present for approve_with_edits. */
             correction?: unknown;
@@ -601,6 +741,48 @@ export interface components {
             source?: string | null;
             text: string;
         };
+        /** @description One signal that contributed to the verdict, with the measured value and the threshold it passed. */
+        FatigueReason: {
+            level: components["schemas"]["FatigueVerdict"];
+            signal: components["schemas"]["FatigueSignal"];
+            /** Format: double */
+            threshold: number;
+            /** Format: double */
+            value: number;
+        };
+        /** @description `GET /v1/stats/fatigue`: the reviewers of the caller's teams (an admin: all), by name. */
+        FatigueReport: {
+            /**
+             * Format: date-time
+             * @description The time the signals were computed at ("now" for sessions and breaks).
+             */
+            generated_at: string;
+            reviewers: components["schemas"]["ReviewerFatigue"][];
+        };
+        /**
+         * @description Which measure fired.
+         * @enum {string}
+         */
+        FatigueSignal: "long_session" | "faster_than_usual" | "slower_than_usual" | "same_action_streak" | "under_reading_time";
+        /** @description Everything the formulas say about one reviewer now. */
+        FatigueSignals: {
+            pace: components["schemas"]["Pace"];
+            /** @description The signals that caused the verdict, worst first; empty when fresh. */
+            reasons: components["schemas"]["FatigueReason"][];
+            session: components["schemas"]["SessionSummary"];
+            streak: components["schemas"]["Streak"];
+            /**
+             * @description Decisions of the session made faster than the reading-time floor of their item, as a share
+             *     of the session's timed decisions.
+             */
+            under_reading_time: components["schemas"]["RateEstimate"];
+            verdict: components["schemas"]["FatigueVerdict"];
+        };
+        /**
+         * @description The combined verdict, ordered: each is worse than the one before.
+         * @enum {string}
+         */
+        FatigueVerdict: "fresh" | "tiring" | "fatigued";
         /**
          * @description `name:value`: the field the kinds' identifiers call `name` (`merchant`) holds `value`. A search
          *     filter in the desktop, and an identifying value two related items share.
@@ -724,6 +906,12 @@ export interface components {
              * @description 1, or 2 for four-eyes review by two different people.
              */
             approvals_required: number;
+            /**
+             * @description The reviewer gives their own verdict before the AI's proposal is shown (its routing rule's
+             *     `blind`, docs/protocol.md "Blind first read"); whether an assignment is read blind is
+             *     [`crate::blind_first`].
+             */
+            blind?: boolean;
             callback_url?: string | null;
             /** Format: date-time */
             created_at: string;
@@ -870,6 +1058,7 @@ export interface components {
             action: components["schemas"]["Action"];
             /** @description A clinical sign-off statement, kept in the audit log. */
             attestation?: unknown;
+            blind_judgement?: null | components["schemas"]["BlindJudgement"];
             /** Format: date-time */
             client_time?: string | null;
             /** @description The human version of `ai.output`; required for approve_with_edits. */
@@ -880,6 +1069,12 @@ export interface components {
             lease_epoch: components["schemas"]["Epoch"];
             lease_id: components["schemas"]["LeaseId"];
             note?: string | null;
+            /**
+             * Format: date-time
+             * @description When the reviewer opened the item, by the client's clock: with `client_time`, the time on
+             *     item the fatigue measures use (docs/protocol.md, "Reviewer fatigue"). Kept with the decision.
+             */
+            opened_at?: string | null;
             /**
              * @description An RFC 6902 JSON Patch against `ai.output`: the correction of an approve_with_edits, field
              *     by field (docs/protocol.md, "Corrections"). With `correction` too, both must agree.
@@ -940,6 +1135,59 @@ export interface components {
          * @enum {string}
          */
         Outcome: "approved" | "approved_with_edits" | "rejected";
+        /**
+         * @description One override rate; `key` is the kind, the model (null: the proposal named none) or the
+         *     confidence band's lower edge as text (`"0.8"`).
+         */
+        OverrideRate: {
+            key?: string | null;
+            rate: components["schemas"]["RateEstimate"];
+        };
+        /**
+         * @description Override rates (successes: items a person rejected or approved with edits, of the items people
+         *     decided) three ways.
+         */
+        OverrideRates: {
+            by_band: components["schemas"]["OverrideRate"][];
+            by_kind: components["schemas"]["OverrideRate"][];
+            by_model: components["schemas"]["OverrideRate"][];
+        };
+        /** @description The overview report of the decisions made since `since`, for the teams the caller may see. */
+        Overview: {
+            /** @description Per confidence band: the AI's mean confidence against how often people agreed with it. */
+            calibration: components["schemas"]["CalibrationPoint"][];
+            /** @description How often a person rejected or corrected the AI's proposal, per kind, model and band. */
+            overrides: components["schemas"]["OverrideRates"];
+            /** @description The queue now: undecided items per team and stage, as `GET /v1/queue/health` counts them. */
+            queue: components["schemas"]["QueueHealthRow"][];
+            /** Format: date-time */
+            server_time: string;
+            /**
+             * Format: date-time
+             * @description The window's start (the report covers `since` up to `server_time`).
+             */
+            since: string;
+            /** @description Per team: of the items with a due date decided in the window, how many in time. */
+            sla: components["schemas"]["SlaCompliance"][];
+            /** @description Decisions per UTC day and team, oldest day first; days without decisions are left out. */
+            throughput: components["schemas"]["ThroughputDay"][];
+        };
+        /** @description Recent time on item against the reviewer's own baseline. */
+        Pace: {
+            /** Format: int32 */
+            decisions: number;
+            /** Format: double */
+            ratio: number;
+            /** @enum {string} */
+            status: "measured";
+        } | {
+            /** Format: int32 */
+            decisions: number;
+            /** Format: int32 */
+            needed: number;
+            /** @enum {string} */
+            status: "no_baseline";
+        };
         /** @description JSON Patch single patch operation */
         PatchOperation: (components["schemas"]["AddOperation"] & {
             /** @enum {string} */
@@ -1095,7 +1343,13 @@ export interface components {
          * @description `MutationResult.code`: why a mutation was a conflict or was rejected.
          * @enum {string}
          */
-        ResultCode: "reassigned" | "decided_elsewhere" | "cancelled" | "forbidden" | "invalid_mutation" | "same_approver" | "mutation_id_reused" | "timed_out" | "unknown_reason_code" | "invalid_correction" | "comment_too_long" | "invalid_patch" | "signature_required" | "signature_invalid" | "unknown";
+        ResultCode: "reassigned" | "decided_elsewhere" | "cancelled" | "forbidden" | "invalid_mutation" | "same_approver" | "mutation_id_reused" | "timed_out" | "unknown_reason_code" | "invalid_correction" | "comment_too_long" | "invalid_patch" | "signature_required" | "signature_invalid" | "blind_judgement_required" | "invalid_blind_judgement" | "invalid_opened_at" | "unknown";
+        /** @description One reviewer in the seniors' report (`GET /v1/stats/fatigue`). */
+        ReviewerFatigue: {
+            name: string;
+            signals: components["schemas"]["FatigueSignals"];
+            teams: string[];
+        };
         /**
          * @description How risky the AI judged the case.
          * @enum {string}
@@ -1120,6 +1374,44 @@ export interface components {
              *     `mention` or `gold_alert` (a senior's team member fell below the gold minimum).
              */
             event: string;
+        };
+        /**
+         * @description The current session (decisions with no break between them, the last one less than a break ago)
+         *     and the breaks before it.
+         */
+        SessionSummary: {
+            /**
+             * Format: int32
+             * @description Breaks that began in the last [`BREAK_LOOKBACK_HOURS`] hours, an ongoing one included.
+             */
+            breaks: number;
+            /** Format: int32 */
+            decisions: number;
+            /**
+             * Format: date-time
+             * @description When the latest break ended (null: none, or it is still going on).
+             */
+            last_break_ended_at?: string | null;
+            /**
+             * Format: int64
+             * @description The length of the latest break (so far, when ongoing); null when there was none.
+             */
+            last_break_seconds?: number | null;
+            /**
+             * Format: date-time
+             * @description The reviewer's latest decision, in this session or before.
+             */
+            last_decision_at?: string | null;
+            /**
+             * Format: int64
+             * @description From the first opening to the last decision of the current session.
+             */
+            seconds: number;
+            /**
+             * Format: date-time
+             * @description When the current session began; null when the reviewer is on a break (or never decided).
+             */
+            started_at?: string | null;
         };
         /** @description What one shadow rule would have done (docs/protocol.md, "Shadow rules"). */
         ShadowRuleReport: {
@@ -1190,11 +1482,31 @@ export interface components {
             current_pin?: string | null;
             pin: string;
         };
+        /** @description SLA compliance of one team: successes are items decided at or before their `due_at`. */
+        SlaCompliance: {
+            in_time: components["schemas"]["RateEstimate"];
+            /** @description Null: items whose rule names no team. */
+            team?: string | null;
+        };
         /**
          * @description Which step of review an assignment is for.
          * @enum {string}
          */
         Stage: "review" | "escalation" | "second_approval" | "audit";
+        /** @description Runs of the same action in the current session. */
+        Streak: {
+            action?: null | components["schemas"]["Action"];
+            /**
+             * Format: int32
+             * @description How many decisions in a row, ending with the latest, took that action.
+             */
+            current: number;
+            /**
+             * Format: int32
+             * @description The longest such run in the session.
+             */
+            longest: number;
+        };
         TeamList: {
             teams: string[];
         };
@@ -1235,6 +1547,19 @@ export interface components {
             grid: number[];
             recommendations: components["schemas"]["ThresholdRecommendation"][];
             shadow: components["schemas"]["ShadowRuleReport"][];
+        };
+        /** @description The decisions people made on one UTC day for one team. */
+        ThroughputDay: {
+            /** Format: date */
+            day: string;
+            /**
+             * Format: int64
+             * @description Approvals, approvals with edits and rejections recorded that day (escalations hand work
+             *     over and timeouts are nobody's decision, so neither counts).
+             */
+            decisions: number;
+            /** @description Null: items whose rule names no team. */
+            team?: string | null;
         };
         /** @description The optional body of `POST /v1/users/{name}/token`. */
         TokenRequest: {
@@ -2125,7 +2450,76 @@ export interface operations {
             };
         };
     };
-    thresholds_report: {
+    blind_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlindReport"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    fatigue_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FatigueReport"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     gold_stats: {
         parameters: {
             query?: never;
@@ -2140,8 +2534,88 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ThresholdReport"];
                     "application/json": components["schemas"]["GoldReport"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    overview: {
+        parameters: {
+            query?: {
+                /** @description The window's start, RFC 3339, before now (default: 30 days ago). */
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    thresholds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThresholdReport"];
                 };
             };
             401: {
