@@ -85,6 +85,15 @@ fn the_embedded_demo_answers_every_command_the_ui_uses() {
         .to_owned();
     let view = invoke(&window, "get_assignment", json!({"itemId": id})).expect("view");
     assert_eq!(view["item"]["payload"]["requires_attestation"], true);
+    // The demo reads clinical suggestions blind first: the reviewer's own read comes before any
+    // decision (docs/protocol.md, "Blind first read").
+    assert_eq!(view["item"]["blind"], true);
+    invoke(
+        &window,
+        "record_blind_read",
+        json!({"itemId": id, "read": {"verdict": "approve", "confidence": 4}}),
+    )
+    .expect("the blind read is recorded");
     assert_eq!(view["item"]["signature_required"]["meaning"], "approval");
     let approve = |pin: Option<&str>| {
         json!({"itemId": id, "input": {"action": "approve", "correction": null, "reason_code": null,
