@@ -1,3 +1,4 @@
+import { ErrorBoundary } from "react-error-boundary";
 import { lazy, Suspense, useCallback, useEffect, useEffectEvent, useRef, useState } from "react";
 import { toAppError, type Backend } from "./lib/backend";
 import { t } from "./i18n";
@@ -27,6 +28,7 @@ import { useSelection } from "./features/inbox/useSelection";
 import { SavedViews } from "./features/views/SavedViews";
 import { Toast, type ToastMessage } from "./features/announce/Toast";
 import { ErrorNotice, plainError } from "./features/announce/ErrorNotice";
+import { ViewFailed } from "./features/announce/ViewFailed";
 import { KeySettingsContext, ShortcutSettings, useKeyPreferences } from "./features/shortcuts/preference";
 import { AdminView } from "./features/admin/AdminView";
 import { ShiftEndDialog, shiftEndedText } from "./features/shift/ShiftEndDialog";
@@ -256,9 +258,15 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
             <SignInForm status={status} onStatus={setStatus} />
           </main>
         ) : showAnalytics ? (
-          <Suspense fallback={<p className="muted">{t("app.loading")}</p>}>
-            <AnalyticsView onClose={() => setAnalytics(false)} />
-          </Suspense>
+          <ErrorBoundary
+            fallbackRender={({ error }) => (
+              <ViewFailed error={error} what={t("analytics.failed")} action={t("analytics.close")} onAction={() => setAnalytics(false)} />
+            )}
+          >
+            <Suspense fallback={<p className="muted">{t("app.loading")}</p>}>
+              <AnalyticsView onClose={() => setAnalytics(false)} />
+            </Suspense>
+          </ErrorBoundary>
         ) : status && admin ? (
           <AdminView backend={backend} status={status} now={now} onMessage={(text) => announce(text)} />
         ) : (

@@ -4,6 +4,8 @@ import type { ErrorCode } from "../lib/backend";
 export const en = {
   app: {
     brand: "Countersign",
+    crashed: "The window hit an error it could not recover from. Every decision you recorded is kept.",
+    reload: "Reload",
     skip: "Skip to the item",
     conflicts: "Conflicts",
     shortcuts: "Shortcuts",
@@ -670,6 +672,8 @@ export const en = {
     title: "Analytics",
     open: "Analytics",
     close: "Back",
+    failed: "The analytics could not be shown.",
+    noRows: "Nothing decided in this window has this measure yet.",
     rate: "{{rate}} ({{low}}–{{high}}, n={{n}})",
     notEnoughData: "not enough data ({{trials}} of {{needed}})",
     overview: "How the review work went",
@@ -782,7 +786,8 @@ export const en = {
     suggestion: "{{seen}}. A short break helps accuracy.",
     dismiss: "Not now",
     onBreak: "On a break",
-    session: "Session {{duration}} · {{count}} decisions · last pause {{lastBreak}}",
+    session_one: "Session {{duration}} · {{count}} decision · last pause {{lastBreak}}",
+    session_other: "Session {{duration}} · {{count}} decisions · last pause {{lastBreak}}",
     noBreak: "none yet",
     verdict: {
       fresh: "Fresh",
@@ -800,7 +805,8 @@ export const en = {
     pace: "Pace",
     underReading: "Faster than reading",
     why: "Why",
-    sessionValue: "{{duration}}, {{count}} decisions",
+    sessionValue_one: "{{duration}}, {{count}} decision",
+    sessionValue_other: "{{duration}}, {{count}} decisions",
     paceValue: "{{share}} of usual time",
     noBaseline: "no baseline yet",
   },

@@ -1,8 +1,9 @@
 //! Oversight in the real window (issue 11, "What it must show", the desktop part): a clinical senior
 //! reads a clinical suggestion blind first (the AI's proposal, reasoning and confidence hidden),
 //! records their own verdict, sees the proposal revealed beside it and approves; the queue keeps both
-//! judgements and counts the switch. The screenshots are `blind-read.png` and `blind-revealed.png`
-//! (README.md shows them from docs/screenshots/). Run by `scripts/desktop-e2e.sh` like the main
+//! judgements and counts the switch; then the senior opens the analytics view, which shows that read.
+//! The screenshots are `blind-read.png`, `blind-revealed.png` and `analytics.png` (README.md shows them
+//! from docs/screenshots/). Run by `scripts/desktop-e2e.sh` like the main
 //! scenario.
 
 use std::time::Duration;
@@ -141,6 +142,36 @@ async fn drive(wd: &WebDriver, harness: &Harness, id: &str) -> Result<()> {
     approved(wd, id).await?;
     all_uploaded(wd, "the blind decision uploaded").await?;
 
+    // The senior opens the analytics: the view loads in the real window (its chart library included)
+    // and the blind-read report has the senior's one read, with no rate claimed on it.
+    wd.click(r#"[data-testid="open-analytics"]"#).await?;
+    wd.wait_for(r#"[data-testid="analytics-view"]"#, Duration::from_secs(15))
+        .await?;
+    wd.wait_for(r#"[data-testid="blind-row"]"#, Duration::from_secs(15))
+        .await?;
+    let blind = wd.text(r#"[data-testid="blind-row"]"#).await?;
+    ensure!(
+        blind.contains(SENIOR) && blind.contains("not enough data"),
+        "the blind-read report names the senior and claims no rate on one read: {blind}"
+    );
+    // uPlot draws the day's throughput on a canvas.
+    wd.wait_for(
+        r#"[data-testid="throughput-chart"] canvas"#,
+        Duration::from_secs(15),
+    )
+    .await?;
+    ensure!(
+        wd.count(r#"[data-testid="analytics-error"], [data-testid="view-failed"]"#)
+            .await?
+            == 0,
+        "every analytics report loads: {}",
+        page_text(wd).await?
+    );
+    // The approval's toast would cover the report in the screenshot.
+    if wd.count(".toast-close").await? > 0 {
+        wd.click(".toast-close").await?;
+    }
+    painted_screenshot(wd, &output.join("analytics.png")).await?;
     Ok(())
 }
 

@@ -1,4 +1,5 @@
 import type { RateEstimate } from "../../lib/backend";
+import { t } from "../../i18n";
 import { formatRate } from "./formatRate";
 
 export interface IntervalRow {
@@ -11,6 +12,12 @@ export interface IntervalRow {
  * (formatRate); a row without enough data has no bar, only its words. Plain SVG: it needs no canvas.
  */
 export function IntervalBars({ rows, testId }: { rows: IntervalRow[]; testId: string }) {
+  if (rows.length === 0)
+    return (
+      <p className="muted" data-testid={testId}>
+        {t("analytics.noRows")}
+      </p>
+    );
   return (
     <ul className="interval-bars" data-testid={testId}>
       {rows.map((row) => (

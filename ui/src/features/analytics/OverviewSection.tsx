@@ -4,7 +4,7 @@ import { type Overview } from "../../lib/backend";
 import { ErrorNotice } from "../announce/ErrorNotice";
 import { HealthTable } from "../admin/HealthTable";
 import { t } from "../../i18n";
-import { formatPercent } from "../../lib/format";
+import { formatDateTime, formatPercent } from "../../lib/format";
 import { formatRate } from "./formatRate";
 import { IntervalBars, type IntervalRow } from "./IntervalBars";
 import { UPlotChart } from "./UPlotChart";
@@ -66,7 +66,7 @@ export function OverviewSection() {
   return (
     <section className="analytics-section" data-testid="overview-section" aria-labelledby="overview-title">
       <h2 id="overview-title">{t("analytics.overview")}</h2>
-      <p className="muted">{t("analytics.window", { since: new Date(overview.since).toLocaleDateString() })}</p>
+      <p className="muted">{t("analytics.window", { since: formatDateTime(overview.since) })}</p>
 
       <h3>{t("analytics.throughput")}</h3>
       {overview.throughput.length === 0 ? (
