@@ -378,9 +378,14 @@ pub(super) fn clinical_suggestion(
     } else {
         "man"
     };
+    // Titled by the case, not by the AI's answer: clinical suggestions are read blind first in the
+    // demo policy, and the title shows before the reveal (docs/protocol.md, "Blind first read").
+    let mut condition = scenario.short.chars();
     let title = format!(
-        "{suggestion} ({}-year-old {person}, {})",
-        patient.age, scenario.short
+        "{}{}: {}-year-old {person}",
+        condition.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default(),
+        condition.as_str(),
+        patient.age
     );
     Parts {
         title,

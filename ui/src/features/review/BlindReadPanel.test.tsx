@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import type { AssignmentView, BlindJudgement, BlindReadRequest, Item } from "../../lib/backend";
 import { BackendContext } from "../../lib/backend/context";
@@ -17,7 +17,7 @@ function blindView(read?: BlindJudgement): AssignmentView {
   const item: Item = testItem(
     "clinical_suggestion",
     read ? { dose_mg: 40 } : null,
-    { blind: true, title: "Dose check", payload: { patient: "A. Example", weight_kg: 52 } },
+    { blind: true, title: "Dose check", payload: { patient: { ref: "A. Example", weight_kg: 52 }, question: "Enoxaparin dose?" } },
     read ? { risk: "high", confidence: 0.93, reasoning: "within the usual range" } : { risk: "high", confidence: 0.93 },
   );
   const summary = { ...summaryOf(item, "review", NOW), blind_pending: read === undefined };
@@ -42,7 +42,13 @@ describe("blind first read", () => {
     renderView(blindView(), backend);
     const view = screen.getByTestId("item-view");
     expect(view.getAttribute("data-blind")).toBe("pending");
-    expect(screen.getByTestId("blind-payload").textContent).toContain("A. Example");
+    // The case in the kind's own layout, not as raw data.
+    const blindCase = screen.getByTestId("blind-case");
+    expect(within(blindCase).getByTestId("view-clinical_suggestion")).toBeInTheDocument();
+    expect(blindCase.textContent).toContain("A. Example");
+    expect(blindCase.textContent).toContain("52 kg");
+    expect(blindCase.textContent).toContain("Enoxaparin dose?");
+    expect(within(blindCase).queryByTestId("ai-output")).toBeNull();
     // Nothing of the AI's judgement: no proposal, risk, confidence or decision controls.
     expect(view.textContent).not.toMatch(/93%|high risk|within the usual range/i);
     expect(screen.queryByRole("button", { name: /sign off|approve/i })).toBeNull();

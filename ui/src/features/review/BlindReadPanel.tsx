@@ -3,6 +3,9 @@ import { toAppError, type AppError, type AssignmentView, type BlindVerdict } fro
 import { useBackend } from "../../lib/backend/context";
 import { t } from "../../i18n";
 import { ErrorNotice } from "../announce/ErrorNotice";
+import { ItemHeader } from "./ItemHeader";
+import { useKinds } from "./kinds/KindsContext";
+import { viewFor } from "./kinds/registry";
 
 const VERDICTS: BlindVerdict[] = ["approve", "reject"];
 const CONFIDENCES = [1, 2, 3, 4, 5];
@@ -12,8 +15,12 @@ const CONFIDENCES = [1, 2, 3, 4, 5];
  * the case without anything of the AI's judgement, and the reviewer's verdict, confidence and note.
  * Recording it reveals the proposal (the backend answers with the item as it now shows).
  */
-export function BlindItemView({ view, onRevealed }: { view: AssignmentView; onRevealed?(view: AssignmentView): void }) {
+export function BlindItemView({ view, now, onRevealed }: { view: AssignmentView; now: number; onRevealed?(view: AssignmentView): void }) {
   const { item } = view;
+  // The kind's own layout of the case; the desktop core has already withheld the AI's output, reasoning,
+  // signals and evidence, so the view shows the case alone (and no draft editor: nothing to edit yet).
+  const { definition } = useKinds().describe(item.kind);
+  const KindView = viewFor(item, definition);
   const backend = useBackend();
   const ids = useId();
   const [verdict, setVerdict] = useState<BlindVerdict | null>(null);
@@ -42,17 +49,11 @@ export function BlindItemView({ view, onRevealed }: { view: AssignmentView; onRe
 
   return (
     <article className="item-view blind-view" aria-labelledby={`${ids}-title`} data-testid="item-view" data-item-id={item.id} data-kind={item.kind} data-blind="pending">
-      <header className="item-header">
-        <h2 id={`${ids}-title`} data-testid="item-title">
-          {item.title}
-        </h2>
-      </header>
+      <ItemHeader view={view} now={now} titleId={`${ids}-title`} />
       <div className="item-body" tabIndex={0} role="region" aria-label={t("item.details")} data-scroll-body>
-        <section className="panel" aria-labelledby={`${ids}-case`}>
+        <section aria-labelledby={`${ids}-case`} data-testid="blind-case">
           <h3 id={`${ids}-case`}>{t("blind.case")}</h3>
-          <pre className="blind-payload" data-testid="blind-payload">
-            {JSON.stringify(item.payload, null, 2)}
-          </pre>
+          <KindView item={item} now={now} definition={definition} editor={null} />
         </section>
         <form className="panel blind-read" aria-labelledby={`${ids}-read`} data-testid="blind-read" onSubmit={record}>
           <h3 id={`${ids}-read`}>{t("blind.title")}</h3>

@@ -74,7 +74,7 @@ interface Props {
  * first, before the reviewer's own read, only the case and that read (docs/protocol.md, "Blind first read").
  */
 export function ItemView(props: Props) {
-  return props.view.summary.blind_pending ? <BlindItemView view={props.view} /> : <ReviewedItemView {...props} />;
+  return props.view.summary.blind_pending ? <BlindItemView view={props.view} now={props.now} /> : <ReviewedItemView {...props} />;
 }
 
 function ReviewedItemView({ view, now, onDecide, onUndo, onOpenRelated, error, demo = false, signer = "", ref }: Props) {

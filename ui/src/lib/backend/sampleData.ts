@@ -170,7 +170,8 @@ function clinical(r: Rand, risk: Risk, confidence: number, now: number) {
   const allergies = hazardous && s.allergy ? [s.allergy] : [];
   const taken = new Date(now - Math.floor(between(r, 1, 20)) * 86_400_000).toISOString();
   return {
-    title: `${s.suggestion} (${age}-year-old ${sex === "female" ? "woman" : "man"}, ${s.short})`,
+    // Titled by the case, not by the AI's answer: the title shows before a blind read's reveal.
+    title: `${s.short.charAt(0).toUpperCase()}${s.short.slice(1)}: ${age}-year-old ${sex === "female" ? "woman" : "man"}`,
     payload: {
       patient: {
         ref: `PT-${Math.floor(between(r, 100000, 999999))}`,

@@ -49,9 +49,12 @@ export function ClinicalView({ item, now }: KindViewProps) {
       </section>
       <section className="hero clinical-hero">
         <div className="hero-kicker">{text(p.question)}</div>
-        <div className="suggestion" data-testid="ai-output">
-          {asString(out.suggestion) ?? "—"}
-        </div>
+        {/* Withheld (null) while the case is read blind first. */}
+        {item.ai.output !== null && (
+          <div className="suggestion" data-testid="ai-output">
+            {asString(out.suggestion) ?? "—"}
+          </div>
+        )}
         {Object.keys(order).length > 0 && (
           <dl className="order">
             {Object.entries(order).map(([k, v]) => (

@@ -7,12 +7,15 @@ import { t } from "../../../i18n";
 export function GenericView({ item }: KindViewProps) {
   return (
     <div className="kind-view" data-testid="view-generic" data-kind={item.kind}>
-      <section className="panel" aria-labelledby="output-h">
-        <h3 id="output-h">{t("generic.output")}</h3>
-        <div data-testid="ai-output">
-          <StructuredValue value={item.ai.output} />
-        </div>
-      </section>
+      {/* Withheld (null) while the case is read blind first. */}
+      {item.ai.output !== null && (
+        <section className="panel" aria-labelledby="output-h">
+          <h3 id="output-h">{t("generic.output")}</h3>
+          <div data-testid="ai-output">
+            <StructuredValue value={item.ai.output} />
+          </div>
+        </section>
+      )}
       <section className="panel" aria-labelledby="payload-h">
         <h3 id="payload-h">{t("generic.details")}</h3>
         <div data-testid="payload-view">
