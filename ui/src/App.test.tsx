@@ -464,5 +464,12 @@ describe("a clicked desktop notification", () => {
     act(() => backend.clickNotice({ open: "escalations" }));
     await waitFor(() => expect(screen.getByTestId("stage-escalation")).toHaveAttribute("aria-pressed", "true"));
     await waitFor(() => expect(rows().map((r) => r.querySelector(".stage-chip")?.textContent)).toEqual(rows().map(() => "Escalation")));
+
+    // A gold alert's notice opens the analytics view; an item's notice leaves it for that item.
+    act(() => backend.clickNotice({ open: "analytics" }));
+    expect(await screen.findByTestId("analytics-view")).toBeInTheDocument();
+    act(() => backend.clickNotice({ open: "item", item_id: target }));
+    await waitFor(() => expect(openId()).toBe(target));
+    expect(screen.queryByTestId("analytics-view")).toBeNull();
   });
 });

@@ -183,6 +183,8 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
       setConflicts(false);
       setSheet(false);
       setSettings(false);
+      setAnalytics(target.open === "analytics");
+      if (target.open === "analytics") return;
       if (target.open === "item") {
         setFilters((f) => ({ ...DEFAULT_FILTERS, sort: f.sort }));
         session.select(target.item_id);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use countersign_domain::ItemId;
+use countersign_domain::{GoldAlert, ItemId};
 use serde::Serialize;
 
 use crate::model::NotificationStatus;
@@ -34,6 +34,8 @@ pub enum NoticeTarget {
     Escalations,
     /// The inbox: a summary of several notices without escalations.
     Inbox,
+    /// The analytics view: a team member's gold accuracy fell below the minimum.
+    Analytics,
 }
 
 /// One popup.
@@ -61,6 +63,37 @@ impl Notifier for Silent {
     }
     fn probe(&self) -> Result<String, String> {
         Ok("silent: nothing is shown".into())
+    }
+}
+
+/// Keeps what it was asked to show, for tests of what the core raises; the real notifier on D-Bus
+/// is tested in tests/integration/session_bus.rs.
+#[derive(Debug, Default)]
+pub struct Recording(std::sync::Mutex<Vec<Notice>>);
+
+impl Recording {
+    pub fn summaries(&self) -> Vec<String> {
+        self.shown()
+            .into_iter()
+            .map(|notice| notice.summary)
+            .collect()
+    }
+
+    pub fn shown(&self) -> Vec<Notice> {
+        self.0.lock().map(|shown| shown.clone()).unwrap_or_default()
+    }
+}
+
+impl Notifier for Recording {
+    fn show(&self, notice: &Notice) -> Result<(), String> {
+        self.0
+            .lock()
+            .map_err(|error| error.to_string())?
+            .push(notice.clone());
+        Ok(())
+    }
+    fn probe(&self) -> Result<String, String> {
+        Ok("recording".to_owned())
     }
 }
 
@@ -180,6 +213,27 @@ fn status(result: Result<String, String>) -> NotificationStatus {
     match result {
         Ok(_) => NotificationStatus::Working,
         Err(reason) => NotificationStatus::NotWorking(reason),
+    }
+}
+
+/// The notice of a `gold_alert` event (docs/protocol.md, "Gold items"), for the team's seniors: who,
+/// on which kind, how far below the minimum, and what the queue does about it meanwhile.
+pub fn gold_alert_notice(alert: &GoldAlert) -> Notice {
+    let GoldAlert {
+        reviewer,
+        kind,
+        team,
+        accuracy,
+        min_accuracy,
+    } = alert;
+    Notice {
+        summary: "Gold accuracy below the minimum".to_owned(),
+        body: format!(
+            "{reviewer} on {kind} ({team}): {accuracy} against a minimum of {:.0}%. \
+             High-risk {kind} items skip {reviewer} until the accuracy recovers.",
+            min_accuracy * 100.0
+        ),
+        opens: NoticeTarget::Analytics,
     }
 }
 

@@ -61,10 +61,17 @@ impl NotificationPreferences {
                 .team
                 .as_ref()
                 .is_some_and(|team| self.muted_teams.contains(team));
-        let quiet = self
-            .quiet_hours
-            .is_some_and(|hours| hours.contains(local_time));
-        !muted && !quiet
+        !muted && !self.quiet_at(local_time)
+    }
+
+    /// Whether a notice about `team` as a whole (a `gold_alert`) is shown at `local_time`.
+    pub fn shows_team_notice(&self, team: &str, local_time: NaiveTime) -> bool {
+        !self.muted_teams.iter().any(|muted| muted == team) && !self.quiet_at(local_time)
+    }
+
+    fn quiet_at(&self, local_time: NaiveTime) -> bool {
+        self.quiet_hours
+            .is_some_and(|hours| hours.contains(local_time))
     }
 }
 

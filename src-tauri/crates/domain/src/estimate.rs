@@ -84,6 +84,31 @@ impl RateEstimate {
     }
 }
 
+/// A rate as people read it: `3.1% (1.2–7.4%, n=120)`, or `not enough data (12 of 30)`; the
+/// CLI's reports and the desktop's notices write it so.
+impl std::fmt::Display for RateEstimate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            RateEstimate::Estimated {
+                trials,
+                rate,
+                low,
+                high,
+                ..
+            } => write!(
+                f,
+                "{:.1}% ({:.1}–{:.1}%, n={trials})",
+                rate * 100.0,
+                low * 100.0,
+                high * 100.0
+            ),
+            RateEstimate::NotEnoughData { trials, needed, .. } => {
+                write!(f, "not enough data ({trials} of {needed})")
+            }
+        }
+    }
+}
+
 /// The Wilson score interval of a binomial proportion (Wilson, 1927): unlike the normal
 /// approximation it stays inside [0, 1] and behaves at 0 and `trials` successes.
 pub fn wilson_interval(successes: u64, trials: u64, z: f64) -> (f64, f64) {
@@ -113,6 +138,18 @@ pub fn confidence_band(confidence: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_as_a_rate_with_its_interval_or_as_not_enough_data() {
+        assert_eq!(
+            RateEstimate::of(81, 263).to_string(),
+            "30.8% (25.5–36.6%, n=263)"
+        );
+        assert_eq!(
+            RateEstimate::of(12, 29).to_string(),
+            "not enough data (29 of 30)"
+        );
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-4

@@ -5,9 +5,13 @@
 //! high-risk items away from the reviewer.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
+use countersign_client::notify::{NoticeTarget, Recording};
 use countersign_client::remote::{QueueClient, Token};
+use countersign_client::store::Store;
+use countersign_client::sync::SyncEngine;
 use countersign_domain::{EventName, GoldAlert, Role};
 use countersign_queue::Policy;
 use countersign_queue::gold::draws_gold;
@@ -24,6 +28,7 @@ on_both_backends!(
     gold_is_served_at_the_rate_scored_and_never_reaches_the_producer,
     low_accuracy_tells_the_seniors_and_keeps_high_risk_items_away,
     a_gold_copy_looks_like_real_work_to_its_reviewer,
+    a_seniors_desktop_shows_the_gold_alert,
 );
 
 /// How long an event that should come may take, and how long one that should not is waited for.
@@ -34,9 +39,12 @@ const ABSENT_FOR: Duration = Duration::from_secs(1);
 /// Every transaction to team fraud for review, whatever its risk, with `gold_rate` and a minimum
 /// accuracy of 0.9 for the team.
 fn policy(gold_rate: f64) -> Policy {
-    Policy::parse(
-        &format!(
-            r#"
+    Policy::parse(&policy_text(gold_rate), "test policy").expect("a valid policy")
+}
+
+fn policy_text(gold_rate: f64) -> String {
+    format!(
+        r#"
             [[rules]]
             name = "fraud-review"
             kinds = ["transaction"]
@@ -53,10 +61,7 @@ fn policy(gold_rate: f64) -> Policy {
             gold_rate = {gold_rate}
             min_gold_accuracy = 0.9
             "#
-        ),
-        "test policy",
     )
-    .expect("a valid policy")
 }
 
 async fn start(db: &TestDb, gold_rate: f64) -> Queue {
@@ -532,6 +537,121 @@ fn shape(value: &Value) -> Value {
         Value::Bool(_) => json!("bool"),
         Value::Null => json!("null"),
     }
+}
+
+/// Sara's desktop (her sync engine, watching, with a recording notifier) shows the gold alert when
+/// ana falls below the minimum: who, on which kind, the accuracy with its interval; a click on it
+/// opens the analytics view.
+async fn a_seniors_desktop_shows_the_gold_alert(backend: Backend) {
+    let db = TestDb::new(backend);
+    // Ana takes all the work in one pull before Sara's desktop starts, so Sara's pulls take none.
+    let policy = Policy::parse(
+        &format!("prefetch = 100\n{}", policy_text(1.0)),
+        "test policy",
+    )
+    .expect("a valid policy");
+    let queue = start_with_teams(
+        &db,
+        QueueOptions {
+            policy,
+            ..Default::default()
+        },
+    )
+    .await;
+    let admin = queue.user("root", Role::Admin).await;
+    let producer = queue.user("bot", Role::Producer).await;
+    let ana = member(&queue, "ana", Role::Reviewer, &["fraud"]).await;
+    let sara = member(&queue, "sara", Role::Senior, &["fraud"]).await;
+    for n in 0..35 {
+        queue
+            .submit(
+                &producer,
+                &item(&format!("txn-{}", 20_000 + n), "transaction", 0.7, "medium"),
+            )
+            .await;
+        queue
+            .post("/v1/items", &admin, &gold(&format!("gold-{n}"), "reject"))
+            .await;
+    }
+    let ana_client = Uuid::now_v7();
+    let held = assignments(&queue.pull(&ana, ana_client, None).await);
+    assert_eq!(held.len(), 70, "35 real items and a gold copy after each");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).await.expect("store");
+    let shown = Arc::new(Recording::default());
+    let engine = SyncEngine::new(
+        store,
+        QueueClient::new(&queue.url, Token::new(sara)).expect("client"),
+        shown.clone(),
+        Arc::new(countersign_client::SystemClock),
+    );
+    let pulls_before = pulls_served(&queue).await;
+    let watching = tokio::spawn(async move { engine.watch().await });
+    // Her first round, then the one her event stream's opening wakes: from then on she is listening.
+    let deadline = tokio::time::Instant::now() + ARRIVES_WITHIN;
+    while pulls_served(&queue).await < pulls_before + 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Sara's desktop started listening"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let approvals: Vec<Value> = held
+        .iter()
+        .enumerate()
+        .map(|(n, assignment)| mutation(n as u64 + 1, assignment, "approve"))
+        .collect();
+    let pushed = queue.push(&ana, ana_client, &approvals).await;
+    assert!(
+        pushed["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .all(|result| result["status"] == "applied"),
+        "{pushed}"
+    );
+    let deadline = tokio::time::Instant::now() + ARRIVES_WITHIN;
+    while shown.shown().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Sara was told in time"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let notices = shown.shown();
+    assert_eq!(notices.len(), 1, "{:?}", shown.summaries());
+    let notice = &notices[0];
+    assert_eq!(notice.summary, "Gold accuracy below the minimum");
+    assert!(
+        // Told at the 30th wrong answer, the first with enough data to claim a rate.
+        notice.body
+            == "ana on transaction (fraud): 0.0% (0.0–11.4%, n=30) against a minimum of 90%. \
+                High-risk transaction items skip ana until the accuracy recovers.",
+        "{}",
+        notice.body
+    );
+    assert_eq!(notice.opens, NoticeTarget::Analytics);
+    watching.abort();
+}
+
+/// The `pulls_total` counter of the queue's `/metrics`.
+async fn pulls_served(queue: &Queue) -> u64 {
+    let metrics = queue
+        .http()
+        .get(format!("{}/metrics", queue.url))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("countersign_queue_pulls_total "))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("pulls_total in {metrics}"))
 }
 
 /// The `gold_alert` events `token`'s stream hears (other events are left aside).

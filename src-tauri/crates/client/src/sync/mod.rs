@@ -265,6 +265,36 @@ impl SyncEngine {
         }
     }
 
+    /// Tells a senior at once that a member of their team fell below the gold minimum (docs/protocol.md,
+    /// "Gold items"): the event comes once, when the accuracy falls below, and the analytics view's
+    /// gold report keeps showing it. Muted teams and quiet hours apply; malformed data is logged and
+    /// dropped.
+    async fn notify_gold_alert(&self, data: &str) {
+        let alert: countersign_domain::GoldAlert = match serde_json::from_str(data) {
+            Ok(alert) => alert,
+            Err(error) => {
+                tracing::warn!(%error, "a gold_alert event with unreadable data");
+                return;
+            }
+        };
+        let local_time = self.clock.now().with_timezone(&chrono::Local).time();
+        if !self
+            .notification_preferences()
+            .shows_team_notice(&alert.team, local_time)
+        {
+            return;
+        }
+        let status = notify::deliver(
+            self.notifier.clone(),
+            vec![notify::gold_alert_notice(&alert)],
+            notify::NOTIFY_TIMEOUT,
+        )
+        .await;
+        if let Err(error) = self.store.record_notification_status(&status).await {
+            tracing::warn!(%error, "cannot record the notification status");
+        }
+    }
+
     async fn round(&self) -> Result<SyncReport, SyncError> {
         self.store.bind_server(self.remote.server_url()).await?;
         let state = self.store.sync_state().await?;
@@ -507,7 +537,8 @@ fn retry_delays() -> impl Iterator<Item = Duration> {
 }
 
 /// Holds `GET /v1/events` open and wakes the sync loop on each `assignments` event, telling the
-/// reviewer at once of an `escalation` event's item; reconnects with backoff. An event lost while
+/// reviewer at once of an `escalation` event's item (and a senior of a `gold_alert`); reconnects with
+/// backoff. An event lost while
 /// disconnected costs only latency: the periodic pull catches up (and raises any notice missed).
 async fn listen_for_events(engine: SyncEngine, wake: Arc<Notify>) {
     let mut backoff = retry_delays();
@@ -532,9 +563,10 @@ async fn listen_for_events(engine: SyncEngine, wake: Arc<Notify>) {
                                     .notify_event(&event.data, plan::NotifyRequest::mention)
                                     .await;
                             }
-                            // A `gold_alert` is for the seniors' analytics view (docs/protocol.md,
-                            // "Gold items"), which reads `GET /v1/stats/gold`; it raises no notice here.
-                            Some(EventName::Items | EventName::GoldAlert) | None => {}
+                            Some(EventName::GoldAlert) => {
+                                engine.notify_gold_alert(&event.data).await;
+                            }
+                            Some(EventName::Items) | None => {}
                         },
                         Ok(None) => break,
                         Err(error) => {

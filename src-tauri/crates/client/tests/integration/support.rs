@@ -4,10 +4,8 @@
 
 use std::path::Path;
 use std::process::Output;
-use std::sync::Mutex;
 use std::time::Duration;
 
-use countersign_client::notify::{Notice, Notifier};
 use countersign_testkit::QueueProcess;
 use serde_json::Value;
 use tokio::process::Command;
@@ -31,35 +29,7 @@ pub async fn audit_entries(queue: &QueueProcess, item_id: &str, action: &str) ->
         .collect()
 }
 
-/// Keeps what it was asked to show; the real notifier on D-Bus is tested in session_bus.rs.
-#[derive(Default)]
-pub struct Recording(Mutex<Vec<Notice>>);
-
-impl Recording {
-    pub fn summaries(&self) -> Vec<String> {
-        self.0
-            .lock()
-            .map(|shown| shown.iter().map(|n| n.summary.clone()).collect())
-            .unwrap_or_default()
-    }
-
-    pub fn shown(&self) -> Vec<Notice> {
-        self.0.lock().map(|shown| shown.clone()).unwrap_or_default()
-    }
-}
-
-impl Notifier for Recording {
-    fn show(&self, notice: &Notice) -> Result<(), String> {
-        self.0
-            .lock()
-            .map_err(|e| e.to_string())?
-            .push(notice.clone());
-        Ok(())
-    }
-    fn probe(&self) -> Result<String, String> {
-        Ok("recording".to_owned())
-    }
-}
+pub use countersign_client::notify::Recording;
 
 pub fn cli_bin() -> &'static str {
     env!("CARGO_BIN_EXE_countersign-cli")

@@ -198,27 +198,6 @@ fn shadow_report(policy: &Policy, shadow: &[ShadowRoute]) -> Vec<ShadowRuleRepor
         .collect()
 }
 
-/// A rate as people read it: `3.1% (1.2–7.4%, n=120)`, or `not enough data (12 of 30)`.
-pub fn rate_text(rate: &RateEstimate) -> String {
-    match *rate {
-        RateEstimate::Estimated {
-            trials,
-            rate,
-            low,
-            high,
-            ..
-        } => format!(
-            "{:.1}% ({:.1}–{:.1}%, n={trials})",
-            rate * 100.0,
-            low * 100.0,
-            high * 100.0
-        ),
-        RateEstimate::NotEnoughData { trials, needed, .. } => {
-            format!("not enough data ({trials} of {needed})")
-        }
-    }
-}
-
 fn model_text(model: Option<&str>) -> &str {
     model.unwrap_or("(no model)")
 }
@@ -241,7 +220,7 @@ pub fn table(report: &ThresholdReport) -> String {
             row.kind,
             model_text(row.model.as_deref()),
             row.target_error * 100.0,
-            rate_text(&row.error)
+            row.error
         ));
     }
     out.push_str("\nAI error rate on audited auto-approvals, by confidence band\n");
@@ -252,7 +231,7 @@ pub fn table(report: &ThresholdReport) -> String {
             model_text(row.model.as_deref()),
             row.band,
             row.band + countersign_domain::estimate::CONFIDENCE_BAND_WIDTH,
-            rate_text(&row.error)
+            row.error
         ));
     }
     out
@@ -270,8 +249,8 @@ pub fn shadow_table(report: &ThresholdReport) -> String {
             "  {} (would route {})\n    agrees with the live route: {}\n    agrees with the person who judged: {}\n",
             row.rule,
             crate::db::wire_name(&row.route),
-            rate_text(&row.agrees_with_live),
-            rate_text(&row.agrees_with_human)
+            row.agrees_with_live,
+            row.agrees_with_human
         ));
     }
     out

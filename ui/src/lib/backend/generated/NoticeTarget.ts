@@ -4,4 +4,4 @@ import type { ItemId } from "./ItemId";
 /**
  * What clicking a notice opens in the app.
  */
-export type NoticeTarget = { "open": "item", item_id: ItemId, } | { "open": "escalations" } | { "open": "inbox" };
+export type NoticeTarget = { "open": "item", item_id: ItemId, } | { "open": "escalations" } | { "open": "inbox" } | { "open": "analytics" };
