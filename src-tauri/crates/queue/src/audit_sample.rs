@@ -12,8 +12,7 @@ use crate::error::StoreError;
 
 /// The audit draw, written once: SHA-256 over the policy's `audit_seed` (8 bytes, big-endian), then
 /// the producer's name and the item's `external_id`, each preceded by its length in bytes (8 bytes,
-/// big-endian); the top 53 bits of the digest's first 8 bytes (a big-endian integer), divided by
-/// 2^53, are a number in [0, 1). The item is audited when that number is below the rule's `audit_sample`. The same
+/// big-endian), read as a number in [0, 1) by [`crate::draw::unit_draw`]. The item is audited when that number is below the rule's `audit_sample`. The same
 /// seed, producer and external id always give the same answer, on any queue.
 pub fn drawn(seed: u64, producer: &str, external_id: &str, audit_sample: f64) -> bool {
     let mut digest = Sha256::new();
@@ -22,12 +21,7 @@ pub fn drawn(seed: u64, producer: &str, external_id: &str, audit_sample: f64) ->
         digest.update((part.len() as u64).to_be_bytes());
         digest.update(part.as_bytes());
     }
-    let hash = digest.finalize();
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&hash[..8]);
-    // The top 53 bits fit an f64 exactly, so the quotient is exact and below 1.
-    let point = (u64::from_be_bytes(first) >> 11) as f64 / (1u64 << 53) as f64;
-    point < audit_sample
+    crate::draw::unit_draw(&digest.finalize()) < audit_sample
 }
 
 /// Whether the policy's routing of `new` by `producer` sends it to an audit as well.

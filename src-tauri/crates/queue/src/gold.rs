@@ -207,13 +207,11 @@ async fn stored(
 }
 
 /// Whether the `draw`-th real grant of `team` to `user` is followed by a gold item: SHA-256 of
-/// `user`, `team` and `draw`, read as a number in [0, 1), below `rate`. Reproducible, and spread
+/// `user`, `team` and `draw`, read as a number in [0, 1) ([`crate::draw::unit_draw`]), below `rate`. Reproducible, and spread
 /// like independent draws at that rate.
 pub fn draws_gold(user: &str, team: &str, draw: i64, rate: f64) -> bool {
     let digest = Sha256::digest(format!("countersign-gold\n{user}\n{team}\n{draw}"));
-    let mut head = [0u8; 8];
-    head.copy_from_slice(&digest[..8]);
-    (u64::from_be_bytes(head) as f64 / 18_446_744_073_709_551_616.0) < rate
+    crate::draw::unit_draw(&digest) < rate
 }
 
 /// After a grant of real work (`teams`: the team of each real item granted), makes the gold copies

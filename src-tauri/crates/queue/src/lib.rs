@@ -16,6 +16,7 @@ pub mod comments;
 mod context;
 pub mod db;
 pub mod deadlines;
+mod draw;
 pub mod error;
 mod events;
 pub mod feedback;
