@@ -785,7 +785,7 @@ export const en = {
     and: "{{first}} and {{last}}",
     suggestion: "{{seen}}. A short break helps accuracy.",
     dismiss: "Not now",
-    onBreak: "On a break",
+    noSession: "Not in a session",
     session_one: "Session {{duration}} · {{count}} decision · last pause {{lastBreak}}",
     session_other: "Session {{duration}} · {{count}} decisions · last pause {{lastBreak}}",
     noBreak: "none yet",

@@ -26,7 +26,7 @@ describe("FatigueSection", () => {
     expect(ana.textContent).toContain("your last 20 decisions took 38% of your usual time");
     expect(ana.textContent).toContain("13% (7–21%, n=96)");
     expect(ben.textContent).toContain("not enough data (18 of 30)");
-    expect(cleo.textContent).toContain("On a break");
+    expect(cleo.textContent).toContain("Not in a session");
   });
 
   it("says why when the caller may not read it", async () => {

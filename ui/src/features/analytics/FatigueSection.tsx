@@ -36,7 +36,7 @@ export function FatigueSection() {
                 <td>{t(`fatigue.verdict.${signals.verdict}`)}</td>
                 <td>
                   {signals.session.started_at === null
-                    ? t("fatigue.onBreak")
+                    ? t("fatigue.noSession")
                     : t("fatigueReport.sessionValue", { duration: formatDuration(signals.session.seconds), count: signals.session.decisions })}
                 </td>
                 <td>

@@ -9,7 +9,7 @@ export function SessionReadout({ signals, now }: { signals: FatigueSignals | nul
   const { session } = signals;
   const text =
     session.started_at === null
-      ? t("fatigue.onBreak")
+      ? t("fatigue.noSession")
       : t("fatigue.session", {
           duration: formatDuration(session.seconds),
           count: session.decisions,
