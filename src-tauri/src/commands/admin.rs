@@ -5,7 +5,7 @@ use countersign_client::admin::{self, Directory, UserChange};
 use countersign_client::remote::QueueClient;
 use countersign_client::shift::{self, ShiftEnd};
 use countersign_client::{Clock, SystemClock};
-use countersign_domain::{BlindReport, IssuedToken, QueueHealth, TokenRequest, UserSummary};
+use countersign_domain::{IssuedToken, QueueHealth, TokenRequest, UserSummary};
 use tauri::State;
 
 use crate::error::{AppError, ErrorCode};
@@ -48,12 +48,6 @@ pub async fn rotate_token(
 #[tauri::command]
 pub async fn queue_health(shell: State<'_, Shell>) -> Result<QueueHealth, AppError> {
     Ok(admin::queue_health(&remote(&shell).await?).await?)
-}
-
-/// The blind-read report (`GET /v1/stats/blind`): seniors and admins.
-#[tauri::command]
-pub async fn blind_report(shell: State<'_, Shell>) -> Result<BlindReport, AppError> {
-    Ok(remote(&shell).await?.blind_report().await?)
 }
 
 /// How many held items an end of shift would give back now.

@@ -1,12 +1,13 @@
 //! Reviewer fatigue (docs/protocol.md, "Reviewer fatigue"): the opening time a decision reports, the
-//! reviewer's own signals for the break suggestion and the session readout, and the seniors' report.
+//! reviewer's own signals for the break suggestion and the session readout (the seniors' report is in
+//! stats.rs).
 
 use countersign_client::{Clock, SystemClock};
 use countersign_domain::ItemId;
-use countersign_domain::fatigue::{FatigueReport, FatigueSignals};
+use countersign_domain::fatigue::FatigueSignals;
 use tauri::State;
 
-use crate::error::{AppError, ErrorCode};
+use crate::error::AppError;
 use crate::session::Shell;
 
 /// The item is on screen from now: a decision on it reports the time since as its time on item.
@@ -26,16 +27,4 @@ pub async fn item_opened(shell: State<'_, Shell>, item_id: ItemId) -> Result<(),
 pub async fn own_fatigue(shell: State<'_, Shell>) -> Result<FatigueSignals, AppError> {
     let session = shell.current().await;
     Ok(session.core.store.own_fatigue(SystemClock.now()).await?)
-}
-
-/// `GET /v1/stats/fatigue`: seniors see their teams' people, admins everyone.
-#[tauri::command]
-pub async fn fatigue_report(shell: State<'_, Shell>) -> Result<FatigueReport, AppError> {
-    let session = shell.current().await;
-    let remote = session
-        .core
-        .remote
-        .as_ref()
-        .ok_or_else(|| AppError::new(ErrorCode::NotSignedIn, "sign in to read the report"))?;
-    Ok(remote.fatigue_report().await?)
 }

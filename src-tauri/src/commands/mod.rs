@@ -3,13 +3,11 @@
 pub mod admin;
 pub mod desk;
 pub mod fatigue;
-pub mod gold;
 pub mod inbox;
 pub mod session;
 /// The analytics view's reports (seniors and admins).
 pub mod stats;
 pub mod story;
-pub mod thresholds;
 
 /// Declares the handler and, for the test below, the names it answers, from one list of commands.
 macro_rules! commands {
@@ -59,13 +57,13 @@ commands!(
     story::comment,
     session::set_signing_pin,
     stats::stats_overview,
-    thresholds::thresholds_report,
-    gold::gold_stats,
+    stats::thresholds_report,
+    stats::gold_stats,
     inbox::record_blind_read,
-    admin::blind_report,
+    stats::blind_report,
     fatigue::item_opened,
     fatigue::own_fatigue,
-    fatigue::fatigue_report,
+    stats::fatigue_report,
 );
 
 #[cfg(test)]

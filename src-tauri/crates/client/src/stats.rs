@@ -1,9 +1,9 @@
 //! The analytics view's reports (docs/protocol.md, "Statistics endpoints"): seniors (their teams)
 //! and admins only. The core refuses anyone else before asking the queue, which refuses them too.
 
-use countersign_domain::{Overview, Role};
+use countersign_domain::Role;
 
-use crate::remote::RemoteError;
+use crate::remote::{QueueClient, RemoteError};
 use crate::session::Session;
 
 /// Why a report was not read.
@@ -32,8 +32,9 @@ pub fn may_read(role: Role) -> bool {
     matches!(role, Role::Senior | Role::Admin)
 }
 
-/// `GET /v1/stats/overview` over the queue's default window (30 days), for the signed-in user.
-pub async fn overview(session: &Session) -> Result<Overview, StatsError> {
+/// The queue connection the signed-in user reads the statistics reports over (`GET /v1/stats/...`):
+/// a senior's or an admin's; anyone else is refused here, before the queue refuses them too.
+pub fn reader(session: &Session) -> Result<QueueClient, StatsError> {
     let me = session.me.as_ref().ok_or(StatsError::NotSignedIn)?;
     if !may_read(me.role) {
         return Err(StatsError::NotAllowed(format!(
@@ -41,8 +42,7 @@ pub async fn overview(session: &Session) -> Result<Overview, StatsError> {
             me.name, me.role
         )));
     }
-    let remote = session.remote.as_ref().ok_or(StatsError::NotSignedIn)?;
-    Ok(remote.stats_overview().await?)
+    session.remote.clone().ok_or(StatsError::NotSignedIn)
 }
 
 #[cfg(test)]
