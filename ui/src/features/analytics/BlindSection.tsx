@@ -1,4 +1,5 @@
 import { useId } from "react";
+import { useKinds } from "../review/kinds/KindsContext";
 import { t } from "../../i18n";
 import { ErrorNotice } from "../announce/ErrorNotice";
 import { formatRate } from "./formatRate";
@@ -7,15 +8,16 @@ import { useReport } from "./useReport";
 /** The blind-read report: agreement before the reveal and switches after it, per reviewer, kind and model. */
 export function BlindSection() {
   const ids = useId();
+  const kinds = useKinds();
   const { report, error } = useReport((backend) => backend.blindReport());
   return (
-    <section className="panel analytics-section" aria-labelledby={`${ids}-title`} data-testid="blind-section">
-      <h3 id={`${ids}-title`}>{t("blind.section")}</h3>
+    <section className="analytics-section" aria-labelledby={`${ids}-title`} data-testid="blind-section">
+      <h2 id={`${ids}-title`}>{t("blind.section")}</h2>
       <p>{t("blind.sectionIntro")}</p>
       {error && <ErrorNotice error={error} />}
       {report && report.rows.length === 0 && <p>{t("blind.empty")}</p>}
       {report && report.rows.length > 0 && (
-        <table>
+        <table className="admin-table">
           <thead>
             <tr>
               <th scope="col">{t("blind.reviewer")}</th>
@@ -32,7 +34,7 @@ export function BlindSection() {
             {report.rows.map((row) => (
               <tr key={`${row.reviewer}/${row.kind}/${row.model ?? ""}`} data-testid="blind-row">
                 <th scope="row">{row.reviewer}</th>
-                <td>{row.kind}</td>
+                <td>{kinds.describe(row.kind).label}</td>
                 <td>{row.model ?? t("blind.noModel")}</td>
                 <td>{row.judgements}</td>
                 <td>{formatRate(row.agreement)}</td>

@@ -15,7 +15,7 @@ export function FatigueSection() {
       {!report && !error && <p>{t("app.loading")}</p>}
       {report && report.reviewers.length === 0 && <p>{t("fatigueReport.nobody")}</p>}
       {report && report.reviewers.length > 0 && (
-        <table>
+        <table className="admin-table">
           <thead>
             <tr>
               <th scope="col">{t("fatigueReport.reviewer")}</th>

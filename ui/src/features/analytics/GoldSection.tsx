@@ -1,4 +1,5 @@
 import { formatCount, formatPercent } from "../../lib/format";
+import { useKinds } from "../review/kinds/KindsContext";
 import { t } from "../../i18n";
 import { ErrorNotice } from "../announce/ErrorNotice";
 import { formatRate } from "./formatRate";
@@ -7,9 +8,10 @@ import { useReport } from "./useReport";
 /** Gold accuracy per reviewer and kind (`GET /v1/stats/gold`), for a senior's teams or an admin. */
 export function GoldSection() {
   const { report, error } = useReport((backend) => backend.goldStats());
+  const kinds = useKinds();
 
   return (
-    <section aria-labelledby="gold-title" data-testid="gold-section">
+    <section className="analytics-section" aria-labelledby="gold-title" data-testid="gold-section">
       <h2 id="gold-title">{t("gold.title")}</h2>
       <p className="muted">{t("gold.hint")}</p>
       {error && <ErrorNotice error={error} testId="gold-error" />}
@@ -36,7 +38,7 @@ export function GoldSection() {
                 data-below={row.below_minimum}
               >
                 <th scope="row">{row.reviewer}</th>
-                <td>{row.kind}</td>
+                <td>{kinds.describe(row.kind).label}</td>
                 <td>{row.team}</td>
                 <td data-testid="gold-accuracy">{formatRate(row.accuracy)}</td>
                 <td className="num">

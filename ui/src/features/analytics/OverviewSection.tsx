@@ -1,4 +1,5 @@
 import { useMemo } from "react";
+import { useKinds } from "../review/kinds/KindsContext";
 import type uPlot from "uplot";
 import { type Overview } from "../../lib/backend";
 import { ErrorNotice } from "../announce/ErrorNotice";
@@ -56,6 +57,7 @@ function calibrationChart(overview: Overview): { options: Omit<uPlot.Options, "w
 /** Throughput, the queue now, SLA compliance, overrides and calibration (`GET /v1/stats/overview`). */
 export function OverviewSection() {
   const { report: overview, error } = useReport((backend) => backend.statsOverview());
+  const kinds = useKinds();
   const throughput = useMemo(() => overview && throughputChart(overview), [overview]);
   const calibration = useMemo(() => overview && calibrationChart(overview), [overview]);
   if (error?.code === "not_allowed") return <p className="error-plain" role="alert" data-testid="analytics-error">{t("analytics.notAllowed")}</p>;
@@ -84,7 +86,7 @@ export function OverviewSection() {
       <h3>{t("analytics.overrides")}</h3>
       <p className="muted">{t("analytics.overridesHint")}</p>
       <h4>{t("analytics.byKind")}</h4>
-      <IntervalBars testId="overrides-by-kind" rows={rows(overview.overrides.by_kind)} />
+      <IntervalBars testId="overrides-by-kind" rows={rows(overview.overrides.by_kind).map((row) => ({ ...row, label: kinds.describe(row.label).label }))} />
       <h4>{t("analytics.byModel")}</h4>
       <IntervalBars testId="overrides-by-model" rows={rows(overview.overrides.by_model)} />
       <h4>{t("analytics.byBand")}</h4>

@@ -20,10 +20,10 @@ describe("threshold report", () => {
     const backend = renderFor();
     const rows = await screen.findAllByTestId("threshold-row");
     expect(backend.calls.some((c) => c.command === "thresholds_report")).toBe(true);
-    const fraud = rows.find((row) => row.textContent?.includes("transaction"))!;
+    const fraud = rows.find((row) => row.textContent?.includes("Transaction"))!;
     expect(within(fraud).getByText("confidence ≥ 0.90")).toBeTruthy();
     expect(fraud.textContent).toMatch(/0\.4% \(0\.\d–\d\.\d%, n=240\)/);
-    const drafts = rows.find((row) => row.textContent?.includes("content_draft"))!;
+    const drafts = rows.find((row) => row.textContent?.includes("Content draft"))!;
     expect(drafts.textContent).toContain("none qualifies yet");
     expect(drafts.textContent).toContain("not enough data (12 of 30)");
     expect(screen.getByTestId("thresholds-shadow").textContent).toContain("fraud-auto-above-0.9");

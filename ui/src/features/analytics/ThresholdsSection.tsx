@@ -1,4 +1,5 @@
 import { type ThresholdReport } from "../../lib/backend";
+import { useKinds } from "../review/kinds/KindsContext";
 import { t } from "../../i18n";
 import { formatRate } from "./formatRate";
 import { useReport } from "./useReport";
@@ -13,7 +14,7 @@ export function ThresholdsSection() {
   const { report, error } = useReport((backend) => backend.thresholdsReport());
 
   return (
-    <section aria-labelledby="thresholds-title" data-testid="thresholds-section">
+    <section className="analytics-section" aria-labelledby="thresholds-title" data-testid="thresholds-section">
       <h2 id="thresholds-title">{t("thresholds.title")}</h2>
       <p className="muted">{t("thresholds.intro")}</p>
       {error && <p role="alert">{t("thresholds.failed", { message: error.message })}</p>}
@@ -24,6 +25,7 @@ export function ThresholdsSection() {
 }
 
 function Report({ report }: { report: ThresholdReport }) {
+  const kinds = useKinds();
   return (
     <>
       <h3>{t("thresholds.recommendations")}</h3>
@@ -43,7 +45,7 @@ function Report({ report }: { report: ThresholdReport }) {
           <tbody>
             {report.recommendations.map((row) => (
               <tr key={`${row.kind}/${row.model ?? ""}`} data-testid="threshold-row">
-                <th scope="row">{row.kind}</th>
+                <th scope="row">{kinds.describe(row.kind).label}</th>
                 <td>{modelText(row.model)}</td>
                 <td className="num">{(row.target_error * 100).toFixed(1)}%</td>
                 <td>{row.threshold === null ? t("thresholds.none") : t("thresholds.atLeast", { value: row.threshold.toFixed(2) })}</td>
@@ -68,7 +70,7 @@ function Report({ report }: { report: ThresholdReport }) {
             <tbody>
               {report.error_rates.map((row) => (
                 <tr key={`${row.kind}/${row.model ?? ""}/${row.band}`}>
-                  <th scope="row">{row.kind}</th>
+                  <th scope="row">{kinds.describe(row.kind).label}</th>
                   <td>{modelText(row.model)}</td>
                   <td>{`${row.band.toFixed(1)}–${(row.band + 0.1).toFixed(1)}`}</td>
                   <td>{formatRate(row.error, 1)}</td>
