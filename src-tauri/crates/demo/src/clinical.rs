@@ -383,7 +383,10 @@ pub(super) fn clinical_suggestion(
     let mut condition = scenario.short.chars();
     let title = format!(
         "{}{}: {}-year-old {person}",
-        condition.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default(),
+        condition
+            .next()
+            .map(|c| c.to_uppercase().collect::<String>())
+            .unwrap_or_default(),
         condition.as_str(),
         patient.age
     );
