@@ -28,9 +28,13 @@ pub const DAILY_ITEMS: [(&str, usize); 3] = [
     ("content_draft", 8),
     ("clinical_suggestion", 20),
 ];
-/// Gold items of the history per kind: more than a reviewer meets in two weeks, since each gold
-/// item is served to a reviewer once.
-pub const HISTORY_GOLD_PER_KIND: usize = 45;
+/// Gold items of the history per kind: more than a reviewer of the kind meets in two weeks, since
+/// each gold item is served to a reviewer once.
+pub const HISTORY_GOLD: [(&str, usize); 3] = [
+    ("transaction", 48),
+    ("content_draft", 6),
+    ("clinical_suggestion", 30),
+];
 
 /// A simulated reviewer: who they are and how they work.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -57,7 +61,7 @@ pub const SIMULATED_REVIEWERS: [SimulatedReviewer; 4] = [
         full_name: "Ana Lindqvist",
         teams: &["fraud"],
         miss: 0.08,
-        false_alarm: 0.01,
+        false_alarm: 0.005,
         switch_to_ai: 0.05,
         pace_seconds: 75.0,
         works_late: false,
@@ -67,7 +71,7 @@ pub const SIMULATED_REVIEWERS: [SimulatedReviewer; 4] = [
         full_name: "Ben Osei",
         teams: &["fraud", "editorial"],
         miss: 0.45,
-        false_alarm: 0.03,
+        false_alarm: 0.01,
         switch_to_ai: 0.1,
         pace_seconds: 55.0,
         works_late: true,
@@ -94,59 +98,80 @@ pub const SIMULATED_REVIEWERS: [SimulatedReviewer; 4] = [
     },
 ];
 
-/// The history's submissions, `days` working days of [`DAILY_ITEMS`], in submission order: demo
-/// items of [`HISTORY_SEED`] that the demo policy gives to a team's reviewers or auto-approves (low
-/// or medium risk, confidence at least 0.5; escalations would land with the demo's senior), under
-/// external ids of their own and without `due_at`, so their rule's `due_in` sets it.
-pub fn history_items(days: usize, now: DateTime<Utc>) -> Vec<NewItem> {
-    let wanted = |kind: &str| {
+/// The history's submissions, per working day (`days` of them), each day [`DAILY_ITEMS`] in
+/// submission order: demo items of [`HISTORY_SEED`] that the demo policy gives to a team's reviewers
+/// or auto-approves (low or medium risk, confidence at least 0.5; escalations would land with the
+/// demo's senior), under external ids of their own and without `due_at`, so their rule's `due_in`
+/// sets it.
+pub fn history_days(days: usize, now: DateTime<Utc>) -> Vec<Vec<NewItem>> {
+    let per_day = |kind: &str| {
         DAILY_ITEMS
             .iter()
             .find(|(name, _)| *name == kind)
-            .map_or(0, |(_, count)| count * days)
+            .map_or(0, |(_, count)| *count)
     };
     let total: usize = DAILY_ITEMS.iter().map(|(_, count)| count * days).sum();
-    // Three quarters of the demo mix qualifies and the kinds come in equal thirds: enough for the
-    // largest kind's quota.
+    // Three quarters of the demo mix qualifies and the kinds come in equal thirds: five times the
+    // total is ample for the largest kind's quota.
     let candidates = demo_items(total.max(1) * 5, HISTORY_SEED, now);
+    let mut by_day = vec![Vec::new(); days];
+    let mut taken = std::collections::BTreeMap::<String, usize>::new();
+    for mut item in candidates {
+        if !matches!(item.ai.risk, Risk::Low | Risk::Medium) || item.ai.confidence < 0.5 {
+            continue;
+        }
+        let rank = taken.entry(item.kind.clone()).or_default();
+        let Some(day) = by_day.get_mut(*rank / per_day(&item.kind).max(1)) else {
+            continue;
+        };
+        *rank += 1;
+        item.external_id = format!("{HISTORY_PREFIX}{}", item.external_id);
+        item.due_at = None;
+        day.push(item);
+    }
+    by_day
+}
+
+/// The history's own gold items ([`HISTORY_GOLD`]), beside the demo's.
+pub fn history_gold_items(now: DateTime<Utc>) -> Vec<NewItem> {
+    let wanted = |kind: &str| {
+        HISTORY_GOLD
+            .iter()
+            .find(|(name, _)| *name == kind)
+            .map_or(0, |(_, count)| *count)
+    };
+    let most = HISTORY_GOLD.iter().map(|(_, count)| count).max().copied();
+    let candidates = gold_from(
+        most.unwrap_or_default() * 3,
+        HISTORY_SEED ^ 0x601d,
+        &format!("{HISTORY_PREFIX}gold"),
+        now,
+    );
     let mut taken = std::collections::BTreeMap::<String, usize>::new();
     candidates
         .into_iter()
         .filter(|item| {
-            matches!(item.ai.risk, Risk::Low | Risk::Medium) && item.ai.confidence >= 0.5
-        })
-        .filter_map(|mut item| {
             let count = taken.entry(item.kind.clone()).or_default();
-            if *count >= wanted(&item.kind) {
-                return None;
-            }
             *count += 1;
-            item.external_id = format!("{HISTORY_PREFIX}{}", item.external_id);
-            item.due_at = None;
-            Some(item)
+            *count <= wanted(&item.kind)
         })
         .collect()
 }
 
-/// The history's own gold items ([`HISTORY_GOLD_PER_KIND`] of each kind), beside the demo's.
-pub fn history_gold_items(now: DateTime<Utc>) -> Vec<NewItem> {
-    gold_from(
-        HISTORY_GOLD_PER_KIND * 3,
-        HISTORY_SEED ^ 0x601d,
-        &format!("{HISTORY_PREFIX}gold"),
-        now,
-    )
-}
-
-/// The chance the AI's proposal is wrong at `confidence`: rising as confidence falls, more steeply
-/// for the clinical model (overconfident) and the drafting model than for the fraud model.
+/// The chance the AI's proposal is wrong at `confidence`: rarely from 0.9 up, and a cliff below it,
+/// rising as confidence falls; the clinical model falls more steeply (it is overconfident).
 pub fn error_chance(kind: &str, confidence: f64) -> f64 {
-    let steepness = match kind {
-        "clinical_suggestion" => 1.8,
-        "content_draft" => 1.2,
-        _ => 1.0,
+    let chance = if confidence >= 0.9 {
+        0.002 + (1.0 - confidence) * 0.02
+    } else {
+        let steepness = if kind == "clinical_suggestion" {
+            1.3
+        } else {
+            1.0
+        };
+        (0.25 + (0.9 - confidence) * 0.6) * steepness
     };
-    (2.4 * (1.0 - confidence).powi(2) * steepness).clamp(0.004, 0.5)
+    chance.clamp(0.001, 0.5)
 }
 
 /// Whether the AI's proposal on the item `external_id` is wrong: drawn once per item from
@@ -242,9 +267,10 @@ pub fn decide(
     }
 }
 
-/// The random stream of the decisions of the history.
-pub fn decision_rng() -> StdRng {
-    StdRng::seed_from_u64(stream_seed(HISTORY_SEED, 0x6465_6369, 0))
+/// The random stream of `reviewer`'s decision on the item `item` (any text naming it): the same
+/// reviewer decides the same item the same way whatever order the work comes in.
+pub fn decision_rng(reviewer: &str, item: &str) -> StdRng {
+    StdRng::seed_from_u64(stream_seed(HISTORY_SEED, fnv1a(reviewer), fnv1a(item)))
 }
 
 #[cfg(test)]
@@ -257,27 +283,28 @@ mod tests {
 
     #[test]
     fn the_items_are_review_work_of_their_quota_and_their_own_ids() {
-        let items = history_items(2, now());
-        for (kind, count) in DAILY_ITEMS {
-            assert_eq!(
-                items.iter().filter(|item| item.kind == kind).count(),
-                count * 2,
-                "{kind}"
-            );
+        let days = history_days(2, now());
+        assert_eq!(days.len(), 2);
+        for day in &days {
+            for (kind, count) in DAILY_ITEMS {
+                assert_eq!(
+                    day.iter().filter(|item| item.kind == kind).count(),
+                    count,
+                    "{kind}"
+                );
+            }
         }
-        for item in &items {
+        for item in days.iter().flatten() {
             assert!(item.external_id.starts_with(HISTORY_PREFIX));
             assert!(matches!(item.ai.risk, Risk::Low | Risk::Medium));
             assert!(item.ai.confidence >= 0.5);
             assert_eq!(item.due_at, None);
         }
-        assert_eq!(
-            items,
-            history_items(2, now()),
-            "seeded: the same every time"
-        );
+        assert_eq!(days, history_days(2, now()), "seeded: the same every time");
         let gold = history_gold_items(now());
-        assert_eq!(gold.len(), HISTORY_GOLD_PER_KIND * 3);
+        for (kind, count) in HISTORY_GOLD {
+            assert_eq!(gold.iter().filter(|item| item.kind == kind).count(), count);
+        }
         assert!(
             gold.iter()
                 .all(|item| item.gold.is_some() && item.external_id.starts_with(HISTORY_PREFIX))
@@ -295,12 +322,13 @@ mod tests {
             }
         }
         assert!(error_chance("transaction", 0.96) < 0.01);
+        assert!(error_chance("transaction", 0.85) > 0.25);
         assert!(error_chance("clinical_suggestion", 0.7) > error_chance("transaction", 0.7));
         let wrong = (0..2_000)
             .filter(|n| ai_is_wrong(&format!("x-{n}"), "transaction", 0.7))
             .count();
-        // 0.216 of 2,000: 432, within a wide margin.
-        assert!((350..520).contains(&wrong), "{wrong}");
+        // 0.37 of 2,000: 740, within a wide margin.
+        assert!((650..830).contains(&wrong), "{wrong}");
         assert_eq!(
             ai_is_wrong("history-txn-1", "transaction", 0.7),
             ai_is_wrong("history-txn-1", "transaction", 0.7)
@@ -308,7 +336,7 @@ mod tests {
     }
 
     fn tally(reviewer: &SimulatedReviewer, ai_wrong: bool, blind: bool) -> (usize, usize, usize) {
-        let mut rng = decision_rng();
+        let mut rng = decision_rng("test", "item");
         let reasons = vec!["wrong".to_owned()];
         let case = Case {
             kind: "clinical_suggestion",
@@ -382,7 +410,7 @@ mod tests {
             reason_codes: &reasons,
             tired: false,
         };
-        let mut rng = decision_rng();
+        let mut rng = decision_rng("test", "item");
         let fresh: i64 = (0..200)
             .map(|_| decide(&ben, &case, &mut rng).seconds)
             .sum();

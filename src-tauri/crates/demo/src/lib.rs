@@ -4,7 +4,8 @@
 //! data ([`demo_kinds`], from the JSON files in `kinds/`, the bodies of `PUT /v1/kinds/{kind}`;
 //! docs/protocol.md, "Kinds"). `countersign-queue seed-demo` and the desktop app's embedded queue
 //! register them and submit these items; [`fixture`] is the same generator's small, fixed sample for
-//! the UI's in-memory backend. The queue service's library does not depend on this crate.
+//! the UI's in-memory backend. [`history`] is the seeded plan of the demo's decided history. The queue
+//! service's library uses this crate only behind its `demo` feature.
 //!
 //! Each item is built from its own random stream, derived from the seed and the item's index, so a
 //! larger `count` extends a smaller one with the same seed and an index always keeps its external id.
