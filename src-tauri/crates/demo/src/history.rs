@@ -24,16 +24,16 @@ pub const HISTORY_SEED: u64 = 0x4157_0e1d;
 pub const HISTORY_DAYS: i64 = 14;
 /// Submissions per working day, per kind: (kind, count).
 pub const DAILY_ITEMS: [(&str, usize); 3] = [
-    ("transaction", 36),
-    ("content_draft", 8),
-    ("clinical_suggestion", 20),
+    ("transaction", 28),
+    ("content_draft", 6),
+    ("clinical_suggestion", 16),
 ];
 /// Gold items of the history per kind: more than a reviewer of the kind meets in two weeks, since
 /// each gold item is served to a reviewer once.
 pub const HISTORY_GOLD: [(&str, usize); 3] = [
-    ("transaction", 48),
-    ("content_draft", 6),
-    ("clinical_suggestion", 30),
+    ("transaction", 40),
+    ("content_draft", 4),
+    ("clinical_suggestion", 24),
 ];
 
 /// A simulated reviewer: who they are and how they work.

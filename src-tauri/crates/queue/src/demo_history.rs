@@ -55,7 +55,9 @@ const WORKDAY_MINUTES: i64 = 8 * 60;
 const SESSIONS: [(i64, i64); 3] = [(0, 100), (130, 240), (300, 450)];
 /// The time kept for the late reviewer's last session, which ends at the moment of seeding so
 /// that the fatigue report finds them at work then.
-const LATE_SESSION_MINUTES: i64 = 35;
+const LATE_SESSION_MINUTES: i64 = 45;
+/// Items of the day after the schedule added to the late session's work.
+const LATE_EXTRA_ITEMS: usize = 16;
 /// A round of the drain after the last day.
 const DRAIN_MINUTES: i64 = 15;
 /// Rounds of pulling that may be needed after the last day to decide what is left.
@@ -135,9 +137,11 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> Result<Seeded, HistoryError> {
     let clock = ManualClock::new(start);
     let state = AppState::new(db.clone(), history_policy(), clock.clone());
     let mut run = Run::new(state, clock, now).await?;
-    let mut chunks = plan::history_days(days.len(), start);
-    let submitted = chunks.iter().map(Vec::len).sum();
-    // The last day's transactions and drafts wait for the late reviewer's last session.
+    // One day more than the schedule: its first transactions and drafts join the last day's in the
+    // late reviewer's last session (audits of auto-approvals are not decisions of the fatigue
+    // measures, so the session needs more work than it has decisions).
+    let mut chunks = plan::history_days(days.len() + 1, start);
+    let extra = chunks.pop().unwrap_or_default();
     let mut late = Vec::new();
     if let Some(last) = chunks.last_mut() {
         let (kept, late_work) = std::mem::take(last)
@@ -146,6 +150,13 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> Result<Seeded, HistoryError> {
         *last = kept;
         late = late_work;
     }
+    late.extend(
+        extra
+            .into_iter()
+            .filter(|item| item.kind != "clinical_suggestion")
+            .take(LATE_EXTRA_ITEMS),
+    );
+    let submitted = chunks.iter().map(Vec::len).sum::<usize>() + late.len();
     for (day_end, day_work) in days.iter().zip(&chunks) {
         run.day(*day_end, day_work).await?;
     }
