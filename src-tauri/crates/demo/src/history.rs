@@ -104,12 +104,6 @@ pub const SIMULATED_REVIEWERS: [SimulatedReviewer; 4] = [
 /// demo's senior), under external ids of their own and without `due_at`, so their rule's `due_in`
 /// sets it.
 pub fn history_days(days: usize, now: DateTime<Utc>) -> Vec<Vec<NewItem>> {
-    let per_day = |kind: &str| {
-        DAILY_ITEMS
-            .iter()
-            .find(|(name, _)| *name == kind)
-            .map_or(0, |(_, count)| *count)
-    };
     let total: usize = DAILY_ITEMS.iter().map(|(_, count)| count * days).sum();
     // Three quarters of the demo mix qualifies and the kinds come in equal thirds: five times the
     // total is ample for the largest kind's quota.
@@ -121,7 +115,7 @@ pub fn history_days(days: usize, now: DateTime<Utc>) -> Vec<Vec<NewItem>> {
             continue;
         }
         let rank = taken.entry(item.kind.clone()).or_default();
-        let Some(day) = by_day.get_mut(*rank / per_day(&item.kind).max(1)) else {
+        let Some(day) = by_day.get_mut(*rank / quota(&DAILY_ITEMS, &item.kind).max(1)) else {
             continue;
         };
         *rank += 1;
@@ -132,14 +126,16 @@ pub fn history_days(days: usize, now: DateTime<Utc>) -> Vec<Vec<NewItem>> {
     by_day
 }
 
+/// `kind`'s count in a table of (kind, count).
+fn quota(table: &[(&str, usize)], kind: &str) -> usize {
+    table
+        .iter()
+        .find(|(name, _)| *name == kind)
+        .map_or(0, |(_, count)| *count)
+}
+
 /// The history's own gold items ([`HISTORY_GOLD`]), beside the demo's.
 pub fn history_gold_items(now: DateTime<Utc>) -> Vec<NewItem> {
-    let wanted = |kind: &str| {
-        HISTORY_GOLD
-            .iter()
-            .find(|(name, _)| *name == kind)
-            .map_or(0, |(_, count)| *count)
-    };
     let most = HISTORY_GOLD.iter().map(|(_, count)| count).max().copied();
     let candidates = gold_from(
         most.unwrap_or_default() * 3,
@@ -153,7 +149,7 @@ pub fn history_gold_items(now: DateTime<Utc>) -> Vec<NewItem> {
         .filter(|item| {
             let count = taken.entry(item.kind.clone()).or_default();
             *count += 1;
-            *count <= wanted(&item.kind)
+            *count <= quota(&HISTORY_GOLD, &item.kind)
         })
         .collect()
 }
