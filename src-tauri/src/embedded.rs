@@ -2,7 +2,8 @@
 //! loopback, over SQLite in the app's data directory, with demo work and a demo producer, so a newcomer
 //! sees the whole loop on first start. It serves `Policy::demo` (three teams, each with its kind and
 //! deadlines; docs/protocol.md, "Teams") and signs in as a senior of all three teams, so every kind
-//! and every escalation still reaches the one demo reviewer.
+//! and every escalation still reaches the one demo reviewer. At the first start of a data directory
+//! it first seeds two weeks of work decided by simulated reviewers, so the analytics view has data.
 
 use std::path::Path;
 use std::time::Duration;
@@ -48,6 +49,8 @@ pub enum EmbeddedError {
     Seed(#[from] ProduceError),
     #[error("the built-in demo queue could not add its gold items: {0}")]
     Gold(#[from] countersign_queue::gold::GoldError),
+    #[error("the built-in demo queue could not seed its decided history: {0}")]
+    History(#[from] countersign_queue::demo_history::HistoryError),
 }
 
 /// Starts the queue on 127.0.0.1 (a free port) over `dir/queue.db`, seeds it, and returns it with the
@@ -59,6 +62,10 @@ pub async fn start(dir: &Path) -> Result<(RunningServer, Token), EmbeddedError> 
     // The demo policy names the demo teams, and a policy naming a missing team is refused at start.
     let db = Db::open(&options.database_url).await?;
     teams::ensure(&db, &teams::DEMO_TEAMS, options.clock.now()).await?;
+    // At the first start, before any live work, two weeks of decided work by simulated reviewers
+    // for the analytics view (README.md, "Oversight measures"); later starts add nothing.
+    let seeded = countersign_queue::demo_history::seed(&db, options.clock.now()).await?;
+    tracing::info!(?seeded, "demo history");
     db.pool.close().await;
     let server = countersign_queue::start(options).await?;
     let state = &server.state;

@@ -4,7 +4,8 @@
 //! data ([`demo_kinds`], from the JSON files in `kinds/`, the bodies of `PUT /v1/kinds/{kind}`;
 //! docs/protocol.md, "Kinds"). `countersign-queue seed-demo` and the desktop app's embedded queue
 //! register them and submit these items; [`fixture`] is the same generator's small, fixed sample for
-//! the UI's in-memory backend. The queue service's library does not depend on this crate.
+//! the UI's in-memory backend. [`history`] is the seeded plan of the demo's decided history. The queue
+//! service's library uses this crate only behind its `demo` feature.
 //!
 //! Each item is built from its own random stream, derived from the seed and the item's index, so a
 //! larger `count` extends a smaller one with the same seed and an index always keeps its external id.
@@ -14,6 +15,7 @@
 mod clinical;
 mod code_change;
 mod content_draft;
+pub mod history;
 mod support_reply;
 mod transaction;
 
@@ -54,11 +56,17 @@ pub fn assistant_items(now: DateTime<Utc>) -> Vec<NewItem> {
 /// `reject`) and appearing to come from [`DEMO_PRODUCER`]. Their external ids never change, so adding
 /// them again adds nothing.
 pub fn gold_items(now: DateTime<Utc>) -> Vec<NewItem> {
-    demo_items(GOLD_ITEMS, GOLD_SEED, now)
+    gold_from(GOLD_ITEMS, GOLD_SEED, "demo-gold", now)
+}
+
+/// `count` gold items from `seed`'s demo items, as [`gold_items`] describes, with the external ids
+/// `{prefix}-000`, `{prefix}-001`, …
+fn gold_from(count: usize, seed: u64, prefix: &str, now: DateTime<Utc>) -> Vec<NewItem> {
+    demo_items(count, seed, now)
         .into_iter()
         .enumerate()
         .map(|(index, mut item)| {
-            item.external_id = format!("demo-gold-{index:03}");
+            item.external_id = format!("{prefix}-{index:03}");
             item.ai.risk = Risk::Medium;
             item.ai.confidence = 0.7;
             item.due_at = None;
@@ -106,7 +114,7 @@ const KIND_FILES: [(&str, &str); 5] = [
 /// The instant [`fixture`] treats as now: fixed, so the fixture never changes by itself.
 pub const FIXTURE_NOW: &str = "2026-03-02T09:30:00Z";
 
-fn fixture_now() -> DateTime<Utc> {
+pub(crate) fn fixture_now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(FIXTURE_NOW)
         .map(|at| at.with_timezone(&Utc))
         .unwrap_or_default()
@@ -247,7 +255,7 @@ fn kind_for(index: usize, seed: u64) -> Kind {
 }
 
 /// SplitMix64-style mixing of the seed, a stream salt and a counter.
-fn stream_seed(seed: u64, salt: u64, n: u64) -> u64 {
+pub(crate) fn stream_seed(seed: u64, salt: u64, n: u64) -> u64 {
     let mut z = seed ^ salt.rotate_left(29) ^ n.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

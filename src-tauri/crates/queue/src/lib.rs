@@ -16,6 +16,9 @@ pub mod comments;
 mod context;
 pub mod db;
 pub mod deadlines;
+/// The demo's decided history, seeded through the real sync path (the `demo` feature).
+#[cfg(feature = "demo")]
+pub mod demo_history;
 mod draw;
 pub mod error;
 mod events;

@@ -84,6 +84,10 @@ enum Command {
         /// when missing), with deadlines. Without it, the built-in policy (no teams).
         #[arg(long)]
         teams: bool,
+        /// First, on a fresh database, about two weeks of past work decided by simulated
+        /// reviewers (docs/cli.md, "seed-demo --history").
+        #[arg(long, requires = "teams")]
+        history: bool,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -407,9 +411,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             count,
             seed,
             teams,
+            history,
             database,
         } => {
             let db = open(&database).await?;
+            if history {
+                let seeded = countersign_queue::demo_history::seed(&db, SystemClock.now()).await?;
+                eprintln!("{}", history_line(seeded));
+            }
             let (created, fixed) = seed_demo(db, count, seed, teams).await?;
             eprintln!(
                 "seeded {created} new demo items ({count} requested, plus {fixed} support replies and code changes; existing ones are kept)"
@@ -603,6 +612,19 @@ async fn add_gold(file: &std::path::Path, policy: Option<&std::path::Path>, db: 
         eprintln!("gold item {} ({}) {done}", new.external_id, added.item.id);
     }
     Ok(())
+}
+
+/// What `seed-demo --history` says it did.
+#[cfg(feature = "demo")]
+fn history_line(seeded: countersign_queue::demo_history::Seeded) -> String {
+    use countersign_queue::demo_history::Seeded;
+    match seeded {
+        Seeded::Added { items, decisions } => format!(
+            "seeded the demo history: {items} items, {decisions} decisions by simulated reviewers"
+        ),
+        Seeded::AlreadyThere => "the demo history is already there".into(),
+        Seeded::NotFresh => "the database already holds work: the demo history is left out".into(),
+    }
 }
 
 /// Registers the demo kinds and submits demo items as the demo producer (created when missing):

@@ -4,5 +4,6 @@
 mod analytics;
 mod audit_sample;
 mod blind;
+mod demo_history;
 mod fatigue;
 mod gold;

@@ -194,3 +194,26 @@ fn seed_demo_with_teams_routes_each_kind_to_its_team() {
         ]
     );
 }
+
+#[test]
+fn seed_demo_history_seeds_once_and_only_with_teams() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = format!("sqlite://{}/queue.db", dir.path().display());
+    let seed = ["seed-demo", "--count", "3", "--teams", "--history"];
+    let first = run(&in_database(&database, &seed));
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stderr).contains("seeded the demo history: "),
+        "{}",
+        text(&first.stderr)
+    );
+    let again = run(&in_database(&database, &seed));
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("the demo history is already there"),
+        "{}",
+        text(&again.stderr)
+    );
+    // The history is the teams' past: without the demo policy's teams it has no meaning.
+    assert!(refused_in(&database, &["seed-demo", "--history"]).contains("--teams"));
+}
