@@ -132,13 +132,28 @@ pub fn report(policy: &Policy, audits: &[Audit], shadow: &[ShadowRoute]) -> Thre
                 });
                 RateEstimate::of(wrong, trials)
             };
-            let found = THRESHOLD_GRID.iter().find_map(|&threshold| {
-                let error = error_at(threshold);
-                error
-                    .upper()
-                    .is_some_and(|upper| upper < target_error)
-                    .then_some((threshold, error))
-            });
+            // No extrapolation: a threshold below every audited confidence would auto-approve items
+            // of confidences no audit has seen (audits only exist above the live rule's line).
+            let lowest = audits
+                .iter()
+                .map(|audit| audit.confidence)
+                .fold(f64::INFINITY, f64::min);
+            let floor = THRESHOLD_GRID
+                .iter()
+                .rev()
+                .find(|&&threshold| threshold <= lowest)
+                .copied()
+                .unwrap_or(THRESHOLD_GRID[0]);
+            let found = THRESHOLD_GRID
+                .iter()
+                .filter(|&&threshold| threshold >= floor)
+                .find_map(|&threshold| {
+                    let error = error_at(threshold);
+                    error
+                        .upper()
+                        .is_some_and(|upper| upper < target_error)
+                        .then_some((threshold, error))
+                });
             ThresholdRecommendation {
                 kind: kind.to_owned(),
                 model: model.map(str::to_owned),
@@ -254,4 +269,33 @@ pub fn shadow_table(report: &ThresholdReport) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn audits(confidences: impl Iterator<Item = f64>) -> Vec<Audit> {
+        confidences
+            .map(|confidence| Audit {
+                kind: "transaction".to_owned(),
+                model: None,
+                confidence,
+                wrong: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn recommends_no_threshold_below_what_was_audited() {
+        let policy = Policy::builtin();
+        // 400 clean audits, all at 0.81 to 0.99: nothing is known below 0.81.
+        let seen = audits((0..400).map(|n| 0.81 + f64::from(n % 19) / 100.0));
+        let report = report(&policy, &seen, &[]);
+        assert_eq!(report.recommendations[0].threshold, Some(0.80));
+        // The same audits spread from 0.50 up allow 0.50.
+        let spread = audits((0..400).map(|n| 0.50 + f64::from(n % 50) / 100.0));
+        let report = super::report(&policy, &spread, &[]);
+        assert_eq!(report.recommendations[0].threshold, Some(0.50));
+    }
 }
