@@ -675,6 +675,7 @@ export const en = {
     failed: "The analytics could not be shown.",
     noRows: "Nothing decided in this window has this measure yet.",
     rate: "{{rate}} ({{low}}–{{high}}, n={{n}})",
+    bandRange: "{{low}}–{{high}}",
     notEnoughData: "not enough data ({{trials}} of {{needed}})",
     overview: "How the review work went",
     window: "Decisions recorded since {{since}}.",
@@ -808,6 +809,6 @@ export const en = {
     sessionValue_one: "{{duration}}, {{count}} decision",
     sessionValue_other: "{{duration}}, {{count}} decisions",
     paceValue: "{{share}} of usual time",
-    noBaseline: "no baseline yet",
+    noBaseline: "not enough recent decisions ({{decisions}} of {{needed}})",
   },
 };

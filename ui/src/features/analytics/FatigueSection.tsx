@@ -42,7 +42,9 @@ export function FatigueSection() {
                 <td>
                   {signals.pace.status === "measured"
                     ? t("fatigueReport.paceValue", { share: formatPercent(signals.pace.ratio) })
-                    : t("fatigueReport.noBaseline")}
+                    : signals.session.started_at === null
+                      ? "–"
+                      : t("fatigueReport.noBaseline", { decisions: signals.pace.decisions, needed: signals.pace.needed })}
                 </td>
                 <td>{formatRate(signals.under_reading_time)}</td>
                 <td>{signals.reasons.map((reason) => reasonText(reason, signals)).join("; ") || "–"}</td>

@@ -6,7 +6,7 @@ import { ErrorNotice } from "../announce/ErrorNotice";
 import { HealthTable } from "../admin/HealthTable";
 import { t } from "../../i18n";
 import { formatDateTime, formatPercent } from "../../lib/format";
-import { formatRate } from "./formatRate";
+import { formatBand, formatRate } from "./formatRate";
 import { IntervalBars, type IntervalRow } from "./IntervalBars";
 import { UPlotChart } from "./UPlotChart";
 import { useReport } from "./useReport";
@@ -90,7 +90,7 @@ export function OverviewSection() {
       <h4>{t("analytics.byModel")}</h4>
       <IntervalBars testId="overrides-by-model" rows={rows(overview.overrides.by_model)} />
       <h4>{t("analytics.byBand")}</h4>
-      <IntervalBars testId="overrides-by-band" rows={rows(overview.overrides.by_band)} />
+      <IntervalBars testId="overrides-by-band" rows={rows(overview.overrides.by_band).map((row) => ({ ...row, label: formatBand(Number(row.label)) }))} />
 
       <h3>{t("analytics.calibration")}</h3>
       <p className="muted">{t("analytics.calibrationHint")}</p>
@@ -106,7 +106,7 @@ export function OverviewSection() {
         <tbody>
           {overview.calibration.map((p) => (
             <tr key={p.band} data-testid="calibration-row">
-              <th scope="row">{formatPercent(p.band)}</th>
+              <th scope="row">{formatBand(p.band)}</th>
               <td className="num">{formatPercent(p.mean_confidence)}</td>
               <td>{formatRate(p.agreement)}</td>
             </tr>

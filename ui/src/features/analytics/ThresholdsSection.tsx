@@ -1,7 +1,7 @@
 import { type ThresholdReport } from "../../lib/backend";
 import { useKinds } from "../review/kinds/KindsContext";
 import { t } from "../../i18n";
-import { formatRate } from "./formatRate";
+import { formatBand, formatRate } from "./formatRate";
 import { useReport } from "./useReport";
 
 const modelText = (model: string | null) => model ?? t("thresholds.noModel");
@@ -72,7 +72,7 @@ function Report({ report }: { report: ThresholdReport }) {
                 <tr key={`${row.kind}/${row.model ?? ""}/${row.band}`}>
                   <th scope="row">{kinds.describe(row.kind).label}</th>
                   <td>{modelText(row.model)}</td>
-                  <td>{`${row.band.toFixed(1)}–${(row.band + 0.1).toFixed(1)}`}</td>
+                  <td>{formatBand(row.band)}</td>
                   <td>{formatRate(row.error, 1)}</td>
                 </tr>
               ))}

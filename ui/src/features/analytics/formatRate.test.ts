@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatRate } from "./formatRate";
+import { formatBand, formatRate } from "./formatRate";
 
 describe("formatRate", () => {
   it("writes a rate with its interval and the number of trials", () => {
@@ -12,5 +12,13 @@ describe("formatRate", () => {
 
   it("writes small rates with decimals when asked", () => {
     expect(formatRate({ status: "estimated", successes: 3, trials: 100, rate: 0.03, low: 0.0103, high: 0.0843 }, 1)).toBe("3.0% (1.0–8.4%, n=100)");
+  });
+});
+
+describe("formatBand", () => {
+  it("writes a confidence band as the range it covers, the top one ending at 100%", () => {
+    expect(formatBand(0.8)).toBe("80–90%");
+    expect(formatBand(0.5)).toBe("50–60%");
+    expect(formatBand(0.9)).toBe("90–100%");
   });
 });

@@ -19,3 +19,11 @@ export function formatRate(rate: RateEstimate, decimals = 0): string {
   if (rate.status === "not_enough_data") return t("analytics.notEnoughData", { trials: rate.trials, needed: rate.needed });
   return t("analytics.rate", { rate: percent(rate.rate, decimals), low: percentNumber(rate.low, decimals), high: percent(rate.high, decimals), n: rate.trials });
 }
+
+/** The width of a confidence band (the queue's `estimate::CONFIDENCE_BAND_WIDTH`: tenths). */
+const BAND_WIDTH = 0.1;
+
+/** A confidence band by its lower edge, written once for every table and chart: "80–90%". */
+export function formatBand(lower: number): string {
+  return t("analytics.bandRange", { low: percentNumber(lower, 0), high: percent(Math.min(1, lower + BAND_WIDTH), 0) });
+}
