@@ -143,6 +143,16 @@ pub fn mutation(id: u64, assignment: &Value, action: &str) -> Value {
     serde_json::to_value(decision(MutationId(id), &assignment, action)).expect("JSON")
 }
 
+/// Asserts that a push response applied every one of its `count` mutations.
+pub fn assert_all_applied(pushed: &Value, count: usize) {
+    let results = pushed["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), count, "{pushed}");
+    assert!(
+        results.iter().all(|result| result["status"] == "applied"),
+        "{pushed}"
+    );
+}
+
 /// The assignments of a pull response.
 pub fn assignments(pull: &Value) -> Vec<Value> {
     pull["assignments"].as_array().cloned().unwrap_or_default()

@@ -188,6 +188,18 @@ impl Queue {
             .await
     }
 
+    /// The Prometheus text of `GET /metrics`.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.url))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     /// Submits an item and returns it, asserting 200 or 201.
     pub async fn submit(&self, producer: &str, item: &Value) -> Value {
         let reply = self.post("/v1/items", producer, item).await;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use countersign_domain::Role;
 use countersign_queue::{ManualClock, Policy};
-use countersign_testkit::fixtures::{assignments, item, mutation};
+use countersign_testkit::fixtures::{assert_all_applied, assignments, item, mutation};
 use countersign_testkit::{Backend, Queue, QueueOptions, TestDb, on_both_backends};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -57,13 +57,7 @@ async fn decide(
             mutation(*next_id, assignment, action_of(assignment))
         })
         .collect();
-    let pushed = queue.push(token, client, &mutations).await;
-    let results = pushed["results"].as_array().cloned().unwrap_or_default();
-    assert_eq!(results.len(), held.len(), "{pushed}");
-    assert!(
-        results.iter().all(|result| result["status"] == "applied"),
-        "{pushed}"
-    );
+    assert_all_applied(&queue.push(token, client, &mutations).await, held.len());
 }
 
 fn estimated(successes: u64, trials: u64) -> impl Fn(&Value) {
@@ -324,15 +318,7 @@ async fn the_overview_counts_a_known_history(backend: Backend) {
     }
 
     // The same history as Prometheus counters.
-    let metrics = queue
-        .http()
-        .get(format!("{}/metrics", queue.url))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics text");
+    let metrics = queue.metrics().await;
     let counter = |series: &str| -> f64 {
         let prefix = format!("countersign_queue_{series} ");
         metrics

@@ -10,7 +10,7 @@ use countersign_domain::estimate::wilson_interval;
 use countersign_domain::{NewItem, RateEstimate, Role, ThresholdReport};
 use countersign_queue::stats::thresholds;
 use countersign_queue::{Policy, items};
-use countersign_testkit::fixtures::{assignments, item, mutation};
+use countersign_testkit::fixtures::{assert_all_applied, assignments, item, mutation};
 use countersign_testkit::{Backend, Queue, QueueOptions, TestDb, on_both_backends};
 use serde_json::{Value, json};
 use sqlx::Row;
@@ -326,14 +326,9 @@ async fn the_threshold_report_recommends_what_the_error_curve_implies(backend: B
                 )
             })
             .collect();
-        let pushed = queue.push(&auditor, client, &verdicts).await;
-        assert!(
-            pushed["results"]
-                .as_array()
-                .expect("results")
-                .iter()
-                .all(|result| result["status"] == "applied"),
-            "{pushed}"
+        assert_all_applied(
+            &queue.push(&auditor, client, &verdicts).await,
+            verdicts.len(),
         );
     }
     assert_eq!(next_id - 1, (CURVE.len() * PER_LEVEL) as u64);

@@ -15,7 +15,7 @@ use countersign_client::sync::SyncEngine;
 use countersign_domain::{EventName, GoldAlert, Role};
 use countersign_queue::Policy;
 use countersign_queue::gold::draws_gold;
-use countersign_testkit::fixtures::{assignments, item, mutation};
+use countersign_testkit::fixtures::{assert_all_applied, assignments, item, mutation};
 use countersign_testkit::{Backend, Queue, QueueOptions, TestDb, on_both_backends};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -603,14 +603,9 @@ async fn a_seniors_desktop_shows_the_gold_alert(backend: Backend) {
         .enumerate()
         .map(|(n, assignment)| mutation(n as u64 + 1, assignment, "approve"))
         .collect();
-    let pushed = queue.push(&ana, ana_client, &approvals).await;
-    assert!(
-        pushed["results"]
-            .as_array()
-            .expect("results")
-            .iter()
-            .all(|result| result["status"] == "applied"),
-        "{pushed}"
+    assert_all_applied(
+        &queue.push(&ana, ana_client, &approvals).await,
+        approvals.len(),
     );
     let deadline = tokio::time::Instant::now() + ARRIVES_WITHIN;
     while shown.shown().is_empty() {
@@ -638,15 +633,7 @@ async fn a_seniors_desktop_shows_the_gold_alert(backend: Backend) {
 
 /// The `pulls_total` counter of the queue's `/metrics`.
 async fn pulls_served(queue: &Queue) -> u64 {
-    let metrics = queue
-        .http()
-        .get(format!("{}/metrics", queue.url))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics text");
+    let metrics = queue.metrics().await;
     metrics
         .lines()
         .find_map(|line| line.strip_prefix("countersign_queue_pulls_total "))

@@ -225,15 +225,7 @@ async fn queue_health_counts_each_team_and_stage(backend: Backend) {
     );
 
     // The same counts as Prometheus gauges (team="" for no team).
-    let metrics = queue
-        .http()
-        .get(format!("{}/metrics", queue.url))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics text");
+    let metrics = queue.metrics().await;
     let gauge = |name: &str, team: &str, stage: &str| -> f64 {
         let prefix = format!("countersign_queue_{name}{{team=\"{team}\",stage=\"{stage}\"}} ");
         metrics
