@@ -47,7 +47,7 @@ fn push_due_filter(sql: &mut QueryBuilder<'_, Sqlite>, query: &ListQuery) {
 
 /// The number of rows matching `query`'s filters, from the counts kept by migrations/0002's triggers;
 /// with a due filter, which those counts lack, from the rows.
-fn count_sql<'q>(query: &ListQuery) -> QueryBuilder<'q, Sqlite> {
+pub(super) fn count_sql<'q>(query: &ListQuery) -> QueryBuilder<'q, Sqlite> {
     let mut sql = QueryBuilder::<Sqlite>::new(if query.due_within_minutes.is_some() {
         "SELECT COUNT(*) FROM assignments WHERE 1 = 1"
     } else {
@@ -117,15 +117,24 @@ pub(super) fn sort_index(sort: SortOrder) -> &'static SortIndex {
     }
 }
 
-/// `verb` (SELECT, or EXPLAIN QUERY PLAN SELECT) `columns` of `query`'s list in its sort order, from
-/// just after the row whose sort key is `after` (one index seek) or from the start; the caller adds
-/// LIMIT and OFFSET. Read through the index of that order, named, not left to the planner, which
+/// Which end of its sort order a list is walked from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Walk {
+    FromFirst,
+    /// The order reversed: a deep page near the end of its list walks from the near end.
+    FromLast,
+}
+
+/// `verb` (SELECT, or EXPLAIN QUERY PLAN SELECT) `columns` of `query`'s list walked `walk`, from just
+/// past the row whose sort key is `after` (one index seek) or from that end; the caller adds LIMIT
+/// and OFFSET. Read through the index of its sort order, named, not left to the planner, which
 /// without fresh statistics sorts every match instead (0.5 to 2 s a page at 100,000 rows): the list
 /// walks the index, filters on the columns it carries and reads only the rows it returns.
 pub(super) fn page_sql<'q>(
     verb: &str,
     columns: &str,
     query: &ListQuery,
+    walk: Walk,
     after: Option<&SortKey>,
 ) -> QueryBuilder<'q, Sqlite> {
     let index = sort_index(query.sort);
@@ -135,8 +144,20 @@ pub(super) fn page_sql<'q>(
         index.name
     ));
     push_filters(&mut sql, query);
+    let (past, order) = match walk {
+        Walk::FromFirst => (">", key.clone()),
+        Walk::FromLast => (
+            "<",
+            index
+                .key
+                .iter()
+                .map(|(column, _)| format!("{column} DESC"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    };
     if let Some(after) = after {
-        sql.push(format!(" AND ({key}) > ("));
+        sql.push(format!(" AND ({key}) {past} ("));
         let mut values = sql.separated(", ");
         for part in after {
             match part {
@@ -146,7 +167,7 @@ pub(super) fn page_sql<'q>(
         }
         sql.push(")");
     }
-    sql.push(format!(" ORDER BY {key}"));
+    sql.push(format!(" ORDER BY {order}"));
     sql
 }
 
@@ -157,36 +178,19 @@ pub(super) fn order_by(sort: SortOrder) -> String {
 }
 
 impl Store {
-    /// One page of the inbox: the rows `LIMIT page OFFSET offset` gives in the list's order. Past the
-    /// first anchor, read from the anchor before the offset (store/anchors.rs), in one snapshot.
+    /// One page of the inbox: the rows `LIMIT page OFFSET offset` gives in the list's order. A deep
+    /// one is read from an anchor (store/anchors.rs).
     pub async fn list(&self, query: &ListQuery) -> Result<Vec<AssignmentSummary>, StoreError> {
-        let stride = self.anchors.stride();
-        let limit = i64::from(query.page_size());
         // A due filter's list changes with the clock, not with the table: nothing to keep for it.
-        if query.offset < stride || query.due_within_minutes.is_some() {
-            let mut sql = page_sql("SELECT", SUMMARY_COLUMNS, query, None);
-            sql.push(" LIMIT ")
-                .push_bind(limit)
-                .push(" OFFSET ")
-                .push_bind(i64::from(query.offset));
-            let rows = sql.build().fetch_all(&self.pool).await?;
-            return rows.iter().map(read_summary).collect();
+        if query.offset >= self.anchors.stride() && query.due_within_minutes.is_none() {
+            return self.deep_page(query).await;
         }
-        let block = query.offset / stride;
-        let mut read = self.pool.begin().await?;
-        let rows = match self.anchor(&mut read, query, block).await? {
-            // The list ends before the anchor, so before the offset.
-            None => Vec::new(),
-            Some(anchor) => {
-                let mut sql = page_sql("SELECT", SUMMARY_COLUMNS, query, Some(&anchor));
-                sql.push(" LIMIT ")
-                    .push_bind(limit)
-                    .push(" OFFSET ")
-                    .push_bind(i64::from(query.offset - block * stride));
-                sql.build().fetch_all(&mut *read).await?
-            }
-        };
-        read.commit().await?;
+        let mut sql = page_sql("SELECT", SUMMARY_COLUMNS, query, Walk::FromFirst, None);
+        sql.push(" LIMIT ")
+            .push_bind(i64::from(query.page_size()))
+            .push(" OFFSET ")
+            .push_bind(i64::from(query.offset));
+        let rows = sql.build().fetch_all(&self.pool).await?;
         rows.iter().map(read_summary).collect()
     }
 
@@ -336,17 +340,27 @@ mod tests {
                     sort,
                     ..filter.clone()
                 };
-                for after in [None, Some(&anchor)] {
-                    let plan: Vec<String> =
-                        page_sql("EXPLAIN QUERY PLAN SELECT", SUMMARY_COLUMNS, &query, after)
-                            .build()
-                            .fetch_all(&store.pool)
-                            .await
-                            .expect("explain")
-                            .iter()
-                            .map(|row| row.try_get::<String, _>("detail").expect("detail"))
-                            .collect();
-                    let seeks = format!("(({})>(", sort_index(sort).columns().replace(' ', ""));
+                for (walk, after) in [Walk::FromFirst, Walk::FromLast]
+                    .into_iter()
+                    .flat_map(|walk| [(walk, None), (walk, Some(&anchor))])
+                {
+                    let plan: Vec<String> = page_sql(
+                        "EXPLAIN QUERY PLAN SELECT",
+                        SUMMARY_COLUMNS,
+                        &query,
+                        walk,
+                        after,
+                    )
+                    .build()
+                    .fetch_all(&store.pool)
+                    .await
+                    .expect("explain")
+                    .iter()
+                    .map(|row| row.try_get::<String, _>("detail").expect("detail"))
+                    .collect();
+                    let past = if walk == Walk::FromFirst { ">" } else { "<" };
+                    let seeks =
+                        format!("(({}){past}(", sort_index(sort).columns().replace(' ', ""));
                     assert!(
                         plan.iter().all(|step| !step.contains("TEMP B-TREE"))
                             && plan
@@ -356,7 +370,7 @@ mod tests {
                             && (after.is_none()
                                 || query.due_within_minutes.is_some()
                                 || plan.iter().any(|step| step.contains(&seeks))),
-                        "{query:?} after {after:?} is read as {plan:?}"
+                        "{query:?} {walk:?} after {after:?} is read as {plan:?}"
                     );
                 }
             }

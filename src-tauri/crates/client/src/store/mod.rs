@@ -51,6 +51,7 @@ use crate::search::QueryError;
 use crate::views::ViewError;
 use codec::{read_sync_state, timestamp};
 
+pub use anchors::ANCHOR_STRIDE;
 pub use outbox::PushApplied;
 pub use pull::PullApplied;
 pub use search::{RANKED_MATCHES, RelatedItem, SearchHit, SearchPage};
