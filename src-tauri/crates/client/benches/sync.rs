@@ -255,9 +255,14 @@ async fn inbox_page_figures(dir: &tempfile::TempDir, store: &Store) {
     for (label, query) in &cases {
         print(label, percentiles(|| page(query)).await);
     }
-    // The most a page walks past its anchor: the last offset before the next one.
+    // The most a page near offset 90,000 walks past its anchor: a page in the last tenth of its list
+    // is read from the end (store/anchors.rs), starting `INBOX_ROWS - offset - 100` rows from it, so
+    // the offset that starts one row before the next anchor from the end.
+    let from_end = INBOX_ROWS as u32 - 100 - 90_000;
     let deepest_walk = ListQuery {
-        offset: (90_000 / ANCHOR_STRIDE + 1) * ANCHOR_STRIDE - 1,
+        offset: INBOX_ROWS as u32
+            - 100
+            - (from_end / ANCHOR_STRIDE * ANCHOR_STRIDE + ANCHOR_STRIDE - 1),
         ..ListQuery::default()
     };
     print(
