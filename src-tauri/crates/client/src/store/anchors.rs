@@ -337,6 +337,7 @@ mod tests {
 
     use super::*;
     use crate::store::codec::{risk_rank, timestamp};
+    use crate::store::inbox::push_filters;
 
     const STATUSES: [AssignmentStatus; 3] = [
         AssignmentStatus::Open,
@@ -489,22 +490,18 @@ mod tests {
             .expect("nth")
     }
 
-    /// The page as plain `LIMIT ... OFFSET` gives it: the filters and the order written out again,
-    /// on the table's own columns, as migration 0002 and the model define them.
+    /// The page as plain `LIMIT ... OFFSET` gives it: the order, and the due filter that migration
+    /// 0014 moved to its sort columns, written out again on the table's own columns, as migration
+    /// 0002 and the model define them (the other filters are the inbox's, unchanged by anchors).
     async fn expected(store: &Store, query: &ListQuery) -> Vec<String> {
         let mut sql = QueryBuilder::<Sqlite>::new("SELECT item_id FROM assignments WHERE 1 = 1");
-        if let Some(status) = query.status {
-            sql.push(" AND status = ").push_bind(status.as_str());
-        }
-        if let Some(kind) = &query.kind {
-            sql.push(" AND kind = ").push_bind(kind.clone());
-        }
-        if let Some(stage) = query.stage {
-            sql.push(" AND stage = ").push_bind(stage.as_str());
-        }
-        if let Some(risk) = query.risk {
-            sql.push(" AND risk_rank = ").push_bind(risk_rank(risk));
-        }
+        push_filters(
+            &mut sql,
+            &ListQuery {
+                due_within_minutes: None,
+                ..query.clone()
+            },
+        );
         if let Some(by) = query.due_by() {
             sql.push(" AND status = 'open' AND due_at <= ")
                 .push_bind(timestamp(by));
