@@ -9,8 +9,9 @@
 //!
 //! The anchors are as good as the snapshot they were read in: every change that can move a row in,
 //! out of or within a list bumps a generation in the database, in the writer's own transaction
-//! (0014's triggers, whoever writes). A page from kept anchors is one statement that returns rows
-//! only while the generation in its own snapshot is the one the anchors were read at. Otherwise the page is read again in one transaction that reads the generation, the
+//! (0014's triggers, whoever writes). A page from kept anchors is one statement that also reads the
+//! generation, so in the same snapshot: it is used only when that generation is the one the anchors
+//! were read at. Otherwise the page is read again in one transaction that reads the generation, the
 //! total and, as far as the page needs them, the anchors.
 
 use std::collections::HashMap;
@@ -207,21 +208,16 @@ impl Anchors {
     }
 }
 
-/// The page at `place` past `anchor`; with `generation`, only if the order is still at it.
+/// The page at `place` past `anchor`, with the generation of the statement's snapshot beside it.
 fn page_statement<'q>(
     query: &ListQuery,
     place: Placement,
     anchor: Option<&SortKey>,
-    generation: Option<i64>,
 ) -> QueryBuilder<'q, Sqlite> {
-    let mut sql = page_sql(
-        "SELECT",
-        SUMMARY_COLUMNS,
-        query,
-        place.walk,
-        anchor,
-        generation,
+    let columns = format!(
+        "{SUMMARY_COLUMNS}, (SELECT generation FROM assignment_order_generation WHERE id = 1)          AS order_generation"
     );
+    let mut sql = page_sql("SELECT", &columns, query, place.walk, anchor);
     sql.push(" LIMIT ")
         .push_bind(i64::from(place.take))
         .push(" OFFSET ")
@@ -270,7 +266,6 @@ impl Store {
                 query,
                 place.walk,
                 anchors.last(),
-                None,
             );
             hop.push(" LIMIT 1 OFFSET ")
                 .push_bind(i64::from(stride - 1));
@@ -287,7 +282,7 @@ impl Store {
         let rows = if place.block > 0 && anchor.is_none() {
             Vec::new()
         } else {
-            page_statement(query, place, anchor.as_ref(), None)
+            page_statement(query, place, anchor.as_ref())
                 .build()
                 .fetch_all(&mut *read)
                 .await?
@@ -299,8 +294,7 @@ impl Store {
     }
 
     /// The page from the kept total and anchors, in one statement, if they are kept and still of the
-    /// generation that statement reads; `None` when it cannot tell (an empty page included: a
-    /// changed order returns no rows).
+    /// generation that statement reads; `None` when it cannot tell (an empty page included).
     async fn page_from_kept(
         &self,
         query: &ListQuery,
@@ -309,14 +303,16 @@ impl Store {
         let Some((generation, place, anchor)) = self.anchors.kept_place(list, query) else {
             return Ok(None);
         };
-        let rows = page_statement(query, place, anchor.as_ref(), Some(generation))
+        let rows = page_statement(query, place, anchor.as_ref())
             .build()
             .fetch_all(&self.pool)
             .await?;
-        if rows.is_empty() {
-            return Ok(None);
+        match rows.first() {
+            Some(row) if row.try_get::<i64, _>("order_generation")? == generation => {
+                in_order(&rows, place.walk).map(Some)
+            }
+            _ => Ok(None),
         }
-        in_order(&rows, place.walk).map(Some)
     }
 }
 

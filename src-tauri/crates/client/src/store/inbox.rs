@@ -126,9 +126,8 @@ pub(super) enum Walk {
 }
 
 /// `verb` (SELECT, or EXPLAIN QUERY PLAN SELECT) `columns` of `query`'s list walked `walk`, from just
-/// past the row whose sort key is `after` (one index seek) or from that end, and with `generation`,
-/// no rows unless the order is at that generation (migrations/0014) in the statement's snapshot; the
-/// caller adds LIMIT and OFFSET. Read through the index of its sort order, named, not left to the planner, which
+/// past the row whose sort key is `after` (one index seek) or from that end; the caller adds LIMIT
+/// and OFFSET. Read through the index of its sort order, named, not left to the planner, which
 /// without fresh statistics sorts every match instead (0.5 to 2 s a page at 100,000 rows): the list
 /// walks the index, filters on the columns it carries and reads only the rows it returns.
 pub(super) fn page_sql<'q>(
@@ -137,7 +136,6 @@ pub(super) fn page_sql<'q>(
     query: &ListQuery,
     walk: Walk,
     after: Option<&SortKey>,
-    generation: Option<i64>,
 ) -> QueryBuilder<'q, Sqlite> {
     let index = sort_index(query.sort);
     let key = index.columns();
@@ -145,10 +143,6 @@ pub(super) fn page_sql<'q>(
         "{verb} {columns} FROM assignments INDEXED BY {} WHERE 1 = 1",
         index.name
     ));
-    if let Some(generation) = generation {
-        sql.push(" AND (SELECT generation FROM assignment_order_generation WHERE id = 1) = ")
-            .push_bind(generation);
-    }
     push_filters(&mut sql, query);
     let (past, order) = match walk {
         Walk::FromFirst => (">", key.clone()),
@@ -191,14 +185,7 @@ impl Store {
         if query.offset >= self.anchors.stride() && query.due_within_minutes.is_none() {
             return self.deep_page(query).await;
         }
-        let mut sql = page_sql(
-            "SELECT",
-            SUMMARY_COLUMNS,
-            query,
-            Walk::FromFirst,
-            None,
-            None,
-        );
+        let mut sql = page_sql("SELECT", SUMMARY_COLUMNS, query, Walk::FromFirst, None);
         sql.push(" LIMIT ")
             .push_bind(i64::from(query.page_size()))
             .push(" OFFSET ")
@@ -363,8 +350,6 @@ mod tests {
                         &query,
                         walk,
                         after,
-                        // A page from kept anchors also checks the order's generation.
-                        after.map(|_| 7),
                     )
                     .build()
                     .fetch_all(&store.pool)
