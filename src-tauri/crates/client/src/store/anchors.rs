@@ -9,9 +9,8 @@
 //!
 //! The anchors are as good as the snapshot they were read in: every change that can move a row in,
 //! out of or within a list bumps a generation in the database, in the writer's own transaction
-//! (0014's triggers, whoever writes). A page from kept anchors is one statement that also reads the
-//! generation, so in the same snapshot: it is used only when that generation is the one the anchors
-//! were read at. Otherwise the page is read again in one transaction that reads the generation, the
+//! (0014's triggers, whoever writes). A page from kept anchors is one statement that returns rows
+//! only while the generation in its own snapshot is the one the anchors were read at. Otherwise the page is read again in one transaction that reads the generation, the
 //! total and, as far as the page needs them, the anchors.
 
 use std::collections::HashMap;
@@ -208,20 +207,33 @@ impl Anchors {
     }
 }
 
-/// The page at `place` past `anchor`, with the generation of the statement's snapshot beside it.
+/// The page at `place` past `anchor`; with `generation`, only if the order is still at it in the
+/// statement's own snapshot (no rows otherwise). That check is the LIMIT, which SQLite evaluates
+/// once before it walks: as a WHERE term it would be tested on every entry, and a changed order
+/// would walk the whole list to return nothing.
 fn page_statement<'q>(
     query: &ListQuery,
     place: Placement,
     anchor: Option<&SortKey>,
+    generation: Option<i64>,
 ) -> QueryBuilder<'q, Sqlite> {
-    let columns = format!(
-        "{SUMMARY_COLUMNS}, (SELECT generation FROM assignment_order_generation WHERE id = 1)          AS order_generation"
-    );
-    let mut sql = page_sql("SELECT", &columns, query, place.walk, anchor);
-    sql.push(" LIMIT ")
-        .push_bind(i64::from(place.take))
-        .push(" OFFSET ")
-        .push_bind(i64::from(place.skip));
+    let mut sql = page_sql("SELECT", SUMMARY_COLUMNS, query, place.walk, anchor);
+    sql.push(" LIMIT ");
+    match generation {
+        Some(generation) => {
+            sql.push(
+                "CASE WHEN (SELECT generation FROM assignment_order_generation WHERE id = 1) = ",
+            )
+            .push_bind(generation)
+            .push(" THEN ")
+            .push_bind(i64::from(place.take))
+            .push(" ELSE 0 END");
+        }
+        None => {
+            sql.push_bind(i64::from(place.take));
+        }
+    }
+    sql.push(" OFFSET ").push_bind(i64::from(place.skip));
     sql
 }
 
@@ -282,7 +294,7 @@ impl Store {
         let rows = if place.block > 0 && anchor.is_none() {
             Vec::new()
         } else {
-            page_statement(query, place, anchor.as_ref())
+            page_statement(query, place, anchor.as_ref(), None)
                 .build()
                 .fetch_all(&mut *read)
                 .await?
@@ -294,7 +306,8 @@ impl Store {
     }
 
     /// The page from the kept total and anchors, in one statement, if they are kept and still of the
-    /// generation that statement reads; `None` when it cannot tell (an empty page included).
+    /// generation that statement reads; `None` when it cannot tell (an empty page included: a
+    /// changed order returns no rows).
     async fn page_from_kept(
         &self,
         query: &ListQuery,
@@ -303,16 +316,14 @@ impl Store {
         let Some((generation, place, anchor)) = self.anchors.kept_place(list, query) else {
             return Ok(None);
         };
-        let rows = page_statement(query, place, anchor.as_ref())
+        let rows = page_statement(query, place, anchor.as_ref(), Some(generation))
             .build()
             .fetch_all(&self.pool)
             .await?;
-        match rows.first() {
-            Some(row) if row.try_get::<i64, _>("order_generation")? == generation => {
-                in_order(&rows, place.walk).map(Some)
-            }
-            _ => Ok(None),
+        if rows.is_empty() {
+            return Ok(None);
         }
+        in_order(&rows, place.walk).map(Some)
     }
 }
 
