@@ -3,6 +3,7 @@
 use countersign_domain::{Action, Item, ItemId, Stage};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
+use super::anchors::{KeyPart, SortKey};
 use super::codec::{
     SUMMARY_COLUMNS, from_json, from_wire_name, read_decision, read_summary, risk_rank, timestamp,
     wire_name,
@@ -32,19 +33,21 @@ pub(super) fn push_filters(sql: &mut QueryBuilder<'_, Sqlite>, query: &ListQuery
 }
 
 /// `due_within_minutes`: open items due by then. Apart from [`push_filters`]' other conditions because
-/// the kept counts have no due column: a count with it reads the rows.
+/// the kept counts have no due column: a count with it reads the rows. Written on the sort column of
+/// migrations/0014, which every page index carries: `due_at <= by`, where no due date is '' there and
+/// never matches. (An equality on `sort_due_missing` instead makes SQLite sort the page.)
 fn push_due_filter(sql: &mut QueryBuilder<'_, Sqlite>, query: &ListQuery) {
     if let Some(by) = query.due_by() {
         sql.push(" AND status = ")
             .push_bind(AssignmentStatus::Open.as_str())
-            .push(" AND due_at <= ")
+            .push(" AND sort_due > '' AND sort_due <= ")
             .push_bind(timestamp(by));
     }
 }
 
 /// The number of rows matching `query`'s filters, from the counts kept by migrations/0002's triggers;
 /// with a due filter, which those counts lack, from the rows.
-fn count_sql<'q>(query: &ListQuery) -> QueryBuilder<'q, Sqlite> {
+pub(super) fn count_sql<'q>(query: &ListQuery) -> QueryBuilder<'q, Sqlite> {
     let mut sql = QueryBuilder::<Sqlite>::new(if query.due_within_minutes.is_some() {
         "SELECT COUNT(*) FROM assignments WHERE 1 = 1"
     } else {
@@ -54,100 +57,141 @@ fn count_sql<'q>(query: &ListQuery) -> QueryBuilder<'q, Sqlite> {
     sql
 }
 
-/// Which end of its sort order a page is read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Direction {
-    /// From the first row: `LIMIT page OFFSET offset`.
-    Forward,
-    /// From the last row, the order reversed: a page past the middle walks the index from the near
-    /// end (`skip` rows) instead of from the far one, and is turned back in memory.
-    Backward { skip: u32, take: u32 },
+/// How a sort key column is read back.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum KeyType {
+    Integer,
+    Text,
 }
 
-/// `verb` (SELECT, or EXPLAIN QUERY PLAN SELECT) one page of the inbox, read through the index of its
-/// sort order (migrations/0002, each ORDER BY spelled exactly as its index, or exactly reversed): the
-/// page walks the index, filters on the columns it carries and reads only the rows it returns. Named,
-/// not left to the planner, which without fresh statistics sorts every match instead: 0.5 to 2 s a
-/// page at 100,000 rows.
-fn page_sql<'q>(verb: &str, query: &ListQuery, direction: Direction) -> QueryBuilder<'q, Sqlite> {
-    let (index, forward, backward) = match query.sort {
-        SortOrder::Priority => (
-            "assignments_page_by_priority",
-            "priority DESC, due_at IS NULL, due_at, item_id",
-            "priority ASC, due_at IS NULL DESC, due_at DESC, item_id DESC",
-        ),
-        SortOrder::Due => (
-            "assignments_page_by_due",
-            "due_at IS NULL, due_at, priority DESC, item_id",
-            "due_at IS NULL DESC, due_at DESC, priority ASC, item_id DESC",
-        ),
-        SortOrder::Risk => (
-            "assignments_page_by_risk",
-            "risk_rank DESC, priority DESC, item_id",
-            "risk_rank ASC, priority ASC, item_id DESC",
-        ),
-    };
+/// The index a sort order is read through and its key, every column ascending, in the index's order,
+/// ending with `item_id` so that no two rows tie (migrations/0014_deep_pages.sql).
+pub(super) struct SortIndex {
+    pub(super) name: &'static str,
+    pub(super) key: &'static [(&'static str, KeyType)],
+}
+
+impl SortIndex {
+    /// The key's columns, comma-separated: an ORDER BY, a row value, a select list.
+    pub(super) fn columns(&self) -> String {
+        self.key
+            .iter()
+            .map(|(column, _)| *column)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+pub(super) fn sort_index(sort: SortOrder) -> &'static SortIndex {
+    use KeyType::{Integer, Text};
+    match sort {
+        // priority DESC, due_at IS NULL, due_at, item_id
+        SortOrder::Priority => &SortIndex {
+            name: "assignments_seek_by_priority",
+            key: &[
+                ("sort_priority", Integer),
+                ("sort_due_missing", Integer),
+                ("sort_due", Text),
+                ("item_id", Text),
+            ],
+        },
+        // due_at IS NULL, due_at, priority DESC, item_id
+        SortOrder::Due => &SortIndex {
+            name: "assignments_seek_by_due",
+            key: &[
+                ("sort_due_missing", Integer),
+                ("sort_due", Text),
+                ("sort_priority", Integer),
+                ("item_id", Text),
+            ],
+        },
+        // risk_rank DESC, priority DESC, item_id
+        SortOrder::Risk => &SortIndex {
+            name: "assignments_seek_by_risk",
+            key: &[
+                ("sort_risk", Integer),
+                ("sort_priority", Integer),
+                ("item_id", Text),
+            ],
+        },
+    }
+}
+
+/// Which end of its sort order a list is walked from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Walk {
+    FromFirst,
+    /// The order reversed: a deep page near the end of its list walks from the near end.
+    FromLast,
+}
+
+/// `verb` (SELECT, or EXPLAIN QUERY PLAN SELECT) `columns` of `query`'s list walked `walk`, from just
+/// past the row whose sort key is `after` (one index seek) or from that end; the caller adds LIMIT
+/// and OFFSET. Read through the index of its sort order, named, not left to the planner, which
+/// without fresh statistics sorts every match instead (0.5 to 2 s a page at 100,000 rows): the list
+/// walks the index, filters on the columns it carries and reads only the rows it returns.
+pub(super) fn page_sql<'q>(
+    verb: &str,
+    columns: &str,
+    query: &ListQuery,
+    walk: Walk,
+    after: Option<&SortKey>,
+) -> QueryBuilder<'q, Sqlite> {
+    let index = sort_index(query.sort);
+    let key = index.columns();
     let mut sql = QueryBuilder::<Sqlite>::new(format!(
-        "{verb} {SUMMARY_COLUMNS} FROM assignments INDEXED BY {index} WHERE 1 = 1"
+        "{verb} {columns} FROM assignments INDEXED BY {} WHERE 1 = 1",
+        index.name
     ));
     push_filters(&mut sql, query);
-    let (order, limit, offset) = match direction {
-        Direction::Forward => (forward, query.page_size(), query.offset),
-        Direction::Backward { skip, take } => (backward, take, skip),
+    let (past, order) = match walk {
+        Walk::FromFirst => (">", key.clone()),
+        Walk::FromLast => (
+            "<",
+            index
+                .key
+                .iter()
+                .map(|(column, _)| format!("{column} DESC"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
     };
+    if let Some(after) = after {
+        sql.push(format!(" AND ({key}) {past} ("));
+        let mut values = sql.separated(", ");
+        for part in after {
+            match part {
+                KeyPart::Integer(value) => values.push_bind(*value),
+                KeyPart::Text(value) => values.push_bind(value.clone()),
+            };
+        }
+        sql.push(")");
+    }
     sql.push(format!(" ORDER BY {order}"));
-    sql.push(" LIMIT ")
-        .push_bind(i64::from(limit))
-        .push(" OFFSET ")
-        .push_bind(i64::from(offset));
     sql
 }
 
-/// How to read `query`'s page when `total` rows match: from the nearer end of the sort order.
-fn direction(query: &ListQuery, total: i64) -> Direction {
-    let offset = i64::from(query.offset);
-    let after = total - offset;
-    if offset <= after || after <= 0 {
-        return Direction::Forward;
-    }
-    let take = after.min(i64::from(query.page_size()));
-    match (u32::try_from(after - take), u32::try_from(take)) {
-        (Ok(skip), Ok(take)) => Direction::Backward { skip, take },
-        _ => Direction::Forward,
-    }
+/// A sort order's ORDER BY, for reads of the same rows that are not inbox pages (a search without
+/// words), which leave the choice of index to the planner.
+pub(super) fn order_by(sort: SortOrder) -> String {
+    sort_index(sort).columns()
 }
 
 impl Store {
-    /// One page of the inbox.
+    /// One page of the inbox: the rows `LIMIT page OFFSET offset` gives in the list's order. A deep
+    /// one is read from an anchor (store/anchors.rs).
     pub async fn list(&self, query: &ListQuery) -> Result<Vec<AssignmentSummary>, StoreError> {
-        // A due filter's total reads the rows, which would cost what reading from the end saves.
-        if query.offset == 0 || query.due_within_minutes.is_some() {
-            let rows = page_sql("SELECT", query, Direction::Forward)
-                .build()
-                .fetch_all(&self.pool)
-                .await?;
-            return rows.iter().map(read_summary).collect();
+        // A due filter's list changes with the clock, not with the table: nothing to keep for it.
+        if query.offset >= self.anchors.stride() && query.due_within_minutes.is_none() {
+            return self.deep_page(query).await;
         }
-        // The total and the page from one snapshot, so a backward page ends where the list does.
-        let mut read = self.pool.begin().await?;
-        let total = count_sql(query)
-            .build_query_scalar::<i64>()
-            .fetch_one(&mut *read)
-            .await?;
-        let direction = direction(query, total);
-        let rows = page_sql("SELECT", query, direction)
-            .build()
-            .fetch_all(&mut *read)
-            .await?;
-        read.commit().await?;
-        let mut page = rows
-            .iter()
-            .map(read_summary)
-            .collect::<Result<Vec<_>, _>>()?;
-        if direction != Direction::Forward {
-            page.reverse();
-        }
-        Ok(page)
+        let mut sql = page_sql("SELECT", SUMMARY_COLUMNS, query, Walk::FromFirst, None);
+        sql.push(" LIMIT ")
+            .push_bind(i64::from(query.page_size()))
+            .push(" OFFSET ")
+            .push_bind(i64::from(query.offset));
+        let rows = sql.build().fetch_all(&self.pool).await?;
+        rows.iter().map(read_summary).collect()
     }
 
     /// Every row matching `query`'s filters, read page by page (the query's limit and offset are ignored).
@@ -250,34 +294,11 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn pages_past_the_middle_are_read_from_the_end() {
-        let page = |offset: u32| ListQuery {
-            offset,
-            limit: 100,
-            ..ListQuery::default()
-        };
-        assert_eq!(direction(&page(0), 1_000), Direction::Forward);
-        assert_eq!(direction(&page(500), 1_000), Direction::Forward);
-        assert_eq!(
-            direction(&page(600), 1_000),
-            Direction::Backward {
-                skip: 300,
-                take: 100
-            }
-        );
-        assert_eq!(
-            direction(&page(950), 1_000),
-            Direction::Backward { skip: 0, take: 50 }
-        );
-        assert_eq!(direction(&page(1_000), 1_000), Direction::Forward);
-        assert_eq!(direction(&page(5_000), 1_000), Direction::Forward);
-    }
-
     /// Guards the inbox at scale (100,000 cached items), where a page used to sort the whole table
     /// (0.5 to 2 s a page before migration 0002): whatever the filters, a page walks the index of its
-    /// sort order and sorts nothing, so each ORDER BY must stay spelled as its index. Plans depend on
-    /// the schema, not on the rows, so an empty store shows them; the benchmark has the timings.
+    /// sort order and sorts nothing, so each ORDER BY must stay spelled as its index, and a page after
+    /// an anchor starts with one seek into that index (migration 0014). Plans depend on the schema, not
+    /// on the rows, so an empty store shows them; the benchmark has the timings.
     #[tokio::test]
     async fn inbox_pages_walk_the_index_of_their_sort_order() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -300,29 +321,56 @@ mod tests {
                 offset: 500,
                 ..ListQuery::default()
             },
+            ListQuery {
+                due_within_minutes: Some(60),
+                ..ListQuery::default()
+            },
         ];
         for sort in [SortOrder::Priority, SortOrder::Due, SortOrder::Risk] {
+            let anchor: SortKey = sort_index(sort)
+                .key
+                .iter()
+                .map(|(_, key_type)| match key_type {
+                    KeyType::Integer => KeyPart::Integer(3),
+                    KeyType::Text => KeyPart::Text("2026".into()),
+                })
+                .collect();
             for filter in &filters {
                 let query = ListQuery {
                     sort,
                     ..filter.clone()
                 };
-                for direction in [Direction::Forward, Direction::Backward { skip: 7, take: 3 }] {
-                    let plan: Vec<String> =
-                        page_sql("EXPLAIN QUERY PLAN SELECT", &query, direction)
-                            .build()
-                            .fetch_all(&store.pool)
-                            .await
-                            .expect("explain")
-                            .iter()
-                            .map(|row| row.try_get::<String, _>("detail").expect("detail"))
-                            .collect();
+                for (walk, after) in [Walk::FromFirst, Walk::FromLast]
+                    .into_iter()
+                    .flat_map(|walk| [(walk, None), (walk, Some(&anchor))])
+                {
+                    let plan: Vec<String> = page_sql(
+                        "EXPLAIN QUERY PLAN SELECT",
+                        SUMMARY_COLUMNS,
+                        &query,
+                        walk,
+                        after,
+                    )
+                    .build()
+                    .fetch_all(&store.pool)
+                    .await
+                    .expect("explain")
+                    .iter()
+                    .map(|row| row.try_get::<String, _>("detail").expect("detail"))
+                    .collect();
+                    let past = if walk == Walk::FromFirst { ">" } else { "<" };
+                    let seeks =
+                        format!("(({}){past}(", sort_index(sort).columns().replace(' ', ""));
                     assert!(
                         plan.iter().all(|step| !step.contains("TEMP B-TREE"))
                             && plan
                                 .iter()
-                                .any(|step| step.contains("INDEX assignments_page_by_")),
-                        "{query:?} {direction:?} is read as {plan:?}"
+                                .any(|step| step.contains("INDEX assignments_seek_by_"))
+                            // A due filter's pages never seek (`Store::list`).
+                            && (after.is_none()
+                                || query.due_within_minutes.is_some()
+                                || plan.iter().any(|step| step.contains(&seeks))),
+                        "{query:?} {walk:?} after {after:?} is read as {plan:?}"
                     );
                 }
             }

@@ -13,6 +13,8 @@
 //! (comments into the outbox, items' histories as last fetched), `conflicts`,
 //! `drafts`, and `codec` (columns to model values and back).
 
+/// Anchors into long inbox lists, for pages at any offset.
+mod anchors;
 mod blind;
 mod bulk;
 mod codec;
@@ -31,6 +33,7 @@ mod story;
 mod views;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -48,6 +51,7 @@ use crate::search::QueryError;
 use crate::views::ViewError;
 use codec::{read_sync_state, timestamp};
 
+pub use anchors::ANCHOR_STRIDE;
 pub use outbox::PushApplied;
 pub use pull::PullApplied;
 pub use search::{RANKED_MATCHES, RelatedItem, SearchHit, SearchPage};
@@ -123,6 +127,8 @@ pub enum StoreError {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// Where deep pages of the inbox start from; kept in memory, checked against the database.
+    anchors: Arc<anchors::Anchors>,
 }
 
 impl Store {
@@ -165,7 +171,10 @@ impl Store {
                 source,
             })?;
         migrate(&pool).await?;
-        let store = Self { pool };
+        let store = Self {
+            pool,
+            anchors: Arc::new(anchors::Anchors::new(anchors::ANCHOR_STRIDE)),
+        };
         store.ensure_sync_state().await?;
         Ok(store)
     }

@@ -7,9 +7,9 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use countersign_domain::ItemId;
 
 use super::codec::{SUMMARY_COLUMNS, from_json, read_summary};
-use super::inbox::push_filters;
+use super::inbox::{order_by, push_filters};
 use super::{Store, StoreError};
-use crate::model::{AssignmentSummary, ListQuery, MAX_PAGE_SIZE};
+use crate::model::{AssignmentSummary, ListQuery, MAX_PAGE_SIZE, SortOrder};
 use crate::search::{
     FieldFilter, FieldPath, IdentifierFields, SearchQuery, Term, TextSegment, segments,
 };
@@ -243,7 +243,7 @@ impl Store {
             format!("{SUMMARY_COLUMNS}, NULL AS title_marked, NULL AS excerpt_marked")
         });
         if narrowed.groups.is_empty() {
-            sql.push(" ORDER BY priority DESC, due_at IS NULL, due_at, item_id");
+            sql.push(format!(" ORDER BY {}", order_by(SortOrder::Priority)));
         } else if ranked {
             sql.push(format!(
                 " ORDER BY bm25(search_index, {BM25_WEIGHTS}), item_id"

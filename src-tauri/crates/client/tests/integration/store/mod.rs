@@ -216,9 +216,9 @@ async fn the_inbox_counts_agree_with_its_pages() {
     assert_counts_agree(&store).await;
 }
 
-/// Every page at every offset holds the rows the whole ordered list holds there, whichever end it is
-/// read from (pages past the middle are read backwards), for each sort order and filter, with ties in
-/// priority and due date and items without one.
+/// Every page at every offset holds the rows the whole ordered list holds there, for each sort order
+/// and filter, with ties in priority and due date and items without one. (Pages past the first
+/// anchor are read from an anchor: src/store/anchors.rs tests those on random lists.)
 #[tokio::test]
 async fn pages_at_any_offset_match_the_whole_list() {
     let dir = tempfile::tempdir().expect("temp dir");
