@@ -4,7 +4,8 @@ import type { RateEstimate } from "./RateEstimate";
 /**
  * For one kind and model: the lowest threshold of [`THRESHOLD_GRID`] at which the audited items
  * of at least that confidence have an error rate whose Wilson upper bound is below
- * `target_error`; None when no threshold qualifies (or there is not enough data).
+ * `target_error`, never below the grid point at or under the lowest audited confidence; None when
+ * no threshold qualifies (or there is not enough data).
  */
 export type ThresholdRecommendation = { kind: string, model: string | null, 
 /**
