@@ -224,17 +224,18 @@ impl SyncEngine {
         if requests.is_empty() {
             return Ok(Notified::default());
         }
-        let status = notify::deliver(
-            self.notifier.clone(),
-            notify::notices_for(&requests),
-            notify::NOTIFY_TIMEOUT,
-        )
-        .await;
-        self.store.record_notification_status(&status).await?;
+        let status = self.show(notify::notices_for(&requests)).await?;
         Ok(Notified {
             count: requests.len(),
             status: Some(status),
         })
+    }
+
+    /// Shows `notices` and records whether the notification server took them.
+    async fn show(&self, notices: Vec<notify::Notice>) -> Result<NotificationStatus, SyncError> {
+        let status = notify::deliver(self.notifier.clone(), notices, notify::NOTIFY_TIMEOUT).await;
+        self.store.record_notification_status(&status).await?;
+        Ok(status)
     }
 
     /// Shows the notice of an `escalation` event's item now (once per item: the pull that brings it
@@ -284,13 +285,7 @@ impl SyncEngine {
         {
             return;
         }
-        let status = notify::deliver(
-            self.notifier.clone(),
-            vec![notify::gold_alert_notice(&alert)],
-            notify::NOTIFY_TIMEOUT,
-        )
-        .await;
-        if let Err(error) = self.store.record_notification_status(&status).await {
+        if let Err(error) = self.show(vec![notify::gold_alert_notice(&alert)]).await {
             tracing::warn!(%error, "cannot record the notification status");
         }
     }
