@@ -146,46 +146,50 @@ pub(crate) async fn attach_decisions(
     if rows.is_empty() {
         return Ok(());
     }
-    let sql = format!(
-        "SELECT item_id, by_user, action, correction, reason_code, note, at, patch, rationale, \
-         tags, signature, blind_verdict, blind_confidence, blind_note, blind_recorded_at \
-         FROM decisions \
-         WHERE item_id IN ({}) ORDER BY seq",
-        placeholders(1, rows.len())
-    );
-    let mut query = sqlx::query(&sql);
-    for row in rows.iter() {
-        query = query.bind(row.item.id.to_string());
-    }
     let mut by_item: HashMap<String, Vec<DecisionRecord>> = HashMap::new();
-    for row in query.fetch_all(&mut *conn).await? {
-        let correction: Option<String> = col(&row, "correction")?;
-        let patch: Option<String> = col(&row, "patch")?;
-        let tags: Option<String> = col(&row, "tags")?;
-        let signature: Option<String> = col(&row, "signature")?;
-        by_item
-            .entry(col(&row, "item_id")?)
-            .or_default()
-            .push(DecisionRecord {
-                by: col(&row, "by_user")?,
-                action: parse_wire(&col::<String>(&row, "action")?)?,
-                correction: correction
-                    .as_deref()
-                    .map(serde_json::from_str)
-                    .transpose()?,
-                reason_code: col(&row, "reason_code")?,
-                note: col(&row, "note")?,
-                at: from_micros(col(&row, "at")?),
-                patch: patch.as_deref().map(serde_json::from_str).transpose()?,
-                rationale: col(&row, "rationale")?,
-                tags: tags
-                    .as_deref()
-                    .map(serde_json::from_str)
-                    .transpose()?
-                    .unwrap_or_default(),
-                signature: signature.as_deref().map(serde_json::from_str).transpose()?,
-                blind_judgement: blind_judgement(&row)?,
-            });
+    // In chunks: SQLite looks each numbered parameter up by a linear scan, so one statement
+    // naming every held item (10,000 in a cold sync) costs quadratic time to bind.
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT item_id, by_user, action, correction, reason_code, note, at, patch, rationale, \
+             tags, signature, blind_verdict, blind_confidence, blind_note, blind_recorded_at \
+             FROM decisions \
+             WHERE item_id IN ({}) ORDER BY seq",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query.bind(row.item.id.to_string());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let correction: Option<String> = col(&row, "correction")?;
+            let patch: Option<String> = col(&row, "patch")?;
+            let tags: Option<String> = col(&row, "tags")?;
+            let signature: Option<String> = col(&row, "signature")?;
+            by_item
+                .entry(col(&row, "item_id")?)
+                .or_default()
+                .push(DecisionRecord {
+                    by: col(&row, "by_user")?,
+                    action: parse_wire(&col::<String>(&row, "action")?)?,
+                    correction: correction
+                        .as_deref()
+                        .map(serde_json::from_str)
+                        .transpose()?,
+                    reason_code: col(&row, "reason_code")?,
+                    note: col(&row, "note")?,
+                    at: from_micros(col(&row, "at")?),
+                    patch: patch.as_deref().map(serde_json::from_str).transpose()?,
+                    rationale: col(&row, "rationale")?,
+                    tags: tags
+                        .as_deref()
+                        .map(serde_json::from_str)
+                        .transpose()?
+                        .unwrap_or_default(),
+                    signature: signature.as_deref().map(serde_json::from_str).transpose()?,
+                    blind_judgement: blind_judgement(&row)?,
+                });
+        }
     }
     for row in rows.iter_mut() {
         row.item.decisions = by_item.remove(&row.item.id.to_string()).unwrap_or_default();
