@@ -1,5 +1,6 @@
 //! The sync engine: thin I/O around the planning functions in [`crate::plan`].
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -384,10 +385,14 @@ impl SyncEngine {
         )?;
         // The kinds are fetched before anything is applied, so a refused kinds answer leaves the store
         // as it was, and the pulled items render with their kinds at once.
+        // Each kind once: a cold sync of 10,000 items holds a handful of kinds, and the store looks
+        // each one up.
         let pulled_kinds: Vec<String> = response
             .assignments
             .iter()
             .map(|assignment| assignment.item.kind.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect();
         let kinds = self.kinds_if_due(full_snapshot, &pulled_kinds).await?;
         let applied = self
