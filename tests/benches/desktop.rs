@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use countersign_domain::{Risk, Role};
@@ -114,11 +114,10 @@ async fn bench() -> Result<()> {
         )?;
         driver.wait_ready().await?;
         let started = Instant::now();
-        let started_at = SystemTime::now();
         let wd = WebDriver::new(driver.port, &app).await?;
         let outcome = cold_start(&wd, started).await;
         if outcome.is_ok() {
-            startups.push(startup(&wd, driver.pid(), started, started_at).await?);
+            startups.push(startup(&wd, driver.pid(), started).await?);
         }
         let last = run + 1 == runs;
         let outcome = match outcome {
@@ -196,7 +195,7 @@ for (const e of performance.getEntriesByType('mark')) at[e.name] = e.startTime;
 for (const e of performance.getEntriesByType('paint')) at[e.name] = e.startTime;
 const nav = performance.getEntriesByType('navigation')[0];
 if (nav) at['domContentLoaded'] = nav.domContentLoadedEventEnd;
-return { origin: performance.timeOrigin, at };
+return { now: performance.now(), at };
 "#;
 
 /// The phases of one cold start (ms since the session was asked for, in the order they are printed).
@@ -227,18 +226,19 @@ const PHASES: [(&str, &str); 11] = [
 ];
 
 /// When each start-up phase of this run happened, from the page's own clock and the app process's
-/// start time (`/proc/<pid>/stat`), both placed on the bench's clock.
+/// start time (`/proc/<pid>/stat`), both placed on the bench's clock: the page's clock starts when its
+/// load starts, and is read once here, halfway through the call that reads it.
 async fn startup(
     wd: &WebDriver,
     driver_pid: u32,
     started: Instant,
-    started_at: SystemTime,
 ) -> Result<HashMap<String, f64>> {
+    let asked = ms(started.elapsed());
     let page = wd.execute(STARTUP).await?;
+    let answered = ms(started.elapsed());
     let mut phases = HashMap::new();
-    let since_epoch = started_at.duration_since(SystemTime::UNIX_EPOCH)?;
-    if let Some(origin) = page["origin"].as_f64() {
-        let origin = origin - ms(since_epoch);
+    if let Some(now) = page["now"].as_f64() {
+        let origin = (asked + answered) / 2.0 - now;
         phases.insert("navigation".to_owned(), origin);
         if let Some(marks) = page["at"].as_object() {
             for (name, at) in marks {
