@@ -22,6 +22,8 @@ use countersign_tests::webdriver::{TauriDriver, WebDriver};
 
 const REVIEWER: &str = "bench-reviewer";
 const PRODUCER: &str = "bench-producer";
+/// Open transactions on the queue: 300, or more when BENCH_DECISIONS needs them (each round decides one
+/// and passes one).
 const ITEMS: usize = 300;
 
 fn main() {
@@ -58,10 +60,7 @@ async fn bench() -> Result<()> {
     let runs = env_or("BENCH_RUNS", 5).max(1);
     let decisions = env_or("BENCH_DECISIONS", 100).max(1);
     let idle = Duration::from_secs(u64::try_from(env_or("BENCH_IDLE_SECONDS", 10))?);
-    ensure!(
-        2 * (decisions + 5) < ITEMS,
-        "BENCH_DECISIONS too large for {ITEMS} items"
-    );
+    let item_count = ITEMS.max(2 * (decisions + 5) + 50);
 
     let work = tempfile::tempdir()?;
     let db_url = format!("sqlite://{}", work.path().join("queue.db").display());
@@ -71,10 +70,10 @@ async fn bench() -> Result<()> {
     let token = auth::add_user(&state.db, REVIEWER, Role::Reviewer, now).await?;
     auth::add_user(&state.db, PRODUCER, Role::Producer, now).await?;
     // Transactions only (a clinical item's `a` asks for a sign-off first), all routed to review.
-    let batch: Vec<_> = countersign_demo::demo_items(ITEMS * 4, 7, now)
+    let batch: Vec<_> = countersign_demo::demo_items(item_count * 4, 7, now)
         .into_iter()
         .filter(|i| i.kind == "transaction")
-        .take(ITEMS)
+        .take(item_count)
         .enumerate()
         .map(|(n, mut item)| {
             item.ai.confidence = 0.7;
@@ -84,19 +83,20 @@ async fn bench() -> Result<()> {
         })
         .collect();
     ensure!(
-        batch.len() == ITEMS,
+        batch.len() == item_count,
         "only {} demo transactions",
         batch.len()
     );
     items::submit_all(state, PRODUCER, &batch).await?;
     eprintln!(
-        "queue at {} with {ITEMS} open transactions; {runs} cold starts of {}",
+        "queue at {} with {item_count} open transactions; {runs} cold starts of {}",
         server.url(),
         app.display()
     );
 
     let mut ready = Vec::new();
     let mut inbox = Vec::new();
+    let mut startups = Vec::new();
     let mut memory = None;
     let mut latency = None;
     for run in 0..runs {
@@ -116,6 +116,9 @@ async fn bench() -> Result<()> {
         let started = Instant::now();
         let wd = WebDriver::new(driver.port, &app).await?;
         let outcome = cold_start(&wd, started).await;
+        if outcome.is_ok() {
+            startups.push(startup(&wd, driver.pid(), started).await?);
+        }
         let last = run + 1 == runs;
         let outcome = match outcome {
             Ok(times) if last => {
@@ -149,6 +152,7 @@ async fn bench() -> Result<()> {
     let memory = memory.context("no memory figures")?;
     let latency = latency.context("no latency figures")?;
     report(&ready, &inbox, &memory, &blank, latency.as_ref().ok());
+    report_startup(&startups, &ready, &inbox);
     latency.map(|_| ()).context("decide-to-next latency")
 }
 
@@ -180,6 +184,103 @@ async fn cold_start(wd: &WebDriver, started: Instant) -> Result<(Duration, Durat
         ensure!(at < Duration::from_secs(60), "no interactive inbox in 60 s");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+/// What the page marked as it started, in ms since the WebDriver session was asked for: the navigation
+/// entry, the paint entries and the app's own marks (`app:evaluated` in ui/src/main.tsx, `ipc:<command>`
+/// at each command's first answer and `ipc:first-rows` in ui/src/lib/backend/tauri.ts).
+const STARTUP: &str = r#"
+const at = {};
+for (const e of performance.getEntriesByType('mark')) at[e.name] = e.startTime;
+for (const e of performance.getEntriesByType('paint')) at[e.name] = e.startTime;
+const nav = performance.getEntriesByType('navigation')[0];
+if (nav) at['domContentLoaded'] = nav.domContentLoadedEventEnd;
+return { now: performance.now(), at };
+"#;
+
+/// The phases of one cold start (ms since the session was asked for, in the order they are printed).
+const PHASES: [(&str, &str); 11] = [
+    ("process", "app process started (/proc, 10 ms ticks)"),
+    (
+        "navigation",
+        "page load started (Rust set-up done: store open, sign-in check, window)",
+    ),
+    ("first-paint", "first paint"),
+    ("first-contentful-paint", "first contentful paint"),
+    ("app:evaluated", "app modules evaluated (ui/src/main.tsx)"),
+    ("domContentLoaded", "DOMContentLoaded"),
+    ("ipc:app_status", "first IPC answer (app_status)"),
+    (
+        "ipc:list_assignments",
+        "first inbox page answered (list_assignments)",
+    ),
+    (
+        "ipc:first-rows",
+        "first inbox page with rows (after the first sync)",
+    ),
+    (
+        "ipc:get_assignment",
+        "first item view answered (get_assignment)",
+    ),
+    ("ready", "baseline: readyState complete (polled)"),
+];
+
+/// When each start-up phase of this run happened, from the page's own clock and the app process's
+/// start time (`/proc/<pid>/stat`), both placed on the bench's clock: the page's clock starts when its
+/// load starts, and is read once here, halfway through the call that reads it.
+async fn startup(
+    wd: &WebDriver,
+    driver_pid: u32,
+    started: Instant,
+) -> Result<HashMap<String, f64>> {
+    let asked = ms(started.elapsed());
+    let page = wd.execute(STARTUP).await?;
+    let answered = ms(started.elapsed());
+    let mut phases = HashMap::new();
+    if let Some(now) = page["now"].as_f64() {
+        let origin = (asked + answered) / 2.0 - now;
+        phases.insert("navigation".to_owned(), origin);
+        if let Some(marks) = page["at"].as_object() {
+            for (name, at) in marks {
+                if let Some(at) = at.as_f64() {
+                    phases.insert(name.clone(), origin + at);
+                }
+            }
+        }
+    }
+    let app = process_tree(driver_pid, "countersign-desktop")?
+        .into_iter()
+        .find(|p| p.name == "countersign-desktop")
+        .context("no app process")?;
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", app.pid))?;
+    let uptime = std::fs::read_to_string("/proc/uptime")?;
+    let now = started.elapsed();
+    // Field 22 (starttime, clock ticks since boot) is the 20th after the command's closing parenthesis.
+    let ticks: f64 = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(19))
+        .and_then(|t| t.parse().ok())
+        .context("no start time in /proc/<pid>/stat")?;
+    let up: f64 = uptime
+        .split_whitespace()
+        .next()
+        .and_then(|u| u.parse().ok())
+        .context("no /proc/uptime")?;
+    let tick = clock_tick()?;
+    phases.insert("process".to_owned(), ms(now) - (up - ticks / tick) * 1000.0);
+    Ok(phases)
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`), the unit of a process's start time in /proc.
+fn clock_tick() -> Result<f64> {
+    let out = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .context("getconf")?;
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .context("getconf CLK_TCK")
 }
 
 struct Proc {
@@ -293,6 +394,8 @@ struct Latency {
     next_frame: Vec<f64>,
     /// Key presses after which no other item opened within 3 s (not timed).
     missed: Vec<String>,
+    /// j/k presses at either end of the list, which the page said it could not go past (not timed).
+    ends: usize,
 }
 
 /// Alternates `j` (next item, the baseline) and `a` (approve; the next item opens), each timed in the
@@ -304,6 +407,7 @@ async fn measure_latency(wd: &WebDriver, decisions: usize) -> Result<Latency> {
         next_dom: Vec::new(),
         next_frame: Vec::new(),
         missed: Vec::new(),
+        ends: 0,
     };
     wd.keys(&["\u{E00C}"]).await?; // Escape: focus out of any text field
     let warm_up = 5;
@@ -323,6 +427,11 @@ async fn measure_latency(wd: &WebDriver, decisions: usize) -> Result<Latency> {
                 .with_context(|| format!("key {step}"))?
             {
                 Ok(times) => break times,
+                Err(state) if state.starts_with(AT_AN_END) => {
+                    eprintln!("`{step}` {state}; turning");
+                    latency.ends += 1;
+                    step = if step == "j" { "k" } else { "j" };
+                }
                 Err(state) => {
                     eprintln!("`{step}` opened no other item within 3 s, turning: {state}");
                     latency.missed.push(format!("{step}: {state}"));
@@ -393,6 +502,9 @@ const sel = document.querySelector('[data-testid="inbox-row"][aria-selected="tru
 return sel ? { pos: Number(sel.getAttribute('aria-posinset')), size: Number(sel.getAttribute('aria-setsize')) } : {};
 "#;
 
+/// How `probe_key` reports a press at either end of the list, which the page answered by saying so.
+const AT_AN_END: &str = "at an end of the list";
+
 const DIAGNOSE: &str = r#"
 const v = document.querySelector('[data-testid="item-view"]');
 const sel = document.querySelector('[data-testid="inbox-row"][aria-selected="true"]');
@@ -406,7 +518,8 @@ return { view: v && v.dataset.itemId, selected: sel && sel.dataset.itemId,
   first: document.querySelector('[data-testid="inbox-row"]')?.dataset.itemId,
   conflicts: document.querySelector('[data-testid="open-conflicts"]')?.getAttribute('aria-pressed'),
   dialog: !!document.querySelector('[role="dialog"]'), focused: document.hasFocus(),
-  error: document.querySelector('[role="alert"]')?.textContent };
+  error: document.querySelector('[role="alert"]')?.textContent,
+  said: document.querySelector('[data-testid="announcer"]')?.textContent };
 "#;
 
 /// One timed key press; `Ok(Err(…))` when the page did not open another item within 3 s.
@@ -424,6 +537,13 @@ async fn probe_key(wd: &WebDriver, key: &str) -> Result<std::result::Result<(f64
         }
         if started.elapsed() > Duration::from_secs(3) {
             let page = wd.execute(DIAGNOSE).await.unwrap_or_default();
+            // j/k at either end of the list say so (ui/src/i18n/en.ts, `session.firstItem` and
+            // `session.lastItem`): a press answered, not lost.
+            if let Some(said) = page["said"].as_str()
+                && said.contains(" item in the list.")
+            {
+                return Ok(Err(format!("{AT_AN_END}: {said}")));
+            }
             // Late or lost? Keep watching a while: a late open points at a stalled backend call.
             let mut fate = "never opened within 20 s".to_owned();
             while started.elapsed() < Duration::from_secs(20) {
@@ -567,5 +687,52 @@ fn report(
     println!(
         "key presses that opened no other item within 3 s (not timed): {}",
         latency.missed.len()
+    );
+    println!(
+        "j/k presses at an end of the list, answered by saying so (not timed): {}",
+        latency.ends
+    );
+}
+
+/// Where the cold start's time goes: each phase's median and spread over the runs, in ms since the
+/// WebDriver session was asked for, and its share of the interactive inbox.
+fn report_startup(startups: &[HashMap<String, f64>], ready: &[Duration], inbox: &[Duration]) {
+    let inbox: Vec<f64> = inbox.iter().copied().map(ms).collect();
+    let ready: Vec<f64> = ready.iter().copied().map(ms).collect();
+    let total = percentile(&inbox, 50.0);
+    println!();
+    println!(
+        "== where the cold start goes ({} runs; ms since the WebDriver session was asked for)",
+        startups.len()
+    );
+    println!("| phase | median | spread | of the interactive inbox |");
+    println!("|---|---|---|---|");
+    let row = |label: &str, v: &[f64]| {
+        if v.is_empty() {
+            println!("| {label} | – | – | |");
+            return;
+        }
+        let min = v.iter().copied().fold(f64::NAN, f64::min);
+        let max = v.iter().copied().fold(f64::NAN, f64::max);
+        let median = percentile(v, 50.0);
+        println!(
+            "| {label} | {median:.0} ms | {min:.0}–{max:.0} | {:.0}% |",
+            100.0 * median / total
+        );
+    };
+    for (key, label) in PHASES {
+        let values: Vec<f64> = if key == "ready" {
+            ready.clone()
+        } else {
+            startups
+                .iter()
+                .filter_map(|s| s.get(key).copied())
+                .collect()
+        };
+        row(label, &values);
+    }
+    row(
+        "interactive inbox: first row and item view (polled)",
+        &inbox,
     );
 }

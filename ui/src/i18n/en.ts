@@ -291,6 +291,9 @@ export const en = {
     decided: "{{label}}: “{{title}}”. Saved on this device.",
     notSaved: "Not saved: {{error}}",
     nothingToUndo: "Nothing to undo.",
+    /** j/k at either end of the list: the key did nothing, and says why. */
+    firstItem: "This is the first item in the list.",
+    lastItem: "This is the last item in the list.",
     undone: "Undone: “{{title}}” is open again.",
     cannotUndo: "Cannot undo: {{error}}",
   },

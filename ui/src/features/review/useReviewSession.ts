@@ -4,7 +4,7 @@ import { plainError } from "../announce/ErrorNotice";
 import { useBackendEvent } from "../../lib/backend/useBackendEvent";
 import { actionDoneLabel } from "../../lib/format";
 import { t } from "../../i18n";
-import type { PagedInbox } from "../inbox/usePagedInbox";
+import type { InboxRow, PagedInbox } from "../inbox/usePagedInbox";
 
 export interface UndoEntry {
   itemId: string;
@@ -137,26 +137,96 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
     if (selectedRef.current) void load(selectedRef.current, { quiet: true });
   });
 
-  const move = useCallback(
-    async (delta: number) => {
-      const index = selectedRef.current ? inbox.indexOf(selectedRef.current) : -1;
-      const target = Math.max(0, index + delta);
-      try {
-        // Synchronous when the row is loaded, so held-down or fast keys advance one row per press.
-        const row = getRow(target) ?? (await fetchRow(target));
-        if (row && row.item_id !== selectedRef.current) select(row.item_id);
-      } catch (e) {
-        setError(toAppError(e));
+  // Where the open row last stood in the list. When it leaves the loaded rows (decided here or
+  // elsewhere, reordered out, or an inbox refresh dropped its page), j/k still move from there.
+  const lastIndex = useRef(-1);
+  useEffect(() => {
+    if (selectedIndex >= 0) lastIndex.current = selectedIndex;
+  }, [selectedIndex]);
+  // Decided here, still listed until the inbox refreshes: j/k pass over them.
+  const decided = useRef(new Set<string>());
+  // The move under way: a key pressed while it fetches its row moves on from that row, not from the
+  // row it left (two presses, two rows).
+  const moving = useRef<Promise<void> | null>(null);
+
+  /** From row `target` on, in steps of `step`, the first row not decided here; null past an end. A
+   * promise only when a page must be read first: a loaded row is found synchronously, so held-down or
+   * fast keys advance one row per press, in the frame of the press. */
+  const walk = useCallback(
+    (target: number, step: number): InboxRow | null | Promise<InboxRow | null> => {
+      for (; target >= 0; target += step) {
+        const row = getRow(target);
+        if (!row) return fetchRow(target).then((r) => (r && decided.current.has(r.item_id) && step !== 0 ? walk(target + step, step) : (r ?? null)));
+        if (!decided.current.has(row.item_id) || step === 0) return row;
       }
+      return null;
     },
-    [inbox, getRow, fetchRow, select],
+    [getRow, fetchRow],
+  );
+
+  /** The row `delta` rows away from the open one, passing over rows decided here; null past an end. */
+  const neighbour = useCallback(
+    (delta: number): InboxRow | null | Promise<InboxRow | null> => {
+      // Once out of the loaded rows, a decided row is out of the list for good (a refresh lists only
+      // open work); an undone or refused one was taken out of the set already.
+      for (const id of decided.current) if (inbox.indexOf(id) < 0) decided.current.delete(id);
+      const open = selectedRef.current;
+      const step = Math.sign(delta);
+      const from = (index: number) =>
+        // Left the list: the rows below it moved up one, so the row that took its place is one step down.
+        walk(index >= 0 ? index + delta : lastIndex.current >= 0 ? lastIndex.current + delta - Math.max(step, 0) : 0, step);
+      const index = open ? inbox.indexOf(open) : -1;
+      if (open && index < 0 && lastIndex.current >= 0 && !getRow(lastIndex.current)) {
+        // Its page may only have been dropped by a refresh: read the page where it was, then look again.
+        return fetchRow(lastIndex.current).then(() => from(inbox.indexOf(open)));
+      }
+      return from(index);
+    },
+    [inbox, getRow, fetchRow, walk],
+  );
+
+  const move = useCallback(
+    (delta: number): Promise<void> => {
+      const open = (row: InboxRow | null) => {
+        if (!row) announce(t(delta < 0 ? "session.firstItem" : "session.lastItem"));
+        else if (row.item_id !== selectedRef.current) select(row.item_id);
+      };
+      const fail = (e: unknown) => setError(toAppError(e));
+      const step = (): Promise<void> | undefined => {
+        try {
+          const found = neighbour(delta);
+          if (!(found instanceof Promise)) return void open(found);
+          return found.then(open, fail);
+        } catch (e) {
+          fail(e);
+        }
+      };
+      const pending = moving.current ? moving.current.then(step) : step();
+      if (!pending) return Promise.resolve();
+      const mine: Promise<void> = pending.then(() => {
+        if (moving.current === mine) moving.current = null;
+      });
+      moving.current = mine;
+      return mine;
+    },
+    [neighbour, select, announce],
   );
 
   const decide = useCallback(
     async (itemId: string, request: DecisionRequest) => {
       const index = inbox.indexOf(itemId);
       const title = (cache.current.get(itemId)?.view ?? view)?.item.title ?? t("session.theItem");
-      const next = index >= 0 ? (getRow(index + 1) ?? (index > 0 ? getRow(index - 1) : undefined)) : undefined;
+      decided.current.add(itemId);
+      // The first loaded row from `from` on that is still to decide (the ones decided here stay listed
+      // until the inbox refreshes).
+      const undecided = (from: number, step: number) => {
+        for (let i = from; i >= 0; i += step) {
+          const row = getRow(i);
+          if (!row || !decided.current.has(row.item_id)) return row;
+        }
+        return undefined;
+      };
+      const next = index >= 0 ? (undecided(index + 1, 1) ?? undecided(index - 1, -1)) : undefined;
       // Optimistic: the next item opens now; the decision is confirmed when the store has it.
       if (next) select(next.item_id);
       else {
@@ -172,6 +242,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
         announce(t("session.decided", { label, title }), true, recorded.client_time);
       } catch (e) {
         const err = toAppError(e);
+        decided.current.delete(itemId);
         cache.current.delete(itemId);
         select(itemId);
         setError(err);
@@ -192,6 +263,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
       setUndoStack((s) => s.filter((u) => u.itemId !== target));
       try {
         await backend.undoDecision(target);
+        decided.current.delete(target);
         cache.current.delete(target);
         select(target);
         announce(t("session.undone", { title: entry?.title ?? t("session.theItem") }));
