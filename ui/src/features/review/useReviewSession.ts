@@ -149,19 +149,30 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
   // row it left (two presses, two rows).
   const moving = useRef<Promise<void> | null>(null);
 
+  /** Among the loaded rows from `index` on, in steps of `step`: the first not decided here, as its index
+   * and row, or the index of the first row not loaded and no row; index -1 past the top. */
+  const skipDecided = useCallback(
+    (index: number, step: number): [number, InboxRow | undefined] => {
+      for (; index >= 0; index += step) {
+        const row = getRow(index);
+        if (!row || !decided.current.has(row.item_id)) return [index, row];
+      }
+      return [-1, undefined];
+    },
+    [getRow],
+  );
+
   /** From row `target` on, in steps of `step`, the first row not decided here; null past an end. A
    * promise only when a page must be read first: a loaded row is found synchronously, so held-down or
    * fast keys advance one row per press, in the frame of the press. */
   const walk = useCallback(
     (target: number, step: number): InboxRow | null | Promise<InboxRow | null> => {
-      for (; target >= 0; target += step) {
-        const row = getRow(target);
-        if (!row) return fetchRow(target).then((r) => (r && decided.current.has(r.item_id) && step !== 0 ? walk(target + step, step) : (r ?? null)));
-        if (!decided.current.has(row.item_id) || step === 0) return row;
-      }
-      return null;
+      const [index, row] = skipDecided(target, step);
+      if (index < 0) return null;
+      if (row) return row;
+      return fetchRow(index).then((r) => (r && decided.current.has(r.item_id) ? walk(index + step, step) : (r ?? null)));
     },
-    [getRow, fetchRow],
+    [skipDecided, fetchRow],
   );
 
   /** The row `delta` rows away from the open one, passing over rows decided here; null past an end. */
@@ -217,16 +228,9 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
       const index = inbox.indexOf(itemId);
       const title = (cache.current.get(itemId)?.view ?? view)?.item.title ?? t("session.theItem");
       decided.current.add(itemId);
-      // The first loaded row from `from` on that is still to decide (the ones decided here stay listed
-      // until the inbox refreshes).
-      const undecided = (from: number, step: number) => {
-        for (let i = from; i >= 0; i += step) {
-          const row = getRow(i);
-          if (!row || !decided.current.has(row.item_id)) return row;
-        }
-        return undefined;
-      };
-      const next = index >= 0 ? (undecided(index + 1, 1) ?? undecided(index - 1, -1)) : undefined;
+      // The next loaded row still to decide below, else above (the ones decided here stay listed until
+      // the inbox refreshes).
+      const next = index >= 0 ? (skipDecided(index + 1, 1)[1] ?? skipDecided(index - 1, -1)[1]) : undefined;
       // Optimistic: the next item opens now; the decision is confirmed when the store has it.
       if (next) select(next.item_id);
       else {
@@ -249,7 +253,7 @@ export function useReviewSession(backend: Backend, inbox: PagedInbox, announce: 
         announce(t("session.notSaved", { error: plainError(err) }));
       }
     },
-    [backend, inbox, getRow, select, view, announce],
+    [backend, inbox, skipDecided, select, view, announce],
   );
 
   const undo = useCallback(
