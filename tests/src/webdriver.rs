@@ -302,17 +302,32 @@ impl WebDriver {
             .await
     }
 
-    /// Moves to `item_id` with j (down) and then k (up), the way a reviewer would.
+    /// Moves to `item_id` with j (down) and then k (up), the way a reviewer would: one press at a
+    /// time, each waited for (a press made while the last one is still opening its item moves on past
+    /// it, as a reviewer's second press would).
     pub async fn select_by_keyboard(&self, item_id: &str) -> Result<()> {
         // Focus must not be in a text field for the shortcuts to act.
         self.keys(&["\u{E00C}"]).await?; // Escape
         for key in ["j", "k"] {
             for _ in 0..12 {
-                if self.open_item().await.ok().as_deref() == Some(item_id) {
+                let before = self.open_item().await.ok();
+                if before.as_deref() == Some(item_id) {
                     return Ok(());
                 }
                 self.keys(&[key]).await?;
-                tokio::time::sleep(Duration::from_millis(150)).await;
+                let moved = self
+                    .wait_until(
+                        "the press opens another item",
+                        Duration::from_secs(2),
+                        || {
+                            let before = before.clone();
+                            async move { Ok(self.open_item().await.ok() != before) }
+                        },
+                    )
+                    .await;
+                if moved.is_err() {
+                    break; // an end of the list: the press said so and opened nothing
+                }
             }
         }
         let row = format!(r#"[data-testid="item-view"][data-item-id="{item_id}"]"#);

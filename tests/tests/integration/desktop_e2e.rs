@@ -541,20 +541,30 @@ async fn status_bar_shows(
 }
 
 /// Picks the radio button `testid` (scrolled into view, then clicked in the page: WebKitWebDriver
-/// reports a styled radio input as not interactable).
+/// reports a styled radio input as not interactable). Polled: a click that lands while the view is
+/// re-rendered is tried again; a failure says what the page showed.
 async fn pick(wd: &WebDriver, testid: &str) -> Result<()> {
-    let picked = wd
-        .execute(&format!(
-            "const input = document.querySelector('[data-testid=\"{testid}\"]'); \
-             if (!input) return false; input.scrollIntoView({{block: 'center'}}); input.click(); \
-             return input.checked;"
-        ))
-        .await?;
-    ensure!(
-        picked == Value::Bool(true),
-        "the radio button {testid} is picked"
+    let script = format!(
+        "const input = document.querySelector('[data-testid=\"{testid}\"]'); \
+         const open = document.querySelector('[data-testid=\"item-view\"]'); \
+         const state = {{ found: !!input, open: open && open.getAttribute('data-item-id') }}; \
+         if (input && !input.checked) {{ input.scrollIntoView({{block: 'center'}}); input.click(); }} \
+         state.checked = !!input && input.checked; return state;"
     );
-    Ok(())
+    let last = std::cell::RefCell::new(Value::Null);
+    let picked = wd
+        .wait_until(
+            &format!("the radio button {testid} is picked"),
+            Duration::from_secs(5),
+            || async {
+                let state = wd.execute(&script).await?;
+                let checked = state["checked"] == Value::Bool(true);
+                last.replace(state);
+                Ok(checked)
+            },
+        )
+        .await;
+    picked.with_context(|| format!("the page showed {}", last.borrow()))
 }
 
 /// Saves what the window shows as `{name}-light.png` and `{name}-dark.png`, putting back the theme
