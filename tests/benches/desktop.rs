@@ -187,8 +187,9 @@ async fn cold_start(wd: &WebDriver, started: Instant) -> Result<(Duration, Durat
 }
 
 /// What the page marked as it started, in ms since the WebDriver session was asked for: the navigation
-/// entry, the paint entries and the app's own marks (`app:evaluated` in ui/src/main.tsx, `ipc:<command>`
-/// at each command's first answer and `ipc:first-rows` in ui/src/lib/backend/tauri.ts).
+/// entry, the paint entries and the app's own marks (`app:evaluated` in ui/src/main.tsx, `app:rendered`
+/// and `app:item-view` at the first commit of the app and of an item view, `ipc:<command>` at each
+/// command's first answer and `ipc:first-rows` in ui/src/lib/backend/tauri.ts).
 const STARTUP: &str = r#"
 const at = {};
 for (const e of performance.getEntriesByType('mark')) at[e.name] = e.startTime;
@@ -208,6 +209,10 @@ const PHASES: [(&str, &str); 11] = [
     ("first-paint", "first paint"),
     ("first-contentful-paint", "first contentful paint"),
     ("app:evaluated", "app modules evaluated (ui/src/main.tsx)"),
+    (
+        "app:rendered",
+        "app's first render committed (ui/src/App.tsx)",
+    ),
     ("domContentLoaded", "DOMContentLoaded"),
     ("ipc:app_status", "first IPC answer (app_status)"),
     (
@@ -221,6 +226,10 @@ const PHASES: [(&str, &str); 11] = [
     (
         "ipc:get_assignment",
         "first item view answered (get_assignment)",
+    ),
+    (
+        "app:item-view",
+        "first item view committed (ui/src/features/review/ItemView.tsx)",
     ),
     ("ready", "baseline: readyState complete (polled)"),
 ];

@@ -6,6 +6,7 @@ import { BackendContext } from "./lib/backend/context";
 import { KindsProvider } from "./features/review/kinds/KindsContext";
 import { useBackendEvent } from "./lib/backend/useBackendEvent";
 import { useNow } from "./lib/useNow";
+import { markFirst } from "./lib/marks";
 import { useTheme } from "./lib/theme";
 import { Inbox, isFiltered, OUTBOX_FILTERS } from "./features/inbox/Inbox";
 import { DEFAULT_FILTERS, usePagedInbox, type InboxFilters } from "./features/inbox/usePagedInbox";
@@ -98,6 +99,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
   const [shift, setShift] = useState(false);
   const itemRef = useRef<ItemViewHandle>(null);
   const titleFocus = useRef(false);
+  useEffect(() => markFirst("app:rendered"), []);
 
   // Move focus to the newly opened item's title when navigation came from the keyboard.
   useEffect(() => {

@@ -1,4 +1,4 @@
-import { useId, useImperativeHandle, useRef, type Ref } from "react";
+import { useEffect, useId, useImperativeHandle, useRef, type Ref } from "react";
 import type { AppError, AssignmentView, DecisionRequest } from "../../lib/backend";
 import type { ItemCommand, ReadCommand } from "../shortcuts/keymap";
 import { ConfirmPanel, EditPanel, EscalatePanel, FormCorrection, RejectPanel } from "./ActionPanels";
@@ -16,6 +16,7 @@ import { SecondApprovalPanel } from "./SecondApproval";
 import { BlindItemView } from "./BlindReadPanel";
 import { useMediaQuery } from "../../lib/useMediaQuery";
 import { t } from "../../i18n";
+import { markFirst } from "../../lib/marks";
 
 /** From this window width the case and the decision sit side by side. */
 export const WIDE_LAYOUT = "(min-width: 1200px)";
@@ -74,6 +75,7 @@ interface Props {
  * first, before the reviewer's own read, only the case and that read (docs/protocol.md, "Blind first read").
  */
 export function ItemView(props: Props) {
+  useEffect(() => markFirst("app:item-view"), []);
   return props.view.summary.blind_pending ? <BlindItemView view={props.view} now={props.now} /> : <ReviewedItemView {...props} />;
 }
 

@@ -1,6 +1,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { BackendError, toAppError, type Backend, type Unlisten } from "./backend";
+import { markFirst } from "../marks";
 import type { GoldReport } from "./generated/GoldReport";
 import type {
   AppStatus,
@@ -37,15 +38,6 @@ import type { SavedViewCount } from "./generated/SavedViewCount";
 import type { SearchPage } from "./generated/SearchPage";
 import type { ViewFilter } from "./generated/ViewFilter";
 import type { ThresholdReport } from "./generated/ThresholdReport";
-
-/** Marks the first time `name` happens with a performance mark: the desktop bench
- * (tests/benches/desktop.rs) reads them to show where the start-up time goes. */
-const marked = new Set<string>();
-function markFirst(name: string) {
-  if (marked.has(name)) return;
-  marked.add(name);
-  performance.mark(name);
-}
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
