@@ -41,10 +41,15 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, launch: Launch) -> tauri:
                 None => app.path().app_data_dir()?,
             };
             let (changes, received) = mpsc::unbounded_channel();
-            // Blocking here keeps the window from asking for status before there is a session; the
-            // embedded queue starts in well under a second.
-            let shell = tauri::async_runtime::block_on(Shell::open(data_dir, changes))?;
-            app.manage(shell);
+            // The session opens in the background while the window loads its page; commands wait
+            // for it (Shell::current), and its opening is announced as an inbox change.
+            app.manage(Shell::new(data_dir, changes));
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(error) = handle.state::<Shell>().current().await {
+                    tracing::error!(%error, "cannot open the session");
+                }
+            });
             if launch.tray
                 && let Err(error) = tray::create(app.handle())
             {
@@ -86,7 +91,13 @@ async fn publish<R: Runtime>(
             inbox |= next.inbox;
             open = next.open.or(open);
         }
-        let session = app.state::<Shell>().current().await;
+        let session = match app.state::<Shell>().current().await {
+            Ok(session) => session,
+            Err(error) => {
+                tracing::warn!(%error, "no session to report on");
+                continue;
+            }
+        };
         match session.status().await {
             Ok(status) => {
                 let open = session.core.store.stage_counts().await.ok();

@@ -11,7 +11,7 @@ use countersign_client::remote::QueueClient;
 use countersign_client::secrets::OsKeyring;
 use countersign_client::session::{self, Change, Session, Settings, UNDO_WINDOW_MAX_SECONDS};
 use countersign_client::store::Store;
-use tokio::sync::{RwLock, mpsc};
+use tokio::sync::{OnceCell, RwLock, mpsc};
 
 use crate::embedded;
 use crate::error::{AppError, ErrorCode};
@@ -57,34 +57,52 @@ impl AppSession {
 /// The managed state behind every command.
 pub struct Shell {
     data_dir: PathBuf,
-    session: RwLock<Arc<AppSession>>,
+    /// Opened by the first command that needs it (the app asks at start, without waiting), so the
+    /// window loads its page while the store opens and, on a first start, the server is asked who
+    /// is signed in. A failed open is tried again by the next command.
+    session: OnceCell<RwLock<Arc<AppSession>>>,
     changes: mpsc::UnboundedSender<Change>,
 }
 
 impl Shell {
-    /// Opens the session the settings (or the environment) ask for; the embedded demo when none.
-    pub async fn open(
-        data_dir: PathBuf,
-        changes: mpsc::UnboundedSender<Change>,
-    ) -> Result<Self, AppError> {
-        let session = match session::configured_server(&data_dir) {
-            Some(server) => {
-                let token = session::token_for(&OsKeyring, &server);
-                AppSession::remote(
-                    Session::open_or_signed_out(&data_dir, &server, token, &changes).await?,
-                )
-            }
-            None => embedded_session(&data_dir, &changes).await?,
-        };
-        Ok(Self {
+    /// Nothing is opened yet: see [`Shell::current`].
+    pub fn new(data_dir: PathBuf, changes: mpsc::UnboundedSender<Change>) -> Self {
+        Self {
             data_dir,
-            session: RwLock::new(Arc::new(session)),
+            session: OnceCell::new(),
             changes,
-        })
+        }
     }
 
-    pub async fn current(&self) -> Arc<AppSession> {
-        self.session.read().await.clone()
+    /// The session, opened first if it is not yet: the one the settings (or the environment) ask
+    /// for, the embedded demo when none. Commands wait here while it opens.
+    async fn slot(&self) -> Result<&RwLock<Arc<AppSession>>, AppError> {
+        self.session
+            .get_or_try_init(|| async {
+                let session = match session::configured_server(&self.data_dir) {
+                    Some(server) => {
+                        let token = session::token_for(&OsKeyring, &server);
+                        AppSession::remote(
+                            Session::open_or_signed_out(
+                                &self.data_dir,
+                                &server,
+                                token,
+                                &self.changes,
+                            )
+                            .await?,
+                        )
+                    }
+                    None => embedded_session(&self.data_dir, &self.changes).await?,
+                };
+                // The window may have asked for the status before there was one to give.
+                self.changed(true);
+                Ok(RwLock::new(Arc::new(session)))
+            })
+            .await
+    }
+
+    pub async fn current(&self) -> Result<Arc<AppSession>, AppError> {
+        Ok(self.slot().await?.read().await.clone())
     }
 
     pub fn changed(&self, inbox: bool) {
@@ -95,8 +113,15 @@ impl Shell {
         });
     }
 
+    /// Switches to `session`; one still opening is waited for and then replaced, and one that could
+    /// not open is replaced outright (signing in again is how a reviewer gets out of that).
     async fn replace(&self, session: AppSession) {
-        *self.session.write().await = Arc::new(session);
+        let session = Arc::new(session);
+        let slot = self
+            .session
+            .get_or_init(|| async { RwLock::new(session.clone()) })
+            .await;
+        *slot.write().await = session;
         self.changed(true);
     }
 
@@ -122,7 +147,7 @@ impl Shell {
 
     /// Stops syncing and deletes the token from the keyring; the local store and its outbox stay.
     pub async fn sign_out(&self) -> Result<(), AppError> {
-        let current = self.current().await;
+        let current = self.current().await?;
         let server = current.core.server.clone();
         if current.mode == Mode::Remote {
             session::sign_out(&OsKeyring, &server)?;
@@ -140,7 +165,7 @@ impl Shell {
             ..Settings::load(&self.data_dir)
         };
         settings.save(&self.data_dir)?;
-        if let Some(engine) = &self.current().await.core.engine {
+        if let Some(engine) = &self.current().await?.core.engine {
             engine.set_undo_window(settings.undo_window());
         }
         self.changed(false);
@@ -161,7 +186,7 @@ impl Shell {
             ..Settings::load(&self.data_dir)
         }
         .save(&self.data_dir)?;
-        if let Some(engine) = &self.current().await.core.engine {
+        if let Some(engine) = &self.current().await?.core.engine {
             engine.set_notification_preferences(preferences);
         }
         Ok(())

@@ -23,7 +23,7 @@ fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result
     get_ipc_response(window, request).map(|body| body.deserialize::<Value>().expect("JSON"))
 }
 
-/// Builds the app on the mock runtime and runs its setup (which opens the embedded demo).
+/// Builds the app on the mock runtime and runs its setup (which starts opening the embedded demo).
 fn start(data_dir: &std::path::Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let launch = Launch {
         data_dir: Some(data_dir.to_owned()),
@@ -32,7 +32,7 @@ fn start(data_dir: &std::path::Path) -> (tauri::App<MockRuntime>, WebviewWindow<
     let mut app = countersign_desktop::builder(mock_builder(), launch)
         .build(mock_context(noop_assets()))
         .expect("the app builds");
-    // One iteration runs the setup hook (where the session opens); the deprecation warns against
+    // One iteration runs the setup hook (where the session starts opening); the deprecation warns against
     // calling it in a loop, which this does not.
     #[allow(deprecated)]
     app.run_iteration(|_, _| {});
@@ -155,6 +155,26 @@ fn a_comment_is_queued_and_reaches_the_items_timeline() {
     assert_eq!(comments.len(), 1, "{told}");
     assert_eq!(comments[0]["data"]["note"], text);
     assert_eq!(told["local_comments"], json!([]));
+}
+
+/// The session opens in the background while the window loads: a session that cannot open answers
+/// every command with the reason (the window shows it), and the next command tries again.
+#[test]
+fn a_session_that_cannot_open_says_why_and_opens_when_asked_again() {
+    let data = tempfile::tempdir().expect("temp dir");
+    // The embedded queue's directory is taken by a file: nothing can open.
+    let blocker = data.path().join("embedded");
+    std::fs::write(&blocker, "not a directory").expect("blocker");
+    let (_app, window) = start(data.path());
+
+    let refused = invoke(&window, "app_status", json!({})).expect_err("cannot open");
+    assert_eq!(refused["code"], "internal", "{refused}");
+    let refused = invoke(&window, "list_assignments", query(None, 5)).expect_err("cannot open");
+    assert_eq!(refused["code"], "internal", "{refused}");
+
+    std::fs::remove_file(&blocker).expect("unblock");
+    let status = invoke(&window, "app_status", json!({})).expect("opens now");
+    assert_eq!(status["mode"], "embedded");
 }
 
 #[test]

@@ -2,6 +2,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testi
 import { describe, expect, it } from "vitest";
 import { App } from "./App";
 import { FAKE_DEMO_PIN, FakeBackend } from "./lib/backend/fake";
+import { BackendError } from "./lib/backend";
 import { DEFAULT_FILTERS } from "./features/inbox/usePagedInbox";
 import { KEYMAP } from "./features/shortcuts/keymap";
 import { inboxList, openId, press, rowIds, rows, settle, setup } from "./test/app";
@@ -471,5 +472,21 @@ describe("a clicked desktop notification", () => {
     act(() => backend.clickNotice({ open: "item", item_id: target }));
     await waitFor(() => expect(openId()).toBe(target));
     expect(screen.queryByTestId("analytics-view")).toBeNull();
+  });
+});
+
+describe("a session that cannot open", () => {
+  it("says so instead of an empty window, and opens the work when tried again", async () => {
+    const backend = new FakeBackend({ count: 5, uploadDelayMs: null });
+    const status = backend.appStatus.bind(backend);
+    let refusals = 1;
+    backend.appStatus = () => (refusals-- > 0 ? Promise.reject(new BackendError("internal", "database is locked")) : status());
+    render(<App backend={backend} />);
+    const failed = await screen.findByTestId("view-failed");
+    expect(failed.textContent).toContain("could not open your work");
+    expect(failed.textContent).toContain("database is locked");
+    fireEvent.click(within(failed).getByRole("button", { name: "Try again" }));
+    await within(await screen.findByRole("listbox", { name: "Assignments" })).findAllByRole("option");
+    expect(screen.queryByTestId("view-failed")).toBeNull();
   });
 });

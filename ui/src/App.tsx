@@ -72,7 +72,7 @@ export function App({
 function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; initialFilters: InboxFilters; initialPanel: Panel }) {
   const now = useNow(15_000);
   const [theme, toggleTheme] = useTheme();
-  const [status, setStatus] = useAppStatus(backend);
+  const [status, setStatus, statusFailed, retryStatus] = useAppStatus(backend);
   const signedIn = !!status?.signed_in_as;
   // An admin's app is the admin view; reviewers and seniors never see it (the server refuses them too).
   const admin = status?.signed_in_as?.role === "admin";
@@ -257,7 +257,9 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
           </div>
         </header>
 
-        {status && !signedIn ? (
+        {statusFailed ? (
+          <ViewFailed error={statusFailed} what={t("app.openFailed")} action={t("app.tryAgain")} onAction={retryStatus} />
+        ) : status && !signedIn ? (
           <main className="center-pane" id="review" aria-label={t("app.signIn")}>
             <SignInForm status={status} onStatus={setStatus} />
           </main>

@@ -14,7 +14,7 @@ use crate::session::Shell;
 pub(super) async fn remote(shell: &Shell) -> Result<QueueClient, AppError> {
     shell
         .current()
-        .await
+        .await?
         .core
         .remote
         .clone()
@@ -53,13 +53,13 @@ pub async fn queue_health(shell: State<'_, Shell>) -> Result<QueueHealth, AppErr
 /// How many held items an end of shift would give back now.
 #[tauri::command]
 pub async fn shift_items(shell: State<'_, Shell>) -> Result<u32, AppError> {
-    let items = shift::items_to_release(&shell.current().await.core.store).await?;
+    let items = shift::items_to_release(&shell.current().await?.core.store).await?;
     Ok(u32::try_from(items.len()).unwrap_or(u32::MAX))
 }
 
 #[tauri::command]
 pub async fn end_shift(shell: State<'_, Shell>, note: String) -> Result<ShiftEnd, AppError> {
-    let session = shell.current().await;
+    let session = shell.current().await?;
     let engine = session
         .core
         .engine

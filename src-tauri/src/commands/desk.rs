@@ -25,7 +25,7 @@ pub async fn search(
     text: String,
     query: ListQuery,
 ) -> Result<SearchPage, AppError> {
-    let store = shell.current().await.core.store.clone();
+    let store = shell.current().await?.core.store.clone();
     let fields = identifier_fields(&store).await?;
     Ok(store
         .search(&text, &fields, &query.at(SystemClock.now()))
@@ -36,7 +36,7 @@ pub async fn search(
 /// the held ones alone when it cannot answer.
 #[tauri::command]
 pub async fn related(shell: State<'_, Shell>, item_id: ItemId) -> Result<RelatedCases, AppError> {
-    let session = shell.current().await;
+    let session = shell.current().await?;
     let store = &session.core.store;
     let fields = identifier_fields(store).await?;
     Ok(related_cases(store, session.core.remote.as_ref(), item_id, &fields).await?)
@@ -50,7 +50,7 @@ pub async fn decide_many(
     item_ids: Vec<ItemId>,
     decision: BulkDecision,
 ) -> Result<BulkOutcome, AppError> {
-    let session = shell.current().await;
+    let session = shell.current().await?;
     let outcome = session
         .core
         .store
@@ -67,13 +67,13 @@ pub async fn bulk_eligibility(
     item_ids: Vec<ItemId>,
     action: Action,
 ) -> Result<Vec<BulkSkip>, AppError> {
-    let store = shell.current().await.core.store.clone();
+    let store = shell.current().await?.core.store.clone();
     Ok(store.bulk_eligibility(&item_ids, action).await?)
 }
 
 #[tauri::command]
 pub async fn saved_views(shell: State<'_, Shell>) -> Result<Vec<SavedViewCount>, AppError> {
-    let session = shell.current().await;
+    let session = shell.current().await?;
     let store = &session.core.store;
     let role = session.core.me.as_ref().map(|me| me.role);
     let fields = identifier_fields(store).await?;
@@ -86,12 +86,12 @@ pub async fn save_view(
     name: String,
     filter: ViewFilter,
 ) -> Result<SavedView, AppError> {
-    let store = shell.current().await.core.store.clone();
+    let store = shell.current().await?.core.store.clone();
     Ok(store.save_view(&name, &filter, SystemClock.now()).await?)
 }
 
 #[tauri::command]
 pub async fn delete_view(shell: State<'_, Shell>, id: String) -> Result<(), AppError> {
-    let store = shell.current().await.core.store.clone();
+    let store = shell.current().await?.core.store.clone();
     Ok(store.delete_view(&id).await?)
 }

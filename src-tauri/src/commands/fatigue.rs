@@ -13,7 +13,7 @@ use crate::session::Shell;
 /// The item is on screen from now: a decision on it reports the time since as its time on item.
 #[tauri::command]
 pub async fn item_opened(shell: State<'_, Shell>, item_id: ItemId) -> Result<(), AppError> {
-    let session = shell.current().await;
+    let session = shell.current().await?;
     session
         .core
         .store
@@ -25,6 +25,6 @@ pub async fn item_opened(shell: State<'_, Shell>, item_id: ItemId) -> Result<(),
 /// The reviewer's own signals now, from the decisions made on this computer (works offline).
 #[tauri::command]
 pub async fn own_fatigue(shell: State<'_, Shell>) -> Result<FatigueSignals, AppError> {
-    let session = shell.current().await;
+    let session = shell.current().await?;
     Ok(session.core.store.own_fatigue(SystemClock.now()).await?)
 }

@@ -15,7 +15,7 @@ pub async fn list_assignments(
     shell: State<'_, Shell>,
     query: ListQuery,
 ) -> Result<InboxPage, AppError> {
-    let store = shell.current().await.core.store.clone();
+    let store = shell.current().await?.core.store.clone();
     let query = query.at(SystemClock.now());
     Ok(InboxPage {
         rows: store.list(&query).await?,
@@ -33,7 +33,7 @@ pub async fn get_assignment(
 ) -> Result<AssignmentView, AppError> {
     let detail = shell
         .current()
-        .await
+        .await?
         .core
         .store
         .open_assignment(item_id)
@@ -55,7 +55,7 @@ pub async fn decide(
     input: DecisionRequest,
 ) -> Result<RecordedDecision, AppError> {
     let (input, pin) = input.into_input();
-    let session = shell.current().await;
+    let session = shell.current().await?;
     let decision = session
         .core
         .decide(item_id, &input, pin.as_deref(), SystemClock.now())
@@ -72,7 +72,7 @@ pub async fn record_blind_read(
     item_id: ItemId,
     read: BlindReadRequest,
 ) -> Result<AssignmentView, AppError> {
-    let session = shell.current().await;
+    let session = shell.current().await?;
     let store = &session.core.store;
     store
         .record_blind_read(
@@ -93,7 +93,7 @@ pub async fn record_blind_read(
 
 #[tauri::command]
 pub async fn undo_decision(shell: State<'_, Shell>, item_id: ItemId) -> Result<(), AppError> {
-    let session = shell.current().await;
+    let session = shell.current().await?;
     session.core.store.undo(item_id, SystemClock.now()).await?;
     shell.changed(true);
     Ok(())
@@ -109,7 +109,7 @@ pub async fn save_draft(
         note: Some(text),
         ..Draft::default()
     };
-    let session = shell.current().await;
+    let session = shell.current().await?;
     session
         .core
         .store
@@ -120,12 +120,12 @@ pub async fn save_draft(
 
 #[tauri::command]
 pub async fn list_conflicts(shell: State<'_, Shell>) -> Result<Vec<ConflictRecord>, AppError> {
-    Ok(shell.current().await.core.store.conflicts(false).await?)
+    Ok(shell.current().await?.core.store.conflicts(false).await?)
 }
 
 #[tauri::command]
 pub async fn resolve_conflict(shell: State<'_, Shell>, id: i64) -> Result<(), AppError> {
-    let session = shell.current().await;
+    let session = shell.current().await?;
     session
         .core
         .store
@@ -139,5 +139,5 @@ pub async fn resolve_conflict(shell: State<'_, Shell>, id: i64) -> Result<(), Ap
 /// kind's items and the reasons a reject may carry. Served from the local store, so it works offline.
 #[tauri::command]
 pub async fn kinds(shell: State<'_, Shell>) -> Result<KindList, AppError> {
-    Ok(shell.current().await.core.store.kinds().await?)
+    Ok(shell.current().await?.core.store.kinds().await?)
 }

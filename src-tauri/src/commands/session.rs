@@ -9,13 +9,13 @@ use crate::view::AppStatus;
 
 #[tauri::command]
 pub async fn app_status(shell: State<'_, Shell>) -> Result<AppStatus, AppError> {
-    shell.current().await.status().await
+    shell.current().await?.status().await
 }
 
 /// One sync round now; its failure is recorded in the status, not returned.
 #[tauri::command]
 pub async fn sync_now(shell: State<'_, Shell>) -> Result<AppStatus, AppError> {
-    let session = shell.current().await;
+    let session = shell.current().await?;
     if let Some(engine) = &session.core.engine {
         let inbox = engine.sync_once().await.is_ok();
         shell.changed(inbox);
@@ -30,26 +30,26 @@ pub async fn sign_in(
     token: String,
 ) -> Result<AppStatus, AppError> {
     shell.sign_in(&server, &token).await?;
-    shell.current().await.status().await
+    shell.current().await?.status().await
 }
 
 #[tauri::command]
 pub async fn sign_out(shell: State<'_, Shell>) -> Result<AppStatus, AppError> {
     shell.sign_out().await?;
-    shell.current().await.status().await
+    shell.current().await?.status().await
 }
 
 #[tauri::command]
 pub async fn use_embedded_demo(shell: State<'_, Shell>) -> Result<AppStatus, AppError> {
     shell.use_embedded_demo().await?;
-    shell.current().await.status().await
+    shell.current().await?.status().await
 }
 
 /// How long a decision waits before upload, kept across restarts.
 #[tauri::command]
 pub async fn set_undo_window(shell: State<'_, Shell>, seconds: u32) -> Result<AppStatus, AppError> {
     shell.set_undo_window(seconds).await?;
-    shell.current().await.status().await
+    shell.current().await?.status().await
 }
 
 /// Which notifications are shown (muted kinds and teams, do-not-disturb hours).
@@ -78,7 +78,7 @@ pub async fn set_signing_pin(
     pin: String,
     current: Option<String>,
 ) -> Result<(), AppError> {
-    let session = shell.current().await;
+    let session = shell.current().await?;
     session
         .core
         .set_signing_pin(&pin, current.as_deref().filter(|text| !text.is_empty()))

@@ -13,7 +13,7 @@ use crate::session::Shell;
 /// The item's timeline: from the server when it answers, else as last kept.
 #[tauri::command]
 pub async fn item_history(shell: State<'_, Shell>, item_id: ItemId) -> Result<ItemStory, AppError> {
-    let session = shell.current().await;
+    let session = shell.current().await?;
     let remote = session.core.remote.as_ref();
     Ok(item_story(&session.core.store, remote, item_id, SystemClock.now()).await?)
 }
@@ -25,7 +25,7 @@ pub async fn comment(
     item_id: ItemId,
     text: String,
 ) -> Result<LocalComment, AppError> {
-    let session = shell.current().await;
+    let session = shell.current().await?;
     let comment = session
         .core
         .store

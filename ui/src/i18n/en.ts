@@ -6,6 +6,8 @@ export const en = {
     brand: "Countersign",
     crashed: "The window hit an error it could not recover from. Every decision you recorded is kept.",
     reload: "Reload",
+    openFailed: "Countersign could not open your work: its local store or its queue did not answer. Nothing you recorded is lost.",
+    tryAgain: "Try again",
     skip: "Skip to the item",
     conflicts: "Conflicts",
     shortcuts: "Shortcuts",
