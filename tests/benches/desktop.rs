@@ -200,7 +200,7 @@ return { now: performance.now(), at };
 "#;
 
 /// The phases of one cold start (ms since the session was asked for, in the order they are printed).
-const PHASES: [(&str, &str); 11] = [
+const PHASES: [(&str, &str); 13] = [
     ("process", "app process started (/proc, 10 ms ticks)"),
     (
         "navigation",
