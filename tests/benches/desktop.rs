@@ -187,9 +187,10 @@ async fn cold_start(wd: &WebDriver, started: Instant) -> Result<(Duration, Durat
 }
 
 /// What the page marked as it started, in ms since the WebDriver session was asked for: the navigation
-/// entry, the paint entries and the app's own marks (`app:evaluated` in ui/src/main.tsx, `app:rendered`
-/// and `app:item-view` at the first commit of the app and of an item view, `ipc:<command>` at each
-/// command's first answer and `ipc:first-rows` in ui/src/lib/backend/tauri.ts).
+/// entry, the paint entries and the app's own marks (`app:evaluated` in ui/src/main.tsx; `app:rendered`
+/// and `app:item-view` after the first commit of the app and of an item view, `-dom` before its layout
+/// and paint; `ipc:<command>` at each command's first answer and `ipc:first-rows` in
+/// ui/src/lib/backend/tauri.ts).
 const STARTUP: &str = r#"
 const at = {};
 for (const e of performance.getEntriesByType('mark')) at[e.name] = e.startTime;
@@ -200,7 +201,7 @@ return { now: performance.now(), at };
 "#;
 
 /// The phases of one cold start (ms since the session was asked for, in the order they are printed).
-const PHASES: [(&str, &str); 13] = [
+const PHASES: [(&str, &str); 15] = [
     ("process", "app process started (/proc, 10 ms ticks)"),
     (
         "navigation",
@@ -210,8 +211,12 @@ const PHASES: [(&str, &str); 13] = [
     ("first-contentful-paint", "first contentful paint"),
     ("app:evaluated", "app modules evaluated (ui/src/main.tsx)"),
     (
+        "app:rendered-dom",
+        "app's first render in the DOM, before layout and paint (ui/src/App.tsx)",
+    ),
+    (
         "app:rendered",
-        "app's first render committed (ui/src/App.tsx)",
+        "app's first render committed and painted (ui/src/App.tsx)",
     ),
     ("domContentLoaded", "DOMContentLoaded"),
     ("ipc:app_status", "first IPC answer (app_status)"),
@@ -228,8 +233,12 @@ const PHASES: [(&str, &str); 13] = [
         "first item view answered (get_assignment)",
     ),
     (
+        "app:item-view-dom",
+        "first item view in the DOM, before layout and paint (ui/src/features/review/ItemView.tsx)",
+    ),
+    (
         "app:item-view",
-        "first item view committed (ui/src/features/review/ItemView.tsx)",
+        "first item view committed and painted (ui/src/features/review/ItemView.tsx)",
     ),
     ("ready", "baseline: readyState complete (polled)"),
 ];

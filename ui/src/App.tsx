@@ -1,5 +1,5 @@
 import { ErrorBoundary } from "react-error-boundary";
-import { lazy, Suspense, useCallback, useEffect, useEffectEvent, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useEffectEvent, useLayoutEffect, useRef, useState } from "react";
 import { toAppError, type Backend } from "./lib/backend";
 import { t } from "./i18n";
 import { BackendContext } from "./lib/backend/context";
@@ -99,6 +99,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
   const [shift, setShift] = useState(false);
   const itemRef = useRef<ItemViewHandle>(null);
   const titleFocus = useRef(false);
+  useLayoutEffect(() => markFirst("app:rendered-dom"), []);
   useEffect(() => markFirst("app:rendered"), []);
 
   // Move focus to the newly opened item's title when navigation came from the keyboard.

@@ -1,4 +1,4 @@
-import { useEffect, useId, useImperativeHandle, useRef, type Ref } from "react";
+import { useEffect, useId, useImperativeHandle, useLayoutEffect, useRef, type Ref } from "react";
 import type { AppError, AssignmentView, DecisionRequest } from "../../lib/backend";
 import type { ItemCommand, ReadCommand } from "../shortcuts/keymap";
 import { ConfirmPanel, EditPanel, EscalatePanel, FormCorrection, RejectPanel } from "./ActionPanels";
@@ -75,6 +75,8 @@ interface Props {
  * first, before the reviewer's own read, only the case and that read (docs/protocol.md, "Blind first read").
  */
 export function ItemView(props: Props) {
+  // In the DOM (before the browser lays it out and paints), then after that first paint.
+  useLayoutEffect(() => markFirst("app:item-view-dom"), []);
   useEffect(() => markFirst("app:item-view"), []);
   return props.view.summary.blind_pending ? <BlindItemView view={props.view} now={props.now} /> : <ReviewedItemView {...props} />;
 }
