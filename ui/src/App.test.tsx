@@ -476,6 +476,16 @@ describe("a clicked desktop notification", () => {
 });
 
 describe("a session that cannot open", () => {
+  it("while it opens, the inbox says it is loading rather than holding no items", async () => {
+    const backend = new FakeBackend({ count: 5, uploadDelayMs: null });
+    backend.appStatus = () => new Promise(() => undefined);
+    render(<App backend={backend} />);
+    expect((await screen.findByTestId("inbox-total")).textContent).toBe("Loading…");
+    expect(screen.queryByTestId("stage-count-all")).toBeNull();
+    expect(screen.queryByTestId("inbox-empty")).toBeNull();
+  });
+
+
   it("says so instead of an empty window, and opens the work when tried again", async () => {
     const backend = new FakeBackend({ count: 5, uploadDelayMs: null });
     const status = backend.appStatus.bind(backend);

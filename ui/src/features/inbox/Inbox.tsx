@@ -129,9 +129,12 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
             onClick={() => set("stage", stage)}
           >
             <span>{stage === "second_approval" ? t("inbox.secondApprovalShort") : stage ? stageLabel(stage) : t("inbox.all")}</span>
-            <span className="count" data-testid={`stage-count-${stage ?? "all"}`}>
-              {compactCount(stage ? inbox.counts[stage] : totalOpen)}
-            </span>
+            {/* No count before the first page: the list may still be opening, and 0 would be a guess. */}
+            {inbox.loaded && (
+              <span className="count" data-testid={`stage-count-${stage ?? "all"}`}>
+                {compactCount(stage ? inbox.counts[stage] : totalOpen)}
+              </span>
+            )}
           </button>
         ))}
       </div>
@@ -188,7 +191,7 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
           <span className="error-text">{plainError(inbox.error)}</span>
         ) : (
           <span data-testid="inbox-total">
-            {searching ? t("search.results", { count: inbox.total, formatted: formatCount(inbox.total) }) : t("inbox.items", { count: inbox.total, formatted: formatCount(inbox.total) })}
+            {!inbox.loaded ? t("app.loading") : searching ? t("search.results", { count: inbox.total, formatted: formatCount(inbox.total) }) : t("inbox.items", { count: inbox.total, formatted: formatCount(inbox.total) })}
           </span>
         )}
         {searching && inbox.total > 0 && (
