@@ -285,7 +285,7 @@ function Shell({ backend, initialFilters, initialPanel }: { backend: Backend; in
               onFilters={setFilters}
               selectedId={session.selectedId}
               selectedIndex={session.selectedIndex}
-              onSelect={(id) => session.select(id)}
+              onSelect={session.select}
               selection={selection}
               searchRef={searchRef}
               now={now}

@@ -1,12 +1,12 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useLayoutEffect, useRef, useState, type Ref } from "react";
+import { memo, useEffect, useLayoutEffect, useRef, useState, type Ref } from "react";
 import type { AssignmentStatus, Risk, SortOrder, Stage } from "../../lib/backend";
 import { formatCount, formatPercent, formatSla, stageLabel } from "../../lib/format";
 import { t } from "../../i18n";
 import { useKinds } from "../review/kinds/KindsContext";
 import { RiskBadge } from "../review/RiskBadge";
 import { plainError } from "../announce/ErrorNotice";
-import { DEFAULT_FILTERS, type InboxFilters, type PagedInbox } from "./usePagedInbox";
+import { DEFAULT_FILTERS, type InboxFilters, type InboxRow, type PagedInbox } from "./usePagedInbox";
 import { Marked } from "./Marked";
 import { SearchBox } from "./SearchBox";
 import type { Selection } from "./useSelection";
@@ -236,85 +236,30 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
           {items.map((v) => {
             const row = inbox.getRow(v.index);
-            const style = { transform: `translateY(${v.start}px)`, height: rowHeight } as const;
             if (!row)
               return (
-                <div key={`p${v.index}`} className="inbox-row placeholder" style={style} aria-hidden="true">
+                <div key={`p${v.index}`} className="inbox-row placeholder" style={{ transform: `translateY(${v.start}px)`, height: rowHeight }} aria-hidden="true">
                   <span className="skeleton" />
                 </div>
               );
             const sla = formatSla(row.due_at, now);
-            const selected = row.item_id === selectedId;
-            const picked = selection.has(row.item_id);
             return (
-              <div
+              <InboxRowView
                 key={row.item_id}
-                id={`row-${row.item_id}`}
-                role="option"
-                aria-selected={selected}
-                aria-checked={picked}
-                // Only a window of rows exists in the DOM: say where this one sits in the whole list.
-                aria-posinset={v.index + 1}
-                aria-setsize={inbox.total}
-                className={`inbox-row${row.blind_pending ? " blind" : ` risk-${row.risk}`}${selected ? " selected" : ""}${picked ? " picked" : ""}`}
-                style={style}
-                data-testid="inbox-row"
-                data-item-id={row.item_id}
-                data-kind={row.kind}
-                data-stage={row.stage}
-                data-status={row.status}
-                data-picked={picked}
-                onClick={() => onSelect(row.item_id, v.index)}
-              >
-                <div className="row-title">
-                  {/* The pointer's way to select; the keyboard's is x (the option's aria-checked says it). */}
-                  <span
-                    className="row-pick"
-                    aria-hidden="true"
-                    title={t("bulk.selectRow")}
-                    data-testid="row-pick"
-                    onClick={(e) => {
-                      e.stopPropagation();
-                      selection.toggle(row);
-                    }}
-                  >
-                    {picked ? "☑" : "☐"}
-                  </span>
-                  {row.match ? <Marked segments={row.match.title} /> : row.title}
-                </div>
-                {row.match && (
-                  <div className="row-excerpt" data-testid="row-excerpt">
-                    <Marked segments={row.match.excerpt} />
-                  </div>
-                )}
-                <div className="row-meta">
-                  {/* Read blind first: nothing of the AI's judgement before the reviewer's own read. */}
-                  {row.blind_pending ? (
-                    <span className="blind-chip" data-testid="row-blind">{t("blind.chip")}</span>
-                  ) : (
-                    <RiskBadge risk={row.risk} compact />
-                  )}
-                  <span className="kind-chip">{kinds.describe(row.kind).label}</span>
-                  {row.stage !== "review" && <span className="stage-chip">{stageLabel(row.stage)}</span>}
-                  {row.status !== "open" && <span className={`status-chip status-${row.status}`}>{statusLabel(row.status)}</span>}
-                  {!row.blind_pending && (
-                    <span className="row-conf" title={t("inbox.aiConfidence")}>
-                      {formatPercent(row.confidence)}
-                    </span>
-                  )}
-                  <span className="row-prio" title={t("inbox.priority")}>
-                    {t("inbox.priorityShort", { n: row.priority })}
-                  </span>
-                  <span
-                    className={`sla${sla.overdue ? " overdue" : sla.urgent ? " urgent" : ""}`}
-                    data-testid="row-sla"
-                    aria-label={sla.long}
-                    title={row.due_at ?? t("inbox.noDeadline")}
-                  >
-                    {sla.text}
-                  </span>
-                </div>
-              </div>
+                row={row}
+                index={v.index}
+                start={v.start}
+                height={rowHeight}
+                total={inbox.total}
+                selected={row.item_id === selectedId}
+                picked={selection.has(row.item_id)}
+                kindLabel={kinds.describe(row.kind).label}
+                slaText={sla.text}
+                slaLong={sla.long}
+                slaClass={sla.overdue ? " overdue" : sla.urgent ? " urgent" : ""}
+                onSelect={onSelect}
+                onToggle={selection.toggle}
+              />
             );
           })}
         </div>
@@ -322,3 +267,94 @@ export function Inbox({ inbox, filters, onFilters, selectedId, selectedIndex, on
     </nav>
   );
 }
+
+interface RowProps {
+  row: InboxRow;
+  index: number;
+  /** Where the virtual list places it, and its height. */
+  start: number;
+  height: number;
+  total: number;
+  selected: boolean;
+  picked: boolean;
+  kindLabel: string;
+  slaText: string;
+  slaLong: string;
+  slaClass: string;
+  onSelect(itemId: string, index: number): void;
+  onToggle(row: InboxRow): void;
+}
+
+/** One row of the list; memoised, so a move through the list renders the two rows whose selection
+ * changed, not every row in view (the time from a key press to the next item is mostly rendering). */
+const InboxRowView = memo(function InboxRowView({ row, index, start, height, total, selected, picked, kindLabel, slaText, slaLong, slaClass, onSelect, onToggle }: RowProps) {
+  return (
+    <div
+      id={`row-${row.item_id}`}
+      role="option"
+      aria-selected={selected}
+      aria-checked={picked}
+      // Only a window of rows exists in the DOM: say where this one sits in the whole list.
+      aria-posinset={index + 1}
+      aria-setsize={total}
+      className={`inbox-row${row.blind_pending ? " blind" : ` risk-${row.risk}`}${selected ? " selected" : ""}${picked ? " picked" : ""}`}
+      style={{ transform: `translateY(${start}px)`, height }}
+      data-testid="inbox-row"
+      data-item-id={row.item_id}
+      data-kind={row.kind}
+      data-stage={row.stage}
+      data-status={row.status}
+      data-picked={picked}
+      onClick={() => onSelect(row.item_id, index)}
+    >
+      <div className="row-title">
+        {/* The pointer's way to select; the keyboard's is x (the option's aria-checked says it). */}
+        <span
+          className="row-pick"
+          aria-hidden="true"
+          title={t("bulk.selectRow")}
+          data-testid="row-pick"
+          onClick={(e) => {
+            e.stopPropagation();
+            onToggle(row);
+          }}
+        >
+          {picked ? "☑" : "☐"}
+        </span>
+        {row.match ? <Marked segments={row.match.title} /> : row.title}
+      </div>
+      {row.match && (
+        <div className="row-excerpt" data-testid="row-excerpt">
+          <Marked segments={row.match.excerpt} />
+        </div>
+      )}
+      <div className="row-meta">
+        {/* Read blind first: nothing of the AI's judgement before the reviewer's own read. */}
+        {row.blind_pending ? (
+          <span className="blind-chip" data-testid="row-blind">{t("blind.chip")}</span>
+        ) : (
+          <RiskBadge risk={row.risk} compact />
+        )}
+        <span className="kind-chip">{kindLabel}</span>
+        {row.stage !== "review" && <span className="stage-chip">{stageLabel(row.stage)}</span>}
+        {row.status !== "open" && <span className={`status-chip status-${row.status}`}>{statusLabel(row.status)}</span>}
+        {!row.blind_pending && (
+          <span className="row-conf" title={t("inbox.aiConfidence")}>
+            {formatPercent(row.confidence)}
+          </span>
+        )}
+        <span className="row-prio" title={t("inbox.priority")}>
+          {t("inbox.priorityShort", { n: row.priority })}
+        </span>
+        <span
+          className={`sla${slaClass}`}
+          data-testid="row-sla"
+          aria-label={slaLong}
+          title={row.due_at ?? t("inbox.noDeadline")}
+        >
+          {slaText}
+        </span>
+      </div>
+    </div>
+  );
+});
