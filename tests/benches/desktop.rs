@@ -691,7 +691,7 @@ fn report(
         );
     };
     row(
-        "decide `a` → next item in DOM (target p99 ≤ 20 ms)",
+        "decide `a` → next item in DOM (target p99 ≤ 16 ms)",
         &latency.decide_dom,
     );
     row("decide `a` → next frame", &latency.decide_frame);
