@@ -304,7 +304,7 @@ impl WebDriver {
 
     /// Moves to `item_id` with j (down) and then k (up), the way a reviewer would: one press at a
     /// time, each waited for (a press made while the last one is still opening its item moves on past
-    /// it, as a reviewer's second press would).
+    /// it, as a reviewer's second press would), turning at the end of the list.
     pub async fn select_by_keyboard(&self, item_id: &str) -> Result<()> {
         // Focus must not be in a text field for the shortcuts to act.
         self.keys(&["\u{E00C}"]).await?; // Escape
@@ -314,20 +314,27 @@ impl WebDriver {
                 if before.as_deref() == Some(item_id) {
                     return Ok(());
                 }
-                self.keys(&[key]).await?;
-                let moved = self
-                    .wait_until(
-                        "the press opens another item",
-                        Duration::from_secs(2),
-                        || {
-                            let before = before.clone();
-                            async move { Ok(self.open_item().await.ok() != before) }
-                        },
+                // The open row's place in the whole list (the virtual list's aria-posinset/setsize).
+                let at = self
+                    .execute(
+                        "const row = document.querySelector('[data-testid=\"inbox-row\"][aria-selected=\"true\"]'); \
+                         return row ? [Number(row.getAttribute('aria-posinset')), Number(row.getAttribute('aria-setsize'))] : null;",
                     )
-                    .await;
-                if moved.is_err() {
-                    break; // an end of the list: the press said so and opened nothing
+                    .await?;
+                let (pos, size) = (at[0].as_u64(), at[1].as_u64());
+                if (key == "j" && pos.is_some() && pos == size) || (key == "k" && pos == Some(1)) {
+                    break;
                 }
+                self.keys(&[key]).await?;
+                self.wait_until(
+                    "the press opens another item",
+                    Duration::from_secs(10),
+                    || {
+                        let before = before.clone();
+                        async move { Ok(self.open_item().await.ok() != before) }
+                    },
+                )
+                .await?;
             }
         }
         let row = format!(r#"[data-testid="item-view"][data-item-id="{item_id}"]"#);
