@@ -1,29 +1,13 @@
 import { useEffect, useEffectEvent } from "react";
-import type { Backend, Unlisten } from "./backend";
-import type { AppStatus, NoticeTarget } from "./types";
-
-/** The backend's events and what each carries. */
-export interface BackendEvents {
-  /** The connection, the outbox or the sign-in changed. */
-  status: AppStatus;
-  /** Rows were added, decided, uploaded or taken away. */
-  inbox: void;
-  /** A desktop notification was clicked: open what it is about. */
-  notice: NoticeTarget;
-}
-
-const SUBSCRIBE: { [E in keyof BackendEvents]: (backend: Backend, handler: (payload: BackendEvents[E]) => void) => Promise<Unlisten> } = {
-  status: (backend, handler) => backend.onStatusChanged(handler),
-  inbox: (backend, handler) => backend.onInboxChanged(handler),
-  notice: (backend, handler) => backend.onNoticeClicked(handler),
-};
+import type { Backend } from "./backend";
+import { subscribe, type BackendEvent, type BackendEvents } from "./events";
 
 /**
  * Calls `handler` (always its latest version) on every `event` while the component is mounted and
- * `enabled`. The one way the UI subscribes to the backend: a subscription that resolves after unmount
- * is undone at once.
+ * `enabled`. The one way the UI's components subscribe to the backend (through `subscribe`: one
+ * backend listener per event, however many components hear it).
  */
-export function useBackendEvent<E extends keyof BackendEvents>(
+export function useBackendEvent<E extends BackendEvent>(
   backend: Backend,
   event: E,
   handler: (payload: BackendEvents[E]) => void,
@@ -32,15 +16,6 @@ export function useBackendEvent<E extends keyof BackendEvents>(
   const onEvent = useEffectEvent(handler);
   useEffect(() => {
     if (!enabled) return;
-    let unlisten: Unlisten | undefined;
-    let cancelled = false;
-    void SUBSCRIBE[event](backend, (payload) => onEvent(payload)).then((u) => {
-      if (cancelled) u();
-      else unlisten = u;
-    });
-    return () => {
-      cancelled = true;
-      unlisten?.();
-    };
+    return subscribe(backend, event, (payload) => onEvent(payload)).stop;
   }, [backend, event, enabled]);
 }
