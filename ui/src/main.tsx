@@ -6,8 +6,7 @@ import { repairNavigatorLanguage } from "./lib/navigatorLocale";
 import { ViewFailed } from "./features/announce/ViewFailed";
 import { App, type Panel } from "./App";
 import { createBackend } from "./lib/backend";
-import { DEFAULT_FILTERS, PAGE_SIZE, pageQuery } from "./features/inbox/usePagedInbox";
-import { withStartupAnswers } from "./lib/backend/startup";
+import { DEFAULT_FILTERS } from "./features/inbox/usePagedInbox";
 import "./styles.css";
 
 // Every module of the app is loaded and evaluated by here (the desktop bench, tests/benches/desktop.rs,
@@ -21,12 +20,9 @@ const kind = params.get("kind");
 const view = params.get("view");
 const panel: Panel = view === "conflicts" || view === "shortcuts" || view === "settings" ? view : null;
 const root = createRoot(document.getElementById("root")!);
-const initialFilters = { ...DEFAULT_FILTERS, kind: kind || null };
 
 createBackend().then(
-  (plain) => {
-    // The first answers are on their way while React renders the window.
-    const backend = withStartupAnswers(plain, pageQuery(initialFilters, 0, PAGE_SIZE));
+  (backend) =>
     root.render(
       <StrictMode>
         <ErrorBoundary
@@ -34,10 +30,9 @@ createBackend().then(
             <ViewFailed error={error} what={t("app.crashed")} action={t("app.reload")} onAction={() => window.location.reload()} />
           )}
         >
-          <App backend={backend} initialFilters={initialFilters} initialPanel={panel} />
+          <App backend={backend} initialFilters={{ ...DEFAULT_FILTERS, kind: kind || null }} initialPanel={panel} />
         </ErrorBoundary>
       </StrictMode>,
-    );
-  },
+    ),
   (error: unknown) => root.render(<p className="empty big">{error instanceof Error ? error.message : String(error)}</p>),
 );

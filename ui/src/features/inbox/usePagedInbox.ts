@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { toAppError, type AppError, type AssignmentSummary, type Backend, type InboxQuery, type StageCounts, type TextSegment, type ViewFilter } from "../../lib/backend";
+import { toAppError, type AppError, type AssignmentSummary, type Backend, type StageCounts, type TextSegment, type ViewFilter } from "../../lib/backend";
 import { useBackendEvent } from "../../lib/backend/useBackendEvent";
 import { PageCache } from "./pageCache";
 
@@ -18,17 +18,11 @@ interface RowsPage {
   counts: StageCounts | null;
 }
 
-/** The query of one page of the list under these filters (the search text is asked for apart). */
-export function pageQuery(filters: InboxFilters, offset: number, limit: number): InboxQuery {
-  const { kind, stage, risk, status, sort, due_within_minutes } = filters;
-  return { kind, stage, risk, status, sort, due_within_minutes, offset, limit };
-}
-
 /** One page of the list: the inbox in sort order, or the search's hits by relevance under the same filters. */
 async function fetchRows(backend: Backend, filters: InboxFilters, offset: number, limit: number): Promise<RowsPage> {
-  const query = pageQuery(filters, offset, limit);
-  if (filters.search === null) return backend.listAssignments(query);
-  const page = await backend.search(filters.search, query);
+  const { search, ...query } = filters;
+  if (search === null) return backend.listAssignments({ ...query, offset, limit });
+  const page = await backend.search(search, { ...query, offset, limit });
   return { rows: page.hits.map((h) => ({ ...h.summary, match: { title: h.title, excerpt: h.excerpt } })), total: page.total, counts: null };
 }
 
