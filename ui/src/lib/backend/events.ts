@@ -30,21 +30,14 @@ interface Channel<E extends BackendEvent> {
 type Channels = { [E in BackendEvent]?: Channel<E> };
 const channels = new WeakMap<Backend, Channels>();
 
-export interface Subscription {
-  /** Resolves once the backend listens (from then on the handler hears every event) with true, or
-   * with false when it cannot. */
-  ready: Promise<boolean>;
-  stop(): void;
-}
-
 /**
- * Calls `handler` on every `event` until `stop`. However many handlers there are, the backend listens
+ * Calls `handler` on every `event` until the returned function is called. However many handlers there are, the backend listens
  * once per event, from the first handler until the last one stops: the views mounted for each item
  * opened (its timeline, its related cases) would otherwise ask the desktop to listen and stop
  * listening, over IPC, on every j/k press. A handler added while the backend already listens hears
  * the next event, with no round trip.
  */
-export function subscribe<E extends BackendEvent>(backend: Backend, event: E, handler: Handler<E>): Subscription {
+export function subscribe<E extends BackendEvent>(backend: Backend, event: E, handler: Handler<E>): () => void {
   let own = channels.get(backend);
   if (!own) channels.set(backend, (own = {}));
   const open: Channels = own;
@@ -65,18 +58,12 @@ export function subscribe<E extends BackendEvent>(backend: Backend, event: E, ha
   }
   const current = channel;
   current.handlers.add(handler);
-  return {
-    ready: current.listening.then(
-      () => true,
-      () => false,
-    ),
-    stop() {
-      if (!current.handlers.delete(handler) || current.handlers.size > 0) return;
-      if (open[event] === current) delete open[event];
-      void current.listening.then(
-        (unlisten) => unlisten(),
-        () => undefined,
-      );
-    },
+  return () => {
+    if (!current.handlers.delete(handler) || current.handlers.size > 0) return;
+    if (open[event] === current) delete open[event];
+    void current.listening.then(
+      (unlisten) => unlisten(),
+      () => undefined,
+    );
   };
 }

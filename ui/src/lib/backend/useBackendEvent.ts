@@ -16,6 +16,6 @@ export function useBackendEvent<E extends BackendEvent>(
   const onEvent = useEffectEvent(handler);
   useEffect(() => {
     if (!enabled) return;
-    return subscribe(backend, event, (payload) => onEvent(payload)).stop;
+    return subscribe(backend, event, (payload) => onEvent(payload));
   }, [backend, event, enabled]);
 }
