@@ -433,11 +433,11 @@ async fn measure_latency(wd: &WebDriver, decisions: usize) -> Result<Latency> {
     // of the list changes under the bench as the server renews leases, so the open row can be last.
     let mut step = "j";
     for n in 0..decisions + warm_up {
-        let at = wd.execute(POSITION).await?;
-        match (at["pos"].as_u64(), at["size"].as_u64()) {
-            (Some(pos), Some(size)) if pos >= size => step = "k",
-            (Some(1), _) => step = "j",
-            _ => {}
+        let at = wd.open_row_position().await?;
+        if at.is_end_for("j") {
+            step = "k";
+        } else if at.is_end_for("k") {
+            step = "j";
         }
         let (dom, frame) = loop {
             match probe_key(wd, step)
@@ -514,12 +514,6 @@ observer.observe(document.body, { subtree: true, childList: true, attributes: tr
 return before;
 "#;
 
-/// Where the open row sits in the whole list (the virtual list's aria-posinset / aria-setsize).
-const POSITION: &str = r#"
-const sel = document.querySelector('[data-testid="inbox-row"][aria-selected="true"]');
-return sel ? { pos: Number(sel.getAttribute('aria-posinset')), size: Number(sel.getAttribute('aria-setsize')) } : {};
-"#;
-
 /// How `probe_key` reports a press at either end of the list, which the page answered by saying so.
 const AT_AN_END: &str = "at an end of the list";
 
@@ -557,9 +551,7 @@ async fn probe_key(wd: &WebDriver, key: &str) -> Result<std::result::Result<(f64
             let page = wd.execute(DIAGNOSE).await.unwrap_or_default();
             // The open row reached an end of the list meanwhile (it changed under the bench): the
             // page says so and opens nothing, a press answered, not lost.
-            let at = wd.execute(POSITION).await?;
-            let (pos, size) = (at["pos"].as_u64(), at["size"].as_u64());
-            if (key == "j" && pos.is_some() && pos == size) || (key == "k" && pos == Some(1)) {
+            if wd.open_row_position().await?.is_end_for(key) {
                 return Ok(Err(format!("{AT_AN_END}: {}", page["said"])));
             }
             // Late or lost? Keep watching a while: a late open points at a stalled backend call.

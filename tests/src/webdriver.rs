@@ -302,6 +302,20 @@ impl WebDriver {
             .await
     }
 
+    /// Where the open row sits in the whole list.
+    pub async fn open_row_position(&self) -> Result<ListPosition> {
+        let at = self
+            .execute(
+                "const row = document.querySelector('[data-testid=\"inbox-row\"][aria-selected=\"true\"]'); \
+                 return row ? [Number(row.getAttribute('aria-posinset')), Number(row.getAttribute('aria-setsize'))] : [];",
+            )
+            .await?;
+        Ok(ListPosition {
+            pos: at[0].as_u64(),
+            size: at[1].as_u64(),
+        })
+    }
+
     /// Moves to `item_id` with j (down) and then k (up), the way a reviewer would: one press at a
     /// time, each waited for (a press made while the last one is still opening its item moves on past
     /// it, as a reviewer's second press would), turning at the end of the list.
@@ -314,15 +328,7 @@ impl WebDriver {
                 if before.as_deref() == Some(item_id) {
                     return Ok(());
                 }
-                // The open row's place in the whole list (the virtual list's aria-posinset/setsize).
-                let at = self
-                    .execute(
-                        "const row = document.querySelector('[data-testid=\"inbox-row\"][aria-selected=\"true\"]'); \
-                         return row ? [Number(row.getAttribute('aria-posinset')), Number(row.getAttribute('aria-setsize'))] : null;",
-                    )
-                    .await?;
-                let (pos, size) = (at[0].as_u64(), at[1].as_u64());
-                if (key == "j" && pos.is_some() && pos == size) || (key == "k" && pos == Some(1)) {
+                if self.open_row_position().await?.is_end_for(key) {
                     break;
                 }
                 self.keys(&[key]).await?;
@@ -360,5 +366,24 @@ impl WebDriver {
             Ok(status.as_str().is_some_and(|s| wanted.contains(&s)))
         })
         .await
+    }
+}
+
+/// The open row's place in the whole list: the virtual list's aria-posinset and aria-setsize (none
+/// when no row is open).
+#[derive(Clone, Copy, Debug)]
+pub struct ListPosition {
+    pub pos: Option<u64>,
+    pub size: Option<u64>,
+}
+
+impl ListPosition {
+    /// Whether `key` (j: down, k: up) would go past an end of the list from here.
+    pub fn is_end_for(self, key: &str) -> bool {
+        match key {
+            "j" => self.pos.is_some() && self.pos == self.size,
+            "k" => self.pos == Some(1),
+            _ => false,
+        }
     }
 }
