@@ -243,7 +243,7 @@ async fn phase(server: &RunningServer, name: &str, reviewers: Option<Vec<String>
         .map(|tokens| {
             let (url, progress) = (url.clone(), progress.clone());
             tokio::spawn(
-                async move { load::run_reviewers(&url, tokens, 5, LOADED, progress).await },
+                async move { load::run_reviewers(&[url], tokens, 5, LOADED, progress).await },
             )
         })
         .into_iter()

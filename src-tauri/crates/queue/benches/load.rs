@@ -27,7 +27,7 @@ async fn main() {
     );
     let (server, tokens) = common::seeded_queue(&url, items, REVIEWERS).await;
     let mut measured = common::run_reviewers(
-        &server.url(),
+        &[server.url()],
         tokens,
         PER_PUSH,
         duration,

@@ -1,5 +1,9 @@
 //! The hash-chained audit log. Entry n's hash is the hex SHA-256 of entry n-1's hash followed by
 //! the canonical (sorted keys, no whitespace) JSON of {seq, at, actor, action, item_id, data}.
+//! A change records its entries in its own transaction without touching the chain; the sealer
+//! chains them (docs/protocol.md, "Recording and sealing").
+
+use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use countersign_domain::AuditAction;
@@ -7,8 +11,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::AppState;
 use crate::db::{Db, ROWS_PER_STATEMENT, Tx, col, values_rows};
 use crate::error::StoreError;
+
+/// How often each service process seals what changes recorded.
+const SEAL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// About the most recorded entries one sealing transaction chains (a few more when changes commit
+/// during it).
+const SEAL_BATCH: i64 = 5000;
 
 pub(crate) const GENESIS_HASH: &str =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -102,72 +114,149 @@ pub(crate) fn entry_hash(
     hex::encode(hasher.finalize())
 }
 
-/// Appends events to the chain inside the caller's transaction. Call it last in a transaction:
-/// on PostgreSQL it locks the chain head until commit.
+/// Records events in the caller's transaction, for [`seal`] to chain once it commits. Takes no
+/// lock: changes do not wait for one another on the chain.
 pub(crate) async fn append(
-    db: &Db,
     tx: &mut Tx,
     now: DateTime<Utc>,
     events: &[AuditEvent],
 ) -> Result<(), StoreError> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let head = sqlx::query(&format!(
-        "SELECT seq, hash FROM audit_head WHERE id = 1{}",
-        db.backend.for_update()
-    ))
-    .fetch_one(&mut **tx)
-    .await?;
-    let mut seq: i64 = col(&head, "seq")?;
-    let mut prev_hash: String = col(&head, "hash")?;
     let at = now.to_rfc3339_opts(SecondsFormat::Micros, true);
-    let mut rows = Vec::with_capacity(events.len());
-    for event in events {
-        seq += 1;
-        let hash = entry_hash(
-            &prev_hash,
-            seq,
-            &at,
-            &event.actor,
-            event.action,
-            event.item_id.as_deref(),
-            &event.data,
-        );
-        rows.push((
-            seq,
-            event,
-            canonical_json(&event.data),
-            prev_hash,
-            hash.clone(),
-        ));
-        prev_hash = hash;
-    }
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "INSERT INTO audit_log (seq, at, actor, action, item_id, data, prev_hash, hash) VALUES {}",
-            values_rows(chunk.len(), 8)
+            "INSERT INTO audit_pending (at, actor, action, item_id, data) VALUES {}",
+            values_rows(chunk.len(), 5)
         );
         let mut query = sqlx::query(&sql);
-        for (seq, event, data, prev, hash) in chunk {
+        for event in chunk {
             query = query
-                .bind(*seq)
                 .bind(&at)
                 .bind(&event.actor)
                 .bind(event.action)
                 .bind(event.item_id.as_deref())
-                .bind(data)
-                .bind(prev)
-                .bind(hash);
+                .bind(canonical_json(&event.data));
         }
         query.execute(&mut **tx).await?;
     }
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(seq)
-        .bind(&prev_hash)
-        .execute(&mut **tx)
-        .await?;
     Ok(())
+}
+
+/// Chains every recorded entry committed so far, in the order they were recorded: under the head
+/// row's lock, in transactions of about [`SEAL_BATCH`] entries that each move them from
+/// `audit_pending` to the log and move the head. Returns how many it sealed.
+pub async fn seal(db: &Db) -> Result<u64, StoreError> {
+    let mut sealed = 0u64;
+    loop {
+        let waiting = sqlx::query("SELECT id FROM audit_pending LIMIT 1")
+            .fetch_optional(&db.pool)
+            .await?;
+        if waiting.is_none() {
+            return Ok(sealed);
+        }
+        let mut tx = db.begin_write().await?;
+        let head = sqlx::query(&format!(
+            "SELECT seq, hash FROM audit_head WHERE id = 1{}",
+            db.backend.for_update()
+        ))
+        .fetch_one(&mut *tx)
+        .await?;
+        // A bound on `id`, not `id IN (… LIMIT n)`: with the statistics of a table that empties
+        // every 100 ms, PostgreSQL planned that as a nested loop over both (minutes for 60,000
+        // rows). Rows committed below the bound since the first statement are deleted, returned
+        // and sealed with the rest.
+        let bound: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM audit_pending ORDER BY id LIMIT 1 OFFSET $1")
+                .bind(SEAL_BATCH - 1)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let rows = sqlx::query(
+            "DELETE FROM audit_pending WHERE $1 IS NULL OR id <= $1 \
+             RETURNING id, at, actor, action, item_id, data",
+        )
+        .bind(bound)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut recorded = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = col(row, "id")?;
+            let data: String = col(row, "data")?;
+            recorded.push((
+                id,
+                AuditEntry {
+                    seq: 0,
+                    at: col(row, "at")?,
+                    actor: col(row, "actor")?,
+                    action: col(row, "action")?,
+                    item_id: col(row, "item_id")?,
+                    data: serde_json::from_str(&data)?,
+                    prev_hash: String::new(),
+                    hash: String::new(),
+                },
+            ));
+        }
+        recorded.sort_unstable_by_key(|(id, _)| *id);
+        let mut seq: i64 = col(&head, "seq")?;
+        let mut prev_hash: String = col(&head, "hash")?;
+        let mut chained = Vec::with_capacity(recorded.len());
+        for (_, mut entry) in recorded {
+            seq += 1;
+            entry.seq = seq;
+            entry.hash = entry_hash(
+                &prev_hash,
+                seq,
+                &entry.at,
+                &entry.actor,
+                &entry.action,
+                entry.item_id.as_deref(),
+                &entry.data,
+            );
+            entry.prev_hash = std::mem::replace(&mut prev_hash, entry.hash.clone());
+            chained.push(entry);
+        }
+        for chunk in chained.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO audit_log (seq, at, actor, action, item_id, data, prev_hash, hash) VALUES {}",
+                values_rows(chunk.len(), 8)
+            );
+            let mut query = sqlx::query(&sql);
+            for entry in chunk {
+                query = query
+                    .bind(entry.seq)
+                    .bind(&entry.at)
+                    .bind(&entry.actor)
+                    .bind(&entry.action)
+                    .bind(entry.item_id.as_deref())
+                    .bind(canonical_json(&entry.data))
+                    .bind(&entry.prev_hash)
+                    .bind(&entry.hash);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(seq)
+            .bind(&prev_hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        sealed += chained.len() as u64;
+        if bound.is_none() {
+            return Ok(sealed);
+        }
+    }
+}
+
+/// Seals every [`SEAL_INTERVAL`] until shutdown. What is left recorded at shutdown is sealed by
+/// the next process to run or read the log.
+pub(crate) async fn run_sealer(state: AppState) {
+    loop {
+        tokio::select! {
+            () = state.shutdown.cancelled() => return,
+            () = tokio::time::sleep(SEAL_INTERVAL) => {}
+        }
+        if let Err(error) = seal(&state.db).await {
+            tracing::warn!(%error, "sealing the audit log failed; will retry");
+        }
+    }
 }
 
 fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
@@ -184,8 +273,19 @@ fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
     })
 }
 
-/// Entries in order, optionally for one item, `limit` at a time after `after_seq`.
+/// Entries in order, optionally for one item, `limit` at a time after `after_seq`, once every
+/// change committed before the call is sealed.
 pub(crate) async fn entries(
+    db: &Db,
+    item_id: Option<&str>,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    seal(db).await?;
+    sealed_entries(db, item_id, after_seq, limit).await
+}
+
+async fn sealed_entries(
     db: &Db,
     item_id: Option<&str>,
     after_seq: i64,
@@ -263,8 +363,14 @@ pub struct ChainHead {
     pub hash: String,
 }
 
-/// The head row: the last entry's `seq` and `hash`.
+/// The head row (the last entry's `seq` and `hash`) once every change committed before the call
+/// is sealed.
 pub(crate) async fn head(db: &Db) -> Result<ChainHead, StoreError> {
+    seal(db).await?;
+    sealed_head(db).await
+}
+
+async fn sealed_head(db: &Db) -> Result<ChainHead, StoreError> {
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_one(&db.pool)
         .await?;
@@ -274,31 +380,35 @@ pub(crate) async fn head(db: &Db) -> Result<ChainHead, StoreError> {
     })
 }
 
-/// Verifies the whole chain page by page; `Ok(n)` is the number of entries checked.
+/// Verifies the whole chain page by page, once every change committed before the call is sealed;
+/// `Ok(n)` is the number of entries checked.
 pub async fn verify(db: &Db) -> Result<Result<i64, ChainBreak>, StoreError> {
     const PAGE: i64 = 5000;
+    seal(db).await?;
     let (mut seq, mut hash) = (0i64, GENESIS_HASH.to_owned());
     loop {
-        let page = entries(db, None, seq, PAGE).await?;
+        let page = sealed_entries(db, None, seq, PAGE).await?;
         if let Err(broken) = check_chain(seq, &hash, &page) {
             return Ok(Err(broken));
         }
-        match page.last() {
-            Some(last) => {
-                seq = last.seq;
-                hash = last.hash.clone();
-            }
-            None => break,
+        if let Some(last) = page.last() {
+            seq = last.seq;
+            hash = last.hash.clone();
+            continue;
+        }
+        // The log ends here. A sealer may have chained more since this page was read: the head
+        // then records entries that a further page finds.
+        let head = sealed_head(db).await?;
+        if head.seq == seq && head.hash == hash {
+            return Ok(Ok(seq));
+        }
+        if head.seq <= seq || sealed_entries(db, None, seq, 1).await?.is_empty() {
+            return Ok(Err(ChainBreak::Head {
+                last: seq,
+                head_seq: head.seq,
+            }));
         }
     }
-    let head = head(db).await?;
-    if head.seq != seq || head.hash != hash {
-        return Ok(Err(ChainBreak::Head {
-            last: seq,
-            head_seq: head.seq,
-        }));
-    }
-    Ok(Ok(seq))
 }
 
 #[cfg(test)]

@@ -131,7 +131,16 @@ impl Db {
                         .await
                         .map_err(|source| StoreError::connect(&display_url, source))?;
                 }
-                options
+                options.after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        // The claim's estimated cost (its subqueries over users and teams) passes
+                        // the JIT threshold, so PostgreSQL compiled it on every pull: ~80 ms of
+                        // CPU for a query that runs in ~5 ms (EXPLAIN ANALYZE, README
+                        // "Benchmarks"). Short queries gain nothing from JIT.
+                        conn.execute("SET jit = off").await?;
+                        Ok(())
+                    })
+                })
             }
         };
         let pool = options

@@ -163,7 +163,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                 mark = mark.bind(id);
             }
             mark.execute(&mut *tx).await?;
-            audit::append(db, &mut tx, now, &audit_events).await?;
+            audit::append(&mut tx, now, &audit_events).await?;
             state.events.announce(db, &mut tx, recipients).await?;
             Ok((changed.len(), tx))
         })

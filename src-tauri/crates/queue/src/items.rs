@@ -559,7 +559,7 @@ pub(crate) async fn submit_in(
     {
         audit_events.push(event);
     }
-    audit::append(db, tx, now, &audit_events).await?;
+    audit::append(tx, now, &audit_events).await?;
     if let Some(audience) = audience.filter(|_| gold.is_none()) {
         // Work routed straight to the escalation stage is an escalation for its seniors.
         let recipients = if routing.route == Route::Escalation {
@@ -628,7 +628,6 @@ pub(crate) async fn cancel(
         .await?;
         leases::release(&mut tx, std::slice::from_ref(id)).await?;
         audit::append(
-            db,
             &mut tx,
             now,
             &[AuditEvent::new(

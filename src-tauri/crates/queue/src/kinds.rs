@@ -424,7 +424,6 @@ pub async fn register(
                 .execute(&mut *tx)
                 .await?;
                 audit::append(
-                    db,
                     &mut tx,
                     now,
                     &[AuditEvent::new(

@@ -411,7 +411,7 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
             recipients.insert(Recipients::work(audience, team.as_deref()));
         }
         release(&mut tx, &reclaimed).await?;
-        audit::append(db, &mut tx, now, &audit_events).await?;
+        audit::append(&mut tx, now, &audit_events).await?;
         state.events.announce(db, &mut tx, recipients).await?;
         Ok((reclaimed.len(), tx))
     })

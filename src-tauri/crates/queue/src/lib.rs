@@ -158,7 +158,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 const RELAY_START_WAIT: Duration = Duration::from_secs(10);
 
 /// Opens (creating and migrating) the database, binds, and serves in background tasks:
-/// the HTTP API, the lease and deadline sweeper, the webhook worker and, on PostgreSQL, the event relay.
+/// the HTTP API, the lease and deadline sweeper, the audit log's sealer, the webhook worker and, on
+/// PostgreSQL, the event relay.
 pub async fn start(options: ServeOptions) -> Result<RunningServer, StartError> {
     let db = Db::open(&options.database_url).await?;
     options.policy.check_teams(&db).await?;
@@ -188,6 +189,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, StartError> {
         }
     });
     tasks.spawn(leases::run_sweeper(state.clone()));
+    tasks.spawn(audit::run_sealer(state.clone()));
     tasks.spawn(webhook::run_worker(
         state.clone(),
         secret,

@@ -276,7 +276,7 @@ async fn deliver_due(
                             )
                         }
                     };
-                    audit::append(db, &mut tx, finished, &[event]).await?;
+                    audit::append(&mut tx, finished, &[event]).await?;
                     Ok(((), tx))
                 }
             })

@@ -110,10 +110,11 @@ pub fn quantile_ms(latencies: &mut [Duration], q: f64) -> f64 {
 }
 
 /// Reviewers that pull, then push their decisions `per_push` at a time, pulling again when
-/// they hold nothing, for `duration`. Every decision must come back `applied`; anything else
-/// (an HTTP error, a transport error, another status) counts as an error.
+/// they hold nothing, for `duration`. Reviewer n talks to `urls[n % urls.len()]` (several replicas
+/// of one queue). Every decision must come back `applied`; anything else (an HTTP error, a
+/// transport error, another status) counts as an error.
 pub async fn run_reviewers(
-    url: &str,
+    urls: &[String],
     tokens: Vec<String>,
     per_push: usize,
     duration: Duration,
@@ -130,10 +131,10 @@ pub async fn run_reviewers(
     let latencies = Arc::new(Mutex::new((Vec::new(), Vec::new())));
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
-    for token in tokens {
+    for (n, token) in tokens.into_iter().enumerate() {
         let reviewer = Reviewer {
             http: http.clone(),
-            url: url.to_owned(),
+            url: urls[n % urls.len()].clone(),
             token,
             client_id: ClientId::new_v7(),
         };

@@ -251,8 +251,10 @@ impl Queue {
             .collect()
     }
 
-    /// A single integer from SQL run directly against the service's database.
+    /// A single integer from SQL run directly against the service's database, once the audit
+    /// entries of every change so far are sealed into the log (as the service's own reads do).
     pub async fn count(&self, sql: &str) -> i64 {
+        self.seal_audit().await;
         let row = sqlx::query(sql)
             .fetch_one(&self.state().db.pool)
             .await
@@ -260,11 +262,21 @@ impl Queue {
         sqlx::Row::try_get(&row, 0).expect("integer column")
     }
 
-    /// Runs a statement directly against the service's database.
+    /// Runs a statement directly against the service's database, once the audit entries of every
+    /// change so far are sealed into the log.
     pub async fn execute(&self, sql: &str) {
+        self.seal_audit().await;
         sqlx::query(sql)
             .execute(&self.state().db.pool)
             .await
             .expect("statement");
+    }
+
+    /// Seals the audit entries recorded so far (docs/protocol.md, "Recording and sealing"), for a
+    /// test that reads or alters `audit_log` directly.
+    pub async fn seal_audit(&self) {
+        countersign_queue::audit::seal(&self.state().db)
+            .await
+            .expect("seal the audit log");
     }
 }

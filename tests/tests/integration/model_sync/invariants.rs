@@ -5,6 +5,8 @@ use super::*;
 impl World {
     /// The invariants that hold after every step, faults or not.
     pub(super) async fn check_always(&mut self) -> Check {
+        // The audit log is read below as the service reads it: every change so far sealed.
+        self.queue.seal_audit().await;
         let pool = self.queue.state().db.pool.clone();
         // 1. Each decision applied at most once.
         let doubled: Vec<(String, i64)> = sqlx::query_as(

@@ -2,6 +2,7 @@
 //! fencing, four-eyes, roles, audit, kinds as data.
 
 mod access;
+mod audit_sealing;
 mod corrections;
 mod kinds;
 mod routing;

@@ -1,0 +1,146 @@
+//! The audit log's recording and sealing (docs/protocol.md, "Recording and sealing"): changes made
+//! at once through two services on one database, with both sealing as they go, end up chained
+//! once each, gapless, in each item's order; and sealing never covers up a removed entry.
+
+use std::collections::HashMap;
+
+use countersign_domain::Role;
+use countersign_testkit::fixtures::{assert_all_applied, assignments, item, mutation};
+use countersign_testkit::{Backend, Queue, QueueOptions, TestDb, on_both_backends};
+use serde_json::Value;
+use uuid::Uuid;
+
+on_both_backends!(
+    two_services_seal_every_change_once_in_order,
+    sealing_does_not_cover_a_removed_entry,
+);
+
+const REVIEWERS: usize = 4;
+const ITEMS_EACH: usize = 6;
+
+async fn two_services_seal_every_change_once_in_order(backend: Backend) {
+    let db = TestDb::new(backend);
+    let first = Queue::start(&db, QueueOptions::default()).await;
+    let second = Queue::start(&db, QueueOptions::default()).await;
+    let producer = first.user("bot", Role::Producer).await;
+    for n in 0..REVIEWERS * ITEMS_EACH {
+        let service = if n % 2 == 0 { &first } else { &second };
+        service
+            .submit(
+                &producer,
+                &item(&format!("t-{n}"), "transaction", 0.8, "medium"),
+            )
+            .await;
+    }
+    let mut reviewers = Vec::new();
+    for n in 0..REVIEWERS {
+        reviewers.push(first.user(&format!("rev{n}"), Role::Reviewer).await);
+    }
+
+    // Each reviewer pulls and decides through one service while both services seal.
+    let work = reviewers.iter().enumerate().map(|(n, token)| {
+        let service = if n % 2 == 0 { &first } else { &second };
+        async move {
+            let client = Uuid::now_v7();
+            let mut decided = 0;
+            loop {
+                let held = assignments(&service.pull(token, client, None).await);
+                if held.is_empty() {
+                    return decided;
+                }
+                for assignment in held {
+                    decided += 1;
+                    let pushed = service
+                        .push(
+                            token,
+                            client,
+                            &[mutation(decided as u64, &assignment, "approve")],
+                        )
+                        .await;
+                    assert_all_applied(&pushed, 1);
+                    service.seal_audit().await;
+                }
+            }
+        }
+    });
+    let decided: usize = futures::future::join_all(work).await.into_iter().sum();
+    assert_eq!(decided, REVIEWERS * ITEMS_EACH, "every item decided once");
+
+    let total = countersign_queue::audit::verify(&second.state().db)
+        .await
+        .expect("verify runs")
+        .expect("the chain verifies");
+    assert_eq!(second.count("SELECT COUNT(*) FROM audit_pending").await, 0);
+    assert_eq!(second.count("SELECT COUNT(*) FROM audit_log").await, total);
+    assert_eq!(second.count("SELECT MAX(seq) FROM audit_log").await, total);
+
+    // Every item's story is whole and in the order of its changes.
+    let admin = first.user("root", Role::Admin).await;
+    let log = first.get("/v1/audit?limit=10000", &admin).await;
+    let entries = log.body["entries"].as_array().expect("entries");
+    assert_eq!(entries.len() as i64, total);
+    let mut stories: HashMap<&str, Vec<&str>> = HashMap::new();
+    for entry in entries {
+        if let (Some(item_id), Some(action)) = (entry["item_id"].as_str(), entry["action"].as_str())
+        {
+            stories.entry(item_id).or_default().push(action);
+        }
+    }
+    assert_eq!(stories.len(), REVIEWERS * ITEMS_EACH);
+    for (item_id, story) in &stories {
+        let core: Vec<&str> = story
+            .iter()
+            .copied()
+            .filter(|action| ["submit", "route", "assign", "decide"].contains(action))
+            .collect();
+        assert_eq!(
+            core,
+            ["submit", "route", "assign", "decide"],
+            "item {item_id}: {story:?}"
+        );
+    }
+}
+
+async fn sealing_does_not_cover_a_removed_entry(backend: Backend) {
+    let db = TestDb::new(backend);
+    let queue = Queue::start(&db, QueueOptions::default()).await;
+    let producer = queue.user("bot", Role::Producer).await;
+    queue
+        .submit(&producer, &item("t-1", "transaction", 0.8, "medium"))
+        .await;
+    let state = queue.state();
+    let total = countersign_queue::audit::verify(&state.db)
+        .await
+        .expect("verify runs")
+        .expect("an untouched chain verifies");
+
+    // The newest sealed entry goes, then another change is recorded and sealed after it.
+    queue
+        .execute(&format!("DELETE FROM audit_log WHERE seq = {total}"))
+        .await;
+    queue
+        .submit(&producer, &item("t-2", "transaction", 0.8, "medium"))
+        .await;
+    let broken = countersign_queue::audit::verify(&state.db)
+        .await
+        .expect("verify runs")
+        .expect_err("the removed entry is noticed");
+    assert!(
+        broken.to_string().contains(&format!("entry {total}")),
+        "{broken}"
+    );
+    let log: Vec<Value> = queue
+        .get(
+            "/v1/audit?limit=10000",
+            &queue.user("root", Role::Admin).await,
+        )
+        .await
+        .body["entries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        log.iter().all(|entry| entry["seq"] != total),
+        "the removed entry stays removed"
+    );
+}
