@@ -37,6 +37,21 @@ pub(crate) struct AuditEntry {
     pub hash: String,
 }
 
+impl AuditEntry {
+    /// This entry's hash when it follows an entry whose hash is `prev_hash`.
+    fn hash_after(&self, prev_hash: &str) -> String {
+        entry_hash(
+            prev_hash,
+            self.seq,
+            &self.at,
+            &self.actor,
+            &self.action,
+            self.item_id.as_deref(),
+            &self.data,
+        )
+    }
+}
+
 /// An entry before it is chained.
 #[derive(Debug, Clone)]
 pub(crate) struct AuditEvent {
@@ -201,15 +216,7 @@ pub async fn seal(db: &Db) -> Result<u64, StoreError> {
         for (_, mut entry) in recorded {
             seq += 1;
             entry.seq = seq;
-            entry.hash = entry_hash(
-                &prev_hash,
-                seq,
-                &entry.at,
-                &entry.actor,
-                &entry.action,
-                entry.item_id.as_deref(),
-                &entry.data,
-            );
+            entry.hash = entry.hash_after(&prev_hash);
             entry.prev_hash = std::mem::replace(&mut prev_hash, entry.hash.clone());
             chained.push(entry);
         }
@@ -338,16 +345,7 @@ pub(crate) fn check_chain(
                 seq: entry.seq,
             });
         }
-        let expected = entry_hash(
-            &entry.prev_hash,
-            entry.seq,
-            &entry.at,
-            &entry.actor,
-            &entry.action,
-            entry.item_id.as_deref(),
-            &entry.data,
-        );
-        if entry.hash != expected {
+        if entry.hash != entry.hash_after(&entry.prev_hash) {
             return Err(ChainBreak::Altered { seq: entry.seq });
         }
         seq = entry.seq;
