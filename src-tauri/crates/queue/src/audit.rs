@@ -3,7 +3,7 @@
 //! A change records its entries in its own transaction without touching the chain; the sealer
 //! chains them (docs/protocol.md, "Recording and sealing").
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use countersign_domain::AuditAction;
@@ -156,11 +156,20 @@ pub(crate) async fn append(
     Ok(())
 }
 
+/// What a [`seal`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Sealed {
+    /// Entries chained.
+    pub entries: u64,
+    /// Time spent waiting for the head (on SQLite, for the write lock), over all its batches.
+    pub head_wait: Duration,
+}
+
 /// Chains every recorded entry committed so far, in the order they were recorded: under the head
 /// row's lock, in transactions of about [`SEAL_BATCH`] entries that each move them from
-/// `audit_pending` to the log and move the head. Returns how many it sealed.
-pub async fn seal(db: &Db) -> Result<u64, StoreError> {
-    let mut sealed = 0u64;
+/// `audit_pending` to the log and move the head.
+pub async fn seal(db: &Db) -> Result<Sealed, StoreError> {
+    let mut sealed = Sealed::default();
     loop {
         let waiting = sqlx::query("SELECT id FROM audit_pending LIMIT 1")
             .fetch_optional(&db.pool)
@@ -168,6 +177,7 @@ pub async fn seal(db: &Db) -> Result<u64, StoreError> {
         if waiting.is_none() {
             return Ok(sealed);
         }
+        let asked = Instant::now();
         let mut tx = db.begin_write().await?;
         let head = sqlx::query(&format!(
             "SELECT seq, hash FROM audit_head WHERE id = 1{}",
@@ -175,6 +185,7 @@ pub async fn seal(db: &Db) -> Result<u64, StoreError> {
         ))
         .fetch_one(&mut *tx)
         .await?;
+        sealed.head_wait += asked.elapsed();
         // A bound on `id`, not `id IN (… LIMIT n)`: with the statistics of a table that empties
         // every 100 ms, PostgreSQL planned that as a nested loop over both (minutes for 60,000
         // rows). Rows committed below the bound since the first statement are deleted, returned
@@ -245,7 +256,7 @@ pub async fn seal(db: &Db) -> Result<u64, StoreError> {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        sealed += chained.len() as u64;
+        sealed.entries += chained.len() as u64;
         if bound.is_none() {
             return Ok(sealed);
         }
@@ -260,8 +271,16 @@ pub(crate) async fn run_sealer(state: AppState) {
             () = state.shutdown.cancelled() => return,
             () = tokio::time::sleep(SEAL_INTERVAL) => {}
         }
-        if let Err(error) = seal(&state.db).await {
-            tracing::warn!(%error, "sealing the audit log failed; will retry");
+        match seal(&state.db).await {
+            Ok(Sealed { entries: 0, .. }) => {}
+            Ok(sealed) => {
+                state.metrics.audit_sealed.inc_by(sealed.entries);
+                state
+                    .metrics
+                    .audit_head_wait
+                    .observe(sealed.head_wait.as_secs_f64());
+            }
+            Err(error) => tracing::warn!(%error, "sealing the audit log failed; will retry"),
         }
     }
 }

@@ -24,6 +24,10 @@ pub struct Metrics {
     pub pushes: Counter,
     pub webhooks_delivered: Counter,
     pub webhooks_failed: Counter,
+    /// Audit entries this process's sealer chained, and how long each of its seals waited for the
+    /// chain's head (docs/protocol.md, "Recording and sealing").
+    pub audit_sealed: Counter,
+    pub audit_head_wait: Histogram,
     queue_depth: Family<Labels, Gauge>,
     queue_oldest_age: Family<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>,
     /// Held while the queue gauges are replaced and while rendering, so that a scrape never sees
@@ -51,6 +55,8 @@ impl Default for Metrics {
         let pushes = Counter::default();
         let webhooks_delivered = Counter::default();
         let webhooks_failed = Counter::default();
+        let audit_sealed = Counter::default();
+        let audit_head_wait = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
         registry.register(
             "http_requests",
             "HTTP requests by route and status",
@@ -78,6 +84,16 @@ impl Default for Metrics {
             "webhooks_failed",
             "Webhook attempts that failed and will be retried",
             webhooks_failed.clone(),
+        );
+        registry.register(
+            "audit_sealed",
+            "Audit entries chained by this process's sealer",
+            audit_sealed.clone(),
+        );
+        registry.register(
+            "audit_head_wait_seconds",
+            "How long each seal by this process's sealer waited for the audit chain's head",
+            audit_head_wait.clone(),
         );
         let queue_depth = Family::<Labels, Gauge>::default();
         let queue_oldest_age =
@@ -129,6 +145,8 @@ impl Default for Metrics {
             pushes,
             webhooks_delivered,
             webhooks_failed,
+            audit_sealed,
+            audit_head_wait,
             decisions,
             overrides,
             sla_breaches,

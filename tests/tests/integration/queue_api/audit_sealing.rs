@@ -13,6 +13,7 @@ use uuid::Uuid;
 on_both_backends!(
     two_services_seal_every_change_once_in_order,
     sealing_does_not_cover_a_removed_entry,
+    the_sealer_counts_what_it_chains,
 );
 
 const REVIEWERS: usize = 4;
@@ -142,5 +143,51 @@ async fn sealing_does_not_cover_a_removed_entry(backend: Backend) {
     assert!(
         log.iter().all(|entry| entry["seq"] != total),
         "the removed entry stays removed"
+    );
+}
+
+/// The value of the unlabelled series `name` in a `/metrics` text.
+fn series(metrics: &str, name: &str) -> Option<f64> {
+    metrics.lines().find_map(|line| {
+        let (series, value) = line.split_once(' ')?;
+        (series == name).then(|| value.parse().ok())?
+    })
+}
+
+async fn the_sealer_counts_what_it_chains(backend: Backend) {
+    let db = TestDb::new(backend);
+    let queue = Queue::start(&db, QueueOptions::default()).await;
+    let producer = queue.user("bot", Role::Producer).await;
+    queue
+        .submit(&producer, &item("t-1", "transaction", 0.8, "medium"))
+        .await;
+    // Nothing reads the log here (the raw counts below do not seal): only the background sealer
+    // chains, within its interval.
+    let pool = &queue.state().db.pool;
+    let raw_count = |table: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(pool)
+            .await
+            .expect("count")
+    };
+    let started = std::time::Instant::now();
+    let (chained, metrics) = loop {
+        let pending = raw_count("audit_pending").await;
+        let chained = raw_count("audit_log").await;
+        let metrics = queue.metrics().await;
+        let counted = series(&metrics, "countersign_queue_audit_sealed_total");
+        if pending == 0 && counted == Some(chained as f64) {
+            break (chained, metrics);
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "after 10 s: {pending} entries waiting, {chained} chained, the sealer counted {counted:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert!(chained >= 2, "submit and route at least: {chained}");
+    assert!(
+        series(&metrics, "countersign_queue_audit_head_wait_seconds_count").unwrap_or(0.0) >= 1.0,
+        "{metrics}"
     );
 }
