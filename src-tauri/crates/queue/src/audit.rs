@@ -299,19 +299,9 @@ fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
     })
 }
 
-/// Entries in order, optionally for one item, `limit` at a time after `after_seq`, once every
-/// change committed before the call is sealed.
+/// Sealed entries in order, optionally for one item, `limit` at a time after `after_seq`. A reader
+/// [`seal`]s once first, so that it sees every change committed before it asked.
 pub(crate) async fn entries(
-    db: &Db,
-    item_id: Option<&str>,
-    after_seq: i64,
-    limit: i64,
-) -> Result<Vec<AuditEntry>, StoreError> {
-    seal(db).await?;
-    sealed_entries(db, item_id, after_seq, limit).await
-}
-
-async fn sealed_entries(
     db: &Db,
     item_id: Option<&str>,
     after_seq: i64,
@@ -380,14 +370,8 @@ pub struct ChainHead {
     pub hash: String,
 }
 
-/// The head row (the last entry's `seq` and `hash`) once every change committed before the call
-/// is sealed.
+/// The head row: the last sealed entry's `seq` and `hash`.
 pub(crate) async fn head(db: &Db) -> Result<ChainHead, StoreError> {
-    seal(db).await?;
-    sealed_head(db).await
-}
-
-async fn sealed_head(db: &Db) -> Result<ChainHead, StoreError> {
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_one(&db.pool)
         .await?;
@@ -404,7 +388,7 @@ pub async fn verify(db: &Db) -> Result<Result<i64, ChainBreak>, StoreError> {
     seal(db).await?;
     let (mut seq, mut hash) = (0i64, GENESIS_HASH.to_owned());
     loop {
-        let page = sealed_entries(db, None, seq, PAGE).await?;
+        let page = entries(db, None, seq, PAGE).await?;
         if let Err(broken) = check_chain(seq, &hash, &page) {
             return Ok(Err(broken));
         }
@@ -415,11 +399,11 @@ pub async fn verify(db: &Db) -> Result<Result<i64, ChainBreak>, StoreError> {
         }
         // The log ends here. A sealer may have chained more since this page was read: the head
         // then records entries that a further page finds.
-        let head = sealed_head(db).await?;
+        let head = head(db).await?;
         if head.seq == seq && head.hash == hash {
             return Ok(Ok(seq));
         }
-        if head.seq <= seq || sealed_entries(db, None, seq, 1).await?.is_empty() {
+        if head.seq <= seq || entries(db, None, seq, 1).await?.is_empty() {
             return Ok(Err(ChainBreak::Head {
                 last: seq,
                 head_seq: head.seq,

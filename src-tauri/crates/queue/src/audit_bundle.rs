@@ -136,6 +136,7 @@ pub async fn export(
     filter: &BundleFilter,
     out: &mut impl Write,
 ) -> Result<usize, ExportError> {
+    audit::seal(db).await?;
     let head = audit::head(db).await?;
     let mut writer = LineWriter::new(out);
     writer.line(&Header {

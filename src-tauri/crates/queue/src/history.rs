@@ -27,6 +27,7 @@ pub async fn history(
     let item = id.to_string();
     let mut entries = Vec::new();
     let mut after = 0;
+    audit::seal(db).await?;
     loop {
         let page = audit::entries(db, Some(&item), after, PAGE).await?;
         let full = page.len() as i64 == PAGE;

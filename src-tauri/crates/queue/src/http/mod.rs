@@ -463,6 +463,7 @@ async fn audit_log(
             format!("limit must be between 1 and {MAX_AUDIT_PAGE} and after_seq at least 0"),
         ));
     }
+    audit::seal(&state.db).await?;
     let entries = audit::entries(
         &state.db,
         params.item_id.as_deref(),
