@@ -2,17 +2,24 @@
 //! (issue 15, item 6; README.md, "Benchmarks").
 //!
 //! SQLite reaches `OFFSET n` by walking n entries of the index. For each list asked for deeply (its
-//! filters and sort order), the store keeps the sort key of every `stride`-th row from the end the
-//! page is nearer to, read by hopping `stride` entries at a time through the list's index, and the
-//! list's total; a page then seeks just past the anchor before it (`WHERE (sort key) > (anchor)`,
-//! one index seek, migrations/0014_deep_pages.sql) and walks fewer than `stride` entries.
+//! filters and sort order), the store keeps the list's total and, from the end a page is nearer to,
+//! anchors: sort keys, each with the number of the list's rows at or before it. They are read by
+//! hopping `stride` entries at a time through the list's index; a page then seeks just past the last
+//! anchor at or before it (`WHERE (sort key) > (anchor)`, one index seek, migrations/0014_deep_pages.sql)
+//! and walks the rest.
 //!
 //! The anchors are as good as the snapshot they were read in: every change that can move a row in,
 //! out of or within a list bumps a generation in the database, in the writer's own transaction
-//! (0014's triggers, whoever writes). A page from kept anchors is one statement that returns rows
-//! only while the generation in its own snapshot is the one the anchors were read at. Otherwise the page is read again in one transaction that reads the generation, the
-//! total and, as far as the page needs them, the anchors.
+//! (0014's triggers, whoever writes), and records the row's filter columns and sort key before and
+//! after (migrations/0015_deep_pages_kept_across_changes.sql). A page from kept anchors is one
+//! statement that returns rows only while the generation in its own snapshot is the one the anchors
+//! were kept at. Otherwise the store reads the moves since, in one snapshot, and shifts each anchor's
+//! count by the rows that left or joined its list at or before it (its key stays a valid seek point
+//! whether or not its own row still exists); when the moves are no longer all recorded, or more than
+//! a stride of rows have joined a list since its anchors were read, the page is read again in one transaction that reads the
+//! generation, the total and, as far as the page needs them, the anchors.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
@@ -21,21 +28,22 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::codec::{SUMMARY_COLUMNS, read_summary};
-use super::inbox::{KeyType, Walk, count_sql, page_sql, sort_index};
+use super::inbox::{KeyType, Walk, count_sql, page_sql, push_filters, sort_index};
 use super::{Store, StoreError};
 use crate::model::{AssignmentStatus, AssignmentSummary, ListQuery, SortOrder};
 
-/// Rows between two anchors: a deep page walks fewer than this many of its list's index entries
-/// past its anchor, and the first deep page after a change hops `offset / stride` times (from the
-/// nearer end), each a walk of this many.
+/// Rows between two anchors as they are read: a deep page walks fewer than this many of its list's
+/// index entries past its anchor (a few more after changes have shifted them), and the first deep
+/// page of a list hops `offset / stride` times (from the nearer end), each a walk of this many.
 pub const ANCHOR_STRIDE: u32 = 256;
 
 /// How many lists keep anchors at once; past it, all are dropped and read again on demand, so memory
 /// stays bounded whatever filters the reviewer combines.
 const KEPT_LISTS: usize = 16;
 
-/// One column of a sort key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One column of a sort key. Compared as SQLite compares the index's columns: integers by value,
+/// text byte by byte (the BINARY collation); a column holds one of the two in every row.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum KeyPart {
     Integer(i64),
     Text(String),
@@ -59,6 +67,16 @@ fn read_key(row: &SqliteRow, sort: SortOrder) -> Result<SortKey, StoreError> {
         .collect()
 }
 
+/// Whether a row with sort key `row` comes at or before `anchor` in a list walked `walk`.
+fn at_or_before(row: &SortKey, anchor: &SortKey, walk: Walk) -> bool {
+    match (walk, row.cmp(anchor)) {
+        (_, Ordering::Equal)
+        | (Walk::FromFirst, Ordering::Less)
+        | (Walk::FromLast, Ordering::Greater) => true,
+        (Walk::FromFirst, Ordering::Greater) | (Walk::FromLast, Ordering::Less) => false,
+    }
+}
+
 /// A list as its anchors are kept: a [`ListQuery`] without its page.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct ListKey {
@@ -79,46 +97,111 @@ impl ListKey {
             sort: query.sort,
         }
     }
+
+    /// The list's first page: its filters and order, for statements about the whole list.
+    fn query(&self) -> ListQuery {
+        ListQuery {
+            status: self.status,
+            kind: self.kind.clone(),
+            stage: self.stage,
+            risk: self.risk,
+            sort: self.sort,
+            ..ListQuery::default()
+        }
+    }
 }
 
-/// Where a page is read in a list of a known length: walked from the nearer end, past `block`
-/// anchors (none: from that end), then `skip` rows, `take` rows.
+/// Where a page is in a list of a known length: `take` rows from the row `start` rows from the nearer
+/// end, walked from that end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Placement {
     walk: Walk,
-    block: usize,
-    skip: u32,
+    start: u32,
     take: u32,
 }
 
-fn place(query: &ListQuery, total: i64, stride: u32) -> Placement {
+fn place(query: &ListQuery, total: i64) -> Placement {
     let offset = query.offset;
     let page = query.page_size();
     let after = u64::try_from(total)
         .unwrap_or(0)
         .saturating_sub(u64::from(offset));
-    let (walk, start, take) = if u64::from(offset) <= after || after == 0 {
-        (Walk::FromFirst, offset, page)
-    } else {
-        // Fewer rows after the offset than before it, so fewer than `offset`: it fits.
-        let take = u32::try_from(after.min(u64::from(page))).unwrap_or(page);
-        let start = u32::try_from(after - u64::from(take)).unwrap_or(offset);
-        (Walk::FromLast, start, take)
-    };
+    if u64::from(offset) <= after || after == 0 {
+        return Placement {
+            walk: Walk::FromFirst,
+            start: offset,
+            take: page,
+        };
+    }
+    // Fewer rows after the offset than before it, so fewer than `offset`: it fits.
+    let take = u32::try_from(after.min(u64::from(page))).unwrap_or(page);
     Placement {
-        walk,
-        block: (start / stride) as usize,
-        skip: start % stride,
+        walk: Walk::FromLast,
+        start: u32::try_from(after - u64::from(take)).unwrap_or(offset),
         take,
     }
+}
+
+/// A sort key in a list and how many of the list's rows come at or before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Anchor {
+    key: SortKey,
+    rows: i64,
+}
+
+/// Where a page's walk starts: just past `after` (from the list's end: none), skipping `skip` rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Seek {
+    after: Option<SortKey>,
+    skip: u32,
+}
+
+/// The seek to `start` from the last of `anchors` (in walking order) at or before it.
+fn seek(anchors: &[Anchor], start: u32) -> Seek {
+    let before = anchors.partition_point(|anchor| anchor.rows <= i64::from(start));
+    match before.checked_sub(1).and_then(|last| anchors.get(last)) {
+        Some(anchor) => Seek {
+            after: Some(anchor.key.clone()),
+            skip: u32::try_from(i64::from(start) - anchor.rows).unwrap_or(start),
+        },
+        None => Seek {
+            after: None,
+            skip: start,
+        },
+    }
+}
+
+/// Whether `anchors` reach `start`: the walk past the last of them is shorter than a stride.
+fn reach(anchors: &[Anchor], start: u32, stride: u32) -> bool {
+    anchors.last().map_or(0, |anchor| anchor.rows) + i64::from(stride) > i64::from(start)
 }
 
 /// One list's total and anchors at the kept generation.
 #[derive(Debug, Default)]
 struct KeptList {
     total: i64,
-    /// From each end, the sort keys of its rows `stride - 1`, `2 * stride - 1`, ... in walking order.
-    anchors: HashMap<Walk, Vec<SortKey>>,
+    /// From each end, anchors in walking order, as read (`stride` rows apart) and shifted since.
+    anchors: HashMap<Walk, Vec<Anchor>>,
+    /// Rows that have joined the list since its anchors were read: each can lengthen the walk between
+    /// two anchors by one (a row that leaves shortens it; one that moves within the list does both).
+    joined: u32,
+}
+
+impl KeptList {
+    /// Counts a row with sort key `key` joining (`delta` 1) or leaving (-1) the list.
+    fn shift(&mut self, key: &SortKey, delta: i64) {
+        self.total += delta;
+        for (walk, anchors) in &mut self.anchors {
+            for anchor in anchors.iter_mut() {
+                if at_or_before(key, &anchor.key, *walk) {
+                    anchor.rows += delta;
+                }
+            }
+        }
+        if delta > 0 {
+            self.joined = self.joined.saturating_add(1);
+        }
+    }
 }
 
 /// The anchors known at one generation of the assignments' order.
@@ -148,31 +231,28 @@ impl Anchors {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
-        // The map is whole after a panic elsewhere (every change to it is one insert or one clear).
+        // The map is whole after a panic elsewhere (every change to it is made under one lock).
         self.kept.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Where `query`'s page is, from what is kept of its list: the kept generation, the page's
-    /// placement in the list's kept total, and the anchor it starts after (none from an end). `None`
-    /// when the list, or that anchor, is not kept.
-    fn kept_place(
-        &self,
-        list: &ListKey,
-        query: &ListQuery,
-    ) -> Option<(i64, Placement, Option<SortKey>)> {
+    /// placement in the list's kept total, and its seek. `None` when the list is not kept or its
+    /// anchors do not reach the page.
+    fn kept_place(&self, list: &ListKey, query: &ListQuery) -> Option<(i64, Placement, Seek)> {
         let kept = self.lock();
         let kept_list = kept.lists.get(list)?;
-        let place = place(query, kept_list.total, self.stride);
-        let anchor = match place.block {
-            0 => None,
-            block => Some(kept_list.anchors.get(&place.walk)?.get(block - 1)?.clone()),
-        };
-        Some((kept.generation, place, anchor))
+        let place = place(query, kept_list.total);
+        let anchors = kept_list
+            .anchors
+            .get(&place.walk)
+            .map_or(&[][..], Vec::as_slice);
+        reach(anchors, place.start, self.stride)
+            .then(|| (kept.generation, place, seek(anchors, place.start)))
     }
 
-    /// The kept anchors of `list` walked `walk`, read at `generation`: all of them, up to `block`.
-    /// None for a reader on another snapshot than the kept one.
-    fn known(&self, generation: i64, list: &ListKey, walk: Walk, block: usize) -> Vec<SortKey> {
+    /// The kept anchors of `list` walked `walk`, if kept at `generation` (a reader on another
+    /// snapshot gets none).
+    fn known(&self, generation: i64, list: &ListKey, walk: Walk) -> Vec<Anchor> {
         let kept = self.lock();
         if generation != kept.generation {
             return Vec::new();
@@ -180,13 +260,13 @@ impl Anchors {
         kept.lists
             .get(list)
             .and_then(|kept| kept.anchors.get(&walk))
-            .map(|anchors| anchors[..block.min(anchors.len())].to_vec())
+            .cloned()
             .unwrap_or_default()
     }
 
     /// Keeps `list`'s `total` and `anchors` walked `walk`, read at `generation`, dropping any of an
     /// older one; unless newer or longer ones are kept.
-    fn keep(&self, generation: i64, list: ListKey, total: i64, walk: Walk, anchors: Vec<SortKey>) {
+    fn keep(&self, generation: i64, list: ListKey, total: i64, walk: Walk, anchors: Vec<Anchor>) {
         let mut kept = self.lock();
         if generation > kept.generation {
             kept.lists.clear();
@@ -205,19 +285,54 @@ impl Anchors {
             *longest = anchors;
         }
     }
+
+    /// The kept generation and lists, if any are kept.
+    fn kept_lists(&self) -> Option<(i64, Vec<ListKey>)> {
+        let kept = self.lock();
+        (!kept.lists.is_empty()).then(|| (kept.generation, kept.lists.keys().cloned().collect()))
+    }
+
+    /// Moves the lists kept at generation `from` to `to`, each by its rows that joined or left in
+    /// between (`moves`, read in one snapshot at `to`); a list joined by more than a stride of rows
+    /// since it was read, or not in `moves`, is dropped. Nothing changes if another reader moved them first.
+    fn shift(&self, from: i64, to: i64, moves: Vec<(ListKey, Vec<(SortKey, i64)>)>) {
+        let mut kept = self.lock();
+        if kept.generation != from {
+            return;
+        }
+        let mut lists = std::mem::take(&mut kept.lists);
+        for (list, moved) in moves {
+            let Some(mut kept_list) = lists.remove(&list) else {
+                continue;
+            };
+            for (key, delta) in &moved {
+                kept_list.shift(key, *delta);
+            }
+            if kept_list.joined <= self.stride {
+                kept.lists.insert(list, kept_list);
+            }
+        }
+        kept.generation = to;
+    }
 }
 
-/// The page at `place` past `anchor`; with `generation`, only if the order is still at it in the
-/// statement's own snapshot (no rows otherwise). That check is the LIMIT, which SQLite evaluates
+/// The page at `place`, walking from `seek`; with `generation`, only if the order is still at it in
+/// the statement's own snapshot (no rows otherwise). That check is the LIMIT, which SQLite evaluates
 /// once before it walks: as a WHERE term it would be tested on every entry, and a changed order
 /// would walk the whole list to return nothing.
 fn page_statement<'q>(
     query: &ListQuery,
     place: Placement,
-    anchor: Option<&SortKey>,
+    seek: &Seek,
     generation: Option<i64>,
 ) -> QueryBuilder<'q, Sqlite> {
-    let mut sql = page_sql("SELECT", SUMMARY_COLUMNS, query, place.walk, anchor);
+    let mut sql = page_sql(
+        "SELECT",
+        SUMMARY_COLUMNS,
+        query,
+        place.walk,
+        seek.after.as_ref(),
+    );
     sql.push(" LIMIT ");
     match generation {
         Some(generation) => {
@@ -233,7 +348,7 @@ fn page_statement<'q>(
             sql.push_bind(i64::from(place.take));
         }
     }
-    sql.push(" OFFSET ").push_bind(i64::from(place.skip));
+    sql.push(" OFFSET ").push_bind(i64::from(seek.skip));
     sql
 }
 
@@ -259,6 +374,11 @@ impl Store {
         if let Some(page) = self.page_from_kept(query, &list).await? {
             return Ok(page);
         }
+        if self.move_kept_anchors().await?
+            && let Some(page) = self.page_from_kept(query, &list).await?
+        {
+            return Ok(page);
+        }
         let stride = self.anchors.stride();
         let mut read = self.pool.begin().await?;
         let generation = read_generation(&mut read).await?;
@@ -266,39 +386,36 @@ impl Store {
             .build_query_scalar()
             .fetch_one(&mut *read)
             .await?;
-        let place = place(query, total, stride);
-        let mut anchors = self
-            .anchors
-            .known(generation, &list, place.walk, place.block);
+        let place = place(query, total);
+        let mut anchors = self.anchors.known(generation, &list, place.walk);
         let mut ended = false;
-        while anchors.len() < place.block && !ended {
+        while !reach(&anchors, place.start, stride) && !ended {
+            let last = anchors.last();
             let mut hop = page_sql(
                 "SELECT",
                 &sort_index(query.sort).columns(),
                 query,
                 place.walk,
-                anchors.last(),
+                last.map(|anchor| &anchor.key),
             );
             hop.push(" LIMIT 1 OFFSET ")
                 .push_bind(i64::from(stride - 1));
             match hop.build().fetch_optional(&mut *read).await? {
-                Some(row) => anchors.push(read_key(&row, query.sort)?),
+                Some(row) => {
+                    let rows = last.map_or(0, |anchor| anchor.rows) + i64::from(stride);
+                    anchors.push(Anchor {
+                        key: read_key(&row, query.sort)?,
+                        rows,
+                    });
+                }
                 None => ended = true,
             }
         }
-        let anchor = match place.block {
-            0 => None,
-            block => anchors.get(block - 1).cloned(),
-        };
-        // Past the end of the list (only a page from the first row can start there).
-        let rows = if place.block > 0 && anchor.is_none() {
-            Vec::new()
-        } else {
-            page_statement(query, place, anchor.as_ref(), None)
-                .build()
-                .fetch_all(&mut *read)
-                .await?
-        };
+        // Past the end of the list, the walk from the last anchor ends within a stride, empty.
+        let rows = page_statement(query, place, &seek(&anchors, place.start), None)
+            .build()
+            .fetch_all(&mut *read)
+            .await?;
         read.commit().await?;
         self.anchors
             .keep(generation, list, total, place.walk, anchors);
@@ -313,10 +430,10 @@ impl Store {
         query: &ListQuery,
         list: &ListKey,
     ) -> Result<Option<Vec<AssignmentSummary>>, StoreError> {
-        let Some((generation, place, anchor)) = self.anchors.kept_place(list, query) else {
+        let Some((generation, place, seek)) = self.anchors.kept_place(list, query) else {
             return Ok(None);
         };
-        let rows = page_statement(query, place, anchor.as_ref(), Some(generation))
+        let rows = page_statement(query, place, &seek, Some(generation))
             .build()
             .fetch_all(&self.pool)
             .await?;
@@ -324,6 +441,50 @@ impl Store {
             return Ok(None);
         }
         in_order(&rows, place.walk).map(Some)
+    }
+
+    /// Brings the kept anchors to the database's generation by the moves recorded since
+    /// (migrations/0015), if they are all recorded and fewer than a stride; whether it read any.
+    async fn move_kept_anchors(&self) -> Result<bool, StoreError> {
+        let Some((from, lists)) = self.anchors.kept_lists() else {
+            return Ok(false);
+        };
+        let mut read = self.pool.begin().await?;
+        let to = read_generation(&mut read).await?;
+        let missed = to - from;
+        if missed <= 0 || missed > i64::from(self.anchors.stride()) {
+            return Ok(false);
+        }
+        let recorded: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM assignment_order_changes WHERE generation > ?",
+        )
+        .bind(from)
+        .fetch_one(&mut *read)
+        .await?;
+        if recorded != missed {
+            return Ok(false);
+        }
+        let mut moves = Vec::with_capacity(lists.len());
+        for list in lists {
+            let mut sql = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT {}, delta FROM assignment_order_moves WHERE generation > ",
+                sort_index(list.sort).columns()
+            ));
+            sql.push_bind(from);
+            push_filters(&mut sql, &list.query());
+            let key_columns = sort_index(list.sort).key.len();
+            let moved = sql
+                .build()
+                .fetch_all(&mut *read)
+                .await?
+                .iter()
+                .map(|row| Ok((read_key(row, list.sort)?, row.try_get(key_columns)?)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            moves.push((list, moved));
+        }
+        read.commit().await?;
+        self.anchors.shift(from, to, moves);
+        Ok(true)
     }
 }
 
@@ -654,5 +815,117 @@ mod tests {
             read(3 * ANCHOR_STRIDE),
         ];
         run(rows, steps, ANCHOR_STRIDE).await.expect("pages agree");
+    }
+
+    /// A few changes between two reads of a deep page shift the kept anchors by the recorded moves
+    /// (migrations/0015); more than a stride of rows joined, more than a stride of generations, or a
+    /// generation without its moves, make the page read its anchors again. Either way the page is the one `LIMIT ... OFFSET` gives.
+    #[tokio::test]
+    async fn a_few_changes_shift_the_kept_anchors_and_many_read_them_again() {
+        const STRIDE: u32 = 4;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path()).await.expect("open");
+        let store = Store {
+            anchors: std::sync::Arc::new(Anchors::new(STRIDE)),
+            ..store
+        };
+        for n in 0..60 {
+            let row = Placed {
+                priority: (n % 4) as i64,
+                due: Some((n % 3) as i64),
+                risk: n % 4,
+                status: 0,
+                kind: 0,
+                stage: 0,
+            };
+            insert(&store, n, &row).await;
+        }
+        let query = ListQuery {
+            status: Some(AssignmentStatus::Open),
+            offset: 13,
+            limit: 5,
+            ..ListQuery::default()
+        };
+        let list = ListKey::of(&query);
+        // The page, checked; then what is kept of its list: rows joined since its anchors were
+        // read, its total, and how many rows come at or before each anchor.
+        let read_and_check = || async {
+            let page: Vec<String> = store
+                .list(&query)
+                .await
+                .expect("page")
+                .iter()
+                .map(|row| row.item_id.to_string())
+                .collect();
+            assert_eq!(page, expected(&store, &query).await);
+            let kept = store.anchors.lock();
+            let kept = kept.lists.get(&list).expect("the list is kept");
+            let anchors: Vec<i64> = kept.anchors[&Walk::FromFirst]
+                .iter()
+                .map(|anchor| anchor.rows)
+                .collect();
+            (kept.joined, kept.total, anchors)
+        };
+        // The list's first row: every anchor comes after it.
+        let first = expected(
+            &store,
+            &ListQuery {
+                offset: 0,
+                limit: 1,
+                ..query.clone()
+            },
+        )
+        .await
+        .remove(0);
+        let set_status = |status: AssignmentStatus| {
+            let (store, first) = (&store, &first);
+            async move {
+                sqlx::query("UPDATE assignments SET status = ? WHERE item_id = ?")
+                    .bind(status.as_str())
+                    .bind(first)
+                    .execute(&store.pool)
+                    .await
+                    .expect("change");
+            }
+        };
+        assert_eq!(read_and_check().await, (0, 60, vec![4, 8, 12]));
+        // A decision takes the first row out of the open list: each anchor shifted by one.
+        set_status(AssignmentStatus::Decided).await;
+        assert_eq!(read_and_check().await, (0, 59, vec![3, 7, 11]));
+        // A change that leaves the list as it was (another status of a row already out of it).
+        set_status(AssignmentStatus::Uploaded).await;
+        assert_eq!(read_and_check().await, (0, 59, vec![3, 7, 11]));
+        // Open again: it joins the list.
+        set_status(AssignmentStatus::Open).await;
+        assert_eq!(read_and_check().await, (1, 60, vec![4, 8, 12]));
+        // More rows joined than a stride since the anchors were read: read again.
+        for joined in 2..=STRIDE {
+            set_status(AssignmentStatus::Decided).await;
+            set_status(AssignmentStatus::Open).await;
+            assert_eq!(read_and_check().await, (joined, 60, vec![4, 8, 12]));
+        }
+        set_status(AssignmentStatus::Decided).await;
+        set_status(AssignmentStatus::Open).await;
+        assert_eq!(read_and_check().await, (0, 60, vec![4, 8, 12]));
+        // More generations than a stride since the anchors were read: read again.
+        for status in [AssignmentStatus::Decided, AssignmentStatus::Uploaded]
+            .into_iter()
+            .cycle()
+            .take(STRIDE as usize + 1)
+        {
+            set_status(status).await;
+        }
+        assert_eq!(read_and_check().await, (0, 59, vec![4, 8, 12]));
+        // The first row joins again: each anchor, read a stride apart without it, shifted by one.
+        set_status(AssignmentStatus::Open).await;
+        assert_eq!(read_and_check().await, (1, 60, vec![5, 9, 13]));
+        // A generation whose moves are not recorded (as if more had happened than the record
+        // keeps): read again, so the anchors are a stride apart in the shorter list.
+        set_status(AssignmentStatus::Decided).await;
+        sqlx::query("UPDATE assignment_order_generation SET generation = generation + 1")
+            .execute(&store.pool)
+            .await
+            .expect("an unrecorded generation");
+        assert_eq!(read_and_check().await, (0, 59, vec![4, 8, 12]));
     }
 }
