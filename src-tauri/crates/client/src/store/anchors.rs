@@ -52,16 +52,15 @@ pub(super) enum KeyPart {
 /// The values of a row's sort key, in its index's order (see [`sort_index`]).
 pub(super) type SortKey = Vec<KeyPart>;
 
-/// Reads the sort key columns `row` starts with.
+/// Reads the sort key columns of `row`, by their names.
 fn read_key(row: &SqliteRow, sort: SortOrder) -> Result<SortKey, StoreError> {
     sort_index(sort)
         .key
         .iter()
-        .enumerate()
-        .map(|(i, (_, key_type))| {
+        .map(|(column, key_type)| {
             Ok(match key_type {
-                KeyType::Integer => KeyPart::Integer(row.try_get(i)?),
-                KeyType::Text => KeyPart::Text(row.try_get(i)?),
+                KeyType::Integer => KeyPart::Integer(row.try_get(*column)?),
+                KeyType::Text => KeyPart::Text(row.try_get(*column)?),
             })
         })
         .collect()
@@ -450,39 +449,38 @@ impl Store {
             return Ok(false);
         };
         let mut read = self.pool.begin().await?;
-        let to = read_generation(&mut read).await?;
-        let missed = to - from;
-        if missed <= 0 || missed > i64::from(self.anchors.stride()) {
-            return Ok(false);
-        }
-        let recorded: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM assignment_order_changes WHERE generation > ?",
+        let (to, recorded): (i64, i64) = sqlx::query_as(
+            "SELECT generation, (SELECT COUNT(*) FROM assignment_order_changes WHERE generation > ?) \
+             FROM assignment_order_generation WHERE id = 1",
         )
         .bind(from)
         .fetch_one(&mut *read)
         .await?;
-        if recorded != missed {
+        let missed = to - from;
+        if missed <= 0 || missed > i64::from(self.anchors.stride()) || recorded != missed {
             return Ok(false);
         }
-        let mut moves = Vec::with_capacity(lists.len());
-        for list in lists {
-            let mut sql = QueryBuilder::<Sqlite>::new(format!(
-                "SELECT {}, delta FROM assignment_order_moves WHERE generation > ",
-                sort_index(list.sort).columns()
-            ));
-            sql.push_bind(from);
+        // Each list's moves, picked by its own filters, in one statement.
+        let mut sql = QueryBuilder::<Sqlite>::new("");
+        for (n, list) in lists.iter().enumerate() {
+            if n > 0 {
+                sql.push(" UNION ALL ");
+            }
+            sql.push(format!(
+                "SELECT {n} AS list, * FROM assignment_order_moves WHERE generation > "
+            ))
+            .push_bind(from);
             push_filters(&mut sql, &list.query());
-            let key_columns = sort_index(list.sort).key.len();
-            let moved = sql
-                .build()
-                .fetch_all(&mut *read)
-                .await?
-                .iter()
-                .map(|row| Ok((read_key(row, list.sort)?, row.try_get(key_columns)?)))
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            moves.push((list, moved));
         }
+        let rows = sql.build().fetch_all(&mut *read).await?;
         read.commit().await?;
+        let mut moves: Vec<_> = lists.into_iter().map(|list| (list, Vec::new())).collect();
+        for row in &rows {
+            let n: i64 = row.try_get("list")?;
+            if let Some((list, moved)) = usize::try_from(n).ok().and_then(|n| moves.get_mut(n)) {
+                moved.push((read_key(row, list.sort)?, row.try_get("delta")?));
+            }
+        }
         self.anchors.shift(from, to, moves);
         Ok(true)
     }
