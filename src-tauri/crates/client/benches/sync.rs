@@ -5,13 +5,13 @@
 //!    outbox, durable), p50/p99 of 1,000, beside a bare durable one-row commit on the same database
 //!    (targets: p50 <= 1 ms, p99 <= 5 ms);
 //! 3. `drain`: draining 1,000 offline decisions to the real queue service after reconnecting
-//!    (target: <= 2 s);
+//!    (target: <= 2 s), end to end and in its parts, each beside its baseline (sync/drain.rs);
 //! 4. `cache`: one inbox page (what the app's `list_assignments` reads: 100 rows, the filtered total
 //!    and the per-stage counts) on a cache of 100,000 assignments, for the first page, deep pages,
 //!    filters and each sort order, against reading 100 rows straight off the table in the same run
 //!    (target: p99 within one 60 Hz frame, 16 ms, so scrolling stays smooth; deep pages: <= 3x the
 //!    baseline), the deepest walk a page makes past its anchor, and the first deep page after a
-//!    change, which reads its list's anchors again (store/anchors.rs); and a search
+//!    change, which shifts its list's anchors by the change (store/anchors.rs); and a search
 //!    (`Store::search`, 50 results) on the same cache for a mix of queries a reviewer types (a
 //!    merchant's name, common words, a prefix, a phrase, an exclusion, OR, field filters), against the
 //!    inbox's first page of the same 50 rows read through its index (target: p99 <= 50 ms);
@@ -25,6 +25,8 @@
 
 #[path = "sync/cold.rs"]
 mod cold;
+#[path = "sync/drain.rs"]
+mod drain;
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -384,24 +386,7 @@ async fn local_commit_figures() {
             .expect("decide");
         decide.push(started.elapsed());
     }
-    // The baseline: what any durable write costs on this database (same file, same pragmas).
-    let pool = durable_pool(dir.path()).await;
-    sqlx::query("CREATE TABLE bench_commit (id INTEGER PRIMARY KEY, note TEXT)")
-        .execute(&pool)
-        .await
-        .expect("baseline table");
-    let mut bare = Vec::with_capacity(LOCAL_COMMITS);
-    for n in 0..LOCAL_COMMITS {
-        let started = Instant::now();
-        let mut tx = pool.begin().await.expect("begin");
-        sqlx::query("INSERT INTO bench_commit (id, note) VALUES (?, 'approve')")
-            .bind(n as i64)
-            .execute(&mut *tx)
-            .await
-            .expect("insert");
-        tx.commit().await.expect("commit");
-        bare.push(started.elapsed());
-    }
+    let bare = bare_commits(dir.path(), LOCAL_COMMITS, 1).await;
     let (decide_50, decide_99) = p50_p99(decide);
     let (bare_50, bare_99) = p50_p99(bare);
     println!(
@@ -411,6 +396,92 @@ async fn local_commit_figures() {
     );
 }
 
+/// `BENCH_RUNS`, the runs of the sections that report a median and spread (5 unless set).
+fn bench_runs() -> usize {
+    std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5usize)
+        .max(1)
+}
+
+/// Median and spread (min to max) in milliseconds.
+fn spread(values: impl Iterator<Item = Duration>) -> (f64, f64, f64) {
+    let mut ms: Vec<f64> = values.map(|d| d.as_secs_f64() * 1000.0).collect();
+    ms.sort_by(f64::total_cmp);
+    (ms[ms.len() / 2], ms[0], ms[ms.len() - 1])
+}
+
+/// The sum of the `dur` values of a `Server-Timing` header.
+fn server_time(header: &str) -> Duration {
+    let millis: f64 = header
+        .split(',')
+        .filter_map(|metric| {
+            metric
+                .split(';')
+                .find_map(|p| p.trim().strip_prefix("dur="))
+        })
+        .filter_map(|dur| dur.parse::<f64>().ok())
+        .sum();
+    Duration::from_secs_f64(millis / 1000.0)
+}
+
+/// The baseline of a transfer: `request` sent to a server that does nothing but answer `answer`.
+async fn bare_exchange(request: Vec<u8>, answer: Vec<u8>) -> Duration {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let app = axum::Router::new().route(
+        "/",
+        // The request is read whole, as the queue reads it.
+        axum::routing::post(move |_request: axum::body::Bytes| {
+            let bytes = answer.clone();
+            async move { ([("content-type", "application/json")], bytes) }
+        }),
+    );
+    let serving = tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = countersign_testkit::http_client();
+    let started = Instant::now();
+    let body = http
+        .post(format!("http://{addr}/"))
+        .body(request)
+        .send()
+        .await
+        .expect("bare request")
+        .bytes()
+        .await
+        .expect("bare body");
+    let took = started.elapsed();
+    assert!(!body.is_empty());
+    serving.abort();
+    took
+}
+
+/// The baseline of a durable write: `n` bare commits, each of `rows` one-row inserts and each timed,
+/// on the store's database in `dir` (same file, same pragmas), into a table of their own.
+async fn bare_commits(dir: &std::path::Path, n: usize, rows: usize) -> Vec<Duration> {
+    let pool = durable_pool(dir).await;
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_commit (id INTEGER PRIMARY KEY, note TEXT)")
+        .execute(&pool)
+        .await
+        .expect("baseline table");
+    let mut bare = Vec::with_capacity(n);
+    for _ in 0..n {
+        let started = Instant::now();
+        let mut tx = pool.begin().await.expect("begin");
+        for _ in 0..rows {
+            sqlx::query("INSERT INTO bench_commit (note) VALUES ('approve')")
+                .execute(&mut *tx)
+                .await
+                .expect("insert");
+        }
+        tx.commit().await.expect("commit");
+        bare.push(started.elapsed());
+    }
+    bare
+}
+
 /// The queue service (in process, on SQLite) with `items` submitted, and one reviewer's store and
 /// engine holding them all after a cold sync.
 struct Holding {
@@ -418,7 +489,10 @@ struct Holding {
     /// Where the queue keeps its database, for a restart.
     database: String,
     prefetch: u32,
-    _dirs: (tempfile::TempDir, tempfile::TempDir),
+    /// The reviewer's token.
+    token: String,
+    /// The queue's directory and the store's.
+    dirs: (tempfile::TempDir, tempfile::TempDir),
     store: Store,
     engine: SyncEngine,
     held: Vec<ItemId>,
@@ -461,43 +535,12 @@ async fn reviewer_holding(items: usize) -> Holding {
         queue,
         database,
         prefetch,
-        _dirs: (queue_dir, dir),
+        token: tokens[0].clone(),
+        dirs: (queue_dir, dir),
         store,
         engine,
         held,
     }
-}
-
-async fn drain_figure() -> Duration {
-    let Holding {
-        queue,
-        database,
-        prefetch,
-        _dirs,
-        store,
-        engine,
-        held,
-    } = reviewer_holding(DRAIN_DECISIONS).await;
-    let url = queue.url();
-    queue.shutdown().await;
-    for id in &held {
-        store
-            .decide(*id, &DecisionInput::new(Action::Approve), SystemClock.now())
-            .await
-            .expect("decide offline");
-    }
-    // Back at the same address, as a restarted service would be.
-    let listen = url.trim_start_matches("http://");
-    let queue = countersign_queue::start(queue_options(&database, listen, prefetch))
-        .await
-        .expect("the queue restarts");
-    let started = Instant::now();
-    let report = engine.sync_once().await.expect("drain");
-    let drained = started.elapsed();
-    assert_eq!(report.applied, DRAIN_DECISIONS);
-    assert_eq!(store.pending_count().await.expect("pending"), 0);
-    queue.shutdown().await;
-    drained
 }
 
 /// `cargo bench -p countersign-client --bench sync -- cold commit drain cache bulk` runs only the
@@ -517,11 +560,7 @@ async fn main() {
         local_commit_figures().await;
     }
     if runs("drain") {
-        let drained = drain_figure().await;
-        println!(
-            "drain of {DRAIN_DECISIONS} offline decisions after reconnect (push + pull): {:.0} ms (target: <= 2000 ms)",
-            drained.as_secs_f64() * 1000.0
-        );
+        drain::drain_figures().await;
     }
     if runs("cache") || runs("inbox") {
         let (dir, store) = filled_cache().await;
@@ -540,7 +579,7 @@ async fn main() {
 async fn bulk_figures() {
     let Holding {
         queue,
-        _dirs,
+        dirs: _dirs,
         store,
         engine,
         held,

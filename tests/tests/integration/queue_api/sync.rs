@@ -17,6 +17,7 @@ on_both_backends!(
     expired_lease_without_rival_is_accepted,
     pull_renews_held_leases,
     cancel_and_decided_elsewhere_reach_clients,
+    pull_and_push_answers_carry_the_servers_time,
 );
 
 async fn replayed_push_returns_stored_results(backend: Backend) {
@@ -424,4 +425,68 @@ async fn cancel_and_decided_elsewhere_reach_clients(backend: Backend) {
         .await;
     assert_eq!(bad_cursor.status, 422);
     assert_eq!(bad_cursor.code(), "invalid_cursor");
+}
+
+/// Each pull and push answer says how long the server took, as docs/protocol.md ("Pull", "Push")
+/// defines its `Server-Timing` header: the sync's transaction, then writing the JSON.
+async fn pull_and_push_answers_carry_the_servers_time(backend: Backend) {
+    let db = TestDb::new(backend);
+    let queue = Queue::start(&db, QueueOptions::default()).await;
+    let producer = queue.user("bot", Role::Producer).await;
+    let reviewer = queue.user("rita", Role::Reviewer).await;
+    queue
+        .submit(&producer, &item("t-1", "transaction", 0.8, "medium"))
+        .await;
+    let client = Uuid::now_v7();
+    let http = countersign_testkit::http_client();
+    let timing = |phase: &'static str, path: &'static str, body: Value| {
+        let (http, queue, reviewer) = (&http, &queue, &reviewer);
+        async move {
+            let answer = http
+                .post(format!("{}{path}", queue.url))
+                .bearer_auth(reviewer)
+                .json(&body)
+                .send()
+                .await
+                .expect("the service answers");
+            assert_eq!(answer.status(), 200, "{path}");
+            let header = answer
+                .headers()
+                .get("server-timing")
+                .and_then(|value| value.to_str().ok())
+                .expect("a Server-Timing header")
+                .to_owned();
+            let metrics: Vec<(String, f64)> = header
+                .split(',')
+                .map(|metric| {
+                    let (name, duration) = metric
+                        .trim()
+                        .split_once(";dur=")
+                        .expect("a metric with a duration");
+                    (name.to_owned(), duration.parse().expect("milliseconds"))
+                })
+                .collect();
+            let names: Vec<&str> = metrics.iter().map(|(name, _)| name.as_str()).collect();
+            assert_eq!(names, [phase, "encode"], "{header}");
+            assert!(
+                metrics.iter().all(|(_, ms)| ms.is_finite() && *ms >= 0.0),
+                "{header}"
+            );
+            answer.json::<Value>().await.expect("a JSON answer")
+        }
+    };
+    let pulled = timing(
+        "pull",
+        "/v1/sync/pull",
+        json!({"client_id": client, "cursor": null}),
+    )
+    .await;
+    let held = assignments(&pulled);
+    let pushed = timing(
+        "push",
+        "/v1/sync/push",
+        json!({"client_id": client, "mutations": [mutation(1, &held[0], "approve")]}),
+    )
+    .await;
+    assert_eq!(pushed["results"][0]["status"], "applied");
 }

@@ -40,11 +40,7 @@ struct Run {
 }
 
 pub async fn cold_sync_figures() {
-    let runs = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(5usize)
-        .max(1);
+    let runs = super::bench_runs();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut policy = Policy::builtin();
     policy.prefetch = u32::try_from(COLD_ROWS).expect("prefetch fits");
@@ -84,7 +80,7 @@ async fn run(url: &str, parts_token: &str, engine_token: &str) -> Run {
         .send()
         .await
         .expect("pull");
-    let server = server_time(
+    let server = super::server_time(
         answer
             .headers()
             .get("server-timing")
@@ -113,7 +109,7 @@ async fn run(url: &str, parts_token: &str, engine_token: &str) -> Run {
     let index = indexing.elapsed();
 
     let raw_insert = raw_insert(&response.assignments).await;
-    let bare_transfer = bare_transfer(body.to_vec()).await;
+    let bare_transfer = super::bare_exchange(b"{}".to_vec(), body.to_vec()).await;
 
     let engine_dir = tempfile::tempdir().expect("temp dir");
     let engine_store = Store::open(engine_dir.path()).await.expect("open store");
@@ -142,51 +138,6 @@ async fn run(url: &str, parts_token: &str, engine_token: &str) -> Run {
         end_to_end,
         bytes: body.len(),
     }
-}
-
-/// The sum of the `dur` values of a `Server-Timing` header.
-fn server_time(header: &str) -> Duration {
-    let millis: f64 = header
-        .split(',')
-        .filter_map(|metric| {
-            metric
-                .split(';')
-                .find_map(|p| p.trim().strip_prefix("dur="))
-        })
-        .filter_map(|dur| dur.parse::<f64>().ok())
-        .sum();
-    Duration::from_secs_f64(millis / 1000.0)
-}
-
-/// The baseline of the transfer: the same bytes from a server that does nothing but return them.
-async fn bare_transfer(bytes: Vec<u8>) -> Duration {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let app = axum::Router::new().route(
-        "/",
-        axum::routing::post(move || {
-            let bytes = bytes.clone();
-            async move { ([("content-type", "application/json")], bytes) }
-        }),
-    );
-    let serving = tokio::spawn(async move { axum::serve(listener, app).await });
-    let http = countersign_testkit::http_client();
-    let started = Instant::now();
-    let body = http
-        .post(format!("http://{addr}/"))
-        .body("{}")
-        .send()
-        .await
-        .expect("bare request")
-        .bytes()
-        .await
-        .expect("bare body");
-    let took = started.elapsed();
-    assert!(!body.is_empty());
-    serving.abort();
-    took
 }
 
 /// The baseline of the store write: the same rows, serialised per row as apply_pull must, inserted
@@ -225,16 +176,9 @@ async fn raw_insert(assignments: &[Assignment]) -> Duration {
     started.elapsed()
 }
 
-/// Median and spread (min to max) in milliseconds.
-fn spread(values: impl Iterator<Item = Duration>) -> (f64, f64, f64) {
-    let mut ms: Vec<f64> = values.map(|d| d.as_secs_f64() * 1000.0).collect();
-    ms.sort_by(f64::total_cmp);
-    (ms[ms.len() / 2], ms[0], ms[ms.len() - 1])
-}
-
 fn report(runs: &[Run]) {
     let line = |what: &str, part: fn(&Run) -> Duration| {
-        let (median, low, high) = spread(runs.iter().map(part));
+        let (median, low, high) = super::spread(runs.iter().map(part));
         println!("  {what:<44} median {median:>7.1} ms  (spread {low:.1}-{high:.1})");
         median
     };

@@ -327,13 +327,23 @@ async fn pull(
         Ok(sync::pull(&state, &caller, request.client_id, cursor, &request.opened).await?)
     })
     .await?;
-    let pulled = started.elapsed();
-    let body = serde_json::to_vec(&response).map_err(StoreError::from)?;
-    let encoded = started.elapsed() - pulled;
-    // The server's share of a sync, for clients and benchmarks (docs/protocol.md, "Pull").
+    timed_json("pull", started, &response)
+}
+
+/// `value` as a JSON answer with the server's share of a sync in a `Server-Timing` header, for
+/// clients and benchmarks (docs/protocol.md, "Push" and "Pull"): `phase` took from `started` until
+/// now, then writing the JSON (`encode`).
+fn timed_json<T: serde::Serialize>(
+    phase: &str,
+    started: Instant,
+    value: &T,
+) -> Result<Response, ApiError> {
+    let done = started.elapsed();
+    let body = serde_json::to_vec(value).map_err(StoreError::from)?;
+    let encoded = started.elapsed() - done;
     let timing = format!(
-        "pull;dur={:.1}, encode;dur={:.1}",
-        pulled.as_secs_f64() * 1000.0,
+        "{phase};dur={:.1}, encode;dur={:.1}",
+        done.as_secs_f64() * 1000.0,
         encoded.as_secs_f64() * 1000.0
     );
     Ok((
@@ -355,14 +365,15 @@ async fn push(
     State(state): State<AppState>,
     Reviewer(caller): Reviewer,
     Body(request): Body<PushRequest>,
-) -> Result<Json<PushResponse>, ApiError> {
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
     let wake = state.webhook_wake.clone();
     let response = detached(async move {
         Ok(sync::push(&state, &caller, request.client_id, &request.mutations).await?)
     })
     .await?;
     wake.notify_one();
-    Ok(Json(response))
+    timed_json("push", started, &response)
 }
 
 /// One server-sent event as it appears on the stream.
