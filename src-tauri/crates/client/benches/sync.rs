@@ -412,8 +412,20 @@ fn spread(values: impl Iterator<Item = Duration>) -> (f64, f64, f64) {
     (ms[ms.len() / 2], ms[0], ms[ms.len() - 1])
 }
 
-/// The sum of the `dur` values of a `Server-Timing` header.
-fn server_time(header: &str) -> Duration {
+/// Prints one part's median and spread over `runs`; returns the median in milliseconds.
+fn print_part<R>(runs: &[R], what: &str, part: fn(&R) -> Duration) -> f64 {
+    let (median, low, high) = spread(runs.iter().map(part));
+    println!("  {what:<52} median {median:>7.1} ms  (spread {low:.1}-{high:.1})");
+    median
+}
+
+/// The server's share of an answer: the sum of the `dur` values of its `Server-Timing` header.
+fn server_time(answer: &reqwest::Response) -> Duration {
+    let header = answer
+        .headers()
+        .get("server-timing")
+        .and_then(|value| value.to_str().ok())
+        .expect("a Server-Timing header");
     let millis: f64 = header
         .split(',')
         .filter_map(|metric| {

@@ -80,13 +80,7 @@ async fn run(url: &str, parts_token: &str, engine_token: &str) -> Run {
         .send()
         .await
         .expect("pull");
-    let server = super::server_time(
-        answer
-            .headers()
-            .get("server-timing")
-            .and_then(|value| value.to_str().ok())
-            .expect("a Server-Timing header"),
-    );
+    let server = super::server_time(&answer);
     let body = answer.bytes().await.expect("pull body");
     let received = started.elapsed();
 
@@ -177,11 +171,7 @@ async fn raw_insert(assignments: &[Assignment]) -> Duration {
 }
 
 fn report(runs: &[Run]) {
-    let line = |what: &str, part: fn(&Run) -> Duration| {
-        let (median, low, high) = super::spread(runs.iter().map(part));
-        println!("  {what:<44} median {median:>7.1} ms  (spread {low:.1}-{high:.1})");
-        median
-    };
+    let line = |what: &str, part: fn(&Run) -> Duration| super::print_part(runs, what, part);
     println!(
         "cold sync of {COLD_ROWS} assignments ({:.1} MB of JSON), median of {} runs:",
         runs[0].bytes as f64 / 1e6,

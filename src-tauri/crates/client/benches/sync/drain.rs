@@ -107,13 +107,7 @@ async fn parts() -> Run {
             .send()
             .await
             .expect("push");
-        let server = super::server_time(
-            answer
-                .headers()
-                .get("server-timing")
-                .and_then(|value| value.to_str().ok())
-                .expect("a Server-Timing header"),
-        );
+        let server = super::server_time(&answer);
         let body = answer.bytes().await.expect("push body");
         run.transfer += pushing.elapsed().saturating_sub(server);
         run.server += server;
@@ -172,11 +166,7 @@ async fn end_to_end() -> Duration {
 }
 
 fn report(runs: &[Run]) {
-    let line = |what: &str, part: fn(&Run) -> Duration| {
-        let (median, low, high) = super::spread(runs.iter().map(part));
-        println!("  {what:<52} median {median:>7.1} ms  (spread {low:.1}-{high:.1})");
-        median
-    };
+    let line = |what: &str, part: fn(&Run) -> Duration| super::print_part(runs, what, part);
     println!(
         "drain of {DRAIN_DECISIONS} offline decisions ({} pushes), median of {} runs:",
         runs[0].batches,

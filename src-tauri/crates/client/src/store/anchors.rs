@@ -660,6 +660,17 @@ mod tests {
             .expect("nth")
     }
 
+    /// The item ids of the page the store reads.
+    async fn page(store: &Store, query: &ListQuery) -> Vec<String> {
+        store
+            .list(query)
+            .await
+            .expect("page")
+            .iter()
+            .map(|row| row.item_id.to_string())
+            .collect()
+    }
+
     /// The page as plain `LIMIT ... OFFSET` gives it: the order, and the due filter that migration
     /// 0014 moved to its sort columns, written out again on the table's own columns, as migration
     /// 0002 and the model define them (the other filters are the inbox's, unchanged by anchors).
@@ -716,14 +727,12 @@ mod tests {
                         limit,
                         ..filter(which)
                     };
-                    let page: Vec<String> = store
-                        .list(&query)
-                        .await
-                        .expect("page")
-                        .iter()
-                        .map(|row| row.item_id.to_string())
-                        .collect();
-                    prop_assert_eq!(page, expected(&store, &query).await, "{:?}", query);
+                    prop_assert_eq!(
+                        page(&store, &query).await,
+                        expected(&store, &query).await,
+                        "{:?}",
+                        query
+                    );
                 }
                 Step::Insert(row) => {
                     insert(&store, inserted, &row).await;
@@ -848,14 +857,7 @@ mod tests {
         // The page, checked; then what is kept of its list: rows joined since its anchors were
         // read, its total, and how many rows come at or before each anchor.
         let read_and_check = || async {
-            let page: Vec<String> = store
-                .list(&query)
-                .await
-                .expect("page")
-                .iter()
-                .map(|row| row.item_id.to_string())
-                .collect();
-            assert_eq!(page, expected(&store, &query).await);
+            assert_eq!(page(&store, &query).await, expected(&store, &query).await);
             let kept = store.anchors.lock();
             let kept = kept.lists.get(&list).expect("the list is kept");
             let anchors: Vec<i64> = kept.anchors[&Walk::FromFirst]
