@@ -16,8 +16,8 @@
 //! were kept at. Otherwise the store reads the moves since, in one snapshot, and shifts each anchor's
 //! count by the rows that left or joined its list at or before it (its key stays a valid seek point
 //! whether or not its own row still exists); when the moves are no longer all recorded, or more than
-//! a stride of rows have joined a list since its anchors were read, the page is read again in one transaction that reads the
-//! generation, the total and, as far as the page needs them, the anchors.
+//! a stride of rows have joined a list since its anchors were read, the page is read again in one
+//! transaction that reads the generation, the total and, as far as the page needs them, the anchors.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -293,7 +293,8 @@ impl Anchors {
 
     /// Moves the lists kept at generation `from` to `to`, each by its rows that joined or left in
     /// between (`moves`, read in one snapshot at `to`); a list joined by more than a stride of rows
-    /// since it was read, or not in `moves`, is dropped. Nothing changes if another reader moved them first.
+    /// since it was read, or not in `moves`, is dropped. Nothing changes if another reader moved
+    /// them first.
     fn shift(&self, from: i64, to: i64, moves: Vec<(ListKey, Vec<(SortKey, i64)>)>) {
         let mut kept = self.lock();
         if kept.generation != from {
