@@ -157,7 +157,7 @@ pub(crate) async fn append(
 }
 
 /// What a [`seal`] did.
-#[derive(Debug, Default, Clone, Copy, PartialEq)]
+#[derive(Debug, Default, Clone, Copy)]
 pub struct Sealed {
     /// Entries chained.
     pub entries: u64,

@@ -25,6 +25,7 @@ use countersign_domain::{Action, ItemId, PushRequest, PushResponse};
 use super::{DRAIN_DECISIONS, reviewer_holding};
 
 /// One run's figures.
+#[derive(Default)]
 struct Run {
     batches: usize,
     claim: Duration,
@@ -66,17 +67,7 @@ async fn parts() -> Run {
     let url = holding.queue.url();
     let client_id = store.sync_state().await.expect("sync state").client_id;
     let http = countersign_testkit::http_client();
-    let mut run = Run {
-        batches: 0,
-        claim: Duration::ZERO,
-        record: Duration::ZERO,
-        bare_commits: Duration::ZERO,
-        server: Duration::ZERO,
-        transfer: Duration::ZERO,
-        bare_exchange: Duration::ZERO,
-        pull: Duration::ZERO,
-        end_to_end: Duration::ZERO,
-    };
+    let mut run = Run::default();
     let mut exchanged = Vec::new();
     loop {
         let claiming = Instant::now();

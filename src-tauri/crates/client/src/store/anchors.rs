@@ -13,11 +13,12 @@
 //! (0014's triggers, whoever writes), and records the row's filter columns and sort key before and
 //! after (migrations/0015_deep_pages_kept_across_changes.sql). A page from kept anchors is one
 //! statement that returns rows only while the generation in its own snapshot is the one the anchors
-//! were kept at. Otherwise the store reads the moves since, in one snapshot, and shifts each anchor's
-//! count by the rows that left or joined its list at or before it (its key stays a valid seek point
-//! whether or not its own row still exists); when the moves are no longer all recorded, or more than
-//! a stride of rows have joined a list since its anchors were read, the page is read again in one
-//! transaction that reads the generation, the total and, as far as the page needs them, the anchors.
+//! were kept at. Otherwise the page is read in one transaction that reads the generation and the
+//! moves since the kept one, and shifts each anchor's count by the rows that left or joined its list
+//! at or before it (its key stays a valid seek point whether or not its own row still exists); then
+//! the total and, as far as the page needs them beyond the kept ones, the anchors. When the moves
+//! are not all recorded, more than a stride of generations have passed, or more than a stride of
+//! rows have joined a list since its anchors were read, that list's anchors are read again.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -374,14 +375,10 @@ impl Store {
         if let Some(page) = self.page_from_kept(query, &list).await? {
             return Ok(page);
         }
-        if self.move_kept_anchors().await?
-            && let Some(page) = self.page_from_kept(query, &list).await?
-        {
-            return Ok(page);
-        }
         let stride = self.anchors.stride();
         let mut read = self.pool.begin().await?;
         let generation = read_generation(&mut read).await?;
+        self.move_kept_anchors(&mut read, generation).await?;
         let total: i64 = count_sql(query)
             .build_query_scalar()
             .fetch_one(&mut *read)
@@ -443,23 +440,29 @@ impl Store {
         in_order(&rows, place.walk).map(Some)
     }
 
-    /// Brings the kept anchors to the database's generation by the moves recorded since
-    /// (migrations/0015), if they are all recorded and fewer than a stride; whether it read any.
-    async fn move_kept_anchors(&self) -> Result<bool, StoreError> {
+    /// Brings the kept anchors to generation `to`, the one `read` sees, by the moves recorded since
+    /// (migrations/0015), if they are all recorded and fewer than a stride; otherwise leaves them
+    /// (they are then of another generation, and the page reads its anchors again).
+    async fn move_kept_anchors(
+        &self,
+        read: &mut SqliteConnection,
+        to: i64,
+    ) -> Result<(), StoreError> {
         let Some((from, lists)) = self.anchors.kept_lists() else {
-            return Ok(false);
+            return Ok(());
         };
-        let mut read = self.pool.begin().await?;
-        let (to, recorded): (i64, i64) = sqlx::query_as(
-            "SELECT generation, (SELECT COUNT(*) FROM assignment_order_changes WHERE generation > ?) \
-             FROM assignment_order_generation WHERE id = 1",
+        let missed = to - from;
+        if missed <= 0 || missed > i64::from(self.anchors.stride()) {
+            return Ok(());
+        }
+        let recorded: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM assignment_order_changes WHERE generation > ?",
         )
         .bind(from)
         .fetch_one(&mut *read)
         .await?;
-        let missed = to - from;
-        if missed <= 0 || missed > i64::from(self.anchors.stride()) || recorded != missed {
-            return Ok(false);
+        if recorded != missed {
+            return Ok(());
         }
         // Each list's moves, picked by its own filters, in one statement.
         let mut sql = QueryBuilder::<Sqlite>::new("");
@@ -474,7 +477,6 @@ impl Store {
             push_filters(&mut sql, &list.query());
         }
         let rows = sql.build().fetch_all(&mut *read).await?;
-        read.commit().await?;
         let mut moves: Vec<_> = lists.into_iter().map(|list| (list, Vec::new())).collect();
         for row in &rows {
             let n: i64 = row.try_get("list")?;
@@ -483,7 +485,7 @@ impl Store {
             }
         }
         self.anchors.shift(from, to, moves);
-        Ok(true)
+        Ok(())
     }
 }
 
