@@ -1213,6 +1213,13 @@ export interface components {
             /** @description Opaque; null asks for everything held. */
             cursor?: string | null;
             /**
+             * Format: int32
+             * @description At most this many new leases in this pull, at least 1; omitted: up to the prefetch target.
+             *     A client pulls a large prefetch in pages this way, showing each page as it lands
+             *     (docs/protocol.md, "Paged pulls").
+             */
+            max_grants?: number | null;
+            /**
              * @description Held items the reviewer has opened since the last pull: their leases are renewed without
              *     limit, unopened ones only `max_unopened_renewals` times (docs/protocol.md).
              */
@@ -1222,6 +1229,11 @@ export interface components {
             assignments: components["schemas"]["Assignment"][];
             cursor: string;
             last_mutation_id: components["schemas"]["MutationId"];
+            /**
+             * @description This pull stopped at the request's `max_grants` and the caller has room for more work:
+             *     pull again with the new cursor for the next page.
+             */
+            more?: boolean;
             removed: components["schemas"]["Removal"][];
             /** Format: date-time */
             server_time: string;

@@ -12,12 +12,16 @@ pub async fn app_status(shell: State<'_, Shell>) -> Result<AppStatus, AppError> 
     shell.current().await?.status().await
 }
 
-/// One sync round now; its failure is recorded in the status, not returned.
+/// One sync round now, the inbox told of each page as it lands; its failure is recorded in the
+/// status, not returned.
 #[tauri::command]
 pub async fn sync_now(shell: State<'_, Shell>) -> Result<AppStatus, AppError> {
     let session = shell.current().await?;
     if let Some(engine) = &session.core.engine {
-        let inbox = engine.sync_once().await.is_ok();
+        let inbox = engine
+            .sync_paged(&mut |_| shell.changed(true))
+            .await
+            .is_ok();
         shell.changed(inbox);
     }
     session.status().await

@@ -172,6 +172,7 @@ async fn filled_cache() -> (tempfile::TempDir, Store) {
         server_time: SystemClock.now(),
         assignments: (0..INBOX_ROWS).map(varied_assignment).collect(),
         removed: vec![],
+        more: false,
     };
     first_pull(&store, &response).await;
     store.index_stale().await.expect("index the cache");
@@ -371,6 +372,7 @@ async fn local_commit_figures() {
         server_time: SystemClock.now(),
         assignments: (0..LOCAL_COMMITS).map(assignment).collect(),
         removed: vec![],
+        more: false,
     };
     first_pull(&store, &response).await;
     let mut decide = Vec::with_capacity(LOCAL_COMMITS);

@@ -12,6 +12,25 @@ use countersign_domain::{
 
 use crate::model::{AssignmentStatus, wire_enum};
 
+/// The `max_grants` of the first page of a round's pull: small, so that a first start's inbox shows
+/// work at once; each following page asks for twice as many, so that a large prefetch takes few
+/// round trips (docs/protocol.md, "Paged pulls").
+pub const FIRST_PULL_PAGE: u32 = 100;
+
+/// Pages one round pulls at most: a server that keeps answering `more` is asked again next round.
+pub const MAX_PULL_PAGES: usize = 32;
+
+/// The `max_grants` of page `page` (from 0) of a round's pull.
+pub fn pull_page_size(page: usize) -> u32 {
+    FIRST_PULL_PAGE.saturating_mul(1 << page.min(16))
+}
+
+/// Whether a round pulls another page after `response`, its `pages`-th: while the server says
+/// there is more and the last page brought some.
+pub fn pull_another_page(response: &PullResponse, pages: usize) -> bool {
+    response.more && !response.assignments.is_empty() && pages < MAX_PULL_PAGES
+}
+
 /// A decision waiting in the outbox, as the planner needs it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEntry {

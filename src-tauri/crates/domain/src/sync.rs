@@ -141,6 +141,12 @@ pub struct PullRequest {
     /// limit, unopened ones only `max_unopened_renewals` times (docs/protocol.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub opened: Vec<ItemId>,
+    /// At most this many new leases in this pull, at least 1; omitted: up to the prefetch target.
+    /// A client pulls a large prefetch in pages this way, showing each page as it lands
+    /// (docs/protocol.md, "Paged pulls").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub max_grants: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -151,6 +157,10 @@ pub struct PullResponse {
     pub server_time: DateTime<Utc>,
     pub assignments: Vec<Assignment>,
     pub removed: Vec<Removal>,
+    /// This pull stopped at the request's `max_grants` and the caller has room for more work:
+    /// pull again with the new cursor for the next page.
+    #[serde(default)]
+    pub more: bool,
 }
 
 /// One decision (or release) sent by a client; ids grow by one per client.

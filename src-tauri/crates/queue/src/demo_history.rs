@@ -25,7 +25,7 @@ use countersign_domain::{
     Assignment, BlindJudgement, ClientId, DecisionId, GoldExpected, MutationId, MutationStatus,
     NewItem, Role, Route,
 };
-use countersign_domain::{Mutation, PullResponse};
+use countersign_domain::{Mutation, PullRequest};
 use ed25519_dalek::SigningKey;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -426,7 +426,13 @@ impl Run {
     /// Reviewer `n` pulls (from the start: everything they hold) through `state`.
     async fn pull_from(&mut self, state: &AppState, n: usize) -> Result<(), HistoryError> {
         let client = &self.clients[n];
-        let pulled: PullResponse = sync::pull(state, &client.caller, client.id, None, &[]).await?;
+        let request = PullRequest {
+            client_id: client.id,
+            cursor: None,
+            opened: Vec::new(),
+            max_grants: None,
+        };
+        let pulled = sync::pull(state, &client.caller, &request).await?;
         self.clients[n].held = pulled.assignments;
         Ok(())
     }

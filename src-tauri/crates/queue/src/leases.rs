@@ -26,11 +26,17 @@ use countersign_domain::fatigue;
 /// else they hold, so that an escalation reaches a busy senior. Only items of the caller's teams
 /// (or of no team) are granted, never an item the caller released within the cool-down while
 /// someone else eligible is active, and in claim order: priority, then the earliest due date,
-/// then age. Each grant is a new lease with the next epoch.
-pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), StoreError> {
+/// then age. Each grant is a new lease with the next epoch. At most `max_grants` items are taken
+/// from the queues (a gold copy may follow them); returns whether that cap stopped the top-up
+/// short of the caller's room (docs/protocol.md, "Paged pulls").
+pub(crate) async fn grant(
+    tx: &mut Tx,
+    ctx: &mut SyncContext<'_>,
+    max_grants: Option<u32>,
+) -> Result<bool, StoreError> {
     let audiences = Audience::served_by(ctx.caller.role);
     if audiences.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let (state, holder, now) = (ctx.state, ctx.caller.name.as_str(), ctx.now);
     let held = sqlx::query(&format!(
@@ -60,7 +66,8 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
     };
     let prefetch = i64::from(state.policy.prefetch);
     let mut wanted = prefetch - col::<i64>(&held, "held")?;
-    let seniors_wanted = prefetch - col::<i64>(&held, "seniors_work")?;
+    let mut seniors_wanted = prefetch - col::<i64>(&held, "seniors_work")?;
+    let mut page_room = max_grants.map_or(i64::MAX, i64::from);
     // One audience at a time, seniors' first: each query walks the claimable index in order
     // instead of sorting every free item.
     let sql = format!(
@@ -93,7 +100,8 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
         let limit = match audience {
             Audience::Seniors => wanted.max(seniors_wanted),
             Audience::Reviewers => wanted,
-        };
+        }
+        .min(page_room);
         if limit <= 0 {
             continue;
         }
@@ -106,9 +114,15 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
             .bind(&risk_path)
             .fetch_all(&mut **tx)
             .await?;
-        wanted -= found.len() as i64;
+        let claimed = found.len() as i64;
+        wanted -= claimed;
+        page_room -= claimed;
+        if *audience == Audience::Seniors {
+            seniors_wanted -= claimed;
+        }
         rows.extend(found);
     }
+    let more = page_room <= 0 && (wanted > 0 || seniors_wanted > 0);
     let expires = to_micros(now + state.lease_duration);
     let mut grants = Vec::with_capacity(rows.len());
     // The team of each real item granted: each may be followed by a gold item (docs/protocol.md,
@@ -173,7 +187,7 @@ pub(crate) async fn grant(tx: &mut Tx, ctx: &mut SyncContext<'_>) -> Result<(), 
             json!({"lease_id": lease_id, "epoch": epoch, "stage": stage}),
         ));
     }
-    Ok(())
+    Ok(more)
 }
 
 /// Marks the caller's held items its client reports opened: their leases renew without limit.

@@ -1,5 +1,5 @@
 //! Pull and push: replayed and gapped pushes, fencing by lease epoch, lease expiry and renewal,
-//! and removals reaching clients.
+//! removals reaching clients, and paged pulls.
 
 use std::collections::HashMap;
 
@@ -18,6 +18,7 @@ on_both_backends!(
     pull_renews_held_leases,
     cancel_and_decided_elsewhere_reach_clients,
     pull_and_push_answers_carry_the_servers_time,
+    pulls_come_in_pages_of_at_most_max_grants,
 );
 
 async fn replayed_push_returns_stored_results(backend: Backend) {
@@ -489,4 +490,87 @@ async fn pull_and_push_answers_carry_the_servers_time(backend: Backend) {
     )
     .await;
     assert_eq!(pushed["results"][0]["status"], "applied");
+}
+
+async fn pulls_come_in_pages_of_at_most_max_grants(backend: Backend) {
+    let db = TestDb::new(backend);
+    let policy = Policy::parse("prefetch = 5", "test").expect("policy");
+    let queue = Queue::start(
+        &db,
+        QueueOptions {
+            policy,
+            ..Default::default()
+        },
+    )
+    .await;
+    let producer = queue.user("bot", Role::Producer).await;
+    let ana = queue.user("ana", Role::Reviewer).await;
+    for n in 0..7 {
+        queue
+            .submit(
+                &producer,
+                &item(&format!("p-{n}"), "transaction", 0.8, "medium"),
+            )
+            .await;
+    }
+    let client = Uuid::now_v7();
+    let page = |cursor: Option<&str>, max_grants: u32| json!({"client_id": client, "cursor": cursor, "max_grants": max_grants});
+    let held = || queue.count("SELECT COUNT(*) FROM items WHERE holder IS NOT NULL");
+
+    let refused = queue.post("/v1/sync/pull", &ana, &page(None, 0)).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (422, "invalid_request"),
+        "{refused:?}"
+    );
+    assert_eq!(held().await, 0, "a refused pull grants nothing");
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = Vec::new();
+    loop {
+        let reply = queue
+            .post("/v1/sync/pull", &ana, &page(cursor.as_deref(), 2))
+            .await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+        let granted = assignments(&reply.body);
+        seen.extend(granted.iter().map(|a| a["item"]["id"].clone()));
+        let more = reply.body["more"].as_bool().expect("more is a boolean");
+        pages.push((granted.len(), more));
+        cursor = reply.body["cursor"].as_str().map(str::to_owned);
+        if !more {
+            break;
+        }
+    }
+    assert_eq!(
+        pages,
+        [(2, true), (2, true), (1, false)],
+        "pages of two until the prefetch of five is held"
+    );
+    let distinct: std::collections::HashSet<_> = seen.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        5,
+        "each page brings new items only: {seen:?}"
+    );
+    assert_eq!(held().await, 5);
+
+    let full = queue
+        .post("/v1/sync/pull", &ana, &page(cursor.as_deref(), 2))
+        .await;
+    assert_eq!(
+        (assignments(&full.body).len(), &full.body["more"]),
+        (0, &json!(false))
+    );
+    let restart = queue.pull(&ana, client, None).await;
+    assert_eq!(
+        assignments(&restart).len(),
+        5,
+        "starting over brings everything held, whatever the pages"
+    );
+    assert_eq!(
+        restart["more"],
+        json!(false),
+        "no max_grants: no page limit"
+    );
 }

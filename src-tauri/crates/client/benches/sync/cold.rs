@@ -9,7 +9,9 @@
 //! - store write: `Store::apply_pull` into a fresh cache, beside a raw batched insert of the same rows
 //!   into an identical fresh cache; then the search index (`Store::index_stale`, its own transaction,
 //!   as the sync engine runs it after a pull);
-//! - end to end: a fresh desktop core's first `sync_once` (another fresh reviewer, same size).
+//! - end to end: a fresh desktop core's first `sync_once` (another fresh reviewer, same size), which
+//!   pulls in pages (docs/protocol.md, "Paged pulls"); beside it, when its first page was in the
+//!   store and searchable, ready to show.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,7 +37,9 @@ struct Run {
     store_write: Duration,
     index: Duration,
     raw_insert: Duration,
+    first_page: Duration,
     end_to_end: Duration,
+    pages: usize,
     bytes: usize,
 }
 
@@ -76,6 +80,7 @@ async fn run(url: &str, parts_token: &str, engine_token: &str) -> Run {
             client_id: ClientId::new_v7(),
             cursor: None,
             opened: Vec::new(),
+            max_grants: None,
         })
         .send()
         .await
@@ -114,7 +119,11 @@ async fn run(url: &str, parts_token: &str, engine_token: &str) -> Run {
         Arc::new(SystemClock),
     );
     let syncing = Instant::now();
-    engine.sync_once().await.expect("cold sync");
+    let mut page_ends = Vec::new();
+    engine
+        .sync_paged(&mut |_| page_ends.push(syncing.elapsed()))
+        .await
+        .expect("cold sync");
     let end_to_end = syncing.elapsed();
     assert_eq!(
         engine_store.count_assignments().await.expect("count"),
@@ -129,7 +138,9 @@ async fn run(url: &str, parts_token: &str, engine_token: &str) -> Run {
         store_write,
         index,
         raw_insert,
+        first_page: page_ends.first().copied().unwrap_or(end_to_end),
         end_to_end,
+        pages: page_ends.len() + 1,
         bytes: body.len(),
     }
 }
@@ -189,6 +200,10 @@ fn report(runs: &[Run]) {
     let total = line("end to end (a fresh core's first sync_once)", |r| {
         r.end_to_end
     });
+    line("  its first page in the store, searchable", |r| {
+        r.first_page
+    });
+    println!("  pages pulled: {}", runs[0].pages);
     println!(
         "  parts sum {:.0} ms; store write / raw insert {:.2}x (target <= 1.5x), {:.2}x with the index; \
          transfer / bare {:.2}x; end to end {:.0} ms (target <= 600 ms)",

@@ -344,7 +344,38 @@ fn response(assignments: Vec<Assignment>, removed: Vec<(u128, RemovalReason)>) -
                 reason,
             })
             .collect(),
+        more: false,
     }
+}
+
+#[test]
+fn a_round_pulls_a_small_first_page_then_doubles() {
+    let sizes: Vec<u32> = (0..5).map(pull_page_size).collect();
+    assert_eq!(sizes, [100, 200, 400, 800, 1_600]);
+    assert_eq!(
+        pull_page_size(MAX_PULL_PAGES),
+        100 << 16,
+        "capped, never overflowing"
+    );
+}
+
+#[test]
+fn a_round_pulls_again_only_while_the_server_has_more_and_gives_some() {
+    let one = vec![assignment(1, 1, Stage::Review, None)];
+    let mut more = response(one.clone(), vec![]);
+    more.more = true;
+    assert!(pull_another_page(&more, 1));
+    assert!(
+        !pull_another_page(&more, MAX_PULL_PAGES),
+        "a server that always says more is asked again next round"
+    );
+    let mut empty_more = response(vec![], vec![]);
+    empty_more.more = true;
+    assert!(
+        !pull_another_page(&empty_more, 1),
+        "a page that brought nothing ends the round"
+    );
+    assert!(!pull_another_page(&response(one, vec![]), 1));
 }
 
 #[test]

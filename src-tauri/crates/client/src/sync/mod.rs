@@ -8,7 +8,7 @@ use std::time::Duration;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use chrono::{DateTime, Utc};
 use countersign_domain::kind::KindList;
-use countersign_domain::{ApiErrorCode, EventName, PullRequest, PushRequest};
+use countersign_domain::{ApiErrorCode, EventName, PullRequest, PullResponse, PushRequest};
 use serde::Serialize;
 use tokio::sync::Notify;
 
@@ -160,7 +160,17 @@ impl SyncEngine {
     /// One push of everything unacknowledged, then one pull. Records online/offline either way.
     /// Then raises the "due soon" warnings whose time has come, online or not.
     pub async fn sync_once(&self) -> Result<SyncReport, SyncError> {
-        let mut result = self.round().await;
+        self.sync_paged(&mut |_| {}).await
+    }
+
+    /// [`sync_once`](Self::sync_once), calling `after_page` with the report so far after each page
+    /// of the pull that more pages follow (docs/protocol.md, "Paged pulls"), so that a shell can
+    /// show each page as it lands.
+    pub async fn sync_paged(
+        &self,
+        after_page: &mut (dyn FnMut(&SyncReport) + Send),
+    ) -> Result<SyncReport, SyncError> {
+        let mut result = self.round(after_page).await;
         self.record_round(&result).await;
         // Warnings need no server: an offline round raises them as well.
         let warned = self.warn_due().await;
@@ -291,14 +301,31 @@ impl SyncEngine {
         }
     }
 
-    async fn round(&self) -> Result<SyncReport, SyncError> {
+    async fn round(
+        &self,
+        after_page: &mut (dyn FnMut(&SyncReport) + Send),
+    ) -> Result<SyncReport, SyncError> {
         self.store.bind_server(self.remote.server_url()).await?;
         let state = self.store.sync_state().await?;
         let mut report = SyncReport::default();
         let due_by = self.clock.now() - self.undo_window();
         self.push_all(state.client_id, due_by, &mut report).await?;
-        self.pull(state.client_id, state.cursor, &mut report)
-            .await?;
+        let mut cursor = state.cursor;
+        for page in 0.. {
+            let response = self
+                .pull(
+                    state.client_id,
+                    cursor,
+                    plan::pull_page_size(page),
+                    &mut report,
+                )
+                .await?;
+            if !plan::pull_another_page(&response, page + 1) {
+                break;
+            }
+            after_page(&report);
+            cursor = Some(response.cursor);
+        }
         Ok(report)
     }
 
@@ -345,12 +372,14 @@ impl SyncEngine {
         Ok(())
     }
 
+    /// One page of a round's pull, applied; returns the server's answer.
     async fn pull(
         &self,
         client_id: countersign_domain::ClientId,
         cursor: Option<String>,
+        max_grants: u32,
         report: &mut SyncReport,
-    ) -> Result<(), SyncError> {
+    ) -> Result<PullResponse, SyncError> {
         let mut full_snapshot = cursor.is_none();
         let opened = self.store.opened_unreported().await?;
         let response = match self
@@ -359,6 +388,7 @@ impl SyncEngine {
                 client_id,
                 cursor,
                 opened: opened.clone(),
+                max_grants: Some(max_grants),
             })
             .await
         {
@@ -374,6 +404,7 @@ impl SyncEngine {
                         client_id,
                         cursor: None,
                         opened: opened.clone(),
+                        max_grants: Some(max_grants),
                     })
                     .await?
             }
@@ -413,7 +444,7 @@ impl SyncEngine {
         report.removed += applied.removed;
         report.kept_with_unsent_decision += applied.kept_with_unsent_decision;
         report.add(self.notify(applied.notify).await?);
-        Ok(())
+        Ok(response)
     }
 
     /// The registered kinds, fetched when [`plan::kinds_due`] says so; a malformed answer is an error.
@@ -451,14 +482,14 @@ impl SyncEngine {
     /// its status and inbox events from there).
     pub async fn watch_reporting(
         &self,
-        mut after_round: impl FnMut(Result<&SyncReport, &SyncError>),
+        mut after_round: impl FnMut(Result<&SyncReport, &SyncError>) + Send,
     ) {
         let wake = Arc::new(Notify::new());
         // Aborted when this future is dropped, so the listener never outlives the loop.
         let _events = AbortOnDrop(tokio::spawn(listen_for_events(self.clone(), wake.clone())));
         let mut backoff = retry_delays();
         loop {
-            let result = self.sync_once().await;
+            let result = self.sync_paged(&mut |so_far| after_round(Ok(so_far))).await;
             after_round(result.as_ref());
             match result {
                 Ok(report) => {

@@ -39,6 +39,7 @@ async fn store_holding(assignments: &[Assignment]) -> (tempfile::TempDir, Store)
         server_time: now(),
         assignments: assignments.to_vec(),
         removed: vec![],
+        more: false,
     };
     store
         .apply_pull(&pull, true, now(), Duration::hours(1))

@@ -53,6 +53,7 @@ async fn builtin_and_saved_views_count_live_and_persist() {
         server_time: now(),
         assignments: vec![soon.clone(), overdue.clone(), later, risky, escalated],
         removed: vec![],
+        more: false,
     };
     store
         .apply_pull(&pull, true, now(), Duration::hours(1))

@@ -75,6 +75,9 @@ impl From<SyncError> for ApiError {
             SyncError::TooManyMutations => {
                 ApiError::validation(ApiErrorCode::TooManyMutations, error.to_string())
             }
+            SyncError::NoGrantsAllowed => {
+                ApiError::validation(ApiErrorCode::InvalidRequest, error.to_string())
+            }
             SyncError::Store(store) => store.into(),
         }
     }
@@ -322,11 +325,8 @@ async fn pull(
     Body(request): Body<PullRequest>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let response = detached(async move {
-        let cursor = request.cursor.as_deref();
-        Ok(sync::pull(&state, &caller, request.client_id, cursor, &request.opened).await?)
-    })
-    .await?;
+    let response =
+        detached(async move { Ok(sync::pull(&state, &caller, &request).await?) }).await?;
     timed_json("pull", started, &response)
 }
 

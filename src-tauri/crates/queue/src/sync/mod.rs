@@ -24,6 +24,8 @@ pub enum SyncError {
     BadCursor,
     #[error("a push carries at most {MAX_MUTATIONS_PER_PUSH} mutations")]
     TooManyMutations,
+    #[error("max_grants must be at least 1; omit it to be granted up to the prefetch target")]
+    NoGrantsAllowed,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -3,8 +3,10 @@
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
+
 use countersign_domain::{
-    Assignment, ClientId, Epoch, ItemId, ItemStatus, Lease, MutationId, PullResponse, Removal,
+    Assignment, ClientId, Epoch, ItemStatus, Lease, MutationId, PullRequest, PullResponse, Removal,
     RemovalReason,
 };
 
@@ -21,15 +23,16 @@ use crate::leases;
 pub async fn pull(
     state: &AppState,
     caller: &Caller,
-    client_id: ClientId,
-    cursor: Option<&str>,
-    opened: &[ItemId],
+    request: &PullRequest,
 ) -> Result<PullResponse, SyncError> {
+    if request.max_grants == Some(0) {
+        return Err(SyncError::NoGrantsAllowed);
+    }
     let db = &state.db;
     let result = db
         .write(|mut tx| async move {
-            let ctx = SyncContext::new(state, caller, client_id);
-            settle(pull_in(ctx, &mut tx, cursor, opened).await, tx)
+            let ctx = SyncContext::new(state, caller, request.client_id);
+            settle(pull_in(ctx, &mut tx, request).await, tx)
         })
         .await?;
     if result.is_ok() {
@@ -41,11 +44,11 @@ pub async fn pull(
 async fn pull_in(
     mut ctx: SyncContext<'_>,
     tx: &mut Tx,
-    cursor: Option<&str>,
-    opened: &[ItemId],
+    request: &PullRequest,
 ) -> Result<PullResponse, SyncError> {
     let (state, now, client_id, caller) = (ctx.state, ctx.now, ctx.client_id, ctx.caller);
     let caller = caller.name.as_str();
+    let cursor = request.cursor.as_deref();
     let (last_mutation_id, generation) = ctx.lock_client(tx).await?;
     let seen = cursor
         .map(|cursor| parse_cursor(cursor, generation))
@@ -56,22 +59,19 @@ async fn pull_in(
         .execute(&mut **tx)
         .await?;
 
-    leases::grant(tx, &mut ctx).await?;
-    leases::mark_opened(tx, caller, opened).await?;
+    let more = leases::grant(tx, &mut ctx, request.max_grants).await?;
+    leases::mark_opened(tx, caller, &request.opened).await?;
     let expires = now + state.lease_duration;
     leases::renew(tx, &mut ctx, expires).await?;
-    let rows = sqlx::query(&format!(
-        "SELECT {ITEM_COLUMNS} FROM items WHERE holder = $1 AND {OPEN_WORK} \
-         ORDER BY priority DESC, due_at ASC NULLS LAST, created_at"
+    let held_ids = sqlx::query(&format!(
+        "SELECT id FROM items WHERE holder = $1 AND {OPEN_WORK}"
     ))
     .bind(caller)
     .fetch_all(&mut **tx)
-    .await?;
-    let mut held_rows = rows
-        .iter()
-        .map(ItemRow::parse)
-        .collect::<Result<Vec<_>, _>>()?;
-    items::attach_decisions(tx, &mut held_rows).await?;
+    .await?
+    .iter()
+    .map(|row| col::<String>(row, "id"))
+    .collect::<Result<HashSet<_>, _>>()?;
 
     let new_generation = generation + 1;
     let (removed, new_to_client) = track_client_items(
@@ -79,7 +79,7 @@ async fn pull_in(
         client_id,
         seen,
         new_generation,
-        &held_rows,
+        &held_ids,
         cursor.is_none(),
     )
     .await?;
@@ -88,19 +88,30 @@ async fn pull_in(
         .bind(client_id.to_string())
         .execute(&mut **tx)
         .await?;
-    ctx.record(tx).await?;
 
     // New or changed since the cursor: everything when the client starts over or missed a
     // response (its cursor is not the latest), else what it has not been sent and what this pull
     // granted or renewed. A held item changes only through its lease or its holder's own pushes.
+    // Only those rows are read whole: a paged pull reads each page's, not all it holds.
     let everything = seen != Some(generation);
+    let held_rows = if everything {
+        held_items(tx, caller, None).await?
+    } else {
+        let mut rows = held_items(tx, caller, Some(expires)).await?;
+        let sent: HashSet<String> = rows.iter().map(|row| row.item.id.to_string()).collect();
+        let unsent: Vec<String> = new_to_client
+            .into_iter()
+            .filter(|id| !sent.contains(id))
+            .collect();
+        for chunk in unsent.chunks(ROWS_PER_STATEMENT) {
+            rows.extend(items::load_many(tx, chunk, "").await?);
+        }
+        rows
+    };
+    ctx.record(tx).await?;
+
     let assignments = held_rows
         .into_iter()
-        .filter(|row| {
-            everything
-                || row.lease_expires_at == Some(expires)
-                || new_to_client.contains(&row.item.id.to_string())
-        })
         .map(|row| {
             let stage = row
                 .stage
@@ -128,7 +139,38 @@ async fn pull_in(
         server_time: now,
         assignments,
         removed,
+        more,
     })
+}
+
+/// The items `holder` holds, in claim order, with their decisions: all of them, or those whose
+/// lease runs to `leased_to` (granted or renewed by this pull).
+async fn held_items(
+    tx: &mut Tx,
+    holder: &str,
+    leased_to: Option<DateTime<Utc>>,
+) -> Result<Vec<ItemRow>, StoreError> {
+    let lease_filter = if leased_to.is_some() {
+        " AND lease_expires_at = $2"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT {ITEM_COLUMNS} FROM items WHERE holder = $1 AND {OPEN_WORK}{lease_filter} \
+         ORDER BY priority DESC, due_at ASC NULLS LAST, created_at"
+    );
+    let mut query = sqlx::query(&sql).bind(holder);
+    if let Some(leased_to) = leased_to {
+        query = query.bind(to_micros(leased_to));
+    }
+    let mut rows = query
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(ItemRow::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    items::attach_decisions(tx, &mut rows).await?;
+    Ok(rows)
 }
 
 fn parse_cursor(cursor: &str, generation: i64) -> Result<i64, SyncError> {
@@ -150,7 +192,7 @@ async fn track_client_items(
     client_id: ClientId,
     seen_generation: Option<i64>,
     new_generation: i64,
-    held: &[ItemRow],
+    held_ids: &HashSet<String>,
     full_resync: bool,
 ) -> Result<(Vec<Removal>, HashSet<String>), SyncError> {
     let client = client_id.to_string();
@@ -168,7 +210,6 @@ async fn track_client_items(
         .execute(&mut **tx)
         .await?;
     }
-    let held_ids: HashSet<String> = held.iter().map(|row| row.item.id.to_string()).collect();
     let known = sqlx::query(
         "SELECT c.item_id, c.removed_reason, i.status, i.stage, i.holder FROM client_items c \
          JOIN items i ON i.id = c.item_id WHERE c.client_id = $1",

@@ -51,6 +51,7 @@ fn pull(assignments: Vec<Assignment>) -> PullResponse {
         server_time: now(),
         assignments,
         removed: vec![],
+        more: false,
     }
 }
 

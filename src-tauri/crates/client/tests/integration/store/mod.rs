@@ -51,6 +51,7 @@ fn pull(assignments: Vec<Assignment>, removed: Vec<Removal>) -> PullResponse {
         server_time: now(),
         assignments,
         removed,
+        more: false,
     }
 }
 
