@@ -22,7 +22,7 @@ use countersign_client::store::Store;
 use countersign_client::sync::SyncEngine;
 use countersign_client::{Clock, SystemClock};
 use countersign_domain::{Assignment, ClientId, PullRequest, PullResponse};
-use countersign_queue::{Policy, ServeOptions};
+use countersign_queue::{Policy, RunningServer, ServeOptions};
 use countersign_testkit::load;
 use sqlx::{QueryBuilder, Sqlite};
 
@@ -64,13 +64,14 @@ pub async fn cold_sync_figures() {
     );
     let mut figures = Vec::with_capacity(runs);
     for pair in tokens.chunks(2) {
-        figures.push(run(&server.url(), &pair[0], &pair[1]).await);
+        figures.push(run(&server, &pair[0], &pair[1]).await);
     }
     server.shutdown().await;
     report(&figures);
 }
 
-async fn run(url: &str, parts_token: &str, engine_token: &str) -> Run {
+async fn run(queue: &RunningServer, parts_token: &str, engine_token: &str) -> Run {
+    let url = &queue.url();
     let http = countersign_testkit::http_client();
     let started = Instant::now();
     let answer = http
@@ -118,6 +119,11 @@ async fn run(url: &str, parts_token: &str, engine_token: &str) -> Run {
         Arc::new(notify::Silent),
         Arc::new(SystemClock),
     );
+    // The end to end starts on a settled queue: what the parts' pull recorded is sealed first, not
+    // while the engine pulls (docs/protocol.md, "Recording and sealing").
+    countersign_queue::audit::seal(&queue.state.db)
+        .await
+        .expect("seal the parts' audit entries");
     let syncing = Instant::now();
     let mut page_ends = Vec::new();
     engine

@@ -1,6 +1,7 @@
 //! The sync engine: thin I/O around the planning functions in [`crate::plan`].
 
 use std::collections::BTreeSet;
+use std::pin::pin;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use chrono::{DateTime, Utc};
 use countersign_domain::kind::KindList;
-use countersign_domain::{ApiErrorCode, EventName, PullRequest, PullResponse, PushRequest};
+use countersign_domain::{ApiErrorCode, EventName, ItemId, PullRequest, PullResponse, PushRequest};
 use serde::Serialize;
 use tokio::sync::Notify;
 
@@ -84,6 +85,15 @@ impl SyncReport {
             self.notifications = notified.status;
         }
     }
+}
+
+/// One page of a round's pull as the server answered it (docs/protocol.md, "Paged pulls").
+struct PulledPage {
+    response: PullResponse,
+    /// The answer replaces the cache: a first pull, or a fresh start after a refused cursor.
+    full_snapshot: bool,
+    /// The openings this page's request reported: forgotten once the page is applied.
+    opened: Vec<ItemId>,
 }
 
 #[derive(Clone)]
@@ -310,21 +320,51 @@ impl SyncEngine {
         let mut report = SyncReport::default();
         let due_by = self.clock.now() - self.undo_window();
         self.push_all(state.client_id, due_by, &mut report).await?;
-        let mut cursor = state.cursor;
-        for page in 0.. {
-            let response = self
-                .pull(
-                    state.client_id,
-                    cursor,
-                    plan::pull_page_size(page),
-                    &mut report,
-                )
-                .await?;
-            if !plan::pull_another_page(&response, page + 1) {
+        let mut page = self.first_page(state.client_id, state.cursor).await?;
+        for number in 1.. {
+            // The next page is asked for while this one is written, so the server grants it
+            // meanwhile. Should this one fail to apply, the next answer is dropped: the store's
+            // cursor is then behind the server's, and the next round brings everything
+            // (docs/protocol.md, "The cursor").
+            let next = plan::pull_another_page(&page.response, number).then(|| PullRequest {
+                client_id: state.client_id,
+                cursor: Some(page.response.cursor.clone()),
+                opened: Vec::new(),
+                max_grants: Some(plan::pull_page_size(number)),
+            });
+            let mut fetch_next = pin!(async {
+                match &next {
+                    Some(request) => Some(self.remote.pull(request).await),
+                    None => None,
+                }
+            });
+            let mut fetched = None;
+            {
+                let mut apply = pin!(self.apply_page(&page, &mut report));
+                tokio::select! {
+                    applied = &mut apply => applied?,
+                    answer = &mut fetch_next => {
+                        fetched = Some(answer);
+                        apply.await?;
+                    }
+                }
+            }
+            if next.is_none() {
                 break;
             }
+            // This page is in the store: the shell shows it while the next one arrives.
             after_page(&report);
-            cursor = Some(response.cursor);
+            let Some(next) = (match fetched {
+                Some(answer) => answer,
+                None => fetch_next.await,
+            }) else {
+                break;
+            };
+            page = PulledPage {
+                response: next?,
+                full_snapshot: false,
+                opened: Vec::new(),
+            };
         }
         Ok(report)
     }
@@ -372,23 +412,22 @@ impl SyncEngine {
         Ok(())
     }
 
-    /// One page of a round's pull, applied; returns the server's answer.
-    async fn pull(
+    /// The first page of a round's pull, with the openings to report; not yet applied.
+    async fn first_page(
         &self,
         client_id: countersign_domain::ClientId,
         cursor: Option<String>,
-        max_grants: u32,
-        report: &mut SyncReport,
-    ) -> Result<PullResponse, SyncError> {
+    ) -> Result<PulledPage, SyncError> {
         let mut full_snapshot = cursor.is_none();
         let opened = self.store.opened_unreported().await?;
+        let max_grants = Some(plan::pull_page_size(0));
         let response = match self
             .remote
             .pull(&PullRequest {
                 client_id,
                 cursor,
                 opened: opened.clone(),
-                max_grants: Some(max_grants),
+                max_grants,
             })
             .await
         {
@@ -404,12 +443,31 @@ impl SyncEngine {
                         client_id,
                         cursor: None,
                         opened: opened.clone(),
-                        max_grants: Some(max_grants),
+                        max_grants,
                     })
                     .await?
             }
             other => other?,
         };
+        Ok(PulledPage {
+            response,
+            full_snapshot,
+            opened,
+        })
+    }
+
+    /// Applies one page of a round's pull to the store and adds it to `report`.
+    async fn apply_page(
+        &self,
+        page: &PulledPage,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let PulledPage {
+            response,
+            full_snapshot,
+            opened,
+        } = page;
+        let full_snapshot = *full_snapshot;
         plan::check_server_counter(
             response.last_mutation_id,
             self.store.next_mutation_id().await?,
@@ -428,7 +486,7 @@ impl SyncEngine {
         let kinds = self.kinds_if_due(full_snapshot, &pulled_kinds).await?;
         let applied = self
             .store
-            .apply_pull(&response, full_snapshot, self.clock.now(), DUE_SOON_WITHIN)
+            .apply_pull(response, full_snapshot, self.clock.now(), DUE_SOON_WITHIN)
             .await?;
         if let Some(kinds) = kinds {
             self.store
@@ -436,7 +494,7 @@ impl SyncEngine {
                 .await?;
         }
         // Only an answer the store accepted counts as reported: a refused one leaves the store as it was.
-        self.store.forget_reported_openings(&opened).await?;
+        self.store.forget_reported_openings(opened).await?;
         // Indexed apart from the pull's transaction (migrations/0007_search.sql says why), so the
         // pulled items are searchable before the next search has to do it.
         self.store.index_stale().await?;
@@ -444,7 +502,7 @@ impl SyncEngine {
         report.removed += applied.removed;
         report.kept_with_unsent_decision += applied.kept_with_unsent_decision;
         report.add(self.notify(applied.notify).await?);
-        Ok(response)
+        Ok(())
     }
 
     /// The registered kinds, fetched when [`plan::kinds_due`] says so; a malformed answer is an error.
