@@ -119,7 +119,7 @@ async fn a_page_refused_mid_round_keeps_the_pages_before_and_the_next_round_mend
     // The second pull's answer claims a mutation this client never made: the core refuses it.
     let proxy = Arc::new(Proxy {
         upstream: queue.url.clone(),
-        http: reqwest::Client::new(),
+        http: countersign_testkit::http_client(),
         pulls: AtomicUsize::new(0),
         corrupt_pull: 2,
     });
