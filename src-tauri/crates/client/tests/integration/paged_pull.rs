@@ -15,17 +15,14 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use sqlx::{Connection, SqliteConnection};
 
-use countersign_client::SystemClock;
-use countersign_client::notify;
 use countersign_client::plan::{FIRST_PULL_PAGE, pull_page_size};
-use countersign_client::remote::{QueueClient, Token};
-use countersign_client::store::Store;
-use countersign_client::sync::SyncEngine;
 use countersign_client::sync::SyncError;
 use countersign_domain::Role;
 use countersign_queue::Policy;
 use countersign_testkit::fixtures::new_item;
 use countersign_testkit::{Backend, Queue, QueueOptions, TestDb, on_both_backends};
+
+use crate::support::fresh_engine;
 
 on_both_backends!(
     a_large_prefetch_arrives_in_growing_pages,
@@ -66,15 +63,7 @@ async fn a_large_prefetch_arrives_in_growing_pages(backend: Backend) {
     let db = TestDb::new(backend);
     let (queue, ana) = queue_of_three_pages(&db).await;
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path()).await.expect("store");
-    let remote = QueueClient::new(&queue.url, Token::new(ana)).expect("client");
-    let engine = SyncEngine::new(
-        store.clone(),
-        remote,
-        Arc::new(notify::Silent),
-        Arc::new(SystemClock),
-    );
+    let (_dir, store, engine) = fresh_engine(&queue.url, ana).await;
     let mut pages = Vec::new();
     let report = engine
         .sync_paged(&mut |so_far| pages.push(so_far.pulled))
@@ -132,15 +121,7 @@ async fn a_page_refused_mid_round_keeps_the_pages_before_and_the_next_round_mend
         .with_state(proxy.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path()).await.expect("store");
-    let remote = QueueClient::new(&proxy_url, Token::new(ana)).expect("client");
-    let engine = SyncEngine::new(
-        store.clone(),
-        remote,
-        Arc::new(notify::Silent),
-        Arc::new(SystemClock),
-    );
+    let (dir, store, engine) = fresh_engine(&proxy_url, ana).await;
     let refused = engine.sync_once().await;
     assert!(
         matches!(refused, Err(SyncError::Plan(_))),

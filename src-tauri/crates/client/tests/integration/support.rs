@@ -1,11 +1,17 @@
 //! What the core's tests over the real queue service add to `countersign-testkit` (which runs the
 //! `countersign-queue` binary as a child process behind its fault proxy): a reviewer driving the real
-//! `countersign-cli` on a data directory of its own.
+//! `countersign-cli` on a data directory of its own; a fresh sync engine on the system clock.
 
 use std::path::Path;
 use std::process::Output;
+use std::sync::Arc;
 use std::time::Duration;
 
+use countersign_client::SystemClock;
+use countersign_client::notify;
+use countersign_client::remote::{QueueClient, Token};
+use countersign_client::store::Store;
+use countersign_client::sync::SyncEngine;
 use countersign_testkit::QueueProcess;
 use serde_json::Value;
 use tokio::process::Command;
@@ -120,4 +126,19 @@ impl Reviewer {
 
 pub fn random_pause(max_ms: u64) -> Duration {
     Duration::from_millis(rand::random_range(0..=max_ms))
+}
+
+/// A sync engine on a fresh store in a temporary directory, signed in to the queue at `url` with
+/// `token`, showing no notices, on the system clock.
+pub async fn fresh_engine(url: &str, token: String) -> (tempfile::TempDir, Store, SyncEngine) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).await.expect("store");
+    let remote = QueueClient::new(url, Token::new(token)).expect("client");
+    let engine = SyncEngine::new(
+        store.clone(),
+        remote,
+        Arc::new(notify::Silent),
+        Arc::new(SystemClock),
+    );
+    (dir, store, engine)
 }
