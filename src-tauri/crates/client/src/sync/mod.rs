@@ -352,7 +352,9 @@ impl SyncEngine {
             if next.is_none() {
                 break;
             }
-            // This page is in the store: the shell shows it while the next one arrives.
+            // This page is in the store: the shell shows it while the next one arrives, and the
+            // status says the server answers (a first start would still say offline).
+            self.store.record_connectivity(true, None, None).await?;
             after_page(&report);
             let Some(next) = (match fetched {
                 Some(answer) => answer,
