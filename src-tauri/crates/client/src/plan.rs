@@ -20,9 +20,9 @@ pub const FIRST_PULL_PAGE: u32 = 100;
 /// Pages one round pulls at most: a server that keeps answering `more` is asked again next round.
 pub const MAX_PULL_PAGES: usize = 32;
 
-/// The `max_grants` of page `page` (from 0) of a round's pull.
-pub fn pull_page_size(page: usize) -> u32 {
-    FIRST_PULL_PAGE.saturating_mul(1 << page.min(16))
+/// The `max_grants` of page `page` (from 0) of a round's pull whose first page asks for `first`.
+pub fn pull_page_size(first: u32, page: usize) -> u32 {
+    first.saturating_mul(1 << page.min(16))
 }
 
 /// Whether a round pulls another page after `response`, its `pages`-th: while the server says

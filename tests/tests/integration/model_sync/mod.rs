@@ -1,7 +1,7 @@
 //! Model-based property test (issue 5, item 1): the desktop core (Store + SyncEngine) against the real
 //! queue service, under random schedules of decisions, undos, network cuts, lost answers, replayed
 //! requests, a second process on the same data directory, lease expiry and reassignment, client kills
-//! and server restarts, with comments among the decisions; approvals of clinical suggestions are
+//! and server restarts, with comments among the decisions, pulls in pages of one and two; approvals of clinical suggestions are
 //! signed (docs/protocol.md, "Signatures"). After every step and at quiescence the server's database, each client's
 //! SQLite file and a small reference model are checked against the invariants of docs/protocol.md.
 //!
@@ -296,6 +296,9 @@ fn engine_for(store: &ClientStore, url: &str, token: &str, clock: &Arc<ManualClo
             move || clock.now()
         }),
     )
+    // Pages of 1, then 2: every top-up of the prefetch of 3 comes in pages, the next asked for
+    // while one is written (docs/protocol.md, "Paged pulls"), under every fault of the schedule.
+    .with_first_pull_page(1)
 }
 
 /// What the schedules exercised, so that a green run can be told from a vacuous one.

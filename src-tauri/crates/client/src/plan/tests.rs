@@ -350,12 +350,19 @@ fn response(assignments: Vec<Assignment>, removed: Vec<(u128, RemovalReason)>) -
 
 #[test]
 fn a_round_pulls_a_small_first_page_then_doubles() {
-    let sizes: Vec<u32> = (0..5).map(pull_page_size).collect();
+    let sizes: Vec<u32> = (0..5)
+        .map(|page| pull_page_size(FIRST_PULL_PAGE, page))
+        .collect();
     assert_eq!(sizes, [100, 200, 400, 800, 1_600]);
     assert_eq!(
-        pull_page_size(MAX_PULL_PAGES),
+        pull_page_size(FIRST_PULL_PAGE, MAX_PULL_PAGES),
         100 << 16,
-        "capped, never overflowing"
+        "the growth stops"
+    );
+    assert_eq!(
+        pull_page_size(u32::MAX / 2, 3),
+        u32::MAX,
+        "never overflowing"
     );
 }
 

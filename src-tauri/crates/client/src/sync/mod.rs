@@ -103,6 +103,8 @@ pub struct SyncEngine {
     notifier: Arc<dyn Notifier>,
     clock: Arc<dyn Clock>,
     limits: BatchLimits,
+    /// The `max_grants` of the first page of each round's pull (docs/protocol.md, "Paged pulls").
+    first_pull_page: u32,
     /// How long a decision waits in the outbox before it is sent, in milliseconds: the time it can still
     /// be undone online. Shared by every clone, so a changed setting reaches the running watch loop.
     undo_window_ms: Arc<AtomicI64>,
@@ -123,9 +125,17 @@ impl SyncEngine {
             notifier,
             clock,
             limits: BatchLimits::default(),
+            first_pull_page: plan::FIRST_PULL_PAGE,
             undo_window_ms: Arc::new(AtomicI64::new(0)),
             preferences: Arc::default(),
         }
+    }
+
+    /// Asks for `first` new leases in the first page of each round's pull instead of
+    /// [`plan::FIRST_PULL_PAGE`] (at least 1): tests page through small prefetches this way.
+    pub fn with_first_pull_page(mut self, first: u32) -> Self {
+        self.first_pull_page = first.max(1);
+        self
     }
 
     pub fn with_notification_preferences(self, preferences: NotificationPreferences) -> Self {
@@ -330,7 +340,7 @@ impl SyncEngine {
                 client_id: state.client_id,
                 cursor: Some(page.response.cursor.clone()),
                 opened: Vec::new(),
-                max_grants: Some(plan::pull_page_size(number)),
+                max_grants: Some(plan::pull_page_size(self.first_pull_page, number)),
             });
             let mut fetch_next = pin!(async {
                 match &next {
@@ -422,7 +432,7 @@ impl SyncEngine {
     ) -> Result<PulledPage, SyncError> {
         let mut full_snapshot = cursor.is_none();
         let opened = self.store.opened_unreported().await?;
-        let max_grants = Some(plan::pull_page_size(0));
+        let max_grants = Some(plan::pull_page_size(self.first_pull_page, 0));
         let response = match self
             .remote
             .pull(&PullRequest {

@@ -31,7 +31,7 @@ on_both_backends!(
 
 /// Three pages: 100, 200, then the last 50 of the prefetch.
 fn three_pages() -> u32 {
-    FIRST_PULL_PAGE + pull_page_size(1) + 50
+    FIRST_PULL_PAGE + pull_page_size(FIRST_PULL_PAGE, 1) + 50
 }
 
 /// A queue whose policy prefetches [`three_pages`], with 20 items more than that, and the token of
