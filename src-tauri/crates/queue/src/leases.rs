@@ -122,7 +122,8 @@ pub(crate) async fn grant(
         }
         rows.extend(found);
     }
-    let more = page_room <= 0 && (wanted > 0 || seniors_wanted > 0);
+    let seniors_room = audiences.contains(&Audience::Seniors) && seniors_wanted > 0;
+    let more = page_room <= 0 && (wanted > 0 || seniors_room);
     let expires = to_micros(now + state.lease_duration);
     let mut grants = Vec::with_capacity(rows.len());
     // The team of each real item granted: each may be followed by a gold item (docs/protocol.md,
