@@ -177,7 +177,8 @@ impl SyncEngine {
         chrono::Duration::milliseconds(self.undo_window_ms.load(Ordering::Relaxed))
     }
 
-    /// One push of everything unacknowledged, then one pull. Records online/offline either way.
+    /// One push of everything unacknowledged, then one pull, in pages when the server has more to
+    /// grant than a page (docs/protocol.md, "Paged pulls"). Records online/offline either way.
     /// Then raises the "due soon" warnings whose time has come, online or not.
     pub async fn sync_once(&self) -> Result<SyncReport, SyncError> {
         self.sync_paged(&mut |_| {}).await
