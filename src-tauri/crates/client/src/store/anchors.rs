@@ -17,8 +17,8 @@
 //! moves since the kept one, and shifts each anchor's count by the rows that left or joined its list
 //! at or before it (its key stays a valid seek point whether or not its own row still exists); then
 //! the total and, as far as the page needs them beyond the kept ones, the anchors. When the moves
-//! are not all recorded, more than a stride of generations have passed, or more than a stride of
-//! rows have joined a list since its anchors were read, that list's anchors are read again.
+//! are not all recorded, more than a stride of generations have passed, or rows that joined have
+//! put two of a list's anchors more than two strides apart, that list's anchors are read again.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -182,9 +182,6 @@ struct KeptList {
     total: i64,
     /// From each end, anchors in walking order, as read (`stride` rows apart) and shifted since.
     anchors: HashMap<Walk, Vec<Anchor>>,
-    /// Rows that have joined the list since its anchors were read: each can lengthen the walk between
-    /// two anchors by one (a row that leaves shortens it; one that moves within the list does both).
-    joined: u32,
 }
 
 impl KeptList {
@@ -198,9 +195,24 @@ impl KeptList {
                 }
             }
         }
-        if delta > 0 {
-            self.joined = self.joined.saturating_add(1);
-        }
+    }
+
+    /// The most rows between two neighbouring anchors (or before the first): the longest walk a
+    /// page of this list makes from its seek. Exact, since the counts are shifted exactly: a row
+    /// that joins lengthens the gap it lands in, one that leaves shortens its own, and one that
+    /// moves within a gap changes nothing.
+    fn longest_gap(&self) -> i64 {
+        self.anchors
+            .values()
+            .flat_map(|anchors| {
+                anchors.iter().scan(0, |before, anchor| {
+                    let gap = anchor.rows - *before;
+                    *before = anchor.rows;
+                    Some(gap)
+                })
+            })
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -293,9 +305,9 @@ impl Anchors {
     }
 
     /// Moves the lists kept at generation `from` to `to`, each by its rows that joined or left in
-    /// between (`moves`, read in one snapshot at `to`); a list joined by more than a stride of rows
-    /// since it was read, or not in `moves`, is dropped. Nothing changes if another reader moved
-    /// them first.
+    /// between (`moves`, read in one snapshot at `to`); a list whose anchors are now more than two
+    /// strides apart somewhere (at most twice a fresh read's walk), or not in `moves`, is dropped.
+    /// Nothing changes if another reader moved them first.
     fn shift(&self, from: i64, to: i64, moves: Vec<(ListKey, Vec<(SortKey, i64)>)>) {
         let mut kept = self.lock();
         if kept.generation != from {
@@ -309,7 +321,7 @@ impl Anchors {
             for (key, delta) in &moved {
                 kept_list.shift(key, *delta);
             }
-            if kept_list.joined <= self.stride {
+            if kept_list.longest_gap() <= 2 * i64::from(self.stride) {
                 kept.lists.insert(list, kept_list);
             }
         }
@@ -828,8 +840,9 @@ mod tests {
     }
 
     /// A few changes between two reads of a deep page shift the kept anchors by the recorded moves
-    /// (migrations/0015); more than a stride of rows joined, more than a stride of generations, or a
-    /// generation without its moves, make the page read its anchors again. Either way the page is the one `LIMIT ... OFFSET` gives.
+    /// (migrations/0015); rows joining one gap until two anchors are more than two strides apart,
+    /// more than a stride of generations, or a generation without its moves, make the page read its
+    /// anchors again. Either way the page is the one `LIMIT ... OFFSET` gives.
     #[tokio::test]
     async fn a_few_changes_shift_the_kept_anchors_and_many_read_them_again() {
         const STRIDE: u32 = 4;
@@ -839,16 +852,16 @@ mod tests {
             anchors: std::sync::Arc::new(Anchors::new(STRIDE)),
             ..store
         };
+        let row = |priority: i64, n: usize| Placed {
+            priority,
+            due: Some((n % 3) as i64),
+            risk: n % 4,
+            status: 0,
+            kind: 0,
+            stage: 0,
+        };
         for n in 0..60 {
-            let row = Placed {
-                priority: (n % 4) as i64,
-                due: Some((n % 3) as i64),
-                risk: n % 4,
-                status: 0,
-                kind: 0,
-                stage: 0,
-            };
-            insert(&store, n, &row).await;
+            insert(&store, n, &row((n % 4) as i64, n)).await;
         }
         let query = ListQuery {
             status: Some(AssignmentStatus::Open),
@@ -857,8 +870,8 @@ mod tests {
             ..ListQuery::default()
         };
         let list = ListKey::of(&query);
-        // The page, checked; then what is kept of its list: rows joined since its anchors were
-        // read, its total, and how many rows come at or before each anchor.
+        // The page, checked; then what is kept of its list: its total, and how many rows come at or
+        // before each anchor (read again, they are a stride apart).
         let read_and_check = || async {
             assert_eq!(page(&store, &query).await, expected(&store, &query).await);
             let kept = store.anchors.lock();
@@ -867,7 +880,7 @@ mod tests {
                 .iter()
                 .map(|anchor| anchor.rows)
                 .collect();
-            (kept.joined, kept.total, anchors)
+            (kept.total, anchors)
         };
         // The list's first row: every anchor comes after it.
         let first = expected(
@@ -891,25 +904,37 @@ mod tests {
                     .expect("change");
             }
         };
-        assert_eq!(read_and_check().await, (0, 60, vec![4, 8, 12]));
+        assert_eq!(read_and_check().await, (60, vec![4, 8, 12]));
         // A decision takes the first row out of the open list: each anchor shifted by one.
         set_status(AssignmentStatus::Decided).await;
-        assert_eq!(read_and_check().await, (0, 59, vec![3, 7, 11]));
+        assert_eq!(read_and_check().await, (59, vec![3, 7, 11]));
         // A change that leaves the list as it was (another status of a row already out of it).
         set_status(AssignmentStatus::Uploaded).await;
-        assert_eq!(read_and_check().await, (0, 59, vec![3, 7, 11]));
+        assert_eq!(read_and_check().await, (59, vec![3, 7, 11]));
         // Open again: it joins the list.
         set_status(AssignmentStatus::Open).await;
-        assert_eq!(read_and_check().await, (1, 60, vec![4, 8, 12]));
-        // More rows joined than a stride since the anchors were read: read again.
-        for joined in 2..=STRIDE {
+        assert_eq!(read_and_check().await, (60, vec![4, 8, 12]));
+        // New rows ahead of every other (the highest priority) join the first gap: shifted while
+        // it is at most two strides long.
+        for n in 60..63 {
+            insert(&store, n, &row(9, n)).await;
+            let joined = n as i64 - 59;
+            assert_eq!(
+                read_and_check().await,
+                (60 + joined, vec![4 + joined, 8 + joined, 12 + joined])
+            );
+        }
+        // A row leaving and joining within a gap, however often, lengthens no walk: still shifted.
+        for _ in 0..=STRIDE {
             set_status(AssignmentStatus::Decided).await;
             set_status(AssignmentStatus::Open).await;
-            assert_eq!(read_and_check().await, (joined, 60, vec![4, 8, 12]));
+            assert_eq!(read_and_check().await, (63, vec![7, 11, 15]));
         }
-        set_status(AssignmentStatus::Decided).await;
-        set_status(AssignmentStatus::Open).await;
-        assert_eq!(read_and_check().await, (0, 60, vec![4, 8, 12]));
+        // Two more make the first gap longer than two strides: read again.
+        insert(&store, 63, &row(9, 63)).await;
+        assert_eq!(read_and_check().await, (64, vec![8, 12, 16]));
+        insert(&store, 64, &row(9, 64)).await;
+        assert_eq!(read_and_check().await, (65, vec![4, 8, 12]));
         // More generations than a stride since the anchors were read: read again.
         for status in [AssignmentStatus::Decided, AssignmentStatus::Uploaded]
             .into_iter()
@@ -918,10 +943,10 @@ mod tests {
         {
             set_status(status).await;
         }
-        assert_eq!(read_and_check().await, (0, 59, vec![4, 8, 12]));
-        // The first row joins again: each anchor, read a stride apart without it, shifted by one.
+        assert_eq!(read_and_check().await, (64, vec![4, 8, 12]));
+        // The first row joins again, among the first five: the anchors after it shifted by one.
         set_status(AssignmentStatus::Open).await;
-        assert_eq!(read_and_check().await, (1, 60, vec![5, 9, 13]));
+        assert_eq!(read_and_check().await, (65, vec![4, 9, 13]));
         // A generation whose moves are not recorded (as if more had happened than the record
         // keeps): read again, so the anchors are a stride apart in the shorter list.
         set_status(AssignmentStatus::Decided).await;
@@ -929,6 +954,6 @@ mod tests {
             .execute(&store.pool)
             .await
             .expect("an unrecorded generation");
-        assert_eq!(read_and_check().await, (0, 59, vec![4, 8, 12]));
+        assert_eq!(read_and_check().await, (64, vec![4, 8, 12]));
     }
 }
