@@ -21,7 +21,7 @@ use std::time::Duration;
 
 pub use backend::Backend;
 pub use process::QueueProcess;
-pub use proxy::Proxy;
+pub use proxy::{Proxy, PullFault};
 pub use queue::{Queue, QueueOptions, Reply, TestDb};
 
 /// An HTTP client for tests: connecting gives up after 5 s, so a dead server fails a test instead

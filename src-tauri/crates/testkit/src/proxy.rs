@@ -1,14 +1,16 @@
 //! A TCP proxy in front of a queue service, speaking just enough HTTP/1.1 to see request boundaries
 //! on kept-alive connections. It keeps one address across server restarts, can cut the network (every
-//! live connection and every new one), can let the server commit a push and then lose its answer,
-//! and remembers the pushes it forwarded so that a test can send them again, late and out of order.
-//! For fault storms it also delays or drops new connections and cuts the live ones on demand.
+//! live connection and every new one), can let the server commit a push or a pull and then lose its
+//! answer or alter it on the way, and remembers the pushes it forwarded so that a test can send them
+//! again, late and out of order. For fault storms it also delays or drops new connections and cuts the
+//! live ones on demand.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -20,11 +22,21 @@ pub struct CapturedPush {
     pub body: Vec<u8>,
 }
 
+/// What befalls one pull's answer after the server has committed the pull.
+pub enum PullFault {
+    /// The answer never reaches the client (the connection closes).
+    Lose,
+    /// The answer's JSON is changed on its way to the client.
+    Alter(Box<dyn Fn(&mut Value) + Send + Sync>),
+}
+
 #[derive(Default)]
 struct Shared {
     upstream: Mutex<Option<SocketAddr>>,
     offline: AtomicBool,
     drop_next_push_response: AtomicBool,
+    /// The fault for a coming pull answer, and how many pull answers still pass before it.
+    pull_fault: Mutex<Option<(u64, PullFault)>>,
     pushes: Mutex<Vec<CapturedPush>>,
     responses_dropped: AtomicU64,
     /// Latency added before a new connection is relayed, in ms.
@@ -127,6 +139,16 @@ impl Proxy {
             .store(lose, Ordering::SeqCst);
     }
 
+    /// The pull answer after the next `passing` ones meets `fault` (the server has committed that pull).
+    pub fn fault_pull(&self, passing: u64, fault: PullFault) {
+        *self.shared.pull_fault.lock().expect("proxy lock") = Some((passing, fault));
+    }
+
+    /// Whether a pull fault set by [`Proxy::fault_pull`] still waits for its pull.
+    pub fn pull_fault_pending(&self) -> bool {
+        self.shared.pull_fault.lock().expect("proxy lock").is_some()
+    }
+
     /// Cuts every connection open now (requests in flight included); new ones go through.
     pub fn cut_all(&self) {
         let live = self.shared.live.load(Ordering::SeqCst);
@@ -154,6 +176,7 @@ impl Proxy {
         self.set_delay(Duration::ZERO);
         self.set_drop_per_mille(0);
         self.lose_next_push_response(false);
+        self.shared.pull_fault.lock().expect("proxy lock").take();
     }
 
     /// Faults that hit a connection so far: live ones cut, new ones dropped, answers lost.
@@ -161,7 +184,7 @@ impl Proxy {
         self.shared.injected.load(Ordering::SeqCst)
     }
 
-    /// How many push answers were lost on purpose so far.
+    /// How many push and pull answers were lost on purpose so far.
     pub fn responses_dropped(&self) -> u64 {
         self.shared.responses_dropped.load(Ordering::SeqCst)
     }
@@ -271,6 +294,7 @@ async fn relay(mut client: TcpStream, target: SocketAddr, shared: &Shared) {
             Read::Closed => return,
         };
         let is_push = request.head.starts_with("POST /v1/sync/push");
+        let is_pull = request.head.starts_with("POST /v1/sync/pull");
         if is_push {
             let body_at = find(&request.raw, b"\r\n\r\n").map_or(request.raw.len(), |at| at + 4);
             shared
@@ -285,7 +309,7 @@ async fn relay(mut client: TcpStream, target: SocketAddr, shared: &Shared) {
         if server.write_all(&request.raw).await.is_err() {
             return;
         }
-        let response = match from_server.next(&mut server).await {
+        let mut response = match from_server.next(&mut server).await {
             Read::Message(message) => message,
             Read::Unframed(bytes) => {
                 if client.write_all(&bytes).await.is_ok() {
@@ -301,8 +325,54 @@ async fn relay(mut client: TcpStream, target: SocketAddr, shared: &Shared) {
             shared.injected.fetch_add(1, Ordering::SeqCst);
             return;
         }
+        if is_pull && let Some(fault) = due_pull_fault(shared) {
+            shared.injected.fetch_add(1, Ordering::SeqCst);
+            match fault {
+                PullFault::Lose => {
+                    shared.responses_dropped.fetch_add(1, Ordering::SeqCst);
+                    return;
+                }
+                PullFault::Alter(alter) => response = altered(response, alter.as_ref()),
+            }
+        }
         if client.write_all(&response.raw).await.is_err() {
             return;
         }
     }
+}
+
+/// The pull fault due now, if any: counts one more pull answer past it otherwise.
+fn due_pull_fault(shared: &Shared) -> Option<PullFault> {
+    let mut slot = shared.pull_fault.lock().expect("proxy lock");
+    match slot.as_mut() {
+        Some((0, _)) => slot.take().map(|(_, fault)| fault),
+        Some((passing, _)) => {
+            *passing -= 1;
+            None
+        }
+        None => None,
+    }
+}
+
+/// `response` with its JSON body changed by `alter` and its Content-Length set to match; an answer
+/// that is not JSON passes as it is.
+fn altered(response: Message, alter: &(dyn Fn(&mut Value) + Send + Sync)) -> Message {
+    let body_at = find(&response.raw, b"\r\n\r\n").map_or(response.raw.len(), |at| at + 4);
+    let Ok(mut json) = serde_json::from_slice::<Value>(&response.raw[body_at..]) else {
+        return response;
+    };
+    alter(&mut json);
+    let body = serde_json::to_vec(&json).expect("JSON");
+    let head: String = response
+        .head
+        .lines()
+        .filter(|line| {
+            !line.is_empty() && !line.to_ascii_lowercase().starts_with("content-length:")
+        })
+        .map(|line| format!("{line}\r\n"))
+        .collect();
+    let head = format!("{head}content-length: {}\r\n\r\n", body.len());
+    let mut raw = head.clone().into_bytes();
+    raw.extend_from_slice(&body);
+    Message { raw, head }
 }

@@ -127,6 +127,14 @@ impl Queue {
         self.server = Some(server);
     }
 
+    /// The address the service listens on now (a proxy's upstream).
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("the queue's address")
+    }
+
     /// Shuts the service down gracefully (it stays down until [`Queue::restart`]).
     pub async fn stop(&mut self) {
         if let Some(server) = self.server.take() {

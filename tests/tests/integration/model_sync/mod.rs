@@ -1,6 +1,6 @@
 //! Model-based property test (issue 5, item 1): the desktop core (Store + SyncEngine) against the real
 //! queue service, under random schedules of decisions, undos, network cuts, lost answers, replayed
-//! requests, a second process on the same data directory, lease expiry and reassignment, client kills
+//! requests, lost pull answers, a second process on the same data directory, lease expiry and reassignment, client kills
 //! and server restarts, with comments among the decisions, pulls in pages of one and two; approvals of clinical suggestions are
 //! signed (docs/protocol.md, "Signatures"). After every step and at quiescence the server's database, each client's
 //! SQLite file and a small reference model are checked against the invariants of docs/protocol.md.
@@ -27,7 +27,7 @@ use countersign_client::sync::{SyncEngine, SyncError};
 use countersign_domain::{Action, ItemId, Role};
 use countersign_queue::{Clock as _, ManualClock, Policy};
 use countersign_testkit::fixtures::item;
-use countersign_testkit::{Backend, Proxy, Queue, QueueOptions, TestDb};
+use countersign_testkit::{Backend, Proxy, PullFault, Queue, QueueOptions, TestDb};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use serde_json::{Value, json};
@@ -75,6 +75,12 @@ enum Step {
     /// The server commits the next push but its answer is lost; the engine round that sends it.
     LoseResponse {
         client: usize,
+    },
+    /// The server commits a pull of the next engine round (its first page, or its second when
+    /// `page` is 1) but its answer is lost: the next round brings what that pull granted.
+    LosePullResponse {
+        client: usize,
+        page: u64,
     },
     /// A push this client sent (`back` pushes before its last) arrives again, verbatim and late:
     /// a replayed or reordered request.
@@ -137,6 +143,7 @@ fn step_strategy() -> impl Strategy<Value = Step> {
         2 => c.clone().prop_map(|client| Step::Online { client }),
         8 => c.clone().prop_map(|client| Step::Sync { client }),
         2 => c.clone().prop_map(|client| Step::LoseResponse { client }),
+        2 => (c.clone(), 0..2u64).prop_map(|(client, page)| Step::LosePullResponse { client, page }),
         2 => (c.clone(), 0..4usize).prop_map(|(client, back)| Step::Replay { client, back }),
         1 => c.clone().prop_map(|client| Step::TwoProcesses { client }),
         1 => (c.clone(), 0..6u64).prop_map(|(client, after_ms)| Step::KillMidSync { client, after_ms }),
@@ -262,15 +269,6 @@ fn scratch_dir() -> tempfile::TempDir {
     .expect("a scratch directory")
 }
 
-fn queue_addr(queue: &Queue) -> std::net::SocketAddr {
-    queue
-        .url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .parse()
-        .expect("the queue listens on an address")
-}
-
 async fn open_client_files(dir: &std::path::Path) -> SqlitePool {
     let path: PathBuf = dir.join(countersign_client::store::DATABASE_FILE);
     SqlitePoolOptions::new()
@@ -310,6 +308,7 @@ struct Tally {
     conflicts: AtomicU64,
     rejected: AtomicU64,
     lost_responses: AtomicU64,
+    lost_pulls: AtomicU64,
     replays: AtomicU64,
     reclaimed: AtomicU64,
     restarts: AtomicU64,
@@ -326,6 +325,7 @@ static TALLY: Tally = Tally {
     conflicts: AtomicU64::new(0),
     rejected: AtomicU64::new(0),
     lost_responses: AtomicU64::new(0),
+    lost_pulls: AtomicU64::new(0),
     replays: AtomicU64::new(0),
     reclaimed: AtomicU64::new(0),
     restarts: AtomicU64::new(0),
@@ -439,7 +439,7 @@ fn desktop_core_against_the_queue_matches_the_model() {
     let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
     let summary = format!(
         "{summary}\nmodel_sync: exercised {} decisions ({} signed, {} undone, {} undo refused as sent), results \
-         {} applied / {} conflict / {} rejected, {} lost push answers, {} replays, {} leases \
+         {} applied / {} conflict / {} rejected, {} lost answers ({} of them pulls), {} replays, {} leases \
          reclaimed, {} server restarts, {} client kills, {} comments",
         n(&t.decided),
         n(&t.signed),
@@ -449,6 +449,7 @@ fn desktop_core_against_the_queue_matches_the_model() {
         n(&t.conflicts),
         n(&t.rejected),
         n(&t.lost_responses),
+        n(&t.lost_pulls),
         n(&t.replays),
         n(&t.reclaimed),
         n(&t.restarts),

@@ -52,7 +52,7 @@ impl World {
             let token = queue.user(name, role).await;
             let signer = enrolled_signer(&queue, &token, name).await;
             let dir = scratch_dir();
-            let proxy = Proxy::start(Some(queue_addr(&queue))).await;
+            let proxy = Proxy::start(Some(queue.addr())).await;
             let store = ClientStore::open(dir.path()).await.expect("open the store");
             let engine = engine_for(&store, &proxy.url(), &token, &clock);
             let files = open_client_files(dir.path()).await;
@@ -373,6 +373,22 @@ impl World {
                 self.clients[client].proxy.lose_next_push_response(false);
                 outcome.map_err(TestCaseError::fail)?;
             }
+            Step::LosePullResponse { client, page } => {
+                let proxy = &self.clients[client].proxy;
+                proxy.fault_pull(page, PullFault::Lose);
+                let outcome = self.sync(client).await;
+                let proxy = &self.clients[client].proxy;
+                if !proxy.pull_fault_pending() {
+                    tally(&TALLY.lost_pulls, 1);
+                }
+                // A round of fewer pages (or none, offline) leaves the fault unused: it must not
+                // hit a later step.
+                proxy.clear_faults();
+                // The next round comes a moment later, so its leases run to another time than the
+                // lost pull's grants.
+                self.clock.advance(chrono::Duration::seconds(1));
+                outcome.map_err(TestCaseError::fail)?;
+            }
             Step::Replay { client, back } => self.replay(client, back).await?,
             Step::TwoProcesses { client } => {
                 let other = ClientStore::open(self.clients[client].dir.path())
@@ -434,7 +450,7 @@ impl World {
             Step::RestartServer => {
                 tally(&TALLY.restarts, 1);
                 self.queue.restart().await;
-                let addr = queue_addr(&self.queue);
+                let addr = self.queue.addr();
                 for client in &self.clients {
                     client.proxy.set_upstream(Some(addr));
                 }

@@ -93,12 +93,7 @@ async fn comments_are_stored_once_for_those_who_may_read_the_story(backend: Back
     assert_eq!(queue.count(&stored("")).await, 1);
 
     // A push whose answer the network loses after the queue committed it, then resent.
-    let upstream = queue
-        .url
-        .trim_start_matches("http://")
-        .parse()
-        .expect("the queue's address");
-    let proxy = Proxy::start(Some(upstream)).await;
+    let proxy = Proxy::start(Some(queue.addr())).await;
     proxy.lose_next_push_response(true);
     let second = comment(
         2,

@@ -1,18 +1,14 @@
 //! A large prefetch arrives in pages (docs/protocol.md, "Paged pulls"): against the real queue
 //! service in this process, a fresh core's first round takes a small page, then pages twice as
 //! large, reports each page as it lands, and ends holding every item it was granted, each once. A
-//! page refused in the middle of a round keeps the pages before it, drops the one asked for meanwhile,
-//! and the next round makes the cache whole again.
+//! page refused or lost in the middle of a round keeps the pages before it, drops the one asked for
+//! meanwhile, and the next round makes the cache whole again: the items the server granted in a page
+//! whose answer never arrived come with it.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, Uri, header};
-use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::{Connection, SqliteConnection};
 
 use countersign_client::plan::{FIRST_PULL_PAGE, pull_page_size};
@@ -20,13 +16,16 @@ use countersign_client::sync::SyncError;
 use countersign_domain::Role;
 use countersign_queue::Policy;
 use countersign_testkit::fixtures::new_item;
-use countersign_testkit::{Backend, Queue, QueueOptions, TestDb, on_both_backends};
+use countersign_testkit::{
+    Backend, Proxy, PullFault, Queue, QueueOptions, TestDb, on_both_backends,
+};
 
 use crate::support::fresh_engine;
 
 on_both_backends!(
     a_large_prefetch_arrives_in_growing_pages,
     a_page_refused_mid_round_keeps_the_pages_before_and_the_next_round_mends,
+    a_page_lost_mid_round_keeps_the_pages_before_and_the_next_round_brings_its_grants,
 );
 
 /// Three pages: 100, 200, then the last 50 of the prefetch.
@@ -103,47 +102,54 @@ async fn a_large_prefetch_arrives_in_growing_pages(backend: Backend) {
 async fn a_page_refused_mid_round_keeps_the_pages_before_and_the_next_round_mends(
     backend: Backend,
 ) {
+    // The second pull's answer claims a mutation this client never made: the core refuses it.
+    let refused = |outcome: &Result<_, SyncError>| matches!(outcome, Err(SyncError::Plan(_)));
+    let fault = PullFault::Alter(Box::new(|pulled| pulled["last_mutation_id"] = json!(999)));
+    a_faulty_second_page(backend, fault, refused).await;
+}
+
+async fn a_page_lost_mid_round_keeps_the_pages_before_and_the_next_round_brings_its_grants(
+    backend: Backend,
+) {
+    // The server commits the second pull (its grants included), and its answer never arrives.
+    let lost =
+        |outcome: &Result<_, SyncError>| matches!(outcome, Err(error) if error.is_transient());
+    a_faulty_second_page(backend, PullFault::Lose, lost).await;
+}
+
+/// A fresh core's first round meets `fault` at its second page and ends as `expected` says; the
+/// first page stays, and the next round leaves the cache holding exactly what the queue granted.
+async fn a_faulty_second_page(
+    backend: Backend,
+    fault: PullFault,
+    expected: impl Fn(&Result<countersign_client::sync::SyncReport, SyncError>) -> bool,
+) {
     let db = TestDb::new(backend);
     let (queue, ana) = queue_of_three_pages(&db).await;
-    // The second pull's answer claims a mutation this client never made: the core refuses it.
-    let proxy = Arc::new(Proxy {
-        upstream: queue.url.clone(),
-        http: countersign_testkit::http_client(),
-        pulls: AtomicUsize::new(0),
-        corrupt_pull: 2,
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let proxy_url = format!("http://{}", listener.local_addr().expect("address"));
-    let app = axum::Router::new()
-        .fallback(relay)
-        .with_state(proxy.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let proxy = Proxy::start(Some(queue.addr())).await;
+    proxy.fault_pull(1, fault);
 
-    let (dir, store, engine) = fresh_engine(&proxy_url, ana).await;
-    let refused = engine.sync_once().await;
+    let (dir, store, engine) = fresh_engine(&proxy.url(), ana).await;
+    let first = engine.sync_once().await;
     assert!(
-        matches!(refused, Err(SyncError::Plan(_))),
-        "the round ends at the refused page: {refused:?}"
+        expected(&first),
+        "the round ends at the faulty page: {first:?}"
     );
+    assert_eq!(proxy.faults_injected(), 1, "the second pull met the fault");
     assert_eq!(
         store.count_assignments().await.expect("count"),
         i64::from(FIRST_PULL_PAGE),
-        "the first page stays; the refused one and the one asked for meanwhile are not applied"
+        "the first page stays; the faulty one and the one asked for meanwhile are not applied"
+    );
+    let granted = queue
+        .count("SELECT COUNT(*) FROM items WHERE holder = 'ana'")
+        .await;
+    assert!(
+        granted > i64::from(FIRST_PULL_PAGE),
+        "the queue granted the faulty page's items ({granted} held)"
     );
 
     engine.sync_once().await.expect("the next round");
-    let path = dir.path().join(countersign_client::store::DATABASE_FILE);
-    let mut cache = SqliteConnection::connect(&format!("sqlite://{}?mode=ro", path.display()))
-        .await
-        .expect("open the store read-only");
-    let cached: BTreeSet<String> = sqlx::query_scalar("SELECT item_id FROM assignments")
-        .fetch_all(&mut cache)
-        .await
-        .expect("cached ids")
-        .into_iter()
-        .collect();
     let held: BTreeSet<String> = sqlx::query_scalar::<_, String>(
         "SELECT id FROM items WHERE holder = 'ana' AND stage IS NOT NULL",
     )
@@ -158,45 +164,22 @@ async fn a_page_refused_mid_round_keeps_the_pages_before_and_the_next_round_mend
         "the queue granted the prefetch"
     );
     assert_eq!(
-        cached, held,
+        cached_ids(dir.path()).await,
+        held,
         "the cache holds what the queue granted, each once"
     );
 }
 
-/// Relays every request to the queue, corrupting the answer of its `corrupt_pull`-th pull.
-struct Proxy {
-    upstream: String,
-    http: reqwest::Client,
-    pulls: AtomicUsize,
-    corrupt_pull: usize,
-}
-
-async fn relay(
-    State(proxy): State<Arc<Proxy>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = uri.path_and_query().map_or("/", |path| path.as_str());
-    let mut request = proxy
-        .http
-        .request(method, format!("{}{path}", proxy.upstream))
-        .body(body);
-    for (name, value) in &headers {
-        if name != header::HOST {
-            request = request.header(name, value);
-        }
-    }
-    let answer = request.send().await.expect("the queue answers");
-    let status = answer.status();
-    let mut body = answer.bytes().await.expect("answer body");
-    if uri.path() == "/v1/sync/pull"
-        && proxy.pulls.fetch_add(1, Ordering::SeqCst) + 1 == proxy.corrupt_pull
-    {
-        let mut pulled: Value = serde_json::from_slice(&body).expect("a pull answer");
-        pulled["last_mutation_id"] = json!(999);
-        body = serde_json::to_vec(&pulled).expect("JSON").into();
-    }
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+/// The item ids in the store's file under `dir`, read on a connection of their own.
+async fn cached_ids(dir: &Path) -> BTreeSet<String> {
+    let path = dir.join(countersign_client::store::DATABASE_FILE);
+    let mut cache = SqliteConnection::connect(&format!("sqlite://{}?mode=ro", path.display()))
+        .await
+        .expect("open the store read-only");
+    sqlx::query_scalar("SELECT item_id FROM assignments")
+        .fetch_all(&mut cache)
+        .await
+        .expect("cached ids")
+        .into_iter()
+        .collect()
 }

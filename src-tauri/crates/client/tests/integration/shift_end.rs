@@ -65,12 +65,7 @@ async fn shift(db: &TestDb) -> Shift {
             )
             .await;
     }
-    let upstream = queue
-        .url
-        .trim_start_matches("http://")
-        .parse()
-        .expect("the queue's address");
-    let proxy = Proxy::start(Some(upstream)).await;
+    let proxy = Proxy::start(Some(queue.addr())).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(dir.path()).await.expect("store");
     let engine = SyncEngine::new(
