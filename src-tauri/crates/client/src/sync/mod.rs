@@ -1,7 +1,6 @@
 //! The sync engine: thin I/O around the planning functions in [`crate::plan`].
 
 use std::collections::BTreeSet;
-use std::pin::pin;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -333,48 +332,26 @@ impl SyncEngine {
         self.push_all(state.client_id, due_by, &mut report).await?;
         let mut page = self.first_page(state.client_id, state.cursor).await?;
         for number in 1.. {
-            // The next page is asked for while this one is written, so the server grants it
-            // meanwhile. Should this one fail to apply, the next answer is dropped: the store's
-            // cursor is then behind the server's, and the next round brings everything
-            // (docs/protocol.md, "The cursor").
-            let next = plan::pull_another_page(&page.response, number).then(|| PullRequest {
-                client_id: state.client_id,
-                cursor: Some(page.response.cursor.clone()),
-                opened: Vec::new(),
-                max_grants: Some(plan::pull_page_size(self.first_pull_page, number)),
-            });
-            let mut fetch_next = pin!(async {
-                match &next {
-                    Some(request) => Some(self.remote.pull(request).await),
-                    None => None,
-                }
-            });
-            let mut fetched = None;
-            {
-                let mut apply = pin!(self.apply_page(&page, &mut report));
-                tokio::select! {
-                    applied = &mut apply => applied?,
-                    answer = &mut fetch_next => {
-                        fetched = Some(answer);
-                        apply.await?;
-                    }
-                }
-            }
-            if next.is_none() {
+            self.apply_page(&page, &mut report).await?;
+            if !plan::pull_another_page(&page.response, number) {
                 break;
             }
             // This page is in the store: the shell shows it while the next one arrives, and the
             // status says the server answers (a first start would still say offline).
             self.store.record_connectivity(true, None, None).await?;
             after_page(&report);
-            let Some(next) = (match fetched {
-                Some(answer) => answer,
-                None => fetch_next.await,
-            }) else {
-                break;
+            // Asked for only now that this page is in the store: the next request's cursor tells the
+            // queue that this page's removals were applied, and it forgets them (docs/protocol.md,
+            // "The cursor"). Asked for while this page was still being written, a round cut short
+            // there left the client showing an item the queue had taken back.
+            let request = PullRequest {
+                client_id: state.client_id,
+                cursor: Some(page.response.cursor.clone()),
+                opened: Vec::new(),
+                max_grants: Some(plan::pull_page_size(self.first_pull_page, number)),
             };
             page = PulledPage {
-                response: next?,
+                response: self.remote.pull(&request).await?,
                 full_snapshot: false,
                 opened: Vec::new(),
             };

@@ -1,9 +1,9 @@
 //! A large prefetch arrives in pages (docs/protocol.md, "Paged pulls"): against the real queue
 //! service in this process, a fresh core's first round takes a small page, then pages twice as
 //! large, reports each page as it lands, and ends holding every item it was granted, each once. A
-//! page refused or lost in the middle of a round keeps the pages before it, drops the one asked for
-//! meanwhile, and the next round makes the cache whole again: the items the server granted in a page
-//! whose answer never arrived come with it.
+//! page refused or lost in the middle of a round keeps the pages before it, and the next round makes
+//! the cache whole again: the items the server granted in a page whose answer never arrived come with
+//! it.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -139,7 +139,7 @@ async fn a_faulty_second_page(
     assert_eq!(
         store.count_assignments().await.expect("count"),
         i64::from(FIRST_PULL_PAGE),
-        "the first page stays; the faulty one and the one asked for meanwhile are not applied"
+        "the first page stays; the faulty one is not applied"
     );
     let granted = queue
         .count("SELECT COUNT(*) FROM items WHERE holder = 'ana'")
