@@ -14,7 +14,7 @@ use super::{SyncError, settle};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::context::SyncContext;
-use crate::db::{ROWS_PER_STATEMENT, Tx, col, parse_wire, to_micros, values_rows};
+use crate::db::{ROWS_PER_STATEMENT, Tx, col, parse_wire, to_micros};
 use crate::error::StoreError;
 use crate::items::{self, ITEM_COLUMNS, ItemRow, OPEN_WORK};
 use crate::leases;
@@ -63,23 +63,14 @@ async fn pull_in(
     leases::mark_opened(tx, caller, &request.opened).await?;
     let expires = now + state.lease_duration;
     leases::renew(tx, &mut ctx, expires).await?;
-    let held_ids = sqlx::query(&format!(
-        "SELECT id FROM items WHERE holder = $1 AND {OPEN_WORK}"
-    ))
-    .bind(caller)
-    .fetch_all(&mut **tx)
-    .await?
-    .iter()
-    .map(|row| col::<String>(row, "id"))
-    .collect::<Result<HashSet<_>, _>>()?;
 
     let new_generation = generation + 1;
     let (removed, new_to_client) = track_client_items(
         tx,
         client_id,
+        caller,
         seen,
         new_generation,
-        &held_ids,
         cursor.is_none(),
     )
     .await?;
@@ -186,15 +177,17 @@ fn parse_cursor(cursor: &str, generation: i64) -> Result<i64, SyncError> {
 
 /// Remembers what each client was sent so that it hears about every item taken away from it.
 /// A removal is repeated until the client pulls with a cursor from the response that carried it.
-/// Returns the removals to report and the held items this client had not been sent before.
+/// Returns the removals to report and the items `holder` holds that this client had not been sent
+/// before. Only the items it no longer holds are read here, not all it holds: a paged pull runs this
+/// once per page.
 async fn track_client_items(
     tx: &mut Tx,
     client_id: ClientId,
+    holder: &str,
     seen_generation: Option<i64>,
     new_generation: i64,
-    held_ids: &HashSet<String>,
     full_resync: bool,
-) -> Result<(Vec<Removal>, HashSet<String>), SyncError> {
+) -> Result<(Vec<Removal>, Vec<String>), SyncError> {
     let client = client_id.to_string();
     if full_resync {
         sqlx::query("DELETE FROM client_items WHERE client_id = $1")
@@ -210,36 +203,31 @@ async fn track_client_items(
         .execute(&mut **tx)
         .await?;
     }
-    let known = sqlx::query(
-        "SELECT c.item_id, c.removed_reason, i.status, i.stage, i.holder FROM client_items c \
-         JOIN items i ON i.id = c.item_id WHERE c.client_id = $1",
-    )
+    // Taken away, then given back before the client confirmed: it is simply held.
+    sqlx::query(&format!(
+        "UPDATE client_items SET removed_reason = NULL, removed_in_generation = NULL \
+         WHERE client_id = $1 AND removed_reason IS NOT NULL AND item_id IN \
+         (SELECT id FROM items WHERE holder = $2 AND {OPEN_WORK})"
+    ))
     .bind(&client)
+    .bind(holder)
+    .execute(&mut **tx)
+    .await?;
+    let gone = sqlx::query(&format!(
+        "SELECT c.item_id, c.removed_reason, i.status, i.stage FROM client_items c \
+         JOIN items i ON i.id = c.item_id WHERE c.client_id = $1 \
+         AND NOT (COALESCE(i.holder, '') = $2 AND {OPEN_WORK})"
+    ))
+    .bind(&client)
+    .bind(holder)
     .fetch_all(&mut **tx)
     .await?;
-    let mut removed = Vec::new();
-    let mut known_ids = HashSet::new();
-    for row in known {
+    let mut removed = Vec::with_capacity(gone.len());
+    for row in gone {
         let item_id: String = col(&row, "item_id")?;
-        let reason: Option<String> = col(&row, "removed_reason")?;
-        let held_now = held_ids.contains(&item_id);
-        known_ids.insert(item_id.clone());
-        let reason = match (reason, held_now) {
-            (Some(_), true) => {
-                // Taken away, then given back before the client confirmed: it is simply held.
-                sqlx::query(
-                    "UPDATE client_items SET removed_reason = NULL, removed_in_generation = NULL \
-                     WHERE client_id = $1 AND item_id = $2",
-                )
-                .bind(&client)
-                .bind(&item_id)
-                .execute(&mut **tx)
-                .await?;
-                continue;
-            }
-            (None, true) => continue,
-            (Some(reason), false) => parse_wire::<RemovalReason>(&reason)?,
-            (None, false) => {
+        let reason = match col::<Option<String>>(&row, "removed_reason")? {
+            Some(reason) => parse_wire::<RemovalReason>(&reason)?,
+            None => {
                 let status: ItemStatus = parse_wire(&col::<String>(&row, "status")?)?;
                 // Still open work (an audit, say) held by someone else: reassigned.
                 let open = col::<Option<String>>(&row, "stage")?.is_some();
@@ -269,19 +257,19 @@ async fn track_client_items(
             reason,
         });
     }
-    let new_ids: Vec<String> = held_ids.difference(&known_ids).cloned().collect();
-    for chunk in new_ids.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO client_items (client_id, item_id) VALUES {}",
-            values_rows(chunk.len(), 2)
-        );
-        let mut insert = sqlx::query(&sql);
-        for id in chunk {
-            insert = insert.bind(&client).bind(id);
-        }
-        insert.execute(&mut **tx).await?;
-    }
-    Ok((removed, new_ids.into_iter().collect()))
+    let new_to_client = sqlx::query(&format!(
+        "INSERT INTO client_items (client_id, item_id) SELECT $1, i.id FROM items i \
+         WHERE i.holder = $2 AND {OPEN_WORK} AND NOT EXISTS (SELECT 1 FROM client_items c \
+         WHERE c.client_id = $1 AND c.item_id = i.id) RETURNING item_id"
+    ))
+    .bind(&client)
+    .bind(holder)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|row| col::<String>(row, "item_id"))
+    .collect::<Result<Vec<_>, _>>()?;
+    Ok((removed, new_to_client))
 }
 
 #[cfg(test)]
