@@ -57,7 +57,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                 actions.push((col::<String>(row, "id")?, action));
             }
             let ids: Vec<String> = actions.iter().map(|(id, _)| id.clone()).collect();
-            let mut rows = items::load_many(&mut tx, &ids, "").await?;
+            let mut rows = items::load_many(&mut tx, db.backend, &ids, "").await?;
             let mut audit_events = Vec::new();
             let mut recipients = HashSet::new();
             let mut released = Vec::new();

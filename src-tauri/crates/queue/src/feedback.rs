@@ -172,7 +172,7 @@ pub async fn page(
         .iter()
         .map(ItemRow::parse)
         .collect::<Result<Vec<_>, _>>()?;
-    items::attach_decisions(&mut conn, &mut rows).await?;
+    items::attach_decisions(&mut conn, db.backend, &mut rows).await?;
     let next = rows.last().map(|row| row.item.id.to_string());
     let lines = rows
         .iter()

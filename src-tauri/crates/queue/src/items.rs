@@ -20,8 +20,8 @@ use crate::audit::{self, AuditEvent};
 use crate::audit_sample;
 use crate::auth::{self, UserError};
 use crate::db::{
-    ROWS_PER_STATEMENT, Tx, col, from_micros, parse_wire, placeholders, to_micros, values_rows,
-    wire_name,
+    Backend, ROWS_PER_STATEMENT, Tx, col, from_micros, parse_wire, placeholders, to_micros,
+    values_rows, wire_name,
 };
 use crate::error::StoreError;
 use crate::events::Recipients;
@@ -141,6 +141,7 @@ impl ItemRow {
 /// Fills in the decisions of each row, in the order they were applied.
 pub(crate) async fn attach_decisions(
     conn: &mut AnyConnection,
+    backend: Backend,
     rows: &mut [ItemRow],
 ) -> Result<(), StoreError> {
     if rows.is_empty() {
@@ -151,11 +152,10 @@ pub(crate) async fn attach_decisions(
     // naming every held item (10,000 in a cold sync) costs quadratic time to bind.
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "SELECT item_id, by_user, action, correction, reason_code, note, at, patch, rationale, \
-             tags, signature, blind_verdict, blind_confidence, blind_note, blind_recorded_at \
-             FROM decisions \
-             WHERE item_id IN ({}) ORDER BY seq",
-            placeholders(1, chunk.len())
+            "SELECT d.item_id, d.by_user, d.action, d.correction, d.reason_code, d.note, d.at, \
+             d.patch, d.rationale, d.tags, d.signature, d.blind_verdict, d.blind_confidence, \
+             d.blind_note, d.blind_recorded_at {} ORDER BY d.seq",
+            backend.rows_keyed_by("decisions", "d", "item_id", chunk.len(), "seq")
         );
         let mut query = sqlx::query(&sql);
         for row in chunk {
@@ -217,15 +217,19 @@ fn blind_judgement(row: &AnyRow) -> Result<Option<BlindJudgement>, StoreError> {
 /// One item with its decisions; `lock_suffix` takes a row lock on PostgreSQL.
 pub(crate) async fn load(
     conn: &mut AnyConnection,
+    backend: Backend,
     id: &str,
     lock_suffix: &str,
 ) -> Result<Option<ItemRow>, StoreError> {
-    Ok(load_many(conn, &[id.to_owned()], lock_suffix).await?.pop())
+    Ok(load_many(conn, backend, &[id.to_owned()], lock_suffix)
+        .await?
+        .pop())
 }
 
 /// Items with their decisions, in id order (so that concurrent lockers lock in one order).
 pub(crate) async fn load_many(
     conn: &mut AnyConnection,
+    backend: Backend,
     ids: &[String],
     lock_suffix: &str,
 ) -> Result<Vec<ItemRow>, StoreError> {
@@ -246,7 +250,7 @@ pub(crate) async fn load_many(
         .iter()
         .map(ItemRow::parse)
         .collect::<Result<Vec<_>, _>>()?;
-    attach_decisions(conn, &mut rows).await?;
+    attach_decisions(conn, backend, &mut rows).await?;
     Ok(rows)
 }
 
@@ -373,6 +377,7 @@ pub async fn submit_as_producer(
 
 async fn existing(
     tx: &mut Tx,
+    backend: Backend,
     producer: &str,
     external_id: &str,
 ) -> Result<Option<Submitted>, StoreError> {
@@ -383,7 +388,7 @@ async fn existing(
         .await?;
     let Some(row) = row else { return Ok(None) };
     let id: String = col(&row, "id")?;
-    let row = load(tx, &id, "")
+    let row = load(tx, backend, &id, "")
         .await?
         .ok_or_else(|| StoreError::corrupt("item vanished inside a transaction"))?;
     Ok(Some(Submitted {
@@ -412,7 +417,7 @@ pub(crate) async fn submit_in(
     let db = &state.db;
     let now = state.now();
     if gold.is_none()
-        && let Some(found) = existing(tx, producer, &new.external_id).await?
+        && let Some(found) = existing(tx, db.backend, producer, &new.external_id).await?
     {
         return Ok(found);
     }
@@ -515,7 +520,7 @@ pub(crate) async fn submit_in(
     .await?;
     if inserted.rows_affected() == 0 {
         // A concurrent submission of the same external id won; return its item.
-        return existing(tx, producer, &new.external_id)
+        return existing(tx, db.backend, producer, &new.external_id)
             .await?
             .ok_or_else(|| StoreError::corrupt("conflicting item not found"));
     }
@@ -582,7 +587,7 @@ pub(crate) async fn get(
     producer: Option<&str>,
 ) -> Result<Option<Item>, StoreError> {
     let mut conn = state.db.pool.acquire().await?;
-    let row = load(&mut conn, &id.to_string(), "").await?;
+    let row = load(&mut conn, state.db.backend, &id.to_string(), "").await?;
     // A gold copy is no producer's item (docs/protocol.md, "Gold items").
     Ok(row
         .filter(|row| producer.is_none() || row.gold_id.is_none())
@@ -607,7 +612,7 @@ pub(crate) async fn cancel(
     let id = &id.to_string();
     db.write(|mut tx| async move {
         let now = state.now();
-        let Some(row) = load(&mut tx, id, db.backend.for_update()).await? else {
+        let Some(row) = load(&mut tx, db.backend, id, db.backend.for_update()).await? else {
             return Ok((CancelOutcome::NotFound, tx));
         };
         if row.item.producer != producer || row.gold_id.is_some() {

@@ -4,7 +4,7 @@
 //! first approver's version as it stands; the feedback export carries it all.
 
 use countersign_domain::Role;
-use countersign_testkit::fixtures::{assignments, item, mutation};
+use countersign_testkit::fixtures::{assert_all_applied, assignments, item, mutation};
 use countersign_testkit::{Backend, Queue, QueueOptions, TestDb, on_both_backends};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -12,6 +12,7 @@ use uuid::Uuid;
 on_both_backends!(
     a_patch_is_stored_and_returned_and_a_bad_one_changes_nothing,
     a_second_approver_approves_the_first_approvers_version,
+    each_items_decisions_come_with_it_in_order,
     the_export_carries_patches_rationales_tags_and_negative_examples,
 );
 
@@ -152,6 +153,76 @@ async fn a_patch_is_stored_and_returned_and_a_bad_one_changes_nothing(backend: B
     );
     assert_eq!(decision["tags"], json!([]));
     assert!(decision["rationale"].is_null());
+}
+
+/// Decisions are read for many items at once (a pull, an item, the export): each item gets its
+/// own, in the order they were made.
+async fn each_items_decisions_come_with_it_in_order(backend: Backend) {
+    let db = TestDb::new(backend);
+    let queue = Queue::start(&db, QueueOptions::default()).await;
+    let producer = queue.user("clinbot", Role::Producer).await;
+    let ana = queue.user("ana", Role::Senior).await;
+    let bo = queue.user("bo", Role::Senior).await;
+    let admin = queue.user("root", Role::Admin).await;
+    for n in 1..=3 {
+        let external_id = format!("clin-{n}");
+        let submitted = queue
+            .submit(
+                &producer,
+                &item(&external_id, "clinical_suggestion", 0.9, "critical"),
+            )
+            .await;
+        assert_eq!(submitted["approvals_required"], 2);
+    }
+    let note = |held: &Value| format!("first look at {}", held["item"]["external_id"]);
+
+    let ana_client = Uuid::now_v7();
+    let held = assignments(&queue.pull(&ana, ana_client, None).await);
+    assert_eq!(held.len(), 3);
+    let firsts: Vec<Value> = held
+        .iter()
+        .zip(1..)
+        .map(|(assignment, id)| {
+            let mut approve = mutation(id, assignment, "approve");
+            approve["note"] = json!(note(assignment));
+            approve
+        })
+        .collect();
+    assert_all_applied(&queue.push(&ana, ana_client, &firsts).await, 3);
+
+    // One pull reads the three items' decisions together.
+    let bo_client = Uuid::now_v7();
+    let held = assignments(&queue.pull(&bo, bo_client, None).await);
+    assert_eq!(held.len(), 3);
+    for assignment in &held {
+        let decisions = assignment["item"]["decisions"]
+            .as_array()
+            .expect("decisions");
+        assert_eq!(decisions.len(), 1, "{assignment}");
+        assert_eq!(decisions[0]["by"], "ana");
+        assert_eq!(decisions[0]["note"], note(assignment));
+    }
+    let seconds: Vec<Value> = held
+        .iter()
+        .zip(1..)
+        .map(|(assignment, id)| mutation(id, assignment, "approve"))
+        .collect();
+    assert_all_applied(&queue.push(&bo, bo_client, &seconds).await, 3);
+
+    for assignment in &held {
+        let decided = item_by_id(&queue, &admin, &assignment["item"]["id"]).await;
+        assert_eq!(decided["outcome"], "approved");
+        let by: Vec<&Value> = decided["decisions"]
+            .as_array()
+            .expect("decisions")
+            .iter()
+            .map(|decision| &decision["by"])
+            .collect();
+        assert_eq!(by, ["ana", "bo"]);
+        assert_eq!(decided["decisions"][0]["note"], note(assignment));
+    }
+    // The export reads a page of items and their decisions the same way.
+    assert_eq!(queue.feedback(&admin, "sft").await.len(), 3);
 }
 
 async fn a_second_approver_approves_the_first_approvers_version(backend: Backend) {

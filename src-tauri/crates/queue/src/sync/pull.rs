@@ -14,7 +14,7 @@ use super::{SyncError, settle};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::context::SyncContext;
-use crate::db::{ROWS_PER_STATEMENT, Tx, col, parse_wire, to_micros};
+use crate::db::{Backend, ROWS_PER_STATEMENT, Tx, col, parse_wire, to_micros};
 use crate::error::StoreError;
 use crate::items::{self, ITEM_COLUMNS, ItemRow, OPEN_WORK};
 use crate::leases;
@@ -86,16 +86,16 @@ async fn pull_in(
     // Only those rows are read whole: a paged pull reads each page's, not all it holds.
     let everything = seen != Some(generation);
     let held_rows = if everything {
-        held_items(tx, caller, None).await?
+        held_items(tx, state.db.backend, caller, None).await?
     } else {
-        let mut rows = held_items(tx, caller, Some(expires)).await?;
+        let mut rows = held_items(tx, state.db.backend, caller, Some(expires)).await?;
         let sent: HashSet<String> = rows.iter().map(|row| row.item.id.to_string()).collect();
         let unsent: Vec<String> = new_to_client
             .into_iter()
             .filter(|id| !sent.contains(id))
             .collect();
         for chunk in unsent.chunks(ROWS_PER_STATEMENT) {
-            rows.extend(items::load_many(tx, chunk, "").await?);
+            rows.extend(items::load_many(tx, state.db.backend, chunk, "").await?);
         }
         rows
     };
@@ -138,6 +138,7 @@ async fn pull_in(
 /// lease runs to `leased_to` (granted or renewed by this pull).
 async fn held_items(
     tx: &mut Tx,
+    backend: Backend,
     holder: &str,
     leased_to: Option<DateTime<Utc>>,
 ) -> Result<Vec<ItemRow>, StoreError> {
@@ -160,7 +161,7 @@ async fn held_items(
         .iter()
         .map(ItemRow::parse)
         .collect::<Result<Vec<_>, _>>()?;
-    items::attach_decisions(tx, &mut rows).await?;
+    items::attach_decisions(tx, backend, &mut rows).await?;
     Ok(rows)
 }
 
