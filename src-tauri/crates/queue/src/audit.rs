@@ -167,8 +167,20 @@ pub struct Sealed {
 
 /// Chains every recorded entry committed so far, in the order they were recorded: under the head
 /// row's lock, in transactions of about [`SEAL_BATCH`] entries that each move them from
-/// `audit_pending` to the log and move the head.
+/// `audit_pending` to the log and move the head. Waits while another process seals: what it reads
+/// next must be chained.
 pub async fn seal(db: &Db) -> Result<Sealed, StoreError> {
+    seal_with(db, db.backend.for_update()).await
+}
+
+/// [`seal`], unless another process holds the head: it is sealing what waits, and this process's
+/// next round takes what it leaves, so waiting for it would only hold a connection idle.
+async fn seal_unless_busy(db: &Db) -> Result<Sealed, StoreError> {
+    seal_with(db, db.backend.skip_locked()).await
+}
+
+/// `head_lock` locks the head row, waiting for it or skipping it when held.
+async fn seal_with(db: &Db, head_lock: &str) -> Result<Sealed, StoreError> {
     let mut sealed = Sealed::default();
     loop {
         let waiting = sqlx::query("SELECT id FROM audit_pending LIMIT 1")
@@ -180,12 +192,15 @@ pub async fn seal(db: &Db) -> Result<Sealed, StoreError> {
         let asked = Instant::now();
         let mut tx = db.begin_write().await?;
         let head = sqlx::query(&format!(
-            "SELECT seq, hash FROM audit_head WHERE id = 1{}",
-            db.backend.for_update()
+            "SELECT seq, hash FROM audit_head WHERE id = 1{head_lock}"
         ))
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
         sealed.head_wait += asked.elapsed();
+        let Some(head) = head else {
+            // Held by another process's sealer.
+            return Ok(sealed);
+        };
         // A bound on `id`, not `id IN (… LIMIT n)`: with the statistics of a table that empties
         // every 100 ms, PostgreSQL planned that as a nested loop over both (minutes for 60,000
         // rows). Rows committed below the bound since the first statement are deleted, returned
@@ -271,7 +286,7 @@ pub(crate) async fn run_sealer(state: AppState) {
             () = state.shutdown.cancelled() => return,
             () = tokio::time::sleep(SEAL_INTERVAL) => {}
         }
-        match seal(&state.db).await {
+        match seal_unless_busy(&state.db).await {
             Ok(Sealed { entries: 0, .. }) => {}
             Ok(sealed) => {
                 state.metrics.audit_sealed.inc_by(sealed.entries);

@@ -1,6 +1,7 @@
 //! The audit log's recording and sealing (docs/protocol.md, "Recording and sealing"): changes made
 //! at once through two services on one database, with both sealing as they go, end up chained
-//! once each, gapless, in each item's order; and sealing never covers up a removed entry.
+//! once each, gapless, in each item's order; sealing never covers up a removed entry; and the
+//! background sealer does not wait for a head another process holds.
 
 use std::collections::HashMap;
 
@@ -150,6 +151,59 @@ async fn sealing_does_not_cover_a_removed_entry(backend: Backend) {
     assert!(
         log.iter().all(|entry| entry["seq"] != total),
         "the removed entry stays removed"
+    );
+}
+
+/// While another process holds the head, a round of the background sealer leaves it to that
+/// process instead of holding a connection waiting for it; once the head is free the next round
+/// chains what was recorded meanwhile. PostgreSQL only: SQLite has one writer at a time anyway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_round_leaves_a_held_head_to_its_holder() {
+    let (_db, queue, producer) = queue_with_an_item(Backend::Postgres).await;
+    let pool = &queue.state().db.pool;
+    queue.seal_audit().await;
+    let mut holder = pool.begin().await.expect("begin");
+    sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+        .execute(&mut *holder)
+        .await
+        .expect("hold the head");
+    queue
+        .submit(&producer, &item("t-2", "transaction", 0.8, "medium"))
+        .await;
+    // Several rounds (every 100 ms) find the head held.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_stat_activity \
+         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("count waiting backends");
+    assert_eq!(waiting, 0, "no sealer waits for the held head");
+    let pending = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_pending")
+            .fetch_one(pool)
+            .await
+            .expect("count pending")
+    };
+    assert!(pending().await > 0, "the submission waits to be chained");
+
+    holder.rollback().await.expect("release the head");
+    // The sealer's schedule decides when this holds; the timeout only ends a test that would
+    // otherwise hang if it never did.
+    tokio::time::timeout(std::time::Duration::from_secs(120), async {
+        while pending().await > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("a later round chained what was recorded while the head was held");
+    assert!(
+        countersign_queue::audit::verify(&queue.state().db)
+            .await
+            .expect("verify runs")
+            .is_ok(),
+        "the chain verifies"
     );
 }
 
