@@ -155,15 +155,24 @@ async fn a_patch_is_stored_and_returned_and_a_bad_one_changes_nothing(backend: B
     assert!(decision["rationale"].is_null());
 }
 
+/// A queue with a clinical producer, two seniors (ana, bo) and an admin, and their tokens in that
+/// order: critical clinical items need two approvals.
+async fn four_eyes(backend: Backend) -> (TestDb, Queue, [String; 4]) {
+    let db = TestDb::new(backend);
+    let queue = Queue::start(&db, QueueOptions::default()).await;
+    let tokens = [
+        queue.user("clinbot", Role::Producer).await,
+        queue.user("ana", Role::Senior).await,
+        queue.user("bo", Role::Senior).await,
+        queue.user("root", Role::Admin).await,
+    ];
+    (db, queue, tokens)
+}
+
 /// Decisions are read for many items at once (a pull, an item, the export): each item gets its
 /// own, in the order they were made.
 async fn each_items_decisions_come_with_it_in_order(backend: Backend) {
-    let db = TestDb::new(backend);
-    let queue = Queue::start(&db, QueueOptions::default()).await;
-    let producer = queue.user("clinbot", Role::Producer).await;
-    let ana = queue.user("ana", Role::Senior).await;
-    let bo = queue.user("bo", Role::Senior).await;
-    let admin = queue.user("root", Role::Admin).await;
+    let (_db, queue, [producer, ana, bo, admin]) = four_eyes(backend).await;
     for n in 1..=3 {
         let external_id = format!("clin-{n}");
         let submitted = queue
@@ -226,12 +235,7 @@ async fn each_items_decisions_come_with_it_in_order(backend: Backend) {
 }
 
 async fn a_second_approver_approves_the_first_approvers_version(backend: Backend) {
-    let db = TestDb::new(backend);
-    let queue = Queue::start(&db, QueueOptions::default()).await;
-    let producer = queue.user("clinbot", Role::Producer).await;
-    let ana = queue.user("ana", Role::Senior).await;
-    let bo = queue.user("bo", Role::Senior).await;
-    let admin = queue.user("root", Role::Admin).await;
+    let (_db, queue, [producer, ana, bo, admin]) = four_eyes(backend).await;
     let critical = queue
         .submit(
             &producer,
