@@ -71,10 +71,10 @@ impl Backend {
     }
 
     /// `FROM {table} AS {alias}` narrowed to the rows whose `key` is one of the `count` values
-    /// bound from `$1`, in `order` within each value; only ORDER BY may follow. On PostgreSQL each
-    /// value is looked up on its own (a lateral join), so `key`'s index is used even before the
-    /// table has statistics: with `key IN (…)` the planner chose a sequential scan of a fresh,
-    /// fast-growing `decisions` table, 50 ms a pull under load (README, "Benchmarks").
+    /// bound from `$1`; only ORDER BY may follow, and gives the order. On PostgreSQL each value is
+    /// looked up on its own (a lateral join, its rows in `order`), so `key`'s index is used even
+    /// before the table has statistics: with `key IN (…)` the planner chose a sequential scan of a
+    /// fresh, fast-growing `decisions` table, 46–58 ms a statement under load (README, "Benchmarks").
     pub fn rows_keyed_by(
         self,
         table: &str,
