@@ -18,7 +18,7 @@ use crate::audit::{self, AuditEvent};
 use crate::db::{col, placeholders, to_micros, wire_name};
 use crate::error::StoreError;
 use crate::events::Recipients;
-use crate::items;
+use crate::items::{self, RowLock};
 use crate::policy::OnBreach;
 use crate::{leases, webhook};
 
@@ -57,7 +57,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                 actions.push((col::<String>(row, "id")?, action));
             }
             let ids: Vec<String> = actions.iter().map(|(id, _)| id.clone()).collect();
-            let mut rows = items::load_many(&mut tx, db.backend, &ids, "").await?;
+            let mut rows = items::load_many(&mut tx, db.backend, &ids, RowLock::None).await?;
             let mut audit_events = Vec::new();
             let mut recipients = HashSet::new();
             let mut released = Vec::new();

@@ -214,14 +214,22 @@ fn blind_judgement(row: &AnyRow) -> Result<Option<BlindJudgement>, StoreError> {
     }))
 }
 
-/// One item with its decisions; `lock_suffix` takes a row lock on PostgreSQL.
+/// Whether a read of items locks their rows until the transaction ends (on PostgreSQL; a SQLite
+/// write transaction already holds the database's one write lock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RowLock {
+    None,
+    ForUpdate,
+}
+
+/// One item with its decisions.
 pub(crate) async fn load(
     conn: &mut AnyConnection,
     backend: Backend,
     id: &str,
-    lock_suffix: &str,
+    lock: RowLock,
 ) -> Result<Option<ItemRow>, StoreError> {
-    Ok(load_many(conn, backend, &[id.to_owned()], lock_suffix)
+    Ok(load_many(conn, backend, &[id.to_owned()], lock)
         .await?
         .pop())
 }
@@ -231,14 +239,18 @@ pub(crate) async fn load_many(
     conn: &mut AnyConnection,
     backend: Backend,
     ids: &[String],
-    lock_suffix: &str,
+    lock: RowLock,
 ) -> Result<Vec<ItemRow>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT {ITEM_COLUMNS} FROM items WHERE id IN ({}) ORDER BY id{lock_suffix}",
-        placeholders(1, ids.len())
+        "SELECT {ITEM_COLUMNS} FROM items WHERE id IN ({}) ORDER BY id{}",
+        placeholders(1, ids.len()),
+        match lock {
+            RowLock::None => "",
+            RowLock::ForUpdate => backend.for_update(),
+        }
     );
     let mut query = sqlx::query(&sql);
     for id in ids {
@@ -388,7 +400,7 @@ async fn existing(
         .await?;
     let Some(row) = row else { return Ok(None) };
     let id: String = col(&row, "id")?;
-    let row = load(tx, backend, &id, "")
+    let row = load(tx, backend, &id, RowLock::None)
         .await?
         .ok_or_else(|| StoreError::corrupt("item vanished inside a transaction"))?;
     Ok(Some(Submitted {
@@ -587,7 +599,7 @@ pub(crate) async fn get(
     producer: Option<&str>,
 ) -> Result<Option<Item>, StoreError> {
     let mut conn = state.db.pool.acquire().await?;
-    let row = load(&mut conn, state.db.backend, &id.to_string(), "").await?;
+    let row = load(&mut conn, state.db.backend, &id.to_string(), RowLock::None).await?;
     // A gold copy is no producer's item (docs/protocol.md, "Gold items").
     Ok(row
         .filter(|row| producer.is_none() || row.gold_id.is_none())
@@ -612,7 +624,7 @@ pub(crate) async fn cancel(
     let id = &id.to_string();
     db.write(|mut tx| async move {
         let now = state.now();
-        let Some(row) = load(&mut tx, db.backend, id, db.backend.for_update()).await? else {
+        let Some(row) = load(&mut tx, db.backend, id, RowLock::ForUpdate).await? else {
             return Ok((CancelOutcome::NotFound, tx));
         };
         if row.item.producer != producer || row.gold_id.is_some() {

@@ -16,7 +16,7 @@ use crate::auth::Caller;
 use crate::context::SyncContext;
 use crate::db::{Backend, ROWS_PER_STATEMENT, Tx, col, parse_wire, to_micros};
 use crate::error::StoreError;
-use crate::items::{self, ITEM_COLUMNS, ItemRow, OPEN_WORK};
+use crate::items::{self, ITEM_COLUMNS, ItemRow, OPEN_WORK, RowLock};
 use crate::leases;
 
 /// `POST /v1/sync/pull`.
@@ -95,7 +95,7 @@ async fn pull_in(
             .filter(|id| !sent.contains(id))
             .collect();
         for chunk in unsent.chunks(ROWS_PER_STATEMENT) {
-            rows.extend(items::load_many(tx, state.db.backend, chunk, "").await?);
+            rows.extend(items::load_many(tx, state.db.backend, chunk, RowLock::None).await?);
         }
         rows
     };

@@ -27,7 +27,7 @@ use crate::db::{
 };
 use crate::error::StoreError;
 use crate::events::Recipients;
-use crate::items::{self, ItemRow};
+use crate::items::{self, ItemRow, RowLock};
 use crate::signing::{self, Signer};
 use crate::{audit_sample, comments, gold, kinds, leases, webhook};
 
@@ -258,16 +258,12 @@ async fn apply_batch(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let mut rows: HashMap<String, ItemRow> = items::load_many(
-        tx,
-        state.db.backend,
-        &item_ids,
-        state.db.backend.for_update(),
-    )
-    .await?
-    .into_iter()
-    .map(|row| (row.item.id.to_string(), row))
-    .collect();
+    let mut rows: HashMap<String, ItemRow> =
+        items::load_many(tx, state.db.backend, &item_ids, RowLock::ForUpdate)
+            .await?
+            .into_iter()
+            .map(|row| (row.item.id.to_string(), row))
+            .collect();
     let kind_names: Vec<&str> = rows.values().map(|row| row.item.kind.as_str()).collect();
     let kinds = kinds::compiled_for(state, tx, &kind_names).await?;
     // Read only when some decision is signed: unsigned pushes cost nothing more.
