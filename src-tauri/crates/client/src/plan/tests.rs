@@ -431,13 +431,8 @@ fn pulled_assignment_status_table() {
     ];
     for (case, before, lease, want) in cases {
         let local = local(&before.map(|(s, l)| vec![(1, s, l)]).unwrap_or_default());
-        let plan = plan_pull(
-            &local,
-            &response(vec![assignment(1, lease, Stage::Review, None)], vec![]),
-            false,
-            now(),
-            Duration::hours(1),
-        );
+        let pulled = response(vec![assignment(1, lease, Stage::Review, None)], vec![]);
+        let plan = plan_pull(&local, &pulled, false, now(), Duration::hours(1));
         assert_eq!(plan.upserts.len(), 1, "{case}");
         assert_eq!(plan.upserts[0].status, want, "{case}");
     }
@@ -459,13 +454,8 @@ fn removal_table() {
     for &reason in <RemovalReason as strum::VariantArray>::VARIANTS {
         for (case, status, deleted, kept) in cases {
             let local = local(&status.map(|s| vec![(1, s, 10)]).unwrap_or_default());
-            let plan = plan_pull(
-                &local,
-                &response(vec![], vec![(1, reason)]),
-                false,
-                now(),
-                Duration::hours(1),
-            );
+            let pulled = response(vec![], vec![(1, reason)]);
+            let plan = plan_pull(&local, &pulled, false, now(), Duration::hours(1));
             assert_eq!(!plan.delete.is_empty(), deleted, "{case}, {reason:?}");
             assert_eq!(
                 !plan.keep_marked_removed.is_empty(),
@@ -483,13 +473,8 @@ fn removal_table() {
 fn a_full_snapshot_takes_out_open_items_it_does_not_list() {
     use AssignmentStatus::*;
     let local = local(&[(1, Open, 10), (2, Decided, 20), (3, Open, 30)]);
-    let plan = plan_pull(
-        &local,
-        &response(vec![assignment(3, 30, Stage::Review, None)], vec![]),
-        true,
-        now(),
-        Duration::hours(1),
-    );
+    let pulled = response(vec![assignment(3, 30, Stage::Review, None)], vec![]);
+    let plan = plan_pull(&local, &pulled, true, now(), Duration::hours(1));
     assert_eq!(plan.delete, vec![ItemId(id(1))]);
     assert!(plan.keep_marked_removed.is_empty());
 }
@@ -572,13 +557,8 @@ fn notification_table() {
     ];
     for (case, before, stage, due, want) in cases {
         let local = local(&before.map(|(s, l)| vec![(1, s, l)]).unwrap_or_default());
-        let plan = plan_pull(
-            &local,
-            &response(vec![assignment(1, 10, stage, due)], vec![]),
-            false,
-            now(),
-            Duration::hours(1),
-        );
+        let pulled = response(vec![assignment(1, 10, stage, due)], vec![]);
+        let plan = plan_pull(&local, &pulled, false, now(), Duration::hours(1));
         let got: Vec<NotifyReason> = plan.notify.iter().map(|n| n.reason).collect();
         assert_eq!(got, want, "{case}");
     }
@@ -608,9 +588,10 @@ fn warn_at_decides_due_soon_when_the_server_set_it() {
             want,
             "{case}"
         );
+        let pulled = response(vec![a], vec![]);
         let plan = plan_pull(
             &local(&[(1, AssignmentStatus::Open, 10)]),
-            &response(vec![a], vec![]),
+            &pulled,
             false,
             now(),
             Duration::hours(1),

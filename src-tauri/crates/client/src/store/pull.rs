@@ -103,7 +103,7 @@ const UPSERT_ROWS: usize = 500;
 /// store take it (and lose their status message); the others keep the local status.
 async fn write_assignments(
     conn: &mut SqliteConnection,
-    upserts: &[Upsert],
+    upserts: &[Upsert<'_>],
     pulled_at: &str,
 ) -> Result<(), StoreError> {
     let (with_status, keeping_status): (Vec<&Upsert>, Vec<&Upsert>) =
