@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::db::{Db, ROWS_PER_STATEMENT, Tx, col, values_rows};
+use crate::db::{Backend, Db, ROWS_PER_STATEMENT, Tx, col};
 use crate::error::StoreError;
 
 /// How often each service process seals what changes recorded.
@@ -133,6 +133,7 @@ pub(crate) fn entry_hash(
 /// lock: changes do not wait for one another on the chain.
 pub(crate) async fn append(
     tx: &mut Tx,
+    backend: Backend,
     now: DateTime<Utc>,
     events: &[AuditEvent],
 ) -> Result<(), StoreError> {
@@ -140,7 +141,7 @@ pub(crate) async fn append(
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO audit_pending (at, actor, action, item_id, data) VALUES {}",
-            values_rows(chunk.len(), 5)
+            backend.values_rows(chunk.len(), 5)
         );
         let mut query = sqlx::query(&sql);
         for event in chunk {
@@ -249,7 +250,7 @@ async fn seal_with(db: &Db, head_lock: &str) -> Result<Sealed, StoreError> {
         for chunk in chained.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO audit_log (seq, at, actor, action, item_id, data, prev_hash, hash) VALUES {}",
-                values_rows(chunk.len(), 8)
+                db.backend.values_rows(chunk.len(), 8)
             );
             let mut query = sqlx::query(&sql);
             for entry in chunk {

@@ -197,7 +197,7 @@ pub async fn issue_token(
                 None,
                 json!({"user": name, "expires_at": expires_at}),
             );
-            audit::append(&mut tx, now, &[event]).await?;
+            audit::append(&mut tx, db.backend, now, &[event]).await?;
             Ok((Ok(()), tx))
         }
     })

@@ -152,7 +152,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                 changed.push(id);
             }
             let changed_rows: Vec<&items::ItemRow> = rows.iter().collect();
-            items::store_state(&mut tx, &changed_rows).await?;
+            items::store_state(&mut tx, db.backend, &changed_rows).await?;
             leases::release(&mut tx, &released).await?;
             let sql = format!(
                 "UPDATE items SET breached_at = $1 WHERE id IN ({})",
@@ -163,7 +163,7 @@ pub async fn sweep_breaches(state: &AppState) -> Result<usize, StoreError> {
                 mark = mark.bind(id);
             }
             mark.execute(&mut *tx).await?;
-            audit::append(&mut tx, now, &audit_events).await?;
+            audit::append(&mut tx, db.backend, now, &audit_events).await?;
             state.events.announce(db, &mut tx, recipients).await?;
             Ok((changed.len(), tx))
         })

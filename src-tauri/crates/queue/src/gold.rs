@@ -112,7 +112,7 @@ pub async fn add(state: &AppState, admin: &str, new: &NewItem) -> Result<Submitt
                        "team": team, "as_producer": producer, "expected": answer.expected,
                        "reason_code": answer.reason_code}),
             );
-            audit::append(&mut tx, now, &[event]).await?;
+            audit::append(&mut tx, state.db.backend, now, &[event]).await?;
             let item = stored(state, &mut tx, "id", &id)
                 .await?
                 .ok_or_else(|| StoreError::corrupt("a gold item vanished inside a transaction"))?;

@@ -21,7 +21,7 @@ use crate::audit_sample;
 use crate::auth::{self, UserError};
 use crate::db::{
     Backend, ROWS_PER_STATEMENT, Tx, col, from_micros, parse_wire, placeholders, to_micros,
-    values_rows, wire_name,
+    wire_name,
 };
 use crate::error::StoreError;
 use crate::events::Recipients;
@@ -270,6 +270,7 @@ pub(crate) async fn load_many(
 /// batch. The lease columns are not among them: [`leases`] writes those.
 pub(crate) async fn store_state(
     conn: &mut AnyConnection,
+    backend: Backend,
     rows: &[&ItemRow],
 ) -> Result<(), StoreError> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
@@ -280,7 +281,7 @@ pub(crate) async fn store_state(
              audience = v.audience, first_approver = v.first_approver, \
              first_action = v.first_action, handoff_by = v.handoff_by, \
              handoff_note = v.handoff_note, handoff_at = v.handoff_at FROM v WHERE items.id = v.id",
-            values_rows(chunk.len(), 10)
+            backend.values_rows(chunk.len(), 10)
         );
         let mut query = sqlx::query(&sql);
         for row in chunk {
@@ -569,14 +570,22 @@ pub(crate) async fn submit_in(
     if audited {
         audit_sample::record_drawn(tx, &item.id.to_string(), &routing.rule, now).await?;
     }
-    shadow::record(tx, &item.id.to_string(), &routing, &shadow_routes, now).await?;
+    shadow::record(
+        tx,
+        db.backend,
+        &item.id.to_string(),
+        &routing,
+        &shadow_routes,
+        now,
+    )
+    .await?;
     if item.status == ItemStatus::AutoApproved
         && gold.is_none()
         && let Some(event) = webhook::enqueue_if_wanted(tx, &item, now).await?
     {
         audit_events.push(event);
     }
-    audit::append(tx, now, &audit_events).await?;
+    audit::append(tx, db.backend, now, &audit_events).await?;
     if let Some(audience) = audience.filter(|_| gold.is_none()) {
         // Work routed straight to the escalation stage is an escalation for its seniors.
         let recipients = if routing.route == Route::Escalation {
@@ -646,6 +655,7 @@ pub(crate) async fn cancel(
         leases::release(&mut tx, std::slice::from_ref(id)).await?;
         audit::append(
             &mut tx,
+            db.backend,
             now,
             &[AuditEvent::new(
                 producer,

@@ -425,6 +425,7 @@ pub async fn register(
                 .await?;
                 audit::append(
                     &mut tx,
+                    db.backend,
                     now,
                     &[AuditEvent::new(
                         by,

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::audience::Audience;
 use crate::audit::{self, AuditEvent};
 use crate::context::SyncContext;
-use crate::db::{ROWS_PER_STATEMENT, Tx, col, parse_wire, placeholders, to_micros, values_rows};
+use crate::db::{ROWS_PER_STATEMENT, Tx, col, parse_wire, placeholders, to_micros};
 use crate::error::StoreError;
 use crate::events::Recipients;
 use crate::items::OPEN_WORK;
@@ -152,7 +152,7 @@ pub(crate) async fn grant(
              lease_expires_at = v.lease_expires_at, opened = 0, unopened_renewals = 0, \
              renewal_audited_at = NULL \
              FROM v WHERE items.id = v.id",
-            values_rows(chunk.len(), 5)
+            state.db.backend.values_rows(chunk.len(), 5)
         );
         let mut update = sqlx::query(&sql);
         for (id, lease_id, epoch, _) in chunk {
@@ -166,7 +166,7 @@ pub(crate) async fn grant(
         update.execute(&mut **tx).await?;
         let sql = format!(
             "INSERT INTO leases (id, item_id, holder, epoch, stage, granted_at) VALUES {}",
-            values_rows(chunk.len(), 6)
+            state.db.backend.values_rows(chunk.len(), 6)
         );
         let mut insert = sqlx::query(&sql);
         for (id, lease_id, epoch, stage) in chunk {
@@ -426,7 +426,7 @@ pub async fn sweep_expired(state: &AppState) -> Result<usize, StoreError> {
             recipients.insert(Recipients::work(audience, team.as_deref()));
         }
         release(&mut tx, &reclaimed).await?;
-        audit::append(&mut tx, now, &audit_events).await?;
+        audit::append(&mut tx, db.backend, now, &audit_events).await?;
         state.events.announce(db, &mut tx, recipients).await?;
         Ok((reclaimed.len(), tx))
     })

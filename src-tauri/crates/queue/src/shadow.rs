@@ -5,13 +5,14 @@
 use chrono::{DateTime, Utc};
 use countersign_domain::Route;
 
-use crate::db::{Tx, to_micros, values_rows, wire_name};
+use crate::db::{Backend, Tx, to_micros, wire_name};
 use crate::error::StoreError;
 use crate::policy::Routing;
 
 /// Records `would` (shadow rule, route) beside the live `routing` of `item_id`.
 pub(crate) async fn record(
     tx: &mut Tx,
+    backend: Backend,
     item_id: &str,
     routing: &Routing,
     would: &[(&str, Route)],
@@ -22,7 +23,7 @@ pub(crate) async fn record(
     }
     let sql = format!(
         "INSERT INTO shadow_routes (item_id, rule, route, live_route, live_rule, at) VALUES {}",
-        values_rows(would.len(), 6)
+        backend.values_rows(would.len(), 6)
     );
     let mut insert = sqlx::query(&sql);
     for (rule, route) in would {

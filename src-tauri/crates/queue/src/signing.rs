@@ -158,7 +158,7 @@ async fn verify_pin(state: &AppState, user: &str, pin: &str) -> Result<(), Signi
                     None,
                     json!({"user": user, "failures": failures}),
                 );
-                audit::append(&mut tx, now, &[event]).await?;
+                audit::append(&mut tx, db.backend, now, &[event]).await?;
                 Ok((failures, tx))
             }
         })
@@ -208,7 +208,7 @@ pub async fn set_pin(
                 None,
                 json!({"user": user}),
             );
-            audit::append(&mut tx, now, &[event]).await?;
+            audit::append(&mut tx, db.backend, now, &[event]).await?;
             Ok(((), tx))
         }
     })
@@ -255,7 +255,7 @@ pub async fn register_key(
                         None,
                         json!({"user": user, "key_id": id, "public_key": public_key}),
                     );
-                    audit::append(&mut tx, now, &[event]).await?;
+                    audit::append(&mut tx, db.backend, now, &[event]).await?;
                 }
                 Ok((owner, tx))
             }
@@ -289,7 +289,7 @@ pub async fn unlock(state: &AppState, actor: &str, user: &str) -> Result<(), Sig
                 None,
                 json!({"user": user}),
             );
-            audit::append(&mut tx, now, &[event]).await?;
+            audit::append(&mut tx, db.backend, now, &[event]).await?;
             Ok((true, tx))
         })
         .await?;

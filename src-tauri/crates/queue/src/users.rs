@@ -144,10 +144,10 @@ pub async fn update(
             || change.teams.is_some();
         if loses_work {
             let recipients = leases::return_all_held(&mut tx, name, &mut events).await?;
-            audit::append(&mut tx, now, &events).await?;
+            audit::append(&mut tx, db.backend, now, &events).await?;
             state.events.announce(db, &mut tx, recipients).await?;
         } else {
-            audit::append(&mut tx, now, &events).await?;
+            audit::append(&mut tx, db.backend, now, &events).await?;
         }
         Ok((Ok(()), tx))
     })

@@ -276,7 +276,7 @@ async fn deliver_due(
                             )
                         }
                     };
-                    audit::append(&mut tx, finished, &[event]).await?;
+                    audit::append(&mut tx, db.backend, finished, &[event]).await?;
                     Ok(((), tx))
                 }
             })

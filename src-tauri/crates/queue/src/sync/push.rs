@@ -23,7 +23,7 @@ use crate::audit::AuditEvent;
 use crate::auth::Caller;
 use crate::context::SyncContext;
 use crate::db::{
-    ROWS_PER_STATEMENT, Tx, col, parse_wire, placeholders, to_micros, values_rows, wire_name,
+    Backend, ROWS_PER_STATEMENT, Tx, col, parse_wire, placeholders, to_micros, wire_name,
 };
 use crate::error::StoreError;
 use crate::events::Recipients;
@@ -447,7 +447,8 @@ async fn apply_batch(
 
     let applied: Vec<(&Mutation, u64)> = recorded_mutations.iter().zip(reading).collect();
     let changed_rows: Vec<&ItemRow> = changed.iter().filter_map(|id| rows.get(id)).collect();
-    items::store_state(tx, &changed_rows).await?;
+    let backend = ctx.state.db.backend;
+    items::store_state(tx, backend, &changed_rows).await?;
     let released: Vec<String> = changed_rows
         .iter()
         .filter(|row| row.holder.is_none())
@@ -455,12 +456,12 @@ async fn apply_batch(
         .collect();
     leases::release(tx, &released).await?;
     leases::mark_released(tx, &released_by_caller, caller, now).await?;
-    insert_decisions(tx, caller, &applied, now).await?;
+    insert_decisions(tx, backend, caller, &applied, now).await?;
     for verdict in &audit_verdicts {
         audit_sample::record_verdict(tx, verdict, caller, now).await?;
     }
     gold::score(tx, ctx, &gold_answers).await?;
-    insert_results(tx, client_id, mutations, &results).await?;
+    insert_results(tx, backend, client_id, mutations, &results).await?;
     if !changed.is_empty() {
         // The item has left this client; it needs no removal notice for it.
         let sql = format!(
@@ -552,6 +553,7 @@ async fn comment(
 /// Records the applied decisions, each with what there was to read in its item.
 async fn insert_decisions(
     tx: &mut Tx,
+    backend: Backend,
     caller: &str,
     applied: &[(&Mutation, u64)],
     now: DateTime<Utc>,
@@ -566,7 +568,7 @@ async fn insert_decisions(
              reason_code, note, at, patch, rationale, tags, signature, blind_verdict, \
              blind_confidence, blind_note, blind_recorded_at, opened_at, decided_at, \
              reading_chars) VALUES {}",
-            values_rows(chunk.len(), 19)
+            backend.values_rows(chunk.len(), 19)
         );
         let mut insert = sqlx::query(&sql);
         for (mutation, reading_chars) in chunk {
@@ -617,6 +619,7 @@ async fn insert_decisions(
 
 async fn insert_results(
     tx: &mut Tx,
+    backend: Backend,
     client_id: ClientId,
     mutations: &[&Mutation],
     results: &[MutationResult],
@@ -626,7 +629,7 @@ async fn insert_results(
         let sql = format!(
             "INSERT INTO mutation_results (client_id, mutation_id, decision_id, status, code, \
              message) VALUES {}",
-            values_rows(chunk.len(), 6)
+            backend.values_rows(chunk.len(), 6)
         );
         let mut insert = sqlx::query(&sql);
         for (mutation, result) in chunk {
