@@ -41,7 +41,7 @@ impl<'a> SyncContext<'a> {
     /// Writes the audit entries and announces the changes, inside the transaction.
     pub(crate) async fn record(self, tx: &mut Tx) -> Result<(), StoreError> {
         let db = &self.state.db;
-        audit::append(tx, self.state.db.backend, self.now, &self.audit).await?;
+        audit::append(tx, db.backend, self.now, &self.audit).await?;
         self.state.events.announce(db, tx, self.recipients).await
     }
 }
