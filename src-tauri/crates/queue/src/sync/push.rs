@@ -249,6 +249,7 @@ async fn apply_batch(
         return Ok(Vec::new());
     }
     let (state, client_id, now) = (ctx.state, ctx.client_id, ctx.now);
+    let backend = state.db.backend;
     let caller = ctx.caller;
     let caller = caller.name.as_str();
     let leases = load_leases(tx, mutations).await?;
@@ -259,7 +260,7 @@ async fn apply_batch(
         .into_iter()
         .collect();
     let mut rows: HashMap<String, ItemRow> =
-        items::load_many(tx, state.db.backend, &item_ids, RowLock::ForUpdate)
+        items::load_many(tx, backend, &item_ids, RowLock::ForUpdate)
             .await?
             .into_iter()
             .map(|row| (row.item.id.to_string(), row))
@@ -447,7 +448,6 @@ async fn apply_batch(
 
     let applied: Vec<(&Mutation, u64)> = recorded_mutations.iter().zip(reading).collect();
     let changed_rows: Vec<&ItemRow> = changed.iter().filter_map(|id| rows.get(id)).collect();
-    let backend = ctx.state.db.backend;
     items::store_state(tx, backend, &changed_rows).await?;
     let released: Vec<String> = changed_rows
         .iter()
