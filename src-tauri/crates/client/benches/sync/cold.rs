@@ -70,12 +70,7 @@ pub async fn cold_sync_figures() {
     report(&figures);
 }
 
-async fn run(
-    queue: &RunningServer,
-    parts_token: &str,
-    engine_token: &str,
-    raw_first: bool,
-) -> Run {
+async fn run(queue: &RunningServer, parts_token: &str, engine_token: &str, raw_first: bool) -> Run {
     let url = &queue.url();
     let http = countersign_testkit::http_client();
     let started = Instant::now();
@@ -106,8 +101,8 @@ async fn run(
 
     let store_dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(store_dir.path()).await.expect("open store");
-    // Whichever of the two writes comes first in a run pays for the process's memory growing to hold
-    // 10,000 rows (README.md, Benchmarks): they take turns.
+    // Whichever of the two writes comes first in a run is the slower (README.md, Benchmarks): they
+    // take turns.
     let raw_before = if raw_first {
         Some(raw_insert(&response.assignments).await)
     } else {
