@@ -7,8 +7,8 @@
 //!   server that only returns them;
 //! - decode: `serde_json` of the body into a `PullResponse`;
 //! - store write: `Store::apply_pull` into a fresh cache, beside a raw batched insert of the same rows
-//!   into an identical fresh cache, the two taking turns at going first; then the search index (`Store::index_stale`, its own transaction,
-//!   as the sync engine runs it after a pull);
+//!   into an identical fresh cache, the two taking turns at going first; then the search index
+//!   (`Store::index_stale`, its own transaction, as the sync engine runs it after a pull);
 //! - end to end: a fresh desktop core's first `sync_once` (another fresh reviewer, same size), which
 //!   pulls in pages (docs/protocol.md, "Paged pulls"); beside it, when its first page was in the
 //!   store and searchable, ready to show.
